@@ -1,0 +1,125 @@
+/**
+ * The typed, validated, frozen configuration. Only config/loader.ts reads
+ * convict; everything else receives (parts of) this object. Durations are
+ * milliseconds (numbers), parsed from "100ms", "1s", "2m".
+ */
+export type ProviderType = 'none' | 'aws' | 'oci' | 'gcp';
+
+export interface PeerConfig {
+  /** The peer's node.id. */
+  readonly id: string;
+  /** Unicast address (IPv4 or IPv6) the peer's heartbeats come from and go to. */
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface VipConfig {
+  readonly address: string;
+  /** Prefix length; null means "the subnet's, derived from the interface's primary address". */
+  readonly prefix: number | null;
+  /** AWS only: Elastic IP allocation id to associate with this VIP when it moves here. */
+  readonly elasticIpAllocationId: string | null;
+}
+
+export type TrackerConfig =
+  | ({ readonly type: 'script'; readonly command: string; readonly args: readonly string[] } & TrackerCommon)
+  | ({ readonly type: 'http'; readonly url: string; readonly expectStatus: number } & TrackerCommon)
+  | ({ readonly type: 'tcp'; readonly host: string; readonly port: number } & TrackerCommon)
+  | ({ readonly type: 'link'; readonly interface: string } & TrackerCommon);
+
+export interface TrackerCommon {
+  readonly name: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Consecutive successes before a failing tracker counts as up again. */
+  readonly rise: number;
+  /** Consecutive failures before a healthy tracker counts as down. */
+  readonly fall: number;
+  /** Priority added while the tracker is down (negative lowers it); 0 = down forces FAULT. */
+  readonly weight: number;
+}
+
+export interface NotifyConfig {
+  readonly master: readonly string[] | null;
+  readonly backup: readonly string[] | null;
+  readonly fault: readonly string[] | null;
+  readonly stop: readonly string[] | null;
+  readonly timeoutMs: number;
+}
+
+export interface GroupConfig {
+  readonly name: string;
+  /** 1-255, carried in every heartbeat; unique per daemon, the same on every node of the group. */
+  readonly id: number;
+  readonly priority: number;
+  readonly preempt: boolean;
+  readonly preemptDelayMs: number;
+  readonly intervalMs: number;
+  /** Missed adverts before the master is declared dead (VRRP's 3). */
+  readonly deadAfter: number;
+  readonly interface: string;
+  readonly vips: readonly VipConfig[];
+  readonly peers: readonly PeerConfig[];
+  readonly trackers: readonly TrackerConfig[];
+  readonly notify: NotifyConfig;
+}
+
+export interface HeartbeatConfig {
+  readonly bind: string;
+  readonly port: number;
+  readonly keyFile: string;
+  /** Second accepted key during rotation; adverts are signed with keyFile's key. */
+  readonly nextKeyFile: string | null;
+}
+
+export interface OsConfig {
+  /** false: do not touch addresses, rules or ARP (the "log only" owner). */
+  readonly enabled: boolean;
+  readonly policyRouting: boolean;
+  /** First routing table number; group N's VIP k uses tableBase + index. */
+  readonly tableBase: number;
+  readonly rulePriority: number;
+  /** null = derived from the main table's default route on the interface. */
+  readonly gateway: string | null;
+  readonly arp: {
+    readonly count: number;
+    readonly repeatDelayMs: number;
+    readonly refreshIntervalMs: number; // 0 = off
+  };
+  readonly reconcileIntervalMs: number;
+  readonly commandTimeoutMs: number;
+}
+
+export interface AwsProviderConfig {
+  readonly region: string | null;
+  /** Override the EC2 endpoint (the lab emulator); null = the SDK's default for the region. */
+  readonly endpoint: string | null;
+  /** Override the metadata endpoint (the lab emulator); null = the SDK's default. */
+  readonly metadataEndpoint: string | null;
+}
+
+export interface ProviderConfig {
+  readonly type: ProviderType;
+  /** Budget for one acquire (call + confirmation), retries included. */
+  readonly acquireDeadlineMs: number;
+  /** While active: how often the cloud's view is re-checked. */
+  readonly verifyIntervalMs: number;
+  readonly aws: AwsProviderConfig;
+}
+
+export interface MetricsConfig {
+  readonly enabled: boolean;
+  readonly listen: string;
+  readonly port: number;
+}
+
+export interface VipdConfig {
+  readonly node: { readonly id: string };
+  readonly heartbeat: HeartbeatConfig;
+  readonly provider: ProviderConfig;
+  readonly os: OsConfig;
+  readonly metrics: MetricsConfig;
+  readonly control: { readonly socket: string };
+  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' };
+  readonly groups: readonly GroupConfig[];
+}

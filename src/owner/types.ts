@@ -1,0 +1,53 @@
+import type { GroupConfig } from '../config/types';
+
+/**
+ * The runtime's only way to make a VIP ours or not ours. Implementations:
+ * the log-only owner (provider none, os disabled), and the composite owner
+ * (cloud provider first, then the OS configurator). Every method either
+ * resolves with what it observed or throws a VipdError; none returns a bare
+ * boolean.
+ */
+export interface VipOwner {
+  /** Remove what a previous run of this config may have left (orphans). Called once before any election result. */
+  cleanup(groups: readonly GroupConfig[]): Promise<void>;
+  /** Make the group's VIPs ours in the cloud and the OS. Idempotent. */
+  acquire(group: GroupConfig, deadlineMs: number): Promise<AcquireReport>;
+  /** Remove exactly what acquire added. Idempotent. */
+  release(group: GroupConfig): Promise<void>;
+  /** Observe (not change) who holds the VIPs, for reconcile and status. */
+  verify(group: GroupConfig): Promise<VerifyReport>;
+  /** Re-add what something else removed while we are active; returns the repairs made. */
+  repair(group: GroupConfig): Promise<RepairReport>;
+}
+
+export interface PhaseTimings {
+  /** Cloud call -> cloud confirms the VIPs on our NIC (0 for provider none). */
+  readonly cloudMs: number;
+  /** OS configuration (addresses, rules, routes, first ARP burst). */
+  readonly osMs: number;
+}
+
+export interface AcquireReport {
+  readonly timings: PhaseTimings;
+  readonly cloudCalls: number;
+}
+
+/** Who the cloud says holds a VIP. An error reading it is thrown, never reported as 'nobody'. */
+export type CloudHolder =
+  | { readonly kind: 'me' }
+  | { readonly kind: 'nobody' }
+  | { readonly kind: 'other'; readonly instanceId: string; readonly nodeId: string | null };
+
+export interface VipView {
+  readonly address: string;
+  readonly cloud: CloudHolder | null; // null: provider none (the cloud has no say)
+  readonly os: { readonly onInterface: boolean; readonly prefix: number | null; readonly ruleOk: boolean | null };
+}
+
+export interface VerifyReport {
+  readonly vips: readonly VipView[];
+}
+
+export interface RepairReport {
+  readonly repairs: readonly string[];
+}
