@@ -10,5 +10,5 @@ export interface CommandResult {
 
 export interface CommandRunner {
   /** Resolves with the result even on non-zero exit; throws VIPD_E_COMMAND_TIMEOUT / VIPD_E_TOOL_MISSING. */
-  run(file: string, args: readonly string[], options?: { timeoutMs?: number; input?: string }): Promise<CommandResult>;
+  run(file: string, args: readonly string[], options?: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv }): Promise<CommandResult>;
 }

@@ -1,0 +1,31 @@
+import { ExecFileRunner, runChecked } from '../../src/os/exec-runner';
+import { VipdError } from '../../src/errors';
+
+describe('ExecFileRunner', () => {
+  const runner = new ExecFileRunner();
+  it('passes arguments verbatim, without a shell', async () => {
+    const r = await runner.run('printf', ['%s|', 'a b', '$(id)', ';ls']);
+    expect(r.stdout).toBe('a b|$(id)|;ls|');
+    expect(r.exitCode).toBe(0);
+  });
+  it('reports non-zero exits with stderr, and runChecked turns them into typed errors', async () => {
+    const r = await runner.run('sh', ['-c', 'echo oops >&2; exit 3']);
+    expect(r).toMatchObject({ exitCode: 3, stderr: 'oops\n' });
+    await expect(runChecked(runner, 'sh', ['-c', 'echo nope >&2; exit 2'])).rejects.toMatchObject({
+      code: 'VIPD_E_COMMAND_FAILED',
+      details: { exitCode: 2, stderr: 'nope' },
+    });
+  });
+  it('kills a hung command and its children at the timeout', async () => {
+    const err = await runner.run('sh', ['-c', 'sleep 30 & sleep 30'], { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VipdError);
+    expect((err as VipdError).code).toBe('VIPD_E_COMMAND_TIMEOUT');
+  });
+  it('names a missing tool', async () => {
+    await expect(runner.run('/nonexistent/vipd-tool', [])).rejects.toMatchObject({ code: 'VIPD_E_TOOL_MISSING' });
+  });
+  it('feeds stdin', async () => {
+    const r = await runner.run('cat', [], { input: 'addr show\n' });
+    expect(r.stdout).toBe('addr show\n');
+  });
+});
