@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   VIPD_E_CONFIG: 'The configuration is invalid (bad key, value or combination).',
   VIPD_E_KEY_FILE: 'The heartbeat key file is missing, unreadable, too permissive or malformed.',
   VIPD_E_BIND: 'The heartbeat socket could not bind to the configured address and port.',
+  VIPD_E_HEARTBEAT_SEND: 'A heartbeat could not be sent to a peer (no route, address family mismatch, socket not bound).',
+  VIPD_E_HTTP_BIND: 'The metrics/status HTTP server could not listen on the configured address and port.',
   VIPD_E_TOOL_MISSING: 'A required system tool (ip, arping, ndsend) is not installed.',
   VIPD_E_COMMAND_FAILED: 'A system command (ip, arping, ...) exited non-zero or could not run.',
   VIPD_E_COMMAND_TIMEOUT: 'A system command did not finish before its deadline and was killed.',
@@ -24,7 +26,9 @@ export const ERROR_CODES = {
   VIPD_E_METADATA: 'The instance metadata service could not be read; identity is unknown.',
   VIPD_E_IDENTITY: 'The configured interface could not be matched to a cloud NIC (by MAC).',
   VIPD_E_CONTROL: 'The control socket could not be reached or answered an error.',
+  VIPD_E_SD_NOTIFY: 'NOTIFY_SOCKET is set but systemd notifications cannot be sent (abstract socket, native module missing).',
   VIPD_E_HOOK: 'A notify hook failed or timed out (logged, never fatal).',
+  VIPD_E_TRACKER: 'A health tracker probe failed (script exit, HTTP status, TCP connect, link state, overrun).',
   VIPD_E_INTERNAL: 'An invariant inside vipd was violated; please report it.',
 } as const;
 

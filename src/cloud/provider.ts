@@ -19,6 +19,13 @@ export interface CloudIdentity {
 
 export interface CloudProvider {
   readonly name: string;
+  /**
+   * Whether the cloud keeps a record of who holds each VIP and so has the
+   * last word on ownership. false only for provider none (plain L2): there
+   * is nothing to move or observe, and CloudMover makes no calls. Absent
+   * means true (every real cloud).
+   */
+  readonly arbitrates?: boolean;
   /** Who am I, from instance metadata; maps the configured interface to a NIC by MAC. */
   identity(): Promise<CloudIdentity>;
   /** Assign these VIPs to my NIC (taking them from wherever they are) — one attempt, no retry. */

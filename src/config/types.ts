@@ -35,7 +35,7 @@ export interface TrackerCommon {
   readonly rise: number;
   /** Consecutive failures before a healthy tracker counts as down. */
   readonly fall: number;
-  /** Priority added while the tracker is down (negative lowers it); 0 = down forces FAULT. */
+  /** keepalived's rule: > 0 is added while up, < 0 is added while down; 0 = down forces FAULT. */
   readonly weight: number;
 }
 

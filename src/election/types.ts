@@ -77,5 +77,15 @@ export interface ElectionStatus {
   readonly master: string | null; // node id believed master (self included)
   readonly peers: ReadonlyArray<{ readonly id: string; readonly lastHeardAt: number | null; readonly priority: number | null; readonly role: Role | null }>;
   readonly maintenance: boolean;
+  /** Last time an advert from the believed master peer was heard. */
   readonly lastMasterAdvertAt: number | null;
+  // Additions below are optional so statuses built elsewhere (fakes in tests) stay valid.
+  /** Pending deadlines (monotonic ms), null when not armed. */
+  readonly timers?: { readonly downAt: number | null; readonly preemptAt: number | null; readonly nextAdvertAt: number | null };
+  /** The other holder the cloud showed while we were MASTER, until cleared. */
+  readonly splitBrainHolder?: string | null;
+  /** After a cloud-outranked step-down: the node we will not claim against until heard again. */
+  readonly claimBlockedBy?: string | null;
+  /** After an admin resign: no preemption until the new master is lost. */
+  readonly holdAfterResign?: boolean;
 }

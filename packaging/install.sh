@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Installs vipd from this unpacked release tarball (docs/install.md).
+#
+#   sudo ./install.sh                   install on this machine
+#   ./install.sh --destdir /tmp/root    only lay the files out under a prefix
+#                                       (packaging, tests): no user, no
+#                                       systemctl, no dependency check
+#   --check-deps                        check node/iproute2/arping even with --destdir
+#
+# Idempotent: run it again to upgrade. It never overwrites /etc/vipd/vipd.yaml
+# and never enables or starts the service.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+DESTDIR=${DESTDIR:-}
+CHECK_DEPS=1
+FORCE_CHECK=0
+
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
+die() { echo "install.sh: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --destdir) [ $# -ge 2 ] || die "--destdir needs a directory"; DESTDIR=$2; shift 2 ;;
+    --destdir=*) DESTDIR=${1#--destdir=}; shift ;;
+    --no-deps-check) CHECK_DEPS=0; shift ;;
+    --check-deps) FORCE_CHECK=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+
+if [ -n "$DESTDIR" ]; then
+  DESTDIR=$(mkdir -p "$DESTDIR" && cd "$DESTDIR" && pwd)
+  [ "$FORCE_CHECK" -eq 1 ] || CHECK_DEPS=0
+  SYSTEM=0
+else
+  [ "$(id -u)" -eq 0 ] || die "run as root (or use --destdir DIR to lay the files out elsewhere)"
+  SYSTEM=1
+fi
+
+[ -f "$HERE/BUILD-INFO" ] || die "BUILD-INFO missing: run install.sh from an unpacked vipd tarball"
+# shellcheck disable=SC1091
+. "$HERE/BUILD-INFO"
+
+APP=/opt/vipd
+UNIT_DIR=/usr/local/lib/systemd/system
+SYSUSERS_DIR=/usr/local/lib/sysusers.d
+TMPFILES_DIR=/usr/local/lib/tmpfiles.d
+CONF_DIR=/etc/vipd
+BIN=/usr/local/bin/vipd
+
+NODE_BIN=${NODE_BIN:-$(command -v node || true)}
+[ -n "$NODE_BIN" ] || NODE_BIN=/usr/bin/node
+
+# --- dependencies: nodejs >= 20 with the ABI the addon was built for, iproute2, iputils-arping
+if [ "$CHECK_DEPS" -eq 1 ]; then
+  missing=()
+  if [ ! -x "$NODE_BIN" ]; then
+    missing+=("nodejs (>= 20)")
+  else
+    major=$("$NODE_BIN" -p "process.versions.node.split('.')[0]")
+    abi=$("$NODE_BIN" -p 'process.versions.modules')
+    [ "$major" -ge 20 ] || die "node $major is too old: vipd needs nodejs >= 20"
+    [ "$abi" = "$NODE_MODULE_VERSION" ] ||
+      die "this tarball was built for Node $NODE_MAJOR (module ABI $NODE_MODULE_VERSION), $NODE_BIN is ABI $abi: use the vipd tarball built for Node $major"
+    arch=$("$NODE_BIN" -p 'process.arch')
+    [ "$arch" = "$NODE_ARCH" ] || die "this tarball is for $NODE_ARCH, this machine's node is $arch"
+  fi
+  command -v ip >/dev/null 2>&1 || missing+=("iproute2")
+  command -v arping >/dev/null 2>&1 || missing+=("iputils-arping")
+  [ "${#missing[@]}" -eq 0 ] || die "missing dependencies: ${missing[*]} (Debian/Ubuntu: apt-get install nodejs iproute2 iputils-arping)"
+fi
+
+# --- the vipd user and group
+if [ "$SYSTEM" -eq 1 ]; then
+  if command -v systemd-sysusers >/dev/null 2>&1; then
+    systemd-sysusers "$HERE/systemd/vipd.sysusers.conf"
+  elif ! getent passwd vipd >/dev/null; then
+    useradd --system --user-group --home-dir / --no-create-home --shell /usr/sbin/nologin --comment "vipd floating-IP failover daemon" vipd
+  fi
+fi
+
+# --- the application: swapped in whole, so an upgrade never mixes versions
+D="$DESTDIR"
+mkdir -p "$D/opt"
+rm -rf "$D$APP.new" "$D$APP.old"
+mkdir -p "$D$APP.new"
+cp -R "$HERE/dist" "$HERE/node_modules" "$HERE/config" "$HERE/alerts" "$HERE/docs" "$HERE/systemd" \
+  "$HERE/package.json" "$HERE/BUILD-INFO" "$D$APP.new/"
+for f in README.md LICENSE package-lock.json; do [ -f "$HERE/$f" ] && cp "$HERE/$f" "$D$APP.new/"; done
+chmod -R u=rwX,go=rX "$D$APP.new"
+[ -d "$D$APP" ] && mv "$D$APP" "$D$APP.old"
+mv "$D$APP.new" "$D$APP"
+rm -rf "$D$APP.old"
+
+# --- systemd unit and snippets (a different node path is written into ExecStart)
+install -d -m 0755 "$D$UNIT_DIR" "$D$SYSUSERS_DIR" "$D$TMPFILES_DIR"
+sed "s#^ExecStart=/usr/bin/node #ExecStart=$NODE_BIN #" "$HERE/systemd/vipd.service" >"$D$UNIT_DIR/vipd.service.tmp"
+chmod 0644 "$D$UNIT_DIR/vipd.service.tmp"
+mv "$D$UNIT_DIR/vipd.service.tmp" "$D$UNIT_DIR/vipd.service"
+install -m 0644 "$HERE/systemd/vipd.sysusers.conf" "$D$SYSUSERS_DIR/vipd.conf"
+install -m 0644 "$HERE/systemd/vipd.tmpfiles.conf" "$D$TMPFILES_DIR/vipd.conf"
+
+# --- the CLI on PATH
+install -d -m 0755 "$D$(dirname "$BIN")"
+printf '#!/bin/sh\nexec %s %s/dist/src/cli/main.js "$@"\n' "$NODE_BIN" "$APP" >"$D$BIN.tmp"
+chmod 0755 "$D$BIN.tmp"
+mv "$D$BIN.tmp" "$D$BIN"
+
+# --- configuration: created once from the example, never overwritten
+install -d -m 0750 "$D$CONF_DIR"
+install -m 0644 "$HERE/config/vipd.example.yaml" "$D$CONF_DIR/vipd.yaml.example"
+created_config=0
+if [ ! -e "$D$CONF_DIR/vipd.yaml" ]; then
+  install -m 0640 "$HERE/config/vipd.example.yaml" "$D$CONF_DIR/vipd.yaml"
+  created_config=1
+fi
+
+if [ "$SYSTEM" -eq 1 ]; then
+  # Ownership and modes of /etc/vipd (root:vipd 0750, vipd.yaml 0640).
+  if command -v systemd-tmpfiles >/dev/null 2>&1; then
+    systemd-tmpfiles --create "$TMPFILES_DIR/vipd.conf"
+  else
+    chown root:vipd "$CONF_DIR" "$CONF_DIR/vipd.yaml"
+  fi
+  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+fi
+
+echo "vipd $VIPD_VERSION installed under ${DESTDIR:-/} ($APP, $UNIT_DIR/vipd.service, $BIN)."
+if [ "$created_config" -eq 1 ]; then
+  echo "Created $CONF_DIR/vipd.yaml from the example: edit it before starting."
+else
+  echo "Kept the existing $CONF_DIR/vipd.yaml (the new example is $CONF_DIR/vipd.yaml.example)."
+fi
+if [ "$SYSTEM" -eq 1 ]; then
+  [ -f "$CONF_DIR/heartbeat.key" ] ||
+    echo "Next: head -c 32 /dev/urandom | base64 > $CONF_DIR/heartbeat.key; chmod 600 $CONF_DIR/heartbeat.key (same key on every node)."
+  echo "Then: vipd check-config $CONF_DIR/vipd.yaml && systemctl enable --now vipd"
+fi

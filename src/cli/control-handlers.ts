@@ -1,0 +1,83 @@
+import type { VipdConfig } from '../config/types';
+import type { ControlHandler } from '../control/server';
+import { VipdError } from '../errors';
+import type { VipOwner } from '../owner/types';
+import type { Daemon } from '../runtime/daemon';
+import { processClock } from '../util/clock';
+
+const SWITCHOVER_POLL_MS = 20;
+
+interface SwitchoverParams {
+  group?: string | null;
+  to?: string | null;
+  timeoutMs?: number;
+}
+
+/**
+ * The daemon's side of the CLI. Switchover waits here, inside the daemon,
+ * because only the daemon sees the peers' adverts and the cloud's view.
+ */
+export function controlHandlers(deps: { daemon: Daemon; owner: VipOwner; config: () => VipdConfig }): Record<string, ControlHandler> {
+  const { daemon } = deps;
+  return {
+    status: async () => daemon.status(),
+    maintenance: async (params) => {
+      const on = (params as { on?: unknown } | null)?.on;
+      if (typeof on !== 'boolean') throw new VipdError('VIPD_E_CONTROL', 'maintenance needs {"on": true|false}');
+      daemon.setMaintenance(on);
+      return { maintenance: on };
+    },
+    switchover: async (params) => switchover(deps, (params ?? {}) as SwitchoverParams),
+  };
+}
+
+async function switchover(deps: { daemon: Daemon; owner: VipOwner; config: () => VipdConfig }, params: SwitchoverParams): Promise<unknown> {
+  const { daemon } = deps;
+  const config = deps.config();
+  const groupName = params.group ?? null;
+  const target = params.to ?? null;
+  const timeoutMs = params.timeoutMs ?? 30_000;
+  const groups = config.groups.filter((g) => groupName === null || g.name === groupName);
+  if (groups.length === 0) throw new VipdError('VIPD_E_CONTROL', `no group named ${groupName}`);
+  if (target !== null) {
+    for (const g of groups) {
+      if (!g.peers.some((p) => p.id === target)) throw new VipdError('VIPD_E_CONTROL', `${target} is not a peer of group ${g.name}`);
+    }
+  }
+  const started = processClock.nowMs();
+  const resigned = daemon.switchover(groupName);
+  if (resigned.length === 0) {
+    throw new VipdError('VIPD_E_CONTROL', `this node is not MASTER of ${groupName ?? 'any group'}: nothing to hand over`);
+  }
+  const results: Array<{ group: string; newMaster: string; handoverMs: number; cloudConfirmed: boolean | null }> = [];
+  for (const name of resigned) {
+    const group = config.groups.find((g) => g.name === name);
+    if (!group) continue;
+    for (;;) {
+      const elapsed = processClock.nowMs() - started;
+      if (elapsed > timeoutMs) throw new VipdError('VIPD_E_CONTROL', `no peer took over ${name} within ${timeoutMs} ms`);
+      const gs = daemon.status().groups.find((g) => g.name === name);
+      const master = gs?.election.master ?? null;
+      if (master !== null && master !== config.node.id) {
+        if (target !== null && master !== target) {
+          throw new VipdError('VIPD_E_CONTROL', `${master} took over ${name}, not ${target}: ${target} must have the highest priority among the remaining nodes`);
+        }
+        const cloudConfirmed = await cloudShowsOther(deps.owner, group);
+        if (cloudConfirmed !== false) {
+          results.push({ group: name, newMaster: master, handoverMs: Math.round(processClock.nowMs() - started), cloudConfirmed });
+          break;
+        }
+      }
+      await new Promise((r) => setTimeout(r, SWITCHOVER_POLL_MS));
+    }
+  }
+  return { results };
+}
+
+/** null when the cloud has no say (provider none); true once no VIP is on our NIC any more. */
+async function cloudShowsOther(owner: VipOwner, group: VipdConfig['groups'][number]): Promise<boolean | null> {
+  const report = await owner.verify(group);
+  const clouds = report.vips.map((v) => v.cloud);
+  if (clouds.every((c) => c === null)) return null;
+  return clouds.every((c) => c !== null && c.kind === 'other');
+}

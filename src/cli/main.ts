@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ControlClient } from '../control/client';
+import { asVipdError } from '../errors';
+import { checkConfigCommand } from './check-config';
+import { EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
+import { runCommand } from './run';
+import { statusCommand } from './status';
+import { packageVersion } from './version';
+
+const DEFAULT_CONFIG = '/etc/vipd/vipd.yaml';
+const DEFAULT_SOCKET = '/run/vipd/control.sock';
+
+function finish(code: number): void {
+  process.exitCode = code;
+}
+
+async function controlCall(socket: string, method: string, params: unknown, timeoutMs: number): Promise<unknown> {
+  try {
+    return await new ControlClient(socket).call(method, params, timeoutMs);
+  } catch (e) {
+    process.stderr.write(`vipd ${method}: ${asVipdError(e, 'VIPD_E_CONTROL').message}\n`);
+    throw e;
+  }
+}
+
+const program = new Command();
+program.name('vipd').description('floating-IP failover daemon').version(packageVersion());
+
+program
+  .command('run')
+  .description('run the daemon')
+  .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+  .option('--dry-run', 'elect and log the cloud and OS actions it would take; change nothing', false)
+  .action(async (o: { config: string; dryRun: boolean }) => finish(await runCommand({ configPath: o.config, dryRun: o.dryRun })));
+
+program
+  .command('check-config')
+  .description('validate a configuration file without starting (exit 78 when invalid)')
+  .argument('[file]', 'configuration file', DEFAULT_CONFIG)
+  .action((file: string) => finish(checkConfigCommand(file)));
+
+program
+  .command('status')
+  .description('show groups, peers, VIPs and the last failover of the running daemon')
+  .option('--json', 'machine-readable output', false)
+  .option('-s, --socket <path>', 'control socket', DEFAULT_SOCKET)
+  .action(async (o: { json: boolean; socket: string }) => finish(await statusCommand(o.socket, o.json)));
+
+program
+  .command('switchover')
+  .description('planned handover: resign this node and wait until the peer is MASTER and the cloud shows it')
+  .option('-g, --group <name>', 'only this group')
+  .option('--to <node>', 'expected new master')
+  .option('--timeout <ms>', 'give up after this long', '30000')
+  .option('-s, --socket <path>', 'control socket', DEFAULT_SOCKET)
+  .action(async (o: { group?: string; to?: string; timeout: string; socket: string }) => {
+    const timeoutMs = Number(o.timeout);
+    try {
+      const r = (await controlCall(o.socket, 'switchover', { group: o.group ?? null, to: o.to ?? null, timeoutMs }, timeoutMs + 5000)) as {
+        results: Array<{ group: string; newMaster: string; handoverMs: number; cloudConfirmed: boolean | null }>;
+      };
+      for (const x of r.results) {
+        process.stdout.write(`${x.group}: handed over to ${x.newMaster} in ${x.handoverMs} ms${x.cloudConfirmed ? ' (cloud confirmed)' : ''}\n`);
+      }
+      finish(EXIT_OK);
+    } catch {
+      finish(EXIT_UNAVAILABLE);
+    }
+  });
+
+program
+  .command('maintenance')
+  .description('on: priority 0, never take the VIP (hands it over if held); off: compete again')
+  .argument('<state>', 'on | off')
+  .option('-s, --socket <path>', 'control socket', DEFAULT_SOCKET)
+  .action(async (state: string, o: { socket: string }) => {
+    if (state !== 'on' && state !== 'off') {
+      process.stderr.write('vipd maintenance: expected "on" or "off"\n');
+      finish(64);
+      return;
+    }
+    try {
+      await controlCall(o.socket, 'maintenance', { on: state === 'on' }, 5000);
+      process.stdout.write(`maintenance ${state}\n`);
+      finish(EXIT_OK);
+    } catch {
+      finish(EXIT_UNAVAILABLE);
+    }
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`vipd: ${asVipdError(e).message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,140 @@
+import type { VipdConfig } from '../config/types';
+import { loadConfig } from '../config/loader';
+import { ControlServer } from '../control/server';
+import { asVipdError, isVipdError } from '../errors';
+import { REJECT_REASONS } from '../heartbeat/reject-reasons';
+import { StatusHttpServer } from '../metrics/http-server';
+import { VipdMetrics } from '../metrics/metrics';
+import { buildOwner } from '../owner/factory';
+import { Daemon } from '../runtime/daemon';
+import { SdNotify, Watchdog } from '../systemd/sd-notify';
+import { processClock } from '../util/clock';
+import type { Logger } from '../util/logger';
+import { realTimers } from '../util/timers';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes';
+import { createRootLogger } from './logger';
+import { packageVersion } from './version';
+import { cryptoRandom, defaultRunner, heartbeatFactory, hookRunner, newBootEpoch, trackerFactory } from './wiring';
+import { controlHandlers } from './control-handlers';
+
+export interface RunOptions {
+  readonly configPath: string;
+  readonly dryRun: boolean;
+}
+
+/**
+ * `vipd run`: load the config (exit 78 on any problem), wire the daemon,
+ * serve metrics and the control socket, and map signals: TERM/INT resign
+ * and release then exit 0; HUP reloads.
+ */
+export async function runCommand(opts: RunOptions): Promise<number> {
+  let config: VipdConfig;
+  try {
+    config = loadConfig(opts.configPath);
+  } catch (e) {
+    const err = asVipdError(e, 'VIPD_E_CONFIG');
+    process.stderr.write(`vipd: ${err.message}\n`);
+    return err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE' ? EXIT_CONFIG : EXIT_FAILURE;
+  }
+  const logger = createRootLogger(config.log.level);
+  try {
+    return await runDaemon(config, opts, logger);
+  } catch (e) {
+    const err = asVipdError(e);
+    logger.fatal({ err: err.toJSON() }, `vipd cannot run: ${err.message}`);
+    logger.flush();
+    return isVipdError(e) && (err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE') ? EXIT_CONFIG : EXIT_FAILURE;
+  }
+}
+
+async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & { flush(): void }): Promise<number> {
+  const version = packageVersion();
+  const runner = defaultRunner(config);
+  const metrics = new VipdMetrics({
+    version,
+    groups: config.groups.map((g) => g.name),
+    rejectReasons: REJECT_REASONS,
+    provider: config.provider.type,
+    peers: Object.fromEntries(config.groups.map((g) => [g.name, g.peers.map((p) => p.id)])),
+  });
+  const owner = await buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics });
+  const daemon = new Daemon(config, {
+    clock: processClock,
+    timers: realTimers,
+    logger,
+    random: cryptoRandom,
+    owner,
+    heartbeat: heartbeatFactory(logger, newBootEpoch()),
+    hooks: hookRunner(runner, logger),
+    trackers: trackerFactory({ runner, clock: processClock, logger }),
+    metrics,
+    wallSeconds: () => Date.now() / 1000,
+  });
+  const notify = SdNotify.fromEnv(process.env, logger.child({ component: 'systemd' }));
+  await daemon.start();
+
+  const http = config.metrics.enabled
+    ? new StatusHttpServer({
+        listen: config.metrics.listen,
+        port: config.metrics.port,
+        metrics,
+        status: () => daemon.status(),
+        healthy: () => daemon.healthy(),
+        logger: logger.child({ component: 'http' }),
+      })
+    : null;
+  await http?.start();
+  const control = new ControlServer({
+    path: config.control.socket,
+    handlers: controlHandlers({ daemon, owner, config: () => currentConfig }),
+    logger: logger.child({ component: 'control' }),
+  });
+  await control.start();
+  let currentConfig = config;
+  const watchdog = new Watchdog({ notify, healthy: () => daemon.healthy(), logger: logger.child({ component: 'watchdog' }) });
+  watchdog.start();
+  notify.ready(`vipd ${version}: ${config.groups.length} group(s)`);
+
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'signal received: shutting down');
+      notify.stopping();
+      void (async () => {
+        try {
+          await daemon.stop();
+          watchdog.stop();
+          await control.close();
+          await http?.close();
+          resolve(EXIT_OK);
+        } catch (e) {
+          logger.error({ err: asVipdError(e).toJSON() }, 'error during shutdown');
+          resolve(EXIT_FAILURE);
+        } finally {
+          logger.flush();
+        }
+      })();
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      logger.info('SIGHUP: reloading configuration');
+      notify.reloading();
+      try {
+        const next = loadConfig(opts.configPath);
+        void daemon
+          .reload(next)
+          .then(() => {
+            currentConfig = next;
+            notify.ready(`vipd ${version}: reloaded, ${next.groups.length} group(s)`);
+          })
+          .catch((e: unknown) => logger.error({ err: asVipdError(e).toJSON() }, 'reload failed; keeping the running configuration'));
+      } catch (e) {
+        logger.error({ err: asVipdError(e).toJSON() }, 'reload rejected: the new configuration is invalid; keeping the running one');
+        notify.ready(`vipd ${version}: reload rejected (invalid config)`);
+      }
+    });
+  });
+}

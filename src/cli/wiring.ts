@@ -1,0 +1,75 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import type { GroupConfig, VipdConfig } from '../config/types';
+import { readKeyFile } from '../config/key-file';
+import { HeartbeatService, type HeartbeatGroup } from '../heartbeat/service';
+import { UdpTransport } from '../heartbeat/transport';
+import { vipDigest } from '../heartbeat/vip-digest';
+import { NotifyHookRunner } from '../hooks/notify-runner';
+import { ExecFileRunner } from '../os/exec-runner';
+import type { CommandRunner } from '../os/runner';
+import type { HeartbeatHandlers, HeartbeatPort } from '../runtime/daemon';
+import type { TrackerSetFactory } from '../runtime/ports';
+import { GroupTrackers, defaultCheckFactory } from '../trackers/group-trackers';
+import type { MonotonicClock } from '../util/clock';
+import type { Logger } from '../util/logger';
+
+export function heartbeatGroups(groups: readonly GroupConfig[]): HeartbeatGroup[] {
+  return groups.map((g) => ({ id: g.id, name: g.name, peers: g.peers, vipDigest: vipDigest(g.vips.map((v) => v.address)) }));
+}
+
+export function readHeartbeatKeys(config: VipdConfig): { current: Buffer; next: Buffer | null } {
+  return {
+    current: readKeyFile(config.heartbeat.keyFile),
+    next: config.heartbeat.nextKeyFile ? readKeyFile(config.heartbeat.nextKeyFile) : null,
+  };
+}
+
+/** A random 64-bit boot epoch: heartbeat anti-replay keys on it, never on wall time. */
+export function newBootEpoch(): bigint {
+  return randomBytes(8).readBigUInt64BE(0);
+}
+
+export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdConfig, handlers: HeartbeatHandlers) => HeartbeatPort {
+  return (config, handlers) => {
+    const log = logger.child({ component: 'heartbeat' });
+    const service = new HeartbeatService({
+      transport: new UdpTransport({ bindAddress: config.heartbeat.bind, port: config.heartbeat.port, logger: log }),
+      keys: readHeartbeatKeys(config),
+      nodeId: config.node.id,
+      groups: heartbeatGroups(config.groups),
+      epoch,
+      logger: log,
+      onAdvert: (groupId, advert) => handlers.onAdvert(groupId, advert),
+      onReject: (reason, from) => handlers.onReject(reason, from),
+    });
+    return {
+      start: () => service.start(),
+      close: () => service.close(),
+      sendAdvert: (groupId, advert) => service.sendAdvert(groupId, advert),
+      updateGroups: (groups) => service.updateGroups(heartbeatGroups(groups)),
+    };
+  };
+}
+
+export function trackerFactory(deps: { runner: CommandRunner; clock: MonotonicClock; logger: Logger }): TrackerSetFactory {
+  const checks = defaultCheckFactory({ runner: deps.runner, readFile: (p) => fsp.readFile(p, 'utf8') });
+  return (group, onChange) =>
+    new GroupTrackers({
+      trackers: group.trackers,
+      checks,
+      clock: deps.clock,
+      logger: deps.logger.child({ component: 'trackers', group: group.name }),
+      onChange,
+    });
+}
+
+export function hookRunner(runner: CommandRunner, logger: Logger): NotifyHookRunner {
+  return new NotifyHookRunner({ runner, logger: logger.child({ component: 'hooks' }) });
+}
+
+export function defaultRunner(config: VipdConfig): ExecFileRunner {
+  return new ExecFileRunner({ timeoutMs: config.os.commandTimeoutMs });
+}
+
+export const cryptoRandom = (): number => randomInt(0, 2 ** 48) / 2 ** 48;

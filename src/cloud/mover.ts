@@ -1,0 +1,126 @@
+import { VipdError } from '../errors';
+import type { CloudHolder } from '../owner/types';
+import type { MonotonicClock } from '../util/clock';
+import type { Logger } from '../util/logger';
+import type { CloudProvider, CloudVip } from './provider';
+import { withRetries } from './retry';
+
+export interface CloudMoverDeps {
+  readonly provider: CloudProvider;
+  readonly clock: MonotonicClock;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+  readonly logger: Logger;
+  /** How often confirm() is polled after the assign call. */
+  readonly confirmPollMs?: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
+export interface CloudAcquireResult {
+  /** From the first assign attempt to the cloud confirming every VIP on our NIC. */
+  readonly cloudMs: number;
+  /** Assign attempts made (1 unless transient errors were retried; 0 for provider none). */
+  readonly assignCalls: number;
+}
+
+export const DEFAULT_CONFIRM_POLL_MS = 250;
+
+/**
+ * The cloud half of a failover: one assign call (retried only on transient
+ * errors), then confirmation polled until the cloud reports the VIPs on our
+ * NIC. A fixed sleep after the call is not confirmation; an API success is
+ * not traffic (the remap is asynchronous). Everything is bounded by the
+ * caller's deadline.
+ */
+export class CloudMover {
+  private readonly confirmPollMs: number;
+
+  constructor(private readonly deps: CloudMoverDeps) {
+    this.confirmPollMs = deps.confirmPollMs ?? DEFAULT_CONFIRM_POLL_MS;
+  }
+
+  get providerName(): string {
+    return this.deps.provider.name;
+  }
+
+  async acquire(vips: readonly CloudVip[], deadlineAt: number): Promise<CloudAcquireResult> {
+    if (!this.arbitrates() || vips.length === 0) return { cloudMs: 0, assignCalls: 0 };
+    const { provider, clock, logger } = this.deps;
+    const startedAt = clock.nowMs();
+    const addresses = vips.map((v) => v.address);
+    let assignCalls = 0;
+    await withRetries(
+      async () => {
+        assignCalls++;
+        await provider.assign(vips);
+      },
+      this.retryOptions(deadlineAt, 'assign', addresses),
+    );
+    await this.pollConfirm(vips, deadlineAt);
+    const cloudMs = clock.nowMs() - startedAt;
+    logger.info({ provider: provider.name, vips: addresses, cloudMs, assignCalls }, 'cloud confirmed the VIPs on this node');
+    return { cloudMs, assignCalls };
+  }
+
+  /** Who the cloud says holds each VIP; null when the provider has no cloud view (none). */
+  async holders(vips: readonly CloudVip[], deadlineAt?: number): Promise<ReadonlyMap<string, CloudHolder> | null> {
+    if (!this.arbitrates()) return null;
+    const { provider } = this.deps;
+    if (deadlineAt === undefined) return provider.holders(vips);
+    return withRetries(() => provider.holders(vips), this.retryOptions(deadlineAt, 'holders', vips.map((v) => v.address)));
+  }
+
+  async release(vips: readonly CloudVip[], deadlineAt: number): Promise<void> {
+    if (!this.arbitrates() || vips.length === 0) return;
+    const { provider, logger } = this.deps;
+    const addresses = vips.map((v) => v.address);
+    await withRetries(() => provider.unassign(vips), this.retryOptions(deadlineAt, 'release', addresses));
+    logger.info({ provider: provider.name, vips: addresses }, 'released the VIPs in the cloud');
+  }
+
+  private arbitrates(): boolean {
+    return this.deps.provider.arbitrates !== false;
+  }
+
+  private async pollConfirm(vips: readonly CloudVip[], deadlineAt: number): Promise<void> {
+    const { provider, clock, sleep, logger } = this.deps;
+    let lastError: VipdError | null = null;
+    let polls = 0;
+    for (;;) {
+      polls++;
+      try {
+        if (await provider.confirm(vips)) return;
+      } catch (e) {
+        // A metadata hiccup while waiting is "not yet", not failure; anything permanent is.
+        if (!(e instanceof VipdError) || !e.transient) throw e;
+        lastError = e;
+        logger.debug({ code: e.code, err: e.message, polls }, 'confirm failed transiently; polling again');
+      }
+      const remaining = deadlineAt - clock.nowMs();
+      if (remaining <= 0) {
+        const why = lastError === null ? 'the cloud still does not report them on this NIC' : `last error: ${lastError.code}: ${lastError.message}`;
+        throw new VipdError('VIPD_E_CLOUD_DEADLINE', `assigned ${vips.map((v) => v.address).join(', ')} but the cloud did not confirm before the deadline (${polls} checks); ${why}`, {
+          transient: true,
+          cause: lastError ?? undefined,
+          details: { provider: provider.name, polls, vips: vips.map((v) => v.address) },
+        });
+      }
+      await sleep(Math.min(this.confirmPollMs, remaining));
+    }
+  }
+
+  private retryOptions(deadlineAt: number, what: string, vips: readonly string[]) {
+    const { clock, sleep, random, logger, provider } = this.deps;
+    return {
+      deadlineAt,
+      clock,
+      sleep,
+      random,
+      baseDelayMs: this.deps.baseDelayMs,
+      maxDelayMs: this.deps.maxDelayMs,
+      onRetry: (err: VipdError, attempt: number, delayMs: number) =>
+        logger.warn({ provider: provider.name, op: what, vips, attempt, delayMs, code: err.code, err: err.message }, `cloud ${what} failed transiently; retrying`),
+    };
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The one convict schema: every key with its doc, format, default and
+ * environment variable. Each leaf also carries `vipd`, the ValueSpec that
+ * check-value.ts validates against and docs.ts documents; `format` is the
+ * convict format registered for that spec's kind (convict-formats.ts), which
+ * convict needs to turn environment strings into numbers and booleans.
+ *
+ * `satisfies convict.Schema<VipdConfig>` makes the compiler reject a schema
+ * whose keys or defaults drift from types.ts.
+ */
+import type convict from 'convict';
+import { GROUP_ITEM, NAME_SPEC } from './group-items';
+import type { VipdConfig } from './types';
+import { baseKind, spec, ValueKind, ValueSpec } from './value-spec';
+
+export interface LeafDef<T> extends convict.SchemaObj<T> {
+  readonly doc: string;
+  readonly format: string;
+  readonly vipd: ValueSpec;
+  readonly env?: string;
+}
+
+export function convictFormatName(kind: ValueKind): string {
+  return `vipd-${kind}`;
+}
+
+function leaf<T>(doc: string, s: ValueSpec, defaultValue: T | null, env?: string): LeafDef<T> {
+  const base = { doc, format: convictFormatName(baseKind(s)), default: defaultValue, vipd: s };
+  return env === undefined ? base : { ...base, env };
+}
+
+/** Kept out of the amazon-ec2-net-utils (10000+) and oci-utils (10-254) ranges; see docs/configuration.md. */
+export const DEFAULT_TABLE_BASE = 3400;
+export const DEFAULT_RULE_PRIORITY = 3400;
+
+/** sun_path holds 108 bytes including the terminating NUL. */
+const UNIX_SOCKET_PATH_MAX = 107;
+
+export const SCHEMA = {
+  node: {
+    id: leaf<string>('This node\'s id, unique among the peers of every group; sent in every heartbeat.', NAME_SPEC, null, 'VIPD_NODE_ID'),
+  },
+  heartbeat: {
+    bind: leaf('Local address the heartbeat socket binds to (0.0.0.0 = every IPv4 address, :: = IPv4 and IPv6).', spec.ip(), '0.0.0.0', 'VIPD_HEARTBEAT_BIND'),
+    port: leaf('UDP port heartbeats are received on (and the default port of every peer).', spec.int(1, 65535), 9476, 'VIPD_HEARTBEAT_PORT'),
+    keyFile: leaf<string>(
+      'File holding the shared HMAC key (at least 16 bytes; mode 0600 or stricter). Every node of a group uses the same key. Required.',
+      spec.path(),
+      null,
+      'VIPD_HEARTBEAT_KEY_FILE',
+    ),
+    nextKeyFile: leaf<string>(
+      'During key rotation: a second key that is accepted on received adverts (adverts are still signed with keyFile). null = no rotation in progress.',
+      spec.nullable(spec.path()),
+      null,
+      'VIPD_HEARTBEAT_NEXT_KEY_FILE',
+    ),
+  },
+  provider: {
+    type: leaf<VipdConfig['provider']['type']>(
+      'Cloud that moves the VIP: none (plain L2: OS and gratuitous ARP only), aws, oci or gcp. Credentials always come from the instance (role, instance principal, service account), never from this file.',
+      spec.oneOf(['none', 'aws', 'oci', 'gcp']),
+      'none',
+      'VIPD_PROVIDER_TYPE',
+    ),
+    acquireDeadlineMs: leaf('Budget for one cloud move, call and confirmation and retries included; past it the move has failed.', spec.duration(100, 600_000), 20_000, 'VIPD_PROVIDER_ACQUIRE_DEADLINE_MS'),
+    verifyIntervalMs: leaf('While MASTER: how often the cloud\'s view is re-checked and re-asserted if another node took the VIP.', spec.duration(100, 3_600_000), 5000, 'VIPD_PROVIDER_VERIFY_INTERVAL_MS'),
+    aws: {
+      region: leaf<string>('AWS region; null = the instance\'s own region (from instance metadata).', spec.nullable(spec.string(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'an AWS region name such as eu-west-1')), null, 'VIPD_PROVIDER_AWS_REGION'),
+      endpoint: leaf<string>('EC2 API endpoint override (the lab emulator, VPC endpoints); null = the SDK\'s default for the region.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_AWS_ENDPOINT'),
+      metadataEndpoint: leaf<string>('Instance metadata endpoint override (the lab emulator); null = the SDK\'s default.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_AWS_METADATA_ENDPOINT'),
+    },
+  },
+  os: {
+    enabled: leaf('Configure the OS (addresses, policy rules, ARP). false = log the planned OS actions only.', spec.boolean(), true, 'VIPD_OS_ENABLED'),
+    policyRouting: leaf('Add a rule `from VIP lookup TABLE` and a table routing via the VIP\'s interface, so replies leave with the VIP as source.', spec.boolean(), true, 'VIPD_OS_POLICY_ROUTING'),
+    tableBase: leaf('First routing table number vipd uses (one table per VIP, counting up). Must stay outside the OS agents\' ranges.', spec.int(1, 2_147_483_647), DEFAULT_TABLE_BASE, 'VIPD_OS_TABLE_BASE'),
+    rulePriority: leaf('Priority of vipd\'s policy rules (below main\'s 32766). Must stay outside the OS agents\' ranges.', spec.int(1, 32_765), DEFAULT_RULE_PRIORITY, 'VIPD_OS_RULE_PRIORITY'),
+    gateway: leaf<string>('Default gateway for the VIP tables; null = taken from the main table\'s default route on the interface.', spec.nullable(spec.ip()), null, 'VIPD_OS_GATEWAY'),
+    arp: {
+      count: leaf('Gratuitous ARPs (IPv6: unsolicited neighbour advertisements) sent after taking a VIP; 0 = none.', spec.int(0, 100), 3, 'VIPD_OS_ARP_COUNT'),
+      repeatDelayMs: leaf('Pause between two of them.', spec.duration(0, 60_000), 1000, 'VIPD_OS_ARP_REPEAT_DELAY_MS'),
+      refreshIntervalMs: leaf('While MASTER: repeat the announcement this often (for switches that forget); 0 = off.', spec.duration(1000, 3_600_000, true), 0, 'VIPD_OS_ARP_REFRESH_INTERVAL_MS'),
+    },
+    reconcileIntervalMs: leaf('While MASTER: how often the OS state is compared with the desired one and repaired (link flaps, networkd restarts, OS agents).', spec.duration(100, 3_600_000), 3000, 'VIPD_OS_RECONCILE_INTERVAL_MS'),
+    commandTimeoutMs: leaf('Deadline of one system command (ip, arping); it is killed past it.', spec.duration(100, 300_000), 5000, 'VIPD_OS_COMMAND_TIMEOUT_MS'),
+  },
+  metrics: {
+    enabled: leaf('Serve Prometheus metrics over HTTP.', spec.boolean(), true, 'VIPD_METRICS_ENABLED'),
+    listen: leaf('Address the metrics endpoint listens on (127.0.0.1 = this host only).', spec.ip(), '127.0.0.1', 'VIPD_METRICS_LISTEN'),
+    port: leaf('TCP port of the metrics endpoint (the keepalived exporters use 9165 and 9650).', spec.int(1, 65535), 9477, 'VIPD_METRICS_PORT'),
+  },
+  control: {
+    socket: leaf('Unix socket of the control interface (`vipd status`, `vipd switchover`).', spec.path(UNIX_SOCKET_PATH_MAX), '/run/vipd/control.sock', 'VIPD_CONTROL_SOCKET'),
+  },
+  log: {
+    level: leaf<VipdConfig['log']['level']>('Least severe level logged (NDJSON on stdout).', spec.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal']), 'info', 'VIPD_LOG_LEVEL'),
+  },
+  groups: leaf<VipdConfig['groups']>('The VRRP-style groups this node takes part in; see "Group items" below. At least one.', spec.list(GROUP_ITEM, 1), null),
+} satisfies convict.Schema<VipdConfig>;
+
+export type SchemaNode = { readonly [key: string]: SchemaNode | LeafDef<unknown> };
+
+export function isLeaf(node: SchemaNode | LeafDef<unknown>): node is LeafDef<unknown> {
+  return 'default' in node;
+}
+
+export interface SchemaLeafEntry {
+  readonly path: string;
+  readonly leaf: LeafDef<unknown>;
+}
+
+/** Every leaf with its dotted path, in schema order. */
+export function schemaLeaves(node: SchemaNode = SCHEMA, prefix = ''): SchemaLeafEntry[] {
+  return Object.entries(node).flatMap(([key, child]) => {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    return isLeaf(child) ? [{ path, leaf: child }] : schemaLeaves(child, path);
+  });
+}

@@ -1,0 +1,54 @@
+import { outranks, type Ranked } from './rank';
+import type { Role } from './types';
+
+/**
+ * Issue-4 arbitration: the cloud's record of who holds the VIP is the last
+ * word when heartbeats cannot settle it (a pair has no majority).
+ *
+ * - 'clear'   the cloud shows us or nobody: any suspicion is over.
+ * - 'ignore'  we are not MASTER, so another holder is expected.
+ * - 'contest' we stay MASTER and the shell re-asserts ownership.
+ * - 'yield'   we step down and do not claim again until we hear the holder.
+ */
+export type CloudVerdict = 'clear' | 'ignore' | 'contest' | 'yield';
+
+export interface CloudFacts {
+  readonly holder: string | null;
+  readonly self: Ranked;
+  readonly role: Role;
+  /** The holder is a configured peer of this group. */
+  readonly holderIsPeer: boolean;
+  /** The holder's priority from its last non-resign advert; null if never heard advertising. */
+  readonly holderPriority: number | null;
+  /** This mastership began by declaring this peer dead (master-down), not heard since; null otherwise. */
+  readonly tookOverFrom: string | null;
+  /** We already contested this same holder during this mastership and have not heard it since. */
+  readonly contestedBefore: boolean;
+}
+
+/**
+ * The rules, in order (docs/election.md, "Cloud arbitration"):
+ * 1. not a member: contest, never yield (it takes no part in the election and
+ *    would never be heard, so yielding would be for good);
+ * 2. the holder is the master we declared dead (and have not heard since):
+ *    yield — it is evidently alive and was master before us, our claim
+ *    rested on a guess;
+ * 3. we contested this holder once already (without hearing it since) and it
+ *    took the VIP again: yield — both sides believe they win (priorities
+ *    moved during the partition), so stop after one round, no ping-pong;
+ * 4. never heard it advertise: contest — a master almost never hears its
+ *    backups (they are silent), and a backup that claimed during a partition
+ *    yields to us by rule 2 on its side;
+ * 5. otherwise the usual ranking on its last heard priority.
+ * With static priorities this moves the VIP at most twice after a partition
+ * starts in a pair: the backup's claim, then possibly our re-assert.
+ */
+export function judgeCloudHolder(f: CloudFacts): CloudVerdict {
+  if (f.holder === null || f.holder === f.self.id) return 'clear';
+  if (f.role !== 'MASTER') return 'ignore';
+  if (!f.holderIsPeer) return 'contest';
+  if (f.holder === f.tookOverFrom) return 'yield';
+  if (f.contestedBefore) return 'yield';
+  if (f.holderPriority === null) return 'contest';
+  return outranks(f.self, { id: f.holder, priority: f.holderPriority }) ? 'contest' : 'yield';
+}

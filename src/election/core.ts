@@ -1,0 +1,452 @@
+import { VipdError } from '../errors';
+import { judgeCloudHolder } from './cloud-arbiter';
+import { PeerTable } from './peer-table';
+import { outranks, type Ranked } from './rank';
+import { masterDownMs, skewMs } from './timing';
+import { isAllowedTransition } from './transitions';
+import type { ElectionEvent, ElectionOptions, ElectionOutput, ElectionStatus, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from './types';
+import { checkTime, validateAdvert, validateOptions } from './validate';
+
+const MIN_PRIORITY = 1;
+const MAX_PRIORITY = 254;
+
+type DownCause = { readonly reason: 'master-down' | 'peer-resigned'; readonly peer: string | undefined };
+
+/**
+ * One group's VRRP-style election (RFC 5798 semantics, unicast adverts),
+ * as a pure state machine: inputs carry `now`, decisions pile up as
+ * outputs the shell takes with drain(). Nothing here reads a clock, sends,
+ * logs or sleeps, so every schedule can be replayed exactly in tests.
+ */
+export class ElectionCore {
+  private current: Role = 'INIT';
+  private readonly opts: ElectionOptions;
+  private readonly peers: PeerTable;
+  private penalty = 0;
+  private faulty = false;
+  private maintenanceOn = false;
+
+  /** The peer believed to be MASTER (never self). */
+  private masterId: string | null = null;
+  private lastMasterAdvertAt: number | null = null;
+
+  private downAt: number | null = null;
+  private downCause: DownCause = { reason: 'master-down', peer: undefined };
+  private preemptAt: number | null = null;
+  private nextAdvertAt: number | null = null;
+
+  /**
+   * Set by resign(): behave as nopreempt towards the master we handed over to
+   * until it is lost. `to` follows the top live master while the previous one
+   * still lives (backups that claimed together settle on the best of them);
+   * once `to` is gone, the hold ends, even if another backup claimed before
+   * our own down timer fired.
+   */
+  private hold: { to: string | null } | null = null;
+  /** Set by a cloud-outranked step-down: no claim until this node is heard or the cloud shows us/nobody. */
+  private claimBlockedBy: string | null = null;
+  private suspectedHolder: string | null = null;
+  /** Per mastership: member holders we contested once already. */
+  private contested = new Set<string>();
+  /** Per mastership: the peer whose silence made us claim (master-down). */
+  private tookOverFrom: string | null = null;
+
+  private lastNow = -Infinity;
+  private pending: ElectionOutput[] = [];
+
+  constructor(opts: ElectionOptions) {
+    validateOptions(opts);
+    this.opts = opts;
+    this.peers = new PeerTable(opts.peers);
+  }
+
+  get role(): Role {
+    return this.current;
+  }
+
+  start(now: number): void {
+    if (this.current === 'STOP') return;
+    if (this.current !== 'INIT') throw new VipdError('VIPD_E_INTERNAL', `election: start() called in ${this.current}`);
+    this.advanceTo(now);
+    if (this.faulty) {
+      this.transition(now, 'FAULT', 'tracker-fault');
+      return;
+    }
+    this.transition(now, 'BACKUP', 'start');
+    // A fresh node must not claim before a live master had the chance to be heard.
+    this.armDown(now);
+  }
+
+  tick(now: number): void {
+    if (!this.accept(now)) return;
+    if (this.current === 'MASTER') this.tickMaster(now);
+    else if (this.current === 'BACKUP') this.tickBackup(now);
+  }
+
+  step(advert: PeerAdvert, now: number): void {
+    if (!this.accept(now)) return;
+    validateAdvert(advert, (id) => this.peers.has(id));
+    const resign = advert.kind === 'resign' || advert.priority === 0;
+    if (!this.peers.record(advert, resign, now)) return;
+    // Heartbeats reach us again: what the cloud showed before is history, rank afresh.
+    this.contested.delete(advert.from);
+    if (this.tookOverFrom === advert.from) this.tookOverFrom = null;
+    if (this.suspectedHolder === advert.from) this.clearSuspicion(now);
+    if (this.claimBlockedBy === advert.from) {
+      this.claimBlockedBy = null;
+      if (this.current === 'BACKUP') this.armDown(now);
+    }
+    switch (this.current) {
+      case 'MASTER':
+        this.stepMaster(advert, resign, now);
+        return;
+      case 'BACKUP':
+        this.stepBackup(advert, resign, now);
+        return;
+      default:
+        // INIT and FAULT only keep track of who is master, for status and for later.
+        this.refreshMaster(now);
+        if (this.masterId === advert.from) this.lastMasterAdvertAt = now;
+        return;
+    }
+  }
+
+  setHealth(h: { penalty: number; fault: boolean }, now: number): void {
+    if (!this.accept(now)) return;
+    if (!Number.isInteger(h.penalty) || typeof h.fault !== 'boolean') {
+      throw new VipdError('VIPD_E_INTERNAL', `election: health must be an integer penalty and a boolean fault`, { details: { ...h } });
+    }
+    const before = this.effective();
+    this.penalty = h.penalty;
+    this.faulty = h.fault;
+    switch (this.current) {
+      case 'MASTER':
+        if (h.fault) this.leaveMaster(now, 'FAULT', 'tracker-fault');
+        // Backups learn the new priority at once, so one that now outranks us preempts without waiting.
+        else if (this.effective() !== before) this.sendAdvert(now);
+        return;
+      case 'BACKUP':
+        if (h.fault) {
+          this.clearBackupTimers();
+          this.transition(now, 'FAULT', 'tracker-fault');
+        }
+        return;
+      case 'FAULT':
+        if (!h.fault) {
+          this.transition(now, 'BACKUP', 'tracker-recovered');
+          this.refreshMaster(now);
+          this.armDown(now);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  setMaintenance(on: boolean, now: number): void {
+    if (!this.accept(now)) return;
+    if (on === this.maintenanceOn) return;
+    this.maintenanceOn = on;
+    if (on) {
+      if (this.current === 'MASTER') {
+        this.leaveMaster(now, 'BACKUP', 'admin-resign');
+        this.armDown(now);
+      }
+      this.preemptAt = null;
+    } else if (this.current === 'BACKUP') {
+      this.armDown(now);
+    }
+  }
+
+  resign(now: number): void {
+    if (!this.accept(now)) return;
+    if (this.current !== 'MASTER') return;
+    this.leaveMaster(now, 'BACKUP', 'admin-resign');
+    this.hold = { to: null };
+    // A full down interval: the successor claims after its skew and its adverts reset this;
+    // if nobody takes over, we claim back rather than leave the group without a master.
+    this.armDown(now);
+  }
+
+  stop(now: number): void {
+    if (this.current === 'STOP') return;
+    this.advanceTo(now);
+    if (this.current === 'MASTER') this.send(this.resignAdvert('STOP'));
+    this.clearBackupTimers();
+    this.nextAdvertAt = null;
+    this.transition(now, 'STOP', 'admin-stop');
+  }
+
+  noteStall(now: number, stalledMs: number): void {
+    if (!this.accept(now)) return;
+    if (!Number.isFinite(stalledMs) || stalledMs < 0) {
+      throw new VipdError('VIPD_E_INTERNAL', `election: stalledMs must be a number >= 0, got ${String(stalledMs)}`);
+    }
+    if (this.current === 'MASTER') {
+      // Peers may have claimed meanwhile: tell them at once; their queued adverts settle the rest.
+      this.sendAdvert(now);
+    } else if (this.current === 'BACKUP') {
+      // Our deadlines expired while we could not hear anyone: they prove nothing about the master.
+      if (this.downAt !== null) this.armDown(now);
+      this.preemptAt = null;
+    }
+  }
+
+  observeCloudHolder(holder: string | null, now: number): void {
+    if (!this.accept(now)) return;
+    if (holder !== null && (typeof holder !== 'string' || holder.length === 0)) {
+      throw new VipdError('VIPD_E_INTERNAL', `election: cloud holder must be a node id or null, got ${String(holder)}`);
+    }
+    const view = holder === null ? undefined : this.peers.get(holder);
+    const verdict = judgeCloudHolder({
+      holder,
+      self: this.self(),
+      role: this.current,
+      holderIsPeer: view !== undefined,
+      holderPriority: view?.advertPriority ?? null,
+      tookOverFrom: this.tookOverFrom,
+      contestedBefore: holder !== null && this.contested.has(holder),
+    });
+    switch (verdict) {
+      case 'clear':
+        if (this.claimBlockedBy !== null) {
+          this.claimBlockedBy = null;
+          if (this.current === 'BACKUP') this.armDown(now);
+        }
+        this.clearSuspicion(now);
+        return;
+      case 'ignore':
+        return;
+      case 'contest':
+        if (view !== undefined && holder !== null) this.contested.add(holder);
+        if (holder !== null && this.suspectedHolder !== holder) this.suspect(holder, now);
+        return;
+      case 'yield':
+        if (holder === null) return;
+        this.transition(now, 'BACKUP', 'cloud-outranked', holder);
+        this.nextAdvertAt = null;
+        this.masterId = null;
+        this.claimBlockedBy = holder;
+        this.clearBackupTimers();
+        this.suspect(holder, now);
+        return;
+    }
+  }
+
+  drain(): ElectionOutput[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+
+  status(now: number): ElectionStatus {
+    return {
+      role: this.current,
+      basePriority: this.opts.priority,
+      effectivePriority: this.effective(),
+      master: this.current === 'MASTER' ? this.opts.nodeId : this.liveBelievedMaster(now),
+      peers: this.peers.list(),
+      maintenance: this.maintenanceOn,
+      lastMasterAdvertAt: this.lastMasterAdvertAt,
+      timers: { downAt: this.downAt, preemptAt: this.preemptAt, nextAdvertAt: this.nextAdvertAt },
+      splitBrainHolder: this.suspectedHolder,
+      claimBlockedBy: this.claimBlockedBy,
+      holdAfterResign: this.hold !== null,
+    };
+  }
+
+  // --- per-role handlers -------------------------------------------------
+
+  private tickMaster(now: number): void {
+    if (this.nextAdvertAt === null || now < this.nextAdvertAt) return;
+    const due = this.nextAdvertAt + this.opts.intervalMs;
+    this.sendAdvert(now);
+    // Keep the cadence anchored when ticks are on time; after a late tick, restart it rather than burst.
+    if (due > now) this.nextAdvertAt = due;
+  }
+
+  private tickBackup(now: number): void {
+    const downDue = this.downAt !== null && now >= this.downAt;
+    const preemptDue = this.preemptAt !== null && now >= this.preemptAt;
+    if (downDue && (!preemptDue || (this.downAt ?? 0) <= (this.preemptAt ?? 0))) this.masterLost(now);
+    else if (preemptDue) this.tryPreempt(now);
+  }
+
+  private stepMaster(advert: PeerAdvert, resign: boolean, now: number): void {
+    if (resign || advert.role !== 'MASTER') return;
+    if (outranks({ id: advert.from, priority: advert.priority }, this.self())) {
+      this.transition(now, 'BACKUP', 'preempted', advert.from);
+      this.nextAdvertAt = null;
+      this.refreshMaster(now);
+      this.lastMasterAdvertAt = now;
+      this.armDown(now);
+      return;
+    }
+    // Answer at once so the lower master steps down now, not at its next timer.
+    this.sendAdvert(now);
+    this.event(now, { kind: 'lower-master-answered', peer: advert.from });
+  }
+
+  private stepBackup(advert: PeerAdvert, resign: boolean, now: number): void {
+    if (resign) {
+      this.refreshMaster(now);
+      if (this.masterId !== null) return; // another live master remains: nothing was lost
+      // RFC 5798 6.4.2: on priority 0 wait only Skew_Time, so the best backup claims first.
+      this.hold = null;
+      this.preemptAt = null;
+      const at = now + skewMs(this.effective(), this.opts.intervalMs);
+      if (this.downAt === null || at < this.downAt) {
+        this.downAt = at;
+        this.downCause = { reason: 'peer-resigned', peer: advert.from };
+      }
+      return;
+    }
+    // Only masters advertise; anything else is informational.
+    if (advert.role !== 'MASTER') return;
+    this.refreshMaster(now);
+    if (this.masterId === advert.from) this.lastMasterAdvertAt = now;
+    if (this.hold !== null) {
+      if (this.hold.to !== null && !this.peers.isLiveMaster(this.hold.to, now, this.downIntervalMs())) this.hold = null;
+      else this.hold.to = this.masterId;
+    }
+    this.armDown(now);
+    const top = this.masterId === null ? null : this.peers.get(this.masterId);
+    if (top && top.priority !== null && this.mayPreempt(top.id) && outranks(this.self(), { id: top.id, priority: top.priority })) {
+      if (this.preemptAt === null) this.preemptAt = now + this.opts.preemptDelayMs;
+      if (now >= this.preemptAt) this.tryPreempt(now);
+    } else {
+      this.preemptAt = null;
+    }
+  }
+
+  // --- transitions ----------------------------------------------------------
+
+  private masterLost(now: number): void {
+    const cause = this.downCause;
+    const lost = this.masterId;
+    this.clearBackupTimers();
+    this.masterId = null;
+    // The master we handed over to is gone: ordinary preemption rules apply again.
+    this.hold = null;
+    if (!this.mayClaim()) return;
+    this.becomeMaster(now, cause.reason, cause.peer ?? lost ?? undefined);
+  }
+
+  private tryPreempt(now: number): void {
+    this.preemptAt = null;
+    // Re-check at fire time: the master may have changed, gone or raised its priority meanwhile.
+    const target = this.peers.liveMaster(now, this.downIntervalMs());
+    if (target === null || !this.mayPreempt(target.id) || !outranks(this.self(), target)) return;
+    this.becomeMaster(now, 'preempting', target.id);
+  }
+
+  private becomeMaster(now: number, reason: TransitionReason, peer: string | undefined): void {
+    this.transition(now, 'MASTER', reason, peer);
+    this.clearBackupTimers();
+    this.masterId = null;
+    this.hold = null;
+    this.contested = new Set();
+    this.tookOverFrom = reason === 'master-down' ? (peer ?? null) : null;
+    this.sendAdvert(now);
+  }
+
+  /** Priority 0 first, so peers start their skew timers while we release. */
+  private leaveMaster(now: number, to: 'BACKUP' | 'FAULT', reason: TransitionReason): void {
+    this.send(this.resignAdvert(to));
+    this.nextAdvertAt = null;
+    this.transition(now, to, reason);
+  }
+
+  private transition(now: number, to: Role, reason: TransitionReason, peer?: string): void {
+    const from = this.current;
+    if (!isAllowedTransition(from, to, reason)) {
+      throw new VipdError('VIPD_E_INTERNAL', `election: transition ${from} -> ${to} (${reason}) is not in the table`, { details: { from, to, reason } });
+    }
+    this.current = to;
+    this.pending.push(peer === undefined ? { type: 'transition', from, to, reason, at: now } : { type: 'transition', from, to, reason, peer, at: now });
+  }
+
+  // --- helpers -------------------------------------------------------------------
+
+  private accept(now: number): boolean {
+    if (this.current === 'STOP') return false;
+    this.advanceTo(now);
+    return true;
+  }
+
+  private advanceTo(now: number): void {
+    checkTime(now, this.lastNow);
+    this.lastNow = now;
+  }
+
+  private effective(): number {
+    return Math.min(MAX_PRIORITY, Math.max(MIN_PRIORITY, this.opts.priority + this.penalty));
+  }
+
+  private self(): Ranked {
+    return { id: this.opts.nodeId, priority: this.effective() };
+  }
+
+  private downIntervalMs(): number {
+    return masterDownMs(this.effective(), this.opts.intervalMs, this.opts.deadAfter);
+  }
+
+  private mayClaim(): boolean {
+    return this.current === 'BACKUP' && !this.maintenanceOn && this.claimBlockedBy === null;
+  }
+
+  private mayPreempt(master: string): boolean {
+    const held = this.hold !== null && (this.hold.to === null || this.hold.to === master);
+    return this.mayClaim() && this.opts.preempt && !held;
+  }
+
+  private armDown(now: number): void {
+    this.downAt = now + this.downIntervalMs();
+    this.downCause = { reason: 'master-down', peer: undefined };
+  }
+
+  private clearBackupTimers(): void {
+    this.downAt = null;
+    this.preemptAt = null;
+  }
+
+  private refreshMaster(now: number): void {
+    const live = this.peers.liveMaster(now, this.downIntervalMs());
+    if (live !== null && live.id !== this.masterId) this.event(now, { kind: 'master-seen', peer: live.id, priority: live.priority });
+    this.masterId = live?.id ?? null;
+  }
+
+  private liveBelievedMaster(now: number): string | null {
+    if (this.masterId === null) return null;
+    const heard = this.peers.get(this.masterId)?.lastHeardAt ?? null;
+    return heard !== null && now - heard <= this.downIntervalMs() ? this.masterId : null;
+  }
+
+  private sendAdvert(now: number): void {
+    this.send({ kind: 'advert', priority: this.effective(), role: 'MASTER', intervalMs: this.opts.intervalMs });
+    this.nextAdvertAt = now + this.opts.intervalMs;
+  }
+
+  private resignAdvert(to: Role): OutgoingAdvert {
+    return { kind: 'resign', priority: 0, role: to, intervalMs: this.opts.intervalMs };
+  }
+
+  private send(advert: OutgoingAdvert): void {
+    this.pending.push({ type: 'send', advert });
+  }
+
+  private suspect(holder: string, now: number): void {
+    this.suspectedHolder = holder;
+    this.event(now, { kind: 'split-brain-suspected', holder });
+  }
+
+  private clearSuspicion(now: number): void {
+    if (this.suspectedHolder === null) return;
+    this.suspectedHolder = null;
+    this.event(now, { kind: 'split-brain-cleared' });
+  }
+
+  private event(now: number, event: ElectionEvent): void {
+    this.pending.push({ type: 'event', event, at: now });
+  }
+}

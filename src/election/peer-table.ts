@@ -1,0 +1,79 @@
+import { VipdError } from '../errors';
+import { best } from './rank';
+import type { PeerAdvert, Role } from './types';
+
+export interface PeerView {
+  readonly id: string;
+  lastHeardAt: number | null;
+  /** Priority of the last message heard (0 after a resign). */
+  priority: number | null;
+  /** Priority of the last non-resign advert: what the peer competes with. */
+  advertPriority: number | null;
+  role: Role | null;
+  intervalMs: number | null;
+  /** Until then, adverts from this peer are taken as sent before its resign (reordered in flight). */
+  resignGuardUntil: number | null;
+}
+
+/** What this node has heard from each configured peer of one group. */
+export class PeerTable {
+  private readonly views = new Map<string, PeerView>();
+
+  constructor(ids: readonly string[]) {
+    for (const id of ids) {
+      this.views.set(id, { id, lastHeardAt: null, priority: null, advertPriority: null, role: null, intervalMs: null, resignGuardUntil: null });
+    }
+  }
+
+  has(id: string): boolean {
+    return this.views.has(id);
+  }
+
+  get(id: string): PeerView | undefined {
+    return this.views.get(id);
+  }
+
+  /**
+   * Records what the peer said; returns false (recording nothing) for an advert
+   * that arrives within one of the peer's intervals after its resign. UDP may
+   * reorder, and an advert overtaken by the resign would otherwise make the
+   * resigned node look like a live master and stall the handover. A genuine
+   * re-claim is heard at the peer's next advert, one interval later.
+   */
+  record(advert: PeerAdvert, resign: boolean, now: number): boolean {
+    const view = this.views.get(advert.from);
+    // The core validates `from` before recording; a miss here is a bug in the core.
+    if (view === undefined) throw new VipdError('VIPD_E_INTERNAL', `peer table has no entry for ${advert.from}`);
+    if (!resign && view.resignGuardUntil !== null && now < view.resignGuardUntil) return false;
+    view.resignGuardUntil = resign ? now + advert.intervalMs : null;
+    view.lastHeardAt = now;
+    view.priority = resign ? 0 : advert.priority;
+    if (!resign) view.advertPriority = advert.priority;
+    view.role = resign && advert.role === 'MASTER' ? 'BACKUP' : advert.role;
+    view.intervalMs = advert.intervalMs;
+    return true;
+  }
+
+  /** The highest-ranked peer heard as MASTER within the window; stale masters are presumed gone. */
+  liveMaster(now: number, windowMs: number): { id: string; priority: number } | null {
+    const live: Array<{ id: string; priority: number }> = [];
+    for (const v of this.views.values()) {
+      if (isLive(v, now, windowMs)) live.push({ id: v.id, priority: v.priority ?? 0 });
+    }
+    return best(live);
+  }
+
+  isLiveMaster(id: string, now: number, windowMs: number): boolean {
+    const v = this.views.get(id);
+    return v !== undefined && isLive(v, now, windowMs);
+  }
+
+  list(): ReadonlyArray<{ readonly id: string; readonly lastHeardAt: number | null; readonly priority: number | null; readonly role: Role | null }> {
+    return Array.from(this.views.values(), (v) => ({ id: v.id, lastHeardAt: v.lastHeardAt, priority: v.priority, role: v.role }));
+  }
+}
+
+function isLive(v: PeerView, now: number, windowMs: number): boolean {
+  if (v.role !== 'MASTER' || v.priority === null || v.priority <= 0 || v.lastHeardAt === null) return false;
+  return now - v.lastHeardAt <= windowMs;
+}

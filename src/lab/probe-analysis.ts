@@ -1,0 +1,77 @@
+/**
+ * The probe's records and what a failover test reads from them. Times are
+ * monotonic milliseconds (CLOCK_MONOTONIC, the same origin in every process
+ * on the machine), so a fault time taken in the test compares directly.
+ */
+export interface ProbeRecord {
+  /** When the connection attempt started. */
+  readonly t0: number;
+  /** When it succeeded or failed. */
+  readonly t1: number;
+  readonly ok: boolean;
+  /** The node that answered (HTTP 200 body), null on failure. */
+  readonly node: string | null;
+  readonly error: string | null;
+}
+
+export function parseProbeRecords(text: string): ProbeRecord[] {
+  const out: ProbeRecord[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, n) => {
+    if (line.trim() === '') return;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      // The probe may be killed mid-line: only the last line may be partial.
+      if (n === lines.length - 1) return;
+      throw new Error(`probe output line ${n + 1} is not JSON: ${line.slice(0, 200)}`);
+    }
+    const r = v as Record<string, unknown>;
+    if (typeof r.t0 !== 'number' || typeof r.t1 !== 'number' || typeof r.ok !== 'boolean') {
+      throw new Error(`probe output line ${n + 1} lacks t0/t1/ok: ${line.slice(0, 200)}`);
+    }
+    out.push({
+      t0: r.t0,
+      t1: r.t1,
+      ok: r.ok,
+      node: typeof r.node === 'string' ? r.node : null,
+      error: typeof r.error === 'string' ? r.error : null,
+    });
+  });
+  return out;
+}
+
+export interface OutageAnalysis {
+  /** Who answered last before the fault. */
+  readonly nodeBefore: string | null;
+  /** First answer after the fault from a node other than nodeBefore. */
+  readonly recoveredBy: string | null;
+  readonly recoveredAtMs: number | null;
+  /** recoveredAtMs - faultAtMs (the keepalived baseline's measure), null if never recovered. */
+  readonly outageMs: number | null;
+  /** Attempts started after the fault (and before recovery) that failed. */
+  readonly errorsAfterFault: number;
+  /** Attempts started after the fault and completed by recovery. */
+  readonly attemptsAfterFault: number;
+  /** The old node still answering attempts started after the fault (e.g. a graceful handover in progress). */
+  readonly oldNodeAnswersAfterFault: number;
+}
+
+export function analyzeOutage(records: readonly ProbeRecord[], faultAtMs: number): OutageAnalysis {
+  const byEnd = [...records].sort((a, b) => a.t1 - b.t1);
+  let nodeBefore: string | null = null;
+  for (const r of byEnd) if (r.t1 <= faultAtMs && r.ok) nodeBefore = r.node;
+  const recovery = byEnd.find((r) => r.ok && r.t1 > faultAtMs && r.node !== nodeBefore) ?? null;
+  const horizon = recovery?.t1 ?? Infinity;
+  const after = byEnd.filter((r) => r.t0 >= faultAtMs && r.t1 <= horizon);
+  return {
+    nodeBefore,
+    recoveredBy: recovery?.node ?? null,
+    recoveredAtMs: recovery?.t1 ?? null,
+    outageMs: recovery === null ? null : recovery.t1 - faultAtMs,
+    errorsAfterFault: after.filter((r) => !r.ok).length,
+    attemptsAfterFault: after.length,
+    oldNodeAnswersAfterFault: after.filter((r) => r.ok && r.node === nodeBefore && nodeBefore !== null).length,
+  };
+}

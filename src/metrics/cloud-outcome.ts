@@ -1,0 +1,45 @@
+import { isVipdError, type ErrorCode } from '../errors';
+
+/** The CloudProvider methods, as label values of vipd_cloud_requests_total{operation}. */
+export const CLOUD_OPERATIONS = ['identity', 'assign', 'confirm', 'holders', 'unassign', 'describe'] as const;
+export type CloudOperation = (typeof CLOUD_OPERATIONS)[number];
+
+/**
+ * Bounded outcome labels: 'ok' or the kind of failure. Derived from the
+ * VipdError code only (never from message text), so a new SDK message cannot
+ * create a new series.
+ */
+export const CLOUD_OUTCOMES = [
+  'ok',
+  'throttled',
+  'unavailable',
+  'permission',
+  'invalid',
+  'limit',
+  'conflict',
+  'deadline',
+  'response',
+  'metadata',
+  'other',
+] as const;
+export type CloudOutcome = (typeof CLOUD_OUTCOMES)[number];
+
+const BY_CODE: Partial<Record<ErrorCode, CloudOutcome>> = {
+  VIPD_E_CLOUD_THROTTLED: 'throttled',
+  VIPD_E_CLOUD_UNAVAILABLE: 'unavailable',
+  VIPD_E_CLOUD_PERMISSION: 'permission',
+  VIPD_E_CLOUD_INVALID: 'invalid',
+  VIPD_E_CLOUD_LIMIT: 'limit',
+  VIPD_E_CLOUD_CONFLICT: 'conflict',
+  VIPD_E_CLOUD_DEADLINE: 'deadline',
+  VIPD_E_CLOUD_RESPONSE: 'response',
+  VIPD_E_METADATA: 'metadata',
+  VIPD_E_IDENTITY: 'metadata',
+};
+
+/** The outcome label for a finished cloud call: pass the thrown value, or nothing on success. */
+export function cloudOutcome(error?: unknown): CloudOutcome {
+  if (error === undefined) return 'ok';
+  if (isVipdError(error)) return BY_CODE[error.code] ?? 'other';
+  return 'other';
+}

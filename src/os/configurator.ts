@@ -1,0 +1,259 @@
+import { VipdError, isVipdError } from '../errors';
+import type { GroupConfig, OsConfig } from '../config/types';
+import type { Logger } from '../util/logger';
+import { announceCommands } from './announce';
+import { type Change, type ReleaseTarget, convergeChanges, ourRulesFor, releaseChanges } from './changes';
+import type { HostSnapshot } from './host-state';
+import type { Family } from './ip-address';
+import { runIpBatch } from './ip-batch';
+import { checkNumbering, groupTableRange, tableFor } from './numbering';
+import { observeHost } from './observe';
+import type { CommandRunner } from './runner';
+import { TOOLS, checkTool } from './tools';
+import { type VipPlan, expectedPrefix, mainDefaultOn, planVip, vipAddress } from './vip-plan';
+import { type OsGroupView, vipView } from './view';
+
+export type { OsGroupView, OsVipView } from './view';
+
+/** Linux interface names: no whitespace, '/', ':'; quotes and '#' would be batch syntax. */
+const IFNAME = /^[^\s/:'"\\#-][^\s/:'"\\#]{0,14}$/;
+
+/**
+ * Makes a group's VIPs really live on this host: the address with the
+ * subnet's prefix, a `from VIP lookup T` rule and table T so replies leave
+ * with the VIP as source through the right gateway, and ARP/NA so the link
+ * learns the new owner. Every change is computed from an observation
+ * (pure planning in vip-plan.ts / changes.ts) and applied in one
+ * `ip -batch` spawn per address family.
+ */
+export class OsConfigurator {
+  private readonly runner: CommandRunner;
+  private readonly log: Logger;
+  private readonly config: OsConfig;
+  /** VIPs of every group seen per interface, so a leftover VIP is never taken for the primary address. */
+  private readonly vipsByInterface = new Map<string, Set<string>>();
+  private readonly background = new Set<Promise<void>>();
+
+  constructor(deps: { runner: CommandRunner; logger: Logger; config: OsConfig }) {
+    this.runner = deps.runner;
+    this.log = deps.logger.child({ component: 'os' });
+    this.config = deps.config;
+  }
+
+  /** Tools installed, numbering sane, interfaces present with what the plans need (prefix, gateway). */
+  async preflight(groups: readonly GroupConfig[]): Promise<void> {
+    for (const g of groups) this.remember(g);
+    const timeoutMs = this.config.commandTimeoutMs;
+    await checkTool(this.runner, TOOLS.ip, timeoutMs);
+    if (!this.config.enabled) return;
+    if (this.config.policyRouting) checkNumbering(groups, this.config.tableBase, this.config.rulePriority);
+    const families = new Set(groups.flatMap((g) => this.families(g)));
+    if (families.has(4)) await checkTool(this.runner, TOOLS.arping, timeoutMs);
+    if (families.has(6)) await checkTool(this.runner, TOOLS.ndisc6, timeoutMs);
+    for (const g of groups) {
+      const snapshot = await this.snapshot(g);
+      this.plans(g, snapshot);
+    }
+  }
+
+  /** Addresses, rules and tables (only what is missing), then the first ARP/NA burst in the background. */
+  async acquire(group: GroupConfig): Promise<void> {
+    if (!this.config.enabled) return;
+    const applied = await this.converge(group);
+    this.log.info({ group: group.name, changes: applied }, applied.length > 0 ? 'VIPs configured on the host' : 'VIPs already configured on the host');
+    this.announceInBackground(group);
+  }
+
+  /** One ARP/NA burst for every VIP of the group (the caller schedules repeats and refreshes). */
+  async announce(group: GroupConfig): Promise<void> {
+    if (!this.config.enabled) return;
+    const snapshot = await this.snapshot(group);
+    const commands = group.vips.flatMap((_, i) => {
+      const { address, family } = vipAddress(group, i);
+      return announceCommands({
+        address,
+        family,
+        iface: group.interface,
+        count: this.config.arp.count,
+        gateway: family === 6 ? this.ipv6Gateway(group, snapshot) : null,
+        baseTimeoutMs: this.config.commandTimeoutMs,
+      });
+    });
+    const results = await Promise.allSettled(
+      commands.map(async (c) => {
+        const r = await this.runner.run(c.file, c.args, { timeoutMs: c.timeoutMs });
+        if (!c.okExitCodes.includes(r.exitCode)) {
+          throw new VipdError('VIPD_E_COMMAND_FAILED', `${c.file} ${c.args.join(' ')} exited ${r.exitCode}: ${r.stderr.trim()}`, {
+            details: { command: [c.file, ...c.args], exitCode: r.exitCode, stderr: r.stderr.trim() },
+          });
+        }
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Removes exactly what acquire added; an address with another prefix is someone else's and stays. */
+  async release(group: GroupConfig): Promise<void> {
+    if (!this.config.enabled) return;
+    const removed = await this.removeWithRetry(group, (snapshot) => releaseChanges(this.releaseTargets(group, snapshot), snapshot.link, snapshot));
+    this.log.info({ group: group.name, changes: removed }, 'VIPs released from the host');
+  }
+
+  async observe(group: GroupConfig): Promise<OsGroupView> {
+    const snapshot = await this.snapshot(group);
+    const vips = group.vips.map((_, i) => {
+      const { address } = vipAddress(group, i);
+      let plan: VipPlan | null = null;
+      try {
+        plan = this.planOne(group, i, snapshot);
+      } catch (e) {
+        if (!isVipdError(e) || e.code === 'VIPD_E_INTERNAL') throw e;
+        this.log.warn({ group: group.name, vip: address, err: e.toJSON() }, 'cannot plan VIP for observation');
+      }
+      return vipView({ address, snapshot, plan, policyRouting: this.config.policyRouting });
+    });
+    return { group: group.name, interface: group.interface, vips };
+  }
+
+  /** Re-adds whatever is missing (an outside `ip addr del`, a flushed rule or table); returns what was done. */
+  async repair(group: GroupConfig): Promise<string[]> {
+    if (!this.config.enabled) return [];
+    const applied = await this.converge(group);
+    if (applied.length === 0) return [];
+    this.log.warn({ group: group.name, repairs: applied }, 'repaired VIP configuration removed by something else');
+    if (applied.some((c) => c.startsWith('address '))) this.announceInBackground(group);
+    return applied.map((c) => `re-applied ${c}`);
+  }
+
+  /**
+   * Removes what a previous run of this config left (after kill -9 or a
+   * crash): the groups' VIP addresses with our prefix, our rules from those
+   * VIPs or into the groups' tables, and our routes in those tables.
+   */
+  async cleanupOrphans(groups: readonly GroupConfig[]): Promise<string[]> {
+    if (!this.config.enabled) return [];
+    for (const g of groups) this.remember(g);
+    const done: string[] = [];
+    for (const g of groups) {
+      const range = groupTableRange(this.config.tableBase, g.id);
+      const groupTables = Array.from({ length: range.last - range.first + 1 }, (_, k) => range.first + k);
+      const removed = await this.removeWithRetry(g, (snapshot) =>
+        releaseChanges(this.releaseTargets(g, snapshot), snapshot.link, snapshot, { rulesInTables: groupTables }),
+      );
+      done.push(...removed.map((d) => `removed orphan ${d}`));
+    }
+    if (done.length > 0) this.log.warn({ orphans: done }, 'removed VIP configuration left by a previous run');
+    return done;
+  }
+
+  /** Resolves when background ARP/NA bursts started by acquire/repair have finished (shutdown, tests). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.background]);
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  /** arping takes about a second per packet: the burst must not hold up acquire's return. */
+  private announceInBackground(group: GroupConfig): void {
+    const p: Promise<void> = this.announce(group)
+      .catch((e: unknown) => {
+        this.log.warn({ group: group.name, err: isVipdError(e) ? e.toJSON() : String(e) }, 'ARP/NA announcement failed');
+      })
+      .finally(() => this.background.delete(p));
+    this.background.add(p);
+  }
+
+  private families(group: GroupConfig): Family[] {
+    const set = new Set(group.vips.map((_, i) => vipAddress(group, i).family));
+    return [...set].sort();
+  }
+
+  private remember(group: GroupConfig): void {
+    if (!IFNAME.test(group.interface)) {
+      throw new VipdError('VIPD_E_CONFIG', `group ${group.name}: "${group.interface}" is not a valid interface name`);
+    }
+    const set = this.vipsByInterface.get(group.interface) ?? new Set<string>();
+    group.vips.forEach((_, i) => set.add(vipAddress(group, i).address));
+    this.vipsByInterface.set(group.interface, set);
+  }
+
+  private async snapshot(group: GroupConfig): Promise<HostSnapshot> {
+    this.remember(group);
+    return observeHost(this.runner, group.interface, this.families(group), this.config.commandTimeoutMs);
+  }
+
+  private planOne(group: GroupConfig, index: number, snapshot: HostSnapshot): VipPlan {
+    const { family } = vipAddress(group, index);
+    return planVip({
+      group,
+      index,
+      link: snapshot.link,
+      state: family === 4 ? snapshot.v4 : snapshot.v6,
+      vipsOnLink: this.vipsByInterface.get(group.interface) ?? new Set(),
+      config: this.config,
+    });
+  }
+
+  private plans(group: GroupConfig, snapshot: HostSnapshot): VipPlan[] {
+    return group.vips.map((_, i) => this.planOne(group, i, snapshot));
+  }
+
+  private ipv6Gateway(group: GroupConfig, snapshot: HostSnapshot): string | null {
+    const configured = this.config.gateway;
+    if (configured !== null && configured.includes(':')) return configured;
+    return snapshot.v6 ? (mainDefaultOn(snapshot.v6, group.interface)?.gateway ?? null) : null;
+  }
+
+  private async converge(group: GroupConfig): Promise<string[]> {
+    const snapshot = await this.snapshot(group);
+    const changes = convergeChanges(this.plans(group, snapshot), snapshot.link, snapshot);
+    await this.apply(changes, false);
+    return changes.map((c) => c.description);
+  }
+
+  private async apply(changes: readonly Change[], force: boolean): Promise<void> {
+    const byFamily = new Map<Family, string[]>();
+    for (const c of changes) byFamily.set(c.family, [...(byFamily.get(c.family) ?? []), c.command]);
+    await Promise.all(
+      [...byFamily].map(([family, lines]) => runIpBatch(this.runner, lines, { family, force, json: false, timeoutMs: this.config.commandTimeoutMs })),
+    );
+  }
+
+  /**
+   * Removal goes on past a failing line (-force); if something failed, the
+   * host is read again and only what is still there counts as a failure
+   * (it may have vanished on its own in between).
+   */
+  private async removeWithRetry(group: GroupConfig, compute: (s: HostSnapshot) => Change[]): Promise<string[]> {
+    const changes = compute(await this.snapshot(group));
+    if (changes.length === 0) return [];
+    try {
+      await this.apply(changes, true);
+    } catch (e) {
+      const left = compute(await this.snapshot(group));
+      if (left.length > 0) throw e;
+      this.log.debug({ group: group.name, err: isVipdError(e) ? e.toJSON() : String(e) }, 'removal raced another change; nothing left');
+    }
+    return changes.map((c) => c.description);
+  }
+
+  private releaseTargets(group: GroupConfig, snapshot: HostSnapshot): ReleaseTarget[] {
+    const mapped = new Set(group.vips.map((_, i) => tableFor(this.config.tableBase, group.id, i)));
+    return group.vips.map((_, i) => {
+      const { address, family } = vipAddress(group, i);
+      let prefix: number | null = null;
+      try {
+        prefix = expectedPrefix(group, i, snapshot.link, this.vipsByInterface.get(group.interface) ?? new Set());
+      } catch (e) {
+        if (!isVipdError(e) || e.code === 'VIPD_E_INTERNAL') throw e;
+        this.log.warn({ group: group.name, vip: address, err: e.toJSON() }, 'prefix unknown: leaving the address alone');
+      }
+      const own = tableFor(this.config.tableBase, group.id, i);
+      const state = family === 4 ? snapshot.v4 : snapshot.v6;
+      // Tables an older mapping pointed this VIP's rule at, unless another VIP uses them now.
+      const stale = state ? ourRulesFor(state, address).flatMap((r) => (r.table !== null && !mapped.has(r.table) ? [r.table] : [])) : [];
+      return { address, family, iface: group.interface, prefix, tables: [own, ...stale] };
+    });
+  }
+}

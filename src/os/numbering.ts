@@ -1,0 +1,66 @@
+import { VipdError } from '../errors';
+import type { GroupConfig } from '../config/types';
+
+/**
+ * Routing numbers vipd owns. Every rule and route vipd adds carries
+ * VIPD_PROTOCOL, so orphan cleanup and release find exactly ours and never
+ * touch rules written by amazon-ec2-net-utils, oci-utils, DHCP clients or
+ * the administrator. 86 is unassigned in iproute2's rt_protos (GCP's guest
+ * agent uses 66, keepalived 18, routing daemons 186-192).
+ */
+export const VIPD_PROTOCOL = 86;
+
+/** VIPs per group that get their own table; the group's block is this wide. */
+export const TABLES_PER_GROUP = 32;
+
+/**
+ * Table of a group's k-th VIP: tableBase + groupId * 32 + k. The mapping
+ * depends only on numbers in the config, so it is the same after a restart
+ * or a reload that keeps the VIP list; each group owns a fixed block, so
+ * orphan cleanup can recognise a group's tables even for a VIP that has
+ * since been removed from the config.
+ */
+export function tableFor(tableBase: number, groupId: number, vipIndex: number): number {
+  return tableBase + groupId * TABLES_PER_GROUP + vipIndex;
+}
+
+export function groupTableRange(tableBase: number, groupId: number): { first: number; last: number } {
+  const first = tableFor(tableBase, groupId, 0);
+  return { first, last: first + TABLES_PER_GROUP - 1 };
+}
+
+/** Ranges other software on cloud images writes to; overlapping them means fighting them. */
+const FOREIGN_TABLES: readonly { first: number; last: number; owner: string }[] = [
+  { first: 0, last: 0, owner: 'the kernel (unspec)' },
+  { first: 10, last: 252, owner: 'oci-utils (ort tables 10-254)' },
+  { first: 253, last: 255, owner: 'the kernel (default, main, local)' },
+  { first: 10000, last: 10999, owner: 'amazon-ec2-net-utils (10000 + 100*card + device)' },
+];
+const MAX_TABLE = 0xffffffff;
+
+/** Throws VIPD_E_CONFIG when a group has too many VIPs or a table lands in someone else's range. */
+export function checkNumbering(groups: readonly GroupConfig[], tableBase: number, rulePriority: number): void {
+  const problems: string[] = [];
+  if (!Number.isInteger(rulePriority) || rulePriority < 1 || rulePriority > 32765) {
+    problems.push(`os.rulePriority ${rulePriority} must be 1-32765 so the rule is evaluated before the main table (32766)`);
+  }
+  for (const g of groups) {
+    if (g.vips.length > TABLES_PER_GROUP) {
+      problems.push(`group ${g.name} has ${g.vips.length} VIPs; policy routing supports ${TABLES_PER_GROUP} per group`);
+      continue;
+    }
+    const { first, last } = groupTableRange(tableBase, g.id);
+    if (!Number.isInteger(first) || first < 1 || last > MAX_TABLE) {
+      problems.push(`group ${g.name}: tables ${first}-${last} are out of range`);
+      continue;
+    }
+    for (const f of FOREIGN_TABLES) {
+      if (first <= f.last && last >= f.first) {
+        problems.push(`group ${g.name}: tables ${first}-${last} overlap ${f.first}-${f.last} used by ${f.owner}; change os.tableBase`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new VipdError('VIPD_E_CONFIG', `policy routing numbering: ${problems.join('; ')}`, { details: { problems } });
+  }
+}

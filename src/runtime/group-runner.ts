@@ -1,0 +1,347 @@
+import type { GroupConfig } from '../config/types';
+import { ElectionCore } from '../election/core';
+import type { ElectionOutput, ElectionStatus, PeerAdvert, Role } from '../election/types';
+import type { VipdError } from '../errors';
+import type { AcquireReport, VerifyReport, VipOwner } from '../owner/types';
+import type { MonotonicClock } from '../util/clock';
+import type { Logger } from '../util/logger';
+import type { TimerHandle, Timers } from '../util/timers';
+import { OwnershipReconciler, type OwnershipOptions } from './ownership';
+import type { AdvertSender, FailoverPhases, GroupHealth, HookEvent, HookQueue, RuntimeMetrics, TrackerSet, TrackerSetFactory } from './ports';
+
+export interface GroupRunnerDeps {
+  readonly nodeId: string;
+  readonly clock: MonotonicClock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  readonly random: () => number;
+  readonly owner: VipOwner;
+  readonly sender: AdvertSender;
+  readonly hooks: HookQueue;
+  readonly metrics: RuntimeMetrics;
+  readonly trackers: TrackerSetFactory;
+  readonly ownership: OwnershipOptions;
+  /** How long a permanent owner error keeps the group in FAULT before it may try again. */
+  readonly ownerFaultHoldMs: number;
+  /** Wall-clock seconds, only for exported timestamps (never for timing). */
+  readonly wallSeconds: () => number;
+}
+
+export interface LastFailover extends FailoverPhases {
+  readonly at: number;
+  readonly reason: string;
+  readonly previousMaster: string | null;
+}
+
+export interface GroupStatus {
+  readonly name: string;
+  readonly id: number;
+  readonly election: ElectionStatus;
+  readonly vips: readonly string[];
+  readonly ownership: { readonly wanted: string; readonly applied: string; readonly lastError: ReturnType<VipdError['toJSON']> | null };
+  readonly lastFailover: LastFailover | null;
+  readonly lastVerify: VerifyReport | null;
+  readonly splitBrainSuspected: boolean;
+  readonly trackers: ReturnType<TrackerSet['status']>;
+}
+
+const HOOK_EVENT: Partial<Record<Role, HookEvent>> = { MASTER: 'master', BACKUP: 'backup', FAULT: 'fault', STOP: 'stop' };
+
+/**
+ * The imperative shell around one group's election core: feeds it time,
+ * adverts and health; executes what it decides (send, own, release, hooks,
+ * metrics, logs). All decisions stay in the core.
+ */
+export class GroupRunner {
+  private readonly core: ElectionCore;
+  private readonly reconciler: OwnershipReconciler;
+  private readonly trackers: TrackerSet;
+  private readonly log: Logger;
+  private trackerHealth: GroupHealth = { penalty: 0, fault: false };
+  private ownerFault: VipdError | null = null;
+  private ownerFaultTimer: TimerHandle | null = null;
+  private lastError: VipdError | null = null;
+  private pendingFailover: { decidedAt: number; lastHeard: number | null; reason: string; previousMaster: string | null } | null = null;
+  private lastFailover: LastFailover | null = null;
+  private lastVerify: VerifyReport | null = null;
+  private splitBrain = false;
+  private maintenance = false;
+
+  constructor(
+    private groupConfig: GroupConfig,
+    private readonly deps: GroupRunnerDeps,
+  ) {
+    this.log = deps.logger.child({ group: groupConfig.name });
+    this.core = new ElectionCore({
+      nodeId: deps.nodeId,
+      peers: groupConfig.peers.map((p) => p.id),
+      priority: groupConfig.priority,
+      preempt: groupConfig.preempt,
+      preemptDelayMs: groupConfig.preemptDelayMs,
+      intervalMs: groupConfig.intervalMs,
+      deadAfter: groupConfig.deadAfter,
+      random: deps.random,
+    });
+    this.reconciler = new OwnershipReconciler(groupConfig, {
+      owner: deps.owner,
+      clock: deps.clock,
+      timers: deps.timers,
+      logger: this.log,
+      options: deps.ownership,
+      listener: {
+        acquired: (report, startedAt, doneAt) => this.onAcquired(report, startedAt, doneAt),
+        released: () => this.log.info({ vips: this.vipAddresses() }, 'VIPs released'),
+        failed: (err, op) => this.onOwnerFailed(err, op),
+        verified: (report) => this.onVerified(report),
+        repaired: (repairs) => {
+          this.deps.metrics.osRepairs(this.groupConfig.name, repairs.length);
+          this.log.warn({ repairs }, 'repaired VIP state that something else changed');
+        },
+        verifyFailed: (err) => {
+          this.lastError = err;
+          this.log.error({ err: err.toJSON() }, 'could not verify VIP ownership (not read as "nothing there")');
+        },
+      },
+    });
+    this.trackers = deps.trackers(groupConfig, (h) => this.onTrackerHealth(h));
+  }
+
+  get config(): GroupConfig {
+    return this.groupConfig;
+  }
+
+  get role(): Role {
+    return this.core.role;
+  }
+
+  start(now: number): void {
+    this.trackers.start();
+    this.trackerHealth = this.trackers.health();
+    this.core.start(now);
+    this.pushHealth(now);
+    if (this.maintenance) this.core.setMaintenance(true, now);
+    this.flush();
+    const s = this.core.status(now);
+    this.deps.metrics.setPriority(this.groupConfig.name, s.basePriority, s.effectivePriority);
+  }
+
+  tick(now: number): void {
+    this.core.tick(now);
+    this.flush();
+  }
+
+  onAdvert(advert: PeerAdvert, now: number): void {
+    this.deps.metrics.advertReceived(this.groupConfig.name);
+    this.deps.metrics.peerSeen(this.groupConfig.name, advert.from, this.deps.wallSeconds());
+    this.core.step(advert, now);
+    this.flush();
+  }
+
+  noteStall(now: number, stalledMs: number): void {
+    this.core.noteStall(now, stalledMs);
+    this.flush();
+  }
+
+  setMaintenance(on: boolean, now: number): void {
+    this.maintenance = on;
+    this.core.setMaintenance(on, now);
+    this.flush();
+  }
+
+  resign(now: number): void {
+    this.core.resign(now);
+    this.flush();
+  }
+
+  /** Graceful stop: resign (the core sends priority 0), then release what we hold. */
+  async stop(now: number): Promise<void> {
+    this.core.stop(now);
+    this.flush();
+    this.trackers.stop();
+    this.clearOwnerFault();
+    await this.reconciler.settle();
+    this.reconciler.close();
+  }
+
+  /** Stop without touching ownership: for a reload that replaces this group with an identical one. */
+  detach(): void {
+    this.trackers.stop();
+    this.clearOwnerFault();
+    this.reconciler.close();
+  }
+
+  status(now: number): GroupStatus {
+    return {
+      name: this.groupConfig.name,
+      id: this.groupConfig.id,
+      election: this.core.status(now),
+      vips: this.vipAddresses(),
+      ownership: { wanted: this.reconciler.wanted, applied: this.reconciler.applied, lastError: this.lastError?.toJSON() ?? null },
+      lastFailover: this.lastFailover,
+      lastVerify: this.lastVerify,
+      splitBrainSuspected: this.splitBrain,
+      trackers: this.trackers.status(),
+    };
+  }
+
+  async settle(): Promise<void> {
+    await this.reconciler.settle();
+  }
+
+  private vipAddresses(): string[] {
+    return this.groupConfig.vips.map((v) => v.address);
+  }
+
+  private flush(): void {
+    for (const out of this.core.drain()) this.execute(out);
+  }
+
+  private execute(out: ElectionOutput): void {
+    const name = this.groupConfig.name;
+    switch (out.type) {
+      case 'send':
+        this.deps.sender.sendAdvert(this.groupConfig.id, out.advert);
+        this.deps.metrics.advertSent(name);
+        return;
+      case 'transition':
+        this.onTransition(out);
+        return;
+      case 'event':
+        this.onEvent(out.event);
+        return;
+    }
+  }
+
+  private onTransition(t: Extract<ElectionOutput, { type: 'transition' }>): void {
+    const name = this.groupConfig.name;
+    const self = t.to === 'MASTER';
+    this.log.info(
+      { event: 'transition', from: t.from, to: t.to, reason: t.reason, peer: t.peer ?? null },
+      self ? `this node became MASTER of ${name} (${t.reason})` : `${name}: ${t.from} -> ${t.to} (${t.reason})`,
+    );
+    this.deps.metrics.transition(name, t.from, t.to);
+    const s = this.core.status(t.at);
+    this.deps.metrics.setPriority(name, s.basePriority, s.effectivePriority);
+    if (t.to === 'MASTER') {
+      this.pendingFailover = { decidedAt: t.at, lastHeard: s.lastMasterAdvertAt, reason: t.reason, previousMaster: t.peer ?? null };
+      this.reconciler.want('active');
+    } else if (t.from === 'MASTER' || t.to === 'FAULT' || t.to === 'STOP') {
+      this.pendingFailover = null;
+      this.reconciler.want('inactive');
+    }
+    const event = HOOK_EVENT[t.to];
+    if (event) {
+      this.deps.hooks.enqueue({
+        group: name,
+        event,
+        argv: this.groupConfig.notify[event],
+        timeoutMs: this.groupConfig.notify.timeoutMs,
+        context: {
+          VIPD_GROUP: name,
+          VIPD_EVENT: event,
+          VIPD_FROM: t.from,
+          VIPD_TO: t.to,
+          VIPD_REASON: t.reason,
+          VIPD_VIPS: this.vipAddresses().join(','),
+          VIPD_NODE_ID: this.deps.nodeId,
+        },
+      });
+    }
+  }
+
+  private onEvent(event: Extract<ElectionOutput, { type: 'event' }>['event']): void {
+    const name = this.groupConfig.name;
+    switch (event.kind) {
+      case 'split-brain-suspected':
+        if (!this.splitBrain) this.log.error({ holder: event.holder }, `split brain suspected: the cloud shows ${event.holder} holding the VIPs of ${name}`);
+        this.splitBrain = true;
+        this.deps.metrics.splitBrainSuspected(name, true);
+        return;
+      case 'split-brain-cleared':
+        if (this.splitBrain) this.log.warn('split brain cleared');
+        this.splitBrain = false;
+        this.deps.metrics.splitBrainSuspected(name, false);
+        return;
+      case 'master-seen':
+        this.log.debug({ peer: event.peer, priority: event.priority }, `peer ${event.peer} is MASTER`);
+        return;
+      case 'lower-master-answered':
+        this.log.warn({ peer: event.peer }, `peer ${event.peer} claims MASTER with lower priority; answered at once`);
+        return;
+    }
+  }
+
+  private onAcquired(report: AcquireReport, startedAt: number, doneAt: number): void {
+    const pending = this.pendingFailover;
+    this.pendingFailover = null;
+    const osDone = doneAt;
+    const detectionMs = pending && pending.lastHeard !== null ? pending.decidedAt - pending.lastHeard : null;
+    const totalMs = pending && pending.lastHeard !== null ? osDone - pending.lastHeard : null;
+    const phases: FailoverPhases = { detectionMs, cloudMs: report.timings.cloudMs, osMs: report.timings.osMs, totalMs };
+    this.lastFailover = { ...phases, at: doneAt, reason: pending?.reason ?? 'reassert', previousMaster: pending?.previousMaster ?? null };
+    this.lastError = null;
+    this.deps.metrics.failover(this.groupConfig.name, phases);
+    this.log.info(
+      { event: 'vips-ready', vips: this.vipAddresses(), phases, acquireMs: doneAt - startedAt, cloudCalls: report.cloudCalls },
+      'VIPs ready on this node',
+    );
+  }
+
+  private onOwnerFailed(err: VipdError, op: 'acquire' | 'release'): void {
+    this.lastError = err;
+    this.log.error({ err: err.toJSON(), operation: op }, `cannot ${op} the VIPs: ${err.message}`);
+    this.ownerFault = err;
+    this.pushHealth(this.deps.clock.nowMs());
+    this.flush();
+    if (this.ownerFaultTimer) this.deps.timers.clearTimeout(this.ownerFaultTimer);
+    // Permanent errors (permission, invalid) are not retried in a loop: hold FAULT, then let the
+    // node compete again, so a fixed IAM policy heals without a restart.
+    this.ownerFaultTimer = this.deps.timers.setTimeout(() => {
+      this.ownerFaultTimer = null;
+      this.ownerFault = null;
+      this.pushHealth(this.deps.clock.nowMs());
+      this.flush();
+    }, this.deps.ownerFaultHoldMs);
+    this.ownerFaultTimer.unref?.();
+  }
+
+  private clearOwnerFault(): void {
+    if (this.ownerFaultTimer) this.deps.timers.clearTimeout(this.ownerFaultTimer);
+    this.ownerFaultTimer = null;
+  }
+
+  private onTrackerHealth(h: GroupHealth): void {
+    this.trackerHealth = h;
+    for (const t of this.trackers.status()) this.deps.metrics.trackerUp(this.groupConfig.name, t.name, t.up);
+    const now = this.deps.clock.nowMs();
+    this.pushHealth(now);
+    this.flush();
+    const s = this.core.status(now);
+    this.deps.metrics.setPriority(this.groupConfig.name, s.basePriority, s.effectivePriority);
+  }
+
+  private pushHealth(now: number): void {
+    this.core.setHealth({ penalty: this.trackerHealth.penalty, fault: this.trackerHealth.fault || this.ownerFault !== null }, now);
+  }
+
+  private onVerified(report: VerifyReport): void {
+    this.lastVerify = report;
+    this.lastError = null;
+    const now = this.deps.clock.nowMs();
+    const holders = report.vips.map((v) => v.cloud).filter((c): c is NonNullable<typeof c> => c !== null);
+    if (holders.length === 0) return; // provider none: the cloud has no say
+    const other = holders.find((h) => h.kind === 'other');
+    const allMine = holders.every((h) => h.kind === 'me');
+    this.deps.metrics.cloudAssignmentMatch(this.groupConfig.name, allMine === (this.core.role === 'MASTER'));
+    if (other && other.kind === 'other') {
+      this.core.observeCloudHolder(other.nodeId ?? other.instanceId, now);
+    } else {
+      this.core.observeCloudHolder(allMine ? this.deps.nodeId : null, now);
+    }
+    this.flush();
+    if (!allMine && this.core.role === 'MASTER') {
+      this.log.warn({ holders }, 'the cloud does not show all VIPs on this node; re-asserting');
+      this.reconciler.reassert();
+    }
+  }
+}

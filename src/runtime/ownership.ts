@@ -1,0 +1,200 @@
+import type { GroupConfig } from '../config/types';
+import { asVipdError, type VipdError } from '../errors';
+import type { AcquireReport, VerifyReport, VipOwner } from '../owner/types';
+import type { MonotonicClock } from '../util/clock';
+import type { Logger } from '../util/logger';
+import type { TimerHandle, Timers } from '../util/timers';
+
+export type Applied = 'unknown' | 'active' | 'inactive';
+
+export interface OwnershipListener {
+  acquired(report: AcquireReport, startedAt: number, doneAt: number): void;
+  released(): void;
+  /** A permanent error: the runtime moves the group to FAULT. */
+  failed(error: VipdError, operation: 'acquire' | 'release'): void;
+  verified(report: VerifyReport): void;
+  repaired(repairs: readonly string[]): void;
+  verifyFailed(error: VipdError): void;
+}
+
+export interface OwnershipOptions {
+  readonly acquireDeadlineMs: number;
+  readonly reconcileIntervalMs: number;
+  /** Delay before retrying after a transient failure that outlived its deadline. */
+  readonly retryDelayMs: number;
+}
+
+/**
+ * Desired vs applied ownership of one group's VIPs. The election says what
+ * is desired; this drives the owner there, one operation at a time and in
+ * order, so a release can never overtake the acquire before it. While
+ * active it re-verifies and repairs periodically: state drifts (agents,
+ * networkd restarts, the other node's API calls).
+ */
+export class OwnershipReconciler {
+  private desired: 'active' | 'inactive' = 'inactive';
+  private appliedState: Applied = 'unknown';
+  private busy: Promise<void> | null = null;
+  private periodic: TimerHandle | null = null;
+  private retry: TimerHandle | null = null;
+  private closed = false;
+  private group: GroupConfig;
+
+  constructor(
+    group: GroupConfig,
+    private readonly deps: {
+      owner: VipOwner;
+      clock: MonotonicClock;
+      timers: Timers;
+      logger: Logger;
+      options: OwnershipOptions;
+      listener: OwnershipListener;
+    },
+  ) {
+    this.group = group;
+  }
+
+  get applied(): Applied {
+    return this.appliedState;
+  }
+
+  get wanted(): 'active' | 'inactive' {
+    return this.desired;
+  }
+
+  want(state: 'active' | 'inactive'): void {
+    if (this.closed) return;
+    this.desired = state;
+    this.kick();
+  }
+
+  /** Re-run acquire although we believe we hold the VIPs (the cloud says otherwise). */
+  reassert(): void {
+    if (this.closed || this.desired !== 'active') return;
+    this.appliedState = 'unknown';
+    this.kick();
+  }
+
+  updateGroup(group: GroupConfig): void {
+    this.group = group;
+  }
+
+  /** Resolves when no operation is in flight and applied equals desired (or an error stopped progress). */
+  async settle(): Promise<void> {
+    while (this.busy) await this.busy;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.clearTimers();
+  }
+
+  private kick(): void {
+    if (this.busy || this.closed) return;
+    if (this.retry) {
+      this.deps.timers.clearTimeout(this.retry);
+      this.retry = null;
+    }
+    this.busy = this.pump().finally(() => {
+      this.busy = null;
+    });
+  }
+
+  private async pump(): Promise<void> {
+    while (!this.closed && this.desired !== this.appliedState) {
+      const target = this.desired;
+      if (target === 'active') {
+        if (!(await this.doAcquire())) return;
+      } else if (!(await this.doRelease())) return;
+    }
+    this.schedulePeriodic();
+  }
+
+  private async doAcquire(): Promise<boolean> {
+    const { owner, clock, logger, options, listener } = this.deps;
+    const startedAt = clock.nowMs();
+    try {
+      const report = await owner.acquire(this.group, startedAt + options.acquireDeadlineMs);
+      this.appliedState = 'active';
+      listener.acquired(report, startedAt, clock.nowMs());
+      return true;
+    } catch (e) {
+      const err = asVipdError(e);
+      this.appliedState = 'unknown';
+      if (err.transient || err.code === 'VIPD_E_CLOUD_DEADLINE') {
+        logger.warn({ err: err.toJSON(), group: this.group.name }, 'acquire did not complete; will retry');
+        this.scheduleRetry();
+      } else {
+        logger.error({ err: err.toJSON(), group: this.group.name }, 'acquire failed permanently');
+        listener.failed(err, 'acquire');
+      }
+      return false;
+    }
+  }
+
+  private async doRelease(): Promise<boolean> {
+    const { owner, logger, listener } = this.deps;
+    try {
+      await owner.release(this.group);
+      this.appliedState = 'inactive';
+      listener.released();
+      return true;
+    } catch (e) {
+      const err = asVipdError(e);
+      logger.error({ err: err.toJSON(), group: this.group.name }, 'release failed; will retry');
+      this.appliedState = 'unknown';
+      if (!err.transient) listener.failed(err, 'release');
+      this.scheduleRetry();
+      return false;
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed) return;
+    this.retry = this.deps.timers.setTimeout(() => {
+      this.retry = null;
+      this.kick();
+    }, this.deps.options.retryDelayMs);
+    this.retry.unref?.();
+  }
+
+  private schedulePeriodic(): void {
+    if (this.closed || this.periodic) return;
+    this.periodic = this.deps.timers.setTimeout(() => {
+      this.periodic = null;
+      void this.check();
+    }, this.deps.options.reconcileIntervalMs);
+    this.periodic.unref?.();
+  }
+
+  private async check(): Promise<void> {
+    if (this.closed) return;
+    if (this.busy || this.appliedState !== 'active' || this.desired !== 'active') {
+      this.schedulePeriodic();
+      return;
+    }
+    const run = (async () => {
+      const { owner, listener } = this.deps;
+      try {
+        const repairs = await owner.repair(this.group);
+        if (repairs.repairs.length > 0) listener.repaired(repairs.repairs);
+        listener.verified(await owner.verify(this.group));
+      } catch (e) {
+        listener.verifyFailed(asVipdError(e));
+      }
+    })();
+    this.busy = run.finally(() => {
+      this.busy = null;
+      // A desired change that arrived during the check must not wait a period.
+      if (this.desired !== this.appliedState) this.kick();
+      else this.schedulePeriodic();
+    });
+  }
+
+  private clearTimers(): void {
+    if (this.periodic) this.deps.timers.clearTimeout(this.periodic);
+    if (this.retry) this.deps.timers.clearTimeout(this.retry);
+    this.periodic = null;
+    this.retry = null;
+  }
+}

@@ -1,0 +1,72 @@
+import type { GroupConfig } from '../config/types';
+import type { OutgoingAdvert, Role } from '../election/types';
+
+/**
+ * What the runtime needs from its collaborators, as narrow structural
+ * types: the real classes satisfy them, and runtime tests pass fakes
+ * through the constructor (never jest.mock).
+ */
+export interface AdvertSender {
+  sendAdvert(groupId: number, advert: OutgoingAdvert): void;
+}
+
+export type HookEvent = 'master' | 'backup' | 'fault' | 'stop';
+
+export interface HookQueue {
+  enqueue(job: { group: string; event: HookEvent; argv: readonly string[] | null; timeoutMs: number; context: Record<string, string> }): void;
+  idle(): Promise<void>;
+}
+
+export interface GroupHealth {
+  readonly penalty: number;
+  readonly fault: boolean;
+}
+
+export interface TrackerSet {
+  start(): void;
+  stop(): void;
+  health(): GroupHealth;
+  status(): ReadonlyArray<{ name: string; type: string; up: boolean; weight: number; lastError: string | null }>;
+}
+
+export type TrackerSetFactory = (group: GroupConfig, onChange: (health: GroupHealth) => void) => TrackerSet;
+
+export interface FailoverPhases {
+  readonly detectionMs: number | null;
+  readonly cloudMs: number;
+  readonly osMs: number;
+  readonly totalMs: number | null;
+}
+
+/** The metrics the runtime reports; the Prometheus implementation lives in metrics/. */
+export interface RuntimeMetrics {
+  transition(group: string, from: Role, to: Role): void;
+  setPriority(group: string, base: number, effective: number): void;
+  advertSent(group: string): void;
+  advertReceived(group: string): void;
+  heartbeatRejected(reason: string): void;
+  peerSeen(group: string, peer: string, unixSeconds: number): void;
+  failover(group: string, phases: FailoverPhases): void;
+  osRepairs(group: string, count: number): void;
+  cloudAssignmentMatch(group: string, match: boolean): void;
+  splitBrainSuspected(group: string, suspected: boolean): void;
+  trackerUp(group: string, tracker: string, up: boolean): void;
+  eventLoopLag(seconds: number): void;
+  hookFailed(group: string): void;
+}
+
+export const noMetrics: RuntimeMetrics = {
+  transition: () => undefined,
+  setPriority: () => undefined,
+  advertSent: () => undefined,
+  advertReceived: () => undefined,
+  heartbeatRejected: () => undefined,
+  peerSeen: () => undefined,
+  failover: () => undefined,
+  osRepairs: () => undefined,
+  cloudAssignmentMatch: () => undefined,
+  splitBrainSuspected: () => undefined,
+  trackerUp: () => undefined,
+  eventLoopLag: () => undefined,
+  hookFailed: () => undefined,
+};

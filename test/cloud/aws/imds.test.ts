@@ -1,0 +1,104 @@
+import { ImdsClient } from '../../../src/cloud/aws/imds';
+import { VipdError } from '../../../src/errors';
+import { processClock, type MonotonicClock } from '../../../src/util/clock';
+import { NODE1, NODE2, startLab, type RunningLab } from '../lab/fixtures';
+
+class FakeClock implements MonotonicClock {
+  constructor(public now = 1_000) {}
+  nowMs(): number {
+    return this.now;
+  }
+}
+
+async function rejection(p: Promise<unknown>): Promise<VipdError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof VipdError) return e;
+    throw e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('ImdsClient (IMDSv2) against the lab metadata service', () => {
+  let lab: RunningLab;
+  beforeEach(async () => {
+    lab = await startLab();
+  });
+  afterEach(async () => {
+    await lab.stop();
+  });
+
+  const client = (opts: { clock?: MonotonicClock; source?: string; timeoutMs?: number } = {}): ImdsClient =>
+    new ImdsClient({ baseUrl: lab.endpoints.imdsUrl, localAddress: opts.source ?? NODE1.source, clock: opts.clock ?? processClock, timeoutMs: opts.timeoutMs });
+  const tokenPuts = (): number => lab.cloud.calls.imds().filter((c) => c.method === 'PUT').length;
+
+  it('identifies the caller by source address and caches one token for many reads', async () => {
+    const imds = client();
+    expect(await imds.get('instance-id')).toBe(NODE1.id);
+    expect(await imds.getLines('network/interfaces/macs/')).toEqual([`${NODE1.mac0}/`, `${NODE1.mac}/`]);
+    expect(await imds.get('placement/region')).toBe('eu-west-1');
+    expect(await client({ source: NODE2.source }).get('instance-id')).toBe(NODE2.id);
+    expect(tokenPuts()).toBe(2); // one per client
+    expect(lab.cloud.calls.imds().filter((c) => c.caller === NODE1.id && c.method === 'GET')).toHaveLength(3);
+  });
+
+  it('concurrent first reads share one token request', async () => {
+    const imds = client();
+    await Promise.all([imds.get('instance-id'), imds.get('instance-type'), imds.get('mac')]);
+    expect(tokenPuts()).toBe(1);
+  });
+
+  it('renews the token on a 401 (the service forgot it) and succeeds', async () => {
+    const imds = client();
+    await imds.get('instance-id');
+    expect(lab.cloud.expireMetadataTokens()).toBe(1);
+    expect(await imds.get('instance-type')).toBe('t3.large');
+    expect(tokenPuts()).toBe(2);
+    expect(lab.cloud.calls.imds().map((c) => [c.method, c.status])).toEqual([
+      ['PUT', 200],
+      ['GET', 200],
+      ['GET', 401],
+      ['PUT', 200],
+      ['GET', 200],
+    ]);
+  });
+
+  it('renews the token before it expires (monotonic clock)', async () => {
+    const clock = new FakeClock();
+    const imds = new ImdsClient({ baseUrl: lab.endpoints.imdsUrl, localAddress: NODE1.source, clock, tokenTtlSeconds: 600 });
+    await imds.get('instance-id');
+    clock.now += 500_000; // well inside the TTL
+    await imds.get('instance-id');
+    expect(tokenPuts()).toBe(1);
+    clock.now += 50_000; // 550 s: within the renewal margin of a 600 s token
+    await imds.get('instance-id');
+    expect(tokenPuts()).toBe(2);
+    expect(lab.cloud.calls.imds().filter((c) => c.method === 'PUT').every((c) => c.status === 200)).toBe(true);
+  });
+
+  it('a missing path is a permanent VIPD_E_METADATA; an unknown source is refused', async () => {
+    const e = await rejection(client().get('no/such/path'));
+    expect(e.code).toBe('VIPD_E_METADATA');
+    expect(e.transient).toBe(false);
+    expect(e.message).toContain('404');
+    const stranger = await rejection(client({ source: '127.0.0.99' }).get('instance-id'));
+    expect(stranger.code).toBe('VIPD_E_METADATA');
+    expect(stranger.transient).toBe(false);
+  });
+
+  it.each(['refuse', 'reset', 'http500', 'hang'] as const)('a metadata outage (%s) is a transient VIPD_E_METADATA, never an empty answer', async (mode) => {
+    const imds = client({ timeoutMs: 400 });
+    await imds.get('instance-id');
+    await lab.control.setOutage({ metadata: mode });
+    const e = await rejection(imds.getLines(`network/interfaces/macs/${NODE1.mac}/local-ipv4s`));
+    expect(e.code).toBe('VIPD_E_METADATA');
+    expect(e.transient).toBe(true);
+    await lab.control.setOutage({ metadata: null });
+    expect(await imds.getLines(`network/interfaces/macs/${NODE1.mac}/local-ipv4s`)).toEqual([NODE1.primary]);
+  });
+
+  it('refuses a non-http endpoint at construction', () => {
+    expect(() => new ImdsClient({ baseUrl: 'https://169.254.169.254', clock: processClock })).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG' }));
+  });
+});

@@ -1,0 +1,332 @@
+import { AssignPrivateIpAddressesCommand, DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { ImdsClient } from '../../../src/cloud/aws/imds';
+import { AwsProvider } from '../../../src/cloud/aws/provider';
+import { CloudMover } from '../../../src/cloud/mover';
+import type { CloudVip } from '../../../src/cloud/provider';
+import { VipdError } from '../../../src/errors';
+import { processClock } from '../../../src/util/clock';
+import { silentLogger } from '../../../src/util/logger';
+import { EIP, NODE1, NODE2, REGION, VIPS, adminClient, labSpec, startLab, type RunningLab } from '../lab/fixtures';
+
+const vips = (...addresses: string[]): CloudVip[] => addresses.map((address) => ({ address, elasticIpAllocationId: null }));
+
+async function rejection(p: Promise<unknown>): Promise<VipdError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof VipdError) return e;
+    throw e;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** OS interfaces of the emulated instances: node1's VIP interface is eth1, its SECOND NIC. */
+const MACS: Record<string, Record<string, string>> = {
+  [NODE1.source]: { eth0: NODE1.mac0, eth1: NODE1.mac },
+  [NODE2.source]: { eth0: NODE2.mac },
+};
+
+describe('AwsProvider against the lab cloud', () => {
+  let lab: RunningLab;
+  const admins: EC2Client[] = [];
+
+  beforeEach(async () => {
+    lab = await startLab();
+  });
+  afterEach(async () => {
+    for (const c of admins.splice(0)) c.destroy();
+    await lab.stop();
+  });
+
+  function provider(source: string, interfaceName: string, opts: { requestTimeoutMs?: number; metadataEndpoint?: string | null } = {}): AwsProvider {
+    return new AwsProvider({
+      interfaceName,
+      config: { region: null, endpoint: lab.endpoints.apiUrl, metadataEndpoint: opts.metadataEndpoint === undefined ? lab.endpoints.imdsUrl : opts.metadataEndpoint },
+      logger: silentLogger(),
+      macOf: async (ifname) => {
+        const mac = MACS[source]?.[ifname];
+        if (mac === undefined) throw new VipdError('VIPD_E_INTERFACE', `no ${ifname}`);
+        return mac;
+      },
+      imds: new ImdsClient({ baseUrl: lab.endpoints.imdsUrl, localAddress: source, clock: processClock, timeoutMs: 1_000 }),
+      requestTimeoutMs: opts.requestTimeoutMs,
+    });
+  }
+
+  function mover(p: AwsProvider): CloudMover {
+    return new CloudMover({ provider: p, clock: processClock, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: Math.random, logger: silentLogger(), confirmPollMs: 100, baseDelayMs: 50, maxDelayMs: 400 });
+  }
+
+  const deadline = (ms: number): number => processClock.nowMs() + ms;
+  const ec2Calls = (action: string) => lab.cloud.calls.ec2().filter((c) => c.action === action);
+  const admin = (): EC2Client => {
+    const c = adminClient(lab);
+    admins.push(c);
+    return c;
+  };
+
+  it('identity: IMDSv2, the ENI is chosen by the interface MAC (the second NIC here), never the first', async () => {
+    const id = await provider(NODE1.source, 'eth1').identity();
+    expect(id).toEqual({
+      provider: 'aws',
+      instanceId: NODE1.id,
+      nicId: NODE1.eni,
+      mac: NODE1.mac,
+      subnetCidr: '10.0.1.0/24',
+      region: REGION,
+      extra: expect.objectContaining({ vpcId: 'vpc-0a000000000000001', subnetId: 'subnet-0a000000000000001', instanceType: 't3.large', deviceNumber: '1' }),
+    });
+    const first = await provider(NODE1.source, 'eth0').identity();
+    expect(first.nicId).toBe(NODE1.eni0);
+    expect(first.subnetCidr).toBe('10.0.2.0/24');
+  });
+
+  it('identity: a MAC that matches no NIC is VIPD_E_IDENTITY, not a guess', async () => {
+    const p = new AwsProvider({
+      interfaceName: 'eth9',
+      config: { region: null, endpoint: lab.endpoints.apiUrl, metadataEndpoint: lab.endpoints.imdsUrl },
+      logger: silentLogger(),
+      macOf: async () => '02:00:00:00:09:09',
+      imds: new ImdsClient({ baseUrl: lab.endpoints.imdsUrl, localAddress: NODE1.source, clock: processClock }),
+    });
+    const e = await rejection(p.identity());
+    expect(e.code).toBe('VIPD_E_IDENTITY');
+    expect(e.message).toContain(NODE1.mac);
+  });
+
+  it('a metadata outage at start is VIPD_E_METADATA; identity is read again once it is back', async () => {
+    const p = provider(NODE1.source, 'eth1');
+    await lab.control.setOutage({ metadata: 'refuse' });
+    const e = await rejection(p.identity());
+    expect(e.code).toBe('VIPD_E_METADATA');
+    expect(e.transient).toBe(true);
+    const viaMover = await rejection(mover(p).acquire(vips(VIPS[0]), deadline(600)));
+    expect(viaMover.code).toBe('VIPD_E_CLOUD_DEADLINE');
+    expect((viaMover.cause as VipdError).code).toBe('VIPD_E_METADATA');
+    expect(ec2Calls('AssignPrivateIpAddresses')).toHaveLength(0);
+    await lab.control.setOutage({ metadata: null });
+    expect((await p.identity()).nicId).toBe(NODE1.eni);
+  });
+
+  it('acquire: ONE AssignPrivateIpAddresses for 3 VIPs, signed with the instance role from metadata, confirmed after propagation', async () => {
+    await lab.control.setPropagationDelay(2_000);
+    const p = provider(NODE1.source, 'eth1');
+    const result = await mover(p).acquire(vips(...VIPS), deadline(20_000));
+    expect(result.assignCalls).toBe(1);
+    const assigns = ec2Calls('AssignPrivateIpAddresses');
+    expect(assigns).toHaveLength(1);
+    expect(assigns[0]).toMatchObject({
+      caller: NODE1.id,
+      result: 'ok',
+      params: expect.objectContaining({ NetworkInterfaceId: NODE1.eni, 'PrivateIpAddress.1': VIPS[0], 'PrivateIpAddress.2': VIPS[1], 'PrivateIpAddress.3': VIPS[2], AllowReassignment: 'true' }),
+    });
+    // Credentials came from the emulated metadata role, not from anything static.
+    expect(lab.cloud.calls.imds().some((c) => c.path === '/latest/meta-data/iam/security-credentials/vipd-node' && c.caller === NODE1.id)).toBe(true);
+    // It waited for the data plane: several local-ipv4s reads, the last one showing every VIP.
+    const polls = lab.cloud.calls.imds().filter((c) => c.path.endsWith(`${NODE1.mac}/local-ipv4s`));
+    expect(polls.length).toBeGreaterThanOrEqual(2);
+    expect(lab.cloud.dataplane.visibleOn(NODE1.eni).sort()).toEqual([...VIPS].sort());
+    expect(await p.confirm(vips(...VIPS))).toBe(true);
+  });
+
+  it('confirm is false until metadata shows every VIP (exact address comparison)', async () => {
+    const p = provider(NODE1.source, 'eth1');
+    await p.assign(vips('10.0.1.4'));
+    expect(await p.confirm(vips('10.0.1.4'))).toBe(true);
+    expect(await p.confirm(vips('10.0.1.40'))).toBe(false);
+    expect(await p.confirm(vips('10.0.1.4', '10.0.1.44'))).toBe(false);
+  });
+
+  it('holders: me, another instance, nobody — from DescribeNetworkInterfaces', async () => {
+    const p = provider(NODE1.source, 'eth1');
+    await p.assign(vips(VIPS[0]));
+    await admin().send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE2.eni, PrivateIpAddresses: [VIPS[1]] }));
+    const holders = await p.holders(vips(...VIPS));
+    expect(Object.fromEntries(holders)).toEqual({
+      [VIPS[0]]: { kind: 'me' },
+      [VIPS[1]]: { kind: 'other', instanceId: NODE2.id, nodeId: null },
+      [VIPS[2]]: { kind: 'nobody' },
+    });
+    const describe = ec2Calls('DescribeNetworkInterfaces').at(-1)!;
+    expect(describe.params).toMatchObject({ 'Filter.1.Name': 'addresses.private-ip-address', 'Filter.1.Value.1': VIPS[0], 'Filter.1.Value.3': VIPS[2] });
+  });
+
+  it('holders follow pagination (NextToken)', async () => {
+    lab.cloud.setDescribePageSize(1);
+    const p = provider(NODE1.source, 'eth1');
+    await p.assign(vips(VIPS[0]));
+    await admin().send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE2.eni, PrivateIpAddresses: [VIPS[1]] }));
+    const holders = await p.holders(vips(VIPS[0], VIPS[1]));
+    expect(holders.get(VIPS[1])).toEqual({ kind: 'other', instanceId: NODE2.id, nodeId: null });
+    expect(holders.get(VIPS[0])).toEqual({ kind: 'me' });
+    expect(ec2Calls('DescribeNetworkInterfaces')).toHaveLength(2);
+  });
+
+  it('holders: an API error is thrown, never reported as nobody', async () => {
+    const p = provider(NODE1.source, 'eth1');
+    await p.identity();
+    await lab.control.addFault({ action: 'DescribeNetworkInterfaces', error: { code: 'InternalError' } });
+    const e = await rejection(p.holders(vips(VIPS[0])));
+    expect(e.code).toBe('VIPD_E_CLOUD_UNAVAILABLE');
+  });
+
+  it('unassign removes only what is still on my ENI (a VIP the peer took is left alone)', async () => {
+    const p = provider(NODE1.source, 'eth1');
+    await p.assign(vips(VIPS[0], VIPS[1]));
+    await admin().send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE2.eni, PrivateIpAddresses: [VIPS[1]], AllowReassignment: true }));
+    await mover(p).release(vips(VIPS[0], VIPS[1], VIPS[2]), deadline(10_000));
+    const unassigns = ec2Calls('UnassignPrivateIpAddresses');
+    expect(unassigns).toHaveLength(1);
+    expect(unassigns[0]!.params).toEqual(expect.objectContaining({ 'PrivateIpAddress.1': VIPS[0] }));
+    expect(unassigns[0]!.params['PrivateIpAddress.2']).toBeUndefined();
+    expect(lab.cloud.model.holderOf(VIPS[1])?.id).toBe(NODE2.eni);
+    expect(lab.cloud.model.holderOf(VIPS[0])).toBeNull();
+    // Nothing left: no call at all.
+    await p.unassign(vips(VIPS[0]));
+    expect(ec2Calls('UnassignPrivateIpAddresses')).toHaveLength(1);
+  });
+
+  it.each([
+    ['throttling', 'RequestLimitExceeded'],
+    ['a 5xx', 'InternalError'],
+    ['503 Unavailable', 'Unavailable'],
+  ])('a burst of %s is retried with backoff and the acquire succeeds', async (_what, code) => {
+    const p = provider(NODE1.source, 'eth1');
+    await lab.control.addFault({ action: 'AssignPrivateIpAddresses', error: { code }, times: 2 });
+    const result = await mover(p).acquire(vips(VIPS[0]), deadline(20_000));
+    expect(result.assignCalls).toBe(3);
+    expect(ec2Calls('AssignPrivateIpAddresses').map((c) => c.result)).toEqual([code, code, 'ok']);
+    expect(lab.cloud.model.holderOf(VIPS[0])?.id).toBe(NODE1.eni);
+  });
+
+  it('permission denied: a typed permanent error after exactly one call, with the missing IAM action named', async () => {
+    await lab.stop();
+    lab = await startLab(
+      labSpec((s) => {
+        (s.instances as Record<string, unknown>[])[0]!.allowedActions = ['DescribeNetworkInterfaces', 'DescribeAddresses'];
+      }),
+    );
+    const e = await rejection(mover(provider(NODE1.source, 'eth1')).acquire(vips(VIPS[0]), deadline(20_000)));
+    expect(e.code).toBe('VIPD_E_CLOUD_PERMISSION');
+    expect(e.transient).toBe(false);
+    expect(e.message).toContain('ec2:AssignPrivateIpAddresses');
+    expect(e.message).toMatch(/request id [0-9a-f-]{36}/);
+    expect(e.details).toMatchObject({ operation: 'AssignPrivateIpAddresses', awsCode: 'UnauthorizedOperation', httpStatus: 403 });
+    expect(ec2Calls('AssignPrivateIpAddresses')).toHaveLength(1);
+  });
+
+  it('the address limit is a permanent VIPD_E_CLOUD_LIMIT', async () => {
+    const small = new AwsProvider({
+      interfaceName: 'eth0',
+      config: { region: null, endpoint: lab.endpoints.apiUrl, metadataEndpoint: lab.endpoints.imdsUrl },
+      logger: silentLogger(),
+      macOf: async () => '02:00:00:00:03:01',
+      imds: new ImdsClient({ baseUrl: lab.endpoints.imdsUrl, localAddress: '127.0.0.13', clock: processClock }),
+    });
+    const e = await rejection(mover(small).acquire(vips(VIPS[0], VIPS[1]), deadline(20_000)));
+    expect(e.code).toBe('VIPD_E_CLOUD_LIMIT');
+    expect(ec2Calls('AssignPrivateIpAddresses')).toHaveLength(1);
+  });
+
+  it('a VIP outside the ENI subnet is refused locally, before any API call', async () => {
+    const e = await rejection(provider(NODE1.source, 'eth1').assign(vips('10.0.2.42')));
+    expect(e.code).toBe('VIPD_E_CLOUD_INVALID');
+    expect(ec2Calls('AssignPrivateIpAddresses')).toHaveLength(0);
+  });
+
+  it('an API outage is retried until the deadline, then VIPD_E_CLOUD_DEADLINE with the cause', async () => {
+    const p = provider(NODE1.source, 'eth1');
+    await p.identity();
+    await lab.control.setOutage({ api: 'refuse' });
+    const e = await rejection(mover(p).acquire(vips(VIPS[0]), deadline(1_500)));
+    expect(e.code).toBe('VIPD_E_CLOUD_DEADLINE');
+    expect((e.cause as VipdError).code).toBe('VIPD_E_CLOUD_UNAVAILABLE');
+    expect((e.details as { attempts: number }).attempts).toBeGreaterThanOrEqual(2);
+    await lab.control.setOutage({ api: null });
+  });
+
+  it('a hung API call times out per request instead of waiting a minute', async () => {
+    const p = provider(NODE1.source, 'eth1', { requestTimeoutMs: 500 });
+    await p.identity();
+    await lab.control.setOutage({ api: 'hang' });
+    const e = await rejection(p.assign(vips(VIPS[0])));
+    expect(e.code).toBe('VIPD_E_CLOUD_UNAVAILABLE');
+    expect(e.transient).toBe(true);
+    await lab.control.setOutage({ api: null });
+  });
+
+  it('metadata token expiry between calls is absorbed (renewed on 401)', async () => {
+    const p = provider(NODE1.source, 'eth1');
+    await p.assign(vips(VIPS[0]));
+    lab.cloud.expireMetadataTokens();
+    expect(await p.confirm(vips(VIPS[0]))).toBe(true);
+    expect(lab.cloud.calls.imds().filter((c) => c.method === 'PUT')).toHaveLength(2);
+  });
+
+  it('Elastic IP: associated once, then follows the address to the peer without another AssociateAddress', async () => {
+    const withEip: CloudVip[] = [{ address: VIPS[0], elasticIpAllocationId: EIP.allocationId }];
+    const p1 = provider(NODE1.source, 'eth1');
+    await p1.assign(withEip);
+    expect(ec2Calls('AssociateAddress')).toHaveLength(1);
+    expect(lab.cloud.model.eips[0]!.association).toMatchObject({ eniId: NODE1.eni, privateIp: VIPS[0] });
+    await p1.assign(withEip);
+    expect(ec2Calls('AssociateAddress')).toHaveLength(1);
+
+    const p2 = provider(NODE2.source, 'eth0');
+    await p2.assign(withEip);
+    expect(lab.cloud.model.eips[0]!.association).toMatchObject({ eniId: NODE2.eni, privateIp: VIPS[0] });
+    expect(ec2Calls('AssociateAddress')).toHaveLength(1);
+  });
+
+  it('describe: instance type, limit headroom, source/dest check, ENI and subnet', async () => {
+    const p = provider(NODE1.source, 'eth1');
+    await p.assign(vips(VIPS[0]));
+    expect(await p.describe()).toMatchObject({
+      provider: 'aws',
+      instanceId: NODE1.id,
+      eni: NODE1.eni,
+      subnetCidr: '10.0.1.0/24',
+      subnetId: 'subnet-0a000000000000001',
+      instanceType: 't3.large',
+      ipv4PerEniLimit: 12,
+      eniAddresses: [NODE1.primary, VIPS[0]],
+      ipv4Headroom: 10,
+      sourceDestCheck: false,
+    });
+    await lab.control.addFault({ action: 'DescribeNetworkInterfaceAttribute', error: { code: 'UnauthorizedOperation' } });
+    expect((await p.describe()).sourceDestCheck).toEqual({ error: expect.objectContaining({ code: 'VIPD_E_CLOUD_PERMISSION' }) });
+  });
+
+  it('without a metadata override the SDK default chain finds the role through AWS_EC2_METADATA_SERVICE_ENDPOINT', async () => {
+    await lab.stop();
+    lab = await startLab(
+      labSpec((s) => {
+        // The SDK's own metadata client cannot bind a source address: let node1 own 127.0.0.1 too.
+        (s.instances as Record<string, unknown>[])[0]!.sourceAddresses = [NODE1.source, '127.0.0.1'];
+      }),
+    );
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
+    Object.assign(process.env, {
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: lab.endpoints.imdsUrl,
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    });
+    try {
+      const p = provider(NODE1.source, 'eth1', { metadataEndpoint: null });
+      await p.assign(vips(VIPS[0]));
+      expect(ec2Calls('AssignPrivateIpAddresses')).toEqual([expect.objectContaining({ caller: NODE1.id, result: 'ok' })]);
+      expect(lab.cloud.calls.imds().some((c) => c.source === '127.0.0.1' && c.path === '/latest/meta-data/iam/security-credentials/vipd-node' && c.status === 200)).toBe(true);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  });
+
+  it('the real SDK parses what the emulator answers for the adapter calls (admin view agrees)', async () => {
+    const p = provider(NODE1.source, 'eth1');
+    await p.assign(vips(VIPS[0], VIPS[1]));
+    const out = await admin().send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [NODE1.eni] }));
+    expect(out.NetworkInterfaces![0]!.PrivateIpAddresses!.map((a) => a.PrivateIpAddress)).toEqual([NODE1.primary, VIPS[0], VIPS[1]]);
+  });
+});

@@ -1,0 +1,178 @@
+import { CloudMover } from '../../src/cloud/mover';
+import { NoneProvider } from '../../src/cloud/none';
+import type { CloudIdentity, CloudProvider, CloudVip } from '../../src/cloud/provider';
+import { VipdError } from '../../src/errors';
+import type { CloudHolder } from '../../src/owner/types';
+import { silentLogger } from '../../src/util/logger';
+
+/** A cloud whose answers are scripted per call; every call is recorded. */
+class ScriptedCloud implements CloudProvider {
+  readonly name = 'scripted';
+  readonly calls: string[] = [];
+  assignScript: (VipdError | Error | null)[] = [];
+  confirmScript: (boolean | VipdError)[] = [];
+  unassignScript: (VipdError | null)[] = [];
+  holdersAnswer: ReadonlyMap<string, CloudHolder> = new Map();
+
+  async identity(): Promise<CloudIdentity> {
+    return { provider: 'scripted', instanceId: 'i-1', nicId: 'nic-1', mac: '02:00:00:00:00:01', subnetCidr: '10.0.0.0/24', region: null, extra: {} };
+  }
+  async assign(vips: readonly CloudVip[]): Promise<void> {
+    this.calls.push(`assign ${vips.map((v) => v.address).join(',')}`);
+    const next = this.assignScript.shift() ?? null;
+    if (next !== null) throw next;
+  }
+  async confirm(): Promise<boolean> {
+    this.calls.push('confirm');
+    const next = this.confirmScript.length > 1 ? this.confirmScript.shift()! : (this.confirmScript[0] ?? true);
+    if (next instanceof VipdError) throw next;
+    return next;
+  }
+  async holders(): Promise<ReadonlyMap<string, CloudHolder>> {
+    this.calls.push('holders');
+    return this.holdersAnswer;
+  }
+  async unassign(): Promise<void> {
+    this.calls.push('unassign');
+    const next = this.unassignScript.shift() ?? null;
+    if (next !== null) throw next;
+  }
+  async describe(): Promise<Readonly<Record<string, unknown>>> {
+    return {};
+  }
+}
+
+class FakeTime {
+  now = 0;
+  readonly clock = { nowMs: () => this.now };
+  readonly sleep = async (ms: number): Promise<void> => {
+    this.now += ms;
+  };
+}
+
+const VIPS: CloudVip[] = [
+  { address: '10.0.0.42', elasticIpAllocationId: null },
+  { address: '10.0.0.43', elasticIpAllocationId: null },
+];
+const throttled = () => new VipdError('VIPD_E_CLOUD_THROTTLED', 'slow down', { transient: true });
+const metadataHiccup = () => new VipdError('VIPD_E_METADATA', '500', { transient: true });
+
+async function rejection(p: Promise<unknown>): Promise<VipdError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof VipdError) return e;
+    throw e;
+  }
+  throw new Error('expected a rejection');
+}
+
+function setup(provider: CloudProvider = new ScriptedCloud()) {
+  const t = new FakeTime();
+  const mover = new CloudMover({ provider, clock: t.clock, sleep: t.sleep, random: () => 0.5, logger: silentLogger(), confirmPollMs: 200, baseDelayMs: 100, maxDelayMs: 1_000 });
+  return { t, mover };
+}
+
+describe('CloudMover', () => {
+  it('one assign for all VIPs, then polls confirm until the cloud reports them', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirmScript = [false, false, true];
+    const { t, mover } = setup(cloud);
+    const result = await mover.acquire(VIPS, 10_000);
+    expect(cloud.calls).toEqual(['assign 10.0.0.42,10.0.0.43', 'confirm', 'confirm', 'confirm']);
+    expect(result).toEqual({ cloudMs: 400, assignCalls: 1 });
+    expect(t.now).toBe(400);
+  });
+
+  it('retries a throttled assign, never re-assigns after a success', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.assignScript = [throttled(), throttled(), null];
+    cloud.confirmScript = [false, true];
+    const { mover } = setup(cloud);
+    const result = await mover.acquire(VIPS, 10_000);
+    expect(result.assignCalls).toBe(3);
+    expect(cloud.calls.filter((c) => c.startsWith('assign'))).toHaveLength(3);
+    expect(cloud.calls.slice(3)).toEqual(['confirm', 'confirm']);
+  });
+
+  it('a permanent assign error stops at once: one call, no confirm', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.assignScript = [new VipdError('VIPD_E_CLOUD_PERMISSION', 'denied')];
+    const { mover } = setup(cloud);
+    const e = await rejection(mover.acquire(VIPS, 10_000));
+    expect(e.code).toBe('VIPD_E_CLOUD_PERMISSION');
+    expect(cloud.calls).toEqual(['assign 10.0.0.42,10.0.0.43']);
+  });
+
+  it('a transient confirm failure is "not yet"; a deadline without confirmation is VIPD_E_CLOUD_DEADLINE', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirmScript = [metadataHiccup(), false];
+    const { t, mover } = setup(cloud);
+    const e = await rejection(mover.acquire(VIPS, 1_000));
+    expect(e.code).toBe('VIPD_E_CLOUD_DEADLINE');
+    expect(e.transient).toBe(true);
+    expect(e.message).toContain('did not confirm');
+    expect(t.now).toBe(1_000);
+    expect(cloud.calls.filter((c) => c.startsWith('assign'))).toHaveLength(1);
+  });
+
+  it('carries the last confirm error as the cause when every check failed', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirmScript = [metadataHiccup()];
+    const { mover } = setup(cloud);
+    const e = await rejection(mover.acquire(VIPS, 500));
+    expect((e.cause as VipdError).code).toBe('VIPD_E_METADATA');
+  });
+
+  it('a permanent confirm error is thrown, not polled through', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirmScript = [new VipdError('VIPD_E_METADATA', 'garbage in local-ipv4s', { transient: false })];
+    const { mover } = setup(cloud);
+    expect((await rejection(mover.acquire(VIPS, 10_000))).message).toContain('garbage');
+  });
+
+  it('release retries transient failures of unassign within the deadline', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.unassignScript = [throttled(), null];
+    const { mover } = setup(cloud);
+    await mover.release(VIPS, 10_000);
+    expect(cloud.calls).toEqual(['unassign', 'unassign']);
+  });
+
+  it('holders passes the provider view through (and retries when given a deadline)', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.holdersAnswer = new Map([['10.0.0.42', { kind: 'me' }]]);
+    const { mover } = setup(cloud);
+    expect(await mover.holders(VIPS)).toBe(cloud.holdersAnswer);
+    expect(await mover.holders(VIPS, 1_000)).toBe(cloud.holdersAnswer);
+  });
+
+  it('nothing to do for an empty VIP list', async () => {
+    const cloud = new ScriptedCloud();
+    const { mover } = setup(cloud);
+    expect(await mover.acquire([], 1_000)).toEqual({ cloudMs: 0, assignCalls: 0 });
+    await mover.release([], 1_000);
+    expect(cloud.calls).toEqual([]);
+  });
+});
+
+describe('provider none through CloudMover', () => {
+  it('moves nothing, confirms nothing and reports no cloud view (null)', async () => {
+    const none = new NoneProvider({ interfaceName: 'eth0' });
+    const { mover } = setup(none);
+    expect(await mover.acquire(VIPS, 1_000)).toEqual({ cloudMs: 0, assignCalls: 0 });
+    await mover.release(VIPS, 1_000);
+    expect(await mover.holders(VIPS)).toBeNull();
+  });
+
+  it('is an identity: assign/unassign are no-ops, confirm is true by definition, holders refuses to guess', async () => {
+    const none = new NoneProvider({ interfaceName: 'eth0' });
+    expect(none.arbitrates).toBe(false);
+    await none.assign(VIPS);
+    await none.unassign(VIPS);
+    expect(await none.confirm(VIPS)).toBe(true);
+    expect((await rejection(none.holders(VIPS))).code).toBe('VIPD_E_INTERNAL');
+    expect(await none.identity()).toMatchObject({ provider: 'none', instanceId: 'local', nicId: 'eth0', region: null });
+    expect(await none.describe()).toMatchObject({ provider: 'none', interface: 'eth0' });
+  });
+});

@@ -1,0 +1,408 @@
+import type { ElectionOptions, Role } from '../../src/election/types';
+import { makeCore, run, type Input } from './script';
+
+/**
+ * One row per transition or rule. Options: node a, peers b and c, priority 100,
+ * interval 1000 ms, deadAfter 3, preempt on, no delay. For p=100:
+ * skew = 156/256 * 1000 = 609.375 ms, master-down = 3609.375 ms.
+ */
+interface Row {
+  readonly name: string;
+  readonly opts?: Partial<ElectionOptions>;
+  readonly inputs: readonly Input[];
+  readonly expected: readonly string[];
+  readonly role: Role;
+}
+
+const BECOME_MASTER: readonly Input[] = [['start', 0], ['tick', 3609.375], ['mark']];
+const CLAIM = (t: number, reason: string): string[] => [`${t} BACKUP->MASTER ${reason}`, `${t} send advert p=100`];
+
+const rows: readonly Row[] = [
+  // --- start and the down timer ---
+  { name: 'start enters BACKUP', inputs: [['start', 0]], expected: ['0 INIT->BACKUP start'], role: 'BACKUP' },
+  { name: 'no claim before one full master-down interval', inputs: [['start', 0], ['tick', 3609]], expected: ['0 INIT->BACKUP start'], role: 'BACKUP' },
+  { name: 'claims at master-down and advertises at once', inputs: [['start', 0], ['mark'], ['tick', 3609.375]], expected: CLAIM(3609.375, 'master-down'), role: 'MASTER' },
+  {
+    name: 'a master advert resets the down timer',
+    inputs: [['start', 0], ['advert', 1000, 'b', 150], ['tick', 4000], ['tick', 4609.375]],
+    expected: ['0 INIT->BACKUP start', '1000 event master-seen b p=150', '4609.375 BACKUP->MASTER master-down peer=b', '4609.375 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'an advert from a peer in BACKUP is informational (no reset, no preempt)',
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 50, 'BACKUP'], ['tick', 3609.375]],
+    expected: CLAIM(3609.375, 'master-down'),
+    role: 'MASTER',
+  },
+  // --- preemption ---
+  {
+    name: 'preempts a lower master at once (preemptDelay 0)',
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 50]],
+    expected: ['1000 event master-seen b p=50', '1000 BACKUP->MASTER preempting peer=b', '1000 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'preemptDelay postpones preemption from the first lower advert',
+    opts: { preemptDelayMs: 2000 },
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 50], ['advert', 2000, 'b', 50], ['tick', 2999], ['tick', 3000]],
+    expected: ['1000 event master-seen b p=50', '3000 BACKUP->MASTER preempting peer=b', '3000 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a pending preemption is cancelled when a higher master appears',
+    opts: { preemptDelayMs: 2000 },
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 50], ['advert', 1500, 'c', 150], ['tick', 3000]],
+    expected: ['1000 event master-seen b p=50', '1500 event master-seen c p=150'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'nopreempt keeps a live lower master',
+    opts: { preempt: false },
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 50], ['tick', 3000], ['advert', 4000, 'b', 50], ['tick', 7000]],
+    expected: ['1000 event master-seen b p=50'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'equal priority: the byte-wise smaller id (a) preempts b',
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 100]],
+    expected: ['1000 event master-seen b p=100', '1000 BACKUP->MASTER preempting peer=b', '1000 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'equal priority: b does not preempt a',
+    opts: { nodeId: 'b', peers: ['a', 'c'] },
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'a', 100], ['tick', 4000]],
+    expected: ['1000 event master-seen a p=100'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'with two live masters a backup measures itself against the higher one',
+    opts: { priority: 120 },
+    inputs: [
+      ['start', 0],
+      ['mark'],
+      ['advert', 1000, 'c', 150],
+      ['advert', 1200, 'b', 50],
+      ['advert', 2200, 'b', 50],
+      ['advert', 3200, 'b', 50],
+      ['advert', 4200, 'b', 50],
+      // c last heard at 1000; master-down(120) = 3531.25, so c is presumed gone after 4531.25
+      ['advert', 4600, 'b', 50],
+    ],
+    expected: ['1000 event master-seen c p=150', '4600 event master-seen b p=50', '4600 BACKUP->MASTER preempting peer=b', '4600 send advert p=120'],
+    role: 'MASTER',
+  },
+  // --- resign from the master ---
+  {
+    name: 'resign from the master: claim after skew only',
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['resign-from', 2000, 'b'], ['tick', 2609], ['tick', 2609.375]],
+    expected: ['1000 event master-seen b p=150', '2609.375 BACKUP->MASTER peer-resigned peer=b', '2609.375 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'an advert with priority 0 counts as a resign',
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['advert', 2000, 'b', 0], ['tick', 2609.375]],
+    expected: ['1000 event master-seen b p=150', '2609.375 BACKUP->MASTER peer-resigned peer=b', '2609.375 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a resign from a non-master while a master lives starts no timer',
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['resign-from', 1500, 'c'], ['tick', 3000], ['tick', 4609]],
+    expected: ['1000 event master-seen b p=150'],
+    role: 'BACKUP',
+  },
+  // --- master ---
+  {
+    name: 'a master advertises every interval, on cadence after a slightly late tick',
+    inputs: [...BECOME_MASTER, ['tick', 4609], ['tick', 4609.375], ['tick', 5700], ['tick', 6609.375]],
+    expected: ['4609.375 send advert p=100', '5700 send advert p=100', '6609.375 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a very late tick restarts the cadence instead of bursting',
+    inputs: [...BECOME_MASTER, ['tick', 9000], ['tick', 9999], ['tick', 10000]],
+    expected: ['9000 send advert p=100', '10000 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a master steps down to a higher master',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 150]],
+    expected: ['4000 MASTER->BACKUP preempted peer=b', '4000 event master-seen b p=150'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'a master answers a lower master at once',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50]],
+    expected: ['4000 send advert p=100', '4000 event lower-master-answered b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a master wins the tie against b and answers',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 100]],
+    expected: ['4000 send advert p=100', '4000 event lower-master-answered b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'master b loses the tie to a',
+    opts: { nodeId: 'b', peers: ['a', 'c'] },
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'a', 100]],
+    expected: ['4000 MASTER->BACKUP preempted peer=a', '4000 event master-seen a p=100'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'a master ignores resigns and backup adverts',
+    inputs: [...BECOME_MASTER, ['resign-from', 4000, 'b'], ['advert', 4100, 'c', 200, 'BACKUP']],
+    expected: [],
+    role: 'MASTER',
+  },
+  // --- trackers ---
+  { name: 'a penalty re-advertises the lower priority at once', inputs: [...BECOME_MASTER, ['health', 4000, -30, false]], expected: ['4000 send advert p=70'], role: 'MASTER' },
+  {
+    name: 'effective priority is clamped to 1..254',
+    inputs: [...BECOME_MASTER, ['health', 4000, -500, false], ['health', 4100, 500, false]],
+    expected: ['4000 send advert p=1', '4100 send advert p=254'],
+    role: 'MASTER',
+  },
+  { name: 'an unchanged effective priority sends nothing', inputs: [...BECOME_MASTER, ['health', 4000, 0, false]], expected: [], role: 'MASTER' },
+  {
+    name: 'a weight-0 failure on a master: resign, then FAULT',
+    inputs: [...BECOME_MASTER, ['health', 4000, 0, true]],
+    expected: ['4000 send resign role=FAULT', '4000 MASTER->FAULT tracker-fault'],
+    role: 'FAULT',
+  },
+  {
+    name: 'FAULT ignores adverts and timers; recovery waits a full down interval',
+    inputs: [['start', 0], ['mark'], ['health', 100, 0, true], ['advert', 200, 'b', 50], ['tick', 10000], ['health', 10000, 0, false], ['tick', 13609], ['tick', 13609.375]],
+    expected: ['100 BACKUP->FAULT tracker-fault', '200 event master-seen b p=50', '10000 FAULT->BACKUP tracker-recovered', ...CLAIM(13609.375, 'master-down')],
+    role: 'MASTER',
+  },
+  { name: 'a fault reported before start starts in FAULT', inputs: [['health', 0, 0, true], ['start', 0]], expected: ['0 INIT->FAULT tracker-fault'], role: 'FAULT' },
+  // --- maintenance ---
+  {
+    name: 'maintenance on a master resigns and never claims while on',
+    inputs: [...BECOME_MASTER, ['maintenance', 4000, true], ['tick', 20000], ['advert', 21000, 'b', 50], ['tick', 30000]],
+    expected: ['4000 send resign role=BACKUP', '4000 MASTER->BACKUP admin-resign', '21000 event master-seen b p=50'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'maintenance off: claim only after a full down interval from then',
+    inputs: [['start', 0], ['maintenance', 0, true], ['tick', 10000], ['mark'], ['maintenance', 10000, false], ['tick', 13609], ['tick', 13609.375]],
+    expected: CLAIM(13609.375, 'master-down'),
+    role: 'MASTER',
+  },
+  // --- admin resign (switchover) ---
+  {
+    name: 'admin resign hands over and does not preempt back while the new master lives',
+    inputs: [...BECOME_MASTER, ['resign', 4000], ['advert', 4700, 'b', 50], ['advert', 5700, 'b', 50], ['advert', 6700, 'b', 50], ['tick', 7000]],
+    expected: ['4000 send resign role=BACKUP', '4000 MASTER->BACKUP admin-resign', '4700 event master-seen b p=50'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'admin resign: losing the new master ends the hold',
+    inputs: [...BECOME_MASTER, ['resign', 4000], ['advert', 4700, 'b', 50], ['mark'], ['tick', 8309.375]],
+    expected: ['8309.375 BACKUP->MASTER master-down peer=b', '8309.375 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'admin resign: the new master resigning ends the hold',
+    inputs: [...BECOME_MASTER, ['resign', 4000], ['advert', 4700, 'b', 50], ['mark'], ['resign-from', 5000, 'b'], ['tick', 5609.375]],
+    expected: ['5609.375 BACKUP->MASTER peer-resigned peer=b', '5609.375 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'admin resign with no successor: claim back after a full down interval',
+    inputs: [...BECOME_MASTER, ['resign', 4000], ['mark'], ['tick', 7609], ['tick', 7609.375]],
+    expected: CLAIM(7609.375, 'master-down'),
+    role: 'MASTER',
+  },
+  {
+    name: 'admin resign: the hold ends once the successor is lost, even if another master took over first',
+    inputs: [...BECOME_MASTER, ['resign', 4000], ['advert', 4700, 'b', 50], ['advert', 5700, 'b', 50], ['advert', 6000, 'c', 40], ['advert', 9400, 'c', 40]],
+    expected: [
+      '4000 send resign role=BACKUP',
+      '4000 MASTER->BACKUP admin-resign',
+      '4700 event master-seen b p=50',
+      // b last heard at 5700 is presumed gone after 9309.375; c is not the successor
+      '9400 event master-seen c p=40',
+      '9400 BACKUP->MASTER preempting peer=c',
+      '9400 send advert p=100',
+    ],
+    role: 'MASTER',
+  },
+  {
+    name: 'resign on a backup does nothing (and sets no hold)',
+    inputs: [['start', 0], ['mark'], ['resign', 100], ['advert', 200, 'b', 50]],
+    expected: ['200 event master-seen b p=50', '200 BACKUP->MASTER preempting peer=b', '200 send advert p=100'],
+    role: 'MASTER',
+  },
+  // --- stop ---
+  {
+    name: 'stop on a master sends a resign; STOP then ignores every input',
+    inputs: [
+      ...BECOME_MASTER,
+      ['stop', 4000],
+      ['tick', 9000],
+      ['advert', 9000, 'b', 50],
+      ['health', 9000, 0, true],
+      ['maintenance', 9000, true],
+      ['cloud', 9000, 'b'],
+      ['stall', 9000, 10],
+      ['resign', 9000],
+      ['start', 9000],
+      ['stop', 9000],
+      ['tick', 1], // even time going backwards
+    ],
+    expected: ['4000 send resign role=STOP', '4000 MASTER->STOP admin-stop'],
+    role: 'STOP',
+  },
+  { name: 'stop on a backup sends nothing', inputs: [['start', 0], ['mark'], ['stop', 10]], expected: ['10 BACKUP->STOP admin-stop'], role: 'STOP' },
+  { name: 'stop before start', inputs: [['stop', 0]], expected: ['0 INIT->STOP admin-stop'], role: 'STOP' },
+  { name: 'stop in FAULT', inputs: [['health', 0, 0, true], ['start', 0], ['mark'], ['stop', 5]], expected: ['5 FAULT->STOP admin-stop'], role: 'STOP' },
+  // --- stalls ---
+  {
+    name: 'control: without noteStall a stale down timer claims at once',
+    inputs: [['start', 0], ['advert', 1000, 'b', 150], ['mark'], ['tick', 10000]],
+    expected: ['10000 BACKUP->MASTER master-down peer=b', '10000 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a stalled backup restarts its down timer instead of claiming',
+    inputs: [['start', 0], ['advert', 1000, 'b', 150], ['mark'], ['stall', 10000, 9000], ['tick', 10000], ['tick', 13609], ['tick', 13609.375]],
+    expected: ['13609.375 BACKUP->MASTER master-down peer=b', '13609.375 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a stalled backup that then hears the queued adverts stays backup',
+    inputs: [['start', 0], ['advert', 1000, 'b', 150], ['mark'], ['stall', 10000, 9000], ['advert', 10000, 'b', 150], ['tick', 10000], ['tick', 13000]],
+    expected: [],
+    role: 'BACKUP',
+  },
+  {
+    name: 'a stall cancels a pending preemption (re-checked on the next advert)',
+    opts: { preemptDelayMs: 2000 },
+    inputs: [['start', 0], ['advert', 1000, 'b', 50], ['mark'], ['stall', 5000, 4000], ['tick', 5000], ['advert', 5100, 'b', 50], ['tick', 7099], ['tick', 7100]],
+    expected: ['7100 BACKUP->MASTER preempting peer=b', '7100 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a stalled master advertises at once, keeps its role, then yields to a queued higher advert',
+    inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20000, 'b', 150]],
+    expected: ['20000 send advert p=100', '20000 MASTER->BACKUP preempted peer=b', '20000 event master-seen b p=150'],
+    role: 'BACKUP',
+  },
+  // --- cloud arbitration ---
+  {
+    name: 'cloud shows the master we declared dead: step down, no claim until heard again',
+    inputs: [
+      ['start', 0],
+      ['advert', 500, 'b', 150],
+      ['tick', 4109.375], // b silent: master-down
+      ['mark'],
+      ['cloud', 6000, 'b'],
+      ['tick', 60000],
+      ['advert', 61000, 'b', 150],
+      ['tick', 64609.375],
+    ],
+    expected: [
+      '6000 MASTER->BACKUP cloud-outranked peer=b',
+      '6000 event split-brain-suspected b',
+      '61000 event split-brain-cleared',
+      '61000 event master-seen b p=150',
+      '64609.375 BACKUP->MASTER master-down peer=b',
+      '64609.375 send advert p=100',
+    ],
+    role: 'MASTER',
+  },
+  {
+    name: 'cloud shows the master we declared dead: yield even if we outrank it',
+    opts: { preempt: false },
+    inputs: [['start', 0], ['advert', 500, 'b', 50], ['tick', 4109.375], ['mark'], ['cloud', 5000, 'b']],
+    expected: ['5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'the master we declared dead, heard again, is ranked afresh',
+    opts: { preempt: false },
+    inputs: [['start', 0], ['advert', 500, 'b', 50], ['tick', 4109.375], ['advert', 4200, 'b', 50], ['mark'], ['cloud', 5000, 'b']],
+    expected: ['5000 event split-brain-suspected b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a contested holder heard again is ranked afresh (a new episode, not a ping-pong)',
+    inputs: [['start', 0], ['advert', 500, 'b', 50], ['cloud', 5000, 'b'], ['cloud', 5100, 'a'], ['advert', 6000, 'b', 50], ['mark'], ['cloud', 7000, 'b']],
+    expected: ['7000 event split-brain-suspected b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'cloud shows a higher heard peer that we did not take over from: yield',
+    inputs: [['start', 0], ['advert', 500, 'b', 50], ['advert', 600, 'c', 150, 'BACKUP'], ['mark'], ['cloud', 5000, 'c']],
+    expected: ['5000 MASTER->BACKUP cloud-outranked peer=c', '5000 event split-brain-suspected c'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'cloud shows a never-heard peer: contest (masters rarely hear their silent backups)',
+    inputs: [...BECOME_MASTER, ['cloud', 5000, 'b']],
+    expected: ['5000 event split-brain-suspected b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'cloud shows a lower heard peer: contest; clear once the cloud shows us',
+    inputs: [['start', 0], ['advert', 500, 'b', 50], ['mark'], ['cloud', 5000, 'b'], ['cloud', 6000, 'a'], ['cloud', 7000, 'a']],
+    expected: ['5000 event split-brain-suspected b', '6000 event split-brain-cleared'],
+    role: 'MASTER',
+  },
+  {
+    name: 'the same holder seen again after we contested it: yield instead of ping-pong',
+    inputs: [['start', 0], ['advert', 500, 'b', 50], ['mark'], ['cloud', 5000, 'b'], ['cloud', 6000, 'a'], ['cloud', 7000, 'b']],
+    expected: ['5000 event split-brain-suspected b', '6000 event split-brain-cleared', '7000 MASTER->BACKUP cloud-outranked peer=b', '7000 event split-brain-suspected b'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'contested once per mastership: a new mastership contests again',
+    inputs: [
+      ['start', 0],
+      ['advert', 500, 'b', 50],
+      ['cloud', 5000, 'b'],
+      ['advert', 5100, 'c', 150], // preempted by c...
+      ['resign-from', 5200, 'c'], // ...which resigns: we claim again after skew
+      ['tick', 5809.375],
+      ['mark'],
+      ['cloud', 5900, 'b'], // still suspected from before: no new event, and no yield
+    ],
+    expected: [],
+    role: 'MASTER',
+  },
+  {
+    name: 'a holder that is not a group member is contested, never yielded to',
+    inputs: [...BECOME_MASTER, ['cloud', 5000, 'i-0abc'], ['cloud', 6000, 'a'], ['cloud', 7000, 'i-0abc'], ['cloud', 8000, 'i-0abc']],
+    expected: ['5000 event split-brain-suspected i-0abc', '6000 event split-brain-cleared', '7000 event split-brain-suspected i-0abc'],
+    role: 'MASTER',
+  },
+  { name: 'a backup expects another holder', inputs: [['start', 0], ['mark'], ['cloud', 100, 'b']], expected: [], role: 'BACKUP' },
+  {
+    name: 'the cloud showing nobody lifts the block; claim after a full interval',
+    inputs: [['start', 0], ['advert', 500, 'b', 150], ['tick', 4109.375], ['cloud', 5000, 'b'], ['mark'], ['tick', 50000], ['cloud', 50000, null], ['tick', 53609], ['tick', 53609.375]],
+    expected: ['50000 event split-brain-cleared', ...CLAIM(53609.375, 'master-down')],
+    role: 'MASTER',
+  },
+  {
+    name: 'a resign from the blocking holder lifts the block and starts the skew timer',
+    inputs: [['start', 0], ['advert', 500, 'b', 150], ['tick', 4109.375], ['cloud', 5000, 'b'], ['mark'], ['resign-from', 9000, 'b'], ['tick', 9609.375]],
+    expected: ['9000 event split-brain-cleared', '9609.375 BACKUP->MASTER peer-resigned peer=b', '9609.375 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a blocked backup does not preempt a lower master other than the holder',
+    inputs: [['start', 0], ['advert', 500, 'b', 150], ['tick', 4109.375], ['cloud', 5000, 'b'], ['mark'], ['advert', 6000, 'c', 50], ['tick', 20000]],
+    expected: ['6000 event master-seen c p=50'],
+    role: 'BACKUP',
+  },
+];
+
+describe('ElectionCore transitions (table)', () => {
+  it.each(rows.map((r) => [r.name, r] as const))('%s', (_name, row) => {
+    const core = makeCore(row.opts);
+    expect(run(core, row.inputs)).toEqual(row.expected);
+    expect(core.role).toBe(row.role);
+  });
+});

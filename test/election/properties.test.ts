@@ -1,0 +1,174 @@
+import fc from 'fast-check';
+import type { GroupSpec } from './sim/cluster';
+import { SimCluster } from './sim/cluster';
+import {
+  INTERVAL_MS,
+  TICK_MS,
+  applyChaos,
+  arbChaos,
+  arbChaosLink,
+  arbGroup,
+  arbGroups,
+  arbQuietLink,
+  describeRun,
+  disallowedTransitions,
+  downMsOf,
+  settleMs,
+  skewMsOf,
+} from './sim/arbitraries';
+
+/**
+ * Properties over random schedules of the simulated cluster. Each run is
+ * fully determined by the generated values (the seed included), so a
+ * failure prints a counterexample that replays exactly.
+ */
+// ELECTION_RUNS raises the count for a deeper local search; the default keeps the suite quick.
+const RUNS = Number(process.env.ELECTION_RUNS ?? 300);
+const CHAOS_MS = 30 * INTERVAL_MS;
+const arbSeed = fc.integer({ min: 0, max: 2 ** 31 - 1 });
+const arbSmallDelay = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 20 }));
+
+function converge(sim: SimCluster, groups: readonly GroupSpec[]): void {
+  sim.startAll();
+  sim.runFor(settleMs(sim, groups));
+}
+
+describe('election properties (simulated cluster)', () => {
+  it('(1) after chaos, once connected and quiet for two down intervals, each group has exactly one master: the top-ranked', () => {
+    fc.assert(
+      fc.property(
+        arbGroups({ preempt: 'on', maxPreemptDelayMs: 2 * INTERVAL_MS }),
+        arbSeed,
+        arbChaosLink,
+        arbQuietLink,
+        arbChaos(CHAOS_MS, { penalties: true, stops: true }),
+        (groups, seed, chaos, quiet, ops) => {
+          const sim = new SimCluster({ groups, tickMs: TICK_MS, seed, link: chaos });
+          sim.startAll();
+          applyChaos(sim, 0, ops, CHAOS_MS);
+          sim.network.setProfile(quiet);
+          sim.runFor(settleMs(sim, groups));
+          for (const g of groups) {
+            expect({ group: g.name, masters: sim.masters(g.name), log: describeRun(sim, g.name) }).toEqual({
+              group: g.name,
+              masters: [sim.expectedWinner(g.name)],
+              log: describeRun(sim, g.name),
+            });
+          }
+          expect(disallowedTransitions(sim)).toEqual([]);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('(2) after the master crashes, a new master exists within one down interval plus one tick', () => {
+    fc.assert(
+      fc.property(arbGroups({ preempt: 'random' }), arbSeed, arbSmallDelay, fc.integer({ min: 0, max: INTERVAL_MS - 1 }), (groups, seed, maxDelay, offset) => {
+        const sim = new SimCluster({ groups, tickMs: TICK_MS, seed, link: { loss: 0, duplicate: 0, minDelayMs: 0, maxDelayMs: maxDelay } });
+        converge(sim, groups);
+        const g = groups[0] as GroupSpec;
+        const [master, ...others] = sim.masters(g.name);
+        expect(others).toEqual([]);
+        sim.runFor(offset);
+        sim.crash(master as string);
+        const crashedAt = sim.now;
+        const best = sim.expectedWinner(g.name) as string;
+        // The best backup heard the last advert at most maxDelay after the crash and claims at its first tick after its timer.
+        const bound = crashedAt + maxDelay + downMsOf(sim, best, g) + TICK_MS;
+        const at = sim.runUntilTrue(() => sim.masters(g.name).length > 0, bound);
+        expect({ at, bound }).toEqual({ at: expect.any(Number), bound });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('(3) with static priorities and no loss, nothing transitions after convergence (no flapping)', () => {
+    fc.assert(
+      fc.property(
+        arbGroups({ preempt: 'random', maxPreemptDelayMs: 3 * INTERVAL_MS }),
+        arbSeed,
+        arbQuietLink,
+        fc.array(fc.integer({ min: 0, max: 5 * INTERVAL_MS }), { minLength: 4, maxLength: 4 }),
+        (groups, seed, link, startTimes) => {
+          const sim = new SimCluster({ groups, tickMs: TICK_MS, seed, link });
+          const order = sim.nodeIds.map((id, i) => ({ id, at: startTimes[i] ?? 0 })).sort((x, y) => x.at - y.at);
+          for (const { id, at } of order) {
+            sim.runUntil(at);
+            sim.start(id);
+          }
+          sim.runFor(settleMs(sim, groups));
+          const convergedAt = sim.now;
+          sim.runFor(30 * INTERVAL_MS);
+          expect(sim.transitionsSince(convergedAt)).toEqual([]);
+          for (const g of groups) expect(sim.masters(g.name)).toHaveLength(1);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('(4) a graceful stop hands over within the best backup skew plus one tick', () => {
+    fc.assert(
+      fc.property(arbGroups({ preempt: 'random' }), arbSeed, arbSmallDelay, fc.integer({ min: 0, max: INTERVAL_MS - 1 }), (groups, seed, maxDelay, offset) => {
+        const sim = new SimCluster({ groups, tickMs: TICK_MS, seed, link: { loss: 0, duplicate: 0, minDelayMs: 0, maxDelayMs: maxDelay } });
+        converge(sim, groups);
+        const g = groups[0] as GroupSpec;
+        const [master] = sim.masters(g.name);
+        sim.runFor(offset);
+        sim.stop(master as string);
+        const stoppedAt = sim.now;
+        const best = sim.expectedWinner(g.name) as string;
+        const bound = stoppedAt + maxDelay + skewMsOf(sim, best, g) + TICK_MS;
+        const at = sim.runUntilTrue(() => sim.masters(g.name).length > 0, bound);
+        expect({ at, bound }).toEqual({ at: expect.any(Number), bound });
+        sim.runFor(settleMs(sim, groups));
+        expect(sim.masters(g.name)).toHaveLength(1);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a node in maintenance never becomes master, whatever happens', () => {
+    fc.assert(
+      fc.property(arbGroups({ preempt: 'random' }), arbSeed, arbChaosLink, arbQuietLink, arbChaos(CHAOS_MS), fc.nat(), (raw, seed, chaos, quiet, ops, pick) => {
+        const first = raw[0] as GroupSpec;
+        const held = first.members[pick % first.members.length]?.id as string;
+        const groups = raw.map((g) => ({ ...g, members: g.members.map((m) => ({ ...m, maintenance: m.id === held })) }));
+        const sim = new SimCluster({ groups, tickMs: TICK_MS, seed, link: chaos });
+        sim.startAll();
+        applyChaos(sim, 0, ops, CHAOS_MS);
+        sim.network.setProfile(quiet);
+        sim.runFor(settleMs(sim, groups));
+        expect(sim.transitions.filter((t) => t.node === held && t.to === 'MASTER')).toEqual([]);
+        for (const g of groups) expect(sim.masters(g.name)).toHaveLength(1);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a switchover sticks while the new master lives, and ends when it is lost', () => {
+    fc.assert(
+      fc.property(arbGroup('g1', { preempt: 'on', maxPreemptDelayMs: INTERVAL_MS }), arbSeed, arbSmallDelay, (g, seed, maxDelay) => {
+        const sim = new SimCluster({ groups: [g], tickMs: TICK_MS, seed, link: { loss: 0, duplicate: 0.1, minDelayMs: 0, maxDelayMs: maxDelay } });
+        converge(sim, [g]);
+        const [old] = sim.masters('g1');
+        sim.input(old as string, 'g1', (core, now) => core.resign(now));
+        const resignedAt = sim.now;
+        sim.runFor(settleMs(sim, [g]));
+        const [successor, ...more] = sim.masters('g1');
+        expect(more).toEqual([]);
+        expect(successor).not.toBe(old);
+        const settledAt = sim.now;
+        sim.runFor(30 * INTERVAL_MS);
+        expect(sim.transitionsSince(settledAt)).toEqual([]);
+        expect(sim.transitionsSince(resignedAt).filter((t) => t.node === old && t.to === 'MASTER')).toEqual([]);
+        // Losing the successor ends the hold: the group converges to its top again.
+        sim.crash(successor as string);
+        sim.runFor(settleMs(sim, [g]));
+        expect(sim.masters('g1')).toEqual([sim.expectedWinner('g1')]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});

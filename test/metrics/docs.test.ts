@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VipdMetrics } from '../../src/metrics/metrics';
+
+const ROOT = join(__dirname, '..', '..');
+const OPERATIONS = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
+
+interface DocumentedMetric {
+  readonly type: string;
+  readonly labels: readonly string[];
+}
+
+/** Rows of the metrics table: | `vipd_x` | type | labels | meaning | */
+function documentedMetrics(): Map<string, DocumentedMetric> {
+  const rows = new Map<string, DocumentedMetric>();
+  for (const m of OPERATIONS.matchAll(/^\| `(vipd_[a-z0-9_]+)` \| (\w+) \| ([^|]*) \|/gm)) {
+    const [, name, type, labels] = m;
+    if (name === undefined || type === undefined || labels === undefined) continue;
+    if (rows.has(name)) throw new Error(`${name} is documented twice`);
+    const list = labels.trim() === '(none)' ? [] : labels.split(',').map((l) => l.trim());
+    rows.set(name, { type, labels: list.sort() });
+  }
+  return rows;
+}
+
+function labelNamesOf(metric: unknown): string[] {
+  const names = (metric as { labelNames?: unknown }).labelNames;
+  return Array.isArray(names) ? names.map(String).sort() : [];
+}
+
+describe('docs/operations.md metrics table', () => {
+  const metrics = new VipdMetrics({ version: 't', groups: ['g'], rejectReasons: [], provider: 'none', processMetrics: false });
+  const registered = new Map(metrics.registry.getMetricsAsArray().map((m) => [m.name, m]));
+  const documented = documentedMetrics();
+
+  it('documents every registered vipd_ metric', () => {
+    const missing = [...registered.keys()].filter((n) => !documented.has(n));
+    expect(missing).toEqual([]);
+  });
+
+  it('documents no metric that does not exist', () => {
+    const stale = [...documented.keys()].filter((n) => !registered.has(n));
+    expect(stale).toEqual([]);
+  });
+
+  it('gives each metric its real type and label names', () => {
+    expect(documented.size).toBeGreaterThan(20);
+    for (const [name, doc] of documented) {
+      const metric = registered.get(name);
+      if (metric === undefined) continue;
+      expect({ name, type: doc.type, labels: doc.labels }).toEqual({ name, type: String(metric.type), labels: labelNamesOf(metric) });
+    }
+  });
+});
+
+describe('docs/operations.md alerts table', () => {
+  it('lists exactly the alerts of alerts/vipd.rules.yml', () => {
+    const rules = readFileSync(join(ROOT, 'alerts', 'vipd.rules.yml'), 'utf8');
+    const inRules = [...rules.matchAll(/^\s*- alert: (\w+)$/gm)].map((m) => m[1]).sort();
+    const inDocs = [...OPERATIONS.matchAll(/^\| `(Vipd\w+)` \|/gm)].map((m) => m[1]).sort();
+    expect(inDocs).toEqual(inRules);
+  });
+});

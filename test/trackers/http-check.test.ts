@@ -1,0 +1,86 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { VipdError } from '../../src/errors';
+import { HttpCheck } from '../../src/trackers/http-check';
+
+async function failureOf(p: Promise<void>): Promise<VipdError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  if (!(e instanceof VipdError)) throw new Error(`expected a VipdError, got ${String(e)}`);
+  return e;
+}
+
+describe('HttpCheck against a loopback server', () => {
+  let server: http.Server;
+  let base: string;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      seen.push(`${req.method ?? ''} ${req.url ?? ''}`);
+      if (req.url === '/ok') res.writeHead(200).end('fine');
+      else if (req.url === '/fail') res.writeHead(500).end('broken');
+      else if (req.url === '/no-content') res.writeHead(204).end();
+      else if (req.url === '/moved') res.writeHead(301, { location: '/ok' }).end();
+      // '/hang': never answer.
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('is up on the expected status, with a GET', async () => {
+    await expect(new HttpCheck(`${base}/ok`, 200).run(5000)).resolves.toBeUndefined();
+    expect(seen).toContain('GET /ok');
+    await expect(new HttpCheck(`${base}/no-content`, 204).run(5000)).resolves.toBeUndefined();
+  });
+
+  it('is down on another status, naming both', async () => {
+    const e = await failureOf(new HttpCheck(`${base}/fail`, 200).run(5000));
+    expect(e.code).toBe('VIPD_E_TRACKER');
+    expect(e.message).toBe(`GET ${base}/fail answered 500, expected 200`);
+    expect(e.details).toMatchObject({ status: 500, expectStatus: 200 });
+  });
+
+  it('does not follow redirects', async () => {
+    const e = await failureOf(new HttpCheck(`${base}/moved`, 200).run(5000));
+    expect(e.details).toMatchObject({ status: 301 });
+  });
+
+  it('times out on a server that never answers, and aborts the request', async () => {
+    const before = await new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    const e = await failureOf(new HttpCheck(`${base}/hang`, 200).run(300));
+    expect(e.code).toBe('VIPD_E_TRACKER');
+    expect(e.message).toContain('got no response within 300 ms');
+    // The aborted connection goes away instead of piling up one per probe.
+    for (let i = 0; i < 100; i++) {
+      const n = await new Promise<number>((resolve, reject) => server.getConnections((err, c) => (err ? reject(err) : resolve(c))));
+      if (n <= before) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('the timed-out connection was never closed');
+  });
+
+  it('is down when nothing listens', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const e = await failureOf(new HttpCheck(`http://127.0.0.1:${port}/`, 200).run(5000));
+    expect(e.message).toContain('ECONNREFUSED');
+  });
+
+  it.each([
+    ['not a url', 200],
+    ['ftp://127.0.0.1/x', 200],
+    ['http://127.0.0.1/', 42],
+  ])('rejects config url=%s expectStatus=%i', (url, status) => {
+    expect(() => new HttpCheck(url, status)).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG' }));
+  });
+});
