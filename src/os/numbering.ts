@@ -1,5 +1,6 @@
 import { VipdError } from '../errors';
 import type { GroupConfig } from '../config/types';
+import { RESERVED_TABLES } from '../config/semantics';
 
 /**
  * Routing numbers vipd owns. Every rule and route vipd adds carries
@@ -29,13 +30,8 @@ export function groupTableRange(tableBase: number, groupId: number): { first: nu
   return { first, last: first + TABLES_PER_GROUP - 1 };
 }
 
-/** Ranges other software on cloud images writes to; overlapping them means fighting them. */
-const FOREIGN_TABLES: readonly { first: number; last: number; owner: string }[] = [
-  { first: 0, last: 0, owner: 'the kernel (unspec)' },
-  { first: 10, last: 252, owner: 'oci-utils (ort tables 10-254)' },
-  { first: 253, last: 255, owner: 'the kernel (default, main, local)' },
-  { first: 10000, last: 10999, owner: 'amazon-ec2-net-utils (10000 + 100*card + device)' },
-];
+/** The same reserved ranges the config checker refuses (oci-utils, kernel, amazon-ec2-net-utils). */
+const FOREIGN_TABLES: readonly { first: number; last: number; owner: string }[] = RESERVED_TABLES.map((r) => ({ first: r.from, last: r.to, owner: r.owner }));
 const MAX_TABLE = 0xffffffff;
 
 /** Throws VIPD_E_CONFIG when a group has too many VIPs or a table lands in someone else's range. */
@@ -50,7 +46,7 @@ export function checkNumbering(groups: readonly GroupConfig[], tableBase: number
       continue;
     }
     const { first, last } = groupTableRange(tableBase, g.id);
-    if (!Number.isInteger(first) || first < 1 || last > MAX_TABLE) {
+    if (!Number.isInteger(first) || first < 1 || last > MAX_TABLE || (first <= 255 && last >= 253)) {
       problems.push(`group ${g.name}: tables ${first}-${last} are out of range`);
       continue;
     }

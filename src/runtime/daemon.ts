@@ -120,10 +120,15 @@ export class Daemon {
       this.log.info({ group: runner.config.name }, wanted ? 'group changed: restarting its election' : 'group removed: resigning and releasing');
       await runner.stop(now);
       this.runners.delete(id);
+      if (!wanted || wanted.name !== runner.config.name) this.deps.metrics.removeGroup(runner.config.name);
     }
     this.config = next;
     this.heartbeat?.updateGroups(next.groups);
-    for (const g of next.groups) if (!this.runners.has(g.id)) this.startGroup(g, this.deps.clock.nowMs());
+    for (const g of next.groups) {
+      if (this.runners.has(g.id)) continue;
+      this.deps.metrics.addGroup(g.name, g.peers.map((p) => p.id));
+      this.startGroup(g, this.deps.clock.nowMs());
+    }
     this.loop.reconfigure(loopOptions(next));
     this.log.info({ groups: next.groups.map((g) => g.name) }, 'configuration reloaded');
   }

@@ -53,6 +53,9 @@ export interface RuntimeMetrics {
   trackerUp(group: string, tracker: string, up: boolean): void;
   eventLoopLag(seconds: number): void;
   hookFailed(group: string): void;
+  /** Reload: labelled series of a new group start at 0; a removed group's series go away. */
+  addGroup(group: string, peers: readonly string[]): void;
+  removeGroup(group: string): void;
 }
 
 export const noMetrics: RuntimeMetrics = {
@@ -69,4 +72,6 @@ export const noMetrics: RuntimeMetrics = {
   trackerUp: () => undefined,
   eventLoopLag: () => undefined,
   hookFailed: () => undefined,
+  addGroup: () => undefined,
+  removeGroup: () => undefined,
 };

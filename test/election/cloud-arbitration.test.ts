@@ -71,4 +71,37 @@ describe('cloud arbitration after a heartbeat partition (pair)', () => {
       { numRuns: RUNS },
     );
   });
+
+  it('groups of 3-4 split any way: the VIP stops moving, one master holds it during and after the partition', () => {
+    fc.assert(
+      fc.property(
+        arbGroup('g1', { minMembers: 3, maxMembers: 4, preempt: 'random' }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        arbQuietLink,
+        arbCloud,
+        fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+        (g, seed, link, cloud, side) => {
+          const sim = new SimCluster({ groups: [g], tickMs: TICK_MS, seed, link, cloud });
+          sim.startAll();
+          sim.runFor(settleWithCloud(sim, g, cloud));
+          const ids = g.members.map((m) => m.id);
+          sim.network.partition(
+            ids.filter((_, i) => side[i] === true),
+            ids.filter((_, i) => side[i] !== true),
+          );
+          // Observed worst case to settle is about 60 intervals (chains of claim, acquire, verify, yield); allow 100.
+          sim.runFor(100 * INTERVAL_MS);
+          const quietFrom = sim.now;
+          sim.runFor(100 * INTERVAL_MS);
+          const log = describeRun(sim, 'g1');
+          expect({ log, moves: sim.holderChanges.filter((c) => c.at >= quietFrom) }).toEqual({ log, moves: [] });
+          expect({ log, masters: sim.masters('g1') }).toEqual({ log, masters: [sim.cloudHolder('g1')] });
+          sim.network.healAll();
+          sim.runFor(settleWithCloud(sim, g, cloud));
+          expect({ log, masters: sim.masters('g1') }).toEqual({ log, masters: [sim.cloudHolder('g1')] });
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
 });

@@ -1,0 +1,141 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { ControlClient } from '../../src/control/client';
+import type { DaemonStatus } from '../../src/runtime/daemon';
+import { ensureBuilt } from '../support/build';
+import { LoopbackCluster, freeUdpPorts } from '../support/loopback-cluster';
+import { VipdProcess } from '../support/vipd-process';
+
+jest.setTimeout(120_000);
+beforeAll(() => ensureBuilt());
+
+const WEB = { name: 'web', id: 1, vip: '127.0.0.101' };
+const DB = { name: 'db', id: 2, vip: '127.0.0.102' };
+
+async function status(cluster: LoopbackCluster, id: string): Promise<DaemonStatus> {
+  return (await new ControlClient(cluster.socketPath(id)).call('status', {}, 5000)) as DaemonStatus;
+}
+
+describe('vipd run: process-level behaviour', () => {
+  let cluster: LoopbackCluster;
+  afterEach(async () => cluster?.destroy());
+
+  it('exits 78 on a bad config, naming the key, and check-config agrees', async () => {
+    const [p1] = await freeUdpPorts(1);
+    cluster = new LoopbackCluster([{ id: 'n1', port: p1 as number, priority: 100 }], [WEB]);
+    const path = cluster.writeConfig({ id: 'n1', port: p1 as number, priority: 100 });
+    const doc = parse(readFileSync(path, 'utf8')) as { groups: Array<Record<string, unknown>> };
+    (doc.groups[0] as Record<string, unknown>).priority = 300;
+    writeFileSync(path, stringify(doc));
+    const run = new VipdProcess('bad', ['run', '--config', path]);
+    expect((await run.wait()).code).toBe(78);
+    expect(run.stderr.join('\n')).toMatch(/groups\[0\]\.priority.*300.*1-254/);
+    const check = new VipdProcess('check', ['check-config', path]);
+    expect((await check.wait()).code).toBe(78);
+  });
+
+  it('SIGHUP reload keeps an unchanged group as it is and starts a new one', async () => {
+    const [p1, p2] = await freeUdpPorts(2);
+    cluster = new LoopbackCluster(
+      [
+        { id: 'n1', port: p1 as number, priority: 200 },
+        { id: 'n2', port: p2 as number, priority: 100 },
+      ],
+      [WEB],
+    );
+    const n1 = cluster.start('n1');
+    cluster.start('n2');
+    await n1.waitForRole('web', 'MASTER');
+    // Add a group on both nodes; web is unchanged and must not move.
+    const groups = [WEB, DB];
+    cluster.writeConfig({ id: 'n1', port: p1 as number, priority: 200 }, { groups });
+    cluster.writeConfig({ id: 'n2', port: p2 as number, priority: 100 }, { groups });
+    const mark = n1.lines.length;
+    n1.signal('SIGHUP');
+    cluster.get('n2').signal('SIGHUP');
+    await n1.waitFor((l) => n1.lines.indexOf(l) >= mark && l.msg === 'configuration reloaded', 10_000, 'reload');
+    await n1.waitForRole('db', 'MASTER', { after: mark });
+    expect(n1.transitions('web').map((t) => t.to)).toEqual(['BACKUP', 'MASTER']);
+    const s = await status(cluster, 'n1');
+    expect(s.groups.map((g) => [g.name, g.election.role])).toEqual([
+      ['web', 'MASTER'],
+      ['db', 'MASTER'],
+    ]);
+  });
+
+  it('a backup resumed after SIGSTOP does not claim on stale timers; one master remains', async () => {
+    const [p1, p2] = await freeUdpPorts(2);
+    cluster = new LoopbackCluster(
+      [
+        { id: 'n1', port: p1 as number, priority: 200 },
+        { id: 'n2', port: p2 as number, priority: 100 },
+      ],
+      [WEB],
+    );
+    const n1 = cluster.start('n1');
+    const n2 = cluster.start('n2');
+    await n1.waitForRole('web', 'MASTER');
+    await n2.waitForRole('web', 'BACKUP');
+    n2.signal('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 1500)); // several down intervals (~0.36 s)
+    const mark = n2.lines.length;
+    n2.signal('SIGCONT');
+    await n2.waitFor((l) => n2.lines.indexOf(l) >= mark && typeof l.msg === 'string' && l.msg.includes('stalled'), 10_000, 'stall noticed');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(n2.transitions('web').slice(-1)[0]?.to).toBe('BACKUP');
+    expect(n2.transitions('web').map((t) => t.to)).toEqual(['BACKUP']);
+    expect((await status(cluster, 'n1')).groups[0]?.election.role).toBe('MASTER');
+  });
+
+  it('a master stopped by SIGSTOP is replaced, and on resume exactly one master remains', async () => {
+    const [p1, p2] = await freeUdpPorts(2);
+    cluster = new LoopbackCluster(
+      [
+        { id: 'n1', port: p1 as number, priority: 200 },
+        { id: 'n2', port: p2 as number, priority: 100 },
+      ],
+      [WEB],
+    );
+    const n1 = cluster.start('n1');
+    const n2 = cluster.start('n2');
+    await n1.waitForRole('web', 'MASTER');
+    await n2.waitForRole('web', 'BACKUP');
+    const mark = n2.lines.length;
+    n1.signal('SIGSTOP');
+    await n2.waitForRole('web', 'MASTER', { after: mark });
+    const mark2 = n2.lines.length;
+    n1.signal('SIGCONT');
+    // n1 outranks n2 and preempts; n2 steps down. Either way: one master.
+    await n2.waitForRole('web', 'BACKUP', { after: mark2 });
+    const roles = await Promise.all(['n1', 'n2'].map(async (id) => (await status(cluster, id)).groups[0]?.election.role));
+    expect(roles.filter((r) => r === 'MASTER')).toHaveLength(1);
+  });
+
+  it('runs notify hooks in event order with context', async () => {
+    const [p1, p2] = await freeUdpPorts(2);
+    cluster = new LoopbackCluster(
+      [
+        { id: 'n1', port: p1 as number, priority: 200 },
+        { id: 'n2', port: p2 as number, priority: 100 },
+      ],
+      [WEB],
+    );
+    const hookLog = join(cluster.dir, 'hooks.log');
+    const path = cluster.writeConfig({ id: 'n1', port: p1 as number, priority: 200 });
+    const doc = parse(readFileSync(path, 'utf8')) as { groups: Array<Record<string, unknown>> };
+    const hook = ['/bin/sh', '-c', `echo "$VIPD_EVENT $VIPD_GROUP $VIPD_FROM $VIPD_TO $VIPD_VIPS" >> ${hookLog}`];
+    (doc.groups[0] as Record<string, unknown>).notify = { master: hook, backup: hook, stop: hook };
+    writeFileSync(path, stringify(doc));
+    const n1 = new VipdProcess('n1', ['run', '--config', path]);
+    cluster.processes.set('n1', n1);
+    await n1.waitForRole('web', 'MASTER');
+    n1.signal('SIGTERM');
+    expect((await n1.wait()).code).toBe(0);
+    expect(readFileSync(hookLog, 'utf8').trim().split('\n')).toEqual([
+      'backup web INIT BACKUP 127.0.0.101',
+      'master web BACKUP MASTER 127.0.0.101',
+      'stop web MASTER STOP 127.0.0.101',
+    ]);
+  });
+});

@@ -1,0 +1,257 @@
+import type { GroupConfig, OsConfig } from '../../src/config/types';
+import type { Lab } from '../../src/lab/lab';
+import { OsConfigurator } from '../../src/os/configurator';
+import type { CommandResult, CommandRunner } from '../../src/os/runner';
+import { silentLogger } from '../../src/util/logger';
+import { ensureBuilt } from '../support/build';
+import { describeLab } from '../support/lab-guard';
+import { eventually, newLab } from '../support/lab';
+import { group, osConfig, vip } from '../support/os-fixtures';
+
+jest.setTimeout(180_000);
+
+/** Records every spawn so tests can assert how many processes an operation costs. */
+class CountingRunner implements CommandRunner {
+  readonly calls: string[][] = [];
+  constructor(private readonly inner: CommandRunner) {}
+  run(file: string, args: readonly string[], options?: { timeoutMs?: number; input?: string }): Promise<CommandResult> {
+    this.calls.push([file, ...args]);
+    return this.inner.run(file, args, options);
+  }
+}
+
+function configurator(lab: Lab, i: number, config: OsConfig = osConfig()): { os: OsConfigurator; runner: CountingRunner } {
+  const runner = new CountingRunner(lab.nodeRunner(i));
+  return { os: new OsConfigurator({ runner, logger: silentLogger(), config }), runner };
+}
+
+/** Everything vipd could touch in a namespace, as the kernel reports it. */
+async function hostState(lab: Lab, ns: string): Promise<unknown> {
+  const read = (args: string[]): Promise<unknown> => lab.ipJson(ns, ['-N', ...args]);
+  return {
+    addrs: await read(['addr', 'show']),
+    rules4: await read(['-4', 'rule', 'show']),
+    rules6: await read(['-6', 'rule', 'show']),
+    routes4: await read(['-4', 'route', 'show', 'table', 'all']),
+    routes6: await read(['-6', 'route', 'show', 'table', 'all']),
+  };
+}
+
+interface AddrInfo {
+  family: string;
+  local: string;
+  prefixlen: number;
+  nodad?: boolean;
+}
+async function addresses(lab: Lab, i: number): Promise<AddrInfo[]> {
+  const links = (await lab.ipJson(lab.nodeNs(i), ['addr', 'show', 'dev', 'eth0'])) as { addr_info: AddrInfo[] }[];
+  return links[0]?.addr_info ?? [];
+}
+
+const WEB: GroupConfig = group({ vips: [vip('10.0.1.42'), vip('10.0.1.43')] });
+// tableBase 3400 + group 1 * 32 + index
+const T42 = 3432;
+const T43 = 3433;
+
+describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    ensureBuilt();
+    lab = await newLab({ nodes: 2, ipv6: true });
+  });
+  afterAll(async () => lab?.teardown());
+
+  it('acquires with the subnet prefix, one rule and one table per VIP, in one batch; release restores the host exactly', async () => {
+    const ns = lab.nodeNs(1);
+    const before = await hostState(lab, ns);
+    const { os, runner } = configurator(lab, 1);
+    await os.preflight([WEB]);
+    runner.calls.length = 0;
+    await os.acquire(WEB);
+    // One observation spawn and one change batch (the ARP burst runs in the background).
+    expect(runner.calls.filter((c) => c.includes('ip') && c.includes('-batch')).length).toBe(2);
+
+    const addrs = await addresses(lab, 1);
+    expect(addrs.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`)).toEqual(['10.0.1.10/24', '10.0.1.42/24', '10.0.1.43/24']);
+    const rules = (await lab.ipJson(ns, ['-N', 'rule', 'show', 'priority', '3400'])) as unknown[];
+    expect(rules).toEqual([
+      { priority: 3400, src: '10.0.1.42', table: String(T42), protocol: '86' },
+      { priority: 3400, src: '10.0.1.43', table: String(T43), protocol: '86' },
+    ]);
+    const table = (await lab.ipJson(ns, ['-N', 'route', 'show', 'table', String(T42)])) as Record<string, unknown>[];
+    expect(table).toEqual([
+      expect.objectContaining({ dst: 'default', gateway: '10.0.1.1', dev: 'eth0', protocol: '86' }),
+      expect.objectContaining({ dst: '10.0.1.0/24', dev: 'eth0', prefsrc: '10.0.1.42', protocol: '86' }),
+    ]);
+    // The kernel picks the VIP's table for traffic from the VIP.
+    const get = (await lab.ipJson(ns, ['-N', 'route', 'get', '10.0.2.10', 'from', '10.0.1.42'])) as Record<string, unknown>[];
+    expect(get[0]).toMatchObject({ table: String(T42), gateway: '10.0.1.1', dev: 'eth0' });
+
+    const view = await os.observe(WEB);
+    expect(view.vips).toEqual([
+      { address: '10.0.1.42', onInterface: true, prefix: 24, expectedPrefix: 24, addressOk: true, ruleOk: true, tableOk: true },
+      { address: '10.0.1.43', onInterface: true, prefix: 24, expectedPrefix: 24, addressOk: true, ruleOk: true, tableOk: true },
+    ]);
+
+    // Idempotent: a second acquire observes and changes nothing.
+    runner.calls.length = 0;
+    await os.acquire(WEB);
+    expect(runner.calls.filter((c) => c.includes('-batch') && !c.includes('-json')).length).toBe(0);
+
+    await os.settled();
+    await os.release(WEB);
+    expect(await hostState(lab, ns)).toEqual(before);
+    const after = await os.observe(WEB);
+    expect(after.vips.map((v) => [v.onInterface, v.ruleOk, v.tableOk])).toEqual([
+      [false, false, false],
+      [false, false, false],
+    ]);
+    // Releasing again is a no-op, not an error.
+    await os.release(WEB);
+  });
+
+  it('repairs what something else removed, and reports each repair', async () => {
+    const ns = lab.nodeNs(1);
+    const { os } = configurator(lab, 1);
+    await os.acquire(WEB);
+    await os.settled();
+    expect(await os.repair(WEB)).toEqual([]);
+    await lab.ip(ns, ['addr', 'del', '10.0.1.42/24', 'dev', 'eth0']);
+    await lab.ip(ns, ['rule', 'del', 'from', '10.0.1.43', 'lookup', String(T43), 'priority', '3400']);
+    const view = await os.observe(WEB);
+    expect(view.vips.map((v) => [v.address, v.addressOk, v.ruleOk, v.tableOk])).toEqual([
+      // Deleting the address also took its `src` route out of table T42.
+      ['10.0.1.42', false, true, false],
+      ['10.0.1.43', true, false, true],
+    ]);
+    const repairs = await os.repair(WEB);
+    expect(repairs).toEqual([
+      're-applied address 10.0.1.42/24 on eth0',
+      're-applied route 10.0.1.0/24 src 10.0.1.42 in table 3432',
+      're-applied rule from 10.0.1.43 lookup 3433 priority 3400',
+    ]);
+    expect((await os.observe(WEB)).vips.every((v) => v.addressOk && v.ruleOk && v.tableOk)).toBe(true);
+    expect(await os.repair(WEB)).toEqual([]);
+    // A flushed table is repaired too.
+    await lab.ip(ns, ['route', 'flush', 'table', String(T43)]);
+    expect(await os.repair(WEB)).toEqual(['re-applied route default via 10.0.1.1 in table 3433', 're-applied route 10.0.1.0/24 src 10.0.1.43 in table 3433']);
+    await os.settled();
+    await os.release(WEB);
+  });
+
+  it('a new instance removes what a previous run left behind (orphans), and nothing else', async () => {
+    const ns = lab.nodeNs(1);
+    const before = await hostState(lab, ns);
+    const first = configurator(lab, 1).os;
+    await first.acquire(WEB);
+    await first.settled();
+    // A VIP the config no longer has, left in one of the group's tables by an older config.
+    await lab.ip(ns, ['rule', 'add', 'from', '10.0.1.99', 'lookup', '3440', 'priority', '3400', 'protocol', '86']);
+    await lab.ip(ns, ['route', 'add', 'default', 'via', '10.0.1.1', 'table', '3440', 'proto', '86']);
+    // Not ours: no protocol tag, or another prefix.
+    await lab.ip(ns, ['rule', 'add', 'from', '10.0.1.42', 'lookup', 'main', 'priority', '500']);
+    const withForeign = await hostState(lab, ns);
+
+    const second = configurator(lab, 1).os;
+    const removed = await second.cleanupOrphans([WEB]);
+    expect(removed).toEqual(
+      expect.arrayContaining([
+        'removed orphan address 10.0.1.42/24 on eth0',
+        'removed orphan address 10.0.1.43/24 on eth0',
+        'removed orphan rule from 10.0.1.99 lookup 3440 priority 3400',
+        'removed orphan route 0.0.0.0/0 in table 3440',
+      ]),
+    );
+    expect(await second.cleanupOrphans([WEB])).toEqual([]);
+    await lab.ip(ns, ['rule', 'del', 'from', '10.0.1.42', 'lookup', 'main', 'priority', '500']);
+    expect(await hostState(lab, ns)).toEqual(before);
+    expect(withForeign).not.toEqual(before);
+  });
+
+  it('leaves an address of the VIP with another prefix alone (not ours as configured)', async () => {
+    const ns = lab.nodeNs(1);
+    await lab.ip(ns, ['addr', 'add', '10.0.1.42/32', 'dev', 'eth0']);
+    const { os } = configurator(lab, 1);
+    await os.acquire(WEB);
+    await os.settled();
+    let inet = (await addresses(lab, 1)).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+    expect(inet).toEqual(expect.arrayContaining(['10.0.1.42/32', '10.0.1.42/24']));
+    await os.release(WEB);
+    inet = (await addresses(lab, 1)).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+    expect(inet).toEqual(['10.0.1.10/24', '10.0.1.42/32']);
+    await lab.ip(ns, ['addr', 'del', '10.0.1.42/32', 'dev', 'eth0']);
+  });
+
+  it('IPv6: nodad address with the /64 prefix, rule and table; release restores the host', async () => {
+    const ns = lab.nodeNs(1);
+    const before = await hostState(lab, ns);
+    const v6 = group({ name: 'v6', id: 2, vips: [vip('FD00:1:0::42')] });
+    const { os } = configurator(lab, 1);
+    await os.preflight([v6]);
+    await os.acquire(v6);
+    const a = (await addresses(lab, 1)).find((x) => x.local === 'fd00:1::42');
+    expect(a).toMatchObject({ prefixlen: 64, nodad: true });
+    const get = (await lab.ipJson(ns, ['-N', '-6', 'route', 'get', 'fd00:2::10', 'from', 'fd00:1::42'])) as Record<string, unknown>[];
+    expect(get[0]).toMatchObject({ table: String(3400 + 2 * 32), gateway: 'fd00:1::1', dev: 'eth0' });
+    expect((await os.observe(v6)).vips[0]).toMatchObject({ addressOk: true, ruleOk: true, tableOk: true });
+    await os.settled();
+    await os.release(v6);
+    expect(await hostState(lab, ns)).toEqual(before);
+  });
+
+  it('gratuitous ARP moves the fabric neighbour entry to the new holder', async () => {
+    const address = '10.0.1.42';
+    const g = group({ vips: [vip(address)] });
+    const n1 = configurator(lab, 1).os;
+    const n2 = configurator(lab, 2).os;
+    await n1.acquire(g);
+    await n1.settled();
+    // arp_accept=0: a GARP only updates an existing entry, so make one.
+    expect((await lab.run(lab.fabricNs, ['ping', '-n', '-c', '1', '-W', '2', address])).exitCode).toBe(0);
+    const mac1 = await lab.nodeMac(1);
+    const mac2 = await lab.nodeMac(2);
+    expect((await lab.fabricNeighbour(address))?.lladdr).toBe(mac1);
+    await n1.release(g);
+    await n2.acquire(g);
+    // No traffic is sent to the VIP meanwhile: only the announcement can change the entry.
+    await eventually(async () => (await lab.fabricNeighbour(address))?.lladdr === mac2, 'fabric entry to point at node 2');
+    await n2.settled();
+    await n2.release(g);
+  });
+
+  it('IPv6: the neighbour solicitation from the VIP moves the fabric entry to the new holder', async () => {
+    const address = 'fd00:1::42';
+    const g = group({ name: 'v6', id: 2, vips: [vip(address)] });
+    const n1 = configurator(lab, 1).os;
+    const n2 = configurator(lab, 2).os;
+    await n1.acquire(g);
+    await n1.settled();
+    expect((await lab.run(lab.fabricNs, ['ping', '-6', '-n', '-c', '1', '-W', '2', address])).exitCode).toBe(0);
+    const mac2 = await lab.nodeMac(2);
+    expect((await lab.fabricNeighbour(address))?.lladdr).toBe(await lab.nodeMac(1));
+    await n1.release(g);
+    await n2.acquire(g);
+    await eventually(async () => (await lab.fabricNeighbour(address))?.lladdr === mac2, 'fabric entry to point at node 2');
+    await n2.settled();
+    await n2.release(g);
+  });
+
+  it('fails with typed errors: missing interface, no default route to copy', async () => {
+    const { os } = configurator(lab, 1);
+    await expect(os.acquire(group({ interface: 'eth9', vips: [vip('10.0.1.42')] }))).rejects.toMatchObject({ code: 'VIPD_E_INTERFACE' });
+    const ns = lab.nodeNs(2);
+    await lab.ip(ns, ['route', 'del', 'default']);
+    try {
+      const n2 = configurator(lab, 2).os;
+      await expect(n2.preflight([WEB])).rejects.toMatchObject({ code: 'VIPD_E_INTERFACE', message: expect.stringContaining('os.gateway') });
+      // With os.gateway set, the table uses it.
+      const withGw = configurator(lab, 2, osConfig({ gateway: '10.0.1.1' })).os;
+      await withGw.acquire(WEB);
+      expect((await withGw.observe(WEB)).vips.every((v) => v.tableOk)).toBe(true);
+      await withGw.settled();
+      await withGw.release(WEB);
+    } finally {
+      await lab.ip(ns, ['route', 'add', 'default', 'via', '10.0.1.1', 'dev', 'eth0']);
+    }
+  });
+});

@@ -1,0 +1,172 @@
+import type { GroupConfig } from '../../src/config/types';
+import { VipdError } from '../../src/errors';
+import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
+import { OwnershipReconciler, type OwnershipListener } from '../../src/runtime/ownership';
+import { silentLogger } from '../../src/util/logger';
+import type { TimerHandle, Timers } from '../../src/util/timers';
+
+const group = { name: 'web', id: 1, vips: [{ address: '10.0.1.42', prefix: null, elasticIpAllocationId: null }] } as unknown as GroupConfig;
+
+/** Timers the test fires by hand. */
+class ManualTimers implements Timers {
+  pending: Array<{ fn: () => void; ms: number; handle: TimerHandle }> = [];
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const handle = {};
+    this.pending.push({ fn, ms, handle });
+    return handle;
+  }
+  clearTimeout(handle: TimerHandle): void {
+    this.pending = this.pending.filter((p) => p.handle !== handle);
+  }
+  fireAll(): void {
+    const due = this.pending;
+    this.pending = [];
+    for (const p of due) p.fn();
+  }
+}
+
+type Deferred = { resolve: () => void; reject: (e: unknown) => void };
+
+/** An owner whose operations complete only when the test says so, recording their order. */
+class GatedOwner implements VipOwner {
+  readonly log: string[] = [];
+  readonly gates: Deferred[] = [];
+  verifyResult: VerifyReport = { vips: [] };
+  repairs: string[] = [];
+  private gate(name: string): Promise<void> {
+    this.log.push(`${name}:start`);
+    return new Promise<void>((resolve, reject) => {
+      this.gates.push({
+        resolve: () => {
+          this.log.push(`${name}:end`);
+          resolve();
+        },
+        reject,
+      });
+    });
+  }
+  async cleanup(): Promise<void> {}
+  async acquire(): Promise<AcquireReport> {
+    await this.gate('acquire');
+    return { timings: { cloudMs: 5, osMs: 1 }, cloudCalls: 1 };
+  }
+  async release(): Promise<void> {
+    await this.gate('release');
+  }
+  async verify(): Promise<VerifyReport> {
+    this.log.push('verify');
+    return this.verifyResult;
+  }
+  async repair(): Promise<RepairReport> {
+    this.log.push('repair');
+    return { repairs: this.repairs };
+  }
+}
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function setup() {
+  const owner = new GatedOwner();
+  const timers = new ManualTimers();
+  const events: string[] = [];
+  const listener: OwnershipListener = {
+    acquired: () => events.push('acquired'),
+    released: () => events.push('released'),
+    failed: (e, op) => events.push(`failed:${op}:${e.code}`),
+    verified: () => events.push('verified'),
+    repaired: (r) => events.push(`repaired:${r.join(',')}`),
+    verifyFailed: (e) => events.push(`verifyFailed:${e.code}`),
+  };
+  let now = 0;
+  const rec = new OwnershipReconciler(group, {
+    owner,
+    clock: { nowMs: () => (now += 1) },
+    timers,
+    logger: silentLogger(),
+    options: { acquireDeadlineMs: 1000, reconcileIntervalMs: 3000, retryDelayMs: 500 },
+    listener,
+  });
+  return { owner, timers, events, rec };
+}
+
+describe('OwnershipReconciler', () => {
+  it('never lets a release overtake the acquire in flight, and ends where desired', async () => {
+    const { owner, events, rec } = setup();
+    rec.want('active');
+    await flush();
+    rec.want('inactive'); // arrives while acquire is in flight
+    rec.want('active');
+    rec.want('inactive');
+    expect(owner.log).toEqual(['acquire:start']);
+    owner.gates.shift()?.resolve();
+    await flush();
+    expect(owner.log).toEqual(['acquire:start', 'acquire:end', 'release:start']);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(rec.applied).toBe('inactive');
+    expect(events).toEqual(['acquired', 'released']);
+  });
+
+  it('retries a transient acquire failure after the retry delay, not in a hot loop', async () => {
+    const { owner, timers, events, rec } = setup();
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.reject(new VipdError('VIPD_E_CLOUD_THROTTLED', 'slow down', { transient: true }));
+    await rec.settle();
+    expect(rec.applied).toBe('unknown');
+    expect(owner.log).toEqual(['acquire:start']);
+    expect(timers.pending.map((p) => p.ms)).toEqual([500]);
+    timers.fireAll();
+    await flush();
+    expect(owner.log).toEqual(['acquire:start', 'acquire:start']);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(rec.applied).toBe('active');
+    expect(events).toEqual(['acquired']);
+  });
+
+  it('reports a permanent failure once and does not retry it', async () => {
+    const { owner, timers, events, rec } = setup();
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.reject(new VipdError('VIPD_E_CLOUD_PERMISSION', 'denied'));
+    await rec.settle();
+    expect(events).toEqual(['failed:acquire:VIPD_E_CLOUD_PERMISSION']);
+    expect(timers.pending).toEqual([]);
+  });
+
+  it('while active, repairs and verifies periodically; a verify error is reported, not read as "nothing there"', async () => {
+    const { owner, timers, events, rec } = setup();
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(timers.pending.map((p) => p.ms)).toEqual([3000]);
+    owner.repairs = ['re-added 10.0.1.42/24 on eth0'];
+    timers.fireAll();
+    await rec.settle();
+    expect(events).toEqual(['acquired', 'repaired:re-added 10.0.1.42/24 on eth0', 'verified']);
+    owner.verify = async () => {
+      throw new VipdError('VIPD_E_METADATA', 'metadata down', { transient: true });
+    };
+    owner.repairs = [];
+    timers.fireAll();
+    await rec.settle();
+    expect(events[events.length - 1]).toBe('verifyFailed:VIPD_E_METADATA');
+    expect(rec.applied).toBe('active');
+  });
+
+  it('reassert re-runs acquire although applied says active', async () => {
+    const { owner, rec } = setup();
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    rec.reassert();
+    await flush();
+    expect(owner.log.filter((l) => l === 'acquire:start')).toHaveLength(2);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(rec.applied).toBe('active');
+  });
+});

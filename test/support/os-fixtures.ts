@@ -1,0 +1,37 @@
+import type { GroupConfig, OsConfig, VipConfig } from '../../src/config/types';
+
+/** Config fragments for OS and lab tests. */
+export function osConfig(overrides: Partial<OsConfig> = {}): OsConfig {
+  return {
+    enabled: true,
+    policyRouting: true,
+    tableBase: 3400,
+    rulePriority: 3400,
+    gateway: null,
+    arp: { count: 3, repeatDelayMs: 2000, refreshIntervalMs: 0 },
+    reconcileIntervalMs: 1000,
+    commandTimeoutMs: 10_000,
+    ...overrides,
+  };
+}
+
+export function vip(address: string, prefix: number | null = null): VipConfig {
+  return { address, prefix, elasticIpAllocationId: null };
+}
+
+export function group(overrides: Partial<GroupConfig> & { vips: readonly VipConfig[] }): GroupConfig {
+  return {
+    name: 'web',
+    id: 1,
+    priority: 100,
+    preempt: true,
+    preemptDelayMs: 0,
+    intervalMs: 100,
+    deadAfter: 3,
+    interface: 'eth0',
+    peers: [],
+    trackers: [],
+    notify: { master: null, backup: null, fault: null, stop: null, timeoutMs: 1000 },
+    ...overrides,
+  };
+}
