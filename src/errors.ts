@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   VIPD_E_BIND: 'The heartbeat socket could not bind to the configured address and port.',
   VIPD_E_HEARTBEAT_SEND: 'A heartbeat could not be sent to a peer (no route, address family mismatch, socket not bound).',
   VIPD_E_HTTP_BIND: 'The metrics/status HTTP server could not listen on the configured address and port.',
-  VIPD_E_TOOL_MISSING: 'A required system tool (ip, arping, ndsend) is not installed.',
+  VIPD_E_TOOL_MISSING: 'A required system tool (ip, arping, ndisc6) is not installed.',
   VIPD_E_COMMAND_FAILED: 'A system command (ip, arping, ...) exited non-zero or could not run.',
   VIPD_E_COMMAND_TIMEOUT: 'A system command did not finish before its deadline and was killed.',
   VIPD_E_OS_STATE: 'The OS state (addresses, rules, routes) could not be read or parsed.',

@@ -93,8 +93,9 @@ function rangesSection(): string {
   return `## Routing tables and rule priorities
 
 With \`os.policyRouting\`, each VIP gets a policy rule \`from VIP lookup TABLE\`
-and a table of its own, numbered from \`os.tableBase\` (default ${DEFAULT_TABLE_BASE}) upwards, one per VIP;
-the rules use priorities from \`os.rulePriority\` (default ${DEFAULT_RULE_PRIORITY}), below
+and a table of its own: group G's k-th VIP uses table \`os.tableBase + G*32 + k\`
+(default base ${DEFAULT_TABLE_BASE}), so each group owns a fixed block of 32 tables and orphan
+cleanup can recognise them; all rules use priority \`os.rulePriority\` (default ${DEFAULT_RULE_PRIORITY}), below
 the main table's rule at 32766 so they are consulted first.
 
 The OS agents of the clouds rewrite their own tables and rules periodically
@@ -107,7 +108,7 @@ and for rule priorities:
 
 ${list(RESERVED_RULE_PRIORITIES)}
 
-${DEFAULT_TABLE_BASE} is clear of all of them, with room for hundreds of VIPs.`;
+With base ${DEFAULT_TABLE_BASE}, every group id 1-255 maps to tables ${DEFAULT_TABLE_BASE + 32}-${DEFAULT_TABLE_BASE + 255 * 32 + 31}, clear of all of them.`;
 }
 
 function errorsSection(): string {

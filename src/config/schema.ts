@@ -30,7 +30,7 @@ function leaf<T>(doc: string, s: ValueSpec, defaultValue: T | null, env?: string
 }
 
 /** Kept out of the amazon-ec2-net-utils (10000+) and oci-utils (10-254) ranges; see docs/configuration.md. */
-export const DEFAULT_TABLE_BASE = 3400;
+export const DEFAULT_TABLE_BASE = 1000;
 export const DEFAULT_RULE_PRIORITY = 3400;
 
 /** sun_path holds 108 bytes including the terminating NUL. */
@@ -74,7 +74,7 @@ export const SCHEMA = {
   os: {
     enabled: leaf('Configure the OS (addresses, policy rules, ARP). false = log the planned OS actions only.', spec.boolean(), true, 'VIPD_OS_ENABLED'),
     policyRouting: leaf('Add a rule `from VIP lookup TABLE` and a table routing via the VIP\'s interface, so replies leave with the VIP as source.', spec.boolean(), true, 'VIPD_OS_POLICY_ROUTING'),
-    tableBase: leaf('First routing table number vipd uses (one table per VIP, counting up). Must stay outside the OS agents\' ranges.', spec.int(1, 2_147_483_647), DEFAULT_TABLE_BASE, 'VIPD_OS_TABLE_BASE'),
+    tableBase: leaf('Base of vipd\'s routing tables: group G\'s k-th VIP uses table tableBase + G*32 + k (1032-9191 with the default). Must stay outside the OS agents\' ranges.', spec.int(1, 2_147_483_647), DEFAULT_TABLE_BASE, 'VIPD_OS_TABLE_BASE'),
     rulePriority: leaf('Priority of vipd\'s policy rules (below main\'s 32766). Must stay outside the OS agents\' ranges.', spec.int(1, 32_765), DEFAULT_RULE_PRIORITY, 'VIPD_OS_RULE_PRIORITY'),
     gateway: leaf<string>('Default gateway for the VIP tables; null = taken from the main table\'s default route on the interface.', spec.nullable(spec.ip()), null, 'VIPD_OS_GATEWAY'),
     arp: {

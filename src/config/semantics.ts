@@ -4,6 +4,7 @@
  * checks, so one run reports as much as possible; a check whose input key is
  * itself invalid is skipped (that key was reported already).
  */
+import { groupTableRange } from './routing-numbers';
 import { InterfaceLookup } from './interfaces';
 import { inSubnet, ipKey, isIpv6LinkLocal, isWildcard, parseIp, ParsedIp, sameIp } from './ip';
 import { ConfigProblem, invalidValue } from './problems';
@@ -175,18 +176,23 @@ function checkInterface({ index, group }: IndexedGroup, input: SemanticInput): C
 
 function checkRanges(input: SemanticInput): ConfigProblem[] {
   const os = input.config.os;
-  const count = Math.max(1, input.groups.reduce((n, g) => n + g.group.vips.length, 0));
   const problems: ConfigProblem[] = [];
   const policyRouting = trusted(input, 'os.policyRouting') && os.policyRouting;
   if (policyRouting && trusted(input, 'os.tableBase')) {
-    const clash = overlap(os.tableBase, os.tableBase + count - 1, RESERVED_TABLES);
-    if (clash !== null) problems.push(invalidValue('os.tableBase', os.tableBase, rangeExpectation('tables', os.tableBase, count, clash, RESERVED_TABLES)));
+    // Each group owns a block of tables (tableBase + id * 32 ...): check the blocks really used.
+    for (const { group } of input.groups) {
+      const { first, last } = groupTableRange(os.tableBase, group.id);
+      const clash = overlap(first, last, RESERVED_TABLES);
+      if (clash !== null) {
+        problems.push(invalidValue('os.tableBase', os.tableBase, `${rangeExpectation('tables', first, last - first + 1, clash, RESERVED_TABLES)} (group ${group.name}, id ${group.id}, uses tables ${first}-${last})`));
+        break;
+      }
+    }
   }
   if (policyRouting && trusted(input, 'os.rulePriority')) {
-    const last = os.rulePriority + count - 1;
-    const clash = overlap(os.rulePriority, last, RESERVED_RULE_PRIORITIES);
-    if (clash !== null) problems.push(invalidValue('os.rulePriority', os.rulePriority, rangeExpectation('rule priorities', os.rulePriority, count, clash, RESERVED_RULE_PRIORITIES)));
-    else if (last > 32_765) problems.push(invalidValue('os.rulePriority', os.rulePriority, `rule priorities ${os.rulePriority}-${last} (one per VIP) below the main table's rule at 32766`));
+    const clash = overlap(os.rulePriority, os.rulePriority, RESERVED_RULE_PRIORITIES);
+    if (clash !== null) problems.push(invalidValue('os.rulePriority', os.rulePriority, rangeExpectation('rule priorities', os.rulePriority, 1, clash, RESERVED_RULE_PRIORITIES)));
+    else if (os.rulePriority > 32_765) problems.push(invalidValue('os.rulePriority', os.rulePriority, `a rule priority below the main table's rule at 32766`));
   }
   return problems;
 }

@@ -36,10 +36,11 @@ export interface CloudFacts {
  * 3. we contested this holder once already (without hearing it since) and it
  *    took the VIP again: yield — both sides believe they win (priorities
  *    moved during the partition), so stop after one round, no ping-pong;
- * 4. never heard it advertise: contest — a master almost never hears its
- *    backups (they are silent), and a backup that claimed during a partition
- *    yields to us by rule 2 on its side;
- * 5. otherwise the usual ranking on its last heard priority.
+ * 4. otherwise rank on its last heard priority (every live node heartbeats,
+ *    backups included, so this is normally current); if it was never heard
+ *    since we started (unreachable all along), assume its priority equals
+ *    ours and let the tie-break decide: two nodes that never heard each other
+ *    then reach the same verdict.
  * With static priorities this moves the VIP at most twice after a partition
  * starts in a pair: the backup's claim, then possibly our re-assert.
  */
@@ -49,6 +50,6 @@ export function judgeCloudHolder(f: CloudFacts): CloudVerdict {
   if (!f.holderIsPeer) return 'contest';
   if (f.holder === f.tookOverFrom) return 'yield';
   if (f.contestedBefore) return 'yield';
-  if (f.holderPriority === null) return 'contest';
-  return outranks(f.self, { id: f.holder, priority: f.holderPriority }) ? 'contest' : 'yield';
+  const theirs = f.holderPriority ?? f.self.priority;
+  return outranks(f.self, { id: f.holder, priority: theirs }) ? 'contest' : 'yield';
 }

@@ -70,24 +70,25 @@ export class ElectionCore {
     this.advanceTo(now);
     if (this.faulty) {
       this.transition(now, 'FAULT', 'tracker-fault');
-      return;
+    } else {
+      this.transition(now, 'BACKUP', 'start');
+      // A fresh node must not claim before a live master had the chance to be heard.
+      this.armDown(now);
     }
-    this.transition(now, 'BACKUP', 'start');
-    // A fresh node must not claim before a live master had the chance to be heard.
-    this.armDown(now);
+    this.sendAdvert(now);
   }
 
   tick(now: number): void {
     if (!this.accept(now)) return;
-    if (this.current === 'MASTER') this.tickMaster(now);
-    else if (this.current === 'BACKUP') this.tickBackup(now);
+    if (this.current === 'BACKUP') this.tickBackup(now);
+    this.tickAdverts(now);
   }
 
   step(advert: PeerAdvert, now: number): void {
     if (!this.accept(now)) return;
     validateAdvert(advert, (id) => this.peers.has(id));
     const resign = advert.kind === 'resign' || advert.priority === 0;
-    if (!this.peers.record(advert, resign, now)) return;
+    this.peers.record(advert, resign, now);
     // Heartbeats reach us again: what the cloud showed before is history, rank afresh.
     this.contested.delete(advert.from);
     if (this.tookOverFrom === advert.from) this.tookOverFrom = null;
@@ -224,7 +225,6 @@ export class ElectionCore {
       case 'yield':
         if (holder === null) return;
         this.transition(now, 'BACKUP', 'cloud-outranked', holder);
-        this.nextAdvertAt = null;
         this.masterId = null;
         this.claimBlockedBy = holder;
         this.clearBackupTimers();
@@ -257,7 +257,7 @@ export class ElectionCore {
 
   // --- per-role handlers -------------------------------------------------
 
-  private tickMaster(now: number): void {
+  private tickAdverts(now: number): void {
     if (this.nextAdvertAt === null || now < this.nextAdvertAt) return;
     const due = this.nextAdvertAt + this.opts.intervalMs;
     this.sendAdvert(now);
@@ -276,7 +276,6 @@ export class ElectionCore {
     if (resign || advert.role !== 'MASTER') return;
     if (outranks({ id: advert.from, priority: advert.priority }, this.self())) {
       this.transition(now, 'BACKUP', 'preempted', advert.from);
-      this.nextAdvertAt = null;
       this.refreshMaster(now);
       this.lastMasterAdvertAt = now;
       this.armDown(now);
@@ -353,8 +352,9 @@ export class ElectionCore {
   /** Priority 0 first, so peers start their skew timers while we release. */
   private leaveMaster(now: number, to: 'BACKUP' | 'FAULT', reason: TransitionReason): void {
     this.send(this.resignAdvert(to));
-    this.nextAdvertAt = null;
     this.transition(now, to, reason);
+    // Heartbeats go on in the new role, from one interval on (the resign said enough for now).
+    this.nextAdvertAt = now + this.opts.intervalMs;
   }
 
   private transition(now: number, to: Role, reason: TransitionReason, peer?: string): void {
@@ -422,8 +422,15 @@ export class ElectionCore {
     return heard !== null && now - heard <= this.downIntervalMs() ? this.masterId : null;
   }
 
+  /**
+   * Every live node advertises each interval in its current role, not only the
+   * master (a VRRP backup is silent). Backup and FAULT adverts are informational:
+   * they never reset a down timer nor trigger preemption, but they let a master
+   * know its peers' current priorities (cloud arbitration ranks on them) and
+   * show a peer as alive in status and metrics.
+   */
   private sendAdvert(now: number): void {
-    this.send({ kind: 'advert', priority: this.effective(), role: 'MASTER', intervalMs: this.opts.intervalMs });
+    this.send({ kind: 'advert', priority: this.effective(), role: this.current, intervalMs: this.opts.intervalMs });
     this.nextAdvertAt = now + this.opts.intervalMs;
   }
 

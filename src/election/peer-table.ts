@@ -11,8 +11,6 @@ export interface PeerView {
   advertPriority: number | null;
   role: Role | null;
   intervalMs: number | null;
-  /** Until then, adverts from this peer are taken as sent before its resign (reordered in flight). */
-  resignGuardUntil: number | null;
 }
 
 /** What this node has heard from each configured peer of one group. */
@@ -21,7 +19,7 @@ export class PeerTable {
 
   constructor(ids: readonly string[]) {
     for (const id of ids) {
-      this.views.set(id, { id, lastHeardAt: null, priority: null, advertPriority: null, role: null, intervalMs: null, resignGuardUntil: null });
+      this.views.set(id, { id, lastHeardAt: null, priority: null, advertPriority: null, role: null, intervalMs: null });
     }
   }
 
@@ -34,24 +32,19 @@ export class PeerTable {
   }
 
   /**
-   * Records what the peer said; returns false (recording nothing) for an advert
-   * that arrives within one of the peer's intervals after its resign. UDP may
-   * reorder, and an advert overtaken by the resign would otherwise make the
-   * resigned node look like a live master and stall the handover. A genuine
-   * re-claim is heard at the peer's next advert, one interval later.
+   * Records what the peer said. Adverts of one peer arrive in the order it sent
+   * them: heartbeat's replay guard drops anything not newer than what it
+   * already accepted, so a reordered older advert never reaches us.
    */
-  record(advert: PeerAdvert, resign: boolean, now: number): boolean {
+  record(advert: PeerAdvert, resign: boolean, now: number): void {
     const view = this.views.get(advert.from);
     // The core validates `from` before recording; a miss here is a bug in the core.
     if (view === undefined) throw new VipdError('VIPD_E_INTERNAL', `peer table has no entry for ${advert.from}`);
-    if (!resign && view.resignGuardUntil !== null && now < view.resignGuardUntil) return false;
-    view.resignGuardUntil = resign ? now + advert.intervalMs : null;
     view.lastHeardAt = now;
     view.priority = resign ? 0 : advert.priority;
     if (!resign) view.advertPriority = advert.priority;
     view.role = resign && advert.role === 'MASTER' ? 'BACKUP' : advert.role;
     view.intervalMs = advert.intervalMs;
-    return true;
   }
 
   /** The highest-ranked peer heard as MASTER within the window; stale masters are presumed gone. */

@@ -318,6 +318,9 @@ export class Lab {
     for (const ns of this.namespaces) {
       await runChecked(this.deps.runner, 'ip', ['netns', 'add', ns]);
       this.created.add(ns);
+      // No duplicate address detection: link-local addresses are final at once,
+      // so a test's before/after snapshots do not race a DAD timer.
+      await this.sysctl(ns, ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
     }
     const names = { client: this.clientNs, nodes: this.nodeNames };
     await this.ip(this.fabricNs, ['-batch', '-'], `${fabricBatch(names, this.options.ipv6).join('\n')}\n`);

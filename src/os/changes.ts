@@ -15,6 +15,8 @@ export interface Change {
 }
 
 const defaultDst = (family: Family): string => (family === 4 ? '0.0.0.0/0' : '::/0');
+/** The metric the kernel gives a route added without one (IPv6: IP6_RT_PRIO_USER). */
+const kernelMetric = (family: Family): number => (family === 4 ? 0 : 1024);
 
 function ruleMatchesPlan(r: RuleEntry, plan: VipPlan): boolean {
   const routing = plan.routing;
@@ -63,7 +65,7 @@ function routeIs(r: RouteEntry, w: WantedRoute, plan: VipPlan): boolean {
     r.gateway === w.gateway &&
     r.dev === plan.iface &&
     r.prefsrc === w.prefsrc &&
-    r.metric === 0 &&
+    r.metric === kernelMetric(plan.family) &&
     r.onlink === w.onlink
   );
 }
@@ -144,7 +146,7 @@ export function convergeChanges(plans: readonly VipPlan[], link: LinkState, stat
     const inTable = state.ourRoutes.filter((r) => r.table === routing.table);
     for (const r of inTable) {
       // A route `replace` will overwrite (same destination) needs no delete.
-      const replacedByWanted = wanted.some((w) => w.dst === r.dst && r.type === 'unicast' && r.metric === 0);
+      const replacedByWanted = wanted.some((w) => w.dst === r.dst && r.type === 'unicast' && r.metric === kernelMetric(family));
       if (!wanted.some((w) => routeIs(r, w, plan)) && !replacedByWanted) {
         removals.push({ family, command: routeDelCmd(r), description: `stale route ${r.dst} in table ${r.table}` });
       }

@@ -4,7 +4,7 @@ import type { Logger } from '../util/logger';
 import { announceCommands } from './announce';
 import { type Change, type ReleaseTarget, convergeChanges, ourRulesFor, releaseChanges } from './changes';
 import type { HostSnapshot } from './host-state';
-import type { Family } from './ip-address';
+import { type Family, formatIp, parseIp } from './ip-address';
 import { runIpBatch } from './ip-batch';
 import { checkNumbering, groupTableRange, tableFor } from './numbering';
 import { observeHost } from './observe';
@@ -59,38 +59,17 @@ export class OsConfigurator {
   /** Addresses, rules and tables (only what is missing), then the first ARP/NA burst in the background. */
   async acquire(group: GroupConfig): Promise<void> {
     if (!this.config.enabled) return;
-    const applied = await this.converge(group);
+    const { applied, snapshot } = await this.converge(group);
     this.log.info({ group: group.name, changes: applied }, applied.length > 0 ? 'VIPs configured on the host' : 'VIPs already configured on the host');
-    this.announceInBackground(group);
+    this.announceInBackground(group, snapshot);
   }
 
   /** One ARP/NA burst for every VIP of the group (the caller schedules repeats and refreshes). */
   async announce(group: GroupConfig): Promise<void> {
     if (!this.config.enabled) return;
-    const snapshot = await this.snapshot(group);
-    const commands = group.vips.flatMap((_, i) => {
-      const { address, family } = vipAddress(group, i);
-      return announceCommands({
-        address,
-        family,
-        iface: group.interface,
-        count: this.config.arp.count,
-        gateway: family === 6 ? this.ipv6Gateway(group, snapshot) : null,
-        baseTimeoutMs: this.config.commandTimeoutMs,
-      });
-    });
-    const results = await Promise.allSettled(
-      commands.map(async (c) => {
-        const r = await this.runner.run(c.file, c.args, { timeoutMs: c.timeoutMs });
-        if (!c.okExitCodes.includes(r.exitCode)) {
-          throw new VipdError('VIPD_E_COMMAND_FAILED', `${c.file} ${c.args.join(' ')} exited ${r.exitCode}: ${r.stderr.trim()}`, {
-            details: { command: [c.file, ...c.args], exitCode: r.exitCode, stderr: r.stderr.trim() },
-          });
-        }
-      }),
-    );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    // Only IPv6 needs to read the host first (whom to solicit: the gateway).
+    const snapshot = this.families(group).includes(6) ? await this.snapshot(group) : null;
+    await this.announceWith(group, snapshot);
   }
 
   /** Removes exactly what acquire added; an address with another prefix is someone else's and stays. */
@@ -119,10 +98,10 @@ export class OsConfigurator {
   /** Re-adds whatever is missing (an outside `ip addr del`, a flushed rule or table); returns what was done. */
   async repair(group: GroupConfig): Promise<string[]> {
     if (!this.config.enabled) return [];
-    const applied = await this.converge(group);
+    const { applied, snapshot } = await this.converge(group);
     if (applied.length === 0) return [];
     this.log.warn({ group: group.name, repairs: applied }, 'repaired VIP configuration removed by something else');
-    if (applied.some((c) => c.startsWith('address '))) this.announceInBackground(group);
+    if (applied.some((c) => c.startsWith('address '))) this.announceInBackground(group, snapshot);
     return applied.map((c) => `re-applied ${c}`);
   }
 
@@ -155,8 +134,8 @@ export class OsConfigurator {
   // ---- internals ---------------------------------------------------------
 
   /** arping takes about a second per packet: the burst must not hold up acquire's return. */
-  private announceInBackground(group: GroupConfig): void {
-    const p: Promise<void> = this.announce(group)
+  private announceInBackground(group: GroupConfig, snapshot: HostSnapshot): void {
+    const p: Promise<void> = this.announceWith(group, snapshot)
       .catch((e: unknown) => {
         this.log.warn({ group: group.name, err: isVipdError(e) ? e.toJSON() : String(e) }, 'ARP/NA announcement failed');
       })
@@ -200,16 +179,42 @@ export class OsConfigurator {
   }
 
   private ipv6Gateway(group: GroupConfig, snapshot: HostSnapshot): string | null {
-    const configured = this.config.gateway;
-    if (configured !== null && configured.includes(':')) return configured;
+    const configured = this.config.gateway === null ? null : parseIp(this.config.gateway);
+    if (configured?.family === 6) return formatIp(configured);
     return snapshot.v6 ? (mainDefaultOn(snapshot.v6, group.interface)?.gateway ?? null) : null;
   }
 
-  private async converge(group: GroupConfig): Promise<string[]> {
+  private async converge(group: GroupConfig): Promise<{ applied: string[]; snapshot: HostSnapshot }> {
     const snapshot = await this.snapshot(group);
     const changes = convergeChanges(this.plans(group, snapshot), snapshot.link, snapshot);
     await this.apply(changes, false);
-    return changes.map((c) => c.description);
+    return { applied: changes.map((c) => c.description), snapshot };
+  }
+
+  private async announceWith(group: GroupConfig, snapshot: HostSnapshot | null): Promise<void> {
+    const commands = group.vips.flatMap((_, i) => {
+      const { address, family } = vipAddress(group, i);
+      return announceCommands({
+        address,
+        family,
+        iface: group.interface,
+        count: this.config.arp.count,
+        gateway: family === 6 && snapshot !== null ? this.ipv6Gateway(group, snapshot) : null,
+        baseTimeoutMs: this.config.commandTimeoutMs,
+      });
+    });
+    const results = await Promise.allSettled(
+      commands.map(async (c) => {
+        const r = await this.runner.run(c.file, c.args, { timeoutMs: c.timeoutMs });
+        if (!c.okExitCodes.includes(r.exitCode)) {
+          throw new VipdError('VIPD_E_COMMAND_FAILED', `${c.file} ${c.args.join(' ')} exited ${r.exitCode}: ${r.stderr.trim()}`, {
+            details: { command: [c.file, ...c.args], exitCode: r.exitCode, stderr: r.stderr.trim() },
+          });
+        }
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async apply(changes: readonly Change[], force: boolean): Promise<void> {

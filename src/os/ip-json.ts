@@ -100,13 +100,19 @@ export function parseLinkAddresses(docs: readonly JsonObject[], ifname: string):
       family: familyOfField(fam, what, info),
       address: addrIp(str(info, 'local', what), what, info),
       prefix: num(info, 'prefixlen', what),
-      scope: optStr(info, 'scope', what) ?? 'global',
+      scope: scopeName(optStr(info, 'scope', what) ?? 'global'),
       secondary: flag(info, 'secondary'),
       tentative: flag(info, 'tentative'),
       dadFailed: flag(info, 'dadfailed'),
     });
   }
   return { name, mac: optStr(link, 'address', what), addresses };
+}
+
+/** ip -N prints scopes as numbers (0 universe/global, 200 site, 253 link, 254 host). */
+const SCOPE_NAMES: Readonly<Record<string, string>> = { '0': 'global', '200': 'site', '253': 'link', '254': 'host', '255': 'nowhere' };
+function scopeName(v: string): string {
+  return SCOPE_NAMES[v] ?? v;
 }
 
 const TABLE_NAMES: Readonly<Record<string, number>> = { unspec: 0, default: 253, main: 254, local: 255 };

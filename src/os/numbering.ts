@@ -11,24 +11,8 @@ import { RESERVED_TABLES } from '../config/semantics';
  */
 export const VIPD_PROTOCOL = 86;
 
-/** VIPs per group that get their own table; the group's block is this wide. */
-export const TABLES_PER_GROUP = 32;
-
-/**
- * Table of a group's k-th VIP: tableBase + groupId * 32 + k. The mapping
- * depends only on numbers in the config, so it is the same after a restart
- * or a reload that keeps the VIP list; each group owns a fixed block, so
- * orphan cleanup can recognise a group's tables even for a VIP that has
- * since been removed from the config.
- */
-export function tableFor(tableBase: number, groupId: number, vipIndex: number): number {
-  return tableBase + groupId * TABLES_PER_GROUP + vipIndex;
-}
-
-export function groupTableRange(tableBase: number, groupId: number): { first: number; last: number } {
-  const first = tableFor(tableBase, groupId, 0);
-  return { first, last: first + TABLES_PER_GROUP - 1 };
-}
+export { TABLES_PER_GROUP, groupTableRange, tableFor } from '../config/routing-numbers';
+import { TABLES_PER_GROUP, groupTableRange } from '../config/routing-numbers';
 
 /** The same reserved ranges the config checker refuses (oci-utils, kernel, amazon-ec2-net-utils). */
 const FOREIGN_TABLES: readonly { first: number; last: number; owner: string }[] = RESERVED_TABLES.map((r) => ({ first: r.from, last: r.to, owner: r.owner }));

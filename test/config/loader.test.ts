@@ -16,7 +16,7 @@ describe('loadConfig on valid configs', () => {
     expect(config.os).toEqual({
       enabled: true,
       policyRouting: true,
-      tableBase: 3400,
+      tableBase: 1000,
       rulePriority: 3400,
       gateway: null,
       arp: { count: 3, repeatDelayMs: 1000, refreshIntervalMs: 0 },

@@ -12,6 +12,8 @@ interface Row {
   readonly inputs: readonly Input[];
   readonly expected: readonly string[];
   readonly role: Role;
+  /** Show BACKUP/FAULT heartbeats too (hidden by default). */
+  readonly heartbeats?: boolean;
 }
 
 const BECOME_MASTER: readonly Input[] = [['start', 0], ['tick', 3609.375], ['mark']];
@@ -33,6 +35,35 @@ const rows: readonly Row[] = [
     inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 50, 'BACKUP'], ['tick', 3609.375]],
     expected: CLAIM(3609.375, 'master-down'),
     role: 'MASTER',
+  },
+  // --- heartbeats of every live node ---
+  {
+    name: 'a backup advertises at start and every interval, in its role',
+    inputs: [['start', 0], ['tick', 999], ['tick', 1000], ['tick', 1500], ['tick', 2000]],
+    expected: ['0 INIT->BACKUP start', '0 heartbeat BACKUP p=100', '1000 heartbeat BACKUP p=100', '2000 heartbeat BACKUP p=100'],
+    role: 'BACKUP',
+    heartbeats: true,
+  },
+  {
+    name: 'after resigning, heartbeats resume as BACKUP one interval later',
+    inputs: [...BECOME_MASTER, ['resign', 4000], ['tick', 4609.375], ['tick', 5000]],
+    expected: ['4000 send resign role=BACKUP', '4000 MASTER->BACKUP admin-resign', '5000 heartbeat BACKUP p=100'],
+    role: 'BACKUP',
+    heartbeats: true,
+  },
+  {
+    name: 'a node in FAULT heartbeats as FAULT',
+    inputs: [['health', 0, 0, true], ['start', 0], ['tick', 1000]],
+    expected: ['0 INIT->FAULT tracker-fault', '0 heartbeat FAULT p=100', '1000 heartbeat FAULT p=100'],
+    role: 'FAULT',
+    heartbeats: true,
+  },
+  {
+    name: 'a claiming backup sends its MASTER advert, not a heartbeat, on the tick it claims',
+    inputs: [['start', 0], ['mark'], ['tick', 3609.375]],
+    expected: CLAIM(3609.375, 'master-down'),
+    role: 'MASTER',
+    heartbeats: true,
   },
   // --- preemption ---
   {
@@ -254,6 +285,7 @@ const rows: readonly Row[] = [
     ],
     expected: ['4000 send resign role=STOP', '4000 MASTER->STOP admin-stop'],
     role: 'STOP',
+    heartbeats: true,
   },
   { name: 'stop on a backup sends nothing', inputs: [['start', 0], ['mark'], ['stop', 10]], expected: ['10 BACKUP->STOP admin-stop'], role: 'STOP' },
   { name: 'stop before start', inputs: [['stop', 0]], expected: ['0 INIT->STOP admin-stop'], role: 'STOP' },
@@ -340,10 +372,29 @@ const rows: readonly Row[] = [
     role: 'BACKUP',
   },
   {
-    name: 'cloud shows a never-heard peer: contest (masters rarely hear their silent backups)',
+    name: 'a master ranks a cloud holder on its backup heartbeats: higher, yield',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 150, 'BACKUP'], ['cloud', 5000, 'b']],
+    expected: ['5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'a master ranks a cloud holder on its backup heartbeats: lower, contest',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50, 'BACKUP'], ['cloud', 5000, 'b']],
+    expected: ['5000 event split-brain-suspected b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'cloud shows a never-heard peer: equal priority assumed, a wins the tie-break: contest',
     inputs: [...BECOME_MASTER, ['cloud', 5000, 'b']],
     expected: ['5000 event split-brain-suspected b'],
     role: 'MASTER',
+  },
+  {
+    name: 'cloud shows a never-heard peer: equal priority assumed, b loses the tie-break to a: yield',
+    opts: { nodeId: 'b', peers: ['a', 'c'] },
+    inputs: [...BECOME_MASTER, ['cloud', 5000, 'a']],
+    expected: ['5000 MASTER->BACKUP cloud-outranked peer=a', '5000 event split-brain-suspected a'],
+    role: 'BACKUP',
   },
   {
     name: 'cloud shows a lower heard peer: contest; clear once the cloud shows us',
@@ -402,7 +453,7 @@ const rows: readonly Row[] = [
 describe('ElectionCore transitions (table)', () => {
   it.each(rows.map((r) => [r.name, r] as const))('%s', (_name, row) => {
     const core = makeCore(row.opts);
-    expect(run(core, row.inputs)).toEqual(row.expected);
+    expect(run(core, row.inputs, { heartbeats: row.heartbeats === true })).toEqual(row.expected);
     expect(core.role).toBe(row.role);
   });
 });

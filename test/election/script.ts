@@ -38,7 +38,8 @@ export function makeCore(overrides: Partial<ElectionOptions> = {}): ElectionCore
 export function render(at: number, out: ElectionOutput): string {
   switch (out.type) {
     case 'send':
-      return out.advert.kind === 'resign' ? `${at} send resign role=${out.advert.role}` : `${at} send advert p=${out.advert.priority}`;
+      if (out.advert.kind === 'resign') return `${at} send resign role=${out.advert.role}`;
+      return out.advert.role === 'MASTER' ? `${at} send advert p=${out.advert.priority}` : `${at} heartbeat ${out.advert.role} p=${out.advert.priority}`;
     case 'transition':
       return `${out.at} ${out.from}->${out.to} ${out.reason}${out.peer === undefined ? '' : ` peer=${out.peer}`}`;
     case 'event': {
@@ -57,8 +58,16 @@ export function render(at: number, out: ElectionOutput): string {
   }
 }
 
-/** Feeds the inputs to the core and returns the rendered outputs after the last 'mark'. */
-export function run(core: ElectionCore, inputs: readonly Input[]): string[] {
+/**
+ * Feeds the inputs to the core and returns the rendered outputs after the
+ * last 'mark'. Informational adverts of BACKUP/FAULT nodes ("heartbeat ...")
+ * are left out unless asked for, so each row shows only what it is about.
+ */
+export function run(core: ElectionCore, inputs: readonly Input[], opts: { heartbeats?: boolean } = {}): string[] {
+  return runAll(core, inputs).filter((line) => opts.heartbeats === true || !line.includes(' heartbeat '));
+}
+
+function runAll(core: ElectionCore, inputs: readonly Input[]): string[] {
   let lines: string[] = [];
   for (const input of inputs) {
     let at = 0;

@@ -55,11 +55,12 @@ const T43 = 3433;
 
 describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
   let lab: Lab;
-  beforeAll(async () => {
-    ensureBuilt();
+  beforeAll(() => ensureBuilt());
+  // A fresh lab per test: a failing test cannot leave state the next one trips on.
+  beforeEach(async () => {
     lab = await newLab({ nodes: 2, ipv6: true });
   });
-  afterAll(async () => lab?.teardown());
+  afterEach(async () => lab?.teardown());
 
   it('acquires with the subnet prefix, one rule and one table per VIP, in one batch; release restores the host exactly', async () => {
     const ns = lab.nodeNs(1);
@@ -119,17 +120,14 @@ describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
     await lab.ip(ns, ['addr', 'del', '10.0.1.42/24', 'dev', 'eth0']);
     await lab.ip(ns, ['rule', 'del', 'from', '10.0.1.43', 'lookup', String(T43), 'priority', '3400']);
     const view = await os.observe(WEB);
-    expect(view.vips.map((v) => [v.address, v.addressOk, v.ruleOk, v.tableOk])).toEqual([
-      // Deleting the address also took its `src` route out of table T42.
-      ['10.0.1.42', false, true, false],
-      ['10.0.1.43', true, false, true],
+    expect(view.vips.map((v) => [v.address, v.addressOk, v.ruleOk])).toEqual([
+      ['10.0.1.42', false, true],
+      ['10.0.1.43', true, false],
     ]);
     const repairs = await os.repair(WEB);
-    expect(repairs).toEqual([
-      're-applied address 10.0.1.42/24 on eth0',
-      're-applied route 10.0.1.0/24 src 10.0.1.42 in table 3432',
-      're-applied rule from 10.0.1.43 lookup 3433 priority 3400',
-    ]);
+    expect(repairs).toEqual(expect.arrayContaining(['re-applied address 10.0.1.42/24 on eth0', 're-applied rule from 10.0.1.43 lookup 3433 priority 3400']));
+    // Whatever else was re-applied is a route of the VIP's own table (kernels differ in what an address delete takes along).
+    expect(repairs.filter((r) => !r.startsWith('re-applied address') && !r.startsWith('re-applied rule')).every((r) => r.includes('in table 3432'))).toBe(true);
     expect((await os.observe(WEB)).vips.every((v) => v.addressOk && v.ruleOk && v.tableOk)).toBe(true);
     expect(await os.repair(WEB)).toEqual([]);
     // A flushed table is repaired too.
@@ -202,8 +200,10 @@ describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
   it('gratuitous ARP moves the fabric neighbour entry to the new holder', async () => {
     const address = '10.0.1.42';
     const g = group({ vips: [vip(address)] });
-    const n1 = configurator(lab, 1).os;
-    const n2 = configurator(lab, 2).os;
+    // A burst of three: the fabric ignores a GARP within locktime (1 s) of its last update.
+    const burst = osConfig({ arp: { count: 3, repeatDelayMs: 2000, refreshIntervalMs: 0 } });
+    const n1 = configurator(lab, 1, burst).os;
+    const n2 = configurator(lab, 2, burst).os;
     await n1.acquire(g);
     await n1.settled();
     // arp_accept=0: a GARP only updates an existing entry, so make one.

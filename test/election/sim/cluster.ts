@@ -62,7 +62,7 @@ export interface SendRecord {
 }
 
 type Item =
-  | { kind: 'deliver'; to: string; group: string; advert: PeerAdvert }
+  | { kind: 'deliver'; to: string; group: string; advert: PeerAdvert; epoch: number; seq: number }
   | { kind: 'tick'; node: string; epoch: number }
   | { kind: 'resume'; node: string; epoch: number }
   | { kind: 'acquire-landed'; node: string; group: string; epoch: number }
@@ -84,6 +84,10 @@ interface SimNode {
   pausedSince: number | null;
   /** Items that reached the node while paused, replayed in order after noteStall. */
   inbox: Item[];
+  /** Sequence number of this node's next datagram (one counter for all groups, like heartbeat/). */
+  nextSeq: number;
+  /** Per (group, sender): newest (epoch, seq) accepted, as heartbeat's replay guard keeps it. */
+  accepted: Map<string, { epoch: number; seq: number }>;
   readonly tickPhase: number;
 }
 
@@ -121,6 +125,8 @@ export class SimCluster {
             shells: new Map(),
             pausedSince: null,
             inbox: [],
+            nextSeq: 0,
+            accepted: new Map(),
             tickPhase: Math.floor(this.random() * spec.tickMs),
           });
         }
@@ -159,6 +165,7 @@ export class SimCluster {
     node.epoch++;
     node.pausedSince = null;
     node.inbox = [];
+    node.accepted = new Map();
     node.cores = new Map();
     node.shells = new Map();
     for (const g of this.groups.values()) {
@@ -345,6 +352,12 @@ export class SimCluster {
     const node = this.node(item.to);
     if (!node.alive) return;
     if (!this.network.canDeliver(item.advert.from, item.to)) return;
+    // The replay guard: only a newer (epoch, seq) passes, so UDP reordering and
+    // duplication reach the core as loss, never as an older advert after a newer one.
+    const key = `${item.group}/${item.advert.from}`;
+    const last = node.accepted.get(key);
+    if (last !== undefined && (item.epoch < last.epoch || (item.epoch === last.epoch && item.seq <= last.seq))) return;
+    node.accepted.set(key, { epoch: item.epoch, seq: item.seq });
     if (node.pausedSince !== null) {
       node.inbox.push(item);
       return;
@@ -406,10 +419,12 @@ export class SimCluster {
 
   private broadcast(from: string, group: string, advert: OutgoingAdvert): void {
     const peerAdvert: PeerAdvert = { kind: advert.kind, from, priority: advert.priority, role: advert.role, intervalMs: advert.intervalMs };
+    const sender = this.node(from);
+    const seq = sender.nextSeq++;
     for (const m of this.groupSpec(group).members) {
       if (m.id === from) continue;
       for (const delay of this.network.plan()) {
-        this.queue.push(this.clock + delay, { kind: 'deliver', to: m.id, group, advert: peerAdvert });
+        this.queue.push(this.clock + delay, { kind: 'deliver', to: m.id, group, advert: peerAdvert, epoch: sender.epoch, seq });
       }
     }
   }
