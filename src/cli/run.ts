@@ -57,7 +57,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     provider: config.provider.type,
     peers: Object.fromEntries(config.groups.map((g) => [g.name, g.peers.map((p) => p.id)])),
   });
-  const owner = await buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics });
+  const owner = buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics, clock: processClock, timers: realTimers, random: cryptoRandom });
   const daemon = new Daemon(config, {
     clock: processClock,
     timers: realTimers,

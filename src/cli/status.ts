@@ -30,7 +30,7 @@ export function renderStatus(s: DaemonStatus): string {
     const views = new Map((g.lastVerify?.vips ?? []).map((v) => [v.address, v]));
     for (const vip of g.vips) {
       const v = views.get(vip);
-      const os = v ? (v.os.onInterface ? `on interface /${v.os.prefix ?? '?'}` : 'not on interface') : 'not checked';
+      const os = !v ? 'not checked' : v.os === null ? 'not managed' : v.os.onInterface ? `on interface /${v.os.prefix ?? '?'}${v.os.addressOk ? '' : ` (expected /${v.os.expectedPrefix ?? '?'})`}${v.os.ruleOk === false || v.os.tableOk === false ? ', policy routing MISSING' : ''}` : 'NOT on interface';
       const cloud = !v || v.cloud === null ? '-' : v.cloud.kind === 'other' ? `held by ${v.cloud.nodeId ?? v.cloud.instanceId}` : v.cloud.kind;
       lines.push(`  vip ${vip}: os ${os}; cloud ${cloud}`);
     }

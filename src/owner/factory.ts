@@ -1,7 +1,18 @@
+import { AwsProvider } from '../cloud/aws/provider';
+import { DryRunProvider } from '../cloud/dry-run-provider';
+import { InstrumentedProvider, type CloudRequestSink } from '../cloud/instrumented-provider';
+import { CloudMover } from '../cloud/mover';
+import { NoneProvider } from '../cloud/none';
+import type { CloudProvider } from '../cloud/provider';
 import type { VipdConfig } from '../config/types';
 import { VipdError } from '../errors';
+import { OsConfigurator } from '../os/configurator';
+import { DryRunRunner } from '../os/dry-run-runner';
 import type { CommandRunner } from '../os/runner';
+import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
+import { sleep, type Timers } from '../util/timers';
+import { CloudOsOwner } from './cloud-os-owner';
 import { LogOnlyOwner } from './log-owner';
 import type { VipOwner } from './types';
 
@@ -9,12 +20,38 @@ export interface OwnerFactoryDeps {
   readonly runner: CommandRunner;
   readonly logger: Logger;
   readonly dryRun: boolean;
-  readonly metrics: unknown;
+  readonly metrics: CloudRequestSink;
+  readonly clock: MonotonicClock;
+  readonly timers: Timers;
+  readonly random: () => number;
 }
 
-/** Picks the owner for the config: log-only, dry-run, or cloud + OS. */
-export async function buildOwner(config: VipdConfig, deps: OwnerFactoryDeps): Promise<VipOwner> {
+/** The provider for the config; every group of one daemon shares one NIC and so one provider. */
+export function buildProvider(config: VipdConfig, logger: Logger): CloudProvider {
+  const interfaceName = config.groups[0]?.interface ?? 'eth0';
+  const distinct = new Set(config.groups.map((g) => g.interface));
+  if (distinct.size > 1 && config.provider.type !== 'none') {
+    throw new VipdError('VIPD_E_CONFIG', `provider ${config.provider.type}: all groups must use one interface (found ${[...distinct].join(', ')})`);
+  }
+  switch (config.provider.type) {
+    case 'none':
+      return new NoneProvider({ interfaceName });
+    case 'aws':
+      return new AwsProvider({ interfaceName, config: config.provider.aws, logger });
+    case 'oci':
+    case 'gcp':
+      throw new VipdError('VIPD_E_CONFIG', `provider.type ${config.provider.type} is not implemented yet (see docs/clouds/${config.provider.type}.md); use aws or none`);
+  }
+}
+
+/** Picks the owner for the config: log-only, or cloud + OS (optionally as a dry run). */
+export function buildOwner(config: VipdConfig, deps: OwnerFactoryDeps): VipOwner {
   const logger = deps.logger.child({ component: 'owner' });
-  if (deps.dryRun || (config.provider.type === 'none' && !config.os.enabled)) return new LogOnlyOwner(logger);
-  throw new VipdError('VIPD_E_CONFIG', `provider ${config.provider.type} with os.enabled=${config.os.enabled} is not wired yet`);
+  if (config.provider.type === 'none' && !config.os.enabled) return new LogOnlyOwner(logger);
+  const runner = deps.dryRun ? new DryRunRunner(deps.runner, logger) : deps.runner;
+  let provider: CloudProvider = new InstrumentedProvider(buildProvider(config, deps.logger), deps.metrics, deps.clock);
+  if (deps.dryRun) provider = new DryRunProvider(provider, logger);
+  const mover = new CloudMover({ provider, clock: deps.clock, sleep: (ms) => sleep(deps.timers, ms), random: deps.random, logger: logger.child({ component: 'cloud' }) });
+  const os = config.os.enabled ? new OsConfigurator({ runner, logger: logger.child({ component: 'os' }), config: config.os }) : null;
+  return new CloudOsOwner({ mover, os, osConfig: config.os, clock: deps.clock, timers: deps.timers, logger });
 }

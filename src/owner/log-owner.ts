@@ -9,8 +9,6 @@ import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from './type
  * notify hooks alone.
  */
 export class LogOnlyOwner implements VipOwner {
-  private readonly held = new Set<string>();
-
   constructor(private readonly logger: Logger) {}
 
   async cleanup(groups: readonly GroupConfig[]): Promise<void> {
@@ -18,21 +16,16 @@ export class LogOnlyOwner implements VipOwner {
   }
 
   async acquire(group: GroupConfig): Promise<AcquireReport> {
-    this.held.add(group.name);
     this.logger.info({ group: group.name, vips: group.vips.map((v) => v.address) }, 'would acquire VIPs (log-only owner)');
     return { timings: { cloudMs: 0, osMs: 0 }, cloudCalls: 0 };
   }
 
   async release(group: GroupConfig): Promise<void> {
-    this.held.delete(group.name);
     this.logger.info({ group: group.name, vips: group.vips.map((v) => v.address) }, 'would release VIPs (log-only owner)');
   }
 
   async verify(group: GroupConfig): Promise<VerifyReport> {
-    const held = this.held.has(group.name);
-    return {
-      vips: group.vips.map((v) => ({ address: v.address, cloud: null, os: { onInterface: held, prefix: v.prefix, ruleOk: null } })),
-    };
+    return { vips: group.vips.map((v) => ({ address: v.address, cloud: null, os: null })) };
   }
 
   async repair(): Promise<RepairReport> {

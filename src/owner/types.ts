@@ -1,4 +1,5 @@
 import type { GroupConfig } from '../config/types';
+import type { OsVipView } from '../os/view';
 
 /**
  * The runtime's only way to make a VIP ours or not ours. Implementations:
@@ -36,12 +37,20 @@ export interface AcquireReport {
 export type CloudHolder =
   | { readonly kind: 'me' }
   | { readonly kind: 'nobody' }
-  | { readonly kind: 'other'; readonly instanceId: string; readonly nodeId: string | null };
+  | {
+      readonly kind: 'other';
+      readonly instanceId: string;
+      /** The vipd node id of the holder when known (matched by the holder NIC's primary address against the peers). */
+      readonly nodeId: string | null;
+      /** Primary private address of the NIC that holds it, when the cloud says. */
+      readonly primaryAddress?: string | null;
+    };
 
 export interface VipView {
   readonly address: string;
   readonly cloud: CloudHolder | null; // null: provider none (the cloud has no say)
-  readonly os: { readonly onInterface: boolean; readonly prefix: number | null; readonly ruleOk: boolean | null };
+  /** null: OS changes are off (os.enabled false), so the OS view is not ours to judge. */
+  readonly os: OsVipView | null;
 }
 
 export interface VerifyReport {

@@ -1,0 +1,115 @@
+import type { GroupConfig, OsConfig, PeerConfig } from '../config/types';
+import type { CloudMover } from '../cloud/mover';
+import type { CloudVip } from '../cloud/provider';
+import { VipdError, asVipdError } from '../errors';
+import type { OsConfigurator } from '../os/configurator';
+import type { MonotonicClock } from '../util/clock';
+import type { Logger } from '../util/logger';
+import type { TimerHandle, Timers } from '../util/timers';
+import type { AcquireReport, CloudHolder, RepairReport, VerifyReport, VipOwner } from './types';
+
+export interface CloudOsOwnerDeps {
+  readonly mover: CloudMover;
+  /** null when os.enabled is false: the cloud moves the VIP, something else configures the host. */
+  readonly os: OsConfigurator | null;
+  readonly osConfig: OsConfig;
+  readonly clock: MonotonicClock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+}
+
+/**
+ * Owning a VIP takes both layers, in this order: the cloud first (its
+ * record decides where packets go), then the OS (address, policy routing,
+ * gratuitous ARP/NA). Release touches the OS only: the cloud assignment
+ * stays until the next holder's assign moves it (AllowReassignment / move
+ * semantics), so a handover never passes through "assigned to nobody".
+ */
+export class CloudOsOwner implements VipOwner {
+  private readonly announcers = new Map<string, TimerHandle[]>();
+
+  constructor(private readonly deps: CloudOsOwnerDeps) {}
+
+  async cleanup(groups: readonly GroupConfig[]): Promise<void> {
+    if (!this.deps.os) return;
+    await this.deps.os.preflight(groups);
+    const removed = await this.deps.os.cleanupOrphans(groups);
+    if (removed.length > 0) this.deps.logger.warn({ removed }, 'removed VIP state left on this host by a previous run');
+  }
+
+  async acquire(group: GroupConfig, deadlineAt: number): Promise<AcquireReport> {
+    const { mover, os, clock } = this.deps;
+    const cloud = await mover.acquire(cloudVips(group), deadlineAt);
+    const osStart = clock.nowMs();
+    if (os) await os.acquire(group);
+    const osMs = clock.nowMs() - osStart;
+    this.scheduleAnnouncements(group);
+    return { timings: { cloudMs: cloud.cloudMs, osMs }, cloudCalls: cloud.assignCalls };
+  }
+
+  async release(group: GroupConfig): Promise<void> {
+    this.stopAnnouncements(group);
+    if (this.deps.os) await this.deps.os.release(group);
+  }
+
+  async verify(group: GroupConfig): Promise<VerifyReport> {
+    const holders = await this.deps.mover.holders(cloudVips(group));
+    const osView = this.deps.os ? await this.deps.os.observe(group) : null;
+    return {
+      vips: group.vips.map((v) => ({
+        address: v.address,
+        cloud: holders === null ? null : withNodeId(holders.get(v.address), group.peers, v.address),
+        os: osView?.vips.find((o) => o.address === v.address) ?? null,
+      })),
+    };
+  }
+
+  async repair(group: GroupConfig): Promise<RepairReport> {
+    return { repairs: this.deps.os ? await this.deps.os.repair(group) : [] };
+  }
+
+  /** The second burst after a delay and the optional periodic refresh (first burst is part of acquire). */
+  private scheduleAnnouncements(group: GroupConfig): void {
+    const { os, osConfig, timers, logger } = this.deps;
+    if (!os) return;
+    this.stopAnnouncements(group);
+    const handles: TimerHandle[] = [];
+    const announce = (): void => {
+      os.announce(group).catch((e: unknown) => logger.warn({ group: group.name, err: asVipdError(e).toJSON() }, 'gratuitous ARP/NA burst failed'));
+    };
+    if (osConfig.arp.repeatDelayMs > 0) {
+      const h = timers.setTimeout(announce, osConfig.arp.repeatDelayMs);
+      h.unref?.();
+      handles.push(h);
+    }
+    if (osConfig.arp.refreshIntervalMs > 0) {
+      const tick = (): void => {
+        announce();
+        const next = timers.setTimeout(tick, osConfig.arp.refreshIntervalMs);
+        next.unref?.();
+        handles[handles.length - 1] = next;
+      };
+      const h = timers.setTimeout(tick, osConfig.arp.refreshIntervalMs);
+      h.unref?.();
+      handles.push(h);
+    }
+    this.announcers.set(group.name, handles);
+  }
+
+  private stopAnnouncements(group: GroupConfig): void {
+    for (const h of this.announcers.get(group.name) ?? []) this.deps.timers.clearTimeout(h);
+    this.announcers.delete(group.name);
+  }
+}
+
+export function cloudVips(group: GroupConfig): CloudVip[] {
+  return group.vips.map((v) => ({ address: v.address, elasticIpAllocationId: v.elasticIpAllocationId }));
+}
+
+function withNodeId(holder: CloudHolder | undefined, peers: readonly PeerConfig[], address: string): CloudHolder {
+  // A missing answer is not "nobody": that is how VIPs get removed from healthy nodes.
+  if (holder === undefined) throw new VipdError('VIPD_E_CLOUD_RESPONSE', `the cloud's answer did not mention ${address}`);
+  if (holder.kind !== 'other' || holder.nodeId !== null) return holder;
+  const peer = holder.primaryAddress ? peers.find((p) => p.address === holder.primaryAddress) : undefined;
+  return { ...holder, nodeId: peer?.id ?? null };
+}
