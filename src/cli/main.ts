@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ControlClient } from '../control/client';
 import { asVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
+import { doctorCommand } from './doctor';
 import { EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
 import { runCommand } from './run';
 import { statusCommand } from './status';
@@ -88,6 +89,14 @@ program
       finish(EXIT_UNAVAILABLE);
     }
   });
+
+program
+  .command('doctor')
+  .description('run the debugging checklist: pass/fail with the fix for each (exit 1 when a check fails)')
+  .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+  .option('-s, --socket <path>', 'control socket (default: control.socket from the config)')
+  .option('--json', 'machine-readable output', false)
+  .action(async (o: { config: string; socket?: string; json: boolean }) => finish(await doctorCommand({ configPath: o.config, socket: o.socket ?? null, json: o.json })));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`vipd: ${asVipdError(e).message}\n`);

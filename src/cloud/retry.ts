@@ -23,15 +23,19 @@ export interface RetryOptions {
 export const DEFAULT_BASE_DELAY_MS = 100;
 export const DEFAULT_MAX_DELAY_MS = 2_000;
 
+/** Never retry in a hot loop, even when the jitter draws zero. */
+const MIN_DELAY_MS = 1;
+
 /**
  * "Full jitter" (AWS Architecture Blog, Exponential Backoff and Jitter):
- * a uniform delay in [0, min(max, base * 2^(attempt-1))). Spreads two nodes
- * that were throttled together instead of retrying in lockstep.
+ * a uniform delay in [0, min(max, base * 2^(attempt-1))), floored at 1 ms.
+ * Spreads two nodes that were throttled together instead of retrying in
+ * lockstep.
  */
 export function fullJitterDelayMs(attempt: number, baseDelayMs: number, maxDelayMs: number, random: () => number): number {
   const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
   const r = Math.min(Math.max(random(), 0), 1);
-  return Math.floor(r * ceiling);
+  return Math.max(MIN_DELAY_MS, Math.floor(r * ceiling));
 }
 
 /**

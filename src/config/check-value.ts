@@ -90,6 +90,8 @@ function checkScalar(s: ValueSpec, value: unknown): unknown {
       return isHttpUrl(value) ? value : INVALID;
     case 'argv':
       return Array.isArray(value) && isAbsolutePath(value[0]) && value.every(isNonEmptyString) ? [...value] : INVALID;
+    case 'ports':
+      return Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535) ? [...(value as number[])] : INVALID;
     case 'strings':
       return Array.isArray(value) && value.every((v) => typeof v === 'string') ? [...value] : INVALID;
     default:

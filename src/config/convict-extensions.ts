@@ -34,7 +34,7 @@ const COERCE: Partial<Record<ValueKind, (text: string) => unknown>> = {
   },
 };
 
-const KINDS: readonly ValueKind[] = ['boolean', 'int', 'duration', 'string', 'enum', 'ip', 'host', 'path', 'url', 'argv', 'strings', 'list', 'object'];
+const KINDS: readonly ValueKind[] = ['boolean', 'int', 'duration', 'string', 'enum', 'ip', 'host', 'path', 'url', 'argv', 'strings', 'ports', 'list', 'object'];
 
 export function registerConvictExtensions(): void {
   for (const kind of KINDS) {

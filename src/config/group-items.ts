@@ -115,6 +115,7 @@ const groupFields: FieldTable<GroupConfig> = {
   peers: { doc: 'The other node(s) of the group; heartbeats are unicast to each.', spec: spec.list(PEER_ITEM, 1), default: required() },
   trackers: { doc: 'Health checks that lower the priority or force FAULT.', spec: spec.list(TRACKER_ITEM), default: defaultsTo([]) },
   notify: { doc: 'Commands run on state changes.', spec: spec.object(NOTIFY_ITEM), default: defaultsTo({}) },
+  servicePorts: { doc: 'TCP ports of the service behind the VIPs; `vipd doctor` checks something listens on them (on a VIP or the wildcard address).', spec: spec.ports(), default: defaultsTo([]) },
 };
 
 export const GROUP_ITEM: ItemSpec = { name: 'group', fields: groupFields };

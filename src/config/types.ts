@@ -62,6 +62,8 @@ export interface GroupConfig {
   readonly peers: readonly PeerConfig[];
   readonly trackers: readonly TrackerConfig[];
   readonly notify: NotifyConfig;
+  /** TCP ports of the service behind the VIPs (checked by `vipd doctor`). */
+  readonly servicePorts: readonly number[];
 }
 
 export interface HeartbeatConfig {

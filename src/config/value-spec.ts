@@ -17,6 +17,7 @@ export type ValueSpec =
   | { readonly kind: 'url' }
   | { readonly kind: 'argv' }
   | { readonly kind: 'strings' }
+  | { readonly kind: 'ports' }
   | { readonly kind: 'list'; readonly item: ItemSpec; readonly minItems: number }
   | { readonly kind: 'object'; readonly item: ItemSpec }
   | { readonly kind: 'nullable'; readonly inner: ValueSpec };
@@ -64,6 +65,7 @@ export const spec = {
   url: (): ValueSpec => ({ kind: 'url' }),
   argv: (): ValueSpec => ({ kind: 'argv' }),
   strings: (): ValueSpec => ({ kind: 'strings' }),
+  ports: (): ValueSpec => ({ kind: 'ports' }),
   list: (item: ItemSpec, minItems = 0): ValueSpec => ({ kind: 'list', item, minItems }),
   object: (item: ItemSpec): ValueSpec => ({ kind: 'object', item }),
   nullable: (inner: ValueSpec): ValueSpec => ({ kind: 'nullable', inner }),
@@ -99,6 +101,8 @@ export function describeSpec(s: ValueSpec): string {
       return 'an http:// or https:// URL';
     case 'argv':
       return 'a command as a list [absolute program path, arg, ...] (run without a shell)';
+    case 'ports':
+      return 'a list of TCP port numbers 1-65535';
     case 'strings':
       return 'a list of strings';
     case 'list':

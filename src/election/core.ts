@@ -85,8 +85,10 @@ export class ElectionCore {
   }
 
   step(advert: PeerAdvert, now: number): void {
-    if (!this.accept(now)) return;
+    if (this.current === 'STOP') return;
+    // Validate before anything moves (time included): a refused input changes nothing.
     validateAdvert(advert, (id) => this.peers.has(id));
+    this.advanceTo(now);
     const resign = advert.kind === 'resign' || advert.priority === 0;
     this.peers.record(advert, resign, now);
     // Heartbeats reach us again: what the cloud showed before is history, rank afresh.
@@ -113,10 +115,11 @@ export class ElectionCore {
   }
 
   setHealth(h: { penalty: number; fault: boolean }, now: number): void {
-    if (!this.accept(now)) return;
+    if (this.current === 'STOP') return;
     if (!Number.isInteger(h.penalty) || typeof h.fault !== 'boolean') {
       throw new VipdError('VIPD_E_INTERNAL', `election: health must be an integer penalty and a boolean fault`, { details: { ...h } });
     }
+    this.advanceTo(now);
     const before = this.effective();
     this.penalty = h.penalty;
     this.faulty = h.fault;
@@ -179,10 +182,11 @@ export class ElectionCore {
   }
 
   noteStall(now: number, stalledMs: number): void {
-    if (!this.accept(now)) return;
+    if (this.current === 'STOP') return;
     if (!Number.isFinite(stalledMs) || stalledMs < 0) {
       throw new VipdError('VIPD_E_INTERNAL', `election: stalledMs must be a number >= 0, got ${String(stalledMs)}`);
     }
+    this.advanceTo(now);
     if (this.current === 'MASTER') {
       // Peers may have claimed meanwhile: tell them at once; their queued adverts settle the rest.
       this.sendAdvert(now);
@@ -194,10 +198,11 @@ export class ElectionCore {
   }
 
   observeCloudHolder(holder: string | null, now: number): void {
-    if (!this.accept(now)) return;
+    if (this.current === 'STOP') return;
     if (holder !== null && (typeof holder !== 'string' || holder.length === 0)) {
       throw new VipdError('VIPD_E_INTERNAL', `election: cloud holder must be a node id or null, got ${String(holder)}`);
     }
+    this.advanceTo(now);
     const view = holder === null ? undefined : this.peers.get(holder);
     const verdict = judgeCloudHolder({
       holder,

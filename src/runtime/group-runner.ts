@@ -1,7 +1,7 @@
 import type { GroupConfig } from '../config/types';
 import { ElectionCore } from '../election/core';
 import type { ElectionOutput, ElectionStatus, PeerAdvert, Role } from '../election/types';
-import type { VipdError } from '../errors';
+import { asVipdError, type VipdError } from '../errors';
 import type { AcquireReport, VerifyReport, VipOwner } from '../owner/types';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
@@ -66,6 +66,8 @@ export class GroupRunner {
   private lastVerify: VerifyReport | null = null;
   private splitBrain = false;
   private maintenance = false;
+  private blockedWatch: TimerHandle | null = null;
+  private stopped = false;
 
   constructor(
     private groupConfig: GroupConfig,
@@ -155,6 +157,7 @@ export class GroupRunner {
 
   /** Graceful stop: resign (the core sends priority 0), then release what we hold. */
   async stop(now: number): Promise<void> {
+    this.stopped = true;
     this.core.stop(now);
     this.flush();
     this.trackers.stop();
@@ -165,6 +168,7 @@ export class GroupRunner {
 
   /** Stop without touching ownership: for a reload that replaces this group with an identical one. */
   detach(): void {
+    this.stopped = true;
     this.trackers.stop();
     this.clearOwnerFault();
     this.reconciler.close();
@@ -194,6 +198,28 @@ export class GroupRunner {
 
   private flush(): void {
     for (const out of this.core.drain()) this.execute(out);
+    this.watchWhileBlocked();
+  }
+
+  /**
+   * A node that yielded to a higher-ranked holder the cloud showed stays down
+   * until it hears that peer again or the holder is gone. Only the cloud can
+   * say the latter, so while blocked it keeps looking (at the verify interval).
+   */
+  private watchWhileBlocked(): void {
+    if (this.stopped || this.blockedWatch !== null) return;
+    if ((this.core.status(this.deps.clock.nowMs()).claimBlockedBy ?? null) === null) return;
+    this.blockedWatch = this.deps.timers.setTimeout(() => {
+      void this.deps.owner
+        .verify(this.groupConfig)
+        .then((report) => this.onVerified(report))
+        .catch((e: unknown) => this.log.warn({ err: asVipdError(e).toJSON() }, 'cloud check while yielding failed; will look again'))
+        .finally(() => {
+          this.blockedWatch = null;
+          this.watchWhileBlocked();
+        });
+    }, this.deps.ownership.reconcileIntervalMs);
+    this.blockedWatch.unref?.();
   }
 
   private execute(out: ElectionOutput): void {
@@ -308,6 +334,8 @@ export class GroupRunner {
   private clearOwnerFault(): void {
     if (this.ownerFaultTimer) this.deps.timers.clearTimeout(this.ownerFaultTimer);
     this.ownerFaultTimer = null;
+    if (this.blockedWatch) this.deps.timers.clearTimeout(this.blockedWatch);
+    this.blockedWatch = null;
   }
 
   private onTrackerHealth(h: GroupHealth): void {

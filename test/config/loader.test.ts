@@ -53,6 +53,7 @@ describe('loadConfig on valid configs', () => {
         { name: 'chk', type: 'script', intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 2, weight: 0, command: '/usr/local/bin/check', args: [] },
       ],
       notify: { master: null, backup: null, fault: null, stop: null, timeoutMs: 10_000 },
+      servicePorts: [],
     };
     expect(group).toEqual(expected);
   });

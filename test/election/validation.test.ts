@@ -43,10 +43,12 @@ describe('ElectionCore refuses malformed input loudly and loses nothing', () => 
     core.start(0);
     core.drain();
     const bad = { ...good, ...patch } as unknown as PeerAdvert;
-    expect(() => core.step(bad, 500)).toThrow(expect.objectContaining({ code: 'VIPD_E_INTERNAL' }));
+    expect(() => core.step(bad, 5000)).toThrow(expect.objectContaining({ code: 'VIPD_E_INTERNAL' }));
     // Nothing recorded, nothing emitted, and the next good advert is handled as usual.
     expect(core.drain()).toEqual([]);
     expect(core.status(500).peers.every((p) => p.lastHeardAt === null)).toBe(true);
+    // Not even time moved: an earlier input is still accepted.
+    core.tick(400);
     core.step(good, 600);
     expect(core.status(600).master).toBe('b');
   });

@@ -1,0 +1,26 @@
+import type { CloudProvider } from '../cloud/provider';
+import type { VipdConfig } from '../config/types';
+import type { OsConfigurator } from '../os/configurator';
+import type { CommandRunner } from '../os/runner';
+import type { DaemonStatus } from '../runtime/daemon';
+
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
+
+export interface CheckResult {
+  readonly check: string;
+  readonly group: string | null;
+  readonly status: CheckStatus;
+  readonly detail: string;
+  /** What to do about a fail or warn. */
+  readonly fix: string | null;
+}
+
+export interface DoctorContext {
+  readonly config: VipdConfig;
+  readonly runner: CommandRunner;
+  /** null when os.enabled is false. */
+  readonly os: OsConfigurator | null;
+  readonly provider: CloudProvider;
+  /** The running daemon's status, or null when it is not running. */
+  readonly daemon: DaemonStatus | null;
+}

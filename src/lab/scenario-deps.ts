@@ -1,0 +1,21 @@
+import { randomInt } from 'node:crypto';
+import { ExecFileRunner } from '../os/exec-runner';
+import { processClock } from '../util/clock';
+import type { Logger } from '../util/logger';
+import { realTimers } from '../util/timers';
+import type { ScenarioDeps } from './scenario';
+import { ProcProcessControl } from './scenario-process';
+import { NodeProcessSpawner } from './spawner';
+
+/** The real machine: for the demo, the benchmark and lab tests (unit tests build their own). */
+export function hostScenarioDeps(logger: Logger): ScenarioDeps {
+  return {
+    runner: new ExecFileRunner({ timeoutMs: 30_000 }),
+    spawner: new NodeProcessSpawner(),
+    logger,
+    clock: processClock,
+    timers: realTimers,
+    random: () => randomInt(0, 2 ** 48) / 2 ** 48,
+    processes: new ProcProcessControl(),
+  };
+}

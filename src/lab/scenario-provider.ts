@@ -1,0 +1,68 @@
+import { VipdError } from '../errors';
+import type { Lab } from './lab';
+
+/**
+ * Where the VIP's "cloud" comes from in a scenario. `none` is plain L2 (the
+ * OS and gratuitous ARP move it). A cloud plug-in (the AWS emulator in
+ * src/lab/cloud) implements ScenarioProvider: it starts its emulator in the
+ * lab's fabric and gives each node's vipd its provider section and env;
+ * adding one is a new module plus one entry in SCENARIO_PROVIDERS.
+ */
+export interface ScenarioProviderContext {
+  readonly lab: Lab;
+  /** The scenario's private temp dir (configs, sockets, state files). */
+  readonly dir: string;
+  readonly vip: string;
+  readonly nodes: number;
+}
+
+export interface PreparedProvider {
+  /** The `provider` section of node i's vipd config. */
+  providerSection(node: number): Readonly<Record<string, unknown>>;
+  /** Extra environment for node i's vipd. */
+  env(node: number): Readonly<Record<string, string>>;
+  /** Stops whatever prepare() started (teardown still kills the lab's processes). */
+  close(): Promise<void>;
+}
+
+export interface ScenarioProvider {
+  readonly name: string;
+  prepare(ctx: ScenarioProviderContext): Promise<PreparedProvider>;
+}
+
+export const noneProvider: ScenarioProvider = {
+  name: 'none',
+  prepare: () =>
+    Promise.resolve({
+      providerSection: () => ({ type: 'none' }),
+      env: () => ({}),
+      close: () => Promise.resolve(),
+    }),
+};
+
+export const SCENARIO_PROVIDER_NAMES = ['none', 'aws'] as const;
+export type ScenarioProviderName = (typeof SCENARIO_PROVIDER_NAMES)[number];
+
+/** null: accepted on the command line, not wired yet. */
+const SCENARIO_PROVIDERS: Readonly<Record<ScenarioProviderName, ScenarioProvider | null>> = {
+  none: noneProvider,
+  aws: null,
+};
+
+export function isScenarioProviderName(name: string): name is ScenarioProviderName {
+  return (SCENARIO_PROVIDER_NAMES as readonly string[]).includes(name);
+}
+
+export function scenarioProvider(name: string): ScenarioProvider {
+  if (!isScenarioProviderName(name)) {
+    throw new VipdError('VIPD_E_CONFIG', `unknown provider "${name}"; expected one of ${SCENARIO_PROVIDER_NAMES.join(', ')}`);
+  }
+  const provider = SCENARIO_PROVIDERS[name];
+  if (provider === null) {
+    throw new VipdError(
+      'VIPD_E_CONFIG',
+      `provider ${name}: not yet - the emulated cloud (src/lab/cloud) is not wired into the failover scenario; use --provider none`,
+    );
+  }
+  return provider;
+}
