@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ControlClient } from '../control/client';
 import { asVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
+import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
 import { EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
 import { runCommand } from './run';
@@ -97,6 +98,14 @@ program
   .option('-s, --socket <path>', 'control socket (default: control.socket from the config)')
   .option('--json', 'machine-readable output', false)
   .action(async (o: { config: string; socket?: string; json: boolean }) => finish(await doctorCommand({ configPath: o.config, socket: o.socket ?? null, json: o.json })));
+
+program
+  .command('demo')
+  .description('failover demo in a network-namespace lab (needs root): two nodes and a client; kills the active node and prints the outage by phase')
+  .option('--provider <name>', 'none (plain L2) | aws (the emulated cloud; not wired yet)', 'none')
+  .option('--interval <duration>', 'heartbeat interval, e.g. 100ms or 1s', '100ms')
+  .option('--kill <mode>', 'hard (link cut + kill -9) | graceful (SIGTERM)', 'hard')
+  .action(async (o: { provider: string; interval: string; kill: string }) => finish(await demoCommand(o)));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`vipd: ${asVipdError(e).message}\n`);

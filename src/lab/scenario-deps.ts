@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ExecFileRunner } from '../os/exec-runner';
 import { processClock } from '../util/clock';
 import type { Logger } from '../util/logger';
@@ -15,7 +15,7 @@ export function hostScenarioDeps(logger: Logger): ScenarioDeps {
     logger,
     clock: processClock,
     timers: realTimers,
-    random: () => randomInt(0, 2 ** 48) / 2 ** 48,
+    random: () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48,
     processes: new ProcProcessControl(),
   };
 }

@@ -32,7 +32,8 @@ export class VipdProcess {
     const command = opts.command ?? [process.execPath, VIPD_MAIN];
     const [file, ...prefix] = command;
     this.child = spawn(file as string, [...prefix, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    // 'close' (not 'exit'): resolves only after stdout and stderr are fully read.
+    this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
     const out = this.child.stdout;
     const err = this.child.stderr;
     if (out) createInterface({ input: out }).on('line', (line) => this.onLine(line));
