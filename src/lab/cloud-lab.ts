@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VipdError } from '../errors';
+import type { CommandResult } from '../os/runner';
 import type { Ec2CallRecord } from './cloud/call-log';
 import { LabCloudControlClient } from './cloud/control-client';
 import { parseLabCloudSpec } from './cloud/spec';
@@ -75,9 +76,19 @@ export interface LabCloudHandle {
   ec2Calls(action?: string): Promise<Ec2CallRecord[]>;
   /** The fabric's own route for an address: where packets to it really go. */
   fabricRoute(address: string): Promise<FabricRoute>;
+  /**
+   * argv of the AWS CLI against this cloud (what a keepalived notify script
+   * runs); run it in a node namespace with env(): the CLI then signs with
+   * that node's instance role, read from the emulated metadata service.
+   */
+  awsCliArgv(args: readonly string[]): string[];
+  /** Runs the AWS CLI inside node i; resolves with the result even on a non-zero exit. */
+  awsCli(node: number, args: readonly string[]): Promise<CommandResult>;
   /** SIGTERM, wait for exit, remove the temp dir (the lab's teardown kills it anyway). */
   stop(): Promise<void>;
 }
+
+export const AWS_CLI = '/usr/bin/aws';
 
 export type FabricRoute = { readonly kind: 'blackhole' } | { readonly kind: 'via'; readonly gateway: string } | { readonly kind: 'connected'; readonly dev: string };
 
@@ -136,8 +147,8 @@ export function labCloudEnv(base: NodeJS.ProcessEnv, region = LAB_REGION): NodeJ
     ...env,
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
-    AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://${LAB_IMDS_ADDRESS}`,
-    AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv4',
+    // With the slash: botocore (the AWS CLI) appends "latest/..." to it as is.
+    AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://${LAB_IMDS_ADDRESS}/`,
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_CONFIG_FILE: '/dev/null',
     AWS_PAGER: '',
@@ -267,6 +278,16 @@ class RunningLabCloud implements LabCloudHandle {
     const exact = await this.lab.ipJson(this.lab.fabricNs, ['route', 'show', 'table', 'main', 'exact', `${address}/32`]);
     const get = exact instanceof Array && exact.length > 0 ? [] : await this.lab.ipJson(this.lab.fabricNs, ['route', 'get', address]);
     return parseFabricRoute(exact, get, address);
+  }
+
+  awsCliArgv(args: readonly string[]): string[] {
+    // Short timeouts and one attempt: the CLI's 60 s default is longer than any failover budget.
+    return [AWS_CLI, '--endpoint-url', this.apiUrl, '--region', this.region, '--output', 'json', '--cli-connect-timeout', '2', '--cli-read-timeout', '5', ...args];
+  }
+
+  awsCli(node: number, args: readonly string[]): Promise<CommandResult> {
+    const [file, ...rest] = this.awsCliArgv(args);
+    return this.lab.runnerIn(this.lab.nodeNs(node)).run(file!, rest, { timeoutMs: 60_000, env: { ...this.env(), AWS_MAX_ATTEMPTS: '1' } });
   }
 
   stop(): Promise<void> {

@@ -45,7 +45,7 @@ export class LoopbackCluster {
   constructor(
     readonly nodes: readonly LoopbackNode[],
     readonly groups: readonly LoopbackGroup[],
-    readonly intervalMs = 100,
+    readonly intervalMs = 250,
   ) {
     writeFileSync(this.keyFile, 'loopback-test-key-0123456789abcdef\n', { mode: 0o600 });
   }

@@ -117,7 +117,7 @@ describe('GroupTrackers', () => {
     group.stop();
   });
 
-  it('sums the weights of the trackers that are down and faults on a down weight-0 tracker', async () => {
+  it('adds negative weights of down trackers and positive weights of up ones (keepalived), and faults on a down weight-0 tracker', async () => {
     const { time, checks, group } = setup([
       tracker('a', { weight: -50 }),
       tracker('b', { weight: -20 }),
@@ -130,9 +130,9 @@ describe('GroupTrackers', () => {
     checks.script('d', true, true);
     group.start();
     await time.advance(0);
-    expect(group.health()).toEqual({ penalty: -50, fault: false });
+    expect(group.health()).toEqual({ penalty: -45, fault: false });
     await time.advance(1000);
-    expect(group.health()).toEqual({ penalty: -70, fault: true });
+    expect(group.health()).toEqual({ penalty: -65, fault: true });
     group.stop();
   });
 

@@ -1,0 +1,65 @@
+import { analyzeOutage } from '../../src/lab/probe-analysis';
+import { ensureBuilt } from '../support/build';
+import { eventually } from '../support/lab';
+import { describeLab } from '../support/lab-guard';
+import { AwsLabCluster, SERVICE_PORT } from './aws-support';
+
+jest.setTimeout(120_000);
+
+const VIPS = ['10.0.1.100', '10.0.1.101', '10.0.1.102'];
+
+describeLab('AWS lab: hard failover through the emulated cloud', () => {
+  let cluster: AwsLabCluster | null = null;
+  beforeAll(() => ensureBuilt());
+  afterEach(async () => {
+    await cluster?.destroy();
+    cluster = null;
+  });
+
+  it('moves three VIPs with exactly one AssignPrivateIpAddresses and the client follows to the new node', async () => {
+    cluster = await AwsLabCluster.create({ vips: VIPS });
+    const c = cluster;
+    // Nobody holds the VIPs yet: the fabric drops them, whatever ARP says.
+    for (const vip of VIPS) expect(await c.cloud.fabricRoute(vip)).toEqual({ kind: 'blackhole' });
+
+    c.start(1);
+    c.start(2);
+    await c.waitReady(1);
+    await c.waitCloudHolder(1);
+    const probe = await c.lab.startProbe(VIPS[0]!, SERVICE_PORT, { intervalMs: 20 });
+    await eventually(async () => probe.records().slice(-3).length === 3 && probe.records().slice(-3).every((r) => r.node === 'n1'), 'the probe answered by n1');
+    for (const vip of VIPS) expect(await c.cloud.fabricRoute(vip)).toEqual({ kind: 'via', gateway: c.lab.nodeIp(1) });
+
+    await c.cloud.control.clearCalls();
+    const mark = c.vipd(2).lines.length;
+    const faultAt = Number(process.hrtime.bigint()) / 1e6;
+    await c.hardKill(1);
+    const ready = await c.waitReady(2, mark);
+    await c.waitCloudHolder(2);
+    await eventually(async () => analyzeOutage(probe.records(), faultAt).recoveredBy === 'n2', 'the probe answered by n2');
+    const records = await probe.stop();
+    expect(analyzeOutage(records, faultAt)).toMatchObject({ nodeBefore: 'n1', recoveredBy: 'n2' });
+
+    const assigns = await c.cloud.ec2Calls('AssignPrivateIpAddresses');
+    expect(assigns).toHaveLength(1);
+    expect(assigns[0]).toMatchObject({
+      caller: c.cloud.node(2).instanceId,
+      result: 'ok',
+      params: expect.objectContaining({
+        NetworkInterfaceId: c.cloud.node(2).eniId,
+        AllowReassignment: 'true',
+        'PrivateIpAddress.1': VIPS[0],
+        'PrivateIpAddress.2': VIPS[1],
+        'PrivateIpAddress.3': VIPS[2],
+      }),
+    });
+    expect(ready.cloudCalls).toBe(1);
+    for (const vip of VIPS) {
+      expect(await c.cloud.fabricRoute(vip)).toEqual({ kind: 'via', gateway: c.lab.nodeIp(2) });
+      expect(await c.clientGet(vip)).toBe('n2');
+    }
+    // The new master keeps verifying without moving anything again.
+    await eventually(async () => (await c.cloud.ec2Calls('DescribeNetworkInterfaces')).length >= 2, 'two verify rounds of n2');
+    expect(await c.cloud.ec2Calls('AssignPrivateIpAddresses')).toHaveLength(1);
+  });
+});

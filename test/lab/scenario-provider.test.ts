@@ -1,0 +1,20 @@
+import { VipdError } from '../../src/errors';
+import { noneProvider, scenarioProvider } from '../../src/lab/scenario-provider';
+
+describe('scenario providers', () => {
+  it('none gives vipd provider none and no extra environment', async () => {
+    expect(scenarioProvider('none')).toBe(noneProvider);
+    const p = await noneProvider.prepare({ lab: null as never, dir: '/tmp/x', vip: '10.0.1.100', nodes: 2 });
+    expect(p.providerSection(1)).toEqual({ type: 'none' });
+    expect(p.env(2)).toEqual({});
+  });
+
+  it('aws is accepted by name but says clearly that it is not wired yet', () => {
+    expect(() => scenarioProvider('aws')).toThrow(VipdError);
+    expect(() => scenarioProvider('aws')).toThrow(/provider aws: not yet.*src\/lab\/cloud.*--provider none/);
+  });
+
+  it('an unknown provider is a config error listing the known ones', () => {
+    expect(() => scenarioProvider('gcp')).toThrow(/unknown provider "gcp"; expected one of none, aws/);
+  });
+});
