@@ -20,4 +20,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
+# The heartbeat socket asks for a 4 MiB receive buffer so a burst queued while the
+# event loop is busy is not dropped (docs/protocol.md); Linux caps it at rmem_max.
+if [ "$(id -u)" -eq 0 ] && [ "$(sysctl -n net.core.rmem_max 2>/dev/null || echo 0)" -lt 4194304 ]; then
+  sysctl -qw net.core.rmem_max=4194304 || echo "setup: could not raise net.core.rmem_max" >&2
+fi
+
 npm ci --no-audit --no-fund
