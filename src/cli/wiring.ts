@@ -10,7 +10,7 @@ import { ExecFileRunner } from '../os/exec-runner';
 import type { CommandRunner } from '../os/runner';
 import type { HeartbeatHandlers, HeartbeatPort } from '../runtime/daemon';
 import type { TrackerSetFactory } from '../runtime/ports';
-import { GroupTrackers, defaultCheckFactory } from '../trackers/group-trackers';
+import { GroupTrackers, defaultCheckFactory, type TrackerCarryOver } from '../trackers/group-trackers';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
 
@@ -54,8 +54,9 @@ export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdCo
 
 export function trackerFactory(deps: { runner: CommandRunner; clock: MonotonicClock; logger: Logger }): TrackerSetFactory {
   const checks = defaultCheckFactory({ runner: deps.runner, readFile: (p) => fsp.readFile(p, 'utf8') });
-  return (group, onChange) =>
+  return (group, onChange, carryOver) =>
     new GroupTrackers({
+      carryOver: carryOver instanceof Map ? (carryOver as TrackerCarryOver) : undefined,
       trackers: group.trackers,
       checks,
       clock: deps.clock,

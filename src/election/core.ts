@@ -20,7 +20,7 @@ type DownCause = { readonly reason: 'master-down' | 'peer-resigned'; readonly pe
  */
 export class ElectionCore {
   private current: Role = 'INIT';
-  private readonly opts: ElectionOptions;
+  private opts: ElectionOptions;
   private readonly peers: PeerTable;
   private penalty = 0;
   private faulty = false;
@@ -62,6 +62,25 @@ export class ElectionCore {
 
   get role(): Role {
     return this.current;
+  }
+
+  /**
+   * Reload: new timing/priority settings without leaving the current role,
+   * so a config reload never drops or moves a VIP by itself. A master
+   * announces the new priority at once (a backup that now outranks it
+   * preempts as usual); a backup re-arms its timers with the new interval.
+   */
+  reconfigure(change: Pick<ElectionOptions, 'priority' | 'preempt' | 'preemptDelayMs' | 'intervalMs' | 'deadAfter'>, now: number): void {
+    if (this.current === 'STOP') return;
+    validateOptions({ ...this.opts, ...change });
+    this.advanceTo(now);
+    this.opts = { ...this.opts, ...change };
+    if (this.current === 'MASTER') {
+      this.sendAdvert(now);
+    } else if (this.current === 'BACKUP') {
+      this.preemptAt = null;
+      if (this.downAt !== null) this.armDown(now);
+    }
   }
 
   start(now: number): void {

@@ -117,6 +117,10 @@ export class Daemon {
     for (const [id, runner] of [...this.runners]) {
       const wanted = nextById.get(id);
       if (wanted && isDeepStrictEqual(wanted, runner.config)) continue;
+      if (wanted && sameMembership(wanted, runner.config)) {
+        runner.reconfigure(wanted, now);
+        continue;
+      }
       this.log.info({ group: runner.config.name }, wanted ? 'group changed: restarting its election' : 'group removed: resigning and releasing');
       await runner.stop(now);
       this.runners.delete(id);
@@ -224,6 +228,11 @@ export class Daemon {
     await this.heartbeat?.close();
     this.log.info('stopped');
   }
+}
+
+/** Same name, VIPs, peers and interface: the group can be reconfigured in place. */
+function sameMembership(a: GroupConfig, b: GroupConfig): boolean {
+  return a.name === b.name && a.interface === b.interface && isDeepStrictEqual(a.vips, b.vips) && isDeepStrictEqual(a.peers, b.peers);
 }
 
 function loopOptions(config: VipdConfig): TickLoopOptions {

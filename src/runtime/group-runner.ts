@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { GroupConfig } from '../config/types';
 import { ElectionCore } from '../election/core';
 import type { ElectionOutput, ElectionStatus, PeerAdvert, Role } from '../election/types';
@@ -55,7 +56,7 @@ const HOOK_EVENT: Partial<Record<Role, HookEvent>> = { MASTER: 'master', BACKUP:
 export class GroupRunner {
   private readonly core: ElectionCore;
   private readonly reconciler: OwnershipReconciler;
-  private readonly trackers: TrackerSet;
+  private trackers: TrackerSet;
   private readonly log: Logger;
   private trackerHealth: GroupHealth = { penalty: 0, fault: false };
   private ownerFault: VipdError | null = null;
@@ -125,6 +126,33 @@ export class GroupRunner {
     this.flush();
     const s = this.core.status(now);
     this.deps.metrics.setPriority(this.groupConfig.name, s.basePriority, s.effectivePriority);
+  }
+
+  /**
+   * Reload of a group whose VIPs, peers and interface stay the same: the
+   * election keeps its role (no VIP is dropped or moved by a reload), the new
+   * priority/timers apply at once, trackers keep their verdicts.
+   */
+  reconfigure(group: GroupConfig, now: number): void {
+    const previous = this.groupConfig;
+    this.groupConfig = group;
+    this.reconciler.updateGroup(group);
+    if (!isDeepStrictEqual(previous.trackers, group.trackers)) {
+      const carry = this.trackers.carryOver?.();
+      this.trackers.stop();
+      this.trackers = this.deps.trackers(group, (h) => this.onTrackerHealth(h), carry);
+      this.trackers.start();
+      this.trackerHealth = this.trackers.health();
+      this.pushHealth(now);
+    }
+    this.core.reconfigure(
+      { priority: group.priority, preempt: group.preempt, preemptDelayMs: group.preemptDelayMs, intervalMs: group.intervalMs, deadAfter: group.deadAfter },
+      now,
+    );
+    this.flush();
+    const s = this.core.status(now);
+    this.deps.metrics.setPriority(group.name, s.basePriority, s.effectivePriority);
+    this.log.info({ priority: group.priority, intervalMs: group.intervalMs }, 'group reconfigured in place (role kept)');
   }
 
   tick(now: number): void {

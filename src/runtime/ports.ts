@@ -27,9 +27,11 @@ export interface TrackerSet {
   stop(): void;
   health(): GroupHealth;
   status(): ReadonlyArray<{ name: string; type: string; up: boolean; weight: number; lastError: string | null }>;
+  /** Opaque state handed to the next set on reload, so unchanged trackers keep their verdict. */
+  carryOver?(): unknown;
 }
 
-export type TrackerSetFactory = (group: GroupConfig, onChange: (health: GroupHealth) => void) => TrackerSet;
+export type TrackerSetFactory = (group: GroupConfig, onChange: (health: GroupHealth) => void, carryOver?: unknown) => TrackerSet;
 
 export interface FailoverPhases {
   readonly detectionMs: number | null;

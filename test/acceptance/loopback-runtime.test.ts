@@ -62,6 +62,23 @@ describe('vipd run: process-level behaviour', () => {
       ['web', 'MASTER'],
       ['db', 'MASTER'],
     ]);
+
+    // A changed priority is applied in place: no transition, the VIP does not move.
+    cluster.writeConfig({ id: 'n1', port: p1 as number, priority: { web: 180, db: 200 } }, { groups });
+    const mark2 = n1.lines.length;
+    n1.signal('SIGHUP');
+    await n1.waitFor((l) => n1.lines.indexOf(l) >= mark2 && l.msg === 'configuration reloaded', 10_000, 'second reload');
+    expect(n1.lines.slice(mark2).some((l) => l.msg === 'group reconfigured in place (role kept)')).toBe(true);
+    const s2 = await status(cluster, 'n1');
+    expect(s2.groups.find((g) => g.name === 'web')?.election).toMatchObject({ role: 'MASTER', basePriority: 180 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(n1.transitions('web').map((t) => t.to)).toEqual(['BACKUP', 'MASTER']);
+
+    // Dropped below the peer's 100: the peer preempts, as configured.
+    cluster.writeConfig({ id: 'n1', port: p1 as number, priority: { web: 50, db: 200 } }, { groups });
+    const markN2 = cluster.get('n2').lines.length;
+    n1.signal('SIGHUP');
+    await cluster.get('n2').waitForRole('web', 'MASTER', { after: markN2 });
   });
 
   it('a backup resumed after SIGSTOP does not claim on stale timers; one master remains', async () => {

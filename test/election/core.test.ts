@@ -1,5 +1,6 @@
 import type { ElectionOptions, Role } from '../../src/election/types';
 import { makeCore, run, type Input } from './script';
+import { ElectionCore } from '../../src/election/core';
 
 /**
  * One row per transition or rule. Options: node a, peers b and c, priority 100,
@@ -455,5 +456,42 @@ describe('ElectionCore transitions (table)', () => {
     const core = makeCore(row.opts);
     expect(run(core, row.inputs, { heartbeats: row.heartbeats === true })).toEqual(row.expected);
     expect(core.role).toBe(row.role);
+  });
+});
+
+describe('reconfigure (config reload)', () => {
+  const base = { nodeId: 'a', peers: ['b'], priority: 100, preempt: true, preemptDelayMs: 0, intervalMs: 100, deadAfter: 3, random: () => 0.5 };
+
+  it('keeps MASTER and announces the new priority at once', () => {
+    const core = new ElectionCore(base);
+    core.start(0);
+    core.tick(400); // nobody heard: claims
+    expect(core.role).toBe('MASTER');
+    core.drain();
+    core.reconfigure({ priority: 150, preempt: true, preemptDelayMs: 0, intervalMs: 200, deadAfter: 3 }, 410);
+    expect(core.role).toBe('MASTER');
+    const out = core.drain();
+    expect(out).toEqual([{ type: 'send', advert: { kind: 'advert', priority: 150, role: 'MASTER', intervalMs: 200 } }]);
+    expect(core.status(410).basePriority).toBe(150);
+  });
+
+  it('keeps BACKUP, re-arms with the new interval, and preempts on the next advert when it now outranks the master', () => {
+    const core = new ElectionCore(base);
+    core.start(0);
+    core.step({ kind: 'advert', from: 'b', priority: 120, role: 'MASTER', intervalMs: 100 }, 50);
+    expect(core.role).toBe('BACKUP');
+    core.drain();
+    core.reconfigure({ priority: 200, preempt: true, preemptDelayMs: 0, intervalMs: 100, deadAfter: 3 }, 60);
+    expect(core.role).toBe('BACKUP');
+    expect(core.drain().filter((o) => o.type === 'transition')).toEqual([]);
+    core.step({ kind: 'advert', from: 'b', priority: 120, role: 'MASTER', intervalMs: 100 }, 150);
+    expect(core.role).toBe('MASTER');
+  });
+
+  it('refuses invalid settings and changes nothing', () => {
+    const core = new ElectionCore(base);
+    core.start(0);
+    expect(() => core.reconfigure({ priority: 300, preempt: true, preemptDelayMs: 0, intervalMs: 100, deadAfter: 3 }, 10)).toThrow();
+    expect(core.status(10).basePriority).toBe(100);
   });
 });

@@ -1,0 +1,25 @@
+import { ensureBuilt } from '../support/build';
+import { eventually } from '../support/lab';
+import { AwsLabCluster } from './aws-support';
+jest.setTimeout(120_000);
+const VIP = '10.0.1.100';
+const t0 = Date.now();
+const log = (m: string) => console.log(`${Date.now() - t0} ${m}`);
+let c: AwsLabCluster | null = null;
+afterEach(async () => { log('afterEach'); await c?.destroy(); log('destroyed'); });
+for (const name of ['a', 'b']) it(`debug ${name}`, async () => {
+  ensureBuilt();
+  log('built');
+  c = await AwsLabCluster.create({ vips: [VIP] });
+  log('created');
+  c.start(1); c.start(2);
+  await c.waitReady(1); log('n1 ready');
+  await eventually(async () => (await c!.clientGet(VIP)) === 'n1', 'n1'); log('client n1');
+  const mark = c.vipd(2).lines.length;
+  await c.hardKill(1); log('killed');
+  await c.waitReady(2, mark); log('n2 ready');
+  await c.waitCloudHolder(2); log('cloud n2');
+  expect(await c.vipOnNode(2, VIP)).toBe(true); log('vip on');
+  await eventually(async () => { const a = await c!.clientGet(VIP); log(`get ${a}`); return a === 'n2'; }, 'n2'); log('client n2');
+  expect(await c.cloud.fabricRoute(VIP)).toEqual({ kind: 'via', gateway: c.lab.nodeIp(2) }); log('route');
+});
