@@ -13,16 +13,23 @@ export class DryRunRunner implements CommandRunner {
   ) {}
 
   async run(file: string, args: readonly string[], options?: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
-    if (isReadOnly(file, args)) return this.inner.run(file, args, options);
+    if (isReadOnly(file, args, options?.input)) return this.inner.run(file, args, options);
     this.logger.info({ dryRun: true, command: [file, ...args], input: options?.input?.split('\n').filter(Boolean) }, `dry run: would run ${file} ${args.join(' ')}`);
     return { stdout: '', stderr: '', exitCode: 0 };
   }
 }
 
-function isReadOnly(file: string, args: readonly string[]): boolean {
+const READ_VERBS = ['show', 'get', 'list'];
+
+function isReadOnly(file: string, args: readonly string[], input: string | undefined): boolean {
+  if (args.length === 1 && (args[0] === '-V' || args[0] === '--version')) return true; // tool preflight
   const base = file.split('/').pop();
   if (base !== 'ip') return base === 'which' || base === 'command';
-  if (args.includes('-batch')) return false;
+  if (args.includes('-batch')) {
+    // A batch only reads when every line does (observation batches: "addr show dev eth0", "rule show", ...).
+    const lines = (input ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+    return lines.length > 0 && lines.every((l) => l.split(/\s+/).some((w) => READ_VERBS.includes(w)));
+  }
   const verbs = args.filter((a) => !a.startsWith('-'));
-  return args.includes('-json') || args.includes('-j') || verbs.includes('show') || verbs.includes('get') || verbs.includes('list');
+  return verbs.some((v) => READ_VERBS.includes(v));
 }

@@ -7,13 +7,14 @@ const t0 = Date.now();
 const log = (m: string) => console.log(`${Date.now() - t0} ${m}`);
 let c: AwsLabCluster | null = null;
 afterEach(async () => { log('afterEach'); await c?.destroy(); log('destroyed'); });
-for (const name of ['a', 'b']) it(`debug ${name}`, async () => {
+for (const name of ['a', 'b', 'c', 'd']) it(`debug ${name}`, async () => {
   ensureBuilt();
   log('built');
   c = await AwsLabCluster.create({ vips: [VIP] });
   log('created');
   c.start(1); c.start(2);
   await c.waitReady(1); log('n1 ready');
+  if (Date.now() - t0 > 0) console.log([...c.vipd(1).lines, ...c.vipd(2).lines].map((l) => JSON.stringify(l)).join('\n'));
   await eventually(async () => (await c!.clientGet(VIP)) === 'n1', 'n1'); log('client n1');
   const mark = c.vipd(2).lines.length;
   await c.hardKill(1); log('killed');

@@ -22,9 +22,7 @@ describeLab('AWS lab: hard failover through the emulated cloud', () => {
     // Nobody holds the VIPs yet: the fabric drops them, whatever ARP says.
     for (const vip of VIPS) expect(await c.cloud.fabricRoute(vip)).toEqual({ kind: 'blackhole' });
 
-    c.start(1);
-    c.start(2);
-    await c.waitReady(1);
+    await c.startInOrder();
     await c.waitCloudHolder(1);
     const probe = await c.lab.startProbe(VIPS[0]!, SERVICE_PORT, { intervalMs: 20 });
     await eventually(async () => probe.records().slice(-3).length === 3 && probe.records().slice(-3).every((r) => r.node === 'n1'), 'the probe answered by n1');

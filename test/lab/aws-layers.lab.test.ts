@@ -33,9 +33,7 @@ describeLab('AWS lab: both layers are needed', () => {
   async function failover(node: AwsNodeOptions, prepareN1: (c: AwsLabCluster) => Promise<void>): Promise<AwsLabCluster> {
     cluster = await AwsLabCluster.create({ vips: [VIP] });
     const c = cluster;
-    c.start(1, node);
-    c.start(2, node);
-    await c.waitReady(1);
+    await c.startInOrder(node);
     await prepareN1(c);
     await eventually(async () => (await c.clientGet(VIP)) === 'n1', 'the client answered by n1');
     const mark = c.vipd(2).lines.length;

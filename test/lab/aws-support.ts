@@ -126,6 +126,21 @@ export class AwsLabCluster {
     await p.wait();
   }
 
+  /**
+   * n1 first, MASTER with its VIPs ready, then the others: a deterministic
+   * start. (Started together, a node that starts a little earlier claims
+   * first and is preempted, which is a different scenario.)
+   */
+  async startInOrder(node: AwsNodeOptions | ((i: number) => AwsNodeOptions) = {}): Promise<void> {
+    const opts = (i: number): AwsNodeOptions => (typeof node === 'function' ? node(i) : node);
+    this.start(1, opts(1));
+    await this.waitReady(1);
+    for (let i = 2; i <= this.nodes; i++) {
+      const p = this.start(i, opts(i));
+      await p.waitFor((l) => l.msg === 'vipd started', 30_000, 'vipd started');
+    }
+  }
+
   /** Waits until node i is MASTER with its VIPs ready (after log line `after`); returns the vips-ready line. */
   async waitReady(i: number, after = 0, timeoutMs = 30_000): Promise<LogLine> {
     const p = this.vipd(i);
