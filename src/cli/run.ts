@@ -65,7 +65,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     random: cryptoRandom,
     owner,
     heartbeat: heartbeatFactory(logger, newBootEpoch()),
-    hooks: hookRunner(runner, logger),
+    hooks: hookRunner(runner, logger, (group) => metrics.hookFailed(group)),
     trackers: trackerFactory({ runner, clock: processClock, logger }),
     metrics,
     wallSeconds: () => Date.now() / 1000,

@@ -65,8 +65,8 @@ export function trackerFactory(deps: { runner: CommandRunner; clock: MonotonicCl
     });
 }
 
-export function hookRunner(runner: CommandRunner, logger: Logger): NotifyHookRunner {
-  return new NotifyHookRunner({ runner, logger: logger.child({ component: 'hooks' }) });
+export function hookRunner(runner: CommandRunner, logger: Logger, onFailure: (group: string) => void): NotifyHookRunner {
+  return new NotifyHookRunner({ runner, logger: logger.child({ component: 'hooks' }), onFailure });
 }
 
 export function defaultRunner(config: VipdConfig): ExecFileRunner {

@@ -2,7 +2,7 @@ import { VipdError } from '../errors';
 import type { CloudHolder } from '../owner/types';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
-import type { CloudProvider, CloudVip } from './provider';
+import type { CloudIdentity, CloudProvider, CloudVip } from './provider';
 import { withRetries } from './retry';
 
 export interface CloudMoverDeps {
@@ -61,6 +61,33 @@ export class CloudMover {
     const cloudMs = clock.nowMs() - startedAt;
     logger.info({ provider: provider.name, vips: addresses, cloudMs, assignCalls }, 'cloud confirmed the VIPs on this node');
     return { cloudMs, assignCalls };
+  }
+
+  /**
+   * Reads this node's cloud identity once at start, retrying transient
+   * metadata errors until deadlineAt. A node that cannot learn who it is
+   * could never move a VIP; it must say so when it starts, not at its
+   * first failover. Giving up rethrows the last error's code (e.g.
+   * VIPD_E_METADATA), not VIPD_E_CLOUD_DEADLINE: what failed is the
+   * metadata service, and the operator needs to read that. null for
+   * provider none (no identity to read).
+   */
+  async prepare(deadlineAt: number): Promise<CloudIdentity | null> {
+    if (!this.arbitrates()) return null;
+    const { provider, clock } = this.deps;
+    const startedAt = clock.nowMs();
+    try {
+      return await withRetries(() => provider.identity(), this.retryOptions(deadlineAt, 'identity', []));
+    } catch (e) {
+      const last = e instanceof VipdError && e.code === 'VIPD_E_CLOUD_DEADLINE' && e.cause instanceof VipdError ? e.cause : null;
+      if (last === null) throw e;
+      const attempts = typeof e.details.attempts === 'number' ? e.details.attempts : null;
+      throw new VipdError(last.code, `cannot read this instance's ${provider.name} identity at start (${attempts ?? '?'} attempts in ${Math.round(clock.nowMs() - startedAt)} ms): ${last.message}`, {
+        transient: last.transient,
+        cause: last,
+        details: { ...last.details, attempts, provider: provider.name },
+      });
+    }
   }
 
   /** Who the cloud says holds each VIP; null when the provider has no cloud view (none). */

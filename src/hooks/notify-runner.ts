@@ -24,6 +24,8 @@ export interface NotifyHookRunnerDeps {
   /** Pending (not yet started) hooks kept per group; the oldest is dropped beyond it. Default 100. */
   readonly maxPending?: number;
   readonly clock?: MonotonicClock;
+  /** Told of every failed or timed-out hook (vipd_hook_failures_total). */
+  readonly onFailure?: (group: string) => void;
 }
 
 interface GroupQueue {
@@ -123,6 +125,7 @@ export class NotifyHookRunner {
         details: { ...fields, exitCode: result.exitCode, stderr: result.stderr.trim().slice(0, MAX_LOGGED_OUTPUT), durationMs },
       });
       log.warn({ err: err.toJSON(), code: err.code, ...fields, exitCode: result.exitCode, durationMs }, err.message);
+      this.deps.onFailure?.(job.group);
     } catch (e) {
       const cause = asVipdError(e);
       const timedOut = cause.code === 'VIPD_E_COMMAND_TIMEOUT';
@@ -134,6 +137,7 @@ export class NotifyHookRunner {
         { cause, transient: cause.transient, details: { ...fields, cause: cause.code, timeoutMs: job.timeoutMs } },
       );
       log.warn({ err: err.toJSON(), code: err.code, cause: cause.code, ...fields, timedOut }, err.message);
+      this.deps.onFailure?.(job.group);
     }
   }
 }

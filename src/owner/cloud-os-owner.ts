@@ -16,6 +16,8 @@ export interface CloudOsOwnerDeps {
   readonly clock: MonotonicClock;
   readonly timers: Timers;
   readonly logger: Logger;
+  /** Budget for reading the cloud identity at start (cleanup), retries included. */
+  readonly startDeadlineMs: number;
 }
 
 /**
@@ -31,6 +33,8 @@ export class CloudOsOwner implements VipOwner {
   constructor(private readonly deps: CloudOsOwnerDeps) {}
 
   async cleanup(groups: readonly GroupConfig[]): Promise<void> {
+    // Identity first, before any change: a node that cannot be identified must not start at all.
+    await this.deps.mover.prepare(this.deps.clock.nowMs() + this.deps.startDeadlineMs);
     if (!this.deps.os) return;
     await this.deps.os.preflight(groups);
     const removed = await this.deps.os.cleanupOrphans(groups);

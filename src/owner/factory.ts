@@ -53,5 +53,5 @@ export function buildOwner(config: VipdConfig, deps: OwnerFactoryDeps): VipOwner
   if (deps.dryRun) provider = new DryRunProvider(provider, logger);
   const mover = new CloudMover({ provider, clock: deps.clock, sleep: (ms) => sleep(deps.timers, ms), random: deps.random, logger: logger.child({ component: 'cloud' }) });
   const os = config.os.enabled ? new OsConfigurator({ runner, logger: logger.child({ component: 'os' }), config: config.os }) : null;
-  return new CloudOsOwner({ mover, os, osConfig: config.os, clock: deps.clock, timers: deps.timers, logger });
+  return new CloudOsOwner({ mover, os, osConfig: config.os, clock: deps.clock, timers: deps.timers, logger, startDeadlineMs: config.provider.acquireDeadlineMs });
 }

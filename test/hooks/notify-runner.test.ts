@@ -86,7 +86,8 @@ describe('NotifyHookRunner with real processes', () => {
 
   it('logs a failing or missing hook and never throws', async () => {
     const logger = recordingLogger();
-    const hooks = new NotifyHookRunner({ runner: new ExecFileRunner(), logger });
+    const failures: string[] = [];
+    const hooks = new NotifyHookRunner({ runner: new ExecFileRunner(), logger, onFailure: (g) => failures.push(g) });
     expect(() => hooks.enqueue(job({ event: 'fault', argv: ['sh', '-c', 'echo cannot page >&2; exit 3'] }))).not.toThrow();
     hooks.enqueue(job({ event: 'stop', argv: ['/nonexistent/notify'] }));
     await expect(hooks.idle()).resolves.toBeUndefined();
@@ -97,6 +98,7 @@ describe('NotifyHookRunner with real processes', () => {
     ]);
     expect(hookLogs[0]?.fields).toMatchObject({ exitCode: 3, err: { details: { stderr: 'cannot page' } } });
     expect(hookLogs[1]?.fields).toMatchObject({ cause: 'VIPD_E_TOOL_MISSING' });
+    expect(failures).toEqual(['web', 'web']);
   });
 
   it("does not let one group's hung hook delay another group's", async () => {
