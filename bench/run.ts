@@ -61,8 +61,9 @@ async function main(argv: readonly string[]): Promise<number> {
           try {
             const r = await runFailover(deps, { daemon, intervalMs, fault: kind });
             c.outagesMs.push(r.outageMs);
-            if (r.takeover.phases?.detectionMs != null) c.detectionMs.push(r.takeover.phases.detectionMs);
-            if (r.takeover.phases) c.osMs.push(r.takeover.phases.osMs);
+            const phases = r.takeover.phases;
+            if (phases && phases.detectionMs !== null) c.detectionMs.push(phases.detectionMs);
+            if (phases) c.osMs.push(phases.osMs);
             const problems = r.holders.live.length === 1 ? '' : `  LIVE HOLDERS: ${r.holders.live.join(', ') || 'none'}`;
             process.stdout.write(`${label}: outage ${formatMs(r.outageMs)} ms (${r.oldMaster} -> ${r.newMaster})${problems}\n`);
             if (problems !== '') c.failures.push(`run ${run}: ${problems.trim()}`);

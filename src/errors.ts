@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   VIPD_E_CLOUD_CONFLICT: 'A concurrent change raced ours (e.g. stale fingerprint); re-read and retry.',
   VIPD_E_CLOUD_DEADLINE: 'The cloud did not confirm the change before the failover deadline.',
   VIPD_E_CLOUD_RESPONSE: 'The cloud API answered something vipd cannot interpret.',
+  VIPD_E_CANCELLED: 'A VIP move was abandoned because this node stopped wanting the VIPs while it ran (e.g. preempted mid-acquire).',
   VIPD_E_METADATA: 'The instance metadata service could not be read; identity is unknown.',
   VIPD_E_IDENTITY: 'The configured interface could not be matched to a cloud NIC (by MAC).',
   VIPD_E_CONTROL: 'The control socket could not be reached or answered an error.',

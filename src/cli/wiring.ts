@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { GroupConfig, VipdConfig } from '../config/types';
 import { readKeyFile } from '../config/key-file';
@@ -73,4 +73,5 @@ export function defaultRunner(config: VipdConfig): ExecFileRunner {
   return new ExecFileRunner({ timeoutMs: config.os.commandTimeoutMs });
 }
 
-export const cryptoRandom = (): number => randomInt(0, 2 ** 48) / 2 ** 48;
+/** Uniform in [0, 1) from 48 random bits (randomInt's range stops at 2^48 - 1, so not randomInt(0, 2 ** 48)). */
+export const cryptoRandom = (): number => randomBytes(6).readUIntBE(0, 6) / 2 ** 48;

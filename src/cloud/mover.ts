@@ -44,7 +44,14 @@ export class CloudMover {
     return this.deps.provider.name;
   }
 
-  async acquire(vips: readonly CloudVip[], deadlineAt: number): Promise<CloudAcquireResult> {
+  /**
+   * `signal`: the caller no longer wants the VIPs (this node stopped being
+   * MASTER mid-move). No further assign attempt or confirm poll is made;
+   * VIPD_E_CANCELLED is thrown. Without it a preempted node went on
+   * polling for a confirmation that could never come (the winner's assign
+   * came after its own) until the deadline, and blocked its next acquire.
+   */
+  async acquire(vips: readonly CloudVip[], deadlineAt: number, signal?: AbortSignal): Promise<CloudAcquireResult> {
     if (!this.arbitrates() || vips.length === 0) return { cloudMs: 0, assignCalls: 0 };
     const { provider, clock, logger } = this.deps;
     const startedAt = clock.nowMs();
@@ -52,12 +59,13 @@ export class CloudMover {
     let assignCalls = 0;
     await withRetries(
       async () => {
+        throwIfCancelled(signal, addresses, 'before assigning');
         assignCalls++;
         await provider.assign(vips);
       },
       this.retryOptions(deadlineAt, 'assign', addresses),
     );
-    await this.pollConfirm(vips, deadlineAt);
+    await this.pollConfirm(vips, deadlineAt, signal);
     const cloudMs = clock.nowMs() - startedAt;
     logger.info({ provider: provider.name, vips: addresses, cloudMs, assignCalls }, 'cloud confirmed the VIPs on this node');
     return { cloudMs, assignCalls };
@@ -79,8 +87,8 @@ export class CloudMover {
     try {
       return await withRetries(() => provider.identity(), this.retryOptions(deadlineAt, 'identity', []));
     } catch (e) {
-      const last = e instanceof VipdError && e.code === 'VIPD_E_CLOUD_DEADLINE' && e.cause instanceof VipdError ? e.cause : null;
-      if (last === null) throw e;
+      if (!(e instanceof VipdError) || e.code !== 'VIPD_E_CLOUD_DEADLINE' || !(e.cause instanceof VipdError)) throw e;
+      const last = e.cause;
       const attempts = typeof e.details.attempts === 'number' ? e.details.attempts : null;
       throw new VipdError(last.code, `cannot read this instance's ${provider.name} identity at start (${attempts ?? '?'} attempts in ${Math.round(clock.nowMs() - startedAt)} ms): ${last.message}`, {
         transient: last.transient,
@@ -110,11 +118,12 @@ export class CloudMover {
     return this.deps.provider.arbitrates !== false;
   }
 
-  private async pollConfirm(vips: readonly CloudVip[], deadlineAt: number): Promise<void> {
+  private async pollConfirm(vips: readonly CloudVip[], deadlineAt: number, signal: AbortSignal | undefined): Promise<void> {
     const { provider, clock, sleep, logger } = this.deps;
     let lastError: VipdError | null = null;
     let polls = 0;
     for (;;) {
+      throwIfCancelled(signal, vips.map((v) => v.address), `after ${polls} confirm checks`);
       polls++;
       try {
         if (await provider.confirm(vips)) return;
@@ -150,4 +159,12 @@ export class CloudMover {
         logger.warn({ provider: provider.name, op: what, vips, attempt, delayMs, code: err.code, err: err.message }, `cloud ${what} failed transiently; retrying`),
     };
   }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined, vips: readonly string[], when: string): void {
+  if (signal?.aborted !== true) return;
+  // Not transient: retrying a move nobody wants any more is exactly what must not happen.
+  throw new VipdError('VIPD_E_CANCELLED', `cloud move of ${vips.join(', ')} abandoned ${when}: this node no longer wants the VIPs`, {
+    details: { vips: [...vips] },
+  });
 }

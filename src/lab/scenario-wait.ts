@@ -19,12 +19,11 @@ export async function waitUntil<T>(
   options: { timeoutMs: number; everyMs?: number; context?: () => string },
 ): Promise<T> {
   const deadline = deps.clock.nowMs() + options.timeoutMs;
-  let lastError: unknown = null;
   for (;;) {
+    let lastError: unknown = null;
     try {
       const v = await check();
       if (v !== null) return v;
-      lastError = null;
     } catch (e) {
       lastError = e;
     }

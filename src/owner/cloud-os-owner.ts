@@ -29,6 +29,8 @@ export interface CloudOsOwnerDeps {
  */
 export class CloudOsOwner implements VipOwner {
   private readonly announcers = new Map<string, TimerHandle[]>();
+  /** Holders already reported as matching no peer (warned once each). */
+  private readonly strangers = new Set<string>();
 
   constructor(private readonly deps: CloudOsOwnerDeps) {}
 
@@ -41,9 +43,13 @@ export class CloudOsOwner implements VipOwner {
     if (removed.length > 0) this.deps.logger.warn({ removed }, 'removed VIP state left on this host by a previous run');
   }
 
-  async acquire(group: GroupConfig, deadlineAt: number): Promise<AcquireReport> {
+  async acquire(group: GroupConfig, deadlineAt: number, signal?: AbortSignal): Promise<AcquireReport> {
     const { mover, os, clock } = this.deps;
-    const cloud = await mover.acquire(cloudVips(group), deadlineAt);
+    const cloud = await mover.acquire(cloudVips(group), deadlineAt, signal);
+    // The cloud half may have finished just as the node stopped wanting the VIPs: leave the host alone.
+    if (signal?.aborted === true) {
+      throw new VipdError('VIPD_E_CANCELLED', `acquire of ${group.name} abandoned after the cloud move: this node no longer wants the VIPs`, { details: { group: group.name } });
+    }
     const osStart = clock.nowMs();
     if (os) await os.acquire(group);
     const osMs = clock.nowMs() - osStart;
@@ -59,17 +65,37 @@ export class CloudOsOwner implements VipOwner {
   async verify(group: GroupConfig): Promise<VerifyReport> {
     const holders = await this.deps.mover.holders(cloudVips(group));
     const osView = this.deps.os ? await this.deps.os.observe(group) : null;
-    return {
-      vips: group.vips.map((v) => ({
-        address: v.address,
-        cloud: holders === null ? null : withNodeId(holders.get(v.address), group.peers, v.address),
-        os: osView?.vips.find((o) => o.address === v.address) ?? null,
-      })),
-    };
+    const vips = group.vips.map((v) => ({
+      address: v.address,
+      cloud: holders === null ? null : withNodeId(holders.get(v.address), group.peers, v.address),
+      os: osView?.vips.find((o) => o.address === v.address) ?? null,
+    }));
+    this.warnUnknownHolders(group, vips);
+    return { vips };
   }
 
   async repair(group: GroupConfig): Promise<RepairReport> {
     return { repairs: this.deps.os ? await this.deps.os.repair(group) : [] };
+  }
+
+  /**
+   * A holder that matches no peer is contested, never yielded to (election
+   * rule 1). When it is in fact a peer whose heartbeat address differs from
+   * its NIC's primary address, both nodes contest each other forever: say
+   * so, once per holder, with what would have matched.
+   */
+  private warnUnknownHolders(group: GroupConfig, vips: readonly { address: string; cloud: CloudHolder | null }[]): void {
+    for (const v of vips) {
+      const h = v.cloud;
+      if (h === null || h.kind !== 'other' || h.nodeId !== null) continue;
+      const key = `${group.name}/${h.instanceId}`;
+      if (this.strangers.has(key)) continue;
+      this.strangers.add(key);
+      this.deps.logger.warn(
+        { group: group.name, vip: v.address, holder: h.instanceId, holderPrimaryAddress: h.primaryAddress ?? null, peers: group.peers.map((p) => `${p.id}=${p.address}`) },
+        `the cloud shows ${h.instanceId} (${h.primaryAddress ?? 'primary address unknown'}) holding ${v.address}; it matches no peer address of group ${group.name}, so it is treated as a stranger and contested (a peer must use its NIC's primary address for heartbeats)`,
+      );
+    }
   }
 
   /** The second burst after a delay and the optional periodic refresh (first burst is part of acquire). */

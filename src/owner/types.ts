@@ -11,8 +11,12 @@ import type { OsVipView } from '../os/view';
 export interface VipOwner {
   /** Remove what a previous run of this config may have left (orphans). Called once before any election result. */
   cleanup(groups: readonly GroupConfig[]): Promise<void>;
-  /** Make the group's VIPs ours in the cloud and the OS. Idempotent. */
-  acquire(group: GroupConfig, deadlineMs: number): Promise<AcquireReport>;
+  /**
+   * Make the group's VIPs ours in the cloud and the OS. Idempotent. An
+   * aborted `signal` (the node no longer wants them) stops the move at its
+   * next step with VIPD_E_CANCELLED; optional, so owners may ignore it.
+   */
+  acquire(group: GroupConfig, deadlineMs: number, signal?: AbortSignal): Promise<AcquireReport>;
   /** Remove exactly what acquire added. Idempotent. */
   release(group: GroupConfig): Promise<void>;
   /** Observe (not change) who holds the VIPs, for reconcile and status. */

@@ -39,6 +39,8 @@ export class OwnershipReconciler {
   private retry: TimerHandle | null = null;
   private closed = false;
   private group: GroupConfig;
+  /** The acquire in flight, so a change of mind can stop it (owner.acquire's signal). */
+  private acquiring: AbortController | null = null;
 
   constructor(
     group: GroupConfig,
@@ -65,6 +67,9 @@ export class OwnershipReconciler {
   want(state: 'active' | 'inactive'): void {
     if (this.closed) return;
     this.desired = state;
+    // A preempted node must not go on polling for a confirmation that cannot come
+    // (the winner assigned after it) until the deadline: that blocked its next acquire.
+    if (state !== 'active') this.acquiring?.abort();
     this.kick();
   }
 
@@ -86,6 +91,7 @@ export class OwnershipReconciler {
 
   close(): void {
     this.closed = true;
+    this.acquiring?.abort();
     this.clearTimers();
   }
 
@@ -113,14 +119,21 @@ export class OwnershipReconciler {
   private async doAcquire(): Promise<boolean> {
     const { owner, clock, logger, options, listener } = this.deps;
     const startedAt = clock.nowMs();
+    const abort = new AbortController();
+    this.acquiring = abort;
     try {
-      const report = await owner.acquire(this.group, startedAt + options.acquireDeadlineMs);
+      const report = await owner.acquire(this.group, startedAt + options.acquireDeadlineMs, abort.signal);
       this.appliedState = 'active';
       listener.acquired(report, startedAt, clock.nowMs());
       return true;
     } catch (e) {
       const err = asVipdError(e);
       this.appliedState = 'unknown';
+      if (abort.signal.aborted) {
+        // Not a failure: the VIPs are no longer wanted; go straight on to what is.
+        logger.info({ err: err.toJSON(), group: this.group.name }, 'acquire abandoned: this node no longer wants the VIPs');
+        return true;
+      }
       if (err.transient || err.code === 'VIPD_E_CLOUD_DEADLINE') {
         logger.warn({ err: err.toJSON(), group: this.group.name }, 'acquire did not complete; will retry');
         this.scheduleRetry();
@@ -129,6 +142,8 @@ export class OwnershipReconciler {
         listener.failed(err, 'acquire');
       }
       return false;
+    } finally {
+      this.acquiring = null;
     }
   }
 

@@ -147,6 +147,88 @@ describe('CloudMover', () => {
     expect(await mover.holders(VIPS, 1_000)).toBe(cloud.holdersAnswer);
   });
 
+  it('a cancelled acquire makes no further assign or confirm and says why (VIPD_E_CANCELLED, not retried)', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirmScript = [false];
+    const { t, mover } = setup(cloud);
+    const abort = new AbortController();
+    const pending = rejection(mover.acquire(VIPS, 10_000, abort.signal));
+    // Let it poll a few times, then the node stops wanting the VIPs.
+    while (t.now < 600) await Promise.resolve();
+    abort.abort();
+    const e = await pending;
+    expect(e.code).toBe('VIPD_E_CANCELLED');
+    expect(e.transient).toBe(false);
+    const polls = cloud.calls.filter((c) => c === 'confirm').length;
+    expect(t.now).toBeLessThan(1_000);
+    expect(cloud.calls).toEqual(['assign 10.0.0.42,10.0.0.43', ...Array<string>(polls).fill('confirm')]);
+  });
+
+  it('cancelled before the first attempt: no call at all; during throttling backoff: no further assign', async () => {
+    const cloud = new ScriptedCloud();
+    const { mover } = setup(cloud);
+    const abort = new AbortController();
+    abort.abort();
+    expect((await rejection(mover.acquire(VIPS, 10_000, abort.signal))).code).toBe('VIPD_E_CANCELLED');
+    expect(cloud.calls).toEqual([]);
+
+    const throttledCloud = new ScriptedCloud();
+    throttledCloud.assignScript = [throttled(), throttled(), null];
+    const later = new AbortController();
+    const t = new FakeTime();
+    const m = new CloudMover({
+      provider: throttledCloud,
+      clock: t.clock,
+      sleep: async (ms) => {
+        t.now += ms;
+        later.abort();
+      },
+      random: () => 0.5,
+      logger: silentLogger(),
+    });
+    expect((await rejection(m.acquire(VIPS, 10_000, later.signal))).code).toBe('VIPD_E_CANCELLED');
+    expect(throttledCloud.calls).toEqual(['assign 10.0.0.42,10.0.0.43']);
+  });
+
+  it('prepare reads the identity at start, retrying transient metadata errors', async () => {
+    const cloud = new ScriptedCloud();
+    let failures = 2;
+    cloud.identity = async () => {
+      cloud.calls.push('identity');
+      if (failures-- > 0) throw metadataHiccup();
+      return { provider: 'scripted', instanceId: 'i-1', nicId: 'nic-1', mac: '02:00:00:00:00:01', subnetCidr: '10.0.0.0/24', region: null, extra: {} };
+    };
+    const { mover } = setup(cloud);
+    expect(await mover.prepare(10_000)).toMatchObject({ instanceId: 'i-1' });
+    expect(cloud.calls).toEqual(['identity', 'identity', 'identity']);
+  });
+
+  it('prepare gives up at the deadline with the metadata error itself (not VIPD_E_CLOUD_DEADLINE)', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.identity = async () => {
+      cloud.calls.push('identity');
+      throw new VipdError('VIPD_E_METADATA', 'instance metadata PUT /latest/api/token failed: connect ECONNREFUSED', { transient: true });
+    };
+    const { t, mover } = setup(cloud);
+    const e = await rejection(mover.prepare(2_000));
+    expect(e.code).toBe('VIPD_E_METADATA');
+    expect(e.message).toMatch(/^cannot read this instance's scripted identity at start \([0-9]+ attempts in [0-9]+ ms\): instance metadata PUT/);
+    expect(e.details.attempts).toBe(cloud.calls.length);
+    expect(cloud.calls.length).toBeGreaterThan(2);
+    expect(t.now).toBeLessThanOrEqual(2_000);
+  });
+
+  it('prepare: a permanent identity error (no NIC with this MAC) is thrown after one call', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.identity = async () => {
+      cloud.calls.push('identity');
+      throw new VipdError('VIPD_E_IDENTITY', 'no NIC has MAC 02:..');
+    };
+    const { mover } = setup(cloud);
+    expect((await rejection(mover.prepare(10_000))).code).toBe('VIPD_E_IDENTITY');
+    expect(cloud.calls).toEqual(['identity']);
+  });
+
   it('nothing to do for an empty VIP list', async () => {
     const cloud = new ScriptedCloud();
     const { mover } = setup(cloud);
@@ -163,6 +245,7 @@ describe('provider none through CloudMover', () => {
     expect(await mover.acquire(VIPS, 1_000)).toEqual({ cloudMs: 0, assignCalls: 0 });
     await mover.release(VIPS, 1_000);
     expect(await mover.holders(VIPS)).toBeNull();
+    expect(await mover.prepare(1_000)).toBeNull();
   });
 
   it('is an identity: assign/unassign are no-ops, confirm is true by definition, holders refuses to guess', async () => {

@@ -121,7 +121,15 @@ export class AwsProvider implements CloudProvider {
       if (mine !== undefined) result.set(address, { kind: 'me' });
       else if (other === undefined) result.set(address, { kind: 'nobody' });
       // An unattached ENI still holds the address; name it by its ENI id so the operator can find it.
-      else result.set(address, { kind: 'other', instanceId: other.Attachment?.InstanceId ?? other.NetworkInterfaceId ?? 'unknown', nodeId: null });
+      // The primary address is how the owner recognises a peer (its heartbeat address): without it a
+      // peer holding the VIP looks like a stranger, which is contested forever.
+      else
+        result.set(address, {
+          kind: 'other',
+          instanceId: other.Attachment?.InstanceId ?? other.NetworkInterfaceId ?? 'unknown',
+          nodeId: null,
+          primaryAddress: canonicalIpv4(other.PrivateIpAddress ?? '') ?? null,
+        });
     }
     return result;
   }

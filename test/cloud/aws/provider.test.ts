@@ -144,7 +144,8 @@ describe('AwsProvider against the lab cloud', () => {
     const holders = await p.holders(vips(...VIPS));
     expect(Object.fromEntries(holders)).toEqual({
       [VIPS[0]]: { kind: 'me' },
-      [VIPS[1]]: { kind: 'other', instanceId: NODE2.id, nodeId: null },
+      // The holder's primary address is what maps it to a configured peer.
+      [VIPS[1]]: { kind: 'other', instanceId: NODE2.id, nodeId: null, primaryAddress: NODE2.primary },
       [VIPS[2]]: { kind: 'nobody' },
     });
     const describe = ec2Calls('DescribeNetworkInterfaces').at(-1)!;
@@ -157,7 +158,7 @@ describe('AwsProvider against the lab cloud', () => {
     await p.assign(vips(VIPS[0]));
     await admin().send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE2.eni, PrivateIpAddresses: [VIPS[1]] }));
     const holders = await p.holders(vips(VIPS[0], VIPS[1]));
-    expect(holders.get(VIPS[1])).toEqual({ kind: 'other', instanceId: NODE2.id, nodeId: null });
+    expect(holders.get(VIPS[1])).toEqual({ kind: 'other', instanceId: NODE2.id, nodeId: null, primaryAddress: NODE2.primary });
     expect(holders.get(VIPS[0])).toEqual({ kind: 'me' });
     expect(ec2Calls('DescribeNetworkInterfaces')).toHaveLength(2);
   });

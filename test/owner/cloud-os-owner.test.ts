@@ -1,0 +1,174 @@
+import { CloudMover } from '../../src/cloud/mover';
+import type { CloudIdentity, CloudProvider, CloudVip } from '../../src/cloud/provider';
+import type { GroupConfig } from '../../src/config/types';
+import { VipdError } from '../../src/errors';
+import type { OsConfigurator } from '../../src/os/configurator';
+import { CloudOsOwner } from '../../src/owner/cloud-os-owner';
+import type { CloudHolder } from '../../src/owner/types';
+import type { Logger } from '../../src/util/logger';
+import { realTimers } from '../../src/util/timers';
+import { group, osConfig, vip } from '../support/os-fixtures';
+
+/** A cloud whose identity and holders are scripted; every call recorded in one shared journal. */
+class FakeCloud implements CloudProvider {
+  readonly name = 'fake';
+  identityError: VipdError | null = null;
+  holdersAnswer = new Map<string, CloudHolder>();
+  onAssign: () => void = () => undefined;
+
+  constructor(private readonly journal: string[]) {}
+
+  async identity(): Promise<CloudIdentity> {
+    this.journal.push('identity');
+    if (this.identityError) throw this.identityError;
+    return { provider: 'fake', instanceId: 'i-1', nicId: 'eni-1', mac: '02:00:00:00:00:01', subnetCidr: '10.0.1.0/24', region: null, extra: {} };
+  }
+  async assign(vips: readonly CloudVip[]): Promise<void> {
+    this.journal.push(`assign ${vips.map((v) => v.address).join(',')}`);
+    this.onAssign();
+  }
+  async confirm(): Promise<boolean> {
+    this.journal.push('confirm');
+    return true;
+  }
+  async holders(): Promise<ReadonlyMap<string, CloudHolder>> {
+    return this.holdersAnswer;
+  }
+  async unassign(): Promise<void> {
+    this.journal.push('unassign');
+  }
+  async describe(): Promise<Readonly<Record<string, unknown>>> {
+    return {};
+  }
+}
+
+/** The OS side as the owner sees it: only the calls, recorded. */
+function fakeOs(journal: string[]): OsConfigurator {
+  const record = (name: string) => async (): Promise<never[]> => {
+    journal.push(`os.${name}`);
+    return [];
+  };
+  const os = {
+    preflight: record('preflight'),
+    cleanupOrphans: record('cleanupOrphans'),
+    acquire: record('acquire'),
+    release: record('release'),
+    announce: record('announce'),
+    repair: record('repair'),
+    observe: async () => {
+      journal.push('os.observe');
+      return { vips: [] };
+    },
+  };
+  return os as unknown as OsConfigurator;
+}
+
+function recordingLogger(lines: { level: string; obj: object; msg: string }[]): Logger {
+  const at =
+    (level: string) =>
+    (a: object | string, b?: string): void => {
+      lines.push(typeof a === 'string' ? { level, obj: {}, msg: a } : { level, obj: a, msg: b ?? '' });
+    };
+  const l: Logger = { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal'), child: () => l };
+  return l;
+}
+
+function setup(opts: { os?: boolean; startDeadlineMs?: number } = {}) {
+  const journal: string[] = [];
+  const logs: { level: string; obj: object; msg: string }[] = [];
+  const cloud = new FakeCloud(journal);
+  let now = 0;
+  const clock = { nowMs: () => now };
+  const mover = new CloudMover({
+    provider: cloud,
+    clock,
+    sleep: async (ms) => {
+      now += ms;
+    },
+    random: () => 0.5,
+    logger: recordingLogger(logs),
+  });
+  const owner = new CloudOsOwner({
+    mover,
+    os: opts.os === false ? null : fakeOs(journal),
+    osConfig: osConfig({ arp: { count: 1, repeatDelayMs: 0, refreshIntervalMs: 0 } }),
+    clock,
+    timers: realTimers,
+    logger: recordingLogger(logs),
+    startDeadlineMs: opts.startDeadlineMs ?? 5_000,
+  });
+  return { journal, logs, cloud, owner };
+}
+
+const web: GroupConfig = group({
+  vips: [vip('10.0.1.100'), vip('10.0.1.101')],
+  peers: [{ id: 'n2', address: '10.0.1.11', port: 9476 }],
+});
+
+describe('CloudOsOwner', () => {
+  it('cleanup reads the cloud identity first, then cleans the OS', async () => {
+    const { journal, owner } = setup();
+    await owner.cleanup([web]);
+    expect(journal).toEqual(['identity', 'os.preflight', 'os.cleanupOrphans']);
+  });
+
+  it('cleanup with the metadata service down: retried until the start budget, then VIPD_E_METADATA, and the OS untouched', async () => {
+    const { journal, cloud, owner } = setup({ startDeadlineMs: 3_000 });
+    cloud.identityError = new VipdError('VIPD_E_METADATA', 'instance metadata PUT /latest/api/token at http://169.254.169.254 failed: connect ECONNREFUSED', { transient: true });
+    const err = await owner.cleanup([web]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(VipdError);
+    expect((err as VipdError).code).toBe('VIPD_E_METADATA');
+    expect((err as VipdError).message).toContain('at start');
+    expect(journal.filter((j) => j === 'identity').length).toBeGreaterThan(1);
+    expect(journal.filter((j) => j.startsWith('os.'))).toEqual([]);
+  });
+
+  it('cleanup reads the identity even when the OS side is off', async () => {
+    const { journal, owner } = setup({ os: false });
+    await owner.cleanup([web]);
+    expect(journal).toEqual(['identity']);
+  });
+
+  it('acquire: cloud, then OS; abandoned when the node stops wanting the VIPs during the cloud move', async () => {
+    const { journal, cloud, owner } = setup();
+    expect(await owner.acquire(web, 10_000)).toMatchObject({ cloudCalls: 1 });
+    expect(journal).toEqual(['assign 10.0.1.100,10.0.1.101', 'confirm', 'os.acquire']);
+
+    journal.length = 0;
+    const abort = new AbortController();
+    cloud.onAssign = () => abort.abort();
+    const err = await owner.acquire(web, 10_000, abort.signal).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as VipdError).code).toBe('VIPD_E_CANCELLED');
+    expect(journal).toEqual(['assign 10.0.1.100,10.0.1.101']);
+  });
+
+  it('verify names a peer holding the VIPs by its NIC primary address, and warns once about a stranger', async () => {
+    const { cloud, owner, logs } = setup();
+    cloud.holdersAnswer = new Map<string, CloudHolder>([
+      ['10.0.1.100', { kind: 'other', instanceId: 'i-2', nodeId: null, primaryAddress: '10.0.1.11' }],
+      ['10.0.1.101', { kind: 'other', instanceId: 'i-9', nodeId: null, primaryAddress: '10.0.1.99' }],
+    ]);
+    const report = await owner.verify(web);
+    expect(report.vips.map((v) => v.cloud)).toEqual([
+      { kind: 'other', instanceId: 'i-2', nodeId: 'n2', primaryAddress: '10.0.1.11' },
+      { kind: 'other', instanceId: 'i-9', nodeId: null, primaryAddress: '10.0.1.99' },
+    ]);
+    await owner.verify(web);
+    const warnings = logs.filter((l) => l.level === 'warn' && /matches no peer address/.test(l.msg));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toContain('i-9 (10.0.1.99)');
+    expect(warnings[0]!.obj).toMatchObject({ peers: ['n2=10.0.1.11'] });
+  });
+
+  it('verify: a cloud answer that omits a VIP is an error, never "nobody"', async () => {
+    const { cloud, owner } = setup();
+    cloud.holdersAnswer = new Map<string, CloudHolder>([['10.0.1.100', { kind: 'me' }]]);
+    await expect(owner.verify(web)).rejects.toMatchObject({ code: 'VIPD_E_CLOUD_RESPONSE' });
+  });
+});
