@@ -257,6 +257,13 @@ export class ElectionCore {
     }
   }
 
+  /** The earliest time a tick can change anything (timers), so the shell can sleep exactly until then. */
+  nextDeadline(): number | null {
+    let next: number | null = null;
+    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt]) if (t !== null && (next === null || t < next)) next = t;
+    return this.current === 'STOP' ? null : next;
+  }
+
   drain(): ElectionOutput[] {
     const out = this.pending;
     this.pending = [];
@@ -312,12 +319,18 @@ export class ElectionCore {
 
   private stepBackup(advert: PeerAdvert, resign: boolean, now: number): void {
     if (resign) {
+      const fromMaster = this.masterId === advert.from;
       this.refreshMaster(now);
       if (this.masterId !== null) return; // another live master remains: nothing was lost
+      // The resign is the old master's last word: failover detection is measured from it.
+      if (fromMaster) this.lastMasterAdvertAt = now;
       // RFC 5798 6.4.2: on priority 0 wait only Skew_Time, so the best backup claims first.
+      // Backups advertise too, so a backup that outranks every live competitor it hears
+      // has already won that race: it claims at once instead of waiting the skew.
       this.hold = null;
       this.preemptAt = null;
-      const at = now + skewMs(this.effective(), this.opts.intervalMs);
+      const wait = this.outranksLiveCompetitors(advert.from, now) ? 0 : skewMs(this.effective(), this.opts.intervalMs);
+      const at = now + wait;
       if (this.downAt === null || at < this.downAt) {
         this.downAt = at;
         this.downCause = { reason: 'peer-resigned', peer: advert.from };
@@ -422,6 +435,11 @@ export class ElectionCore {
   private mayPreempt(master: string): boolean {
     const held = this.hold !== null && (this.hold.to === null || this.hold.to === master);
     return this.mayClaim() && this.opts.preempt && !held;
+  }
+
+  private outranksLiveCompetitors(except: string, now: number): boolean {
+    const self = this.self();
+    return this.peers.liveCompetitors(now, this.downIntervalMs(), except).every((p) => outranks(self, p));
   }
 
   private armDown(now: number): void {

@@ -61,6 +61,16 @@ export class PeerTable {
     return v !== undefined && isLive(v, now, windowMs);
   }
 
+  /** Peers heard within the window as BACKUP or MASTER with a priority: who could claim a resigned mastership. */
+  liveCompetitors(now: number, windowMs: number, except: string): Array<{ id: string; priority: number }> {
+    const out: Array<{ id: string; priority: number }> = [];
+    for (const v of this.views.values()) {
+      if (v.id === except || v.lastHeardAt === null || now - v.lastHeardAt > windowMs) continue;
+      if ((v.role === 'BACKUP' || v.role === 'MASTER') && v.priority !== null && v.priority > 0) out.push({ id: v.id, priority: v.priority });
+    }
+    return out;
+  }
+
   list(): ReadonlyArray<{ readonly id: string; readonly lastHeardAt: number | null; readonly priority: number | null; readonly role: Role | null }> {
     return Array.from(this.views.values(), (v) => ({ id: v.id, lastHeardAt: v.lastHeardAt, priority: v.priority, role: v.role }));
   }

@@ -1,4 +1,5 @@
 import { VipdError } from '../errors';
+import { awsScenarioProvider } from './cloud-lab-provider';
 import type { Lab } from './lab';
 
 /**
@@ -46,7 +47,7 @@ export type ScenarioProviderName = (typeof SCENARIO_PROVIDER_NAMES)[number];
 /** null: accepted on the command line, not wired yet. */
 const SCENARIO_PROVIDERS: Readonly<Record<ScenarioProviderName, ScenarioProvider | null>> = {
   none: noneProvider,
-  aws: null,
+  aws: awsScenarioProvider(),
 };
 
 export function isScenarioProviderName(name: string): name is ScenarioProviderName {

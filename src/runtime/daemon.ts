@@ -84,6 +84,14 @@ export class Daemon {
         this.lagMs = lagMs;
         this.deps.metrics.eventLoopLag(lagMs / 1000);
       },
+      nextDeadline: () => {
+        let next: number | null = null;
+        for (const r of this.runners.values()) {
+          const d = r.nextDeadline();
+          if (d !== null && (next === null || d < next)) next = d;
+        }
+        return next;
+      },
     });
   }
 
@@ -217,6 +225,7 @@ export class Daemon {
     const runner = this.runners.get(groupId);
     if (!runner) return; // the heartbeat layer already rejects unknown groups; a reload can race it
     runner.onAdvert(advert, this.deps.clock.nowMs());
+    this.loop.poke();
   }
 
   private async doStop(): Promise<void> {
@@ -240,9 +249,9 @@ function loopOptions(config: VipdConfig): TickLoopOptions {
   const minInterval = intervals.length ? Math.min(...intervals) : 1000;
   const minDown = config.groups.length ? Math.min(...config.groups.map((g) => masterDownMs(g.priority, g.intervalMs, g.deadAfter))) : 3000;
   return {
-    // Timer precision bounds detection precision; a fiftieth of the shortest interval keeps
-    // the error under 2 % of an advert period without burning CPU at 1 s intervals.
-    periodMs: Math.min(20, Math.max(2, Math.floor(minInterval / 50))),
+    // Ticks come at each core deadline; this is only the longest sleep, which bounds how
+    // fast a stall is noticed and how often lag is sampled.
+    periodMs: Math.min(50, Math.max(5, Math.floor(minInterval / 4))),
     stallThresholdMs: minDown,
   };
 }

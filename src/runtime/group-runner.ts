@@ -155,6 +155,10 @@ export class GroupRunner {
     this.log.info({ priority: group.priority, intervalMs: group.intervalMs }, 'group reconfigured in place (role kept)');
   }
 
+  nextDeadline(): number | null {
+    return this.core.nextDeadline();
+  }
+
   tick(now: number): void {
     this.core.tick(now);
     this.flush();

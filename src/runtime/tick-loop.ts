@@ -2,6 +2,7 @@ import type { MonotonicClock } from '../util/clock';
 import type { TimerHandle, Timers } from '../util/timers';
 
 export interface TickLoopOptions {
+  /** Longest sleep between ticks (lag and stall measurement); ticks come earlier when a core has a deadline. */
   readonly periodMs: number;
   /** A gap between ticks longer than this is a stall (VM pause, SIGSTOP, GC). */
   readonly stallThresholdMs: number;
@@ -12,15 +13,20 @@ export interface TickListener {
   /** Called before the tick that follows a stall, so no decision is made on stale timers. */
   stall(now: number, stalledMs: number): void;
   lag(lagMs: number): void;
+  /** The earliest deadline of any core (monotonic ms), or null. */
+  nextDeadline(): number | null;
 }
 
 /**
- * Drives the election cores from the monotonic clock. Measures event-loop
- * lag as the delay of each tick past its due time.
+ * Drives the election cores from the monotonic clock. It sleeps until the
+ * earliest core deadline (a master-down or advert timer fires on time, not
+ * up to a tick period late) but never longer than periodMs, and measures
+ * event-loop lag as how late each wake-up is.
  */
 export class TickLoop {
   private handle: TimerHandle | null = null;
   private lastTickAt: number | null = null;
+  private dueAt = 0;
   private running = false;
 
   constructor(
@@ -42,6 +48,15 @@ export class TickLoop {
     this.handle = null;
   }
 
+  /** An input moved a deadline earlier (a resign: claim now): wake up for it instead of at the old time. */
+  poke(): void {
+    if (!this.running || this.handle === null) return;
+    const deadline = this.listener.nextDeadline();
+    if (deadline === null || deadline >= this.dueAt) return;
+    this.timers.clearTimeout(this.handle);
+    this.schedule();
+  }
+
   reconfigure(options: TickLoopOptions): void {
     this.options = options;
   }
@@ -53,13 +68,18 @@ export class TickLoop {
 
   private schedule(): void {
     if (!this.running) return;
-    this.handle = this.timers.setTimeout(() => this.run(), this.options.periodMs);
+    const now = this.clock.nowMs();
+    const deadline = this.listener.nextDeadline();
+    // At least 1 ms: a deadline that a tick failed to move must not turn into a busy loop.
+    const delay = deadline === null ? this.options.periodMs : Math.min(this.options.periodMs, Math.max(1, Math.ceil(deadline - now)));
+    this.dueAt = now + delay;
+    this.handle = this.timers.setTimeout(() => this.run(), delay);
   }
 
   private run(): void {
     const now = this.clock.nowMs();
     const gap = this.lastTickAt === null ? 0 : now - this.lastTickAt;
-    this.listener.lag(Math.max(0, gap - this.options.periodMs));
+    this.listener.lag(Math.max(0, now - this.dueAt));
     if (gap > this.options.stallThresholdMs) this.listener.stall(now, gap);
     this.listener.tick(now);
     this.lastTickAt = now;

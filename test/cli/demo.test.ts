@@ -30,14 +30,15 @@ describe('vipd demo options', () => {
     expect(() => parseDemoOptions({ provider: 'none', interval: '100ms', kill: 'soft' })).toThrow(/--kill/);
     expect(() => parseDemoOptions({ provider: 'none', interval: 'fast', kill: 'hard' })).toThrow(/--interval/);
     expect(() => parseDemoOptions({ provider: 'none', interval: '5ms', kill: 'hard' })).toThrow(/10ms-1m/);
-    expect(() => parseDemoOptions({ provider: 'aws', interval: '100ms', kill: 'hard' })).toThrow(/not yet/);
+    expect(() => parseDemoOptions({ provider: 'gcp', interval: '100ms', kill: 'hard' })).toThrow(/unknown provider "gcp"/);
+    expect(parseDemoOptions({ provider: 'aws', interval: '100ms', kill: 'hard' }).provider.name).toBe('aws');
   });
 
   it('exits 64 on a bad option and 77 without root, before building anything', async () => {
     const err = sink();
     const io = { out: sink().stream, err: err.stream, scenarioDeps: noDeps };
-    expect(await demoCommand({ provider: 'aws', interval: '100ms', kill: 'hard' }, { ...io, labUnavailable: () => Promise.resolve(null) })).toBe(64);
-    expect(err.text()).toMatch(/provider aws: not yet/);
+    expect(await demoCommand({ provider: 'gcp', interval: '100ms', kill: 'hard' }, { ...io, labUnavailable: () => Promise.resolve(null) })).toBe(64);
+    expect(err.text()).toMatch(/unknown provider "gcp"/);
     expect(await demoCommand({ provider: 'none', interval: '100ms', kill: 'hard' }, { ...io, labUnavailable: () => Promise.resolve('needs root for network namespaces') })).toBe(77);
     expect(err.text()).toMatch(/needs root/);
   });

@@ -126,14 +126,20 @@ const rows: readonly Row[] = [
   },
   // --- resign from the master ---
   {
-    name: 'resign from the master: claim after skew only',
-    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['resign-from', 2000, 'b'], ['tick', 2609], ['tick', 2609.375]],
+    name: 'resign from the master while a higher live backup is heard: claim after skew only',
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['advert', 1500, 'c', 120, 'BACKUP'], ['resign-from', 2000, 'b'], ['tick', 2609], ['tick', 2609.375]],
     expected: ['1000 event master-seen b p=150', '2609.375 BACKUP->MASTER peer-resigned peer=b', '2609.375 send advert p=100'],
     role: 'MASTER',
   },
   {
+    name: 'resign from the master when no live backup outranks us: claim at the next tick, no skew',
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['advert', 1500, 'c', 90, 'BACKUP'], ['resign-from', 2000, 'b'], ['tick', 2001]],
+    expected: ['1000 event master-seen b p=150', '2001 BACKUP->MASTER peer-resigned peer=b', '2001 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
     name: 'an advert with priority 0 counts as a resign',
-    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['advert', 2000, 'b', 0], ['tick', 2609.375]],
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['advert', 1500, 'c', 120, 'BACKUP'], ['advert', 2000, 'b', 0], ['tick', 2609.375]],
     expected: ['1000 event master-seen b p=150', '2609.375 BACKUP->MASTER peer-resigned peer=b', '2609.375 send advert p=100'],
     role: 'MASTER',
   },

@@ -60,4 +60,27 @@ describeLab('AWS lab: hard failover through the emulated cloud', () => {
     await eventually(async () => (await c.cloud.ec2Calls('DescribeNetworkInterfaces')).length >= 2, 'two verify rounds of n2');
     expect(await c.cloud.ec2Calls('AssignPrivateIpAddresses')).toHaveLength(1);
   });
+
+  it('a node preempted in the middle of its cloud move abandons it at once and can take over promptly later', async () => {
+    // n2's assign takes 10 s to show in metadata; n1 starts meanwhile, preempts, and its own
+    // move shows at once: n2's confirmation can never come (the newer change wins).
+    cluster = await AwsLabCluster.create({ vips: VIPS, propagationMs: 10_000 });
+    const c = cluster;
+    const n2 = c.start(2);
+    await eventually(async () => (await c.cloud.ec2Calls('AssignPrivateIpAddresses')).length === 1, 'n2 to assign');
+    await c.cloud.control.setPropagationDelay(0);
+    c.start(1);
+    await c.waitReady(1);
+    await n2.waitFor((l) => l.event === 'transition' && l.from === 'MASTER' && l.to === 'BACKUP' && l.reason === 'preempted', 10_000, 'n2 preempted');
+    await n2.waitFor((l) => l.msg === 'acquire abandoned: this node no longer wants the VIPs', 10_000, 'n2 to abandon its acquire');
+    await c.waitCloudHolder(1);
+
+    const mark = n2.lines.length;
+    await c.hardKill(1);
+    // Well inside the 20 s acquire deadline the abandoned move would otherwise have held n2 to.
+    const ready = await c.waitReady(2, mark, 10_000);
+    expect(ready.cloudCalls).toBe(1);
+    await c.waitCloudHolder(2);
+    expect(n2.lines.some((l) => l.msg === 'acquire did not complete; will retry')).toBe(false);
+  });
 });

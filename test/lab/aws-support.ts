@@ -23,6 +23,8 @@ export interface AwsNodeOptions {
   readonly provider?: 'aws' | 'none';
   readonly osEnabled?: boolean;
   readonly priority?: number;
+  /** Overrides of the provider.aws block (e.g. metadataEndpoint null: the real-instance path). */
+  readonly aws?: Readonly<Record<string, string | null>>;
 }
 
 export interface AwsClusterOptions extends Omit<LabCloudOptions, 'vips' | 'dir'> {
@@ -78,7 +80,7 @@ export class AwsLabCluster {
         type: provider,
         acquireDeadlineMs: `${this.opts.acquireDeadlineMs ?? 20_000}ms`,
         verifyIntervalMs: `${this.opts.verifyIntervalMs ?? 1000}ms`,
-        ...(provider === 'aws' ? { aws: this.cloud.vipdProviderConfig() } : {}),
+        ...(provider === 'aws' ? { aws: { ...this.cloud.vipdProviderConfig(), ...node.aws } } : {}),
       },
       os: { enabled: node.osEnabled ?? true, policyRouting: true, reconcileIntervalMs: '1s' },
       metrics: { enabled: true, listen: this.lab.nodeIp(i), port: METRICS_PORT },
@@ -138,6 +140,8 @@ export class AwsLabCluster {
     for (let i = 2; i <= this.nodes; i++) {
       const p = this.start(i, opts(i));
       await p.waitFor((l) => l.msg === 'vipd started', 30_000, 'vipd started');
+      // Settled only once it has heard the master: a fault before that is a different scenario.
+      await eventually(async () => (metricValue(await this.metrics(i), 'vipd_adverts_received_total', { group: GROUP }) ?? 0) >= 3, `n${i} to hear the master`);
     }
   }
 

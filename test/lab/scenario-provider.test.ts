@@ -1,4 +1,3 @@
-import { VipdError } from '../../src/errors';
 import { noneProvider, scenarioProvider } from '../../src/lab/scenario-provider';
 
 describe('scenario providers', () => {
@@ -9,9 +8,8 @@ describe('scenario providers', () => {
     expect(p.env(2)).toEqual({});
   });
 
-  it('aws is accepted by name but says clearly that it is not wired yet', () => {
-    expect(() => scenarioProvider('aws')).toThrow(VipdError);
-    expect(() => scenarioProvider('aws')).toThrow(/provider aws: not yet.*src\/lab\/cloud.*--provider none/);
+  it('aws is the emulated cloud (src/lab/cloud-lab-provider.ts)', () => {
+    expect(scenarioProvider('aws').name).toBe('aws');
   });
 
   it('an unknown provider is a config error listing the known ones', () => {

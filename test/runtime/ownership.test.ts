@@ -156,6 +156,30 @@ describe('OwnershipReconciler', () => {
     expect(rec.applied).toBe('active');
   });
 
+  it('a change of mind aborts the acquire in flight and goes on to release, without a retry delay or a fault', async () => {
+    const { owner, timers, events, rec } = setup();
+    let seen: AbortSignal | undefined;
+    const gatedAcquire = owner.acquire.bind(owner);
+    (owner as VipOwner).acquire = async (_g: GroupConfig, _deadline: number, signal?: AbortSignal) => {
+      seen = signal;
+      // An owner honouring the signal stops as soon as it fires (CloudMover does, between polls).
+      signal?.addEventListener('abort', () => owner.gates.shift()?.reject(new VipdError('VIPD_E_CANCELLED', 'abandoned')));
+      return gatedAcquire();
+    };
+    rec.want('active');
+    await flush();
+    expect(seen?.aborted).toBe(false);
+    rec.want('inactive');
+    expect(seen?.aborted).toBe(true);
+    await flush();
+    expect(owner.log).toEqual(['acquire:start', 'release:start']);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(rec.applied).toBe('inactive');
+    expect(events).toEqual(['released']);
+    expect(timers.pending.map((p) => p.ms)).toEqual([3000]);
+  });
+
   it('reassert re-runs acquire although applied says active', async () => {
     const { owner, rec } = setup();
     rec.want('active');

@@ -1,0 +1,87 @@
+import { TickLoop } from '../../src/runtime/tick-loop';
+import type { TimerHandle, Timers } from '../../src/util/timers';
+
+/** A simulated clock whose timers fire when the test advances time. */
+class SimTime implements Timers {
+  now = 0;
+  private queue: Array<{ at: number; fn: () => void; handle: TimerHandle }> = [];
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const handle = {};
+    this.queue.push({ at: this.now + ms, fn, handle });
+    return handle;
+  }
+  clearTimeout(handle: TimerHandle): void {
+    this.queue = this.queue.filter((q) => q.handle !== handle);
+  }
+  advanceTo(t: number, lateBy = 0): void {
+    for (;;) {
+      this.queue.sort((a, b) => a.at - b.at);
+      const next = this.queue[0];
+      if (!next || next.at > t) break;
+      this.queue.shift();
+      this.now = next.at + lateBy;
+      next.fn();
+    }
+    this.now = Math.max(this.now, t);
+  }
+}
+
+function setup(deadline: () => number | null) {
+  const time = new SimTime();
+  const ticks: number[] = [];
+  const stalls: number[] = [];
+  const lags: number[] = [];
+  const loop = new TickLoop({ nowMs: () => time.now }, time, { periodMs: 50, stallThresholdMs: 300 }, {
+    tick: (now) => ticks.push(now),
+    stall: (_now, ms) => stalls.push(ms),
+    lag: (ms) => lags.push(ms),
+    nextDeadline: deadline,
+  });
+  return { time, ticks, stalls, lags, loop };
+}
+
+describe('TickLoop', () => {
+  it('wakes exactly at the earliest deadline, not a period later', () => {
+    const deadline: number | null = 137;
+    const { time, ticks, loop } = setup(() => (deadline !== null && deadline <= time.now ? null : deadline));
+    loop.start();
+    time.advanceTo(50);
+    expect(ticks).toEqual([50]); // no deadline before 50: sleeps the full period
+    time.advanceTo(137);
+    expect(ticks).toEqual([50, 100, 137]);
+    time.advanceTo(200);
+    expect(ticks).toEqual([50, 100, 137, 187]);
+    loop.stop();
+  });
+
+  it('poke() reschedules for a deadline that moved earlier', () => {
+    let deadline: number | null = null;
+    const { time, ticks, loop } = setup(() => (deadline !== null && deadline <= time.now ? null : deadline));
+    loop.start();
+    time.advanceTo(10);
+    deadline = 12;
+    loop.poke();
+    time.advanceTo(12);
+    expect(ticks).toEqual([12]);
+    loop.stop();
+  });
+
+  it('reports a gap longer than the threshold as a stall before the tick, and lateness as lag', () => {
+    const { time, ticks, stalls, lags, loop } = setup(() => null);
+    loop.start();
+    time.advanceTo(50);
+    time.advanceTo(100, 400); // the timer due at 100 fires at 500 (SIGSTOP, VM pause)
+    expect(stalls).toEqual([450]);
+    expect(lags.slice(-1)).toEqual([400]);
+    expect(ticks).toEqual([50, 500]);
+    loop.stop();
+  });
+});
+
+it('never busy-loops on a deadline a tick does not move', () => {
+  const { time, ticks, loop } = setup(() => 5);
+  loop.start();
+  time.advanceTo(20);
+  expect(ticks.length).toBeLessThanOrEqual(20);
+  loop.stop();
+});
