@@ -1,3 +1,4 @@
+import { processClock, type MonotonicClock } from '../util/clock';
 import { VipdError, isVipdError } from '../errors';
 import type { GroupConfig, OsConfig } from '../config/types';
 import type { Logger } from '../util/logger';
@@ -33,11 +34,33 @@ export class OsConfigurator {
   /** VIPs of every group seen per interface, so a leftover VIP is never taken for the primary address. */
   private readonly vipsByInterface = new Map<string, Set<string>>();
   private readonly background = new Set<Promise<void>>();
+  /**
+   * In-flight ARP/NA bursts per group. Release aborts them: an arping still
+   * announcing "VIP is at my MAC" after we let go would undo the new
+   * holder's announcement on an L2 segment.
+   */
+  private readonly announcing = new Map<string, AbortController>();
+  private readonly clock: MonotonicClock;
+  /**
+   * The host as last read while the group was not ours (standby). Acquire
+   * plans from it and skips one `ip` spawn on the failover path; if the
+   * host changed meanwhile the batch fails and acquire re-reads (a stale
+   * "missing" becomes an EEXIST, never a silent success).
+   */
+  private readonly standbySnapshots = new Map<string, { snapshot: HostSnapshot; at: number }>();
 
-  constructor(deps: { runner: CommandRunner; logger: Logger; config: OsConfig }) {
+  constructor(deps: { runner: CommandRunner; logger: Logger; config: OsConfig; clock?: MonotonicClock }) {
     this.runner = deps.runner;
     this.log = deps.logger.child({ component: 'os' });
     this.config = deps.config;
+    this.clock = deps.clock ?? processClock;
+  }
+
+  /** While not holding the group: refresh what acquire will plan from. */
+  async standby(group: GroupConfig): Promise<void> {
+    if (!this.config.enabled) return;
+    const snapshot = await this.snapshot(group);
+    this.standbySnapshots.set(group.name, { snapshot, at: this.clock.nowMs() });
   }
 
   /** Tools installed, numbering sane, interfaces present with what the plans need (prefix, gateway). */
@@ -59,9 +82,27 @@ export class OsConfigurator {
   /** Addresses, rules and tables (only what is missing), then the first ARP/NA burst in the background. */
   async acquire(group: GroupConfig): Promise<void> {
     if (!this.config.enabled) return;
+    const fast = await this.acquireFromStandby(group);
+    if (fast) return;
     const { applied, snapshot } = await this.converge(group);
     this.log.info({ group: group.name, changes: applied }, applied.length > 0 ? 'VIPs configured on the host' : 'VIPs already configured on the host');
     this.announceInBackground(group, snapshot);
+  }
+
+  private async acquireFromStandby(group: GroupConfig): Promise<boolean> {
+    const cached = this.standbySnapshots.get(group.name);
+    this.standbySnapshots.delete(group.name);
+    if (!cached || this.clock.nowMs() - cached.at > Math.max(10_000, 2 * this.config.reconcileIntervalMs)) return false;
+    try {
+      const changes = convergeChanges(this.plans(group, cached.snapshot), cached.snapshot.link, cached.snapshot);
+      await this.apply(changes, false);
+      this.log.info({ group: group.name, changes: changes.map((c) => c.description), fromStandby: true }, 'VIPs configured on the host');
+      this.announceInBackground(group, cached.snapshot);
+      return true;
+    } catch (e) {
+      this.log.info({ group: group.name, err: isVipdError(e) ? e.toJSON() : String(e) }, 'host changed since standby; re-reading before acquire');
+      return false;
+    }
   }
 
   /** One ARP/NA burst for every VIP of the group (the caller schedules repeats and refreshes). */
@@ -75,6 +116,8 @@ export class OsConfigurator {
   /** Removes exactly what acquire added; an address with another prefix is someone else's and stays. */
   async release(group: GroupConfig): Promise<void> {
     if (!this.config.enabled) return;
+    this.announcing.get(group.name)?.abort();
+    this.announcing.delete(group.name);
     const removed = await this.removeWithRetry(group, (snapshot) => releaseChanges(this.releaseTargets(group, snapshot), snapshot.link, snapshot));
     this.log.info({ group: group.name, changes: removed }, 'VIPs released from the host');
   }
@@ -192,6 +235,12 @@ export class OsConfigurator {
   }
 
   private async announceWith(group: GroupConfig, snapshot: HostSnapshot | null): Promise<void> {
+    let controller = this.announcing.get(group.name);
+    if (!controller || controller.signal.aborted) {
+      controller = new AbortController();
+      this.announcing.set(group.name, controller);
+    }
+    const signal = controller.signal;
     const commands = group.vips.flatMap((_, i) => {
       const { address, family } = vipAddress(group, i);
       return announceCommands({
@@ -205,7 +254,8 @@ export class OsConfigurator {
     });
     const results = await Promise.allSettled(
       commands.map(async (c) => {
-        const r = await this.runner.run(c.file, c.args, { timeoutMs: c.timeoutMs });
+        const r = await this.runner.run(c.file, c.args, { timeoutMs: c.timeoutMs, signal });
+        if (signal.aborted) return; // released meanwhile: stopping the burst was the point
         if (!c.okExitCodes.includes(r.exitCode)) {
           throw new VipdError('VIPD_E_COMMAND_FAILED', `${c.file} ${c.args.join(' ')} exited ${r.exitCode}: ${r.stderr.trim()}`, {
             details: { command: [c.file, ...c.args], exitCode: r.exitCode, stderr: r.stderr.trim() },

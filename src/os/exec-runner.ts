@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { VipdError } from '../errors';
-import type { CommandResult, CommandRunner } from './runner';
+import type { CommandResult, CommandRunner, RunOptions } from './runner';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Bounded so a chatty command cannot grow the daemon's heap without limit. */
@@ -14,7 +14,7 @@ const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 export class ExecFileRunner implements CommandRunner {
   constructor(private readonly defaults: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {}
 
-  run(file: string, args: readonly string[], options: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
+  run(file: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const child = spawn(file, [...args], {
@@ -57,6 +57,10 @@ export class ExecFileRunner implements CommandRunner {
       child.on('close', (exitCode, signal) => {
         settle(() => resolve({ stdout, stderr, exitCode: exitCode ?? (signal ? 128 : 1) }));
       });
+      if (options.signal) {
+        if (options.signal.aborted) killGroup(child.pid);
+        else options.signal.addEventListener('abort', () => killGroup(child.pid), { once: true });
+      }
       child.stdin.on('error', () => undefined); // a command that exits without reading stdin is not an error
       child.stdin.end(options.input ?? '');
     });

@@ -74,6 +74,10 @@ export class CloudOsOwner implements VipOwner {
     return { vips };
   }
 
+  async standby(group: GroupConfig): Promise<void> {
+    await this.deps.os?.standby(group);
+  }
+
   async repair(group: GroupConfig): Promise<RepairReport> {
     return { repairs: this.deps.os ? await this.deps.os.repair(group) : [] };
   }

@@ -23,6 +23,8 @@ export interface VipOwner {
   verify(group: GroupConfig): Promise<VerifyReport>;
   /** Re-add what something else removed while we are active; returns the repairs made. */
   repair(group: GroupConfig): Promise<RepairReport>;
+  /** While not active: refresh whatever makes the next acquire fast (optional). */
+  standby?(group: GroupConfig): Promise<void>;
 }
 
 export interface PhaseTimings {

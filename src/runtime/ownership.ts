@@ -184,6 +184,18 @@ export class OwnershipReconciler {
 
   private async check(): Promise<void> {
     if (this.closed) return;
+    const owner = this.deps.owner;
+    if (!this.busy && this.appliedState === 'inactive' && this.desired === 'inactive' && owner.standby) {
+      this.busy = owner
+        .standby(this.group)
+        .catch((e: unknown) => this.deps.logger.debug({ err: asVipdError(e).toJSON() }, 'standby refresh failed'))
+        .finally(() => {
+          this.busy = null;
+          if (this.desired !== this.appliedState) this.kick();
+          else this.schedulePeriodic();
+        });
+      return;
+    }
     if (this.busy || this.appliedState !== 'active' || this.desired !== 'active') {
       this.schedulePeriodic();
       return;

@@ -103,8 +103,9 @@ describeLab('operations against running daemons', () => {
 
   it('maintenance on the master hands over, never takes the VIP back, and survives a reload', async () => {
     // n2 is master now; n1 (priority 200) yielded after the switchover. Maintenance on n2:
+    const mark = vipd.get(1).lines.length;
     expect((await vipd.cli(2, ['maintenance', 'on', '--socket', vipd.socket(2)])).code).toBe(0);
-    await vipd.get(1).waitForRole('web', 'MASTER', { after: vipd.get(1).lines.length - 1 });
+    await vipd.get(1).waitForRole('web', 'MASTER', { after: mark });
     expect((await status(vipd, 2)).maintenance).toBe(true);
     vipd.get(2).signal('SIGHUP');
     await vipd.get(2).waitFor((l) => l.msg === 'configuration reloaded', 10_000);

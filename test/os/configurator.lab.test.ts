@@ -62,6 +62,47 @@ describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
   });
   afterEach(async () => lab?.teardown());
 
+  it('release stops an ARP burst still in flight (no announcement for a VIP we let go)', async () => {
+    const { os } = configurator(lab, 1, osConfig({ arp: { count: 10, repeatDelayMs: 0, refreshIntervalMs: 0 } }));
+    await os.preflight([WEB]);
+    await os.acquire(WEB);
+    const arpings = async (): Promise<number> => {
+      const r = await lab.run(lab.nodeNs(1), ['pgrep', '-f', 'arping .*10\\.0\\.1\\.4[23]']);
+      return r.stdout.trim() === '' ? 0 : r.stdout.trim().split('\n').length;
+    };
+    await eventually(async () => (await arpings()) > 0, 'arping running');
+    await os.release(WEB);
+    await eventually(async () => (await arpings()) === 0, 'arping stopped by release', 5000);
+    await os.settled();
+  });
+
+  it('acquires from a fresh standby reading in ONE ip spawn, and re-reads when the host changed since', async () => {
+    const ns = lab.nodeNs(1);
+    const { os, runner } = configurator(lab, 1);
+    await os.preflight([WEB]);
+    await os.standby(WEB);
+    runner.calls.length = 0;
+    await os.acquire(WEB);
+    expect(runner.calls.filter((c) => c[0] === 'ip')).toHaveLength(1);
+    const view = await os.observe(WEB);
+    expect(view.vips.every((v) => v.addressOk && v.ruleOk === true && v.tableOk === true)).toBe(true);
+    await os.release(WEB);
+
+    // Stale standby: something added one of our rules after the reading. The fast batch fails
+    // on it (EEXIST), acquire re-reads and converges: no duplicate rule, everything in place.
+    await os.standby(WEB);
+    await lab.ip(ns, ['rule', 'add', 'from', '10.0.1.42', 'lookup', String(T42), 'priority', '3400', 'protocol', '86']);
+    runner.calls.length = 0;
+    await os.acquire(WEB);
+    expect(runner.calls.filter((c) => c[0] === 'ip').length).toBeGreaterThan(1);
+    const rules = (await lab.ipJson(ns, ['-N', 'rule', 'show', 'priority', '3400'])) as Array<{ src?: string }>;
+    expect(rules.filter((r) => r.src === '10.0.1.42')).toHaveLength(1);
+    const after = await os.observe(WEB);
+    expect(after.vips.every((v) => v.addressOk && v.ruleOk === true && v.tableOk === true)).toBe(true);
+    await os.release(WEB);
+    await os.settled();
+  });
+
   it('acquires with the subnet prefix, one rule and one table per VIP, in one batch; release restores the host exactly', async () => {
     const ns = lab.nodeNs(1);
     const before = await hostState(lab, ns);

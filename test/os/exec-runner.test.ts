@@ -21,6 +21,13 @@ describe('ExecFileRunner', () => {
     expect(err).toBeInstanceOf(VipdError);
     expect((err as VipdError).code).toBe('VIPD_E_COMMAND_TIMEOUT');
   });
+  it('kills a command when its signal aborts', async () => {
+    const controller = new AbortController();
+    const pending = runner.run('sleep', ['30'], { signal: controller.signal, timeoutMs: 60_000 });
+    setTimeout(() => controller.abort(), 50);
+    const r = await pending;
+    expect(r.exitCode).not.toBe(0);
+  });
   it('names a missing tool', async () => {
     await expect(runner.run('/nonexistent/vipd-tool', [])).rejects.toMatchObject({ code: 'VIPD_E_TOOL_MISSING' });
   });
