@@ -276,7 +276,7 @@ class RunningLabCloud implements LabCloudHandle {
 
   async fabricRoute(address: string): Promise<FabricRoute> {
     const exact = await this.lab.ipJson(this.lab.fabricNs, ['route', 'show', 'table', 'main', 'exact', `${address}/32`]);
-    const get = exact instanceof Array && exact.length > 0 ? [] : await this.lab.ipJson(this.lab.fabricNs, ['route', 'get', address]);
+    const get = Array.isArray(exact) && exact.length > 0 ? [] : await this.lab.ipJson(this.lab.fabricNs, ['route', 'get', address]);
     return parseFabricRoute(exact, get, address);
   }
 
