@@ -106,6 +106,8 @@ export interface ProviderConfig {
   readonly acquireDeadlineMs: number;
   /** While active: how often the cloud's view is re-checked. */
   readonly verifyIntervalMs: number;
+  /** How long a permanent acquire error holds the group in FAULT before it competes again. */
+  readonly faultHoldMs: number;
   readonly aws: AwsProviderConfig;
 }
 

@@ -213,7 +213,7 @@ export class Daemon {
         reconcileIntervalMs: Math.min(this.config.os.reconcileIntervalMs, this.config.provider.verifyIntervalMs),
         retryDelayMs: 1000,
       },
-      ownerFaultHoldMs: this.deps.ownerFaultHoldMs ?? 30_000,
+      ownerFaultHoldMs: this.deps.ownerFaultHoldMs ?? this.config.provider.faultHoldMs,
       wallSeconds: this.deps.wallSeconds,
     });
     this.runners.set(group.id, runner);
