@@ -1,19 +1,36 @@
 import type { DaemonKind } from '../src/lab/scenario-daemon';
 import type { FaultKind } from '../src/lab/scenario';
+import type { BenchCaseName } from './args';
 import { type Summary, summarize } from './stats';
 
-/** The benchmark's results as Markdown, and the marked section of docs/benchmarks.md it replaces. */
-export const SECTION_START = '<!-- bench:l2:start -->';
-export const SECTION_END = '<!-- bench:l2:end -->';
+/** The benchmark's results as Markdown, and the marked sections of docs/benchmarks.md they replace (one per case). */
+export interface SectionMarkers {
+  readonly start: string;
+  readonly end: string;
+}
+
+export function sectionMarkers(caseName: BenchCaseName): SectionMarkers {
+  return { start: `<!-- bench:${caseName}:start -->`, end: `<!-- bench:${caseName}:end -->` };
+}
+
+export const SECTION_START = sectionMarkers('l2').start;
+export const SECTION_END = sectionMarkers('l2').end;
 
 export interface BenchCell {
   readonly daemon: DaemonKind;
   readonly intervalMs: number;
   readonly kind: FaultKind;
   readonly outagesMs: number[];
-  /** vipd's own phases from its vips-ready line (empty for keepalived). */
+  /**
+   * The new master's own account. vipd: its vips-ready phases (detection,
+   * cloud, OS). keepalived: nothing in L2; with a cloud, the notify
+   * script's CLI call (cloudMs) and `ip addr add` (osMs).
+   */
   readonly detectionMs: number[];
+  readonly cloudMs: number[];
   readonly osMs: number[];
+  /** Wall time of each trial (lab build to teardown). */
+  readonly trialMs: number[];
   readonly failures: string[];
 }
 
@@ -26,18 +43,26 @@ export interface MachineInfo {
 }
 
 export interface BenchReport {
+  readonly caseName: BenchCaseName;
   readonly date: string;
+  /** The command line of the run, e.g. "npm run bench -- --l2-runs 8". */
+  readonly command: string;
   readonly runs: number;
   readonly machine: MachineInfo;
   readonly keepalived: string | null;
+  readonly awsCli: string | null;
   readonly vipdVersion: string;
   readonly cells: readonly BenchCell[];
   readonly intervalsMs: readonly number[];
   readonly kinds: readonly FaultKind[];
+  /** aws case: the emulator's delay between the API call and traffic following it. */
+  readonly propagationMs: number;
+  /** Wall time of this case (all its trials). */
+  readonly durationMs: number;
 }
 
 export function newCell(daemon: DaemonKind, intervalMs: number, kind: FaultKind): BenchCell {
-  return { daemon, intervalMs, kind, outagesMs: [], detectionMs: [], osMs: [], failures: [] };
+  return { daemon, intervalMs, kind, outagesMs: [], detectionMs: [], cloudMs: [], osMs: [], trialMs: [], failures: [] };
 }
 
 export function formatMs(v: number): string {
@@ -52,6 +77,11 @@ export function formatInterval(ms: number): string {
   return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
 function find(cells: readonly BenchCell[], daemon: DaemonKind, intervalMs: number, kind: FaultKind): BenchCell | null {
   return cells.find((c) => c.daemon === daemon && c.intervalMs === intervalMs && c.kind === kind) ?? null;
 }
@@ -62,24 +92,47 @@ export function medianRatio(vipd: Summary | null, keepalived: Summary | null): s
   return (vipd.median / keepalived.median).toFixed(2);
 }
 
+/** Medians joined with " / ", or "-" when any is missing. */
+function medians(...series: ReadonlyArray<readonly number[] | undefined>): string {
+  const s = series.map((x) => (x === undefined ? null : summarize(x)));
+  return s.every((x) => x !== null) ? s.map((x) => formatMs(x.median)).join(' / ') : '-';
+}
+
 const FAULT_LABEL: Record<FaultKind, string> = { hard: 'node death (link cut + kill -9)', graceful: 'graceful stop (SIGTERM)' };
 
 export function renderTable(report: BenchReport): string {
-  const rows = [
-    '| heartbeat interval | fault | vipd outage, ms (min / **median** / max) | keepalived outage, ms (min / **median** / max) | vipd / keepalived median | vipd\'s own phases, median ms (detection / OS) | failed runs |',
-    '|---|---|---|---|---|---|---|',
+  const aws = report.caseName === 'aws';
+  const baseline = aws ? 'keepalived + AWS CLI notify script' : 'keepalived';
+  const header = [
+    'heartbeat interval',
+    'fault',
+    'vipd outage, ms (min / **median** / max)',
+    `${baseline} outage, ms (min / **median** / max)`,
+    'vipd / keepalived median',
+    aws ? "vipd's own phases, median ms (detection / cloud / OS)" : "vipd's own phases, median ms (detection / OS)",
+    ...(aws ? ['notify script, median ms (AWS CLI / ip addr add)'] : []),
+    'failed runs',
   ];
+  const rows = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const intervalMs of report.intervalsMs) {
     for (const kind of report.kinds) {
       const v = find(report.cells, 'vipd', intervalMs, kind);
       const k = find(report.cells, 'keepalived', intervalMs, kind);
       const vs = v ? summarize(v.outagesMs) : null;
       const ks = k ? summarize(k.outagesMs) : null;
-      const det = v ? summarize(v.detectionMs) : null;
-      const os = v ? summarize(v.osMs) : null;
-      const phases = det && os ? `${formatMs(det.median)} / ${formatMs(os.median)}` : '-';
+      const phases = aws ? medians(v?.detectionMs, v?.cloudMs, v?.osMs) : medians(v?.detectionMs, v?.osMs);
       const failed = [v ? `vipd ${v.failures.length}` : null, k ? `keepalived ${k.failures.length}` : null].filter((x) => x !== null).join(', ');
-      rows.push(`| ${formatInterval(intervalMs)} | ${FAULT_LABEL[kind]} | ${range(vs)} | ${k ? range(ks) : 'not run'} | ${medianRatio(vs, ks)} | ${phases} | ${failed} |`);
+      const cells = [
+        formatInterval(intervalMs),
+        FAULT_LABEL[kind],
+        v ? range(vs) : 'not run',
+        k ? range(ks) : 'not run',
+        medianRatio(vs, ks),
+        phases,
+        ...(aws ? [medians(k?.cloudMs, k?.osMs)] : []),
+        failed,
+      ];
+      rows.push(`| ${cells.join(' | ')} |`);
     }
   }
   return rows.join('\n');
@@ -87,27 +140,38 @@ export function renderTable(report: BenchReport): string {
 
 export function renderSection(report: BenchReport): string {
   const m = report.machine;
+  const { start, end } = sectionMarkers(report.caseName);
   const load = (l: readonly number[]): string => l.map((x) => x.toFixed(2)).join(' ');
   const failures = report.cells.flatMap((c) => c.failures.map((f) => `- ${c.daemon}, ${formatInterval(c.intervalMs)}, ${c.kind}: ${f}`));
+  const trials = report.cells.reduce((n, c) => n + c.trialMs.length, 0);
+  const versions = [`vipd ${report.vipdVersion}`, report.keepalived ?? 'keepalived not installed (baseline not run)'];
+  if (report.caseName === 'aws') versions.push(report.awsCli ?? 'AWS CLI not found');
+  const cloud =
+    report.caseName === 'aws'
+      ? [`Emulated AWS cloud in the lab, propagation delay ${report.propagationMs} ms (the API call moves the traffic at once${report.propagationMs > 0 ? ' after that delay' : ''}).`]
+      : [];
   return [
-    SECTION_START,
-    `Run on ${report.date} with \`npm run bench -- --runs ${report.runs}\` (${report.runs} trials per cell; vipd and keepalived alternate trial by trial, each trial in a freshly built lab).`,
+    start,
+    `Run on ${report.date} with \`${report.command}\` (${report.runs} trials per cell; vipd and keepalived alternate trial by trial, each trial in a freshly built lab; ${trials} trials in ${formatDuration(report.durationMs)}).`,
     '',
-    `Machine: Linux ${m.kernel}, ${m.nproc} vCPU, ${m.cpu}; load average ${load(m.loadBefore)} before and ${load(m.loadAfter)} after.`,
-    'The machine is a shared, noisy VM (other jobs ran during the benchmark): treat differences of a few ms as noise.',
-    `vipd ${report.vipdVersion}; ${report.keepalived ?? 'keepalived not installed (baseline not run)'}.`,
+    `Machine: Linux ${m.kernel}, ${m.nproc} vCPU, ${m.cpu}; load average ${load(m.loadBefore)} before the run and ${load(m.loadAfter)} after this case.`,
+    'The machine is a shared, noisy VM: treat differences of a few ms as noise.',
+    `${versions.join('; ')}.`,
+    ...cloud,
     '',
     renderTable(report),
     ...(failures.length > 0 ? ['', 'Failed runs:', '', ...failures] : []),
-    SECTION_END,
+    end,
   ].join('\n');
 }
 
-/** Replaces the marked section, or appends it when the document has none yet; text outside it is kept. */
-export function replaceMarkedSection(doc: string, section: string): string {
-  const start = doc.indexOf(SECTION_START);
-  const end = doc.indexOf(SECTION_END);
+/** Replaces the marked section, or appends it when the document has none yet; text outside it (other sections too) is kept. */
+export function replaceMarkedSection(doc: string, section: string, markers: SectionMarkers = sectionMarkers('l2')): string {
+  const start = doc.indexOf(markers.start);
+  const end = doc.indexOf(markers.end);
   if (start < 0 && end < 0) return `${doc.replace(/\n*$/, '\n\n')}${section}\n`;
-  if (start < 0 || end < 0 || end < start) throw new RangeError(`${SECTION_START} / ${SECTION_END}: markers missing or out of order`);
-  return doc.slice(0, start) + section + doc.slice(end + SECTION_END.length);
+  if (start < 0 || end < 0 || end < start) throw new RangeError(`${markers.start} / ${markers.end}: markers missing or out of order`);
+  if (doc.indexOf(markers.start, start + 1) >= 0 || doc.indexOf(markers.end, end + 1) >= 0) throw new RangeError(`${markers.start} / ${markers.end}: markers appear more than once`);
+  if (!section.startsWith(markers.start) || !section.endsWith(markers.end)) throw new RangeError(`the new section must begin with ${markers.start} and end with ${markers.end}`);
+  return doc.slice(0, start) + section + doc.slice(end + markers.end.length);
 }

@@ -1,5 +1,13 @@
-import { type LabCloudHandle, labCloudEnvOverrides, startLabCloud } from './cloud-lab';
+import { type LabCloudHandle, labCloudEnv, labCloudEnvOverrides, startLabCloud } from './cloud-lab';
 import type { PreparedProvider, ScenarioProvider } from './scenario-provider';
+
+/** labCloudEnv for a shell script: the host's AWS_* variables unset (null), the lab's set (AWS_PAGER stays empty). */
+export function keepalivedScriptEnv(base: NodeJS.ProcessEnv, region: string): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const k of Object.keys(base)) if (k.startsWith('AWS_')) out[k] = null;
+  for (const [k, v] of Object.entries(labCloudEnv({}, region))) if (v !== undefined) out[k] = v;
+  return out;
+}
 
 export interface AwsScenarioOptions {
   /** Delay between the API call and metadata/traffic following it (default 0; AWS: typically 1-5 s). */
@@ -26,6 +34,11 @@ export function awsScenarioProvider(options: AwsScenarioOptions = {}): ScenarioP
         providerSection: () => ({ type: 'aws', aws: cloud.vipdProviderConfig() }),
         env: () => env,
         close: () => cloud.stop(),
+        // The HA guides' notify_master call, signed with the node's instance role from the emulated IMDS.
+        keepalivedRecipe: (node) => ({
+          assignArgv: cloud.awsCliArgv(['ec2', 'assign-private-ip-addresses', '--network-interface-id', cloud.node(node).eniId, '--private-ip-addresses', ctx.vip, '--allow-reassignment']),
+          env: keepalivedScriptEnv(process.env, cloud.region),
+        }),
       };
     },
   };

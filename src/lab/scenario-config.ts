@@ -76,6 +76,13 @@ export interface KeepalivedConfigInput {
   readonly priority: number;
   readonly intervalMs: number;
   readonly vip?: string;
+  /**
+   * The cloud variant (scenario-keepalived-notify.ts): this script is
+   * called as notify_master/backup/fault "SCRIPT STATE". virtual_ipaddress
+   * stays: keepalived 2.2.7 refuses an instance without one ("No VIP
+   * specified"), and the guides keep it too.
+   */
+  readonly notifyScript?: string;
 }
 
 /**
@@ -86,6 +93,11 @@ export interface KeepalivedConfigInput {
  */
 export function keepalivedConfig(input: KeepalivedConfigInput): string {
   const vip = input.vip ?? SCENARIO_VIP;
+  const script = input.notifyScript;
+  if (script !== undefined && !/^\/[^\s"'\\]+$/.test(script)) {
+    throw new VipdError('VIPD_E_CONFIG', `keepalived notify script must be an absolute path without spaces or quotes, got "${script}"`);
+  }
+  const notify = script === undefined ? [] : (['master', 'backup', 'fault'] as const).map((state) => `    notify_${state} "${script} ${state}"`);
   return [
     'global_defs {',
     `    router_id ${input.self.id}`,
@@ -107,6 +119,7 @@ export function keepalivedConfig(input: KeepalivedConfigInput): string {
     '    virtual_ipaddress {',
     `        ${vip}/${SCENARIO_VIP_PREFIX} dev ${SCENARIO_INTERFACE}`,
     '    }',
+    ...notify,
     '}',
     '',
   ].join('\n');

@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VipdError } from '../errors';
-import { SCENARIO_GROUP, keepalivedConfig, scenarioPriority } from './scenario-config';
+import { SCENARIO_GROUP, SCENARIO_INTERFACE, SCENARIO_VIP_PREFIX, keepalivedConfig, scenarioPriority } from './scenario-config';
 import { type DaemonDriver, type DriverContext, type TakeoverReport, lastLines, scenarioNodes } from './scenario-daemon';
+import { type KeepalivedCloudRecipe, type NotifyEvent, keepalivedNotifyScript, keepalivedScriptProblems, notifyMasterRun, parseNotifyLog } from './scenario-keepalived-notify';
 import type { ExitStatus, LabProcess } from './spawner';
 
 const START_TIMEOUT_MS = 30_000;
@@ -24,12 +25,42 @@ export function keepalivedState(output: string, instance: string): string | null
  * console logging) per node namespace, with its own pid files so
  * instances never collide. A crash must kill all its processes (the
  * scenario does that); killing the parent alone is a graceful handover.
+ *
+ * With a cloud recipe (the provider's keepalivedRecipe), keepalived also
+ * runs the guides' notify script (scenario-keepalived-notify.ts), and a
+ * takeover is done once that script has made the cloud call and its
+ * `ip addr add`.
  */
 export class KeepalivedDriver implements DaemonDriver {
   readonly kind = 'keepalived' as const;
   private readonly processes = new Map<number, LabProcess>();
 
-  constructor(private readonly ctx: DriverContext) {}
+  constructor(
+    private readonly ctx: DriverContext,
+    private readonly recipe: ((node: number) => KeepalivedCloudRecipe) | null = null,
+  ) {}
+
+  /** The notify script's step log on node i (cloud variant only). */
+  notifyLogPath(node: number): string {
+    return join(this.ctx.dir, `keepalived-notify-${this.ctx.lab.nodeName(node)}.log`);
+  }
+
+  notifyEvents(node: number): NotifyEvent[] {
+    try {
+      return parseNotifyLog(readFileSync(this.notifyLogPath(node), 'utf8'));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  private writeNotifyScript(node: number, recipe: KeepalivedCloudRecipe): string {
+    const path = join(this.ctx.dir, `keepalived-notify-${this.ctx.lab.nodeName(node)}.sh`);
+    const text = keepalivedNotifyScript({ recipe, vip: this.ctx.vip, prefix: SCENARIO_VIP_PREFIX, iface: SCENARIO_INTERFACE, logFile: this.notifyLogPath(node) });
+    // enable_script_security refuses scripts that anyone but root could change.
+    writeFileSync(path, text, { mode: 0o700 });
+    return path;
+  }
 
   async start(node: number): Promise<void> {
     const name = this.ctx.lab.nodeName(node);
@@ -37,9 +68,17 @@ export class KeepalivedDriver implements DaemonDriver {
     const self = all[node - 1];
     if (!self) throw new VipdError('VIPD_E_INTERNAL', `no node ${node}`);
     const conf = join(this.ctx.dir, `keepalived-${name}.conf`);
+    const notifyScript = this.recipe === null ? undefined : this.writeNotifyScript(node, this.recipe(node));
     writeFileSync(
       conf,
-      keepalivedConfig({ self, peers: all.filter((n) => n.id !== self.id), priority: scenarioPriority(node, this.ctx.nodes), intervalMs: this.ctx.intervalMs, vip: this.ctx.vip }),
+      keepalivedConfig({
+        self,
+        peers: all.filter((n) => n.id !== self.id),
+        priority: scenarioPriority(node, this.ctx.nodes),
+        intervalMs: this.ctx.intervalMs,
+        vip: this.ctx.vip,
+        ...(notifyScript === undefined ? {} : { notifyScript }),
+      }),
     );
     const pid = (kind: string): string => join(this.ctx.dir, `keepalived-${name}.${kind}.pid`);
     const p = this.ctx.lab.spawnInNode(node, ['keepalived', '-n', '-l', '-D', '-P', '-G', '-f', conf, '-p', pid('main'), '-r', pid('vrrp'), '-c', pid('checkers'), '-b', pid('bfd')]);
@@ -69,21 +108,44 @@ export class KeepalivedDriver implements DaemonDriver {
     return p.wait();
   }
 
+  /** Plain: a position in keepalived's output; cloud variant: the number of notify-script steps logged. */
   logMark(node: number): number {
+    if (this.recipe !== null) return this.notifyEvents(node).length;
     const p = this.processes.get(node);
     return p ? p.stderr().length + p.stdout().length : 0;
   }
 
-  /** keepalived measures nothing itself: the takeover is done once it logged MASTER. */
-  takeoverReport(node: number): TakeoverReport | null {
+  /**
+   * keepalived measures nothing itself: the takeover is done once it logged
+   * MASTER; in the cloud variant, once the notify script has also made the
+   * CLI call and added the address (its phases: CLI call / OS step).
+   */
+  takeoverReport(node: number, mark: number): TakeoverReport | null {
     const p = this.processes.get(node);
     if (!p) return null;
-    return keepalivedState(`${p.stdout()}\n${p.stderr()}`, SCENARIO_GROUP) === 'MASTER' ? { reason: null, phases: null } : null;
+    if (keepalivedState(`${p.stdout()}\n${p.stderr()}`, SCENARIO_GROUP) !== 'MASTER') return null;
+    if (this.recipe === null) return { reason: null, phases: null };
+    const run = notifyMasterRun(this.notifyEvents(node), mark);
+    if (run === null) return null;
+    // ip addr add's exit is not checked: the address is normally there already (virtual_ipaddress); the scenario checks the interface.
+    const problems = [...keepalivedScriptProblems(`${p.stdout()}\n${p.stderr()}`), ...(run.cloudExit === 0 ? [] : [`notify script: the cloud CLI exited ${run.cloudExit}`])];
+    return { reason: problems.length === 0 ? null : problems.join('; '), phases: run.phases };
   }
 
   tail(node: number): string {
     const p = this.processes.get(node);
     if (!p) return `${this.ctx.lab.nodeName(node)}: not started`;
-    return `${this.ctx.lab.nodeName(node)} keepalived:\n${lastLines(`${p.stdout()}\n${p.stderr()}`, 8)}`;
+    const own = `${this.ctx.lab.nodeName(node)} keepalived:\n${lastLines(`${p.stdout()}\n${p.stderr()}`, 8)}`;
+    if (this.recipe === null) return own;
+    const read = (path: string): string => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (e) {
+        return `(${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+      }
+    };
+    const problems = keepalivedScriptProblems(`${p.stdout()}\n${p.stderr()}`);
+    const complaints = problems.length === 0 ? '' : `\nkeepalived about its scripts:\n${problems.join('\n')}`;
+    return `${own}${complaints}\nnotify script log:\n${lastLines(read(this.notifyLogPath(node)), 6)}\nnotify script stderr:\n${lastLines(read(`${this.notifyLogPath(node)}.err`), 4)}`;
   }
 }

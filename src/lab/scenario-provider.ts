@@ -1,6 +1,7 @@
 import { VipdError } from '../errors';
 import { awsScenarioProvider } from './cloud-lab-provider';
 import type { Lab } from './lab';
+import type { KeepalivedCloudRecipe } from './scenario-keepalived-notify';
 
 /**
  * Where the VIP's "cloud" comes from in a scenario. `none` is plain L2 (the
@@ -24,6 +25,12 @@ export interface PreparedProvider {
   env(node: number): Readonly<Record<string, string>>;
   /** Stops whatever prepare() started (teardown still kills the lab's processes). */
   close(): Promise<void>;
+  /**
+   * The keepalived baseline with this cloud: the CLI call a notify script
+   * makes on node i to move the VIP there. Absent (plain L2): keepalived
+   * manages the address itself through virtual_ipaddress.
+   */
+  keepalivedRecipe?(node: number): KeepalivedCloudRecipe;
 }
 
 export interface ScenarioProvider {

@@ -116,7 +116,9 @@ export class FailoverScenario {
     try {
       prepared = await provider.prepare({ lab, dir, vip: SCENARIO_VIP, nodes });
       const ctx = { lab, dir, nodes, intervalMs: options.intervalMs, vip: SCENARIO_VIP };
-      const driver = (options.daemon ?? 'vipd') === 'vipd' ? new VipdDriver(ctx, prepared, lab.options.distDir) : new KeepalivedDriver(ctx);
+      // keepalived with a cloud provider runs the guides' notify script (the provider's recipe).
+      const recipe = prepared.keepalivedRecipe?.bind(prepared) ?? null;
+      const driver = (options.daemon ?? 'vipd') === 'vipd' ? new VipdDriver(ctx, prepared, lab.options.distDir) : new KeepalivedDriver(ctx, recipe);
       return new FailoverScenario(deps, lab, driver, prepared, provider.name, dir, options);
     } catch (e) {
       await prepared?.close().catch(() => undefined);

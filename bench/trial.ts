@@ -1,0 +1,91 @@
+import { asVipdError } from '../src/errors';
+import type { LabCloudHandle } from '../src/lab/cloud-lab';
+import { awsScenarioProvider } from '../src/lab/cloud-lab-provider';
+import { type FailoverResult, FailoverScenario, type FaultKind, type ScenarioDeps } from '../src/lab/scenario';
+import type { DaemonKind } from '../src/lab/scenario-daemon';
+import { type ScenarioProvider, noneProvider } from '../src/lab/scenario-provider';
+import type { BenchCaseName } from './args';
+
+/**
+ * One benchmark trial: a fresh lab, both daemons' start, one fault, the
+ * client's outage, always torn down. The aws case also asks the emulated
+ * cloud who holds the VIP afterwards and how many assign calls the
+ * failover made: a run whose traffic recovered while the cloud record is
+ * wrong is a failure, not a number.
+ */
+export interface TrialSpec {
+  readonly caseName: BenchCaseName;
+  readonly daemon: DaemonKind;
+  readonly intervalMs: number;
+  readonly kind: FaultKind;
+  readonly awsPropagationMs: number;
+}
+
+export interface CloudCheck {
+  /** Lab node index the cloud routes the VIP to, null = nobody. */
+  readonly holder: number | null;
+  /** AssignPrivateIpAddresses calls between the fault and the end of the takeover, with their callers' node index and result. */
+  readonly assigns: ReadonlyArray<{ readonly node: number | null; readonly result: string }>;
+}
+
+export interface TrialOutcome {
+  readonly result: FailoverResult;
+  readonly cloud: CloudCheck | null;
+  /** What is wrong with this run (empty: a good run). */
+  readonly problems: readonly string[];
+  readonly wallMs: number;
+}
+
+/** The checks every trial must pass; pure, so the rules are tested without a lab. */
+export function trialProblems(result: FailoverResult, newMasterIndex: number, cloud: CloudCheck | null): string[] {
+  const problems: string[] = [];
+  if (result.holders.live.length !== 1 || result.holders.live[0] !== result.newMaster) {
+    problems.push(`live VIP holders: ${result.holders.live.join(', ') || 'none'} (expected ${result.newMaster})`);
+  }
+  // keepalived's reason carries its notify script's failures (vipd's is the takeover reason).
+  if (result.daemon === 'keepalived' && result.takeover.reason !== null) problems.push(result.takeover.reason);
+  if (cloud !== null) {
+    if (cloud.holder !== newMasterIndex) problems.push(`the cloud routes the VIP to ${cloud.holder === null ? 'nobody' : `node ${cloud.holder}`}, not to ${result.newMaster}`);
+    const ok = cloud.assigns.filter((a) => a.result === 'ok' && a.node === newMasterIndex);
+    if (ok.length === 0) problems.push(`no successful AssignPrivateIpAddresses by ${result.newMaster} after the fault`);
+  }
+  return problems;
+}
+
+function providerFor(spec: TrialSpec, onReady: (c: LabCloudHandle) => void): ScenarioProvider {
+  return spec.caseName === 'aws' ? awsScenarioProvider({ propagationMs: spec.awsPropagationMs, onReady }) : noneProvider;
+}
+
+export async function runTrial(deps: ScenarioDeps, spec: TrialSpec): Promise<TrialOutcome> {
+  const begin = deps.clock.nowMs();
+  let cloud: LabCloudHandle | null = null;
+  const scenario = await FailoverScenario.create(deps, {
+    daemon: spec.daemon,
+    intervalMs: spec.intervalMs,
+    provider: providerFor(spec, (c) => (cloud = c)),
+  });
+  let outcome: Omit<TrialOutcome, 'wallMs'>;
+  try {
+    await scenario.start();
+    const master = await scenario.waitForSteadyState();
+    const c = cloud as LabCloudHandle | null;
+    // Only the failover's calls count: the start-up assign is not part of it.
+    await c?.control.clearCalls();
+    const fault = await scenario.injectFault(spec.kind, master);
+    const result = await scenario.awaitRecovery(fault);
+    const newMaster = scenario.nodeIndex(result.newMaster);
+    let check: CloudCheck | null = null;
+    if (c !== null) {
+      const holders = await c.holders([scenario.vip]);
+      const assigns = (await c.ec2Calls('AssignPrivateIpAddresses')).map((a) => ({ node: c.nodeOfInstance(a.caller ?? ''), result: a.result }));
+      check = { holder: holders.get(scenario.vip) ?? null, assigns };
+    }
+    outcome = { result, cloud: check, problems: trialProblems(result, newMaster, check) };
+  } catch (e) {
+    // The trial's own failure is the one worth reporting, not a teardown error after it.
+    await scenario.teardown().catch((te: unknown) => deps.logger.error({ err: asVipdError(te).toJSON() }, 'scenario teardown failed'));
+    throw e;
+  }
+  await scenario.teardown();
+  return { ...outcome, wallMs: deps.clock.nowMs() - begin };
+}
