@@ -3,20 +3,13 @@
  * as numbers, never as text: "10.0.1.1" must not match "10.0.1.10", and an
  * answer like "010.0.1.1" is malformed, not a near match.
  */
-const OCTET = /^(0|[1-9][0-9]{0,2})$/;
+import { parseIp } from '../util/ip';
 
 /** The address as an unsigned 32-bit number, or null when the text is not a dotted quad. */
 export function parseIpv4(text: string): number | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  let value = 0;
-  for (const part of parts) {
-    if (!OCTET.test(part)) return null;
-    const octet = Number(part);
-    if (octet > 255) return null;
-    value = value * 256 + octet;
-  }
-  return value;
+  const ip = parseIp(text);
+  if (ip === null || ip.family !== 4) return null;
+  return ip.bytes.reduce((value, octet) => value * 256 + octet, 0);
 }
 
 export function formatIpv4(value: number): string {

@@ -5,7 +5,7 @@
  * too: convict has no item schema.
  */
 import { tryParseDuration } from './duration';
-import { parseIp } from './ip';
+import { parseIp } from '../util/ip';
 import { childPath, ConfigProblem, invalidValue, unknownKey } from './problems';
 import { describeSpec, FieldDef, ItemSpec, ValueSpec } from './value-spec';
 

@@ -6,7 +6,7 @@
  */
 import { groupTableRange } from './routing-numbers';
 import { InterfaceLookup } from './interfaces';
-import { inSubnet, ipKey, isIpv6LinkLocal, isWildcard, parseIp, ParsedIp, sameIp } from './ip';
+import { familyName, formatIp, fullPrefix, isIpv6LinkLocal, isUnspecified, parseIp, type ParsedIp, sameIp, sameNetwork } from '../util/ip';
 import { ConfigProblem, invalidValue } from './problems';
 import type { GroupConfig, VipdConfig } from './types';
 
@@ -86,7 +86,7 @@ function checkPeers({ index, group }: IndexedGroup, input: SemanticInput): Confi
     if (peer.id === nodeId) problems.push(invalidValue(`${key}.id`, peer.id, `a peer id different from this node's node.id ${JSON.stringify(nodeId)} (two nodes with one id)`));
     const address = parseIp(peer.address);
     if (bind !== null && address !== null && !bindReaches(bind, address)) {
-      problems.push(invalidValue(`${key}.address`, peer.address, `an ${bind.family} address, since heartbeat.bind is ${input.config.heartbeat.bind}`));
+      problems.push(invalidValue(`${key}.address`, peer.address, `an ${familyName(bind.family)} address, since heartbeat.bind is ${input.config.heartbeat.bind}`));
     }
   });
   return problems;
@@ -94,7 +94,7 @@ function checkPeers({ index, group }: IndexedGroup, input: SemanticInput): Confi
 
 /** 0.0.0.0 or a v4 address receives IPv4 only; :: receives both; a v6 address IPv6 only. */
 function bindReaches(bind: ParsedIp, peer: ParsedIp): boolean {
-  if (bind.family === 'IPv6' && isWildcard(bind)) return true;
+  if (bind.family === 6 && isUnspecified(bind)) return true;
   return bind.family === peer.family;
 }
 
@@ -106,8 +106,8 @@ function checkVips({ index, group }: IndexedGroup, input: SemanticInput): Config
     const key = `groups[${index}].vips[${v}]`;
     const address = parseIp(vip.address);
     if (address === null) return;
-    if (vip.prefix !== null && vip.prefix > address.bits) problems.push(invalidValue(`${key}.prefix`, vip.prefix, `a prefix length 1-${address.bits} for an ${address.family} address, or null`));
-    if (isWildcard(address)) problems.push(invalidValue(`${key}.address`, vip.address, 'a unicast address, not the unspecified address'));
+    if (vip.prefix !== null && vip.prefix > fullPrefix(address.family)) problems.push(invalidValue(`${key}.prefix`, vip.prefix, `a prefix length 1-${fullPrefix(address.family)} for an ${familyName(address.family)} address, or null`));
+    if (isUnspecified(address)) problems.push(invalidValue(`${key}.address`, vip.address, 'a unicast address, not the unspecified address'));
     if (peerAddresses.some((peer) => peer !== null && sameIp(peer, address))) problems.push(invalidValue(`${key}.address`, vip.address, "an address that is not a peer's own address"));
     if (vip.elasticIpAllocationId !== null && provider !== null && provider !== 'aws') {
       problems.push(invalidValue(`${key}.elasticIpAllocationId`, vip.elasticIpAllocationId, `null, since Elastic IPs exist only with provider.type aws (it is ${provider})`));
@@ -124,8 +124,8 @@ function checkVipsUnique(groups: readonly IndexedGroup[]): ConfigProblem[] {
       const address = parseIp(vip.address);
       if (address === null) return;
       const key = `groups[${index}].vips[${v}]`;
-      const earlier = seen.get(ipKey(address));
-      if (earlier === undefined) seen.set(ipKey(address), key);
+      const earlier = seen.get(formatIp(address));
+      if (earlier === undefined) seen.set(formatIp(address), key);
       else problems.push(invalidValue(`${key}.address`, vip.address, `an address not used by another VIP (${earlier} has it)`));
     });
   }
@@ -164,10 +164,10 @@ function checkInterface({ index, group }: IndexedGroup, input: SemanticInput): C
       .map((a) => ({ ...a, parsed: parseIp(a.address) }))
       .find((a) => a.parsed !== null && a.parsed.family === address.family && !isIpv6LinkLocal(a.parsed));
     if (primary === undefined || primary.parsed === null) {
-      problems.push(invalidValue(vipKey, vip.address, `an address of a family ${group.interface} has (it has no ${address.family} address)`));
+      problems.push(invalidValue(vipKey, vip.address, `an address of a family ${group.interface} has (it has no ${familyName(address.family)} address)`));
     } else if (sameIp(primary.parsed, address)) {
       problems.push(invalidValue(vipKey, vip.address, `an address other than ${group.interface}'s primary address`));
-    } else if (!inSubnet(address, primary.parsed, primary.prefix)) {
+    } else if (!sameNetwork(address, primary.parsed, primary.prefix)) {
       problems.push(invalidValue(vipKey, vip.address, `an address inside ${group.interface}'s subnet (primary address ${primary.address}/${primary.prefix})`));
     }
   });

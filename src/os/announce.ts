@@ -1,4 +1,4 @@
-import type { Family } from './ip-address';
+import type { Family } from '../util/ip';
 
 /**
  * Argument arrays for telling the link that a VIP now lives here.

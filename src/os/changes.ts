@@ -1,5 +1,5 @@
 import type { FamilyState, LinkState, RouteEntry, RuleEntry } from './host-state';
-import { type Family, fullPrefix } from './ip-address';
+import { type Family, fullPrefix } from '../util/ip';
 import { VIPD_PROTOCOL } from './numbering';
 import type { VipPlan } from './vip-plan';
 

@@ -5,7 +5,7 @@ import type { Logger } from '../util/logger';
 import { announceCommands } from './announce';
 import { type Change, type ReleaseTarget, convergeChanges, ourRulesFor, releaseChanges } from './changes';
 import type { HostSnapshot } from './host-state';
-import { type Family, formatIp, parseIp } from './ip-address';
+import { type Family, formatIp, parseIp } from '../util/ip';
 import { runIpBatch } from './ip-batch';
 import { checkNumbering, groupTableRange, tableFor } from './numbering';
 import { observeHost } from './observe';

@@ -1,4 +1,4 @@
-import type { Family } from './ip-address';
+import type { Family } from '../util/ip';
 
 /**
  * What the kernel reported, already parsed and normalised (canonical address

@@ -1,6 +1,6 @@
 import { VipdError } from '../errors';
 import type { CommandResult, CommandRunner } from './runner';
-import type { Family } from './ip-address';
+import type { Family } from '../util/ip';
 
 /**
  * Runs many iproute2 commands in one process (`ip -batch -`, commands on

@@ -1,6 +1,6 @@
 import { VipdError } from '../errors';
 import type { FamilyState, IfAddress, LinkState, RouteEntry, RuleEntry } from './host-state';
-import { type Family, canonicalIp, formatCidr, fullPrefix, networkOf, parseCidr } from './ip-address';
+import { type Family, canonicalIp, formatCidr, fullPrefix, networkOf, parseCidr } from '../util/ip';
 
 /**
  * Parsers for `ip -N -json ...` output. Anything unexpected is an error

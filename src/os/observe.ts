@@ -1,5 +1,5 @@
 import type { FamilyState, HostSnapshot, IfAddress, LinkState } from './host-state';
-import type { Family } from './ip-address';
+import type { Family } from '../util/ip';
 import { runIpBatch } from './ip-batch';
 import { familyStateFrom, parseLinkAddresses, splitBatchJson } from './ip-json';
 import { VIPD_PROTOCOL } from './numbering';

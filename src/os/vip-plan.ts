@@ -1,7 +1,7 @@
 import { VipdError } from '../errors';
 import type { GroupConfig, OsConfig } from '../config/types';
 import type { FamilyState, IfAddress, LinkState, RouteEntry } from './host-state';
-import { type Family, formatCidr, formatIp, fullPrefix, isValidPrefix, networkOf, parseIp, requireIp, sameNetwork } from './ip-address';
+import { type Family, formatCidr, formatIp, fullPrefix, isValidPrefix, networkOf, parseIp, requireIp, sameNetwork } from '../util/ip';
 import { tableFor } from './numbering';
 
 /** What one VIP should look like on the host, derived from config and what the kernel reports. */

@@ -165,3 +165,22 @@ export function parseCidr(text: string, familyHint: Family): { ip: ParsedIp; pre
 export function formatCidr(ip: ParsedIp, prefix: number): string {
   return `${formatIp(ip)}/${prefix}`;
 }
+
+export function sameIp(a: ParsedIp, b: ParsedIp): boolean {
+  return a.family === b.family && a.bytes.every((byte, i) => byte === b.bytes[i]);
+}
+
+/** 0.0.0.0 or :: (a wildcard, never a unicast address). */
+export function isUnspecified(ip: ParsedIp): boolean {
+  return ip.bytes.every((b) => b === 0);
+}
+
+/** fe80::/10: never a primary address for subnet checks. */
+export function isIpv6LinkLocal(ip: ParsedIp): boolean {
+  return ip.family === 6 && ip.bytes[0] === 0xfe && ((ip.bytes[1] ?? 0) & 0xc0) === 0x80;
+}
+
+/** For messages: "IPv4" / "IPv6". */
+export function familyName(family: Family): 'IPv4' | 'IPv6' {
+  return family === 4 ? 'IPv4' : 'IPv6';
+}

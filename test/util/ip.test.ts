@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { canonicalIp, formatIp, networkOf, parseCidr, parseIp, sameNetwork } from '../../src/os/ip-address';
+import { canonicalIp, formatIp, isIpv6LinkLocal, isUnspecified, networkOf, parseCidr, parseIp, sameIp, sameNetwork } from '../../src/util/ip';
 
-describe('ip-address', () => {
+describe('util/ip', () => {
   it('compares parsed addresses exactly: .1 is not .10', () => {
     expect(canonicalIp('10.0.1.1')).not.toBe(canonicalIp('10.0.1.10'));
     expect(canonicalIp('10.0.1.10')).toBe('10.0.1.10');
@@ -53,5 +53,53 @@ describe('ip-address', () => {
     expect(parseCidr('fd00::/64', 6)?.prefix).toBe(64);
     expect(parseCidr('10.0.1.0/33', 4)).toBeNull();
     expect(parseCidr('10.0.1.0/2x', 4)).toBeNull();
+  });
+});
+
+describe('util/ip: config-side checks', () => {
+  const ip = (text: string) => {
+    const parsed = parseIp(text);
+    if (parsed === null) throw new Error(`not an IP: ${text}`);
+    return parsed;
+  };
+
+  test('rejects non-addresses', () => {
+    for (const bad of ['', '10.0.0', '10.0.0.256', '010.0.0.1', 'fe80::1%eth0', 'host', '::g', '1.2.3.4/24']) expect(parseIp(bad)).toBeNull();
+  });
+
+  test('compares by value, never as text', () => {
+    expect(sameIp(ip('10.0.0.1'), ip('10.0.0.10'))).toBe(false);
+    expect(sameIp(ip('fd00::1'), ip('fd00:0:0::1'))).toBe(true);
+    expect(sameIp(ip('FD00::A'), ip('fd00::a'))).toBe(true);
+    expect(sameIp(ip('::ffff:10.0.0.1'), ip('::ffff:a00:1'))).toBe(true);
+    expect(sameIp(ip('10.0.0.1'), ip('::a00:1'))).toBe(false);
+  });
+
+  test('subnet membership', () => {
+    expect(sameNetwork(ip('10.0.1.50'), ip('10.0.1.11'), 24)).toBe(true);
+    expect(sameNetwork(ip('10.0.2.50'), ip('10.0.1.11'), 24)).toBe(false);
+    expect(sameNetwork(ip('10.0.1.50'), ip('10.0.1.11'), 32)).toBe(false);
+    expect(sameNetwork(ip('fd00:1::50'), ip('fd00:1::11'), 64)).toBe(true);
+    expect(sameNetwork(ip('fd00:2::50'), ip('fd00:1::11'), 64)).toBe(false);
+    expect(sameNetwork(ip('10.0.1.50'), ip('fd00:1::11'), 0)).toBe(false);
+  });
+
+  test('link-local and unspecified detection', () => {
+    expect(isIpv6LinkLocal(ip('fe80::1'))).toBe(true);
+    expect(isIpv6LinkLocal(ip('febf::1'))).toBe(true);
+    expect(isIpv6LinkLocal(ip('fec0::1'))).toBe(false);
+    expect(isIpv6LinkLocal(ip('fd00::1'))).toBe(false);
+    expect(isUnspecified(ip('0.0.0.0'))).toBe(true);
+    expect(isUnspecified(ip('::'))).toBe(true);
+    expect(isUnspecified(ip('::1'))).toBe(false);
+  });
+
+  test('every IPv4 and IPv6 spelling fast-check produces round-trips to one canonical form', () => {
+    fc.assert(fc.property(fc.ipV4(), (text) => expect(formatIp(ip(text))).toBe(text)));
+    fc.assert(
+      fc.property(fc.ipV6(), (text) => {
+        expect(sameIp(ip(new URL(`http://[${text}]/`).hostname.slice(1, -1)), ip(text))).toBe(true);
+      }),
+    );
   });
 });
