@@ -90,15 +90,7 @@ describe('two nodes on loopback', () => {
   });
 
   it('hands over on SIGTERM through a resign and exits 0', async () => {
-    const [p1, p2] = await freeUdpPorts(2);
-    cluster = new LoopbackCluster(
-      [
-        { id: 'n1', port: p1 as number, priority: 200 },
-        { id: 'n2', port: p2 as number, priority: 100 },
-      ],
-      [G1],
-      1000, // 1 s adverts: a resign hands over after skew (~0.6 s), far below the 3.6 s down interval
-    );
+    cluster = await LoopbackCluster.pair([G1], 1000);
     const n1 = cluster.start('n1');
     const n2 = cluster.start('n2');
     await n1.waitForRole('web', 'MASTER');

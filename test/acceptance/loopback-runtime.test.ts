@@ -36,21 +36,14 @@ describe('vipd run: process-level behaviour', () => {
   });
 
   it('SIGHUP reload keeps an unchanged group as it is and starts a new one', async () => {
-    const [p1, p2] = await freeUdpPorts(2);
-    cluster = new LoopbackCluster(
-      [
-        { id: 'n1', port: p1 as number, priority: 200 },
-        { id: 'n2', port: p2 as number, priority: 100 },
-      ],
-      [WEB],
-    );
+    cluster = await LoopbackCluster.pair([WEB]);
     const n1 = cluster.start('n1');
     cluster.start('n2');
     await n1.waitForRole('web', 'MASTER');
     // Add a group on both nodes; web is unchanged and must not move.
     const groups = [WEB, DB];
-    cluster.writeConfig({ id: 'n1', port: p1 as number, priority: 200 }, { groups });
-    cluster.writeConfig({ id: 'n2', port: p2 as number, priority: 100 }, { groups });
+    cluster.writeConfig(cluster.node('n1'), { groups });
+    cluster.writeConfig(cluster.node('n2'), { groups });
     const mark = n1.lines.length;
     n1.signal('SIGHUP');
     cluster.get('n2').signal('SIGHUP');
@@ -64,7 +57,7 @@ describe('vipd run: process-level behaviour', () => {
     ]);
 
     // A changed priority is applied in place: no transition, the VIP does not move.
-    cluster.writeConfig({ id: 'n1', port: p1 as number, priority: { web: 180, db: 200 } }, { groups });
+    cluster.writeConfig(cluster.node('n1', { priority: { web: 180, db: 200 } }), { groups });
     const mark2 = n1.lines.length;
     n1.signal('SIGHUP');
     await n1.waitFor((l) => n1.lines.indexOf(l) >= mark2 && l.msg === 'configuration reloaded', 10_000, 'second reload');
@@ -75,27 +68,20 @@ describe('vipd run: process-level behaviour', () => {
     expect(n1.transitions('web').map((t) => t.to)).toEqual(['BACKUP', 'MASTER']);
 
     // Dropped below the peer's 100: the peer preempts, as configured.
-    cluster.writeConfig({ id: 'n1', port: p1 as number, priority: { web: 50, db: 200 } }, { groups });
+    cluster.writeConfig(cluster.node('n1', { priority: { web: 50, db: 200 } }), { groups });
     const markN2 = cluster.get('n2').lines.length;
     n1.signal('SIGHUP');
     await cluster.get('n2').waitForRole('web', 'MASTER', { after: markN2 });
   });
 
   it('a backup resumed after SIGSTOP does not claim on stale timers; one master remains', async () => {
-    const [p1, p2] = await freeUdpPorts(2);
-    cluster = new LoopbackCluster(
-      [
-        { id: 'n1', port: p1 as number, priority: 200 },
-        { id: 'n2', port: p2 as number, priority: 100 },
-      ],
-      [WEB],
-    );
+    cluster = await LoopbackCluster.pair([WEB]);
     const n1 = cluster.start('n1');
     const n2 = cluster.start('n2');
     await n1.waitForRole('web', 'MASTER');
     await n2.waitForRole('web', 'BACKUP');
     n2.signal('SIGSTOP');
-    await new Promise((r) => setTimeout(r, 1500)); // several down intervals (~0.36 s)
+    await new Promise((r) => setTimeout(r, 1500)); // longer than the down interval (~0.9 s at 250 ms adverts)
     const mark = n2.lines.length;
     n2.signal('SIGCONT');
     await n2.waitFor((l) => n2.lines.indexOf(l) >= mark && typeof l.msg === 'string' && l.msg.includes('stalled'), 10_000, 'stall noticed');
@@ -106,14 +92,7 @@ describe('vipd run: process-level behaviour', () => {
   });
 
   it('a master stopped by SIGSTOP is replaced, and on resume exactly one master remains', async () => {
-    const [p1, p2] = await freeUdpPorts(2);
-    cluster = new LoopbackCluster(
-      [
-        { id: 'n1', port: p1 as number, priority: 200 },
-        { id: 'n2', port: p2 as number, priority: 100 },
-      ],
-      [WEB],
-    );
+    cluster = await LoopbackCluster.pair([WEB]);
     const n1 = cluster.start('n1');
     const n2 = cluster.start('n2');
     await n1.waitForRole('web', 'MASTER');
@@ -130,16 +109,9 @@ describe('vipd run: process-level behaviour', () => {
   });
 
   it('runs notify hooks in event order with context', async () => {
-    const [p1, p2] = await freeUdpPorts(2);
-    cluster = new LoopbackCluster(
-      [
-        { id: 'n1', port: p1 as number, priority: 200 },
-        { id: 'n2', port: p2 as number, priority: 100 },
-      ],
-      [WEB],
-    );
+    cluster = await LoopbackCluster.pair([WEB]);
     const hookLog = join(cluster.dir, 'hooks.log');
-    const path = cluster.writeConfig({ id: 'n1', port: p1 as number, priority: 200 });
+    const path = cluster.writeConfig(cluster.node('n1'));
     const doc = parse(readFileSync(path, 'utf8')) as { groups: Array<Record<string, unknown>> };
     const hook = ['/bin/sh', '-c', `echo "$VIPD_EVENT $VIPD_GROUP $VIPD_FROM $VIPD_TO $VIPD_VIPS" >> ${hookLog}`];
     (doc.groups[0] as Record<string, unknown>).notify = { master: hook, backup: hook, stop: hook };

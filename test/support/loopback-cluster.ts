@@ -50,6 +50,26 @@ export class LoopbackCluster {
     writeFileSync(this.keyFile, 'loopback-test-key-0123456789abcdef\n', { mode: 0o600 });
   }
 
+  /** The usual pair: n1 (priority 200) and n2 (priority 100) on free ports. */
+  static async pair(groups: readonly LoopbackGroup[], intervalMs?: number): Promise<LoopbackCluster> {
+    const [p1, p2] = await freeUdpPorts(2);
+    return new LoopbackCluster(
+      [
+        { id: 'n1', port: p1 as number, priority: 200 },
+        { id: 'n2', port: p2 as number, priority: 100 },
+      ],
+      groups,
+      intervalMs,
+    );
+  }
+
+  /** A node's definition, with overrides (e.g. another priority for a reload). */
+  node(id: string, overrides: Partial<LoopbackNode> = {}): LoopbackNode {
+    const n = this.nodes.find((x) => x.id === id);
+    if (!n) throw new Error(`no node ${id}`);
+    return { ...n, ...overrides };
+  }
+
   configPath(id: string): string {
     return join(this.dir, `${id}.yaml`);
   }
