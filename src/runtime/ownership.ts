@@ -107,11 +107,21 @@ export class OwnershipReconciler {
   }
 
   private async pump(): Promise<void> {
+    let released = false;
     while (!this.closed && this.desired !== this.appliedState) {
       const target = this.desired;
       if (target === 'active') {
         if (!(await this.doAcquire())) return;
-      } else if (!(await this.doRelease())) return;
+      } else {
+        if (!(await this.doRelease())) return;
+        released = true;
+      }
+    }
+    // Read the host for the next acquire now: a failover soon after a release must not wait a period for it.
+    if (released && this.appliedState === 'inactive' && this.deps.owner.standby) {
+      await this.deps.owner.standby(this.group).catch((e: unknown) => this.deps.logger.debug({ err: asVipdError(e).toJSON() }, 'standby refresh failed'));
+      // The election may have changed its mind while we read.
+      if (!this.closed && this.desired !== this.appliedState) return this.pump();
     }
     this.schedulePeriodic();
   }

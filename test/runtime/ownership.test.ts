@@ -32,6 +32,7 @@ class GatedOwner implements VipOwner {
   readonly log: string[] = [];
   readonly gates: Deferred[] = [];
   verifyResult: VerifyReport = { vips: [] };
+  standby?: (group: GroupConfig) => Promise<void>;
   repairs: string[] = [];
   private gate(name: string): Promise<void> {
     this.log.push(`${name}:start`);
@@ -187,6 +188,35 @@ describe('OwnershipReconciler', () => {
     owner.gates.shift()?.resolve();
     await rec.settle();
     rec.reassert();
+    await flush();
+    expect(owner.log.filter((l) => l === 'acquire:start')).toHaveLength(2);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(rec.applied).toBe('active');
+  });
+});
+
+describe('OwnershipReconciler standby', () => {
+  it('refreshes the standby reading right after a release, and still acts on a change that arrives meanwhile', async () => {
+    const { owner, rec } = setup();
+    let standbyGate: (() => void) | null = null;
+    owner.standby = () => {
+      owner.log.push('standby');
+      return new Promise<void>((resolve) => {
+        standbyGate = resolve;
+      });
+    };
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.resolve();
+    await flush();
+    rec.want('inactive');
+    await flush();
+    owner.gates.shift()?.resolve(); // release done -> standby starts
+    await flush();
+    expect(owner.log.slice(-1)).toEqual(['standby']);
+    rec.want('active'); // arrives while the standby read is in flight
+    (standbyGate as unknown as () => void)();
     await flush();
     expect(owner.log.filter((l) => l === 'acquire:start')).toHaveLength(2);
     owner.gates.shift()?.resolve();

@@ -66,6 +66,8 @@ export class AwsProvider implements CloudProvider {
     this.identityPromise ??= readAwsIdentity(this.imds, this.deps.interfaceName, this.macOf, this.deps.config.region).then(
       (id) => {
         this.log.info({ instanceId: id.instanceId, eni: id.nicId, mac: id.mac, subnet: id.subnetCidr, region: id.region }, 'AWS identity from instance metadata');
+        // Warm the EC2 client and the role credentials now, not on the failover path.
+        void this.warmClient();
         return id;
       },
       (e: unknown) => {
@@ -231,6 +233,15 @@ export class AwsProvider implements CloudProvider {
       if (nextToken === undefined) return enis;
     }
     throw new VipdError('VIPD_E_CLOUD_RESPONSE', `${operation} kept paging after ${MAX_PAGES} pages`);
+  }
+
+  private async warmClient(): Promise<void> {
+    try {
+      const client = await this.ec2();
+      await client.config.credentials();
+    } catch (e) {
+      this.log.debug({ err: e instanceof Error ? e.message : String(e) }, 'could not warm the EC2 client; the first call will');
+    }
   }
 
   private async ec2(): Promise<EC2Client> {
