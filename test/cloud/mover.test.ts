@@ -4,6 +4,7 @@ import type { CloudIdentity, CloudProvider, CloudVip } from '../../src/cloud/pro
 import { VipdError } from '../../src/errors';
 import type { CloudHolder } from '../../src/owner/types';
 import { silentLogger } from '../../src/util/logger';
+import { rejection } from '../support/rejection';
 
 /** A cloud whose answers are scripted per call; every call is recorded. */
 class ScriptedCloud implements CloudProvider {
@@ -57,15 +58,6 @@ const VIPS: CloudVip[] = [
 const throttled = () => new VipdError('VIPD_E_CLOUD_THROTTLED', 'slow down', { transient: true });
 const metadataHiccup = () => new VipdError('VIPD_E_METADATA', '500', { transient: true });
 
-async function rejection(p: Promise<unknown>): Promise<VipdError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VipdError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 function setup(provider: CloudProvider = new ScriptedCloud()) {
   const t = new FakeTime();

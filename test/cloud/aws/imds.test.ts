@@ -1,7 +1,7 @@
 import { ImdsClient } from '../../../src/cloud/aws/imds';
-import { VipdError } from '../../../src/errors';
 import { processClock, type MonotonicClock } from '../../../src/util/clock';
 import { NODE1, NODE2, startLab, type RunningLab } from '../lab/fixtures';
+import { rejection } from '../../support/rejection';
 
 class FakeClock implements MonotonicClock {
   constructor(public now = 1_000) {}
@@ -10,15 +10,6 @@ class FakeClock implements MonotonicClock {
   }
 }
 
-async function rejection(p: Promise<unknown>): Promise<VipdError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VipdError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('ImdsClient (IMDSv2) against the lab metadata service', () => {
   let lab: RunningLab;

@@ -7,18 +7,10 @@ import { VipdError } from '../../../src/errors';
 import { processClock } from '../../../src/util/clock';
 import { silentLogger } from '../../../src/util/logger';
 import { EIP, NODE1, NODE2, REGION, VIPS, adminClient, labSpec, startLab, type RunningLab } from '../lab/fixtures';
+import { rejection } from '../../support/rejection';
 
 const vips = (...addresses: string[]): CloudVip[] => addresses.map((address) => ({ address, elasticIpAllocationId: null }));
 
-async function rejection(p: Promise<unknown>): Promise<VipdError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof VipdError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** OS interfaces of the emulated instances: node1's VIP interface is eth1, its SECOND NIC. */
 const MACS: Record<string, Record<string, string>> = {
