@@ -64,6 +64,11 @@ export class ElectionCore {
     return this.current;
   }
 
+  /** The holder this node yielded to and waits on (cloud arbitration), or null. */
+  get yieldedTo(): string | null {
+    return this.claimBlockedBy;
+  }
+
   /**
    * Reload: new timing/priority settings without leaving the current role,
    * so a config reload never drops or moves a VIP by itself. A master

@@ -240,7 +240,7 @@ export class GroupRunner {
    */
   private watchWhileBlocked(): void {
     if (this.stopped || this.blockedWatch !== null) return;
-    if ((this.core.status(this.deps.clock.nowMs()).claimBlockedBy ?? null) === null) return;
+    if (this.core.yieldedTo === null) return;
     this.blockedWatch = this.deps.timers.setTimeout(() => {
       void this.deps.owner
         .verify(this.groupConfig)

@@ -4,18 +4,7 @@ import { prepareKeys } from '../../src/heartbeat/keys';
 import { REJECT_REASONS } from '../../src/heartbeat/reject-reasons';
 import { KEY_B, KEY_WRONG, group, keysAB, sampleFields } from './helpers';
 import type { Role } from '../../src/election/types';
-
-/** mulberry32: a tiny deterministic PRNG, so a failure reproduces from the seed alone. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../support/prng';
 
 const SEED = 0x5eed_0001;
 const TOTAL = 120_000;

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ExecFileRunner, runChecked } from '../../src/os/exec-runner';
 import { VipdError } from '../../src/errors';
 
@@ -17,9 +20,17 @@ describe('ExecFileRunner', () => {
     });
   });
   it('kills a hung command and its children at the timeout', async () => {
-    const err = await runner.run('sh', ['-c', 'sleep 30 & sleep 30'], { timeoutMs: 200 }).catch((e: unknown) => e);
+    const dir = mkdtempSync(join(tmpdir(), 'vipd-runner-'));
+    const pidFile = join(dir, 'child.pid');
+    const err = await runner.run('sh', ['-c', `sleep 30 & echo $! > ${pidFile}; wait`], { timeoutMs: 300 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VipdError);
     expect((err as VipdError).code).toBe('VIPD_E_COMMAND_TIMEOUT');
+    const child = Number(readFileSync(pidFile, 'utf8').trim());
+    await new Promise((r) => setTimeout(r, 100));
+    // The forked grandchild went with its process group: gone, or a zombie waiting for init to reap it.
+    const state = existsSync(`/proc/${child}/stat`) ? (readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]?.[0] ?? '') : 'gone';
+    expect(['gone', 'Z', 'X']).toContain(state);
+    rmSync(dir, { recursive: true, force: true });
   });
   it('kills a command when its signal aborts', async () => {
     const controller = new AbortController();

@@ -3,7 +3,7 @@ import { outranks } from '../../../src/election/rank';
 import type { ElectionEvent, ElectionOutput, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from '../../../src/election/types';
 import { EventQueue } from './event-queue';
 import { PERFECT_LINK, SimNetwork, type LinkProfile } from './network';
-import { seededRandom } from './prng';
+import { seededRandom } from '../../support/prng';
 
 export interface MemberSpec {
   readonly id: string;
