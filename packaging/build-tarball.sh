@@ -2,7 +2,8 @@
 # Builds the release tarball for servers without npm:
 #   dist/pkg/vipd-<version>-linux-<arch>-node<major>.tar.gz
 # holding the compiled output, production node_modules (npm ci --omit=dev,
-# including the unix-dgram addon compiled for this Node ABI), the systemd
+# including the unix-dgram addon compiled for this Node ABI, and vipd's own
+# ARP sender addon, compiled by the same npm ci), the systemd
 # unit, sysusers/tmpfiles snippets, example configs, alert rules, docs and
 # install.sh. Run through `npm run package` (which compiles first).
 #
@@ -36,14 +37,20 @@ mkdir -p "$APP/dist" "$APP/systemd" "$APP/config" "$APP/alerts" "$APP/docs"
 cp -R dist/src "$APP/dist/src"
 find "$APP/dist" -name '*.map' -delete
 
-cp package.json package-lock.json "$APP/"
+cp package.json package-lock.json binding.gyp "$APP/"
+# The in-process ARP sender's source: npm ci below compiles it (package.json's install script).
+mkdir -p "$APP/native" && cp native/garp.c "$APP/native/"
 # Production dependencies exactly as locked. The addon (unix-dgram) builds
 # here against this machine's Node headers, so the tarball is tied to this
 # Node ABI and architecture; install.sh checks both.
 (cd "$APP" && npm ci --omit=dev --no-audit --no-fund --prefer-offline --loglevel=error >/dev/null)
 node -e "require('$APP/node_modules/unix-dgram')" || die "the unix-dgram addon does not load after npm ci"
-# Build leftovers of the addon that are not needed at run time.
+node -e "require('$APP/build/Release/vipd_garp.node')" || die "the ARP sender addon (build/Release/vipd_garp.node) does not load after npm ci"
+# Build leftovers of the addons that are not needed at run time.
 rm -rf "$APP/node_modules/unix-dgram/build/Release/obj.target" "$APP/node_modules/unix-dgram/build/Release/.deps"
+mv "$APP/build/Release/vipd_garp.node" "$STAGE/vipd_garp.node"
+rm -rf "$APP/build" "$APP/native" "$APP/binding.gyp"
+mkdir -p "$APP/build/Release" && mv "$STAGE/vipd_garp.node" "$APP/build/Release/vipd_garp.node"
 
 cp systemd/vipd.service systemd/vipd.sysusers.conf systemd/vipd.tmpfiles.conf "$APP/systemd/"
 cp config/*.example.yaml "$APP/config/"

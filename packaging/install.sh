@@ -86,7 +86,7 @@ D="$DESTDIR"
 mkdir -p "$D/opt"
 rm -rf "$D$APP.new" "$D$APP.old"
 mkdir -p "$D$APP.new"
-cp -R "$HERE/dist" "$HERE/node_modules" "$HERE/config" "$HERE/alerts" "$HERE/docs" "$HERE/systemd" \
+cp -R "$HERE/dist" "$HERE/build" "$HERE/node_modules" "$HERE/config" "$HERE/alerts" "$HERE/docs" "$HERE/systemd" \
   "$HERE/package.json" "$HERE/BUILD-INFO" "$D$APP.new/"
 for f in README.md LICENSE package-lock.json; do [ -f "$HERE/$f" ] && cp "$HERE/$f" "$D$APP.new/"; done
 chmod -R u=rwX,go=rX "$D$APP.new"

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   VIPD_E_TOOL_MISSING: 'A required system tool (ip, arping, ndisc6) is not installed.',
   VIPD_E_COMMAND_FAILED: 'A system command (ip, arping, ...) exited non-zero or could not run.',
   VIPD_E_COMMAND_TIMEOUT: 'A system command did not finish before its deadline and was killed.',
+  VIPD_E_GARP: 'The in-process gratuitous ARP sender could not send (no CAP_NET_RAW, interface down, not Ethernet).',
   VIPD_E_OS_STATE: 'The OS state (addresses, rules, routes) could not be read or parsed.',
   VIPD_E_INTERFACE: 'The configured interface does not exist or has no usable primary address.',
   VIPD_E_CLOUD_THROTTLED: 'The cloud API throttled the request (retried with backoff).',

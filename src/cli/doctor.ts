@@ -3,6 +3,7 @@ import { ControlClient } from '../control/client';
 import { runDoctor, doctorFailed, renderDoctor } from '../doctor/doctor';
 import { asVipdError } from '../errors';
 import { OsConfigurator } from '../os/configurator';
+import { loadNativeGarp } from '../os/garp';
 import { buildProvider } from '../owner/factory';
 import type { DaemonStatus } from '../runtime/daemon';
 import { silentLogger } from '../util/logger';
@@ -28,6 +29,7 @@ export async function doctorCommand(opts: { configPath: string; socket: string |
     runner,
     os: config.os.enabled ? new OsConfigurator({ runner, logger, config: config.os }) : null,
     provider: buildProvider(config, logger),
+    loadGarp: () => loadNativeGarp(),
     daemon,
   });
   process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : renderDoctor(results));

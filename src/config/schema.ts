@@ -10,7 +10,7 @@
  */
 import type convict from 'convict';
 import { GROUP_ITEM, NAME_SPEC } from './group-items';
-import type { VipdConfig } from './types';
+import type { OsConfig, VipdConfig } from './types';
 import { baseKind, spec, ValueKind, ValueSpec } from './value-spec';
 
 export interface LeafDef<T> extends convict.SchemaObj<T> {
@@ -79,6 +79,12 @@ export const SCHEMA = {
     rulePriority: leaf('Priority of vipd\'s policy rules (below main\'s 32766). Must stay outside the OS agents\' ranges.', spec.int(1, 32_765), DEFAULT_RULE_PRIORITY, 'VIPD_OS_RULE_PRIORITY'),
     gateway: leaf<string>('Default gateway for the VIP tables; null = taken from the main table\'s default route on the interface.', spec.nullable(spec.ip()), null, 'VIPD_OS_GATEWAY'),
     arp: {
+      sender: leaf<OsConfig['arp']['sender']>(
+        'Who sends IPv4 gratuitous ARP: `native` = from the daemon itself through an AF_PACKET socket (no process spawned on the failover path; the addon is built by `npm ci`), `arping` = iputils arping (Debian package iputils-arping). IPv6 always uses ndisc6.',
+        spec.oneOf(['native', 'arping']),
+        'native',
+        'VIPD_OS_ARP_SENDER',
+      ),
       count: leaf('Gratuitous ARPs (IPv6: unsolicited neighbour advertisements) sent after taking a VIP; 0 = none.', spec.int(0, 100), 3, 'VIPD_OS_ARP_COUNT'),
       repeatDelayMs: leaf('Pause between two of them.', spec.duration(0, 60_000), 1000, 'VIPD_OS_ARP_REPEAT_DELAY_MS'),
       refreshIntervalMs: leaf('While MASTER: repeat the announcement this often (for switches that forget); 0 = off.', spec.duration(1000, 3_600_000, true), 0, 'VIPD_OS_ARP_REFRESH_INTERVAL_MS'),

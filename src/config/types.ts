@@ -84,6 +84,7 @@ export interface OsConfig {
   /** null = derived from the main table's default route on the interface. */
   readonly gateway: string | null;
   readonly arp: {
+    readonly sender: 'native' | 'arping';
     readonly count: number;
     readonly repeatDelayMs: number;
     readonly refreshIntervalMs: number; // 0 = off

@@ -1,15 +1,21 @@
 import { asVipdError } from '../errors';
 import type { CheckResult, DoctorContext } from './types';
 
-/** ip and arping (and ndisc6 for IPv6 VIPs) must be installed: acquire would fail at the worst moment. */
+/** ip, the ARP sender (addon or arping) and ndisc6 for IPv6 VIPs must be there: acquire would fail at the worst moment. */
 export async function checkTools(ctx: DoctorContext): Promise<CheckResult[]> {
   if (!ctx.config.os.enabled) return [result('tools', 'skip', 'os.enabled is false: vipd runs no ip/arping', null)];
-  const tools: Array<{ file: string; args: string[]; pkg: string }> = [
-    { file: 'ip', args: ['-V'], pkg: 'iproute2' },
-    { file: 'arping', args: ['-V'], pkg: 'iputils-arping' },
-  ];
+  const tools: Array<{ file: string; args: string[]; pkg: string }> = [{ file: 'ip', args: ['-V'], pkg: 'iproute2' }];
+  if (ctx.config.os.arp.sender === 'arping') tools.push({ file: 'arping', args: ['-V'], pkg: 'iputils-arping' });
   if (ctx.config.groups.some((g) => g.vips.some((v) => v.address.includes(':')))) tools.push({ file: 'ndisc6', args: ['-V'], pkg: 'ndisc6' });
   const out: CheckResult[] = [];
+  if (ctx.config.os.arp.sender === 'native') {
+    try {
+      ctx.loadGarp();
+      out.push(result('arp sender', 'pass', 'the in-process ARP sender (os.arp.sender: native) loads', null));
+    } catch (e) {
+      out.push(result('arp sender', 'fail', asVipdError(e).message, 'npm run build:native in the install directory, or set os.arp.sender: arping'));
+    }
+  }
   for (const t of tools) {
     try {
       await ctx.runner.run(t.file, t.args, { timeoutMs: 5000 });

@@ -21,6 +21,8 @@ export interface DoctorContext {
   /** null when os.enabled is false. */
   readonly os: OsConfigurator | null;
   readonly provider: CloudProvider;
+  /** Loads the in-process ARP sender (os.arp.sender: native); throws a VipdError when it is not built. */
+  readonly loadGarp: () => unknown;
   /** The running daemon's status, or null when it is not running. */
   readonly daemon: DaemonStatus | null;
 }

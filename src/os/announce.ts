@@ -1,4 +1,6 @@
+import { VipdError } from '../errors';
 import type { Family } from '../util/ip';
+import type { CommandRunner } from './runner';
 
 /**
  * Argument arrays for telling the link that a VIP now lives here.
@@ -52,4 +54,15 @@ export function announceCommands(args: {
       timeoutMs: args.baseTimeoutMs + count * waitMs,
     },
   ];
+}
+
+/** Runs one announcement command; an abort (release) ends it quietly, any other failure is typed. */
+export async function runAnnounceCommand(runner: CommandRunner, c: AnnounceCommand, signal: AbortSignal): Promise<void> {
+  const r = await runner.run(c.file, c.args, { timeoutMs: c.timeoutMs, signal });
+  if (signal.aborted) return; // released meanwhile: stopping the burst was the point
+  if (!c.okExitCodes.includes(r.exitCode)) {
+    throw new VipdError('VIPD_E_COMMAND_FAILED', `${c.file} ${c.args.join(' ')} exited ${r.exitCode}: ${r.stderr.trim()}`, {
+      details: { command: [c.file, ...c.args], exitCode: r.exitCode, stderr: r.stderr.trim() },
+    });
+  }
 }

@@ -2,14 +2,15 @@ import { processClock, type MonotonicClock } from '../util/clock';
 import { VipdError, isVipdError } from '../errors';
 import type { GroupConfig, OsConfig } from '../config/types';
 import type { Logger } from '../util/logger';
-import { announceCommands } from './announce';
+import { announceCommands, runAnnounceCommand } from './announce';
+import { ArpingGarpSender, type GarpSender } from './garp';
 import { type Change, type ReleaseTarget, convergeChanges, ourRulesFor, releaseChanges } from './changes';
 import type { HostSnapshot } from './host-state';
 import { type Family, formatIp, parseIp } from '../util/ip';
-import { runIpBatch } from './ip-batch';
+import { batchArgs, runIpBatch } from './ip-batch';
 import { checkNumbering, groupTableRange, tableFor } from './numbering';
 import { observeHost } from './observe';
-import type { CommandRunner } from './runner';
+import type { CommandRunner, PreparedCommand } from './runner';
 import { TOOLS, checkTool } from './tools';
 import { type VipPlan, expectedPrefix, mainDefaultOn, planVip, vipAddress } from './vip-plan';
 import { type OsGroupView, vipView } from './view';
@@ -49,8 +50,22 @@ export class OsConfigurator {
    */
   private readonly standbySnapshots = new Map<string, { snapshot: HostSnapshot; at: number }>();
 
-  constructor(deps: { runner: CommandRunner; logger: Logger; config: OsConfig; clock?: MonotonicClock }) {
+  private readonly garp: GarpSender;
+  /**
+   * `ip -batch -` processes started during standby, idle on stdin, keyed by
+   * their arguments: acquire feeds one instead of spawning (a spawn blocks
+   * the event loop for milliseconds and exec-ing ip costs more on top).
+   */
+  private readonly armed = new Map<string, PreparedCommand>();
+
+  /**
+   * `garp` defaults to arping through `runner`, which follows the runner
+   * into a lab namespace; the in-process sender always sends from this
+   * process's own namespace, so only the daemon's factory passes it.
+   */
+  constructor(deps: { runner: CommandRunner; logger: Logger; config: OsConfig; clock?: MonotonicClock; garp?: GarpSender }) {
     this.runner = deps.runner;
+    this.garp = deps.garp ?? new ArpingGarpSender(deps.runner, deps.config.commandTimeoutMs);
     this.log = deps.logger.child({ component: 'os' });
     this.config = deps.config;
     this.clock = deps.clock ?? processClock;
@@ -61,6 +76,13 @@ export class OsConfigurator {
     if (!this.config.enabled) return;
     const snapshot = await this.snapshot(group);
     this.standbySnapshots.set(group.name, { snapshot, at: this.clock.nowMs() });
+    for (const family of this.families(group)) this.arm(changeBatchArgs(family));
+  }
+
+  /** Kills the idle `ip` processes started for the next acquire (shutdown). */
+  close(): void {
+    for (const p of this.armed.values()) p.dispose();
+    this.armed.clear();
   }
 
   /** Tools installed, numbering sane, interfaces present with what the plans need (prefix, gateway). */
@@ -71,7 +93,7 @@ export class OsConfigurator {
     if (!this.config.enabled) return;
     if (this.config.policyRouting) checkNumbering(groups, this.config.tableBase, this.config.rulePriority);
     const families = new Set(groups.flatMap((g) => this.families(g)));
-    if (families.has(4)) await checkTool(this.runner, TOOLS.arping, timeoutMs);
+    if (families.has(4) && this.garp.kind === 'arping') await checkTool(this.runner, TOOLS.arping, timeoutMs);
     if (families.has(6)) await checkTool(this.runner, TOOLS.ndisc6, timeoutMs);
     for (const g of groups) {
       const snapshot = await this.snapshot(g);
@@ -241,28 +263,17 @@ export class OsConfigurator {
       this.announcing.set(group.name, controller);
     }
     const signal = controller.signal;
-    const commands = group.vips.flatMap((_, i) => {
+    const sends = group.vips.map((_, i) => {
       const { address, family } = vipAddress(group, i);
-      return announceCommands({
-        address,
-        family,
-        iface: group.interface,
-        count: this.config.arp.count,
-        gateway: family === 6 && snapshot !== null ? this.ipv6Gateway(group, snapshot) : null,
-        baseTimeoutMs: this.config.commandTimeoutMs,
-      });
+      if (family === 4) return this.garp.announce({ iface: group.interface, address, count: this.config.arp.count, signal });
+      const gateway = snapshot !== null ? this.ipv6Gateway(group, snapshot) : null;
+      return Promise.all(
+        announceCommands({ address, family, iface: group.interface, count: this.config.arp.count, gateway, baseTimeoutMs: this.config.commandTimeoutMs }).map((c) =>
+          runAnnounceCommand(this.runner, c, signal),
+        ),
+      );
     });
-    const results = await Promise.allSettled(
-      commands.map(async (c) => {
-        const r = await this.runner.run(c.file, c.args, { timeoutMs: c.timeoutMs, signal });
-        if (signal.aborted) return; // released meanwhile: stopping the burst was the point
-        if (!c.okExitCodes.includes(r.exitCode)) {
-          throw new VipdError('VIPD_E_COMMAND_FAILED', `${c.file} ${c.args.join(' ')} exited ${r.exitCode}: ${r.stderr.trim()}`, {
-            details: { command: [c.file, ...c.args], exitCode: r.exitCode, stderr: r.stderr.trim() },
-          });
-        }
-      }),
-    );
+    const results = await Promise.allSettled(sends);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
@@ -271,8 +282,24 @@ export class OsConfigurator {
     const byFamily = new Map<Family, string[]>();
     for (const c of changes) byFamily.set(c.family, [...(byFamily.get(c.family) ?? []), c.command]);
     await Promise.all(
-      [...byFamily].map(([family, lines]) => runIpBatch(this.runner, lines, { family, force, json: false, timeoutMs: this.config.commandTimeoutMs })),
+      [...byFamily].map(([family, lines]) =>
+        runIpBatch(this.runner, lines, { family, force, json: false, timeoutMs: this.config.commandTimeoutMs }, force ? null : this.takeArmed(changeBatchArgs(family))),
+      ),
     );
+  }
+
+  private arm(args: string[]): void {
+    if (!this.runner.prepare) return;
+    const key = args.join(' ');
+    if (this.armed.get(key)?.alive === true) return;
+    this.armed.set(key, this.runner.prepare('ip', args));
+  }
+
+  private takeArmed(args: string[]): PreparedCommand | null {
+    const key = args.join(' ');
+    const p = this.armed.get(key) ?? null;
+    this.armed.delete(key);
+    return p?.alive === true ? p : null;
   }
 
   /**
@@ -311,4 +338,8 @@ export class OsConfigurator {
       return { address, family, iface: group.interface, prefix, tables: [own, ...stale] };
     });
   }
+}
+
+function changeBatchArgs(family: Family): string[] {
+  return batchArgs({ family, force: false, json: false });
 }

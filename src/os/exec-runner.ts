@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { VipdError } from '../errors';
-import type { CommandResult, CommandRunner, RunOptions } from './runner';
+import type { CommandResult, CommandRunner, PreparedCommand, RunOptions } from './runner';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Bounded so a chatty command cannot grow the daemon's heap without limit. */
@@ -15,54 +16,111 @@ export class ExecFileRunner implements CommandRunner {
   constructor(private readonly defaults: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {}
 
   run(file: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const child = new ChildCommand(file, args, options.env ?? this.defaults.env ?? process.env);
+    return child.run(options.input ?? '', { timeoutMs: options.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: options.signal });
+  }
+
+  prepare(file: string, args: readonly string[]): PreparedCommand {
+    const child = new ChildCommand(file, args, this.defaults.env ?? process.env);
+    // Idle, it must not keep the daemon (or a test) alive; it exits on its own when our end of stdin closes.
+    child.holdLoop(false);
+    return {
+      get alive() {
+        return child.idle;
+      },
+      run: (input, options = {}) => child.run(input, { timeoutMs: options.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_TIMEOUT_MS }),
+      dispose: () => child.dispose(),
+    };
+  }
+}
+
+/** One spawned process, from spawn to its exit status; its input may come later than its start. */
+class ChildCommand {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private stdout = '';
+  private stderr = '';
+  private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private spawnError: NodeJS.ErrnoException | null = null;
+  private used = false;
+  private readonly finished: Promise<void>;
+
+  constructor(
+    private readonly file: string,
+    private readonly args: readonly string[],
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.child = spawn(file, [...args], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env });
+    this.child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (this.stdout.length < MAX_OUTPUT_BYTES) this.stdout += d;
+    });
+    this.child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (this.stderr.length < MAX_OUTPUT_BYTES) this.stderr += d;
+    });
+    this.child.stdin.on('error', () => undefined); // a command that exits without reading stdin is not an error
+    this.finished = new Promise((resolve) => {
+      this.child.on('error', (err: NodeJS.ErrnoException) => {
+        this.spawnError = err;
+        resolve();
+      });
+      this.child.on('close', (code, signal) => {
+        this.exit = { code, signal };
+        resolve();
+      });
+    });
+  }
+
+  get idle(): boolean {
+    return !this.used && this.exit === null && this.spawnError === null;
+  }
+
+  holdLoop(hold: boolean): void {
+    // With stdio 'pipe' the streams are net.Sockets over pipes, which is what carries ref/unref.
+    const pipes = [this.child.stdin, this.child.stdout, this.child.stderr] as unknown[] as Socket[];
+    const handles: Array<{ ref(): unknown; unref(): unknown }> = [this.child, ...pipes];
+    for (const h of handles) {
+      if (hold) h.ref();
+      else h.unref();
+    }
+  }
+
+  dispose(): void {
+    if (this.used) return;
+    this.used = true;
+    killGroup(this.child.pid);
+  }
+
+  run(input: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
+    const command = [this.file, ...this.args];
+    if (this.used) return Promise.reject(new VipdError('VIPD_E_INTERNAL', `${command.join(' ')} was already run`));
+    this.used = true;
+    this.holdLoop(true);
     return new Promise((resolve, reject) => {
-      const child = spawn(file, [...args], {
-        detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: options.env ?? this.defaults.env ?? process.env,
-      });
-      let stdout = '';
-      let stderr = '';
-      let settled = false;
-      const settle = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        fn();
-      };
       const timer = setTimeout(() => {
-        killGroup(child.pid);
-        settle(() =>
-          reject(
-            new VipdError('VIPD_E_COMMAND_TIMEOUT', `${file} ${args.join(' ')} did not finish within ${timeoutMs} ms and was killed`, {
-              transient: true,
-              details: { command: [file, ...args], timeoutMs, stderr },
-            }),
-          ),
+        killGroup(this.child.pid);
+        reject(
+          new VipdError('VIPD_E_COMMAND_TIMEOUT', `${command.join(' ')} did not finish within ${options.timeoutMs} ms and was killed`, {
+            transient: true,
+            details: { command, timeoutMs: options.timeoutMs, stderr: this.stderr },
+          }),
         );
-      }, timeoutMs);
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        if (stdout.length < MAX_OUTPUT_BYTES) stdout += d;
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        if (stderr.length < MAX_OUTPUT_BYTES) stderr += d;
-      });
-      child.on('error', (err: NodeJS.ErrnoException) => {
-        const code = err.code === 'ENOENT' ? 'VIPD_E_TOOL_MISSING' : 'VIPD_E_COMMAND_FAILED';
-        settle(() =>
-          reject(new VipdError(code, `cannot run ${file}: ${err.message}`, { cause: err, details: { command: [file, ...args] } })),
-        );
-      });
-      child.on('close', (exitCode, signal) => {
-        settle(() => resolve({ stdout, stderr, exitCode: exitCode ?? (signal ? 128 : 1) }));
-      });
-      if (options.signal) {
-        if (options.signal.aborted) killGroup(child.pid);
-        else options.signal.addEventListener('abort', () => killGroup(child.pid), { once: true });
+      }, options.timeoutMs);
+      const { signal } = options;
+      if (signal) {
+        if (signal.aborted) killGroup(this.child.pid);
+        else signal.addEventListener('abort', () => killGroup(this.child.pid), { once: true });
       }
-      child.stdin.on('error', () => undefined); // a command that exits without reading stdin is not an error
-      child.stdin.end(options.input ?? '');
+      void this.finished.then(() => {
+        clearTimeout(timer);
+        const err = this.spawnError;
+        if (err) {
+          const code = err.code === 'ENOENT' ? 'VIPD_E_TOOL_MISSING' : 'VIPD_E_COMMAND_FAILED';
+          reject(new VipdError(code, `cannot run ${this.file}: ${err.message}`, { cause: err, details: { command } }));
+          return;
+        }
+        const exit = this.exit ?? { code: null, signal: null };
+        resolve({ stdout: this.stdout, stderr: this.stderr, exitCode: exit.code ?? (exit.signal ? 128 : 1) });
+      });
+      this.child.stdin.end(input);
     });
   }
 }

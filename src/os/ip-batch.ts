@@ -1,5 +1,5 @@
 import { VipdError } from '../errors';
-import type { CommandResult, CommandRunner } from './runner';
+import type { CommandResult, CommandRunner, PreparedCommand } from './runner';
 import type { Family } from '../util/ip';
 
 /**
@@ -47,9 +47,11 @@ export function batchError(lines: readonly string[], args: readonly string[], re
   });
 }
 
-export async function runIpBatch(runner: CommandRunner, lines: readonly string[], options: BatchOptions): Promise<CommandResult> {
+/** `prepared`: an `ip` with these very args started earlier (standby), fed instead of spawning one now. */
+export async function runIpBatch(runner: CommandRunner, lines: readonly string[], options: BatchOptions, prepared: PreparedCommand | null = null): Promise<CommandResult> {
   const args = batchArgs(options);
-  const result = await runner.run('ip', args, { input: `${lines.join('\n')}\n`, timeoutMs: options.timeoutMs });
+  const input = `${lines.join('\n')}\n`;
+  const result = prepared?.alive === true ? await prepared.run(input, { timeoutMs: options.timeoutMs }) : await runner.run('ip', args, { input, timeoutMs: options.timeoutMs });
   if (result.exitCode !== 0) throw batchError(lines, args, result);
   return result;
 }

@@ -16,7 +16,27 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * A command started ahead of need, idle on its open stdin (`ip -batch -`):
+ * the fork and exec are paid while nothing is urgent, and feeding it later
+ * costs only its own work. Used once.
+ */
+export interface PreparedCommand {
+  /** False once it has exited (killed while idle) or been used: take a fresh one. */
+  readonly alive: boolean;
+  /** Writes the input, closes stdin, resolves like CommandRunner.run. */
+  run(input: string, options?: { timeoutMs?: number }): Promise<CommandResult>;
+  /** Kills it if still idle. */
+  dispose(): void;
+}
+
 export interface CommandRunner {
   /** Resolves with the result even on non-zero exit; throws VIPD_E_COMMAND_TIMEOUT / VIPD_E_TOOL_MISSING. */
   run(file: string, args: readonly string[], options?: RunOptions): Promise<CommandResult>;
+  /**
+   * Starts a command now and holds its stdin open until run(). Optional:
+   * runners that cannot (dry run, namespaced test runners) leave it out and
+   * callers spawn at the time of need.
+   */
+  prepare?(file: string, args: readonly string[]): PreparedCommand;
 }

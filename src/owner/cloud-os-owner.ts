@@ -78,6 +78,10 @@ export class CloudOsOwner implements VipOwner {
     await this.deps.os?.standby(group);
   }
 
+  close(): void {
+    this.deps.os?.close();
+  }
+
   async repair(group: GroupConfig): Promise<RepairReport> {
     return { repairs: this.deps.os ? await this.deps.os.repair(group) : [] };
   }

@@ -8,6 +8,7 @@ import type { VipdConfig } from '../config/types';
 import { VipdError } from '../errors';
 import { OsConfigurator } from '../os/configurator';
 import { DryRunRunner } from '../os/dry-run-runner';
+import { loadNativeGarp } from '../os/garp';
 import type { CommandRunner } from '../os/runner';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
@@ -52,6 +53,8 @@ export function buildOwner(config: VipdConfig, deps: OwnerFactoryDeps): VipOwner
   let provider: CloudProvider = new InstrumentedProvider(buildProvider(config, deps.logger), deps.metrics, deps.clock);
   if (deps.dryRun) provider = new DryRunProvider(provider, logger);
   const mover = new CloudMover({ provider, clock: deps.clock, sleep: (ms) => sleep(deps.timers, ms), random: deps.random, logger: logger.child({ component: 'cloud' }) });
-  const os = config.os.enabled ? new OsConfigurator({ runner, logger: logger.child({ component: 'os' }), config: config.os }) : null;
+  // A dry run announces through the (logging) runner: nothing leaves the host.
+  const garp = config.os.enabled && config.os.arp.sender === 'native' && !deps.dryRun ? loadNativeGarp() : undefined;
+  const os = config.os.enabled ? new OsConfigurator({ runner, logger: logger.child({ component: 'os' }), config: config.os, garp }) : null;
   return new CloudOsOwner({ mover, os, osConfig: config.os, clock: deps.clock, timers: deps.timers, logger, startDeadlineMs: config.provider.acquireDeadlineMs });
 }

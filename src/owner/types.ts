@@ -25,6 +25,8 @@ export interface VipOwner {
   repair(group: GroupConfig): Promise<RepairReport>;
   /** While not active: refresh whatever makes the next acquire fast (optional). */
   standby?(group: GroupConfig): Promise<void>;
+  /** Shutdown: let go of whatever standby prepared (idle helper processes). Optional. */
+  close?(): void;
 }
 
 export interface PhaseTimings {

@@ -235,6 +235,7 @@ export class Daemon {
     this.loop.stop();
     await this.deps.hooks.idle();
     await this.heartbeat?.close();
+    this.deps.owner.close?.();
     this.log.info('stopped');
   }
 }

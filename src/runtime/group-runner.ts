@@ -286,6 +286,8 @@ export class GroupRunner {
     } else if (t.from === 'MASTER' || t.to === 'FAULT' || t.to === 'STOP') {
       this.pendingFailover = null;
       this.reconciler.want('inactive');
+    } else if (t.from === 'INIT') {
+      this.reconciler.startInactive();
     }
     const event = HOOK_EVENT[t.to];
     if (event) {

@@ -73,6 +73,18 @@ export class OwnershipReconciler {
     this.kick();
   }
 
+  /**
+   * The group's election started as BACKUP. The owner's cleanup already
+   * removed what a previous run left on the host, so nothing of ours is
+   * there: count the host as released and take the standby reading now, or
+   * a node that was never master would plan its first failover from nothing.
+   */
+  startInactive(): void {
+    if (this.closed || this.busy || this.appliedState !== 'unknown' || this.desired !== 'inactive') return;
+    this.appliedState = 'inactive';
+    void this.check();
+  }
+
   /** Re-run acquire although we believe we hold the VIPs (the cloud says otherwise). */
   reassert(): void {
     if (this.closed || this.desired !== 'active') return;

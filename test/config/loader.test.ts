@@ -19,7 +19,7 @@ describe('loadConfig on valid configs', () => {
       tableBase: 1000,
       rulePriority: 3400,
       gateway: null,
-      arp: { count: 3, repeatDelayMs: 1000, refreshIntervalMs: 0 },
+      arp: { sender: 'native', count: 3, repeatDelayMs: 1000, refreshIntervalMs: 0 },
       reconcileIntervalMs: 3000,
       commandTimeoutMs: 5000,
     });

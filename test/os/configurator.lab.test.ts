@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import type { GroupConfig, OsConfig } from '../../src/config/types';
 import type { Lab } from '../../src/lab/lab';
 import { OsConfigurator } from '../../src/os/configurator';
-import type { CommandResult, CommandRunner } from '../../src/os/runner';
+import { findGarpAddon } from '../../src/os/garp';
+import type { CommandResult, CommandRunner, PreparedCommand } from '../../src/os/runner';
 import { silentLogger } from '../../src/util/logger';
 import { ensureBuilt } from '../support/build';
 import { describeLab } from '../support/lab-guard';
@@ -10,18 +12,43 @@ import { group, osConfig, vip } from '../support/os-fixtures';
 
 jest.setTimeout(180_000);
 
-/** Records every spawn so tests can assert how many processes an operation costs. */
+/**
+ * Records every spawn so tests can assert how many processes an operation
+ * costs. With `prepared`, it also starts commands ahead (as the daemon's
+ * runner does) and records each feeding of one as ['prepared', file, ...args].
+ */
 class CountingRunner implements CommandRunner {
   readonly calls: string[][] = [];
-  constructor(private readonly inner: CommandRunner) {}
+  readonly prepare?: (file: string, args: readonly string[]) => PreparedCommand;
+  constructor(
+    private readonly inner: CommandRunner,
+    prepared = false,
+  ) {
+    const prepare = inner.prepare?.bind(inner);
+    if (prepared && prepare) {
+      this.prepare = (file, args) => {
+        const p = prepare(file, args);
+        return {
+          get alive() {
+            return p.alive;
+          },
+          run: (input, options) => {
+            this.calls.push(['prepared', file, ...args]);
+            return p.run(input, options);
+          },
+          dispose: () => p.dispose(),
+        };
+      };
+    }
+  }
   run(file: string, args: readonly string[], options?: { timeoutMs?: number; input?: string }): Promise<CommandResult> {
     this.calls.push([file, ...args]);
     return this.inner.run(file, args, options);
   }
 }
 
-function configurator(lab: Lab, i: number, config: OsConfig = osConfig()): { os: OsConfigurator; runner: CountingRunner } {
-  const runner = new CountingRunner(lab.nodeRunner(i));
+function configurator(lab: Lab, i: number, config: OsConfig = osConfig(), prepared = false): { os: OsConfigurator; runner: CountingRunner } {
+  const runner = new CountingRunner(lab.nodeRunner(i), prepared);
   return { os: new OsConfigurator({ runner, logger: silentLogger(), config }), runner };
 }
 
@@ -63,7 +90,7 @@ describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
   afterEach(async () => lab?.teardown());
 
   it('release stops an ARP burst still in flight (no announcement for a VIP we let go)', async () => {
-    const { os } = configurator(lab, 1, osConfig({ arp: { count: 10, repeatDelayMs: 0, refreshIntervalMs: 0 } }));
+    const { os } = configurator(lab, 1, osConfig({ arp: { sender: 'arping', count: 10, repeatDelayMs: 0, refreshIntervalMs: 0 } }));
     await os.preflight([WEB]);
     await os.acquire(WEB);
     const arpings = async (): Promise<number> => {
@@ -76,7 +103,7 @@ describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
     await os.settled();
   });
 
-  it('acquires from a fresh standby reading in ONE ip spawn, and re-reads when the host changed since', async () => {
+  it('acquires from a fresh standby reading in ONE ip spawn (none when standby started it), and re-reads when the host changed since', async () => {
     const ns = lab.nodeNs(1);
     const { os, runner } = configurator(lab, 1);
     await os.preflight([WEB]);
@@ -88,19 +115,37 @@ describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
     expect(view.vips.every((v) => v.addressOk && v.ruleOk === true && v.tableOk === true)).toBe(true);
     await os.release(WEB);
 
+    // With the runner able to start commands ahead (as the daemon's is), standby also starts the
+    // `ip -batch -` that acquire feeds: no ip process is spawned at acquire (arping is this test's sender).
+    const armed = configurator(lab, 1, osConfig(), true);
+    await armed.os.standby(WEB);
+    armed.runner.calls.length = 0;
+    await armed.os.acquire(WEB);
+    expect(armed.runner.calls.filter((c) => c[0] !== 'arping')).toEqual([['prepared', 'ip', '-4', '-batch', '-']]);
+    expect((await armed.os.observe(WEB)).vips.every((v) => v.addressOk && v.ruleOk === true && v.tableOk === true)).toBe(true);
+    await armed.os.release(WEB);
+    await armed.os.standby(WEB);
+    armed.os.close();
+    await armed.os.acquire(WEB); // closed: spawns again, same result
+    expect((await armed.os.observe(WEB)).vips.every((v) => v.addressOk && v.ruleOk === true && v.tableOk === true)).toBe(true);
+    await armed.os.release(WEB);
+
     // Stale standby: something added one of our rules after the reading. The fast batch fails
-    // on it (EEXIST), acquire re-reads and converges: no duplicate rule, everything in place.
-    await os.standby(WEB);
-    await lab.ip(ns, ['rule', 'add', 'from', '10.0.1.42', 'lookup', String(T42), 'priority', '3400', 'protocol', '86']);
-    runner.calls.length = 0;
-    await os.acquire(WEB);
-    expect(runner.calls.filter((c) => c[0] === 'ip').length).toBeGreaterThan(1);
-    const rules = (await lab.ipJson(ns, ['-N', 'rule', 'show', 'priority', '3400'])) as Array<{ src?: string }>;
-    expect(rules.filter((r) => r.src === '10.0.1.42')).toHaveLength(1);
-    const after = await os.observe(WEB);
-    expect(after.vips.every((v) => v.addressOk && v.ruleOk === true && v.tableOk === true)).toBe(true);
-    await os.release(WEB);
-    await os.settled();
+    // on it (EEXIST), acquire re-reads and converges: no duplicate rule, everything in place; the
+    // same with the batch fed to a process started at standby.
+    for (const { os: o, runner: r } of [{ os, runner }, armed]) {
+      await o.standby(WEB);
+      await lab.ip(ns, ['rule', 'add', 'from', '10.0.1.42', 'lookup', String(T42), 'priority', '3400', 'protocol', '86']);
+      r.calls.length = 0;
+      await o.acquire(WEB);
+      expect(r.calls.filter((c) => c[0] === 'ip').length).toBeGreaterThan(1);
+      const rules = (await lab.ipJson(ns, ['-N', 'rule', 'show', 'priority', '3400'])) as Array<{ src?: string }>;
+      expect(rules.filter((x) => x.src === '10.0.1.42')).toHaveLength(1);
+      const after = await o.observe(WEB);
+      expect(after.vips.every((v) => v.addressOk && v.ruleOk === true && v.tableOk === true)).toBe(true);
+      await o.release(WEB);
+      await o.settled();
+    }
   });
 
   it('acquires with the subnet prefix, one rule and one table per VIP, in one batch; release restores the host exactly', async () => {
@@ -242,7 +287,7 @@ describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
     const address = '10.0.1.42';
     const g = group({ vips: [vip(address)] });
     // A burst of three: the fabric ignores a GARP within locktime (1 s) of its last update.
-    const burst = osConfig({ arp: { count: 3, repeatDelayMs: 2000, refreshIntervalMs: 0 } });
+    const burst = osConfig({ arp: { sender: 'arping', count: 3, repeatDelayMs: 2000, refreshIntervalMs: 0 } });
     const n1 = configurator(lab, 1, burst).os;
     const n2 = configurator(lab, 2, burst).os;
     await n1.acquire(g);
@@ -258,6 +303,64 @@ describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
     await eventually(async () => (await lab.fabricNeighbour(address))?.lladdr === mac2, 'fabric entry to point at node 2');
     await n2.settled();
     await n2.release(g);
+  });
+
+  it('the in-process sender (native addon): each of its two frames alone moves the fabric entry, from inside a node namespace', async () => {
+    const address = '10.0.1.42';
+    const g = group({ vips: [vip(address)] });
+    const n1 = configurator(lab, 1).os;
+    await n1.acquire(g);
+    await n1.settled();
+    const mac1 = await lab.nodeMac(1);
+    const mac2 = await lab.nodeMac(2);
+    // Node 2 does not carry the address: were it there, it would answer the fabric's ping as well.
+    const addon = findGarpAddon();
+    expect(addon).not.toBeNull();
+    for (const reply of [false, true]) {
+      // Point the fabric at node 1 again (a reply to its ping), so only the next frame can move it.
+      await lab.ip(lab.fabricNs, ['neigh', 'flush', 'dev', 'br0', 'to', address]);
+      expect((await lab.run(lab.fabricNs, ['ping', '-n', '-c', '1', '-W', '2', address])).exitCode).toBe(0);
+      expect((await lab.fabricNeighbour(address))?.lladdr).toBe(mac1);
+      // One frame, after the fabric's locktime (1 s) since the ping refreshed the entry.
+      const script = `setTimeout(() => require(${JSON.stringify(addon)}).sendGratuitousArp('eth0', ${JSON.stringify(address)}, ${reply}), 1100)`;
+      const r = await lab.run(lab.nodeNs(2), [process.execPath, '-e', script]);
+      expect(r).toMatchObject({ exitCode: 0, stderr: '' });
+      await eventually(async () => (await lab.fabricNeighbour(address))?.lladdr === mac2, `fabric entry to point at node 2 after the ${reply ? 'reply' : 'request'} form`);
+    }
+    await n1.release(g);
+  });
+
+  it('acquire with the native sender: the announcement leaves from the configurator\'s own process, no arping spawned', async () => {
+    const address = '10.0.1.42';
+    const g = group({ vips: [vip(address)] });
+    const n1 = configurator(lab, 1).os;
+    await n1.acquire(g);
+    await n1.settled();
+    expect((await lab.run(lab.fabricNs, ['ping', '-n', '-c', '1', '-W', '2', address])).exitCode).toBe(0);
+    await n1.release(g);
+    // The native sender sends from its own process's namespace, and jest runs in the host's: so the
+    // configurator runs in a node process inside node 2's namespace, spawning through a recording runner.
+    const mac2 = await lab.nodeMac(2);
+    const script = [
+      `const { OsConfigurator } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'src', 'os', 'configurator.js'))});`,
+      `const { ExecFileRunner } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'src', 'os', 'exec-runner.js'))});`,
+      `const { loadNativeGarp } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'src', 'os', 'garp.js'))});`,
+      `const spawned = []; const inner = new ExecFileRunner();`,
+      `const runner = { run: (f, a, o) => { spawned.push(f); return inner.run(f, a, o); } };`,
+      `const logger = { child: () => logger, info() {}, warn() {}, debug() {}, error() {} };`,
+      `const config = ${JSON.stringify(osConfig({ arp: { sender: 'native', count: 3, repeatDelayMs: 0, refreshIntervalMs: 0 } }))};`,
+      `const os = new OsConfigurator({ runner, logger, config, garp: loadNativeGarp() });`,
+      `const g = ${JSON.stringify(g)};`,
+      `(async () => { await os.preflight([g]); await os.acquire(g); await os.settled(); await os.release(g); console.log(JSON.stringify(spawned)); })().catch((e) => { console.error(e); process.exit(1); });`,
+    ].join('\n');
+    const r = await lab.run(lab.nodeNs(2), [process.execPath, '-e', script], { timeoutMs: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const spawned = JSON.parse(r.stdout) as string[];
+    expect(spawned).not.toContain('arping');
+    expect(spawned.every((f) => f === 'ip')).toBe(true);
+    // Three rounds a second apart: the later ones land past the fabric's locktime.
+    expect((await lab.fabricNeighbour(address))?.lladdr).toBe(mac2);
   });
 
   it('IPv6: the neighbour solicitation from the VIP moves the fabric entry to the new holder', async () => {

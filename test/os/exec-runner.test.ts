@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecFileRunner, runChecked } from '../../src/os/exec-runner';
 import { VipdError } from '../../src/errors';
+import { ensureBuilt } from '../support/build';
 
 describe('ExecFileRunner', () => {
   const runner = new ExecFileRunner();
@@ -45,5 +47,69 @@ describe('ExecFileRunner', () => {
   it('feeds stdin', async () => {
     const r = await runner.run('cat', [], { input: 'addr show\n' });
     expect(r.stdout).toBe('addr show\n');
+  });
+
+  describe('prepare (started ahead of its input)', () => {
+    it('the process runs before run() feeds it, and run() returns what it printed for that input', async () => {
+      const script = 'process.stdout.write(String(Date.now()) + " "); process.stdin.pipe(process.stdout)';
+      const prepared = runner.prepare(process.execPath, ['-e', script]);
+      expect(prepared.alive).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      const fedAt = Date.now();
+      const r = await prepared.run('addr add 10.0.1.100/24 dev eth0\n');
+      const [startedAt, ...rest] = r.stdout.split(' ');
+      expect(Number(startedAt)).toBeLessThan(fedAt);
+      expect(rest.join(' ')).toBe('addr add 10.0.1.100/24 dev eth0\n');
+      expect(r.exitCode).toBe(0);
+      expect(prepared.alive).toBe(false);
+      await expect(prepared.run('again')).rejects.toMatchObject({ code: 'VIPD_E_INTERNAL' });
+    });
+
+    it('reports a non-zero exit and stderr like run()', async () => {
+      const r = await runner.prepare('sh', ['-c', 'cat >/dev/null; echo bad >&2; exit 4']).run('x');
+      expect(r).toMatchObject({ exitCode: 4, stderr: 'bad\n' });
+    });
+
+    it('a missing tool is VIPD_E_TOOL_MISSING at run(), and not alive', async () => {
+      const prepared = runner.prepare('/nonexistent/vipd-tool', []);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(prepared.alive).toBe(false);
+      await expect(prepared.run('')).rejects.toMatchObject({ code: 'VIPD_E_TOOL_MISSING' });
+    });
+
+    it('dispose kills it while idle; a prepared command that died is not alive', async () => {
+      const prepared = runner.prepare('cat', []);
+      prepared.dispose();
+      expect(prepared.alive).toBe(false);
+      const other = runner.prepare('sh', ['-c', 'exit 0']);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(other.alive).toBe(false);
+    });
+
+    it('the run() deadline applies to the fed command', async () => {
+      const prepared = runner.prepare('sh', ['-c', 'cat >/dev/null; sleep 30']);
+      await expect(prepared.run('x', { timeoutMs: 200 })).rejects.toMatchObject({ code: 'VIPD_E_COMMAND_TIMEOUT' });
+    });
+
+    it('an idle prepared command does not keep its process alive, and ends when that process does', () => {
+      ensureBuilt();
+      const marker = mkdtempSync(join(tmpdir(), 'vipd-prepared-'));
+      try {
+        const compiled = join(__dirname, '..', '..', 'dist', 'src', 'os', 'exec-runner.js');
+        const out = join(marker, 'out');
+        const child = [
+          `const { ExecFileRunner } = require(${JSON.stringify(compiled)});`,
+          // cat copies its stdin to a file and exits at EOF: the file's existence after the parent exits proves it ended.
+          `new ExecFileRunner().prepare('sh', ['-c', 'cat > ${out}.tmp; mv ${out}.tmp ${out}']);`,
+        ].join('\n');
+        execFileSync(process.execPath, ['-e', child], { timeout: 10_000 });
+        const deadline = Date.now() + 5000;
+        while (!existsSync(out) && Date.now() < deadline) execFileSync('sleep', ['0.05']);
+        expect(existsSync(out)).toBe(true);
+        expect(readFileSync(out, 'utf8')).toBe('');
+      } finally {
+        rmSync(marker, { recursive: true, force: true });
+      }
+    });
   });
 });

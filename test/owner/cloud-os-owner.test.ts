@@ -91,7 +91,7 @@ function setup(opts: { os?: boolean; startDeadlineMs?: number } = {}) {
   const owner = new CloudOsOwner({
     mover,
     os: opts.os === false ? null : fakeOs(journal),
-    osConfig: osConfig({ arp: { count: 1, repeatDelayMs: 0, refreshIntervalMs: 0 } }),
+    osConfig: osConfig({ arp: { sender: 'arping', count: 1, repeatDelayMs: 0, refreshIntervalMs: 0 } }),
     clock,
     timers: realTimers,
     logger: recordingLogger(logs),

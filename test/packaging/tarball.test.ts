@@ -60,6 +60,7 @@ describe('npm run package tarball', () => {
       'dist/src/control/server.js',
       'node_modules/prom-client/package.json',
       'node_modules/unix-dgram/build/Release/unix_dgram.node',
+      'build/Release/vipd_garp.node',
       'systemd/vipd.service',
       'systemd/vipd.sysusers.conf',
       'systemd/vipd.tmpfiles.conf',
@@ -119,7 +120,7 @@ describe('install.sh --destdir', () => {
     expect(await fs.readFile(join(dest, 'usr/local/bin/vipd'), 'utf8')).toBe(`#!/bin/sh\nexec ${process.execPath} /opt/vipd/dist/src/cli/main.js "$@"\n`);
   });
 
-  it('installs production dependencies that load, native addon included', () => {
+  it('installs production dependencies that load, native addons included', () => {
     const app = join(dest, 'opt/vipd');
     const script = `
       const dgram = require(${JSON.stringify(join(app, 'node_modules/unix-dgram'))});
@@ -128,6 +129,8 @@ describe('install.sh --destdir', () => {
       new VipdMetrics({ version: 'x', groups: ['g'], rejectReasons: [], provider: 'none' });
       require(${JSON.stringify(join(app, 'dist/src/control/server.js'))});
       require(${JSON.stringify(join(app, 'dist/src/systemd/sd-notify.js'))});
+      // vipd's own addon, found from the installed dist/ the way the daemon finds it.
+      require(${JSON.stringify(join(app, 'dist/src/os/garp.js'))}).loadNativeGarp();
       console.log('loaded');
     `;
     // cwd outside the repository: only the installed node_modules can satisfy require().

@@ -223,4 +223,33 @@ describe('OwnershipReconciler standby', () => {
     await rec.settle();
     expect(rec.applied).toBe('active');
   });
+
+  it('at start (BACKUP, host cleaned up) takes the standby reading at once and refreshes it every period', async () => {
+    const { owner, rec, timers } = setup();
+    owner.standby = async () => {
+      owner.log.push('standby');
+    };
+    expect(rec.applied).toBe('unknown');
+    rec.startInactive();
+    await flush();
+    expect(owner.log).toEqual(['standby']);
+    expect(rec.applied).toBe('inactive');
+    timers.fireAll();
+    await flush();
+    expect(owner.log).toEqual(['standby', 'standby']);
+    // No release was run: nothing was ours to remove.
+    expect(owner.log.some((l) => l.startsWith('release'))).toBe(false);
+  });
+
+  it('startInactive does nothing once the group is wanted active or something is in flight', async () => {
+    const { owner, rec } = setup();
+    owner.standby = async () => {
+      owner.log.push('standby');
+    };
+    rec.want('active');
+    rec.startInactive();
+    await flush();
+    expect(owner.log).toEqual(['acquire:start']);
+    expect(rec.wanted).toBe('active');
+  });
 });

@@ -8,7 +8,7 @@ export function osConfig(overrides: Partial<OsConfig> = {}): OsConfig {
     tableBase: 3400,
     rulePriority: 3400,
     gateway: null,
-    arp: { count: 1, repeatDelayMs: 2000, refreshIntervalMs: 0 },
+    arp: { sender: 'arping', count: 1, repeatDelayMs: 2000, refreshIntervalMs: 0 },
     reconcileIntervalMs: 1000,
     commandTimeoutMs: 10_000,
     ...overrides,

@@ -1,0 +1,10 @@
+{
+  'targets': [
+    {
+      # In-process gratuitous ARP (native/garp.c); loaded by src/os/native-garp.ts.
+      'target_name': 'vipd_garp',
+      'sources': ['native/garp.c'],
+      'cflags': ['-Wall', '-Wextra', '-Werror', '-O2'],
+    },
+  ],
+}
