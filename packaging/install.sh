@@ -5,7 +5,7 @@
 #   ./install.sh --destdir /tmp/root    only lay the files out under a prefix
 #                                       (packaging, tests): no user, no
 #                                       systemctl, no dependency check
-#   --check-deps                        check node/iproute2/arping even with --destdir
+#   --check-deps                        check node and iproute2 even with --destdir
 #
 # Idempotent: run it again to upgrade. It never overwrites /etc/vipd/vipd.yaml
 # and never enables or starts the service.
@@ -53,7 +53,8 @@ BIN=/usr/local/bin/vipd
 NODE_BIN=${NODE_BIN:-$(command -v node || true)}
 [ -n "$NODE_BIN" ] || NODE_BIN=/usr/bin/node
 
-# --- dependencies: nodejs >= 20 with the ABI the addon was built for, iproute2, iputils-arping
+# --- dependencies: nodejs >= 20 with the ABI the addons were built for, iproute2. Gratuitous ARP is
+# sent by vipd's own addon by default; iputils-arping is needed only with os.arp.sender: arping.
 if [ "$CHECK_DEPS" -eq 1 ]; then
   missing=()
   if [ ! -x "$NODE_BIN" ]; then
@@ -68,8 +69,8 @@ if [ "$CHECK_DEPS" -eq 1 ]; then
     [ "$arch" = "$NODE_ARCH" ] || die "this tarball is for $NODE_ARCH, this machine's node is $arch"
   fi
   command -v ip >/dev/null 2>&1 || missing+=("iproute2")
-  command -v arping >/dev/null 2>&1 || missing+=("iputils-arping")
-  [ "${#missing[@]}" -eq 0 ] || die "missing dependencies: ${missing[*]} (Debian/Ubuntu: apt-get install nodejs iproute2 iputils-arping)"
+  [ "${#missing[@]}" -eq 0 ] || die "missing dependencies: ${missing[*]} (Debian/Ubuntu: apt-get install nodejs iproute2)"
+  command -v arping >/dev/null 2>&1 || echo "install.sh: note: arping (iputils-arping) is not installed; it is needed only with os.arp.sender: arping" >&2
 fi
 
 # --- the vipd user and group
