@@ -295,11 +295,12 @@ export class OsConfigurator {
     this.armed.set(key, this.runner.prepare('ip', args));
   }
 
+  /** runIpBatch spawns afresh if the one taken has died meanwhile. */
   private takeArmed(args: string[]): PreparedCommand | null {
     const key = args.join(' ');
     const p = this.armed.get(key) ?? null;
     this.armed.delete(key);
-    return p?.alive === true ? p : null;
+    return p;
   }
 
   /**

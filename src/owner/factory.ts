@@ -7,6 +7,7 @@ import type { CloudProvider } from '../cloud/provider';
 import type { VipdConfig } from '../config/types';
 import { VipdError } from '../errors';
 import { OsConfigurator } from '../os/configurator';
+import { DryRunGarpSender } from '../os/dry-run-garp';
 import { DryRunRunner } from '../os/dry-run-runner';
 import { loadNativeGarp } from '../os/garp';
 import type { CommandRunner } from '../os/runner';
@@ -53,8 +54,9 @@ export function buildOwner(config: VipdConfig, deps: OwnerFactoryDeps): VipOwner
   let provider: CloudProvider = new InstrumentedProvider(buildProvider(config, deps.logger), deps.metrics, deps.clock);
   if (deps.dryRun) provider = new DryRunProvider(provider, logger);
   const mover = new CloudMover({ provider, clock: deps.clock, sleep: (ms) => sleep(deps.timers, ms), random: deps.random, logger: logger.child({ component: 'cloud' }) });
-  // A dry run announces through the (logging) runner: nothing leaves the host.
-  const garp = config.os.enabled && config.os.arp.sender === 'native' && !deps.dryRun ? loadNativeGarp() : undefined;
+  const sender = config.os.arp.sender;
+  // Without an injected sender the configurator runs arping through the runner.
+  const garp = deps.dryRun ? new DryRunGarpSender(sender, logger) : config.os.enabled && sender === 'native' ? loadNativeGarp() : undefined;
   const os = config.os.enabled ? new OsConfigurator({ runner, logger: logger.child({ component: 'os' }), config: config.os, garp }) : null;
   return new CloudOsOwner({ mover, os, osConfig: config.os, clock: deps.clock, timers: deps.timers, logger, startDeadlineMs: config.provider.acquireDeadlineMs });
 }
