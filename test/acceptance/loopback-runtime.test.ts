@@ -76,10 +76,10 @@ describe('vipd run: process-level behaviour', () => {
 
   it('a backup resumed after SIGSTOP does not claim on stale timers; one master remains', async () => {
     cluster = await LoopbackCluster.pair([WEB]);
-    const n1 = cluster.start('n1');
+    cluster.start('n1');
     const n2 = cluster.start('n2');
-    await n1.waitForRole('web', 'MASTER');
-    await n2.waitForRole('web', 'BACKUP');
+    await cluster.settle({ n1: { web: { role: 'MASTER' } }, n2: { web: { role: 'BACKUP', master: 'n1' } } });
+    const settledTransitions = n2.transitions('web').length;
     n2.signal('SIGSTOP');
     await new Promise((r) => setTimeout(r, 1500)); // longer than the down interval (~0.9 s at 250 ms adverts)
     const mark = n2.lines.length;
@@ -87,7 +87,7 @@ describe('vipd run: process-level behaviour', () => {
     await n2.waitFor((l) => n2.lines.indexOf(l) >= mark && typeof l.msg === 'string' && l.msg.includes('stalled'), 10_000, 'stall noticed');
     await new Promise((r) => setTimeout(r, 1000));
     expect(n2.transitions('web').slice(-1)[0]?.to).toBe('BACKUP');
-    expect(n2.transitions('web').map((t) => t.to)).toEqual(['BACKUP']);
+    expect(n2.transitions('web')).toHaveLength(settledTransitions);
     expect((await status(cluster, 'n1')).groups[0]?.election.role).toBe('MASTER');
   });
 
@@ -95,8 +95,7 @@ describe('vipd run: process-level behaviour', () => {
     cluster = await LoopbackCluster.pair([WEB]);
     const n1 = cluster.start('n1');
     const n2 = cluster.start('n2');
-    await n1.waitForRole('web', 'MASTER');
-    await n2.waitForRole('web', 'BACKUP');
+    await cluster.settle({ n1: { web: { role: 'MASTER' } }, n2: { web: { role: 'BACKUP', master: 'n1' } } });
     const mark = n2.lines.length;
     n1.signal('SIGSTOP');
     await n2.waitForRole('web', 'MASTER', { after: mark });

@@ -3,6 +3,8 @@ import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { ControlClient } from '../../src/control/client';
+import type { DaemonStatus } from '../../src/runtime/daemon';
 import { VipdProcess } from './vipd-process';
 
 export interface LoopbackNode {
@@ -118,6 +120,43 @@ export class LoopbackCluster {
     const p = this.processes.get(id);
     if (!p) throw new Error(`node ${id} not started`);
     return p;
+  }
+
+  async status(id: string): Promise<DaemonStatus> {
+    return (await new ControlClient(this.socketPath(id)).call('status', {}, 5000)) as DaemonStatus;
+  }
+
+  /**
+   * Waits until every named node reports, over its control socket, the
+   * given role per group and (for a backup) the given master. A logged
+   * "-> BACKUP" line is not enough before killing a master: the start
+   * transition is also "-> BACKUP", and under load two nodes can both be
+   * MASTER for a moment before the adverts cross.
+   */
+  async settle(expected: Record<string, Record<string, { role: string; master?: string }>>, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen: string[] = [];
+      let ok = true;
+      for (const [id, groups] of Object.entries(expected)) {
+        let s: DaemonStatus;
+        try {
+          s = await this.status(id);
+        } catch (err) {
+          seen.push(`${id}: ${(err as Error).message}`);
+          ok = false;
+          continue;
+        }
+        for (const [name, want] of Object.entries(groups)) {
+          const e = s.groups.find((g) => g.name === name)?.election;
+          seen.push(`${id}/${name}: ${e?.role ?? '?'} (master ${e?.master ?? 'none'})`);
+          if (e?.role !== want.role || (want.master !== undefined && e.master !== want.master)) ok = false;
+        }
+      }
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`cluster did not settle within ${timeoutMs} ms; last seen: ${seen.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async destroy(): Promise<void> {
