@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   VIPD_E_CANCELLED: 'A VIP move was abandoned because this node stopped wanting the VIPs while it ran (e.g. preempted mid-acquire).',
   VIPD_E_METADATA: 'The instance metadata service could not be read; identity is unknown.',
   VIPD_E_IDENTITY: 'The configured interface could not be matched to a cloud NIC (by MAC).',
+  VIPD_E_STATE_FILE: 'The saved maintenance state under node.stateDir could not be read, written or removed.',
   VIPD_E_CONTROL: 'The control socket could not be reached or answered an error.',
   VIPD_E_SD_NOTIFY: 'NOTIFY_SOCKET is set but systemd notifications cannot be sent (abstract socket, native module missing).',
   VIPD_E_HOOK: 'A notify hook failed or timed out (logged, never fatal).',

@@ -1,8 +1,9 @@
 import type { VipdConfig } from '../config/types';
 import type { ControlHandler } from '../control/server';
-import { VipdError } from '../errors';
+import { VipdError, asVipdError } from '../errors';
 import type { VipOwner } from '../owner/types';
 import type { Daemon } from '../runtime/daemon';
+import type { MaintenanceStore } from '../state/maintenance-store';
 import { processClock } from '../util/clock';
 
 const SWITCHOVER_POLL_MS = 20;
@@ -17,21 +18,52 @@ interface SwitchoverParams {
  * The daemon's side of the CLI. Switchover waits here, inside the daemon,
  * because only the daemon sees the peers' adverts and the cloud's view.
  */
-export function controlHandlers(deps: { daemon: Daemon; owner: VipOwner; config: () => VipdConfig }): Record<string, ControlHandler> {
+export interface ControlHandlerDeps {
+  readonly daemon: Daemon;
+  readonly owner: VipOwner;
+  readonly config: () => VipdConfig;
+  readonly maintenanceStore: MaintenanceStore;
+  readonly wallNow: () => Date;
+}
+
+export function controlHandlers(deps: ControlHandlerDeps): Record<string, ControlHandler> {
   const { daemon } = deps;
   return {
     status: async () => daemon.status(),
     maintenance: async (params) => {
       const on = (params as { on?: unknown } | null)?.on;
       if (typeof on !== 'boolean') throw new VipdError('VIPD_E_CONTROL', 'maintenance needs {"on": true|false}');
-      daemon.setMaintenance(on);
-      return { maintenance: on };
+      return on ? maintenanceOn(deps) : maintenanceOff(deps);
     },
     switchover: async (params) => switchover(deps, (params ?? {}) as SwitchoverParams),
   };
 }
 
-async function switchover(deps: { daemon: Daemon; owner: VipOwner; config: () => VipdConfig }, params: SwitchoverParams): Promise<unknown> {
+/** On is applied first (the operator wants the VIP gone now), then saved; a failed save is reported, not hidden. */
+async function maintenanceOn(deps: ControlHandlerDeps): Promise<{ maintenance: boolean; savedIn: string }> {
+  deps.daemon.setMaintenance(true);
+  try {
+    await deps.maintenanceStore.save({ since: deps.wallNow().toISOString() });
+  } catch (e) {
+    const err = asVipdError(e, 'VIPD_E_STATE_FILE');
+    throw new VipdError('VIPD_E_STATE_FILE', `maintenance is ON in the running daemon, but it was not saved and will be lost at the next restart: ${err.message}`, { cause: err, details: err.details });
+  }
+  return { maintenance: true, savedIn: deps.maintenanceStore.location };
+}
+
+/** Off is saved first: if the file cannot be removed, the daemon stays in maintenance, matching what the next start would do. */
+async function maintenanceOff(deps: ControlHandlerDeps): Promise<{ maintenance: boolean; savedIn: string }> {
+  try {
+    await deps.maintenanceStore.clear();
+  } catch (e) {
+    const err = asVipdError(e, 'VIPD_E_STATE_FILE');
+    throw new VipdError('VIPD_E_STATE_FILE', `maintenance stays ON: the saved state could not be removed, so the next start would be in maintenance again: ${err.message}`, { cause: err, details: err.details });
+  }
+  deps.daemon.setMaintenance(false);
+  return { maintenance: false, savedIn: deps.maintenanceStore.location };
+}
+
+async function switchover(deps: ControlHandlerDeps, params: SwitchoverParams): Promise<unknown> {
   const { daemon } = deps;
   const config = deps.config();
   const groupName = params.group ?? null;

@@ -6,6 +6,7 @@ import { OsConfigurator } from '../os/configurator';
 import { loadNativeGarp } from '../os/garp';
 import { buildProvider } from '../owner/factory';
 import type { DaemonStatus } from '../runtime/daemon';
+import { FileMaintenanceStore } from '../state/maintenance-store';
 import { silentLogger } from '../util/logger';
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes';
 import { defaultRunner } from './wiring';
@@ -30,6 +31,7 @@ export async function doctorCommand(opts: { configPath: string; socket: string |
     os: config.os.enabled ? new OsConfigurator({ runner, logger, config: config.os }) : null,
     provider: buildProvider(config, logger),
     loadGarp: () => loadNativeGarp(),
+    maintenance: new FileMaintenanceStore(config.node.stateDir),
     daemon,
   });
   process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : renderDoctor(results));

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ControlClient } from '../control/client';
-import { asVipdError } from '../errors';
+import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
 import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
-import { EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
+import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
 import { runCommand } from './run';
 import { statusCommand } from './status';
 import { packageVersion } from './version';
@@ -86,8 +86,9 @@ program
       await controlCall(o.socket, 'maintenance', { on: state === 'on' }, 5000);
       process.stdout.write(`maintenance ${state}\n`);
       finish(EXIT_OK);
-    } catch {
-      finish(EXIT_UNAVAILABLE);
+    } catch (e) {
+      // The daemon answered but could not save: a script must not go on to reboot as if it had.
+      finish(isVipdError(e) && e.code === 'VIPD_E_STATE_FILE' ? EXIT_FAILURE : EXIT_UNAVAILABLE);
     }
   });
 

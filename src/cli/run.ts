@@ -7,6 +7,7 @@ import { StatusHttpServer } from '../metrics/http-server';
 import { VipdMetrics } from '../metrics/metrics';
 import { buildOwner } from '../owner/factory';
 import { Daemon } from '../runtime/daemon';
+import { DryRunMaintenanceStore, FileMaintenanceStore, type MaintenanceStore } from '../state/maintenance-store';
 import { SdNotify, Watchdog } from '../systemd/sd-notify';
 import { processClock } from '../util/clock';
 import type { Logger } from '../util/logger';
@@ -71,6 +72,14 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     wallSeconds: () => Date.now() / 1000,
   });
   const notify = SdNotify.fromEnv(process.env, logger.child({ component: 'systemd' }));
+  const fileStore = new FileMaintenanceStore(config.node.stateDir);
+  const maintenanceStore: MaintenanceStore = opts.dryRun ? new DryRunMaintenanceStore(fileStore, logger.child({ component: 'state' })) : fileStore;
+  // Before the first election: a node rebooted in maintenance must never claim, not even once.
+  const saved = await maintenanceStore.load();
+  if (saved !== null) {
+    daemon.setMaintenance(true);
+    logger.warn({ file: maintenanceStore.location, since: saved.since }, 'maintenance is on (saved before this start): this node will not take any VIP until `vipd maintenance off`');
+  }
   await daemon.start();
 
   const http = config.metrics.enabled
@@ -86,7 +95,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
   await http?.start();
   const control = new ControlServer({
     path: config.control.socket,
-    handlers: controlHandlers({ daemon, owner, config: () => currentConfig }),
+    handlers: controlHandlers({ daemon, owner, config: () => currentConfig, maintenanceStore, wallNow: () => new Date() }),
     logger: logger.child({ component: 'control' }),
   });
   await control.start();

@@ -39,6 +39,12 @@ const UNIX_SOCKET_PATH_MAX = 107;
 export const SCHEMA = {
   node: {
     id: leaf<string>('This node\'s id, unique among the peers of every group; sent in every heartbeat.', NAME_SPEC, null, 'VIPD_NODE_ID'),
+    stateDir: leaf(
+      'Directory for state that must survive a restart: maintenance mode (`maintenance.json`). The unit creates /var/lib/vipd with StateDirectory=vipd.',
+      spec.path(),
+      '/var/lib/vipd',
+      'VIPD_NODE_STATE_DIR',
+    ),
   },
   heartbeat: {
     bind: leaf('Local address the heartbeat socket binds to (0.0.0.0 = every IPv4 address, :: = IPv4 and IPv6).', spec.ip(), '0.0.0.0', 'VIPD_HEARTBEAT_BIND'),

@@ -119,7 +119,7 @@ export interface MetricsConfig {
 }
 
 export interface VipdConfig {
-  readonly node: { readonly id: string };
+  readonly node: { readonly id: string; readonly stateDir: string };
   readonly heartbeat: HeartbeatConfig;
   readonly provider: ProviderConfig;
   readonly os: OsConfig;

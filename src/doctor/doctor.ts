@@ -1,4 +1,4 @@
-import { checkHeartbeats, checkStalls, checkTools } from './host-checks';
+import { checkHeartbeats, checkMaintenance, checkStalls, checkTools } from './host-checks';
 import type { CheckResult, DoctorContext } from './types';
 import { checkGroup } from './vip-checks';
 
@@ -12,6 +12,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<CheckResult[]> {
     detail: ctx.daemon ? `running, node ${ctx.daemon.nodeId}, up ${Math.round(ctx.daemon.uptimeMs / 1000)} s${ctx.daemon.maintenance ? ', MAINTENANCE on' : ''}` : 'not running (control socket unreachable): checking the host only',
     fix: ctx.daemon ? null : 'systemctl start vipd; journalctl -u vipd',
   });
+  results.push(await checkMaintenance(ctx));
   results.push(...(await checkTools(ctx)));
   for (const g of ctx.config.groups) results.push(...(await checkGroup(ctx, g)));
   results.push(...checkHeartbeats(ctx));

@@ -3,6 +3,7 @@ import type { VipdConfig } from '../config/types';
 import type { OsConfigurator } from '../os/configurator';
 import type { CommandRunner } from '../os/runner';
 import type { DaemonStatus } from '../runtime/daemon';
+import type { MaintenanceStore } from '../state/maintenance-store';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
@@ -23,6 +24,8 @@ export interface DoctorContext {
   readonly provider: CloudProvider;
   /** Loads the in-process ARP sender (os.arp.sender: native); throws a VipdError when it is not built. */
   readonly loadGarp: () => unknown;
+  /** Read only: the doctor reports the saved maintenance state, it never changes it. */
+  readonly maintenance: Pick<MaintenanceStore, 'location' | 'load'>;
   /** The running daemon's status, or null when it is not running. */
   readonly daemon: DaemonStatus | null;
 }

@@ -34,6 +34,8 @@ export interface VipdNodeConfigInput {
   readonly intervalMs: number;
   readonly keyFile: string;
   readonly controlSocket: string;
+  /** node.stateDir: per node, never the host's /var/lib/vipd (a saved maintenance there would leak into every run). */
+  readonly stateDir: string;
   /** The `provider` section (provider none, or what a cloud plug-in supplies). */
   readonly provider: Readonly<Record<string, unknown>>;
   readonly vip?: string;
@@ -41,7 +43,7 @@ export interface VipdNodeConfigInput {
 
 export function vipdNodeConfig(input: VipdNodeConfigInput): Record<string, unknown> {
   return {
-    node: { id: input.self.id },
+    node: { id: input.self.id, stateDir: input.stateDir },
     heartbeat: { bind: input.self.address, port: HEARTBEAT_PORT, keyFile: input.keyFile },
     provider: input.provider,
     os: { enabled: true, policyRouting: true },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { VipdError } from '../errors';
@@ -34,6 +34,12 @@ export class VipdDriver implements DaemonDriver {
     return join(this.ctx.dir, `vipd-${this.ctx.lab.nodeName(node)}.sock`);
   }
 
+  stateDir(node: number): string {
+    const dir = join(this.ctx.dir, `state-${this.ctx.lab.nodeName(node)}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
   writeConfig(node: number): string {
     const all = scenarioNodes(this.ctx.lab, this.ctx.nodes);
     const self = all[node - 1];
@@ -45,6 +51,7 @@ export class VipdDriver implements DaemonDriver {
       intervalMs: this.ctx.intervalMs,
       keyFile: this.keyFile,
       controlSocket: this.socketPath(node),
+      stateDir: this.stateDir(node),
       provider: this.provider.providerSection(node),
       vip: this.ctx.vip,
     });

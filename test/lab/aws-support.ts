@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -71,10 +71,16 @@ export class AwsLabCluster {
     return i === 1 ? 200 : 200 - Math.round((100 * (i - 1)) / Math.max(1, this.nodes - 1));
   }
 
+  stateDir(i: number): string {
+    const dir = join(this.dir, `n${i}-state`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
   config(i: number, node: AwsNodeOptions = {}): Record<string, unknown> {
     const provider = node.provider ?? 'aws';
     return {
-      node: { id: this.lab.nodeName(i) },
+      node: { id: this.lab.nodeName(i), stateDir: this.stateDir(i) },
       heartbeat: { bind: this.lab.nodeIp(i), port: HEARTBEAT_PORT, keyFile: this.keyFile },
       provider: {
         type: provider,

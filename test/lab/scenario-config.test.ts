@@ -19,7 +19,7 @@ describe('scenario configs', () => {
     const keyFile = join(dir, 'key');
     writeFileSync(keyFile, 'scenario-test-key-0123456789abcdef\n', { mode: 0o600 });
     const file = join(dir, 'n1.yaml');
-    const doc = vipdNodeConfig({ self: n1, peers: [n2], priority: 200, intervalMs: 20, keyFile, controlSocket: join(dir, 'n1.sock'), provider: { type: 'none' } });
+    const doc = vipdNodeConfig({ self: n1, peers: [n2], priority: 200, intervalMs: 20, keyFile, controlSocket: join(dir, 'n1.sock'), stateDir: join(dir, 'state'), provider: { type: 'none' } });
     writeFileSync(file, stringify(doc));
     const c = loadConfig(file, { checkFiles: false, env: {} });
     expect(c.node.id).toBe('n1');
@@ -28,6 +28,7 @@ describe('scenario configs', () => {
     expect(c.os).toMatchObject({ enabled: true, policyRouting: true });
     expect(c.metrics).toMatchObject({ enabled: true, listen: '10.0.1.10' });
     expect(c.control.socket).toBe(join(dir, 'n1.sock'));
+    expect(c.node.stateDir).toBe(join(dir, 'state'));
     const g = c.groups[0];
     expect(g).toMatchObject({ name: 'web', id: 1, priority: 200, intervalMs: 20, interface: 'eth0' });
     expect(g?.vips.map((v) => v.address)).toEqual(['10.0.1.100']);

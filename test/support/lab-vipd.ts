@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -34,6 +34,12 @@ export class LabVipd {
     return join(this.dir, `n${i}.sock`);
   }
 
+  stateDir(i: number): string {
+    const dir = join(this.dir, `n${i}-state`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
   configPath(i: number): string {
     return join(this.dir, `n${i}.yaml`);
   }
@@ -47,6 +53,7 @@ export class LabVipd {
       intervalMs: this.intervalMs,
       keyFile: this.keyFile,
       controlSocket: this.socket(i),
+      stateDir: this.stateDir(i),
       provider: { type: 'none' },
     }) as Doc;
     this.tweak(doc, i);

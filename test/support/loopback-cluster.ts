@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,12 @@ export class LoopbackCluster {
     return join(this.dir, `${id}.yaml`);
   }
 
+  stateDir(id: string): string {
+    const dir = join(this.dir, `${id}-state`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
   socketPath(id: string): string {
     return join(this.dir, `${id}.sock`);
   }
@@ -83,7 +89,7 @@ export class LoopbackCluster {
   writeConfig(node: LoopbackNode, overrides: { keyFile?: string; groups?: readonly LoopbackGroup[] } = {}): string {
     const groups = overrides.groups ?? this.groups;
     const config = {
-      node: { id: node.id },
+      node: { id: node.id, stateDir: this.stateDir(node.id) },
       heartbeat: { bind: '127.0.0.1', port: node.port, keyFile: overrides.keyFile ?? this.keyFile },
       provider: { type: 'none' },
       os: { enabled: false },
