@@ -2,7 +2,7 @@ import { asVipdError } from '../errors';
 import type { CheckResult, DoctorContext } from './types';
 
 /** ip, the ARP sender (addon or arping) and ndisc6 for IPv6 VIPs must be there: acquire would fail at the worst moment. */
-export async function checkTools(ctx: DoctorContext): Promise<CheckResult[]> {
+export async function checkTools(ctx: Pick<DoctorContext, 'config' | 'runner' | 'loadGarp'>): Promise<CheckResult[]> {
   if (!ctx.config.os.enabled) return [result('tools', 'skip', 'os.enabled is false: vipd runs no ip/arping', null)];
   const tools: Array<{ file: string; args: string[]; pkg: string }> = [{ file: 'ip', args: ['-V'], pkg: 'iproute2' }];
   if (ctx.config.os.arp.sender === 'arping') tools.push({ file: 'arping', args: ['-V'], pkg: 'iputils-arping' });
