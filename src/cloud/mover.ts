@@ -136,7 +136,8 @@ export class CloudMover {
       const remaining = deadlineAt - clock.nowMs();
       if (remaining <= 0) {
         const why = lastError === null ? 'the cloud still does not report them on this NIC' : `last error: ${lastError.code}: ${lastError.message}`;
-        throw new VipdError('VIPD_E_CLOUD_DEADLINE', `assigned ${vips.map((v) => v.address).join(', ')} but the cloud did not confirm before the deadline (${polls} checks); ${why}`, {
+        // Its own code: the assign went through, so whoever the cloud shows now wrote after us (docs/cloud.md).
+        throw new VipdError('VIPD_E_CLOUD_UNCONFIRMED', `assigned ${vips.map((v) => v.address).join(', ')} but the cloud did not confirm before the deadline (${polls} checks); ${why}`, {
           transient: true,
           cause: lastError ?? undefined,
           details: { provider: provider.name, polls, vips: vips.map((v) => v.address) },

@@ -32,6 +32,7 @@ const BY_CODE: Partial<Record<ErrorCode, CloudOutcome>> = {
   VIPD_E_CLOUD_LIMIT: 'limit',
   VIPD_E_CLOUD_CONFLICT: 'conflict',
   VIPD_E_CLOUD_DEADLINE: 'deadline',
+  VIPD_E_CLOUD_UNCONFIRMED: 'deadline',
   VIPD_E_CLOUD_RESPONSE: 'response',
   VIPD_E_METADATA: 'metadata',
   VIPD_E_IDENTITY: 'metadata',

@@ -12,6 +12,7 @@ export interface OwnershipListener {
   released(): void;
   /** A permanent error: the runtime moves the group to FAULT. */
   failed(error: VipdError, operation: 'acquire' | 'release'): void;
+  /** While active, every reconcile interval; also after an acquire whose assign went through but was never confirmed. */
   verified(report: VerifyReport): void;
   repaired(repairs: readonly string[]): void;
   verifyFailed(error: VipdError): void;
@@ -156,6 +157,11 @@ export class OwnershipReconciler {
         logger.info({ err: err.toJSON(), group: this.group.name }, 'acquire abandoned: this node no longer wants the VIPs');
         return true;
       }
+      if (err.code === 'VIPD_E_CLOUD_UNCONFIRMED') {
+        await this.observeAfterUnconfirmed();
+        // The election stepped down on that read: go straight on to release, no retry.
+        if (this.closed || this.desired !== 'active') return true;
+      }
       if (err.transient || err.code === 'VIPD_E_CLOUD_DEADLINE') {
         logger.warn({ err: err.toJSON(), group: this.group.name }, 'acquire did not complete; will retry');
         this.scheduleRetry();
@@ -166,6 +172,24 @@ export class OwnershipReconciler {
       return false;
     } finally {
       this.acquiring = null;
+    }
+  }
+
+  /**
+   * Our assign succeeded, so whoever the cloud names now wrote after us: a
+   * live node (in a heartbeat partition, the master re-asserting), never the
+   * dead master we replaced. The election judges it before we assign again;
+   * without this read the retry moved the VIPs a third time. A holder read
+   * from before the assign must never go this way: it names the dead master.
+   */
+  private async observeAfterUnconfirmed(): Promise<void> {
+    const { owner, listener, logger } = this.deps;
+    try {
+      const report = await owner.verify(this.group);
+      logger.warn({ group: this.group.name, holders: report.vips.map((v) => ({ vip: v.address, cloud: v.cloud })) }, 'assigned but never confirmed: the cloud now shows these holders');
+      listener.verified(report);
+    } catch (e) {
+      listener.verifyFailed(asVipdError(e));
     }
   }
 

@@ -96,12 +96,12 @@ describe('CloudMover', () => {
     expect(cloud.calls).toEqual(['assign 10.0.0.42,10.0.0.43']);
   });
 
-  it('a transient confirm failure is "not yet"; a deadline without confirmation is VIPD_E_CLOUD_DEADLINE', async () => {
+  it('a transient confirm failure is "not yet"; a deadline without confirmation is VIPD_E_CLOUD_UNCONFIRMED', async () => {
     const cloud = new ScriptedCloud();
     cloud.confirmScript = [metadataHiccup(), false];
     const { t, mover } = setup(cloud);
     const e = await rejection(mover.acquire(VIPS, 1_000));
-    expect(e.code).toBe('VIPD_E_CLOUD_DEADLINE');
+    expect(e.code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
     expect(e.transient).toBe(true);
     expect(e.message).toContain('did not confirm');
     expect(t.now).toBe(1_000);

@@ -66,7 +66,7 @@ class GatedOwner implements VipOwner {
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function setup() {
+function setup(hooks: { onVerified?: (rec: OwnershipReconciler) => void } = {}) {
   const owner = new GatedOwner();
   const timers = new ManualTimers();
   const events: string[] = [];
@@ -74,7 +74,10 @@ function setup() {
     acquired: () => events.push('acquired'),
     released: () => events.push('released'),
     failed: (e, op) => events.push(`failed:${op}:${e.code}`),
-    verified: () => events.push('verified'),
+    verified: () => {
+      events.push('verified');
+      hooks.onVerified?.(rec);
+    },
     repaired: (r) => events.push(`repaired:${r.join(',')}`),
     verifyFailed: (e) => events.push(`verifyFailed:${e.code}`),
   };
@@ -124,6 +127,70 @@ describe('OwnershipReconciler', () => {
     await rec.settle();
     expect(rec.applied).toBe('active');
     expect(events).toEqual(['acquired']);
+  });
+
+  const unconfirmed = (): VipdError => new VipdError('VIPD_E_CLOUD_UNCONFIRMED', 'assigned but not confirmed', { transient: true });
+  const heldBy = (instanceId: string): VerifyReport => ({
+    vips: [{ address: '10.0.1.42', cloud: { kind: 'other', instanceId, nodeId: 'n1', primaryAddress: '10.0.1.10' }, os: null }],
+  });
+
+  it('assigned but never confirmed: the holders go to the election first, and a step-down releases at once without a retry', async () => {
+    // The election (GroupRunner) steps down when the holder outranks us: it says so through want().
+    const { owner, timers, events, rec } = setup({ onVerified: (r) => r.want('inactive') });
+    owner.verifyResult = heldBy('i-n1');
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.reject(unconfirmed());
+    await flush();
+    expect(owner.log).toEqual(['acquire:start', 'verify', 'release:start']);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(rec.applied).toBe('inactive');
+    expect(events).toEqual(['verified', 'released']);
+    expect(timers.pending.map((p) => p.ms)).toEqual([3000]); // the periodic check only, no acquire retry
+  });
+
+  it('assigned but never confirmed, and the election keeps the mastership: assigns again after the retry delay', async () => {
+    const { owner, timers, events, rec } = setup();
+    owner.verifyResult = heldBy('i-stranger');
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.reject(unconfirmed());
+    await rec.settle();
+    expect(owner.log).toEqual(['acquire:start', 'verify']);
+    expect(events).toEqual(['verified']);
+    expect(timers.pending.map((p) => p.ms)).toEqual([500]);
+    timers.fireAll();
+    await flush();
+    expect(owner.log).toEqual(['acquire:start', 'verify', 'acquire:start']);
+  });
+
+  it('calls that failed until the deadline (VIPD_E_CLOUD_DEADLINE) read no holders: the cloud would still name the dead master', async () => {
+    const { owner, timers, events, rec } = setup({ onVerified: (r) => r.want('inactive') });
+    owner.verifyResult = heldBy('i-n1');
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.reject(new VipdError('VIPD_E_CLOUD_DEADLINE', 'throttled throughout', { transient: true }));
+    await rec.settle();
+    expect(owner.log).toEqual(['acquire:start']);
+    expect(events).toEqual([]);
+    expect(rec.wanted).toBe('active');
+    expect(timers.pending.map((p) => p.ms)).toEqual([500]);
+  });
+
+  it('assigned but never confirmed, and the holder read fails: reported, and the acquire is retried', async () => {
+    const { owner, timers, events, rec } = setup();
+    owner.verify = async () => {
+      owner.log.push('verify');
+      throw new VipdError('VIPD_E_CLOUD_UNAVAILABLE', 'describe 503', { transient: true });
+    };
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.reject(unconfirmed());
+    await rec.settle();
+    expect(owner.log).toEqual(['acquire:start', 'verify']);
+    expect(events).toEqual(['verifyFailed:VIPD_E_CLOUD_UNAVAILABLE']);
+    expect(timers.pending.map((p) => p.ms)).toEqual([500]);
   });
 
   it('reports a permanent failure once and does not retry it', async () => {
