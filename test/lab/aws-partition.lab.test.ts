@@ -80,4 +80,44 @@ describeLab('AWS lab: heartbeat partition with both nodes reaching the API', () 
     expect(await c.cloud.ec2Calls('AssignPrivateIpAddresses')).toHaveLength(2);
     expect(n1.role(GROUP)).toBe('MASTER');
   });
+
+  it('a claim the cloud never confirms (its metadata broken) yields to the re-asserting master at its deadline: still two moves', async () => {
+    // n2's instance metadata answers 500 throughout, so its confirm can never succeed while n1
+    // re-asserts: the race of a long propagation, made certain. The holders n2 reads after its
+    // assign went through name n1, a writer after it, so it steps down instead of assigning again.
+    cluster = await AwsLabCluster.create({ vips: VIPS, verifyIntervalMs: 500, acquireDeadlineMs: 4000 });
+    const c = cluster;
+    await c.startInOrder();
+    await c.waitCloudHolder(1);
+    const n1 = c.vipd(1);
+    const n2 = c.vipd(2);
+    const eventsBefore = (await routeEvents(c)).length;
+    await c.cloud.control.clearCalls();
+    const mark2 = n2.lines.length;
+    await c.cloud.control.setOutage({ metadata: 'http500', metadataInstances: [c.cloud.node(2).instanceId] });
+
+    await heartbeats(c, '-A');
+    await n2.waitForRole(GROUP, 'MASTER', { after: mark2 });
+    const unconfirmed = await n2.waitFor(
+      (l) => n2.lines.indexOf(l) >= mark2 && l.msg === 'assigned but never confirmed: the cloud now shows these holders',
+      30_000,
+      'the unconfirmed acquire to read the holders',
+    );
+    expect(unconfirmed.holders).toEqual(VIPS.map((vip) => ({ vip, cloud: expect.objectContaining({ kind: 'other', nodeId: 'n1' }) })));
+    const yielded = await n2.waitForRole(GROUP, 'BACKUP', { after: mark2 });
+    expect(yielded).toMatchObject({ reason: 'cloud-outranked', peer: 'n1' });
+    await c.waitCloudHolder(1);
+
+    // Longer than the deadline plus the retry delay: a retrying n2 would have assigned again by now.
+    await new Promise((r) => setTimeout(r, 6000));
+    const assigns = await c.cloud.ec2Calls('AssignPrivateIpAddresses');
+    expect(assigns.map((a) => a.caller)).toEqual([c.cloud.node(2).instanceId, c.cloud.node(1).instanceId]);
+    const moves = (await routeEvents(c)).slice(eventsBefore);
+    expect(moves.length).toBeLessThanOrEqual(2 * VIPS.length);
+    expect(n1.role(GROUP)).toBe('MASTER');
+    expect(n2.role(GROUP)).toBe('BACKUP');
+    expect(await c.vipOnNode(2, VIPS[0]!)).toBe(false);
+    for (const vip of VIPS) expect(await c.clientGet(vip)).toBe('n1');
+    await c.cloud.control.setOutage({ metadata: null });
+  });
 });

@@ -44,7 +44,7 @@ export class LabCloudControlClient {
     return this.call('DELETE', '/faults');
   }
 
-  setOutage(outage: { api?: string | null; metadata?: string | null }): Promise<{ api: string | null; metadata: string | null }> {
+  setOutage(outage: { api?: string | null; metadata?: string | null; metadataInstances?: readonly string[] | null }): Promise<{ api: string | null; metadata: string | null; metadataInstances: string[] | null }> {
     return this.call('PUT', '/outage', outage);
   }
 

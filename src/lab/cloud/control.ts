@@ -15,7 +15,7 @@ import { readBody } from './managed-server';
  *   GET    /calls                       -> { ec2: [...], imds: [...] }
  *   DELETE /calls
  *   GET    /faults | POST /faults (one rule) | PUT /faults (all rules) | DELETE /faults
- *   PUT    /outage        { api?: refuse|reset|http503|hang|null, metadata?: refuse|reset|http500|hang|null }
+ *   PUT    /outage        { api?: refuse|reset|http503|hang|null, metadata?: refuse|reset|http500|hang|null, metadataInstances?: [instance id]|null }
  *   PUT    /propagation   { delayMs }
  *   PUT    /paging        { describePageSize: n|null }
  *   POST   /imds/expire-tokens
@@ -56,7 +56,7 @@ export async function handleControlRequest(req: IncomingMessage, res: ServerResp
         cloud.faults.clear();
         return send(200, { ok: true });
       case route === 'PUT /outage':
-        return send(200, await cloud.setOutage({ api: o.api as string | null | undefined, metadata: o.metadata as string | null | undefined }));
+        return send(200, await cloud.setOutage({ api: o.api as string | null | undefined, metadata: o.metadata as string | null | undefined, metadataInstances: o.metadataInstances }));
       case route === 'PUT /propagation':
         cloud.setPropagationDelay(o.delayMs as number);
         return send(200, { delayMs: o.delayMs });

@@ -49,6 +49,8 @@ export interface LabCloudEndpoints {
 export interface Outage {
   readonly api: ApiOutage | null;
   readonly metadata: MetadataOutage | null;
+  /** With metadata http500: only these instances' metadata calls fail (one node's metadata broken); null = every caller. */
+  readonly metadataInstances: readonly string[] | null;
 }
 
 const MAX_API_BODY = 1024 * 1024;
@@ -66,7 +68,7 @@ export class LabCloud {
   private readonly log: Logger;
   private readonly roleCredentials = new Map<string, RoleCredentials>();
   private readonly keys = new Map<string, KeyRecord>();
-  private outageState: Outage = { api: null, metadata: null };
+  private outageState: Outage = { api: null, metadata: null, metadataInstances: null };
   private pageSize: number | null = null;
   private readonly servers: ManagedServer[] = [];
   private apiServer: ManagedServer | null = null;
@@ -145,14 +147,17 @@ export class LabCloud {
     return this.outageState;
   }
 
-  async setOutage(next: { api?: string | null; metadata?: string | null }): Promise<Outage> {
+  async setOutage(next: { api?: string | null; metadata?: string | null; metadataInstances?: unknown }): Promise<Outage> {
     const api = next.api === undefined ? this.outageState.api : next.api;
     const metadata = next.metadata === undefined ? this.outageState.metadata : next.metadata;
     if (api !== null && !API_OUTAGES.includes(api as ApiOutage)) throw new VipdError('VIPD_E_CONFIG', `api outage must be one of ${API_OUTAGES.join('|')} or null`);
     if (metadata !== null && !METADATA_OUTAGES.includes(metadata as MetadataOutage)) {
       throw new VipdError('VIPD_E_CONFIG', `metadata outage must be one of ${METADATA_OUTAGES.join('|')} or null`);
     }
-    this.outageState = { api: api as ApiOutage | null, metadata: metadata as MetadataOutage | null };
+    // Absent: kept while the metadata outage stays http500 (setting only `api` must not widen it to every caller).
+    const instancesInput = next.metadataInstances === undefined ? (metadata === 'http500' ? this.outageState.metadataInstances : null) : next.metadataInstances;
+    const metadataInstances = this.parseMetadataInstances(instancesInput, metadata as MetadataOutage | null);
+    this.outageState = { api: api as ApiOutage | null, metadata: metadata as MetadataOutage | null, metadataInstances };
     await this.apiServer?.setMode(serverMode(this.outageState.api));
     await this.imdsServer?.setMode(serverMode(this.outageState.metadata));
     this.log.warn({ outage: this.outageState }, 'outage mode set');
@@ -225,9 +230,30 @@ export class LabCloud {
     }
   }
 
+  private parseMetadataInstances(input: unknown, metadata: MetadataOutage | null): readonly string[] | null {
+    if (input === null) return null;
+    if (!Array.isArray(input) || input.length === 0 || !input.every((i) => typeof i === 'string')) {
+      throw new VipdError('VIPD_E_CONFIG', 'metadataInstances must be a non-empty array of instance ids, or null');
+    }
+    // refuse/reset/hang are modes of the whole server; only an HTTP answer can depend on the caller.
+    if (metadata !== 'http500') throw new VipdError('VIPD_E_CONFIG', 'metadataInstances needs metadata: http500');
+    for (const id of input as string[]) {
+      if (!this.model.instances.some((i) => i.id === id)) throw new VipdError('VIPD_E_CONFIG', `metadataInstances: instance ${id} does not exist`);
+    }
+    return [...(input as string[])];
+  }
+
+  private metadataFailsFor(source: string): boolean {
+    if (this.outageState.metadata !== 'http500') return false;
+    const only = this.outageState.metadataInstances;
+    if (only === null) return true;
+    const caller = this.model.instances.find((i) => i.sourceAddresses.includes(source));
+    return caller !== undefined && only.includes(caller.id);
+  }
+
   private async serveImds(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      if (this.outageState.metadata === 'http500') {
+      if (this.metadataFailsFor(sourceOf(req))) {
         reply(res, 500, 'text/plain', 'Internal Server Error');
         return;
       }

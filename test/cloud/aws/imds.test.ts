@@ -89,6 +89,29 @@ describe('ImdsClient (IMDSv2) against the lab metadata service', () => {
     expect(await imds.getLines(`network/interfaces/macs/${NODE1.mac}/local-ipv4s`)).toEqual([NODE1.primary]);
   });
 
+  it('an http500 outage can hit one instance only; the others read on, and setting only the API outage keeps it narrow', async () => {
+    const one = client({ timeoutMs: 400 });
+    const two = client({ source: NODE2.source, timeoutMs: 400 });
+    await one.get('instance-id');
+    await two.get('instance-id');
+    expect(await lab.control.setOutage({ metadata: 'http500', metadataInstances: [NODE2.id] })).toEqual({ api: null, metadata: 'http500', metadataInstances: [NODE2.id] });
+    expect(await one.get('instance-id')).toBe(NODE1.id);
+    expect((await rejection(two.get('instance-id'))).code).toBe('VIPD_E_METADATA');
+    await lab.control.setOutage({ api: 'http503' });
+    expect((await lab.control.state()).outage).toEqual({ api: 'http503', metadata: 'http500', metadataInstances: [NODE2.id] });
+    expect(await one.get('instance-id')).toBe(NODE1.id);
+    await lab.control.setOutage({ api: null, metadata: null });
+    expect(await two.get('instance-id')).toBe(NODE2.id);
+    expect((await lab.control.state()).outage).toEqual({ api: null, metadata: null, metadataInstances: null });
+  });
+
+  it('refuses a per-instance metadata outage it cannot honour', async () => {
+    await expect(lab.control.setOutage({ metadata: 'refuse', metadataInstances: [NODE1.id] })).rejects.toThrow(/metadataInstances needs metadata: http500/);
+    await expect(lab.control.setOutage({ metadata: 'http500', metadataInstances: ['i-0fffffffffffffff'] })).rejects.toThrow(/instance i-0fffffffffffffff does not exist/);
+    await expect(lab.control.setOutage({ metadata: 'http500', metadataInstances: [] })).rejects.toThrow(/non-empty array/);
+    expect((await lab.control.state()).outage).toEqual({ api: null, metadata: null, metadataInstances: null });
+  });
+
   it('refuses a non-http endpoint at construction', () => {
     expect(() => new ImdsClient({ baseUrl: 'https://169.254.169.254', clock: processClock })).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG' }));
   });
