@@ -106,6 +106,28 @@ export class CloudMover {
     return withRetries(() => provider.holders(vips), this.retryOptions(deadlineAt, 'holders', vips.map((v) => v.address)));
   }
 
+  /**
+   * The periodic ownership check, cheap first: when this node's local view
+   * (AWS: instance metadata) shows every VIP here, all are "me" and no API
+   * call is made, so a master verifying every few seconds spends no API
+   * quota. Otherwise, or when the local view cannot be read (an error is
+   * not an answer), the cloud's record says who holds them. The local view
+   * lags the record by the propagation delay, so a takeover is seen when
+   * traffic moves, not before.
+   */
+  async verifyHolders(vips: readonly CloudVip[]): Promise<ReadonlyMap<string, CloudHolder> | null> {
+    if (!this.arbitrates()) return null;
+    const { provider, logger } = this.deps;
+    if (vips.length > 0) {
+      try {
+        if (await provider.confirm(vips)) return new Map(vips.map((v) => [v.address, { kind: 'me' } as const]));
+      } catch (e) {
+        logger.debug({ provider: provider.name, err: e instanceof Error ? e.message : String(e) }, 'local view unreadable; asking the cloud API who holds the VIPs');
+      }
+    }
+    return provider.holders(vips);
+  }
+
   async release(vips: readonly CloudVip[], deadlineAt: number): Promise<void> {
     if (!this.arbitrates() || vips.length === 0) return;
     const { provider, logger } = this.deps;

@@ -71,7 +71,7 @@ export const SCHEMA = {
     ),
     acquireDeadlineMs: leaf('Budget for one cloud move, call and confirmation and retries included; past it the move has failed.', spec.duration(100, 600_000), 20_000, 'VIPD_PROVIDER_ACQUIRE_DEADLINE_MS'),
     faultHoldMs: leaf('After a permanent error while taking the VIPs (permission denied, invalid request, limit): how long the group stays in FAULT before this node competes again. Not a retry loop: one attempt per hold.', spec.duration(1000, 3_600_000), 30_000, 'VIPD_PROVIDER_FAULT_HOLD_MS'),
-    verifyIntervalMs: leaf('While MASTER: how often the cloud\'s view is re-checked and re-asserted if another node took the VIP.', spec.duration(100, 3_600_000), 5000, 'VIPD_PROVIDER_VERIFY_INTERVAL_MS'),
+    verifyIntervalMs: leaf('While MASTER: how often the cloud\'s view is re-checked (from instance metadata, no API call, while it shows the VIPs here) and re-asserted if another node took the VIP. The check runs at the shorter of this and os.reconcileIntervalMs.', spec.duration(100, 3_600_000), 5000, 'VIPD_PROVIDER_VERIFY_INTERVAL_MS'),
     aws: {
       region: leaf<string>('AWS region; null = the instance\'s own region (from instance metadata).', spec.nullable(spec.string(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'an AWS region name such as eu-west-1')), null, 'VIPD_PROVIDER_AWS_REGION'),
       endpoint: leaf<string>('EC2 API endpoint override (the lab emulator, VPC endpoints); null = the SDK\'s default for the region.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_AWS_ENDPOINT'),

@@ -63,7 +63,7 @@ export class CloudOsOwner implements VipOwner {
   }
 
   async verify(group: GroupConfig): Promise<VerifyReport> {
-    const holders = await this.deps.mover.holders(cloudVips(group));
+    const holders = await this.deps.mover.verifyHolders(cloudVips(group));
     const osView = this.deps.os ? await this.deps.os.observe(group) : null;
     const vips = group.vips.map((v) => ({
       address: v.address,

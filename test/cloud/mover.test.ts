@@ -230,6 +230,57 @@ describe('CloudMover', () => {
   });
 });
 
+describe('CloudMover.verifyHolders (the periodic ownership check)', () => {
+  const other: CloudHolder = { kind: 'other', instanceId: 'i-2', nodeId: null, primaryAddress: '10.0.0.12' };
+
+  it('the local view shows every VIP here: all "me", and no API read', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirmScript = [true];
+    const holders = await setup(cloud).mover.verifyHolders(VIPS);
+    expect([...(holders ?? new Map()).entries()]).toEqual([
+      ['10.0.0.42', { kind: 'me' }],
+      ['10.0.0.43', { kind: 'me' }],
+    ]);
+    expect(cloud.calls).toEqual(['confirm']);
+  });
+
+  it('the local view misses one: the record says who holds them', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirmScript = [false];
+    cloud.holdersAnswer = new Map<string, CloudHolder>([
+      ['10.0.0.42', { kind: 'me' }],
+      ['10.0.0.43', other],
+    ]);
+    expect((await setup(cloud).mover.verifyHolders(VIPS))?.get('10.0.0.43')).toEqual(other);
+    expect(cloud.calls).toEqual(['confirm', 'holders']);
+  });
+
+  it('the local view cannot be read: an error is not an answer, the record is read', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirmScript = [metadataHiccup()];
+    cloud.holdersAnswer = new Map<string, CloudHolder>([
+      ['10.0.0.42', other],
+      ['10.0.0.43', other],
+    ]);
+    expect((await setup(cloud).mover.verifyHolders(VIPS))?.get('10.0.0.42')).toEqual(other);
+    expect(cloud.calls).toEqual(['confirm', 'holders']);
+  });
+
+  it('the record cannot be read either: the error is thrown, never "nobody"', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirmScript = [false];
+    cloud.holders = async () => {
+      cloud.calls.push('holders');
+      throw throttled();
+    };
+    expect((await rejection(setup(cloud).mover.verifyHolders(VIPS))).code).toBe('VIPD_E_CLOUD_THROTTLED');
+  });
+
+  it('provider none: no cloud view (null)', async () => {
+    expect(await setup(new NoneProvider({ interfaceName: 'eth0' })).mover.verifyHolders(VIPS)).toBeNull();
+  });
+});
+
 describe('provider none through CloudMover', () => {
   it('moves nothing, confirms nothing and reports no cloud view (null)', async () => {
     const none = new NoneProvider({ interfaceName: 'eth0' });

@@ -14,6 +14,8 @@ class FakeCloud implements CloudProvider {
   readonly name = 'fake';
   identityError: VipdError | null = null;
   holdersAnswer = new Map<string, CloudHolder>();
+  /** What confirm() (the cheap local view) answers. */
+  localView = true;
   onAssign: () => void = () => undefined;
 
   constructor(private readonly journal: string[]) {}
@@ -29,9 +31,10 @@ class FakeCloud implements CloudProvider {
   }
   async confirm(): Promise<boolean> {
     this.journal.push('confirm');
-    return true;
+    return this.localView;
   }
   async holders(): Promise<ReadonlyMap<string, CloudHolder>> {
+    this.journal.push('holders');
     return this.holdersAnswer;
   }
   async unassign(): Promise<void> {
@@ -150,6 +153,7 @@ describe('CloudOsOwner', () => {
 
   it('verify names a peer holding the VIPs by its NIC primary address, and warns once about a stranger', async () => {
     const { cloud, owner, logs } = setup();
+    cloud.localView = false;
     cloud.holdersAnswer = new Map<string, CloudHolder>([
       ['10.0.1.100', { kind: 'other', instanceId: 'i-2', nodeId: null, primaryAddress: '10.0.1.11' }],
       ['10.0.1.101', { kind: 'other', instanceId: 'i-9', nodeId: null, primaryAddress: '10.0.1.99' }],
@@ -168,7 +172,16 @@ describe('CloudOsOwner', () => {
 
   it('verify: a cloud answer that omits a VIP is an error, never "nobody"', async () => {
     const { cloud, owner } = setup();
+    cloud.localView = false;
     cloud.holdersAnswer = new Map<string, CloudHolder>([['10.0.1.100', { kind: 'me' }]]);
     await expect(owner.verify(web)).rejects.toMatchObject({ code: 'VIPD_E_CLOUD_RESPONSE' });
+  });
+
+  it('verify while the local view shows the VIPs here reads no API (a master checking every few seconds costs no quota)', async () => {
+    const { owner, journal } = setup();
+    journal.length = 0;
+    const report = await owner.verify(web);
+    expect(report.vips.map((v) => v.cloud)).toEqual([{ kind: 'me' }, { kind: 'me' }]);
+    expect(journal.filter((j) => j === 'holders' || j === 'confirm')).toEqual(['confirm']);
   });
 });
