@@ -95,11 +95,10 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
   await http?.start();
   const control = new ControlServer({
     path: config.control.socket,
-    handlers: controlHandlers({ daemon, owner, config: () => currentConfig, maintenanceStore, wallNow: () => new Date() }),
+    handlers: controlHandlers({ daemon, owner, config: () => daemon.configuration, maintenanceStore, wallNow: () => new Date() }),
     logger: logger.child({ component: 'control' }),
   });
   await control.start();
-  let currentConfig = config;
   const watchdog = new Watchdog({ notify, healthy: () => daemon.healthy(), logger: logger.child({ component: 'watchdog' }) });
   watchdog.start();
   notify.ready(`vipd ${version}: ${config.groups.length} group(s)`);
@@ -136,10 +135,13 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
         void daemon
           .reload(next)
           .then(() => {
-            currentConfig = next;
             notify.ready(`vipd ${version}: reloaded, ${next.groups.length} group(s)`);
           })
-          .catch((e: unknown) => logger.error({ err: asVipdError(e).toJSON() }, 'reload failed; keeping the running configuration'));
+          .catch((e: unknown) => {
+            // Either refused as a whole (node.id changed, stopping) or applied except for the groups named.
+            logger.error({ err: asVipdError(e).toJSON() }, `reload: ${asVipdError(e).message}`);
+            notify.ready(`vipd ${version}: reload incomplete, see the log`);
+          });
       } catch (e) {
         logger.error({ err: asVipdError(e).toJSON() }, 'reload rejected: the new configuration is invalid; keeping the running one');
         notify.ready(`vipd ${version}: reload rejected (invalid config)`);

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { GroupConfig, VipdConfig } from '../config/types';
 import type { PeerAdvert } from '../election/types';
 import { masterDownMs } from '../election/timing';
-import { VipdError } from '../errors';
+import { VipdError, asVipdError } from '../errors';
 import type { VipOwner } from '../owner/types';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
@@ -64,6 +64,8 @@ export class Daemon {
   private lagMs = 0;
   private maintenance = false;
   private stopping: Promise<void> | null = null;
+  /** Reloads and the stop, in order. */
+  private serial: Promise<void> = Promise.resolve();
 
   constructor(
     config: VipdConfig,
@@ -112,42 +114,72 @@ export class Daemon {
     this.log.info({ nodeId: this.config.node.id, groups: this.config.groups.map((g) => g.name) }, 'vipd started');
   }
 
-  /** SIGHUP: groups whose config is unchanged keep their state and VIPs. */
-  async reload(next: VipdConfig): Promise<void> {
+  /**
+   * SIGHUP: groups whose config is unchanged keep their state and VIPs.
+   * Reloads and the stop run one at a time: a second SIGHUP must not delete
+   * the runner the first one just started, nor a reload start a group that
+   * the stop in progress will never stop.
+   */
+  reload(next: VipdConfig): Promise<void> {
+    if (this.stopping) return Promise.reject(new VipdError('VIPD_E_CONFIG', 'vipd is stopping: reload ignored'));
+    const run = this.serial.then(() => (this.stopping ? undefined : this.doReload(next)));
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doReload(next: VipdConfig): Promise<void> {
     if (next.node.id !== this.config.node.id) {
       throw new VipdError('VIPD_E_CONFIG', `node.id cannot change on reload (${this.config.node.id} -> ${next.node.id}); restart instead`);
     }
     if (!isDeepStrictEqual(next.heartbeat, this.config.heartbeat) || !isDeepStrictEqual(next.provider, this.config.provider) || !isDeepStrictEqual(next.os, this.config.os)) {
       this.log.warn('heartbeat, provider or os settings changed: they take effect on restart only');
     }
-    const now = this.deps.clock.nowMs();
     const nextById = new Map(next.groups.map((g) => [g.id, g]));
+    const failures: string[] = [];
     for (const [id, runner] of [...this.runners]) {
       const wanted = nextById.get(id);
       if (wanted && isDeepStrictEqual(wanted, runner.config)) continue;
-      if (wanted && sameMembership(wanted, runner.config)) {
-        runner.reconfigure(wanted, now);
-        continue;
+      // The clock is read per group: the loop ticks the other cores while a stop awaits its release,
+      // and a core refuses a time earlier than the last it saw.
+      try {
+        if (wanted && sameMembership(wanted, runner.config)) {
+          runner.reconfigure(wanted, this.deps.clock.nowMs());
+          continue;
+        }
+        this.log.info({ group: runner.config.name }, wanted ? 'group changed: restarting its election' : 'group removed: resigning and releasing');
+        await runner.stop(this.deps.clock.nowMs());
+        this.runners.delete(id);
+        if (!wanted || wanted.name !== runner.config.name) this.deps.metrics.removeGroup(runner.config.name);
+      } catch (e) {
+        const err = asVipdError(e);
+        failures.push(`${runner.config.name}: ${err.message}`);
+        this.log.error({ group: runner.config.name, err: err.toJSON() }, 'reload: could not apply the change to this group');
       }
-      this.log.info({ group: runner.config.name }, wanted ? 'group changed: restarting its election' : 'group removed: resigning and releasing');
-      await runner.stop(now);
-      this.runners.delete(id);
-      if (!wanted || wanted.name !== runner.config.name) this.deps.metrics.removeGroup(runner.config.name);
     }
     this.config = next;
     this.heartbeat?.updateGroups(next.groups);
+    // Whatever failed above, every wanted group that has no runner gets one: a reload must never leave a group unserved.
     for (const g of next.groups) {
       if (this.runners.has(g.id)) continue;
       this.deps.metrics.addGroup(g.name, g.peers.map((p) => p.id));
       this.startGroup(g, this.deps.clock.nowMs());
     }
     this.loop.reconfigure(loopOptions(next));
+    if (failures.length > 0) {
+      throw new VipdError('VIPD_E_INTERNAL', `configuration reloaded except for: ${failures.join('; ')}`, { details: { failures } });
+    }
     this.log.info({ groups: next.groups.map((g) => g.name) }, 'configuration reloaded');
+  }
+
+  /** The configuration in force (the last reload's, also when it applied only in part). */
+  get configuration(): VipdConfig {
+    return this.config;
   }
 
   /** SIGTERM: resign every group (peers take over after skew only), release, close. */
   stop(): Promise<void> {
-    if (!this.stopping) this.stopping = this.doStop();
+    // After any reload in progress, so that no group it starts escapes the stop.
+    if (!this.stopping) this.stopping = this.serial.then(() => this.doStop());
     return this.stopping;
   }
 

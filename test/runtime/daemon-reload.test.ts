@@ -1,0 +1,198 @@
+import type { GroupConfig, VipdConfig } from '../../src/config/types';
+import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
+import { Daemon } from '../../src/runtime/daemon';
+import { noMetrics } from '../../src/runtime/ports';
+import { silentLogger } from '../../src/util/logger';
+import type { TimerHandle, Timers } from '../../src/util/timers';
+
+/**
+ * Daemon.reload with a simulated clock and timers the test fires: the tick
+ * loop keeps ticking the other groups while a changed group's stop awaits
+ * its release, as it does in the real daemon.
+ */
+class SimTime implements Timers {
+  now = 1_000;
+  private pending: Array<{ at: number; fn: () => void; handle: TimerHandle }> = [];
+  readonly clock = { nowMs: () => this.now };
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const handle = {};
+    this.pending.push({ at: this.now + ms, fn, handle });
+    return handle;
+  }
+  clearTimeout(handle: TimerHandle): void {
+    this.pending = this.pending.filter((p) => p.handle !== handle);
+  }
+  /** Moves time forward, firing what falls due in order. */
+  advance(ms: number): void {
+    const until = this.now + ms;
+    for (;;) {
+      this.pending.sort((a, b) => a.at - b.at);
+      const next = this.pending[0];
+      if (!next || next.at > until) break;
+      this.pending.shift();
+      this.now = Math.max(this.now, next.at);
+      next.fn();
+    }
+    this.now = until;
+  }
+}
+
+/** Releases finish only when the test says so; acquires at once. */
+class SlowReleaseOwner implements VipOwner {
+  readonly log: string[] = [];
+  private releases: Array<() => void> = [];
+  async cleanup(): Promise<void> {}
+  async acquire(group: GroupConfig): Promise<AcquireReport> {
+    this.log.push(`acquire ${group.name}`);
+    return { timings: { cloudMs: 0, osMs: 0 }, cloudCalls: 0 };
+  }
+  release(group: GroupConfig): Promise<void> {
+    this.log.push(`release ${group.name}`);
+    return new Promise((resolve) => this.releases.push(resolve));
+  }
+  finishReleases(): void {
+    const r = this.releases;
+    this.releases = [];
+    for (const f of r) f();
+  }
+  get pendingReleases(): number {
+    return this.releases.length;
+  }
+  async verify(): Promise<VerifyReport> {
+    return { vips: [] };
+  }
+  async repair(): Promise<RepairReport> {
+    return { repairs: [] };
+  }
+}
+
+function group(id: number, peers: readonly string[]): GroupConfig {
+  return {
+    name: `g${id}`,
+    id,
+    priority: 100,
+    preempt: true,
+    preemptDelayMs: 0,
+    intervalMs: 1000,
+    deadAfter: 3,
+    interface: 'eth0',
+    vips: [{ address: `10.0.1.${50 + id}`, prefix: null, elasticIpAllocationId: null }],
+    peers: peers.map((p, i) => ({ id: p, address: `10.0.1.${20 + i}`, port: 9476 })),
+    trackers: [],
+    notify: { master: null, backup: null, fault: null, stop: null, timeoutMs: 1000 },
+    servicePorts: [],
+  } as unknown as GroupConfig;
+}
+
+function config(peers: readonly string[], ids: readonly number[] = [1, 2]): VipdConfig {
+  return {
+    node: { id: 'a', stateDir: '/nonexistent' },
+    heartbeat: {},
+    os: { reconcileIntervalMs: 3000 },
+    provider: { type: 'none', acquireDeadlineMs: 1000, faultHoldMs: 1000, verifyIntervalMs: 3000 },
+    groups: ids.map((id) => group(id, peers)),
+  } as unknown as VipdConfig;
+}
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+};
+
+function setup() {
+  const time = new SimTime();
+  const owner = new SlowReleaseOwner();
+  const daemon = new Daemon(config(['b']), {
+    clock: time.clock,
+    timers: time,
+    logger: silentLogger(),
+    random: () => 0.5,
+    owner,
+    heartbeat: () => ({ start: async () => undefined, updateGroups: () => undefined, close: async () => undefined, sendAdvert: () => undefined }),
+    hooks: { enqueue: () => undefined, idle: async () => undefined },
+    trackers: () => ({ start: () => undefined, stop: () => undefined, health: () => ({ penalty: 0, fault: false }), status: () => [] }),
+    metrics: noMetrics,
+    wallSeconds: () => 0,
+  });
+  return { time, owner, daemon };
+}
+
+const roles = (d: Daemon): string[] => d.status().groups.map((g) => `${g.name}:${g.election.role}`);
+
+describe('Daemon.reload', () => {
+  it('restarts two changed groups although the loop ticks the others while a release is awaited', async () => {
+    const { time, owner, daemon } = setup();
+    await daemon.start();
+    time.advance(5_000); // no peer heard: both claim
+    await settle();
+    expect(roles(daemon)).toEqual(['g1:MASTER', 'g2:MASTER']);
+
+    const reload = daemon.reload(config(['b', 'c'])); // a peer added to both groups
+    let done = false;
+    void reload.then(() => (done = true));
+    await settle();
+    expect(owner.pendingReleases).toBe(1); // g1 is releasing
+    time.advance(500); // meanwhile the loop ticks g2's core past the reload's start
+    await settle();
+    owner.finishReleases();
+    await settle();
+    time.advance(100);
+    owner.finishReleases(); // g2's release
+    await settle();
+    await reload;
+    expect(done).toBe(true);
+    expect(daemon.status().groups.map((g) => [g.name, g.election.peers.map((p) => p.id)])).toEqual([
+      ['g1', ['b', 'c']],
+      ['g2', ['b', 'c']],
+    ]);
+    expect(roles(daemon)).toEqual(['g1:BACKUP', 'g2:BACKUP']);
+    time.advance(5_000);
+    await settle();
+    expect(roles(daemon)).toEqual(['g1:MASTER', 'g2:MASTER']);
+    const stopping = daemon.stop();
+    await settle();
+    owner.finishReleases();
+    await stopping;
+  });
+
+  it('runs one reload at a time: a second SIGHUP does not delete the group the first one started', async () => {
+    const { time, owner, daemon } = setup();
+    await daemon.start();
+    time.advance(5_000);
+    await settle();
+    const first = daemon.reload(config(['b', 'c'], [1, 2]));
+    const second = daemon.reload(config(['b', 'c'], [1, 2, 3]));
+    for (let i = 0; i < 6; i++) {
+      await settle();
+      owner.finishReleases();
+      time.advance(50);
+    }
+    await first;
+    await second;
+    expect(daemon.status().groups.map((g) => g.name)).toEqual(['g1', 'g2', 'g3']);
+    const stopping = daemon.stop();
+    for (let i = 0; i < 4; i++) {
+      await settle();
+      owner.finishReleases();
+    }
+    await stopping;
+  });
+
+  it('a stop waits for the reload in progress and stops every group it started; a reload after the stop is refused', async () => {
+    const { time, owner, daemon } = setup();
+    await daemon.start();
+    time.advance(5_000);
+    await settle();
+    const reload = daemon.reload(config(['b', 'c'], [1, 2, 3]));
+    await settle();
+    const stopping = daemon.stop();
+    for (let i = 0; i < 8; i++) {
+      await settle();
+      owner.finishReleases();
+      time.advance(50);
+    }
+    await reload;
+    await stopping;
+    expect(roles(daemon)).toEqual(['g1:STOP', 'g2:STOP', 'g3:STOP']);
+    await expect(daemon.reload(config(['b']))).rejects.toMatchObject({ code: 'VIPD_E_CONFIG', message: 'vipd is stopping: reload ignored' });
+  });
+});
