@@ -168,6 +168,9 @@ export class OwnershipReconciler {
       } else {
         logger.error({ err: err.toJSON(), group: this.group.name }, 'acquire failed permanently');
         listener.failed(err, 'acquire');
+        // The election goes to FAULT and no longer wants the VIPs: release at once whatever part of
+        // the acquire did land (an address added before a rule failed), or it stays on this host.
+        if (!this.closed && this.desired !== 'active') return true;
       }
       return false;
     } finally {

@@ -66,14 +66,17 @@ class GatedOwner implements VipOwner {
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function setup(hooks: { onVerified?: (rec: OwnershipReconciler) => void } = {}) {
+function setup(hooks: { onVerified?: (rec: OwnershipReconciler) => void; onFailed?: (rec: OwnershipReconciler) => void } = {}) {
   const owner = new GatedOwner();
   const timers = new ManualTimers();
   const events: string[] = [];
   const listener: OwnershipListener = {
     acquired: () => events.push('acquired'),
     released: () => events.push('released'),
-    failed: (e, op) => events.push(`failed:${op}:${e.code}`),
+    failed: (e, op) => {
+      events.push(`failed:${op}:${e.code}`);
+      hooks.onFailed?.(rec);
+    },
     verified: () => {
       events.push('verified');
       hooks.onVerified?.(rec);
@@ -201,6 +204,21 @@ describe('OwnershipReconciler', () => {
     await rec.settle();
     expect(events).toEqual(['failed:acquire:VIPD_E_CLOUD_PERMISSION']);
     expect(timers.pending).toEqual([]);
+  });
+
+  it('a permanent failure sends the group to FAULT; the release that follows runs at once (a half-done acquire must not stay on the host)', async () => {
+    // GroupRunner: failed -> FAULT -> want('inactive'), synchronously.
+    const { owner, timers, events, rec } = setup({ onFailed: (r) => r.want('inactive') });
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.reject(new VipdError('VIPD_E_COMMAND_FAILED', 'rule add failed after the address was added'));
+    await flush();
+    expect(owner.log).toEqual(['acquire:start', 'release:start']);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(rec.applied).toBe('inactive');
+    expect(events).toEqual(['failed:acquire:VIPD_E_COMMAND_FAILED', 'released']);
+    expect(timers.pending.map((p) => p.ms)).toEqual([3000]);
   });
 
   it('while active, repairs and verifies periodically; a verify error is reported, not read as "nothing there"', async () => {
