@@ -68,6 +68,8 @@ export class GroupRunner {
   private splitBrain = false;
   private maintenance = false;
   private blockedWatch: TimerHandle | null = null;
+  /** Bumped when the block ends: a check already in flight must not deliver its (stale) holder read. */
+  private blockedWatchGeneration = 0;
   private stopped = false;
 
   constructor(
@@ -230,6 +232,7 @@ export class GroupRunner {
 
   private flush(): void {
     for (const out of this.core.drain()) this.execute(out);
+    if (this.core.yieldedTo === null) this.stopBlockedWatch();
     this.watchWhileBlocked();
   }
 
@@ -241,17 +244,32 @@ export class GroupRunner {
   private watchWhileBlocked(): void {
     if (this.stopped || this.blockedWatch !== null) return;
     if (this.core.yieldedTo === null) return;
+    const generation = this.blockedWatchGeneration;
+    const current = (): boolean => generation === this.blockedWatchGeneration && !this.stopped;
     this.blockedWatch = this.deps.timers.setTimeout(() => {
       void this.deps.owner
         .verify(this.groupConfig)
-        .then((report) => this.onVerified(report))
+        .then((report) => {
+          // The block may have ended while we read (the peer was heard, then resigned, and this node
+          // claimed): a holder read from before this mastership's acquire names the old master and
+          // would make the new master yield to it (docs/election.md, cloud arbitration).
+          if (current() && this.core.yieldedTo !== null && this.core.role !== 'MASTER') this.onVerified(report);
+        })
         .catch((e: unknown) => this.log.warn({ err: asVipdError(e).toJSON() }, 'cloud check while yielding failed; will look again'))
         .finally(() => {
+          if (!current()) return;
           this.blockedWatch = null;
           this.watchWhileBlocked();
         });
     }, this.deps.ownership.reconcileIntervalMs);
     this.blockedWatch.unref?.();
+  }
+
+  private stopBlockedWatch(): void {
+    if (this.blockedWatch === null) return;
+    this.deps.timers.clearTimeout(this.blockedWatch);
+    this.blockedWatch = null;
+    this.blockedWatchGeneration++;
   }
 
   private execute(out: ElectionOutput): void {
@@ -368,8 +386,7 @@ export class GroupRunner {
   private clearOwnerFault(): void {
     if (this.ownerFaultTimer) this.deps.timers.clearTimeout(this.ownerFaultTimer);
     this.ownerFaultTimer = null;
-    if (this.blockedWatch) this.deps.timers.clearTimeout(this.blockedWatch);
-    this.blockedWatch = null;
+    this.stopBlockedWatch();
   }
 
   private onTrackerHealth(h: GroupHealth): void {
