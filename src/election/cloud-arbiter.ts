@@ -18,6 +18,8 @@ export interface CloudFacts {
   readonly role: Role;
   /** The holder is a configured peer of this group. */
   readonly holderIsPeer: boolean;
+  /** The last message heard from the holder was a resign (priority 0): it announced it is leaving. */
+  readonly holderResigned: boolean;
   /** The holder's priority from its last non-resign advert; null if never heard advertising. */
   readonly holderPriority: number | null;
   /** This mastership began by declaring this peer dead (master-down), not heard since; null otherwise. */
@@ -30,6 +32,11 @@ export interface CloudFacts {
  * The rules, in order (docs/election.md, "Cloud arbitration"):
  * 1. not a member: contest, never yield (it takes no part in the election and
  *    would never be heard, so yielding would be for good);
+ * 1b. the holder's last word was a resign: contest, never yield. It said it
+ *    is stepping down or stopping (SIGTERM, switchover, maintenance); if it
+ *    still holds the VIP, that is a request of its that landed late (an
+ *    assign in flight when it stopped), and yielding to it would leave the
+ *    VIP on a node that is going away;
  * 2. the holder is the master we declared dead (and have not heard since):
  *    yield — it is evidently alive and was master before us, our claim
  *    rested on a guess;
@@ -48,6 +55,7 @@ export function judgeCloudHolder(f: CloudFacts): CloudVerdict {
   if (f.holder === null || f.holder === f.self.id) return 'clear';
   if (f.role !== 'MASTER') return 'ignore';
   if (!f.holderIsPeer) return 'contest';
+  if (f.holderResigned) return 'contest';
   if (f.holder === f.tookOverFrom) return 'yield';
   if (f.contestedBefore) return 'yield';
   const theirs = f.holderPriority ?? f.self.priority;

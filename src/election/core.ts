@@ -233,6 +233,7 @@ export class ElectionCore {
       self: this.self(),
       role: this.current,
       holderIsPeer: view !== undefined,
+      holderResigned: view?.priority === 0,
       holderPriority: view?.advertPriority ?? null,
       tookOverFrom: this.tookOverFrom,
       contestedBefore: holder !== null && this.contested.has(holder),

@@ -360,6 +360,18 @@ const rows: readonly Row[] = [
     role: 'BACKUP',
   },
   {
+    name: 'a holder whose last word was a resign is contested, never yielded to (its late assign must not strand the VIP on a stopping node)',
+    inputs: [['start', 0], ['advert', 500, 'b', 150], ['resign-from', 1000, 'b'], ['tick', 1609.375], ['mark'], ['cloud', 5000, 'b']],
+    expected: ['5000 event split-brain-suspected b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a resigned holder that advertises again is ranked afresh: higher, yield',
+    inputs: [['start', 0], ['advert', 500, 'b', 150], ['resign-from', 1000, 'b'], ['tick', 1609.375], ['advert', 4000, 'b', 150, 'BACKUP'], ['mark'], ['cloud', 5000, 'b']],
+    expected: ['5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'],
+    role: 'BACKUP',
+  },
+  {
     name: 'the master we declared dead, heard again, is ranked afresh',
     opts: { preempt: false },
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['tick', 4109.375], ['advert', 4200, 'b', 50], ['mark'], ['cloud', 5000, 'b']],
