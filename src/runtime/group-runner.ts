@@ -53,6 +53,9 @@ const HOOK_EVENT: Partial<Record<Role, HookEvent>> = { MASTER: 'master', BACKUP:
  * adverts and health; executes what it decides (send, own, release, hooks,
  * metrics, logs). All decisions stay in the core.
  */
+/** Release retries a stop makes before exiting anyway (systemd's TimeoutStopSec bounds the rest). */
+const STOP_RELEASE_ATTEMPTS = 3;
+
 export class GroupRunner {
   private readonly core: ElectionCore;
   private readonly reconciler: OwnershipReconciler;
@@ -196,7 +199,10 @@ export class GroupRunner {
     this.flush();
     this.trackers.stop();
     this.clearOwnerFault();
-    await this.reconciler.settle();
+    const applied = await this.reconciler.releaseBeforeStop(STOP_RELEASE_ATTEMPTS, this.deps.ownership.retryDelayMs);
+    if (applied !== 'inactive') {
+      this.log.error({ applied, attempts: STOP_RELEASE_ATTEMPTS }, 'stopping with the VIPs possibly still configured on this host: the release kept failing (the next start removes them as orphans)');
+    }
     this.reconciler.close();
   }
 

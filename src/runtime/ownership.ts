@@ -102,6 +102,21 @@ export class OwnershipReconciler {
     while (this.busy) await this.busy;
   }
 
+  /**
+   * For a stop: settle, and if a release failed (its retry timer would die with
+   * the process), try it again a bounded number of times, so a stopping node
+   * does not exit with the VIP still configured here. Returns what is applied.
+   */
+  async releaseBeforeStop(attempts: number, delayMs: number): Promise<Applied> {
+    await this.settle();
+    for (let i = 0; i < attempts && !this.closed && this.desired === 'inactive' && this.appliedState !== 'inactive'; i++) {
+      await new Promise<void>((resolve) => this.deps.timers.setTimeout(resolve, delayMs));
+      this.kick();
+      await this.settle();
+    }
+    return this.appliedState;
+  }
+
   close(): void {
     this.closed = true;
     this.acquiring?.abort();

@@ -196,6 +196,54 @@ describe('OwnershipReconciler', () => {
     expect(timers.pending.map((p) => p.ms)).toEqual([500]);
   });
 
+  it('before a stop, a failing release is tried again a bounded number of times instead of dying with its retry timer', async () => {
+    const { owner, timers, rec } = setup();
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    rec.want('inactive');
+    await flush();
+    owner.gates.shift()?.reject(new VipdError('VIPD_E_COMMAND_FAILED', 'ip failed', { transient: true }));
+    const done = rec.releaseBeforeStop(3, 200);
+    let applied: string | null = null;
+    void done.then((a) => (applied = a));
+    await flush();
+    timers.fireAll(); // the wait before the second attempt (and the stale retry timer)
+    await flush();
+    owner.gates.shift()?.reject(new VipdError('VIPD_E_COMMAND_FAILED', 'ip failed again', { transient: true }));
+    await flush();
+    timers.fireAll();
+    await flush();
+    owner.gates.shift()?.resolve(); // the third attempt works
+    await flush();
+    expect(await done).toBe('inactive');
+    expect(applied).toBe('inactive');
+    expect(owner.log.filter((l) => l === 'release:start')).toHaveLength(3);
+  });
+
+  it('before a stop, gives up after the attempts and says what is applied', async () => {
+    const { owner, timers, rec } = setup();
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    rec.want('inactive');
+    const done = rec.releaseBeforeStop(2, 200);
+    let finished = false;
+    void done.then(() => (finished = true));
+    for (let i = 0; i < 10 && !finished; i++) {
+      await flush();
+      owner.gates.shift()?.reject(new VipdError('VIPD_E_COMMAND_FAILED', 'ip failed', { transient: true }));
+      await flush();
+      if (!finished) timers.fireAll();
+    }
+    expect(await done).toBe('unknown');
+    expect(owner.log.filter((l) => l === 'release:start')).toHaveLength(3); // the first plus two more
+    rec.close();
+    expect(timers.pending).toEqual([]);
+  });
+
   it('reports a permanent failure once and does not retry it', async () => {
     const { owner, timers, events, rec } = setup();
     rec.want('active');
