@@ -74,78 +74,124 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
   const notify = SdNotify.fromEnv(process.env, logger.child({ component: 'systemd' }));
   const fileStore = new FileMaintenanceStore(config.node.stateDir);
   const maintenanceStore: MaintenanceStore = opts.dryRun ? new DryRunMaintenanceStore(fileStore, logger.child({ component: 'state' })) : fileStore;
-  // Before the first election: a node rebooted in maintenance must never claim, not even once.
-  const saved = await maintenanceStore.load();
-  if (saved !== null) {
-    daemon.setMaintenance(true);
-    logger.warn({ file: maintenanceStore.location, since: saved.since }, 'maintenance is on (saved before this start): this node will not take any VIP until `vipd maintenance off`');
-  }
-  await daemon.start();
 
-  const http = config.metrics.enabled
-    ? new StatusHttpServer({
+  // Signals are ours from the first moment: before, a SIGTERM during the start took Node's default
+  // action and killed vipd mid-change. One that arrives while starting is acted on once started.
+  let phase: 'starting' | 'running' | 'stopping' = 'starting';
+  let pendingStop: string | null = null;
+  let requestStop: (signal: string) => void = () => undefined;
+  const onStopSignal = (signal: string): void => {
+    if (phase === 'starting') {
+      pendingStop ??= signal;
+      logger.info({ signal }, 'signal received while starting: shutting down once started');
+      return;
+    }
+    requestStop(signal);
+  };
+  const onTerm = (): void => onStopSignal('SIGTERM');
+  const onInt = (): void => onStopSignal('SIGINT');
+  const onHup = (): void => {
+    if (phase !== 'running') {
+      logger.warn({ phase }, 'SIGHUP ignored: vipd is not running yet or is stopping');
+      return;
+    }
+    reload();
+  };
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  process.on('SIGHUP', onHup);
+  const removeSignalHandlers = (): void => {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    process.off('SIGHUP', onHup);
+  };
+
+  let http: StatusHttpServer | null = null;
+  let control: ControlServer | null = null;
+  const watchdog = new Watchdog({ notify, healthy: () => daemon.healthy(), logger: logger.child({ component: 'watchdog' }) });
+  try {
+    // Before the first election: a node rebooted in maintenance must never claim, not even once.
+    const saved = await maintenanceStore.load();
+    if (saved !== null) {
+      daemon.setMaintenance(true);
+      logger.warn({ file: maintenanceStore.location, since: saved.since }, 'maintenance is on (saved before this start): this node will not take any VIP until `vipd maintenance off`');
+    }
+    await daemon.start();
+    if (config.metrics.enabled) {
+      http = new StatusHttpServer({
         listen: config.metrics.listen,
         port: config.metrics.port,
         metrics,
         status: () => daemon.status(),
         healthy: () => daemon.healthy(),
         logger: logger.child({ component: 'http' }),
-      })
-    : null;
-  await http?.start();
-  const control = new ControlServer({
-    path: config.control.socket,
-    handlers: controlHandlers({ daemon, owner, config: () => daemon.configuration, maintenanceStore, wallNow: () => new Date() }),
-    logger: logger.child({ component: 'control' }),
-  });
-  await control.start();
-  const watchdog = new Watchdog({ notify, healthy: () => daemon.healthy(), logger: logger.child({ component: 'watchdog' }) });
+      });
+      await http.start();
+    }
+    control = new ControlServer({
+      path: config.control.socket,
+      handlers: controlHandlers({ daemon, owner, config: () => daemon.configuration, maintenanceStore, wallNow: () => new Date() }),
+      logger: logger.child({ component: 'control' }),
+    });
+    await control.start();
+  } catch (e) {
+    // A half-started daemon (elected, maybe holding VIPs) must not linger without its control
+    // socket or metrics: resign, release and close what was started, then report the failure.
+    phase = 'stopping';
+    logger.error({ err: asVipdError(e).toJSON() }, 'start failed: stopping what was started');
+    await daemon.stop().catch((err: unknown) => logger.error({ err: asVipdError(err).toJSON() }, 'error while stopping after a failed start'));
+    await control?.close().catch(() => undefined);
+    await http?.close().catch(() => undefined);
+    removeSignalHandlers();
+    throw e;
+  }
   watchdog.start();
   notify.ready(`vipd ${version}: ${config.groups.length} group(s)`);
 
+  function reload(): void {
+    logger.info('SIGHUP: reloading configuration');
+    notify.reloading();
+    try {
+      const next = loadConfig(opts.configPath);
+      void daemon
+        .reload(next)
+        .then(() => {
+          notify.ready(`vipd ${version}: reloaded, ${next.groups.length} group(s)`);
+        })
+        .catch((e: unknown) => {
+          // Either refused as a whole (node.id changed, stopping) or applied except for the groups named.
+          logger.error({ err: asVipdError(e).toJSON() }, `reload: ${asVipdError(e).message}`);
+          notify.ready(`vipd ${version}: reload incomplete, see the log`);
+        });
+    } catch (e) {
+      logger.error({ err: asVipdError(e).toJSON() }, 'reload rejected: the new configuration is invalid; keeping the running one');
+      notify.ready(`vipd ${version}: reload rejected (invalid config)`);
+    }
+  }
+
   return await new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
+    requestStop = (signal: string): void => {
+      if (phase === 'stopping') return;
+      phase = 'stopping';
       logger.info({ signal }, 'signal received: shutting down');
       notify.stopping();
       void (async () => {
         try {
           await daemon.stop();
           watchdog.stop();
-          await control.close();
+          await control?.close();
           await http?.close();
           resolve(EXIT_OK);
         } catch (e) {
           logger.error({ err: asVipdError(e).toJSON() }, 'error during shutdown');
           resolve(EXIT_FAILURE);
         } finally {
+          removeSignalHandlers();
           logger.flush();
         }
       })();
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      logger.info('SIGHUP: reloading configuration');
-      notify.reloading();
-      try {
-        const next = loadConfig(opts.configPath);
-        void daemon
-          .reload(next)
-          .then(() => {
-            notify.ready(`vipd ${version}: reloaded, ${next.groups.length} group(s)`);
-          })
-          .catch((e: unknown) => {
-            // Either refused as a whole (node.id changed, stopping) or applied except for the groups named.
-            logger.error({ err: asVipdError(e).toJSON() }, `reload: ${asVipdError(e).message}`);
-            notify.ready(`vipd ${version}: reload incomplete, see the log`);
-          });
-      } catch (e) {
-        logger.error({ err: asVipdError(e).toJSON() }, 'reload rejected: the new configuration is invalid; keeping the running one');
-        notify.ready(`vipd ${version}: reload rejected (invalid config)`);
-      }
-    });
+    phase = 'running';
+    if (pendingStop !== null) requestStop(pendingStop);
   });
 }

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ControlClient } from '../../src/control/client';
@@ -33,6 +34,28 @@ describe('vipd run: process-level behaviour', () => {
     expect(run.stderr.join('\n')).toMatch(/groups\[0\]\.priority.*300.*1-254/);
     const check = new VipdProcess('check', ['check-config', path]);
     expect((await check.wait()).code).toBe(78);
+  });
+
+  it('a start that fails after the election began (metrics port taken) stops what it started and exits 1', async () => {
+    cluster = await LoopbackCluster.pair([WEB]);
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    try {
+      const metricsPort = (blocker.address() as AddressInfo).port;
+      const path = cluster.writeConfig(cluster.node('n1'));
+      const doc = parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      doc.metrics = { enabled: true, listen: '127.0.0.1', port: metricsPort };
+      writeFileSync(path, stringify(doc));
+      const n1 = new VipdProcess('n1', ['run', '--config', path]);
+      cluster.processes.set('n1', n1);
+      // Exits by itself: before, the tick loop and the heartbeat socket kept a headless daemon alive.
+      expect((await n1.wait()).code).toBe(1);
+      expect(n1.lines.some((l) => l.msg === 'start failed: stopping what was started' && (l.err as { code?: string }).code === 'VIPD_E_HTTP_BIND')).toBe(true);
+      expect(n1.lines.some((l) => l.msg === 'stopped')).toBe(true);
+      expect(n1.transitions('web').slice(-1)[0]?.to).toBe('STOP');
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
   });
 
   it('SIGHUP reload keeps an unchanged group as it is and starts a new one', async () => {
