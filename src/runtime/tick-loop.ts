@@ -17,6 +17,9 @@ export interface TickListener {
   nextDeadline(): number | null;
 }
 
+/** A wake-up later than this yields one event-loop turn to pending I/O before ticking. */
+export const LATE_TICK_YIELD_MS = 5;
+
 /**
  * Drives the election cores from the monotonic clock. It sleeps until the
  * earliest core deadline (a master-down or advert timer fires on time, not
@@ -76,8 +79,15 @@ export class TickLoop {
     this.handle = this.timers.setTimeout(() => this.run(), delay);
   }
 
-  private run(): void {
+  private run(deferred = false): void {
     const now = this.clock.nowMs();
+    if (!deferred && now - this.dueAt > LATE_TICK_YIELD_MS) {
+      // Woken late (load, GC): adverts, even a resign, may be queued on the socket, and timers run
+      // before I/O in an event-loop turn. Let the poll phase deliver them first, or a backup could
+      // claim on a master-down deadline that a packet already waiting for it had moved.
+      this.handle = this.timers.setTimeout(() => this.run(true), 0);
+      return;
+    }
     const gap = this.lastTickAt === null ? 0 : now - this.lastTickAt;
     this.listener.lag(Math.max(0, now - this.dueAt));
     if (gap > this.options.stallThresholdMs) this.listener.stall(now, gap);

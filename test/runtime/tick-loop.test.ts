@@ -41,6 +41,26 @@ function setup(deadline: () => number | null) {
 }
 
 describe('TickLoop', () => {
+  it('a late wake-up yields one turn to pending I/O before ticking; an on-time one ticks at once', () => {
+    const order: string[] = [];
+    const time = new SimTime();
+    const loop = new TickLoop({ nowMs: () => time.now }, time, { periodMs: 50, stallThresholdMs: 300 }, {
+      tick: (now) => order.push(`tick ${now}`),
+      stall: () => undefined,
+      lag: () => undefined,
+      nextDeadline: () => null,
+    });
+    loop.start();
+    time.advanceTo(50, 4); // 4 ms late: within the allowance
+    expect(order).toEqual(['tick 54']);
+    time.advanceTo(104, 20); // due at 104, runs at 124
+    expect(order).toEqual(['tick 54']);
+    order.push('datagram delivered'); // what the poll phase would do before the 0 ms timer
+    time.advanceTo(124);
+    expect(order).toEqual(['tick 54', 'datagram delivered', 'tick 124']);
+    loop.stop();
+  });
+
   it('wakes exactly at the earliest deadline, not a period later', () => {
     const deadline: number | null = 137;
     const { time, ticks, loop } = setup(() => (deadline !== null && deadline <= time.now ? null : deadline));
@@ -71,6 +91,8 @@ describe('TickLoop', () => {
     loop.start();
     time.advanceTo(50);
     time.advanceTo(100, 400); // the timer due at 100 fires at 500 (SIGSTOP, VM pause)
+    expect(ticks).toEqual([50]); // late: first one turn for the datagrams that queued meanwhile
+    time.advanceTo(500);
     expect(stalls).toEqual([450]);
     expect(lags.slice(-1)).toEqual([400]);
     expect(ticks).toEqual([50, 500]);
