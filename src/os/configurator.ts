@@ -49,6 +49,8 @@ export class OsConfigurator {
    * "missing" becomes an EEXIST, never a silent success).
    */
   private readonly standbySnapshots = new Map<string, { snapshot: HostSnapshot; at: number }>();
+  /** Per group and VIP: the prefix acquire or repair applied, so release removes exactly that. */
+  private readonly appliedPrefixes = new Map<string, number>();
 
   private readonly garp: GarpSender;
   /**
@@ -116,8 +118,10 @@ export class OsConfigurator {
     this.standbySnapshots.delete(group.name);
     if (!cached || this.clock.nowMs() - cached.at > Math.max(10_000, 2 * this.config.reconcileIntervalMs)) return false;
     try {
-      const changes = convergeChanges(this.plans(group, cached.snapshot), cached.snapshot.link, cached.snapshot);
+      const plans = this.plans(group, cached.snapshot);
+      const changes = convergeChanges(plans, cached.snapshot.link, cached.snapshot);
       await this.apply(changes, false);
+      this.rememberPrefixes(group, plans);
       this.log.info({ group: group.name, changes: changes.map((c) => c.description), fromStandby: true }, 'VIPs configured on the host');
       this.announceInBackground(group, cached.snapshot);
       return true;
@@ -141,6 +145,7 @@ export class OsConfigurator {
     this.announcing.get(group.name)?.abort();
     this.announcing.delete(group.name);
     const removed = await this.removeWithRetry(group, (snapshot) => releaseChanges(this.releaseTargets(group, snapshot), snapshot.link, snapshot));
+    for (const v of group.vips) this.appliedPrefixes.delete(prefixKey(group, v.address));
     this.log.info({ group: group.name, changes: removed }, 'VIPs released from the host');
   }
 
@@ -239,6 +244,21 @@ export class OsConfigurator {
     });
   }
 
+  /** Orphans of an earlier run: no record, so the prefix is derived as acquire would; unknown -> leave the address alone. */
+  private derivedPrefix(group: GroupConfig, i: number, snapshot: HostSnapshot, address: string): number | null {
+    try {
+      return expectedPrefix(group, i, snapshot.link, this.vipsByInterface.get(group.interface) ?? new Set());
+    } catch (e) {
+      if (!isVipdError(e) || e.code === 'VIPD_E_INTERNAL') throw e;
+      this.log.warn({ group: group.name, vip: address, err: e.toJSON() }, 'prefix unknown: leaving the address alone');
+      return null;
+    }
+  }
+
+  private rememberPrefixes(group: GroupConfig, plans: readonly VipPlan[]): void {
+    plans.forEach((plan, i) => this.appliedPrefixes.set(prefixKey(group, group.vips[i]?.address ?? plan.address), plan.prefix));
+  }
+
   private plans(group: GroupConfig, snapshot: HostSnapshot): VipPlan[] {
     return group.vips.map((_, i) => this.planOne(group, i, snapshot));
   }
@@ -251,8 +271,10 @@ export class OsConfigurator {
 
   private async converge(group: GroupConfig): Promise<{ applied: string[]; snapshot: HostSnapshot }> {
     const snapshot = await this.snapshot(group);
-    const changes = convergeChanges(this.plans(group, snapshot), snapshot.link, snapshot);
+    const plans = this.plans(group, snapshot);
+    const changes = convergeChanges(plans, snapshot.link, snapshot);
     await this.apply(changes, false);
+    this.rememberPrefixes(group, plans);
     return { applied: changes.map((c) => c.description), snapshot };
   }
 
@@ -325,13 +347,9 @@ export class OsConfigurator {
     const mapped = new Set(group.vips.map((_, i) => tableFor(this.config.tableBase, group.id, i)));
     return group.vips.map((_, i) => {
       const { address, family } = vipAddress(group, i);
-      let prefix: number | null = null;
-      try {
-        prefix = expectedPrefix(group, i, snapshot.link, this.vipsByInterface.get(group.interface) ?? new Set());
-      } catch (e) {
-        if (!isVipdError(e) || e.code === 'VIPD_E_INTERNAL') throw e;
-        this.log.warn({ group: group.name, vip: address, err: e.toJSON() }, 'prefix unknown: leaving the address alone');
-      }
+      // The prefix we added it with, when this process added it: deriving it again from the
+      // interface fails when the primary address is gone (DHCP renew, networkd restart) or changed.
+      const prefix = this.appliedPrefixes.get(prefixKey(group, group.vips[i]?.address ?? address)) ?? this.derivedPrefix(group, i, snapshot, address);
       const own = tableFor(this.config.tableBase, group.id, i);
       const state = family === 4 ? snapshot.v4 : snapshot.v6;
       // Tables an older mapping pointed this VIP's rule at, unless another VIP uses them now.
@@ -339,6 +357,10 @@ export class OsConfigurator {
       return { address, family, iface: group.interface, prefix, tables: [own, ...stale] };
     });
   }
+}
+
+function prefixKey(group: GroupConfig, address: string): string {
+  return `${group.id}/${address}`;
 }
 
 function changeBatchArgs(family: Family): string[] {

@@ -252,6 +252,24 @@ describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
     expect(withForeign).not.toEqual(before);
   });
 
+  it('release removes the VIPs with the prefix they were added with, also after the primary address is gone', async () => {
+    const ns = lab.nodeNs(1);
+    const { os } = configurator(lab, 1);
+    await os.acquire(WEB);
+    await os.settled();
+    // networkd restart / DHCP renew: the host's own address goes away (the VIPs are promoted, not dropped).
+    await lab.run(ns, ['sysctl', '-qw', 'net.ipv4.conf.eth0.promote_secondaries=1']);
+    await lab.ip(ns, ['addr', 'del', '10.0.1.10/24', 'dev', 'eth0']);
+    let inet = (await addresses(lab, 1)).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+    expect(inet).toEqual(['10.0.1.42/24', '10.0.1.43/24']);
+    // Deriving the prefix now fails (no primary); the one applied at acquire is used.
+    await os.release(WEB);
+    inet = (await addresses(lab, 1)).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+    expect(inet).toEqual([]);
+    const rules = (await lab.ipJson(ns, ['-4', 'rule', 'show'])) as { src?: string }[];
+    expect(rules.filter((r) => r.src === '10.0.1.42' || r.src === '10.0.1.43')).toEqual([]);
+  });
+
   it('leaves an address of the VIP with another prefix alone (not ours as configured)', async () => {
     const ns = lab.nodeNs(1);
     await lab.ip(ns, ['addr', 'add', '10.0.1.42/32', 'dev', 'eth0']);
