@@ -86,6 +86,12 @@ class ChildCommand {
   dispose(): void {
     if (this.used) return;
     this.used = true;
+    this.kill();
+  }
+
+  /** Only while it runs: a pid (and so a process group id) that has exited can be reused by anything. */
+  private kill(): void {
+    if (this.exit !== null || this.spawnError !== null) return;
     killGroup(this.child.pid);
   }
 
@@ -96,7 +102,7 @@ class ChildCommand {
     this.holdLoop(true);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        killGroup(this.child.pid);
+        this.kill();
         reject(
           new VipdError('VIPD_E_COMMAND_TIMEOUT', `${command.join(' ')} did not finish within ${options.timeoutMs} ms and was killed`, {
             transient: true,
@@ -105,12 +111,15 @@ class ChildCommand {
         );
       }, options.timeoutMs);
       const { signal } = options;
+      const onAbort = (): void => this.kill();
       if (signal) {
-        if (signal.aborted) killGroup(this.child.pid);
-        else signal.addEventListener('abort', () => killGroup(this.child.pid), { once: true });
+        if (signal.aborted) this.kill();
+        else signal.addEventListener('abort', onAbort, { once: true });
       }
       void this.finished.then(() => {
         clearTimeout(timer);
+        // The signal outlives the command (one per held group, for every announcement): no listener may stay behind.
+        signal?.removeEventListener('abort', onAbort);
         const err = this.spawnError;
         if (err) {
           const code = err.code === 'ENOENT' ? 'VIPD_E_TOOL_MISSING' : 'VIPD_E_COMMAND_FAILED';

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,19 @@ describe('ExecFileRunner', () => {
     const r = await pending;
     expect(r.exitCode).not.toBe(0);
   });
+  it('a signal shared by many finished commands keeps no listener, and aborting it later kills no (reused) process group', async () => {
+    const controller = new AbortController();
+    for (let i = 0; i < 12; i++) await runner.run('true', [], { signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const kill = jest.spyOn(process, 'kill');
+    try {
+      controller.abort();
+      expect(kill).not.toHaveBeenCalled();
+    } finally {
+      kill.mockRestore();
+    }
+  });
+
   it('names a missing tool', async () => {
     await expect(runner.run('/nonexistent/vipd-tool', [])).rejects.toMatchObject({ code: 'VIPD_E_TOOL_MISSING' });
   });
