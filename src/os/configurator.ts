@@ -134,9 +134,13 @@ export class OsConfigurator {
   /** One ARP/NA burst for every VIP of the group (the caller schedules repeats and refreshes). */
   async announce(group: GroupConfig): Promise<void> {
     if (!this.config.enabled) return;
-    // Only IPv6 needs to read the host first (whom to solicit: the gateway).
+    // A repeat or refresh for a group we hold; after a release there is nothing to announce.
+    const held = this.announcing.get(group.name);
+    if (!held || held.signal.aborted) return;
+    // Only IPv6 needs to read the host first (whom to solicit: the gateway); a release during that read wins.
     const snapshot = this.families(group).includes(6) ? await this.snapshot(group) : null;
-    await this.announceWith(group, snapshot);
+    if (held.signal.aborted) return;
+    await this.announceWith(group, snapshot, held.signal);
   }
 
   /** Removes exactly what acquire added; an address with another prefix is someone else's and stays. */
@@ -205,7 +209,7 @@ export class OsConfigurator {
 
   /** arping takes about a second per packet: the burst must not hold up acquire's return. */
   private announceInBackground(group: GroupConfig, snapshot: HostSnapshot): void {
-    const p: Promise<void> = this.announceWith(group, snapshot)
+    const p: Promise<void> = this.announceWith(group, snapshot, this.hold(group))
       .catch((e: unknown) => {
         this.log.warn({ group: group.name, err: isVipdError(e) ? e.toJSON() : String(e) }, 'ARP/NA announcement failed');
       })
@@ -278,13 +282,17 @@ export class OsConfigurator {
     return { applied: changes.map((c) => c.description), snapshot };
   }
 
-  private async announceWith(group: GroupConfig, snapshot: HostSnapshot | null): Promise<void> {
+  /** Acquire and repair: the group is held from now until release aborts this. */
+  private hold(group: GroupConfig): AbortSignal {
     let controller = this.announcing.get(group.name);
     if (!controller || controller.signal.aborted) {
       controller = new AbortController();
       this.announcing.set(group.name, controller);
     }
-    const signal = controller.signal;
+    return controller.signal;
+  }
+
+  private async announceWith(group: GroupConfig, snapshot: HostSnapshot | null, signal: AbortSignal): Promise<void> {
     const sends = group.vips.map((_, i) => {
       const { address, family } = vipAddress(group, i);
       if (family === 4) return this.garp.announce({ iface: group.interface, address, count: this.config.arp.count, signal });

@@ -126,6 +126,23 @@ describe('OsConfigurator (scripted host)', () => {
     expect(host.calls).toEqual([]);
   });
 
+  it('a repeat announcement for a group released meanwhile sends nothing (it must not pull traffic from the new holder)', async () => {
+    const host = new FakeHost();
+    const os = make(host);
+    await os.acquire(WEB);
+    await os.settled();
+    const arpings = (): number => host.calls.filter((c) => c.file === 'arping').length;
+    await os.announce(WEB); // a scheduled repeat while held
+    const whileHeld = arpings();
+    expect(whileHeld).toBeGreaterThan(0);
+    await os.release(WEB);
+    await os.announce(WEB); // the repeat timer raced the release
+    expect(arpings()).toBe(whileHeld);
+    await os.acquire(WEB); // held again: announcements resume
+    await os.settled();
+    expect(arpings()).toBeGreaterThan(whileHeld);
+  });
+
   it('release removes only our address (our prefix) and rules tagged with our protocol', async () => {
     const host = new FakeHost();
     host.addrs = `[{"ifname":"eth0","addr_info":[{"family":"inet","local":"10.0.1.10","prefixlen":24,"scope":"0"},{"family":"inet","local":"10.0.1.42","prefixlen":24,"scope":"0","secondary":true},{"family":"inet","local":"10.0.1.43","prefixlen":24,"scope":"0","secondary":true}]}]`;
