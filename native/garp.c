@@ -141,7 +141,8 @@ static napi_value send_gratuitous_arp(napi_env env, napi_callback_info info) {
   to.sll_ifindex = ifindex;
   to.sll_halen = 6;
   memset(to.sll_addr, 0xff, 6);
-  ssize_t sent = sendto(fd, &arp, sizeof arp, 0, (struct sockaddr *)&to, sizeof to);
+  /* MSG_DONTWAIT: a stalled transmit queue must not block the event loop (EAGAIN is reported as transient). */
+  ssize_t sent = sendto(fd, &arp, sizeof arp, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
   if (sent < 0) return throw_errno(env, errno, "sendto", ifname);
   if ((size_t)sent != sizeof arp) return throw_errno(env, EMSGSIZE, "sendto", "short write");
   return NULL;

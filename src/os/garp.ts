@@ -99,8 +99,11 @@ function garpError(e: unknown, iface: string, address: string): VipdError {
       ? ': vipd needs CAP_NET_RAW (the systemd unit grants it)'
       : code === 'ENETDOWN'
         ? `: interface ${iface} is down`
-        : '';
-  return new VipdError('VIPD_E_GARP', `gratuitous ARP for ${address} on ${iface} failed: ${message}${hint}`, { details, transient: code === 'ENOBUFS' || code === 'ENETDOWN' });
+        : code === 'EAGAIN' || code === 'EWOULDBLOCK'
+          ? `: the transmit queue of ${iface} is full (the frame was not queued; the next round tries again)`
+          : '';
+  const transient = code === 'ENOBUFS' || code === 'ENETDOWN' || code === 'EAGAIN' || code === 'EWOULDBLOCK';
+  return new VipdError('VIPD_E_GARP', `gratuitous ARP for ${address} on ${iface} failed: ${message}${hint}`, { details, transient });
 }
 
 const ADDON = join('build', 'Release', 'vipd_garp.node');

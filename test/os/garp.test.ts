@@ -44,6 +44,7 @@ describe('NativeGarpSender', () => {
     ['ENODEV', 'VIPD_E_INTERFACE', /interface eth9 does not exist/],
     ['EPERM', 'VIPD_E_GARP', /CAP_NET_RAW/],
     ['ENETDOWN', 'VIPD_E_GARP', /eth9 is down/],
+    ['EAGAIN', 'VIPD_E_GARP', /transmit queue of eth9 is full/],
     ['EINVAL', 'VIPD_E_GARP', /failed: ioctl/],
   ])('errno %s becomes %s with the cause in the message', async (errno, code, message) => {
     const b = new RecordingBinding();
