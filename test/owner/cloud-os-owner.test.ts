@@ -46,6 +46,9 @@ class FakeCloud implements CloudProvider {
 }
 
 /** The OS side as the owner sees it: only the calls, recorded. */
+/** What the fake host's observe() reports (the real one speaks canonical addresses). */
+const observed: { address: string; addressOk: boolean }[] = [];
+
 function fakeOs(journal: string[]): OsConfigurator {
   const record = (name: string) => async (): Promise<never[]> => {
     journal.push(`os.${name}`);
@@ -60,7 +63,7 @@ function fakeOs(journal: string[]): OsConfigurator {
     repair: record('repair'),
     observe: async () => {
       journal.push('os.observe');
-      return { vips: [] };
+      return { vips: observed };
     },
   };
   return os as unknown as OsConfigurator;
@@ -109,6 +112,18 @@ const web: GroupConfig = group({
 });
 
 describe('CloudOsOwner', () => {
+  afterEach(() => {
+    observed.length = 0;
+  });
+
+  it('verify matches the OS view to a VIP written in another spelling (IPv6 upper case, zeros)', async () => {
+    const { owner } = setup();
+    observed.push({ address: '2001:db8::1', addressOk: true });
+    const v6 = group({ vips: [vip('2001:DB8:0::1')], peers: [{ id: 'n2', address: '10.0.1.11', port: 9476 }] });
+    const report = await owner.verify(v6);
+    expect(report.vips[0]?.os).toEqual({ address: '2001:db8::1', addressOk: true });
+  });
+
   it('cleanup reads the cloud identity first, then cleans the OS', async () => {
     const { journal, owner } = setup();
     await owner.cleanup([web]);
