@@ -48,6 +48,7 @@ export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdCo
       close: () => service.close(),
       sendAdvert: (groupId, advert) => service.sendAdvert(groupId, advert),
       updateGroups: (groups) => service.updateGroups(heartbeatGroups(groups)),
+      updateKeys: (next) => service.updateKeys(readHeartbeatKeys(next)),
     };
   };
 }

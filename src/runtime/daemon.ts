@@ -15,6 +15,8 @@ import { TickLoop, type TickLoopOptions } from './tick-loop';
 export interface HeartbeatPort extends AdvertSender {
   start(): Promise<void>;
   updateGroups(groups: readonly GroupConfig[]): void;
+  /** Re-reads heartbeat.keyFile / nextKeyFile of this config (key rotation); throws VIPD_E_KEY_FILE and keeps the old keys. */
+  updateKeys(config: VipdConfig): void;
   close(): Promise<void>;
 }
 
@@ -131,8 +133,12 @@ export class Daemon {
     if (next.node.id !== this.config.node.id) {
       throw new VipdError('VIPD_E_CONFIG', `node.id cannot change on reload (${this.config.node.id} -> ${next.node.id}); restart instead`);
     }
-    if (!isDeepStrictEqual(next.heartbeat, this.config.heartbeat) || !isDeepStrictEqual(next.provider, this.config.provider) || !isDeepStrictEqual(next.os, this.config.os)) {
-      this.log.warn('heartbeat, provider or os settings changed: they take effect on restart only');
+    // Keys first, and all or nothing: a key file that cannot be read refuses the whole reload.
+    this.heartbeat?.updateKeys(next);
+    const { keyFile: _k, nextKeyFile: _n, ...socketNow } = this.config.heartbeat;
+    const { keyFile: _k2, nextKeyFile: _n2, ...socketNext } = next.heartbeat;
+    if (!isDeepStrictEqual(socketNext, socketNow) || !isDeepStrictEqual(next.provider, this.config.provider) || !isDeepStrictEqual(next.os, this.config.os)) {
+      this.log.warn('heartbeat address/port, provider or os settings changed: they take effect on restart only');
     }
     const nextById = new Map(next.groups.map((g) => [g.id, g]));
     const failures: string[] = [];

@@ -86,11 +86,11 @@ export class LoopbackCluster {
     return join(this.dir, `${id}.sock`);
   }
 
-  writeConfig(node: LoopbackNode, overrides: { keyFile?: string; groups?: readonly LoopbackGroup[] } = {}): string {
+  writeConfig(node: LoopbackNode, overrides: { keyFile?: string; nextKeyFile?: string | null; groups?: readonly LoopbackGroup[] } = {}): string {
     const groups = overrides.groups ?? this.groups;
     const config = {
       node: { id: node.id, stateDir: this.stateDir(node.id) },
-      heartbeat: { bind: '127.0.0.1', port: node.port, keyFile: overrides.keyFile ?? this.keyFile },
+      heartbeat: { bind: '127.0.0.1', port: node.port, keyFile: overrides.keyFile ?? this.keyFile, nextKeyFile: overrides.nextKeyFile ?? null },
       provider: { type: 'none' },
       os: { enabled: false },
       metrics: { enabled: false },
