@@ -88,8 +88,24 @@ function checkPeers({ index, group }: IndexedGroup, input: SemanticInput): Confi
     if (bind !== null && address !== null && !bindReaches(bind, address)) {
       problems.push(invalidValue(`${key}.address`, peer.address, `an ${familyName(bind.family)} address, since heartbeat.bind is ${input.config.heartbeat.bind}`));
     }
+    // A copy-paste of this node's own address: it would only hear itself (rejected as "self") and
+    // the real peer (rejected as unknown), and both nodes would become MASTER.
+    const port = trusted(input, 'heartbeat.port') ? input.config.heartbeat.port : null;
+    if (bind !== null && address !== null && port !== null && peer.port === port && isOwnAddress(address, bind, group.interface, input.interfaces)) {
+      problems.push(invalidValue(`${key}.address`, peer.address, `another node's address: ${peer.address} port ${port} is this node's own heartbeat socket`));
+    }
   });
   return problems;
+}
+
+function isOwnAddress(address: ParsedIp, bind: ParsedIp, iface: string, interfaces: InterfaceLookup | null): boolean {
+  if (!isUnspecified(bind)) return sameIp(bind, address);
+  // Bound to every address: any address of the group's interface is ours (when the host is known).
+  const own = interfaces?.(iface) ?? [];
+  return own.some((a) => {
+    const parsed = parseIp(a.address);
+    return parsed !== null && sameIp(parsed, address);
+  });
 }
 
 /** 0.0.0.0 or a v4 address receives IPv4 only; :: receives both; a v6 address IPv6 only. */

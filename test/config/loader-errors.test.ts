@@ -35,6 +35,17 @@ const CASES: readonly BadCase[] = [
   { name: 'unknown key in a peer', bad: (d) => (group0(d)['peers'] = [{ id: 'node-b', address: '10.0.1.12', prot: 1 }]), key: 'groups[0].peers[0].prot', value: 'unknown key', expected: 'one of: id, address, port' },
   { name: 'priority 0', bad: (d) => (group0(d)['priority'] = 0), key: 'groups[0].priority', value: '0 is not valid', expected: 'an integer 1-254' },
   { name: 'priority 300', bad: (d) => (group0(d)['priority'] = 300), key: 'groups[0].priority', value: '300 is not valid', expected: 'an integer 1-254' },
+  { name: 'peer address = this host (bind 0.0.0.0: an address of the interface), same port', bad: (d) => (group0(d)['peers'] = [{ id: 'node-b', address: '10.0.1.11' }]), key: 'groups[0].peers[0].address', value: '"10.0.1.11"', expected: "another node's address: 10.0.1.11 port 9476 is this node's own heartbeat socket" },
+  {
+    name: 'peer address = heartbeat.bind, same port',
+    bad: (d) => {
+      d['heartbeat'] = { ...(d['heartbeat'] as object), bind: '10.0.1.11' };
+      group0(d)['peers'] = [{ id: 'node-b', address: '10.0.1.11', port: 9476 }];
+    },
+    key: 'groups[0].peers[0].address',
+    value: '"10.0.1.11"',
+    expected: "this node's own heartbeat socket",
+  },
   { name: 'peer id equal to node.id', bad: (d) => (group0(d)['peers'] = [{ id: 'node-a', address: '10.0.1.12' }]), key: 'groups[0].peers[0].id', value: '"node-a"', expected: "different from this node's node.id" },
   {
     name: 'duplicate peer ids',
