@@ -26,6 +26,9 @@ export const DEFAULT_RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 
 type State = 'unbound' | 'binding' | 'bound' | 'closed';
 
+/** The longest close() waits for datagrams already handed to the socket. */
+const CLOSE_DRAIN_MS = 500;
+
 /**
  * DatagramTransport on node:dgram. The socket listens with on('message')
  * from before bind() until close(): the kernel queue is drained whenever
@@ -43,6 +46,9 @@ export class UdpTransport implements DatagramTransport {
   private state: State = 'unbound';
   /** Settles a pending bind() when close() comes first. */
   private abortBinding: (() => void) | null = null;
+  /** Datagrams handed to the socket whose send has not completed: close() lets them go out first. */
+  private inflight = 0;
+  private drainWaiters: Array<() => void> = [];
 
   constructor(opts: { bindAddress: string; port: number; logger: Logger; recvBufferBytes?: number }) {
     const ip = canonicalIp(opts.bindAddress);
@@ -116,23 +122,49 @@ export class UdpTransport implements DatagramTransport {
       return;
     }
     try {
+      this.inflight++;
       socket.send(buf, port, target, (err) => {
+        this.sendDone();
         if (err) fail(`sending heartbeat to ${address}:${port} failed: ${err.message}`, err);
       });
     } catch (err) {
+      this.sendDone();
       const message = err instanceof Error ? err.message : String(err);
       queueMicrotask(() => fail(`sending heartbeat to ${address}:${port} failed: ${message}`, err));
     }
   }
 
-  close(): Promise<void> {
+  /**
+   * Waits (briefly) for datagrams already handed over: the resign a stopping
+   * master sends just before closing must reach the peer, or the peer waits
+   * a whole down interval instead of the skew. dgram resolves the address
+   * on a later tick, so a close() in the same turn dropped it.
+   */
+  async close(): Promise<void> {
     const socket = this.socket;
-    this.socket = null;
     this.state = 'closed';
     this.abortBinding?.();
     this.abortBinding = null;
-    if (socket === null) return Promise.resolve();
-    return new Promise((resolve) => socket.close(() => resolve()));
+    if (socket === null) return;
+    if (this.inflight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_DRAIN_MS);
+        this.drainWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.socket = null;
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  private sendDone(): void {
+    this.inflight = Math.max(0, this.inflight - 1);
+    if (this.inflight > 0) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** The bound address and port (port 0 in the options picks a free one; tests use this). */

@@ -57,6 +57,23 @@ describe('UdpTransport over loopback', () => {
     expect(errors).toEqual([]);
   });
 
+  it('close() right after send() still delivers it (a stopping master\'s resign), and refuses sends after', async () => {
+    const a = transport('127.0.0.1');
+    const b = transport('127.0.0.1');
+    const got = collect(b);
+    await a.bind();
+    await b.bind();
+    const port = b.localAddress().port;
+    a.send(Buffer.from('resign'), '127.0.0.1', port);
+    await a.close(); // same turn: the address is resolved on a later tick
+    await waitFor(() => got.length === 1, 'the resign');
+    expect(got[0]?.buf.toString()).toBe('resign');
+    const errors: VipdError[] = [];
+    a.send(Buffer.from('late'), '127.0.0.1', port, (e) => errors.push(e));
+    await waitFor(() => errors.length === 1, 'the refusal');
+    expect(errors[0]?.code).toBe('VIPD_E_HEARTBEAT_SEND');
+  });
+
   it('reports send failures through onError, never by throwing', async () => {
     const t = transport('127.0.0.1');
     const errors: VipdError[] = [];
