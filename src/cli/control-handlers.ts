@@ -7,6 +7,8 @@ import type { MaintenanceStore } from '../state/maintenance-store';
 import { processClock } from '../util/clock';
 
 const SWITCHOVER_POLL_MS = 20;
+/** A switchover waits at most this long (the CLI's timer adds 5 s and must stay far below 2^31 ms). */
+export const SWITCHOVER_TIMEOUT_MAX_MS = 600_000;
 
 interface SwitchoverParams {
   group?: string | null;
@@ -18,6 +20,14 @@ interface SwitchoverParams {
  * The daemon's side of the CLI. Switchover waits here, inside the daemon,
  * because only the daemon sees the peers' adverts and the cloud's view.
  */
+/** Milliseconds from "30000", "30000ms", "30s" or "2m"; null unless 1 ms-10 min. */
+export function parseSwitchoverTimeout(text: string): number | null {
+  const m = /^(\d+)(ms|s|m)?$/.exec(text.trim());
+  if (!m) return null;
+  const ms = Number(m[1]) * (m[2] === 'm' ? 60_000 : m[2] === 's' ? 1000 : 1);
+  return Number.isSafeInteger(ms) && ms >= 1 && ms <= SWITCHOVER_TIMEOUT_MAX_MS ? ms : null;
+}
+
 export interface ControlHandlerDeps {
   readonly daemon: Daemon;
   readonly owner: VipOwner;
@@ -69,6 +79,10 @@ async function switchover(deps: ControlHandlerDeps, params: SwitchoverParams): P
   const groupName = params.group ?? null;
   const target = params.to ?? null;
   const timeoutMs = params.timeoutMs ?? 30_000;
+  // Checked before anything resigns: a string or NaN here made the wait below endless.
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > SWITCHOVER_TIMEOUT_MAX_MS) {
+    throw new VipdError('VIPD_E_CONTROL', `switchover timeoutMs must be an integer of 1-${SWITCHOVER_TIMEOUT_MAX_MS} ms, got ${JSON.stringify(timeoutMs)}`);
+  }
   const groups = config.groups.filter((g) => groupName === null || g.name === groupName);
   if (groups.length === 0) throw new VipdError('VIPD_E_CONTROL', `no group named ${groupName}`);
   if (target !== null) {

@@ -5,7 +5,8 @@ import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
 import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
-import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
+import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from './exit-codes';
+import { parseSwitchoverTimeout } from './control-handlers';
 import { runCommand } from './run';
 import { statusCommand } from './status';
 import { packageVersion } from './version';
@@ -15,6 +16,11 @@ const DEFAULT_SOCKET = '/run/vipd/control.sock';
 
 function finish(code: number): void {
   process.exitCode = code;
+}
+
+/** 69 only when the daemon could not be reached; an error the daemon answered is a failure of the command (1). */
+function controlFailureExit(e: unknown): number {
+  return isVipdError(e) && e.details['remote'] === true ? EXIT_FAILURE : EXIT_UNAVAILABLE;
 }
 
 async function controlCall(socket: string, method: string, params: unknown, timeoutMs: number): Promise<unknown> {
@@ -54,10 +60,15 @@ program
   .description('planned handover: resign this node and wait until the peer is MASTER and the cloud shows it')
   .option('-g, --group <name>', 'only this group')
   .option('--to <node>', 'expected new master')
-  .option('--timeout <ms>', 'give up after this long', '30000')
+  .option('--timeout <duration>', 'give up after this long (ms, or with a unit: 30s, 2m)', '30000')
   .option('-s, --socket <path>', 'control socket', DEFAULT_SOCKET)
   .action(async (o: { group?: string; to?: string; timeout: string; socket: string }) => {
-    const timeoutMs = Number(o.timeout);
+    const timeoutMs = parseSwitchoverTimeout(o.timeout);
+    if (timeoutMs === null) {
+      process.stderr.write(`vipd switchover: --timeout ${JSON.stringify(o.timeout)} is not a duration of 1 ms to 10 m (e.g. 30000, 30s, 2m)\n`);
+      finish(EXIT_USAGE);
+      return;
+    }
     try {
       const r = (await controlCall(o.socket, 'switchover', { group: o.group ?? null, to: o.to ?? null, timeoutMs }, timeoutMs + 5000)) as {
         results: Array<{ group: string; newMaster: string; handoverMs: number; cloudConfirmed: boolean | null }>;
@@ -66,8 +77,8 @@ program
         process.stdout.write(`${x.group}: handed over to ${x.newMaster} in ${x.handoverMs} ms${x.cloudConfirmed ? ' (cloud confirmed)' : ''}\n`);
       }
       finish(EXIT_OK);
-    } catch {
-      finish(EXIT_UNAVAILABLE);
+    } catch (e) {
+      finish(controlFailureExit(e));
     }
   });
 
@@ -88,7 +99,7 @@ program
       finish(EXIT_OK);
     } catch (e) {
       // The daemon answered but could not save: a script must not go on to reboot as if it had.
-      finish(isVipdError(e) && e.code === 'VIPD_E_STATE_FILE' ? EXIT_FAILURE : EXIT_UNAVAILABLE);
+      finish(controlFailureExit(e));
     }
   });
 

@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ControlClient } from '../../src/control/client';
+import type { VipdError } from '../../src/errors';
 import { MAINTENANCE_FILE } from '../../src/state/maintenance-store';
 import { ensureBuilt } from '../support/build';
 import { LoopbackCluster } from '../support/loopback-cluster';
@@ -69,6 +71,28 @@ describe('maintenance across restarts', () => {
     await n2.waitForRole('web', 'MASTER', { after: mark });
     expect((await cluster.status('n1')).maintenance).toBe(true);
     expect(n1.lines.some((l) => l.msg === 'control request failed')).toBe(true);
+  });
+
+  it('switchover: exit 64 on a bad --timeout (nothing resigns), 1 when the daemon refuses, a raw request with a bad timeout is refused before resigning', async () => {
+    cluster = await LoopbackCluster.pair([WEB]);
+    cluster.start('n1');
+    cluster.start('n2');
+    await cluster.settle({ n1: { web: { role: 'MASTER' } }, n2: { web: { role: 'BACKUP', master: 'n1' } } });
+    const bad = await cli(cluster, 'n1', ['switchover', '--timeout', '30 seconds']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('--timeout "30 seconds" is not a duration');
+    const onBackup = await cli(cluster, 'n2', ['switchover']);
+    expect(onBackup.code).toBe(1); // the daemon answered: a failure of the command, not "daemon not running" (69)
+    expect(onBackup.stderr).toContain('not MASTER');
+    const e = await new ControlClient(cluster.socketPath('n1')).call('switchover', { timeoutMs: '30s' }, 5000).then(
+      () => null,
+      (err: unknown) => err as VipdError,
+    );
+    expect(e?.code).toBe('VIPD_E_CONTROL');
+    expect(e?.message).toContain('timeoutMs must be an integer');
+    await cluster.settle({ n1: { web: { role: 'MASTER' } }, n2: { web: { role: 'BACKUP', master: 'n1' } } });
+    const down = await cli(cluster, 'n9', ['switchover']); // no daemon behind that socket
+    expect(down.code).toBe(69);
   });
 
   it('a saved state it cannot read stops vipd at start with VIPD_E_STATE_FILE (exit 1), before any election', async () => {
