@@ -71,6 +71,8 @@ export class GroupRunner {
   private splitBrain = false;
   private maintenance = false;
   private blockedWatch: TimerHandle | null = null;
+  /** Peers whose advertised interval differs from ours (warned once each). */
+  private readonly intervalMismatch = new Set<string>();
   /** Bumped when the block ends: a check already in flight must not deliver its (stale) holder read. */
   private blockedWatchGeneration = 0;
   private stopped = false;
@@ -172,8 +174,30 @@ export class GroupRunner {
   onAdvert(advert: PeerAdvert, now: number): void {
     this.deps.metrics.advertReceived(this.groupConfig.name);
     this.deps.metrics.peerSeen(this.groupConfig.name, advert.from, this.deps.wallSeconds());
+    this.checkInterval(advert);
     this.core.step(advert, now);
     this.flush();
+  }
+
+  /**
+   * Each node times the master by its own intervalMs: a backup set to 100 ms
+   * under a master at 1 s claims between every advert. Said once per peer
+   * (and once more when it matches again), like the VIP digest.
+   */
+  private checkInterval(advert: PeerAdvert): void {
+    if (advert.kind === 'resign') return;
+    const differs = advert.intervalMs !== this.groupConfig.intervalMs;
+    if (differs === this.intervalMismatch.has(advert.from)) return;
+    if (differs) {
+      this.intervalMismatch.add(advert.from);
+      this.log.warn(
+        { peer: advert.from, theirs: advert.intervalMs, ours: this.groupConfig.intervalMs },
+        `peer ${advert.from} advertises every ${advert.intervalMs} ms, this node expects ${this.groupConfig.intervalMs} ms (groups[].intervalMs must be the same on every node, or the faster side flaps)`,
+      );
+    } else {
+      this.intervalMismatch.delete(advert.from);
+      this.log.info({ peer: advert.from, intervalMs: advert.intervalMs }, `peer ${advert.from} advertises at this node's interval again`);
+    }
   }
 
   noteStall(now: number, stalledMs: number): void {
