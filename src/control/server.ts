@@ -124,10 +124,18 @@ export class ControlServer {
         }
         if (line.length === 0) continue;
         inFlight++;
+        // Backpressure: a client that pipelines requests and never reads must not grow our memory.
+        if (inFlight >= MAX_PIPELINED) socket.pause();
         queue = queue
-          .then(() => this.answer(socket, line))
+          .then(async () => {
+            if (socket.writableLength > MAX_UNREAD_REPLY_BYTES) await drained(socket);
+            await this.answer(socket, line);
+          })
           .catch((e: unknown) => this.deps.logger.error({ err: e }, 'control request crashed'))
-          .finally(() => inFlight--);
+          .finally(() => {
+            inFlight--;
+            if (socket.isPaused() && inFlight <= MAX_PIPELINED / 2 && !socket.destroyed) socket.resume();
+          });
       }
       if (pending.length > this.maxRequestBytes) this.tooLarge(socket);
     });
@@ -177,6 +185,23 @@ export class ControlServer {
     if (socket.destroyed || !socket.writable) return;
     socket.write(serialise(response, this.deps.logger));
   }
+}
+
+/** Requests of one connection queued before it stops reading more. */
+const MAX_PIPELINED = 32;
+/** Replies the client has not read yet before answering waits for it to read. */
+const MAX_UNREAD_REPLY_BYTES = 1024 * 1024;
+
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }
 
 function errorBody(e: unknown): { code: VipdError['code']; message: string; transient: boolean; details: Record<string, unknown> } {

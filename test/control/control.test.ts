@@ -182,6 +182,41 @@ describe('control socket', () => {
     ]);
   });
 
+  it('a client that pipelines many requests and reads nothing is throttled, not buffered without limit; all are answered once it reads', async () => {
+    const path = join(dir, 'c.sock');
+    let handled = 0;
+    const big = 'x'.repeat(64 * 1024);
+    await startServer(path, { status: async () => (++handled, big) });
+    const count = 400; // 400 x 64 KiB = 25 MiB of replies if nothing held back
+    const s = createConnection(path);
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    s.pause(); // reads nothing
+    s.write(Array.from({ length: count }, (_, i) => `{"id":${i},"method":"status"}\n`).join(''));
+    await new Promise((r) => setTimeout(r, 500));
+    // Replies stop at what the socket buffers take plus the unread-reply cap; the rest waits unread.
+    expect(handled).toBeGreaterThan(0);
+    expect(handled).toBeLessThan(count);
+    const ids: number[] = [];
+    let buf = '';
+    s.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      s.on('data', (d: string) => {
+        buf += d;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          ids.push((JSON.parse(buf.slice(0, nl)) as { id: number }).id);
+          buf = buf.slice(nl + 1);
+        }
+        if (ids.length === count) resolve();
+      });
+      s.on('error', reject);
+      s.resume();
+    });
+    s.destroy();
+    expect(ids).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(handled).toBe(count);
+  });
+
   it('serves concurrent clients, each getting its own answer', async () => {
     const path = join(dir, 'c.sock');
     await startServer(path, { echo: async (p) => p });
