@@ -11,7 +11,8 @@ import type { CommandRunner } from '../os/runner';
 import type { HeartbeatHandlers, HeartbeatPort } from '../runtime/daemon';
 import type { TrackerSetFactory } from '../runtime/ports';
 import { GroupTrackers, defaultCheckFactory, type TrackerCarryOver } from '../trackers/group-trackers';
-import type { MonotonicClock } from '../util/clock';
+import { processClock, type MonotonicClock } from '../util/clock';
+import { masterDownMs } from '../election/timing';
 import type { Logger } from '../util/logger';
 
 export function heartbeatGroups(groups: readonly GroupConfig[]): HeartbeatGroup[] {
@@ -25,9 +26,21 @@ export function readHeartbeatKeys(config: VipdConfig): { current: Buffer; next: 
   };
 }
 
-/** A random 64-bit boot epoch: heartbeat anti-replay keys on it, never on wall time. */
-export function newBootEpoch(): bigint {
-  return randomBytes(8).readBigUInt64BE(0);
+/**
+ * The boot epoch: the start time (wall ms) in the high 42 bits, 22 random
+ * bits below, so a later start has a larger epoch and peers can tell a
+ * restart from a replay of an earlier run (docs/protocol.md). Packets are
+ * never judged by wall time; a clock that went back across a restart only
+ * delays acceptance until the old epoch has been silent a while.
+ */
+export function newBootEpoch(wallMs: number = Date.now(), random: Buffer = randomBytes(3)): bigint {
+  const low = BigInt(random.readUIntBE(0, 3) & 0x3fffff);
+  return (BigInt(Math.max(0, Math.floor(wallMs))) << 22n) | low;
+}
+
+/** Longer than any group's master-down interval, at least 10 s: a peer's live epoch is never "silent" between its own adverts. */
+export function epochSilenceMs(config: VipdConfig): number {
+  return Math.max(10_000, ...config.groups.map((g) => 2 * masterDownMs(1, g.intervalMs, g.deadAfter)));
 }
 
 export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdConfig, handlers: HeartbeatHandlers) => HeartbeatPort {
@@ -39,6 +52,8 @@ export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdCo
       nodeId: config.node.id,
       groups: heartbeatGroups(config.groups),
       epoch,
+      clock: processClock,
+      epochSilenceMs: epochSilenceMs(config),
       logger: log,
       onAdvert: (groupId, advert) => handlers.onAdvert(groupId, advert),
       onReject: (reason, from) => handlers.onReject(reason, from),

@@ -37,7 +37,8 @@ export class PacketClassifier {
     this.replay = opts.replayGuard ?? new ReplayGuard();
   }
 
-  classify(buf: Buffer, from: DatagramSource): ClassifyResult {
+  /** `now`: monotonic ms of arrival (the replay guard times how long a peer's current epoch has been silent). */
+  classify(buf: Buffer, from: DatagramSource, now: number): ClassifyResult {
     const decoded = decodePacket(buf, this.keys);
     if (!decoded.ok) return decoded;
     const { packet } = decoded;
@@ -53,8 +54,8 @@ export class PacketClassifier {
       return reject('unknown-address', `group ${group.name}: peer ${peer.id} is configured at ${formatEndpoint(peer.address, peer.port)}, packet came from ${formatEndpoint(from.address, from.port)}`);
     }
 
-    const verdict = this.replay.admit(senderKey(group.id, peer.id), packet.epoch, packet.seq);
-    if (verdict === 'replay') return reject('replay', `group ${group.name}: peer ${peer.id} epoch ${packet.epoch} sequence ${packet.seq} is not newer`);
+    const verdict = this.replay.admit(senderKey(group.id, peer.id), packet.epoch, packet.seq, now);
+    if (verdict === 'replay') return reject('replay', `group ${group.name}: peer ${peer.id} epoch ${packet.epoch} sequence ${packet.seq} is not newer (or is from an earlier run while the current one is alive)`);
     return { ok: true, packet, group, peer, keySlot: decoded.keySlot, replay: verdict };
   }
 

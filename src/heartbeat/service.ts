@@ -1,6 +1,8 @@
 import type { OutgoingAdvert, PeerAdvert } from '../election/types';
 import { VipdError, asVipdError } from '../errors';
+import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
+import { DEFAULT_RETIRED_EPOCHS, ReplayGuard } from './replay-guard';
 import { PacketClassifier } from './classifier';
 import { encodePacket, type HeartbeatPacket } from './codec';
 import { senderKey } from './group-table';
@@ -18,8 +20,12 @@ export interface HeartbeatServiceDeps {
   readonly keys: HeartbeatKeys;
   readonly nodeId: string;
   readonly groups: readonly HeartbeatGroup[];
-  /** Random per process start, chosen by the shell (crypto.randomBytes). */
+  /** Per process start, chosen by the shell: start time in the high bits, random low bits (wiring.ts newBootEpoch). */
   readonly epoch: bigint;
+  /** Monotonic time of arrival for the replay guard. */
+  readonly clock: MonotonicClock;
+  /** How long a peer's current epoch must be silent before an earlier epoch is followed (default 10 s). */
+  readonly epochSilenceMs?: number;
   readonly logger: Logger;
   /** An authentic, fresh advert or resign from a configured peer. */
   readonly onAdvert: (groupId: number, advert: PeerAdvert, from: DatagramSource) => void;
@@ -55,6 +61,7 @@ export class HeartbeatService {
   private readonly nodeId: string;
   private readonly epoch: bigint;
   private readonly logger: Logger;
+  private readonly clock: MonotonicClock;
   private readonly onAdvert: HeartbeatServiceDeps['onAdvert'];
   private readonly onReject: HeartbeatServiceDeps['onReject'];
   private readonly onSendError: HeartbeatServiceDeps['onSendError'];
@@ -78,7 +85,8 @@ export class HeartbeatService {
     this.onReject = deps.onReject;
     this.onSendError = deps.onSendError;
     this.keys = prepareKeys(deps.keys);
-    this.classifier = new PacketClassifier({ nodeId: deps.nodeId, groups: deps.groups, keys: this.keys });
+    this.clock = deps.clock;
+    this.classifier = new PacketClassifier({ nodeId: deps.nodeId, groups: deps.groups, keys: this.keys, replayGuard: new ReplayGuard(DEFAULT_RETIRED_EPOCHS, deps.epochSilenceMs) });
     this.transport.onDatagram((buf, from) => this.receive(buf, from));
   }
 
@@ -152,7 +160,7 @@ export class HeartbeatService {
   private receive(buf: Buffer, from: DatagramSource): void {
     let result: ReturnType<PacketClassifier['classify']>;
     try {
-      result = this.classifier.classify(buf, from);
+      result = this.classifier.classify(buf, from, this.clock.nowMs());
     } catch (err) {
       // The classifier is fuzzed not to throw; if it still does, count the packet rather than lose the daemon.
       this.logger.error({ err, code: 'VIPD_E_INTERNAL', from }, 'heartbeat classifier threw; packet counted as malformed');

@@ -1,4 +1,5 @@
-import { cryptoRandom, newBootEpoch } from '../../src/cli/wiring';
+import { cryptoRandom, epochSilenceMs, newBootEpoch } from '../../src/cli/wiring';
+import type { VipdConfig } from '../../src/config/types';
 
 describe('wiring helpers', () => {
   it('cryptoRandom stays in [0, 1) and varies', () => {
@@ -8,5 +9,21 @@ describe('wiring helpers', () => {
   });
   it('boot epochs differ per start', () => {
     expect(newBootEpoch()).not.toBe(newBootEpoch());
+  });
+
+  it('a later start has a larger epoch (start time in the high bits), whatever the random low bits', () => {
+    const t = Date.UTC(2026, 10, 27, 5, 0, 0);
+    const early = newBootEpoch(t, Buffer.from([0xff, 0xff, 0xff]));
+    const late = newBootEpoch(t + 1, Buffer.from([0, 0, 0]));
+    expect(late > early).toBe(true);
+    expect(early >> 22n).toBe(BigInt(t));
+    expect(early & 0x3fffffn).toBe(0x3fffffn);
+    expect(newBootEpoch() < 2n ** 64n).toBe(true);
+  });
+
+  it('epoch silence outlasts every group\'s down interval, and is at least 10 s', () => {
+    const config = (intervals: number[]): VipdConfig => ({ groups: intervals.map((intervalMs) => ({ intervalMs, deadAfter: 3 })) }) as unknown as VipdConfig;
+    expect(epochSilenceMs(config([100]))).toBe(10_000);
+    expect(epochSilenceMs(config([100, 5000]))).toBeGreaterThan(2 * 3 * 5000);
   });
 });

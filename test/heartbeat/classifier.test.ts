@@ -15,14 +15,14 @@ function packet(overrides: Partial<PacketFields> = {}): Buffer {
   return encodePacket(sampleFields(overrides), keysA.current);
 }
 function reason(c: PacketClassifier, buf: Buffer, from = FROM_B): string {
-  const r = c.classify(buf, from);
+  const r = c.classify(buf, from, 0);
   return r.ok ? `ok:${r.replay}` : r.reason;
 }
 
 describe('PacketClassifier', () => {
   it('accepts a configured peer from its configured address and port', () => {
     const c = classifier();
-    const r = c.classify(packet(), FROM_B);
+    const r = c.classify(packet(), FROM_B, 0);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.peer.id).toBe('node-b');
@@ -60,7 +60,7 @@ describe('PacketClassifier', () => {
     expect(reason(c, packet(), FROM_C)).toBe('unknown-address');
     expect(reason(c, packet({ groupId: 9 }))).toBe('unknown-address'); // in group 9 node-b lives at 10.0.0.2
     expect(reason(c, packet(), { address: 'not-an-ip', port: 5001 })).toBe('unknown-address');
-    const r = c.classify(packet(), { address: '127.0.0.2', port: 5001 });
+    const r = c.classify(packet(), { address: '127.0.0.2', port: 5001 }, 0);
     expect(!r.ok && r.detail).toContain('configured at 127.0.0.1:5001, packet came from 127.0.0.2:5001');
   });
 

@@ -118,7 +118,7 @@ describe('decoder and classifier fuzz', () => {
       } else if (!known.has(decoded.reason)) {
         throw new Error(`iteration ${i}: unknown reason ${decoded.reason}`);
       }
-      const r = classifier.classify(buf, froms[int(froms.length)] ?? { address: '', port: 0 });
+      const r = classifier.classify(buf, froms[int(froms.length)] ?? { address: '', port: 0 }, 0);
       const label = r.ok ? 'ok' : r.reason;
       if (!known.has(label)) throw new Error(`iteration ${i}: unknown reason ${label}`);
       seen.set(label, (seen.get(label) ?? 0) + 1);

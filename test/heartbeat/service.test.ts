@@ -1,3 +1,4 @@
+import { processClock } from '../../src/util/clock';
 import type { PeerAdvert } from '../../src/election/types';
 import type { VipdError } from '../../src/errors';
 import { decodePacket } from '../../src/heartbeat/codec';
@@ -57,6 +58,7 @@ async function startNode(id: string, keys: HeartbeatKeys, opts: { address?: stri
   const captured: Buffer[] = [];
   const service = new HeartbeatService({
     transport: new CapturingTransport(transport, captured),
+    clock: processClock,
     keys,
     nodeId: id,
     // Peers are known only once every node has its port: filled in by connect().
@@ -242,6 +244,7 @@ describe('HeartbeatService with an in-memory transport', () => {
     const rejects: RejectReason[] = [];
     const service = new HeartbeatService({
       transport,
+      clock: processClock,
       keys: { current: KEY_A, next: null },
       nodeId: 'node-a',
       groups: [group(7, [{ id: 'node-b', address: '10.0.0.2', port: 5405 }, { id: 'node-c', address: 'fd00::3', port: 5405 }])],
@@ -340,7 +343,7 @@ describe('HeartbeatService with an in-memory transport', () => {
   });
 
   it('refuses an epoch outside u64 and invalid groups at construction', () => {
-    const base = { transport: new FakeTransport(), keys: { current: KEY_A, next: null }, nodeId: 'node-a', groups: [], logger: silentLogger(), onAdvert: () => undefined, onReject: () => undefined };
+    const base = { transport: new FakeTransport(), clock: processClock, keys: { current: KEY_A, next: null }, nodeId: 'node-a', groups: [], logger: silentLogger(), onAdvert: () => undefined, onReject: () => undefined };
     expect(() => new HeartbeatService({ ...base, epoch: -1n })).toThrow(expect.objectContaining({ code: 'VIPD_E_INTERNAL' }));
     expect(() => new HeartbeatService({ ...base, epoch: 1n, groups: [group(7, [{ id: 'node-a', address: '10.0.0.1', port: 1 }])] })).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG' }));
   });
