@@ -47,6 +47,8 @@ export interface HeartbeatStats {
 
 /** Beyond this many distinct (reason, source) pairs, rejects are logged at debug only: a flood must not flood the journal. */
 const MAX_WARNED_REJECT_SOURCES = 1024;
+/** The warned-once memory is forgotten this often, so a flood of spoofed sources cannot mute real rejects for good. */
+const WARNED_REJECT_RESET_MS = 3_600_000;
 /** A failing peer is logged at warn on its first failure and then every this many. */
 const SEND_ERROR_WARN_EVERY = 100;
 
@@ -71,6 +73,7 @@ export class HeartbeatService {
   private readonly counters = { sent: 0, sendErrors: 0, accepted: 0, acceptedWithNextKey: 0 };
   private readonly rejected = zeroRejectCounts();
   private readonly warnedRejectSources = new Set<string>();
+  private warnedRejectSince: number | null = null;
   private readonly sendErrorsByPeer = new Map<string, number>();
   /** Senders whose VIP digest differs from ours, so the warning is logged on change, not per packet. */
   private readonly digestMismatch = new Set<string>();
@@ -197,6 +200,11 @@ export class HeartbeatService {
   private logReject(reason: RejectReason, detail: string, from: DatagramSource): void {
     const source = `${reason} ${from.address} ${from.port}`;
     const fields = { reason, detail, from };
+    const now = this.clock.nowMs();
+    if (this.warnedRejectSince === null || now - this.warnedRejectSince >= WARNED_REJECT_RESET_MS) {
+      this.warnedRejectSources.clear();
+      this.warnedRejectSince = now;
+    }
     if (!this.warnedRejectSources.has(source) && this.warnedRejectSources.size < MAX_WARNED_REJECT_SOURCES) {
       this.warnedRejectSources.add(source);
       this.logger.warn(fields, 'heartbeat rejected (further rejects for this reason and source are logged at debug)');

@@ -237,6 +237,34 @@ describe('HeartbeatService over loopback UDP', () => {
   });
 });
 
+describe('HeartbeatService reject logging', () => {
+  it('warns once per (reason, source), at most 1024 sources, and forgets them hourly so a spoofing flood cannot mute real rejects for good', () => {
+    const transport = new FakeTransport();
+    const { logger, lines } = recordingLogger();
+    let now = 0;
+    new HeartbeatService({
+      transport,
+      clock: { nowMs: () => now },
+      keys: { current: KEY_A, next: null },
+      nodeId: 'node-a',
+      groups: [group(7, [{ id: 'node-b', address: '10.0.0.2', port: 5405 }])],
+      epoch: 1n,
+      logger,
+      onAdvert: () => undefined,
+      onReject: () => undefined,
+    });
+    const warns = (): number => lines.filter((l) => l.level === 'warn' && l.msg.startsWith('heartbeat rejected')).length;
+    for (let i = 0; i < 1100; i++) transport.deliver(Buffer.from('junk'), { address: `10.9.${i >> 8}.${i & 255}`, port: 1 });
+    transport.deliver(Buffer.from('junk'), { address: '10.9.0.0', port: 1 }); // seen: debug
+    expect(warns()).toBe(1024);
+    transport.deliver(Buffer.from('junk'), { address: '10.0.0.2', port: 5405 }); // the real peer, new: muted by the flood
+    expect(warns()).toBe(1024);
+    now += 3_600_000;
+    transport.deliver(Buffer.from('junk'), { address: '10.0.0.2', port: 5405 });
+    expect(warns()).toBe(1025);
+  });
+});
+
 describe('HeartbeatService with an in-memory transport', () => {
   function make(overrides: { onAdvert?: () => void; onReject?: () => void } = {}) {
     const transport = new FakeTransport();
