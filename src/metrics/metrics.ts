@@ -255,11 +255,13 @@ export class VipdMetrics {
     this.splitBrainSuspectedGauge.set({ group }, suspected ? 1 : 0);
   }
 
-  trackerUp(group: string, tracker: string, up: boolean): void {
-    let names = this.trackersByGroup.get(group);
-    if (names === undefined) this.trackersByGroup.set(group, (names = new Set()));
-    names.add(tracker);
-    this.trackerUpGauge.set({ group, tracker }, up ? 1 : 0);
+  /** The group's trackers as they are now: series of trackers no longer configured are removed. */
+  setTrackers(group: string, trackers: ReadonlyArray<{ readonly name: string; readonly up: boolean }>): void {
+    const previous = this.trackersByGroup.get(group) ?? new Set<string>();
+    const names = new Set(trackers.map((t) => t.name));
+    for (const old of previous) if (!names.has(old)) this.trackerUpGauge.remove({ group, tracker: old });
+    for (const t of trackers) this.trackerUpGauge.set({ group, tracker: t.name }, t.up ? 1 : 0);
+    this.trackersByGroup.set(group, names);
   }
 
   eventLoopLag(seconds: number): void {

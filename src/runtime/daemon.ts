@@ -155,7 +155,9 @@ export class Daemon {
         this.log.info({ group: runner.config.name }, wanted ? 'group changed: restarting its election' : 'group removed: resigning and releasing');
         await runner.stop(this.deps.clock.nowMs());
         this.runners.delete(id);
-        if (!wanted || wanted.name !== runner.config.name) this.deps.metrics.removeGroup(runner.config.name);
+        // Always: a group restarted with other peers must not keep the series of a removed peer
+        // (its last-seen gauge would freeze and fire VipdPeerSilent until a restart).
+        this.deps.metrics.removeGroup(runner.config.name);
       } catch (e) {
         const err = asVipdError(e);
         failures.push(`${runner.config.name}: ${err.message}`);

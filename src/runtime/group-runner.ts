@@ -71,6 +71,8 @@ export class GroupRunner {
   private splitBrain = false;
   private maintenance = false;
   private blockedWatch: TimerHandle | null = null;
+  /** What vipd_tracker_up last showed for this group (null: nothing yet). */
+  private publishedTrackers: string | null = null;
   /** Peers whose advertised interval differs from ours (warned once each). */
   private readonly intervalMismatch = new Set<string>();
   /** Bumped when the block ends: a check already in flight must not deliver its (stale) holder read. */
@@ -131,6 +133,7 @@ export class GroupRunner {
     this.pushHealth(now);
     if (this.maintenance) this.core.setMaintenance(true, now);
     this.flush();
+    this.publishTrackers();
     const s = this.core.status(now);
     this.deps.metrics.setPriority(this.groupConfig.name, s.basePriority, s.effectivePriority);
   }
@@ -169,6 +172,20 @@ export class GroupRunner {
   tick(now: number): void {
     this.core.tick(now);
     this.flush();
+    this.publishTrackers();
+  }
+
+  /**
+   * vipd_tracker_up follows every tracker, not only changes that move the
+   * group's health (two weight-0 trackers down, one comes back: health is the
+   * same, the tracker is not). Published when the picture changes.
+   */
+  private publishTrackers(): void {
+    const status = this.trackers.status();
+    const key = status.map((t) => `${t.name}=${t.up ? 1 : 0}`).join(',');
+    if (key === this.publishedTrackers) return;
+    this.publishedTrackers = key;
+    this.deps.metrics.setTrackers(this.groupConfig.name, status.map((t) => ({ name: t.name, up: t.up })));
   }
 
   onAdvert(advert: PeerAdvert, now: number): void {
@@ -421,7 +438,7 @@ export class GroupRunner {
 
   private onTrackerHealth(h: GroupHealth): void {
     this.trackerHealth = h;
-    for (const t of this.trackers.status()) this.deps.metrics.trackerUp(this.groupConfig.name, t.name, t.up);
+    this.publishTrackers();
     const now = this.deps.clock.nowMs();
     this.pushHealth(now);
     this.flush();

@@ -52,7 +52,7 @@ export interface RuntimeMetrics {
   osRepairs(group: string, count: number): void;
   cloudAssignmentMatch(group: string, match: boolean): void;
   splitBrainSuspected(group: string, suspected: boolean): void;
-  trackerUp(group: string, tracker: string, up: boolean): void;
+  setTrackers(group: string, trackers: ReadonlyArray<{ readonly name: string; readonly up: boolean }>): void;
   eventLoopLag(seconds: number): void;
   hookFailed(group: string): void;
   /** Reload: labelled series of a new group start at 0; a removed group's series go away. */
@@ -71,7 +71,7 @@ export const noMetrics: RuntimeMetrics = {
   osRepairs: () => undefined,
   cloudAssignmentMatch: () => undefined,
   splitBrainSuspected: () => undefined,
-  trackerUp: () => undefined,
+  setTrackers: () => undefined,
   eventLoopLag: () => undefined,
   hookFailed: () => undefined,
   addGroup: () => undefined,

@@ -166,7 +166,7 @@ describe('VipdMetrics', () => {
     const m = make();
     m.setPriority('web', 150, 130);
     m.peerSeen('web', 'n2', 1_700_000_000.5);
-    m.trackerUp('web', 'nginx', false);
+    m.setTrackers('web', [{ name: 'nginx', up: false }]);
     m.cloudAssignmentMatch('web', true);
     m.splitBrainSuspected('web', true);
     m.osRepairs('web', 2);
@@ -192,10 +192,19 @@ describe('VipdMetrics', () => {
     expect(text).toContain('vipd_cloud_request_duration_seconds_count{provider="aws",operation="assign"} 1');
   });
 
+  it('tracker series follow the configured trackers: a removed tracker\'s series goes away', async () => {
+    const m = make();
+    m.setTrackers('web', [{ name: 'nginx', up: true }, { name: 'disk', up: false }]);
+    expect(await value(m, 'vipd_tracker_up', { group: 'web', tracker: 'disk' })).toBe(0);
+    m.setTrackers('web', [{ name: 'nginx', up: false }]);
+    expect(await value(m, 'vipd_tracker_up', { group: 'web', tracker: 'nginx' })).toBe(0);
+    expect(await m.exposition()).not.toContain('tracker="disk"');
+  });
+
   it('removes every series of a group a reload dropped, and starts a new one at zero', async () => {
     const m = make();
     m.transition('web', 'INIT', 'MASTER');
-    m.trackerUp('web', 'nginx', true);
+    m.setTrackers('web', [{ name: 'nginx', up: true }]);
     m.peerSeen('web', 'n2', 5);
     m.setPriority('web', 100, 100);
     m.removeGroup('web');
