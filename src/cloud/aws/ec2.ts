@@ -30,6 +30,9 @@ export function createEc2Client(s: Ec2ClientSettings): EC2Client {
       requestTimeout: s.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       // Without this the SDK only logs a warning when requestTimeout passes, and waits on.
       throwOnRequestTimeout: true,
+      // requestTimeout ends at the response headers; a body that stalls after them (a proxy, a VPC
+      // endpoint) is cut by the socket's inactivity timeout, or it waited the SDK's default 15 min.
+      socketTimeout: s.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     },
   });
 }

@@ -67,6 +67,8 @@ interface SdkErrorShape {
   readonly status: number | null;
   readonly requestId: string | null;
   readonly fault: string | null;
+  /** The SDK corrected its clock offset from this answer's Date header: the same call now signs with the right time. */
+  readonly clockSkewCorrected: boolean;
 }
 
 export function classifyAwsError(e: unknown, operation: string): VipdError {
@@ -85,13 +87,17 @@ export function classifyAwsError(e: unknown, operation: string): VipdError {
     });
   };
 
+  if (s.clockSkewCorrected && (s.name === 'RequestExpired' || s.name === 'RequestTimeTooSkewed' || s.name === 'InvalidSignatureException' || s.name === 'SignatureDoesNotMatch' || s.name === 'AuthFailure')) {
+    return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the system clock is off; the SDK corrected its offset from EC2\'s answer and the retry signs with the right time. Fix NTP (chrony) all the same.');
+  }
   if (THROTTLING_CODES.has(s.name) || s.status === 429) {
     return make('VIPD_E_CLOUD_THROTTLED', true, 'the account is over its EC2 API request rate; vipd retries with backoff. Look for other tools polling EC2 in this account/region.');
   }
   if (s.code !== null && CONNECTION_ERROR_CODES.has(s.code)) {
     return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the EC2 endpoint could not be reached; check DNS, routes/NAT or a VPC endpoint for ec2, and provider.aws.endpoint.');
   }
-  if (awsCode === null && TIMEOUT_NAMES.has(s.name)) {
+  // A 2xx "error" named TimeoutError is a body that stalled after the headers (socket inactivity).
+  if (TIMEOUT_NAMES.has(s.name) && (awsCode === null || (s.status !== null && s.status < 300))) {
     return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the EC2 call timed out; the endpoint is slow or unreachable.');
   }
   if (UNAVAILABLE_CODES.has(s.name) || (s.status !== null && s.status >= 500)) {
@@ -116,7 +122,7 @@ function permissionHint(name: string, operation: string): string {
   if (name === 'UnauthorizedOperation' || name === 'AccessDenied' || name === 'AccessDeniedException') {
     return `the instance role lacks ec2:${operation}; add it (see docs/clouds/aws.md for the least-privilege policy). Decode an encoded message with \`aws sts decode-authorization-message\`.`;
   }
-  if (name === 'RequestExpired') return 'the system clock is off by more than 5 minutes; fix NTP (chrony).';
+  if (name === 'RequestExpired') return 'the system clock is off by more than 15 minutes (EC2\'s signature window); fix NTP (chrony).';
   if (name === 'ExpiredToken' || name === 'ExpiredTokenException') return 'the role credentials expired and were not refreshed; check instance metadata access.';
   return 'the credentials were not accepted; on EC2 attach an instance profile (role) to the instance, and do not set static keys.';
 }
@@ -132,7 +138,7 @@ function invalidHint(name: string): string {
 
 function shapeOf(e: unknown): SdkErrorShape {
   if (typeof e !== 'object' || e === null) {
-    return { name: 'Error', message: String(e), code: null, status: null, requestId: null, fault: null };
+    return { name: 'Error', message: String(e), code: null, status: null, requestId: null, fault: null, clockSkewCorrected: false };
   }
   const o = e as Record<string, unknown>;
   const meta = typeof o.$metadata === 'object' && o.$metadata !== null ? (o.$metadata as Record<string, unknown>) : {};
@@ -146,6 +152,7 @@ function shapeOf(e: unknown): SdkErrorShape {
     status,
     requestId: str(meta.requestId),
     fault: str(o.$fault),
+    clockSkewCorrected: meta.clockSkewCorrected === true,
   };
 }
 

@@ -115,7 +115,11 @@ export class AwsProvider implements CloudProvider {
     if (vips.length === 0) return result;
     const id = await this.identity();
     const addresses = vips.map((v) => requireIpv4(v.address));
-    const enis = await this.describeEnis({ Filters: [{ Name: 'addresses.private-ip-address', Values: addresses }] }, 'DescribeNetworkInterfaces');
+    // Only this subnet (where the VIPs live): with overlapping CIDRs, an ENI of another VPC holding the
+    // same address is not a holder of ours and must not hide the peer that is.
+    const subnetId = id.extra['subnetId'];
+    const filters = [{ Name: 'addresses.private-ip-address', Values: addresses }, ...(subnetId ? [{ Name: 'subnet-id', Values: [subnetId] }] : [])];
+    const enis = await this.describeEnis({ Filters: filters }, 'DescribeNetworkInterfaces');
     for (const address of addresses) {
       const holding = enis.filter((eni) => eniAddresses(eni).includes(address));
       const mine = holding.find((eni) => eni.NetworkInterfaceId === id.nicId);
@@ -247,6 +251,8 @@ export class AwsProvider implements CloudProvider {
   private async ec2(): Promise<EC2Client> {
     if (this.client !== null) return this.client;
     const id = await this.identity();
+    // Two callers may have waited on the identity together: the first one's client (and its warmed credentials) wins.
+    if (this.client !== null) return this.client;
     const { endpoint, metadataEndpoint } = this.deps.config;
     this.client = createEc2Client({
       region: id.region ?? 'us-east-1',

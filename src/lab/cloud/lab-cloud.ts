@@ -205,7 +205,7 @@ export class LabCloud {
   private async serveApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (this.outageState.api === 'http503') {
-        reply(res, 503, 'text/xml', ec2ErrorDocument('Unavailable', 'The service is unavailable. Please try again shortly.', randomUUID()));
+        reply(res, 503, 'text/xml', ec2ErrorDocument('Unavailable', 'The service is unavailable. Please try again shortly.', randomUUID()), this.dateHeader());
         return;
       }
       const body = await readBody(req, MAX_API_BODY);
@@ -223,7 +223,7 @@ export class LabCloud {
           describePageSize: () => this.pageSize,
         },
       );
-      reply(res, answer.status, 'text/xml;charset=UTF-8', answer.body, { 'x-amzn-requestid': answer.requestId });
+      reply(res, answer.status, 'text/xml;charset=UTF-8', answer.body, { 'x-amzn-requestid': answer.requestId, ...this.dateHeader() });
     } catch (e) {
       this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'EC2 request failed inside the emulator');
       if (!res.headersSent) reply(res, 500, 'text/xml', ec2ErrorDocument('InternalError', 'emulator failure', randomUUID()));
@@ -249,6 +249,11 @@ export class LabCloud {
     if (only === null) return true;
     const caller = this.model.instances.find((i) => i.sourceAddresses.includes(source));
     return caller !== undefined && only.includes(caller.id);
+  }
+
+  /** EC2's own clock, as real answers carry it: the SDK corrects a skewed client clock from it. */
+  private dateHeader(): Record<string, string> {
+    return { date: new Date(this.wallNowMs()).toUTCString() };
   }
 
   private async serveImds(req: IncomingMessage, res: ServerResponse): Promise<void> {

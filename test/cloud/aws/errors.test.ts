@@ -11,6 +11,15 @@ function serviceError(name: string, status: number, message = `${name} happened`
   });
 }
 
+function skewed(name: string, status: number): EC2ServiceException {
+  return new EC2ServiceException({
+    name,
+    $fault: 'client',
+    $metadata: { httpStatusCode: status, requestId: 'req-1234', attempts: 1, totalRetryDelay: 0, clockSkewCorrected: true } as EC2ServiceException['$metadata'],
+    message: 'Request has expired.',
+  });
+}
+
 function netError(code: string): Error {
   return Object.assign(new Error(`connect ${code} 10.0.0.1:443`), { code, $metadata: { attempts: 1 } });
 }
@@ -31,6 +40,9 @@ describe('classifyAwsError', () => {
     ['SDK TimeoutError', Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }), 'VIPD_E_CLOUD_UNAVAILABLE', true],
     ['cross-realm wrapper', new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1'), 'VIPD_E_CLOUD_UNAVAILABLE', true],
     ['UnauthorizedOperation', serviceError('UnauthorizedOperation', 403), 'VIPD_E_CLOUD_PERMISSION', false],
+    ['RequestExpired, clock not corrected', serviceError('RequestExpired', 400), 'VIPD_E_CLOUD_PERMISSION', false],
+    ['RequestExpired after the SDK corrected its clock offset: retry', skewed('RequestExpired', 400), 'VIPD_E_CLOUD_UNAVAILABLE', true],
+    ['AuthFailure after the SDK corrected its clock offset: retry', skewed('AuthFailure', 401), 'VIPD_E_CLOUD_UNAVAILABLE', true],
     ['AuthFailure', serviceError('AuthFailure', 401), 'VIPD_E_CLOUD_PERMISSION', false],
     ['SignatureDoesNotMatch', serviceError('SignatureDoesNotMatch', 403), 'VIPD_E_CLOUD_PERMISSION', false],
     ['any 403', serviceError('Whatever', 403), 'VIPD_E_CLOUD_PERMISSION', false],

@@ -142,6 +142,8 @@ describe('AwsProvider against the lab cloud', () => {
     });
     const describe = ec2Calls('DescribeNetworkInterfaces').at(-1)!;
     expect(describe.params).toMatchObject({ 'Filter.1.Name': 'addresses.private-ip-address', 'Filter.1.Value.1': VIPS[0], 'Filter.1.Value.3': VIPS[2] });
+    // Scoped to our subnet: another VPC may reuse the same addresses.
+    expect(describe.params).toMatchObject({ 'Filter.2.Name': 'subnet-id', 'Filter.2.Value.1': (await p.identity()).extra['subnetId'] });
   });
 
   it('holders follow pagination (NextToken)', async () => {

@@ -1,3 +1,4 @@
+import { classifyAwsError } from '../../../src/cloud/aws/errors';
 import { DescribeNetworkInterfacesCommand, EC2Client, type EC2ServiceException } from '@aws-sdk/client-ec2';
 import { silentLogger } from '../../../src/util/logger';
 import { Ec2ApiError } from '../../../src/lab/cloud/ec2-errors';
@@ -114,12 +115,18 @@ describe('lab cloud rejects what EC2 would reject', () => {
     expect(e.message).toContain(`Expected '${REGION}'`);
   });
 
-  it('a client clock an hour off: RequestExpired', async () => {
+  it('a client clock an hour off: RequestExpired, the SDK corrects its offset from the Date header, vipd retries, the next call passes', async () => {
     await lab.stop();
     const skewed = new LabCloud(labSpec(), { fabric: new RecordingFabric(), logger: silentLogger(), wallNowMs: () => Date.now() + 3600_000 });
     const endpoints = await skewed.start({ imds: { host: '127.0.0.1', port: 0 }, api: { host: '127.0.0.1', port: 0 } });
     lab = { ...lab, cloud: skewed, endpoints, stop: () => skewed.stop() };
     const ec2 = client(adminClient(lab));
-    expect((await failure(ec2.send(new DescribeNetworkInterfacesCommand({})))).name).toBe('RequestExpired');
+    const first = await failure(ec2.send(new DescribeNetworkInterfacesCommand({})));
+    expect(first.name).toBe('RequestExpired');
+    expect((first.$metadata as { clockSkewCorrected?: boolean }).clockSkewCorrected).toBe(true);
+    const classified = classifyAwsError(first, 'DescribeNetworkInterfaces');
+    expect(classified).toMatchObject({ code: 'VIPD_E_CLOUD_UNAVAILABLE', transient: true });
+    const second = await ec2.send(new DescribeNetworkInterfacesCommand({}));
+    expect(second.NetworkInterfaces?.length).toBeGreaterThan(0);
   });
 });

@@ -1,0 +1,39 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DescribeNetworkInterfacesCommand } from '@aws-sdk/client-ec2';
+import { createEc2Client, ec2Call } from '../../../src/cloud/aws/ec2';
+import { VipdError } from '../../../src/errors';
+
+/** An EC2 endpoint that answers 200 and part of a body, then goes silent (a stalling proxy). */
+describe('EC2 client timeouts', () => {
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/xml;charset=UTF-8' });
+      res.write('<?xml version="1.0" encoding="UTF-8"?>\n<DescribeNetworkInterfacesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">');
+      // ... and nothing more, never ended.
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('a body that stalls after the headers fails the call as a transient timeout instead of hanging', async () => {
+    const ec2 = createEc2Client({ region: 'eu-west-1', endpoint: url, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, requestTimeoutMs: 400 });
+    try {
+      const e = await ec2Call('DescribeNetworkInterfaces', () => ec2.send(new DescribeNetworkInterfacesCommand({}))).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(VipdError);
+      expect(e).toMatchObject({ code: 'VIPD_E_CLOUD_UNAVAILABLE', transient: true });
+    } finally {
+      ec2.destroy();
+    }
+  }, 15_000);
+});
