@@ -4,8 +4,9 @@ import { asVipdError } from '../errors';
 import type { OsVipView } from '../os/view';
 import type { CheckResult, DoctorContext } from './types';
 
-/** Where no route is taken: a documentation address (RFC 5737); `ip route get` sends nothing. */
-const PROBE_DESTINATION = '192.0.2.1';
+/** Where no route is taken: documentation addresses (RFC 5737, RFC 3849); `ip route get` sends nothing. */
+const PROBE_DESTINATION_V4 = '192.0.2.1';
+const PROBE_DESTINATION_V6 = '2001:db8::1';
 
 /**
  * Per group: should this node hold the VIPs? With a running daemon its role
@@ -97,15 +98,17 @@ async function osChecks(ctx: DoctorContext, group: GroupConfig, index: number, v
   const table = tableFor(ctx.config.os.tableBase, group.id, index);
   const ok = v.ruleOk === true && v.tableOk === true;
   push(`policy routing ${v.address}`, ok ? 'pass' : 'fail', `rule from ${v.address} lookup ${table}: ${v.ruleOk ? 'present' : 'MISSING'}; table ${table}: ${v.tableOk ? 'complete' : 'MISSING or incomplete'}`, ok ? null : 'vipd re-adds them while MASTER; if something keeps deleting them, look for amazon-ec2-net-utils/oci-utils/networkd rewriting rules (docs/os.md)');
+  // Of the VIP's family: `ip route get 192.0.2.1 from fd00::1` is an error, not an answer.
+  const probe = v.address.includes(':') ? PROBE_DESTINATION_V6 : PROBE_DESTINATION_V4;
   try {
-    const r = await ctx.runner.run('ip', ['-json', 'route', 'get', PROBE_DESTINATION, 'from', v.address], { timeoutMs: 5000 });
+    const r = await ctx.runner.run('ip', ['-json', 'route', 'get', probe, 'from', v.address], { timeoutMs: 5000 });
     const parsed = (r.exitCode === 0 ? JSON.parse(r.stdout) : []) as Array<{ dev?: string; table?: string | number; prefsrc?: string }>;
     const route = parsed[0];
     const viaTable = route !== undefined && String(route.table ?? 'main') === String(table) && route.dev === ifname;
     push(
       `replies from ${v.address}`,
       viaTable ? 'pass' : 'fail',
-      route ? `ip route get ${PROBE_DESTINATION} from ${v.address}: dev ${route.dev ?? '?'} table ${String(route.table ?? 'main')}` : `ip route get failed: ${r.stderr.trim()}`,
+      route ? `ip route get ${probe} from ${v.address}: dev ${route.dev ?? '?'} table ${String(route.table ?? 'main')}` : `ip route get failed: ${r.stderr.trim()}`,
       viaTable ? null : `replies would not leave through table ${table}; check "ip rule" for a rule at a lower priority than ${ctx.config.os.rulePriority} that catches them`,
     );
   } catch (e) {
