@@ -39,8 +39,10 @@ export class StatusHttpServer {
 
   start(): Promise<void> {
     if (this.server !== null) return Promise.reject(new VipdError('VIPD_E_INTERNAL', 'StatusHttpServer started twice'));
-    const server = createServer((req, res) => this.handle(req, res));
-    // Scrapers send small requests: bound how long a slow client may hold a socket.
+    // connectionsCheckingInterval: how often the timeouts below are enforced (Node's default 30 s lets a slow client sit 40 s).
+    const server = createServer({ connectionsCheckingInterval: 2000 }, (req, res) => this.handle(req, res));
+    // Scrapers send small requests: bound how long a slow client may hold a socket, and how many.
+    server.maxConnections = 64;
     server.headersTimeout = 10_000;
     server.requestTimeout = 15_000;
     server.keepAliveTimeout = 5_000;

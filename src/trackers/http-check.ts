@@ -37,6 +37,8 @@ export class HttpCheck implements TrackerCheck {
     const get = url.protocol === 'https:' ? https.get : http.get;
     return new Promise<void>((resolve, reject) => {
       const abort = new AbortController();
+      // Errors reach logs and /status: never with the URL's user:password.
+      const shown = redactedUrl(url);
       let settled = false;
       const settle = (err: VipdError | null): void => {
         if (settled) return;
@@ -47,9 +49,9 @@ export class HttpCheck implements TrackerCheck {
       };
       const timer = setTimeout(() => {
         settle(
-          new VipdError('VIPD_E_TRACKER', `GET ${url.href} got no response within ${timeoutMs} ms`, {
+          new VipdError('VIPD_E_TRACKER', `GET ${shown} got no response within ${timeoutMs} ms`, {
             transient: true,
-            details: { url: url.href, timeoutMs },
+            details: { url: shown, timeoutMs },
           }),
         );
         abort.abort();
@@ -60,21 +62,29 @@ export class HttpCheck implements TrackerCheck {
         if (status === this.expectStatus) settle(null);
         else
           settle(
-            new VipdError('VIPD_E_TRACKER', `GET ${url.href} answered ${status}, expected ${this.expectStatus}`, {
+            new VipdError('VIPD_E_TRACKER', `GET ${shown} answered ${status}, expected ${this.expectStatus}`, {
               transient: true,
-              details: { url: url.href, status, expectStatus: this.expectStatus },
+              details: { url: shown, status, expectStatus: this.expectStatus },
             }),
           );
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
         settle(
-          new VipdError('VIPD_E_TRACKER', `GET ${url.href} failed: ${e.code ?? e.message}`, {
+          new VipdError('VIPD_E_TRACKER', `GET ${shown} failed: ${e.code ?? e.message}`, {
             transient: true,
             cause: e,
-            details: { url: url.href, errno: e.code ?? null },
+            details: { url: shown, errno: e.code ?? null },
           }),
         );
       });
     });
   }
+}
+
+function redactedUrl(url: URL): string {
+  if (url.username === '' && url.password === '') return url.href;
+  const copy = new URL(url.href);
+  copy.username = '***';
+  copy.password = '';
+  return copy.href;
 }

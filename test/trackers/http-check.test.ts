@@ -48,6 +48,14 @@ describe('HttpCheck against a loopback server', () => {
     expect(e.details).toMatchObject({ status: 500, expectStatus: 200 });
   });
 
+  it('never shows the URL\'s credentials in errors (they reach the log and /status)', async () => {
+    const withAuth = base.replace('http://', 'http://monitor:s3cret@');
+    const e = await failureOf(new HttpCheck(`${withAuth}/fail`, 200).run(5000));
+    expect(e.message).not.toContain('s3cret');
+    expect(JSON.stringify(e.details)).not.toContain('s3cret');
+    expect(e.message).toContain('***@127.0.0.1');
+  });
+
   it('does not follow redirects', async () => {
     const e = await failureOf(new HttpCheck(`${base}/moved`, 200).run(5000));
     expect(e.details).toMatchObject({ status: 301 });
