@@ -6,6 +6,8 @@ import type { CommandResult, CommandRunner, PreparedCommand, RunOptions } from '
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Bounded so a chatty command cannot grow the daemon's heap without limit. */
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+/** How long output may still arrive after the process exited (its pipes normally close at once). */
+const PIPE_GRACE_MS = 200;
 
 /**
  * CommandRunner on child_process.spawn with an argument array (no shell).
@@ -62,9 +64,19 @@ class ChildCommand {
         this.spawnError = err;
         resolve();
       });
-      this.child.on('close', (code, signal) => {
+      // Done when the process has exited and its output is read. A background child it started
+      // (`svc &` in a hook) may hold the pipes open for ever: after a short grace the rest of the
+      // output is given up, the command counts as finished, and that child is left alone.
+      this.child.on('close', () => resolve());
+      this.child.on('exit', (code, signal) => {
         this.exit = { code, signal };
-        resolve();
+        const grace = setTimeout(() => {
+          this.child.stdout.destroy();
+          this.child.stderr.destroy();
+          resolve();
+        }, PIPE_GRACE_MS);
+        grace.unref();
+        this.child.once('close', () => clearTimeout(grace));
       });
     });
   }

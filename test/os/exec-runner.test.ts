@@ -55,6 +55,21 @@ describe('ExecFileRunner', () => {
     }
   });
 
+  it('a command that starts something in the background and exits is done at its exit; the background process is left running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vipd-bg-'));
+    const pidFile = join(dir, 'bg.pid');
+    try {
+      // The classic notify hook: `nohup svc &` keeps the hook's stdout open.
+      const r = await runner.run('sh', ['-c', `sleep 30 & echo $! > ${pidFile}; echo started; exit 0`], { timeoutMs: 5_000 });
+      expect(r).toMatchObject({ exitCode: 0, stdout: 'started\n' });
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      expect(existsSync(`/proc/${pid}`)).toBe(true);
+      process.kill(pid, 'SIGKILL');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names a missing tool', async () => {
     await expect(runner.run('/nonexistent/vipd-tool', [])).rejects.toMatchObject({ code: 'VIPD_E_TOOL_MISSING' });
   });
