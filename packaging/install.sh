@@ -57,6 +57,10 @@ NODE_BIN=${NODE_BIN:-$(command -v node || true)}
 # sent by vipd's own addon by default; iputils-arping is needed only with os.arp.sender: arping.
 if [ "$CHECK_DEPS" -eq 1 ]; then
   missing=()
+  # The unit runs with ProtectHome=yes as user vipd: a node under a home directory (nvm) cannot start.
+  case "$NODE_BIN" in
+    /home/* | /root/* | /run/user/*) die "$NODE_BIN is under a home directory, which the service cannot reach (ProtectHome=yes, user vipd): install nodejs system-wide or set NODE_BIN" ;;
+  esac
   if [ ! -x "$NODE_BIN" ]; then
     missing+=("nodejs (>= 20)")
   else
@@ -94,6 +98,13 @@ chmod -R u=rwX,go=rX "$D$APP.new"
 [ -d "$D$APP" ] && mv "$D$APP" "$D$APP.old"
 mv "$D$APP.new" "$D$APP"
 rm -rf "$D$APP.old"
+
+# --- the native addons must load with this node and this C library (a tarball built on a newer
+# glibc passes the ABI check above and then fails at start).
+if [ "$CHECK_DEPS" -eq 1 ]; then
+  "$NODE_BIN" -e "require('$D$APP/node_modules/unix-dgram'); require('$D$APP/build/Release/vipd_garp.node')" ||
+    die "the native addons of this tarball do not load with $NODE_BIN on this machine (see the error above): use a tarball built for this distribution"
+fi
 
 # --- systemd unit and snippets (a different node path is written into ExecStart)
 install -d -m 0755 "$D$UNIT_DIR" "$D$SYSUSERS_DIR" "$D$TMPFILES_DIR"

@@ -170,6 +170,20 @@ describe('install.sh --destdir', () => {
     expect(existsSync(join(target, 'opt/vipd'))).toBe(false);
   });
 
+  it('refuses a node under a home directory (the service runs with ProtectHome=yes as user vipd)', () => {
+    const target = join(work, 'home-root');
+    const r = run('bash', [join(unpacked, NAME, 'install.sh'), '--destdir', target, '--check-deps'], { env: { NODE_BIN: '/home/ops/.nvm/versions/node/v20.20.2/bin/node' } });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('is under a home directory');
+    expect(existsSync(join(target, 'opt/vipd'))).toBe(false);
+  });
+
+  it('with the dependency check, loads the installed native addons before finishing', () => {
+    const target = join(work, 'checked-root');
+    ok(run('bash', [join(unpacked, NAME, 'install.sh'), '--destdir', target, '--check-deps'], { env: { NODE_BIN: process.execPath } }), 'install.sh --check-deps');
+    expect(existsSync(join(target, 'opt/vipd/build/Release/vipd_garp.node'))).toBe(true);
+  });
+
   it('rejects unknown arguments', () => {
     const r = run('bash', [join(unpacked, NAME, 'install.sh'), '--destdir', join(work, 'x'), '--frobnicate']);
     expect(r.status).not.toBe(0);
