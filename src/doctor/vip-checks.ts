@@ -59,19 +59,27 @@ async function cloudChecks(ctx: DoctorContext, group: GroupConfig, holder: boole
   for (const v of group.vips) {
     const h = holders.get(v.address);
     const desc = !h ? 'unknown' : h.kind === 'other' ? `another instance (${h.instanceId})` : h.kind === 'me' ? 'this NIC' : 'nobody';
-    const ok = holder ? h?.kind === 'me' : h?.kind !== 'me';
+    // No answer for a VIP is not "elsewhere": it is a failed read.
+    const ok = h !== undefined && (holder ? h.kind === 'me' : h.kind !== 'me');
     push(
       `cloud assignment ${v.address}`,
       ok ? 'pass' : 'fail',
       `the cloud assigns ${v.address} to ${desc}`,
-      ok ? null : holder ? 'vipd re-asserts while MASTER; if it does not, check the IAM permission for the assign call (docs/clouds/) and the logs for VIPD_E_CLOUD_*' : 'this BACKUP holds the VIP in the cloud: check for split brain (vipd status on both nodes)',
+      ok
+        ? null
+        : h === undefined
+          ? 'the cloud did not report this address at all: check the VIP is in this NIC\'s subnet and the region (provider.aws.region)'
+          : holder
+            ? 'vipd re-asserts while MASTER; if it does not, check the IAM permission for the assign call (docs/clouds/) and the logs for VIPD_E_CLOUD_*'
+            : 'this BACKUP holds the VIP in the cloud: check for split brain (vipd status on both nodes)',
     );
   }
   try {
     const facts = await ctx.provider.describe();
     const headroom = facts.ipv4Headroom;
     if (typeof headroom === 'number') {
-      push('NIC address limit', headroom >= 0 && (holder || headroom >= group.vips.length) ? 'pass' : 'fail', `${headroom} more address(es) fit on ${String(facts.eni ?? 'the NIC')} (limit ${String(facts.ipv4PerEniLimit)})`, headroom < group.vips.length && !holder ? 'a larger instance type or fewer secondary IPs: the VIPs cannot move here' : null);
+      const fits = headroom >= 0 && (holder || headroom >= group.vips.length);
+      push('NIC address limit', fits ? 'pass' : 'fail', `${headroom} more address(es) fit on ${String(facts.eni ?? 'the NIC')} (limit ${String(facts.ipv4PerEniLimit)})`, fits ? null : 'a larger instance type or fewer secondary IPs on this NIC: the VIPs cannot (all) move here');
     }
     if (typeof facts.sourceDestCheck === 'boolean') {
       push('source/destination check', 'pass', `sourceDestCheck=${String(facts.sourceDestCheck)} (secondary-IP VIPs work either way; routing VIPs through the instance would need it off)`);
