@@ -115,7 +115,7 @@ export class NotifyHookRunner {
     const startedAt = this.clock.nowMs();
     const log = this.deps.logger;
     try {
-      const result = await this.deps.runner.run(file, args, { timeoutMs: job.timeoutMs, env });
+      const result = await this.deps.runner.run(file, args, { timeoutMs: job.timeoutMs, env, leaveBackground: true });
       const durationMs = Math.round(this.clock.nowMs() - startedAt);
       if (result.exitCode === 0) {
         log.info({ ...fields, durationMs }, `notify hook ${job.event} of group ${job.group} done`);

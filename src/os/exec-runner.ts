@@ -18,7 +18,7 @@ export class ExecFileRunner implements CommandRunner {
   constructor(private readonly defaults: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {}
 
   run(file: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    const child = new ChildCommand(file, args, options.env ?? this.defaults.env ?? process.env);
+    const child = new ChildCommand(file, args, options.env ?? this.defaults.env ?? process.env, options.leaveBackground === true);
     return child.run(options.input ?? '', { timeoutMs: options.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: options.signal });
   }
 
@@ -50,6 +50,8 @@ class ChildCommand {
     private readonly file: string,
     private readonly args: readonly string[],
     env: NodeJS.ProcessEnv,
+    /** Hooks: something started in the background outlives the command. Otherwise it dies with it. */
+    private readonly leaveBackground = false,
   ) {
     this.child = spawn(file, [...args], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env });
     this.child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -65,12 +67,15 @@ class ChildCommand {
         resolve();
       });
       // Done when the process has exited and its output is read. A background child it started
-      // (`svc &` in a hook) may hold the pipes open for ever: after a short grace the rest of the
-      // output is given up, the command counts as finished, and that child is left alone.
+      // may hold the pipes open for ever: after a short grace the rest of the output is given up
+      // and the command counts as finished. That child is then left alone for a hook (`svc &`)
+      // and killed otherwise (a tracker script must not leak one process per probe); its group
+      // still has a live member holding our pipes, so the group id cannot have been reused.
       this.child.on('close', () => resolve());
       this.child.on('exit', (code, signal) => {
         this.exit = { code, signal };
         const grace = setTimeout(() => {
+          if (!this.leaveBackground) killGroup(this.child.pid);
           this.child.stdout.destroy();
           this.child.stderr.destroy();
           resolve();

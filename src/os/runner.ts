@@ -14,6 +14,11 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Kills the command (and its process group) when aborted; the promise then resolves with its exit status. */
   readonly signal?: AbortSignal;
+  /**
+   * The command is done at its own exit either way; true leaves what it started in the background
+   * running (notify hooks: `svc &`), false (default) kills that process group after a short grace.
+   */
+  readonly leaveBackground?: boolean;
 }
 
 /**

@@ -60,11 +60,27 @@ describe('ExecFileRunner', () => {
     const pidFile = join(dir, 'bg.pid');
     try {
       // The classic notify hook: `nohup svc &` keeps the hook's stdout open.
-      const r = await runner.run('sh', ['-c', `sleep 30 & echo $! > ${pidFile}; echo started; exit 0`], { timeoutMs: 5_000 });
+      const r = await runner.run('sh', ['-c', `sleep 30 & echo $! > ${pidFile}; echo started; exit 0`], { timeoutMs: 5_000, leaveBackground: true });
       expect(r).toMatchObject({ exitCode: 0, stdout: 'started\n' });
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
       expect(existsSync(`/proc/${pid}`)).toBe(true);
       process.kill(pid, 'SIGKILL');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without leaveBackground (trackers, ip), what a command left in the background is killed once it exits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vipd-bg-'));
+    const pidFile = join(dir, 'bg.pid');
+    try {
+      const r = await runner.run('sh', ['-c', `sleep 30 & echo $! > ${pidFile}; echo hi`], { timeoutMs: 5_000 });
+      expect(r).toMatchObject({ exitCode: 0, stdout: 'hi\n' });
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      const state = (): string => (existsSync(`/proc/${pid}/stat`) ? (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? '') : 'gone');
+      // SIGKILL is sent; the kernel takes a moment to tear the process down.
+      for (let i = 0; i < 100 && !['gone', 'Z'].includes(state()); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(['gone', 'Z']).toContain(state());
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
