@@ -27,19 +27,22 @@ export function readHeartbeatKeys(config: VipdConfig): { current: Buffer; next: 
 }
 
 /**
- * The boot epoch: the start time (wall ms) in the high 42 bits, 22 random
- * bits below, so a later start has a larger epoch and peers can tell a
- * restart from a replay of an earlier run (docs/protocol.md). Packets are
- * never judged by wall time; a clock that went back across a restart only
- * delays acceptance until the old epoch has been silent a while.
+ * The boot epoch: 0xFFFF in the top 16 bits, the start time (wall ms) in the
+ * next 42, 6 random bits below. A later start has a larger epoch, so peers
+ * can tell a restart from a replay of an earlier run (docs/protocol.md); the
+ * fixed top bits put it above all but 2^-16 of the uniformly random epochs
+ * that versions before 0.2 sent, so a node upgraded in a rolling upgrade is
+ * followed at once by its upgraded peer. Packets are never judged by wall
+ * time; a clock that went back across a restart only delays acceptance until
+ * the old epoch has been silent a while.
  */
-export function newBootEpoch(wallMs: number = Date.now(), random: Buffer = randomBytes(3)): bigint {
-  const low = BigInt(random.readUIntBE(0, 3) & 0x3fffff);
-  return (BigInt(Math.max(0, Math.floor(wallMs))) << 22n) | low;
+export function newBootEpoch(wallMs: number = Date.now(), random: Buffer = randomBytes(1)): bigint {
+  const ms = BigInt(Math.max(0, Math.floor(wallMs))) & ((1n << 42n) - 1n);
+  return (0xffffn << 48n) | (ms << 6n) | BigInt((random[0] ?? 0) & 0x3f);
 }
 
 /** Longer than any group's master-down interval, at least 10 s: a peer's live epoch is never "silent" between its own adverts. */
-export function epochSilenceMs(config: VipdConfig): number {
+export function epochSilenceMs(config: Pick<VipdConfig, 'groups'>): number {
   return Math.max(10_000, ...config.groups.map((g) => 2 * masterDownMs(1, g.intervalMs, g.deadAfter)));
 }
 
@@ -62,7 +65,10 @@ export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdCo
       start: () => service.start(),
       close: () => service.close(),
       sendAdvert: (groupId, advert) => service.sendAdvert(groupId, advert),
-      updateGroups: (groups) => service.updateGroups(heartbeatGroups(groups)),
+      updateGroups: (groups) => {
+        service.updateGroups(heartbeatGroups(groups));
+        service.setEpochSilenceMs(epochSilenceMs({ groups }));
+      },
       updateKeys: (next) => service.updateKeys(readHeartbeatKeys(next)),
     };
   };

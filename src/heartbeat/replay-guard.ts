@@ -46,8 +46,13 @@ export class ReplayGuard {
 
   constructor(
     private readonly retiredEpochLimit: number = DEFAULT_RETIRED_EPOCHS,
-    private readonly silenceMs: number = DEFAULT_EPOCH_SILENCE_MS,
+    private silenceMs: number = DEFAULT_EPOCH_SILENCE_MS,
   ) {}
+
+  /** A reload changed the groups' intervals: the silence must stay longer than any down interval. */
+  setSilenceMs(ms: number): void {
+    this.silenceMs = ms;
+  }
 
   /** Decides and, unless it is a replay, records. Call only for authenticated packets. `now`: monotonic ms. */
   admit(sender: string, epoch: bigint, seq: bigint, now: number): ReplayVerdict {

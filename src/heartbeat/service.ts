@@ -64,6 +64,7 @@ export class HeartbeatService {
   private readonly epoch: bigint;
   private readonly logger: Logger;
   private readonly clock: MonotonicClock;
+  private readonly replayGuard: ReplayGuard;
   private readonly onAdvert: HeartbeatServiceDeps['onAdvert'];
   private readonly onReject: HeartbeatServiceDeps['onReject'];
   private readonly onSendError: HeartbeatServiceDeps['onSendError'];
@@ -89,7 +90,8 @@ export class HeartbeatService {
     this.onSendError = deps.onSendError;
     this.keys = prepareKeys(deps.keys);
     this.clock = deps.clock;
-    this.classifier = new PacketClassifier({ nodeId: deps.nodeId, groups: deps.groups, keys: this.keys, replayGuard: new ReplayGuard(DEFAULT_RETIRED_EPOCHS, deps.epochSilenceMs) });
+    this.replayGuard = new ReplayGuard(DEFAULT_RETIRED_EPOCHS, deps.epochSilenceMs);
+    this.classifier = new PacketClassifier({ nodeId: deps.nodeId, groups: deps.groups, keys: this.keys, replayGuard: this.replayGuard });
     this.transport.onDatagram((buf, from) => this.receive(buf, from));
   }
 
@@ -143,6 +145,11 @@ export class HeartbeatService {
     const present = new Set<string>();
     for (const g of this.classifier.groupTable().values()) for (const id of g.peers.keys()) present.add(senderKey(g.id, id));
     for (const key of [...this.digestMismatch]) if (!present.has(key)) this.digestMismatch.delete(key);
+  }
+
+  /** Reload: how long a peer's current epoch must be silent before an earlier one is followed. */
+  setEpochSilenceMs(ms: number): void {
+    this.replayGuard.setSilenceMs(ms);
   }
 
   /** Key rotation. Throws VIPD_E_KEY_FILE (keeping the old keys) on a key that is too short. */

@@ -56,6 +56,14 @@ describe('ReplayGuard', () => {
     expect(g.admit('s', 100n, 2n, 30_000)).toBe('replay');
   });
 
+  it('the silence follows a reload that lengthened the intervals', () => {
+    const g = new ReplayGuard(256, 10_000);
+    g.admit('s', 100n, 1n, 0);
+    g.setSilenceMs(60_000);
+    expect(g.admit('s', 50n, 1n, 20_000)).toBe('replay');
+    expect(g.admit('s', 50n, 1n, 60_000)).toBe('new-epoch');
+  });
+
   it('retainOnly forgets the others', () => {
     const g = new ReplayGuard();
     g.admit('a', 1n, 1n, 0);
