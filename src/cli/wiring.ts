@@ -31,7 +31,7 @@ export function readHeartbeatKeys(config: VipdConfig): { current: Buffer; next: 
  * next 42, 6 random bits below. A later start has a larger epoch, so peers
  * can tell a restart from a replay of an earlier run (docs/protocol.md); the
  * fixed top bits put it above all but 2^-16 of the uniformly random epochs
- * that versions before 0.2 sent, so a node upgraded in a rolling upgrade is
+ * that earlier builds sent, so a node upgraded in a rolling upgrade is
  * followed at once by its upgraded peer. Packets are never judged by wall
  * time; a clock that went back across a restart only delays acceptance until
  * the old epoch has been silent a while.
