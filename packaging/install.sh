@@ -95,16 +95,16 @@ cp -R "$HERE/dist" "$HERE/build" "$HERE/node_modules" "$HERE/config" "$HERE/aler
   "$HERE/package.json" "$HERE/BUILD-INFO" "$D$APP.new/"
 for f in README.md LICENSE package-lock.json; do [ -f "$HERE/$f" ] && cp "$HERE/$f" "$D$APP.new/"; done
 chmod -R u=rwX,go=rX "$D$APP.new"
+# --- before the swap: the native addons must load with this node and this C library (a tarball built on a newer
+# glibc passes the ABI check above and then fails at start).
+if [ "$CHECK_DEPS" -eq 1 ]; then
+  "$NODE_BIN" -e "require('$D$APP.new/node_modules/unix-dgram'); require('$D$APP.new/build/Release/vipd_garp.node')" ||
+    { rm -rf "$D$APP.new"; die "the native addons of this tarball do not load with $NODE_BIN on this machine (see the error above); the installed version is untouched: use a tarball built for this distribution"; }
+fi
 [ -d "$D$APP" ] && mv "$D$APP" "$D$APP.old"
 mv "$D$APP.new" "$D$APP"
 rm -rf "$D$APP.old"
 
-# --- the native addons must load with this node and this C library (a tarball built on a newer
-# glibc passes the ABI check above and then fails at start).
-if [ "$CHECK_DEPS" -eq 1 ]; then
-  "$NODE_BIN" -e "require('$D$APP/node_modules/unix-dgram'); require('$D$APP/build/Release/vipd_garp.node')" ||
-    die "the native addons of this tarball do not load with $NODE_BIN on this machine (see the error above): use a tarball built for this distribution"
-fi
 
 # --- systemd unit and snippets (a different node path is written into ExecStart)
 install -d -m 0755 "$D$UNIT_DIR" "$D$SYSUSERS_DIR" "$D$TMPFILES_DIR"

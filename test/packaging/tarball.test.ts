@@ -184,6 +184,19 @@ describe('install.sh --destdir', () => {
     expect(existsSync(join(target, 'opt/vipd/build/Release/vipd_garp.node'))).toBe(true);
   });
 
+  it('an addon that does not load stops an upgrade before the swap: the installed version is untouched', async () => {
+    const target = join(work, 'checked-root'); // installed by the test above
+    const good = await fs.readFile(join(target, 'opt/vipd/build/Release/vipd_garp.node'));
+    const broken = join(work, 'broken-tarball');
+    await fs.cp(join(unpacked, NAME), broken, { recursive: true });
+    await fs.writeFile(join(broken, 'build/Release/vipd_garp.node'), 'not an ELF object');
+    const r = run('bash', [join(broken, 'install.sh'), '--destdir', target, '--check-deps'], { env: { NODE_BIN: process.execPath } });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('the installed version is untouched');
+    expect(await fs.readFile(join(target, 'opt/vipd/build/Release/vipd_garp.node'))).toEqual(good);
+    expect(existsSync(join(target, 'opt/vipd.new'))).toBe(false);
+  });
+
   it('rejects unknown arguments', () => {
     const r = run('bash', [join(unpacked, NAME, 'install.sh'), '--destdir', join(work, 'x'), '--frobnicate']);
     expect(r.status).not.toBe(0);
