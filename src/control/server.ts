@@ -102,10 +102,12 @@ export class ControlServer {
   private accept(socket: Socket): void {
     this.sockets.add(socket);
     let inFlight = 0;
+    let awaitingReader = false;
     const idleMs = this.deps.idleTimeoutMs ?? 60_000;
-    // Idle means no request pending: a switchover may legitimately take longer than idleMs.
+    // Idle means no request pending: a switchover may legitimately take longer than idleMs. A client
+    // that stopped reading our replies is idle too, whatever it has queued.
     socket.setTimeout(idleMs);
-    socket.on('timeout', () => (inFlight > 0 ? socket.setTimeout(idleMs) : socket.destroy()));
+    socket.on('timeout', () => (inFlight > 0 && !awaitingReader ? socket.setTimeout(idleMs) : socket.destroy()));
     // A client that disconnects before its answer must not crash the daemon.
     socket.on('error', (e) => this.deps.logger.debug({ err: e }, 'control client connection error'));
     socket.on('close', () => this.sockets.delete(socket));
@@ -128,7 +130,12 @@ export class ControlServer {
         if (inFlight >= MAX_PIPELINED) socket.pause();
         queue = queue
           .then(async () => {
-            if (socket.writableLength > MAX_UNREAD_REPLY_BYTES) await drained(socket);
+            if (socket.writableLength > MAX_UNREAD_REPLY_BYTES) {
+              awaitingReader = true;
+              await drained(socket);
+              awaitingReader = false;
+            }
+            if (socket.destroyed) return;
             await this.answer(socket, line);
           })
           .catch((e: unknown) => this.deps.logger.error({ err: e }, 'control request crashed'))

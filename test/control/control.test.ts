@@ -22,7 +22,7 @@ afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-function startServer(path: string, handlers: Record<string, ControlHandler>, extra: { maxRequestBytes?: number } = {}): Promise<ControlServer> {
+function startServer(path: string, handlers: Record<string, ControlHandler>, extra: { maxRequestBytes?: number; idleTimeoutMs?: number } = {}): Promise<ControlServer> {
   const s = new ControlServer({ path, handlers, logger: silentLogger(), ...extra });
   servers.push(s);
   return s.start().then(() => s);
@@ -215,6 +215,34 @@ describe('control socket', () => {
     s.destroy();
     expect(ids).toEqual(Array.from({ length: count }, (_, i) => i));
     expect(handled).toBe(count);
+  });
+
+  it('a client that stopped reading is dropped at the idle timeout, its queued requests notwithstanding', async () => {
+    const path = join(dir, 'c.sock');
+    const big = 'x'.repeat(64 * 1024);
+    await startServer(path, { status: async () => big }, { idleTimeoutMs: 300 });
+    const s = createConnection(path);
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    s.pause();
+    s.write(Array.from({ length: 200 }, (_, i) => `{"id":${i},"method":"status"}\n`).join(''));
+    // Several idle timeouts pass with the client not reading; then it reads what is there.
+    await new Promise((r) => setTimeout(r, 2000));
+    let replies = 0;
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (replies += d.split('\n').length - 1));
+    const closed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 10_000);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      s.once('close', done);
+      s.on('error', done);
+      s.resume();
+    });
+    s.destroy();
+    expect(closed).toBe(true); // the daemon hung up
+    expect(replies).toBeLessThan(200);
   });
 
   it('serves concurrent clients, each getting its own answer', async () => {
