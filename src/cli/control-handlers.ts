@@ -38,12 +38,16 @@ export interface ControlHandlerDeps {
 
 export function controlHandlers(deps: ControlHandlerDeps): Record<string, ControlHandler> {
   const { daemon } = deps;
+  // One maintenance change at a time: an "off" racing an "on" must not leave the file and the daemon disagreeing.
+  let maintenanceChain: Promise<unknown> = Promise.resolve();
   return {
     status: async () => daemon.status(),
     maintenance: async (params) => {
       const on = (params as { on?: unknown } | null)?.on;
       if (typeof on !== 'boolean') throw new VipdError('VIPD_E_CONTROL', 'maintenance needs {"on": true|false}');
-      return on ? maintenanceOn(deps) : maintenanceOff(deps);
+      const run = maintenanceChain.then(() => (on ? maintenanceOn(deps) : maintenanceOff(deps)));
+      maintenanceChain = run.catch(() => undefined);
+      return run;
     },
     switchover: async (params) => switchover(deps, (params ?? {}) as SwitchoverParams),
   };

@@ -48,6 +48,7 @@ export class UdpTransport implements DatagramTransport {
   private abortBinding: (() => void) | null = null;
   /** Datagrams handed to the socket whose send has not completed: close() lets them go out first. */
   private inflight = 0;
+  private closing: Promise<void> | null = null;
   private drainWaiters: Array<() => void> = [];
 
   constructor(opts: { bindAddress: string; port: number; logger: Logger; recvBufferBytes?: number }) {
@@ -140,7 +141,13 @@ export class UdpTransport implements DatagramTransport {
    * a whole down interval instead of the skew. dgram resolves the address
    * on a later tick, so a close() in the same turn dropped it.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // A second close() while the first waits for sends gets the same promise (not a dgram error).
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
     const socket = this.socket;
     this.state = 'closed';
     this.abortBinding?.();

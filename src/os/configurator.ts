@@ -120,8 +120,9 @@ export class OsConfigurator {
     try {
       const plans = this.plans(group, cached.snapshot);
       const changes = convergeChanges(plans, cached.snapshot.link, cached.snapshot);
-      await this.apply(changes, false);
+      // Before applying: a batch that fails half-way may have added the address already.
       this.rememberPrefixes(group, plans);
+      await this.apply(changes, false);
       this.log.info({ group: group.name, changes: changes.map((c) => c.description), fromStandby: true }, 'VIPs configured on the host');
       this.announceInBackground(group, cached.snapshot);
       return true;
@@ -277,8 +278,8 @@ export class OsConfigurator {
     const snapshot = await this.snapshot(group);
     const plans = this.plans(group, snapshot);
     const changes = convergeChanges(plans, snapshot.link, snapshot);
-    await this.apply(changes, false);
     this.rememberPrefixes(group, plans);
+    await this.apply(changes, false);
     return { applied: changes.map((c) => c.description), snapshot };
   }
 

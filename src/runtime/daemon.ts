@@ -124,7 +124,10 @@ export class Daemon {
    */
   reload(next: VipdConfig): Promise<void> {
     if (this.stopping) return Promise.reject(new VipdError('VIPD_E_CONFIG', 'vipd is stopping: reload ignored'));
-    const run = this.serial.then(() => (this.stopping ? undefined : this.doReload(next)));
+    const run = this.serial.then(() => {
+      if (this.stopping) throw new VipdError('VIPD_E_CONFIG', 'vipd is stopping: reload ignored');
+      return this.doReload(next);
+    });
     this.serial = run.catch(() => undefined);
     return run;
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { VipdError } from '../errors';
@@ -45,7 +46,7 @@ export class FileMaintenanceStore implements MaintenanceStore {
   }
 
   async save(state: SavedMaintenance): Promise<void> {
-    const tmp = join(this.dir, `.${MAINTENANCE_FILE}.${process.pid}.tmp`);
+    const tmp = join(this.dir, `.${MAINTENANCE_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
       const handle = await fsp.open(tmp, 'w', 0o640);
       try {

@@ -95,6 +95,21 @@ describe('maintenance across restarts', () => {
     expect(down.code).toBe(69);
   });
 
+  it('maintenance on and off sent at once: the saved file and the running daemon always agree afterwards', async () => {
+    cluster = await LoopbackCluster.pair([WEB]);
+    cluster.start('n1');
+    cluster.start('n2');
+    await cluster.settle({ n1: { web: { role: 'MASTER' } }, n2: { web: { role: 'BACKUP', master: 'n1' } } });
+    const saved = join(cluster.stateDir('n1'), MAINTENANCE_FILE);
+    const client = new ControlClient(cluster.socketPath('n1'));
+    for (let round = 0; round < 5; round++) {
+      await Promise.all([client.call('maintenance', { on: true }, 5000), client.call('maintenance', { on: false }, 5000), client.call('maintenance', { on: round % 2 === 0 }, 5000)]);
+      const running = (await cluster.status('n1')).maintenance;
+      expect([round, running]).toEqual([round, existsSync(saved)]);
+      expect([round, running]).toEqual([round, round % 2 === 0]);
+    }
+  });
+
   it('a saved state it cannot read stops vipd at start with VIPD_E_STATE_FILE (exit 1), before any election', async () => {
     cluster = await LoopbackCluster.pair([WEB]);
     mkdirSync(join(cluster.stateDir('n1'), MAINTENANCE_FILE)); // EISDIR when read

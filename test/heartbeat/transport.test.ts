@@ -68,6 +68,7 @@ describe('UdpTransport over loopback', () => {
     await a.close(); // same turn: the address is resolved on a later tick
     await waitFor(() => got.length === 1, 'the resign');
     expect(got[0]?.buf.toString()).toBe('resign');
+    await Promise.all([a.close(), a.close()]); // closing again, even while the first waits, is harmless
     const errors: VipdError[] = [];
     a.send(Buffer.from('late'), '127.0.0.1', port, (e) => errors.push(e));
     await waitFor(() => errors.length === 1, 'the refusal');

@@ -195,4 +195,27 @@ describe('Daemon.reload', () => {
     expect(roles(daemon)).toEqual(['g1:STOP', 'g2:STOP', 'g3:STOP']);
     await expect(daemon.reload(config(['b']))).rejects.toMatchObject({ code: 'VIPD_E_CONFIG', message: 'vipd is stopping: reload ignored' });
   });
+
+  it('a reload still queued when the stop comes is refused, not reported as done', async () => {
+    const { time, owner, daemon } = setup();
+    await daemon.start();
+    time.advance(5_000);
+    await settle();
+    const first = daemon.reload(config(['b', 'c'])); // runs: releases the two groups
+    await settle();
+    const queued = daemon.reload(config(['b', 'c', 'd']));
+    const stopping = daemon.stop();
+    const outcome = queued.then(
+      () => 'done',
+      (e: { message: string }) => e.message,
+    );
+    for (let i = 0; i < 10; i++) {
+      await settle();
+      owner.finishReleases();
+      time.advance(50);
+    }
+    await first;
+    await stopping;
+    expect(await outcome).toBe('vipd is stopping: reload ignored');
+  });
 });
