@@ -39,7 +39,10 @@ export function renderStatus(s: DaemonStatus): string {
     if (f) {
       lines.push(`  last failover (${f.reason}): detection ${fmt(f.detectionMs)}, cloud ${fmt(f.cloudMs)}, os ${fmt(f.osMs)}, total ${fmt(f.totalMs)}`);
     }
-    for (const t of g.trackers) lines.push(`  tracker ${t.name} (${t.type}): ${t.up ? 'up' : 'DOWN'} weight ${t.weight}${t.lastError ? ` (${t.lastError})` : ''}`);
+    for (const t of g.trackers) {
+      const state = t.up ? 'up' : t.lastCheckAt === null ? 'DOWN (not probed yet: down until proven up)' : 'DOWN';
+      lines.push(`  tracker ${t.name} (${t.type}): ${state} weight ${t.weight}${t.lastError ? ` (${t.lastError})` : ''}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

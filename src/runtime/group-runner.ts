@@ -48,14 +48,14 @@ export interface GroupStatus {
 
 const HOOK_EVENT: Partial<Record<Role, HookEvent>> = { MASTER: 'master', BACKUP: 'backup', FAULT: 'fault', STOP: 'stop' };
 
+/** Release retries a stop makes before exiting anyway (systemd's TimeoutStopSec bounds the rest). */
+const STOP_RELEASE_ATTEMPTS = 3;
+
 /**
  * The imperative shell around one group's election core: feeds it time,
  * adverts and health; executes what it decides (send, own, release, hooks,
  * metrics, logs). All decisions stay in the core.
  */
-/** Release retries a stop makes before exiting anyway (systemd's TimeoutStopSec bounds the rest). */
-const STOP_RELEASE_ATTEMPTS = 3;
-
 export class GroupRunner {
   private readonly core: ElectionCore;
   private readonly reconciler: OwnershipReconciler;

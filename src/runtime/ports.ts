@@ -26,7 +26,8 @@ export interface TrackerSet {
   start(): void;
   stop(): void;
   health(): GroupHealth;
-  status(): ReadonlyArray<{ name: string; type: string; up: boolean; weight: number; lastError: string | null }>;
+  /** lastCheckAt: monotonic ms of the latest settled probe; null = not probed yet (counts as down until proven up). */
+  status(): ReadonlyArray<{ name: string; type: string; up: boolean; weight: number; lastError: string | null; lastCheckAt?: number | null }>;
   /** Opaque state handed to the next set on reload, so unchanged trackers keep their verdict. */
   carryOver?(): unknown;
 }
