@@ -71,8 +71,6 @@ export class GroupRunner {
   private splitBrain = false;
   private maintenance = false;
   private blockedWatch: TimerHandle | null = null;
-  /** What vipd_tracker_up last showed for this group (null: nothing yet). */
-  private publishedTrackers: string | null = null;
   /** Peers whose advertised interval differs from ours (warned once each). */
   private readonly intervalMismatch = new Set<string>();
   /** Bumped when the block ends: a check already in flight must not deliver its (stale) holder read. */
@@ -154,6 +152,7 @@ export class GroupRunner {
       this.trackers.start();
       this.trackerHealth = this.trackers.health();
       this.pushHealth(now);
+      this.publishTrackers(); // drops the series of trackers no longer configured
     }
     this.core.reconfigure(
       { priority: group.priority, preempt: group.preempt, preemptDelayMs: group.preemptDelayMs, intervalMs: group.intervalMs, deadAfter: group.deadAfter },
@@ -172,20 +171,11 @@ export class GroupRunner {
   tick(now: number): void {
     this.core.tick(now);
     this.flush();
-    this.publishTrackers();
   }
 
-  /**
-   * vipd_tracker_up follows every tracker, not only changes that move the
-   * group's health (two weight-0 trackers down, one comes back: health is the
-   * same, the tracker is not). Published when the picture changes.
-   */
+  /** vipd_tracker_up for every tracker of the group (the tracker set reports each up/down change). */
   private publishTrackers(): void {
-    const status = this.trackers.status();
-    const key = status.map((t) => `${t.name}=${t.up ? 1 : 0}`).join(',');
-    if (key === this.publishedTrackers) return;
-    this.publishedTrackers = key;
-    this.deps.metrics.setTrackers(this.groupConfig.name, status.map((t) => ({ name: t.name, up: t.up })));
+    this.deps.metrics.setTrackers(this.groupConfig.name, this.trackers.status().map((t) => ({ name: t.name, up: t.up })));
   }
 
   onAdvert(advert: PeerAdvert, now: number): void {

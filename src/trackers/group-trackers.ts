@@ -33,7 +33,7 @@ export interface GroupTrackersDeps {
   readonly checks: TrackerCheckFactory;
   readonly clock: MonotonicClock;
   readonly logger: Logger;
-  /** Called (never re-entrantly from start()) whenever health() changes. */
+  /** Called (never re-entrantly from start()) whenever health() or one tracker's up/down changes (vipd_tracker_up follows every tracker). */
   readonly onChange: (health: GroupHealth) => void;
   readonly timers?: Timers;
   /** From the previous instance's carryOver(): unchanged trackers keep their verdict across a reload. */
@@ -207,7 +207,7 @@ export class GroupTrackers {
     t.lastCheckAt = this.deps.clock.nowMs();
     this.logResult(t, before, error);
     const health = this.compute();
-    if (sameHealth(health, this.lastHealth)) return;
+    if (sameHealth(health, this.lastHealth) && before.up === t.state.up) return;
     this.lastHealth = health;
     try {
       this.deps.onChange(health);

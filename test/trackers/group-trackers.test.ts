@@ -99,6 +99,22 @@ describe('GroupTrackers', () => {
     group.stop();
   });
 
+  it('reports a tracker coming up although the group health stays the same (two weight-0 trackers, one still down)', async () => {
+    const { time, checks, changes, group } = setup([tracker('a', { weight: 0 }), tracker('b', { weight: 0 })]);
+    checks.script('a', true);
+    checks.script('b', false);
+    group.start();
+    await time.advance(0);
+    expect(group.health()).toEqual({ penalty: 0, fault: true });
+    expect(group.status().map((s) => [s.name, s.up])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
+    // Health did not move (still FAULT), but tracker a did: the listener hears of it (vipd_tracker_up).
+    expect(changes).toEqual([{ penalty: 0, fault: true }]);
+    group.stop();
+  });
+
   it('goes down after fall failures and up after rise successes, reporting only changes', async () => {
     const { time, checks, changes, group } = setup([tracker('api', { weight: -30, rise: 2, fall: 3 })]);
     checks.script('api', true, true, false, false, true, false, false, false, true, true);
