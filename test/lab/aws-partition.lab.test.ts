@@ -33,8 +33,9 @@ describeLab('AWS lab: heartbeat partition with both nodes reaching the API', () 
     return ((await c.cloud.control.state()).fabric as FabricEvent[]).filter((e) => VIPS.includes(e.vip));
   }
 
-  it('converges on the higher-priority node within two moves, suspects split brain, and stays', async () => {
-    cluster = await AwsLabCluster.create({ vips: VIPS, verifyIntervalMs: 500 });
+  /** n1 master and holder, the call log cleared: the moment before the partition. */
+  async function settledPair(opts: { acquireDeadlineMs?: number } = {}) {
+    cluster = await AwsLabCluster.create({ vips: VIPS, verifyIntervalMs: 500, ...opts });
     const c = cluster;
     await c.startInOrder();
     await c.waitCloudHolder(1);
@@ -42,8 +43,11 @@ describeLab('AWS lab: heartbeat partition with both nodes reaching the API', () 
     const n2 = c.vipd(2);
     const eventsBefore = (await routeEvents(c)).length;
     await c.cloud.control.clearCalls();
-    const mark1 = n1.lines.length;
-    const mark2 = n2.lines.length;
+    return { c, n1, n2, eventsBefore, mark1: n1.lines.length, mark2: n2.lines.length };
+  }
+
+  it('converges on the higher-priority node within two moves, suspects split brain, and stays', async () => {
+    const { c, n1, n2, eventsBefore, mark1, mark2 } = await settledPair();
 
     await heartbeats(c, '-A');
     // n2 stops hearing n1, claims, and moves the VIPs (move 1) ...
@@ -85,15 +89,7 @@ describeLab('AWS lab: heartbeat partition with both nodes reaching the API', () 
     // n2's instance metadata answers 500 throughout, so its confirm can never succeed while n1
     // re-asserts: the race of a long propagation, made certain. The holders n2 reads after its
     // assign went through name n1, a writer after it, so it steps down instead of assigning again.
-    cluster = await AwsLabCluster.create({ vips: VIPS, verifyIntervalMs: 500, acquireDeadlineMs: 4000 });
-    const c = cluster;
-    await c.startInOrder();
-    await c.waitCloudHolder(1);
-    const n1 = c.vipd(1);
-    const n2 = c.vipd(2);
-    const eventsBefore = (await routeEvents(c)).length;
-    await c.cloud.control.clearCalls();
-    const mark2 = n2.lines.length;
+    const { c, n1, n2, eventsBefore, mark2 } = await settledPair({ acquireDeadlineMs: 4000 });
     await c.cloud.control.setOutage({ metadata: 'http500', metadataInstances: [c.cloud.node(2).instanceId] });
 
     await heartbeats(c, '-A');

@@ -3,39 +3,13 @@ import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../
 import { Daemon } from '../../src/runtime/daemon';
 import { noMetrics } from '../../src/runtime/ports';
 import { silentLogger } from '../../src/util/logger';
-import type { TimerHandle, Timers } from '../../src/util/timers';
+import { FakeTime } from '../trackers/support/fake-time';
 
-/**
- * Daemon.reload with a simulated clock and timers the test fires: the tick
- * loop keeps ticking the other groups while a changed group's stop awaits
- * its release, as it does in the real daemon.
+/*
+ * Daemon.reload with the project's FakeTime: the tick loop keeps ticking the
+ * other groups while a changed group's stop awaits its release, as it does in
+ * the real daemon.
  */
-class SimTime implements Timers {
-  now = 1_000;
-  private pending: Array<{ at: number; fn: () => void; handle: TimerHandle }> = [];
-  readonly clock = { nowMs: () => this.now };
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const handle = {};
-    this.pending.push({ at: this.now + ms, fn, handle });
-    return handle;
-  }
-  clearTimeout(handle: TimerHandle): void {
-    this.pending = this.pending.filter((p) => p.handle !== handle);
-  }
-  /** Moves time forward, firing what falls due in order. */
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      this.pending.sort((a, b) => a.at - b.at);
-      const next = this.pending[0];
-      if (!next || next.at > until) break;
-      this.pending.shift();
-      this.now = Math.max(this.now, next.at);
-      next.fn();
-    }
-    this.now = until;
-  }
-}
 
 /** Releases finish only when the test says so; acquires at once. */
 class SlowReleaseOwner implements VipOwner {
@@ -98,11 +72,12 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 };
 
-function setup() {
-  const time = new SimTime();
+async function setup() {
+  const time = new FakeTime();
+  await time.advance(1_000);
   const owner = new SlowReleaseOwner();
   const daemon = new Daemon(config(['b']), {
-    clock: time.clock,
+    clock: time,
     timers: time,
     logger: silentLogger(),
     random: () => 0.5,
@@ -120,9 +95,9 @@ const roles = (d: Daemon): string[] => d.status().groups.map((g) => `${g.name}:$
 
 describe('Daemon.reload', () => {
   it('restarts two changed groups although the loop ticks the others while a release is awaited', async () => {
-    const { time, owner, daemon } = setup();
+    const { time, owner, daemon } = await setup();
     await daemon.start();
-    time.advance(5_000); // no peer heard: both claim
+    await time.advance(5_000); // no peer heard: both claim
     await settle();
     expect(roles(daemon)).toEqual(['g1:MASTER', 'g2:MASTER']);
 
@@ -131,11 +106,11 @@ describe('Daemon.reload', () => {
     void reload.then(() => (done = true));
     await settle();
     expect(owner.pendingReleases).toBe(1); // g1 is releasing
-    time.advance(500); // meanwhile the loop ticks g2's core past the reload's start
+    await time.advance(500); // meanwhile the loop ticks g2's core past the reload's start
     await settle();
     owner.finishReleases();
     await settle();
-    time.advance(100);
+    await time.advance(100);
     owner.finishReleases(); // g2's release
     await settle();
     await reload;
@@ -145,7 +120,7 @@ describe('Daemon.reload', () => {
       ['g2', ['b', 'c']],
     ]);
     expect(roles(daemon)).toEqual(['g1:BACKUP', 'g2:BACKUP']);
-    time.advance(5_000);
+    await time.advance(5_000);
     await settle();
     expect(roles(daemon)).toEqual(['g1:MASTER', 'g2:MASTER']);
     const stopping = daemon.stop();
@@ -155,16 +130,16 @@ describe('Daemon.reload', () => {
   });
 
   it('runs one reload at a time: a second SIGHUP does not delete the group the first one started', async () => {
-    const { time, owner, daemon } = setup();
+    const { time, owner, daemon } = await setup();
     await daemon.start();
-    time.advance(5_000);
+    await time.advance(5_000);
     await settle();
     const first = daemon.reload(config(['b', 'c'], [1, 2]));
     const second = daemon.reload(config(['b', 'c'], [1, 2, 3]));
     for (let i = 0; i < 6; i++) {
       await settle();
       owner.finishReleases();
-      time.advance(50);
+      await time.advance(50);
     }
     await first;
     await second;
@@ -178,9 +153,9 @@ describe('Daemon.reload', () => {
   });
 
   it('a stop waits for the reload in progress and stops every group it started; a reload after the stop is refused', async () => {
-    const { time, owner, daemon } = setup();
+    const { time, owner, daemon } = await setup();
     await daemon.start();
-    time.advance(5_000);
+    await time.advance(5_000);
     await settle();
     const reload = daemon.reload(config(['b', 'c'], [1, 2, 3]));
     await settle();
@@ -188,7 +163,7 @@ describe('Daemon.reload', () => {
     for (let i = 0; i < 8; i++) {
       await settle();
       owner.finishReleases();
-      time.advance(50);
+      await time.advance(50);
     }
     await reload;
     await stopping;
@@ -197,9 +172,9 @@ describe('Daemon.reload', () => {
   });
 
   it('a reload still queued when the stop comes is refused, not reported as done', async () => {
-    const { time, owner, daemon } = setup();
+    const { time, owner, daemon } = await setup();
     await daemon.start();
-    time.advance(5_000);
+    await time.advance(5_000);
     await settle();
     const first = daemon.reload(config(['b', 'c'])); // runs: releases the two groups
     await settle();
@@ -212,7 +187,7 @@ describe('Daemon.reload', () => {
     for (let i = 0; i < 10; i++) {
       await settle();
       owner.finishReleases();
-      time.advance(50);
+      await time.advance(50);
     }
     await first;
     await stopping;
