@@ -1,5 +1,6 @@
 import type { VipdConfig } from '../config/types';
 import type { ControlHandler } from '../control/server';
+import { tryParseDuration } from '../config/duration';
 import { VipdError, asVipdError } from '../errors';
 import type { VipOwner } from '../owner/types';
 import type { Daemon } from '../runtime/daemon';
@@ -20,12 +21,10 @@ interface SwitchoverParams {
  * The daemon's side of the CLI. Switchover waits here, inside the daemon,
  * because only the daemon sees the peers' adverts and the cloud's view.
  */
-/** Milliseconds from "30000", "30000ms", "30s" or "2m"; null unless 1 ms-10 min. */
+/** vipd's duration syntax (config/duration.ts: "30000", "30s", "2m"); null unless 1 ms-10 min. */
 export function parseSwitchoverTimeout(text: string): number | null {
-  const m = /^(\d+)(ms|s|m)?$/.exec(text.trim());
-  if (!m) return null;
-  const ms = Number(m[1]) * (m[2] === 'm' ? 60_000 : m[2] === 's' ? 1000 : 1);
-  return Number.isSafeInteger(ms) && ms >= 1 && ms <= SWITCHOVER_TIMEOUT_MAX_MS ? ms : null;
+  const parsed = tryParseDuration(text);
+  return parsed.ok && parsed.ms >= 1 && parsed.ms <= SWITCHOVER_TIMEOUT_MAX_MS ? parsed.ms : null;
 }
 
 export interface ControlHandlerDeps {

@@ -60,7 +60,7 @@ program
   .description('planned handover: resign this node and wait until the peer is MASTER and the cloud shows it')
   .option('-g, --group <name>', 'only this group')
   .option('--to <node>', 'expected new master')
-  .option('--timeout <duration>', 'give up after this long (ms, or with a unit: 30s, 2m)', '30000')
+  .option('--timeout <duration>', 'give up after this long (e.g. 30s, 2m; a bare number means ms; at most 10m)', '30000')
   .option('-s, --socket <path>', 'control socket', DEFAULT_SOCKET)
   .action(async (o: { group?: string; to?: string; timeout: string; socket: string }) => {
     const timeoutMs = parseSwitchoverTimeout(o.timeout);

@@ -7,13 +7,14 @@ describe('vipd switchover --timeout', () => {
     ['30s', 30_000],
     ['2m', 120_000],
     [' 45s ', 45_000],
+    ['1.5s', 1500],
     ['1', 1],
     ['10m', SWITCHOVER_TIMEOUT_MAX_MS],
   ])('%j is %d ms', (text, ms) => {
     expect(parseSwitchoverTimeout(text)).toBe(ms);
   });
 
-  it.each(['', '0', '30 s', '1.5s', '-5', 'abc', '11m', '99999999999999999999', '2h', '0x10'])('%j is refused (null)', (text) => {
+  it.each(['', '0', '30 s', '1.0005s', '-5', 'abc', '11m', '99999999999999999999', '2h', '0x10'])('%j is refused (null)', (text) => {
     expect(parseSwitchoverTimeout(text)).toBeNull();
   });
 });
