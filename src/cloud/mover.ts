@@ -98,14 +98,6 @@ export class CloudMover {
     }
   }
 
-  /** Who the cloud says holds each VIP; null when the provider has no cloud view (none). */
-  async holders(vips: readonly CloudVip[], deadlineAt?: number): Promise<ReadonlyMap<string, CloudHolder> | null> {
-    if (!this.arbitrates()) return null;
-    const { provider } = this.deps;
-    if (deadlineAt === undefined) return provider.holders(vips);
-    return withRetries(() => provider.holders(vips), this.retryOptions(deadlineAt, 'holders', vips.map((v) => v.address)));
-  }
-
   /**
    * The periodic ownership check, cheap first: when this node's local view
    * (AWS: instance metadata) shows every VIP here, all are "me" and no API

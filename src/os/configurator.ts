@@ -150,7 +150,7 @@ export class OsConfigurator {
     this.announcing.get(group.name)?.abort();
     this.announcing.delete(group.name);
     const removed = await this.removeWithRetry(group, (snapshot) => releaseChanges(this.releaseTargets(group, snapshot), snapshot.link, snapshot));
-    for (const v of group.vips) this.appliedPrefixes.delete(prefixKey(group, v.address));
+    group.vips.forEach((_, i) => this.appliedPrefixes.delete(prefixKey(group, vipAddress(group, i).address)));
     this.log.info({ group: group.name, changes: removed }, 'VIPs released from the host');
   }
 
@@ -261,7 +261,7 @@ export class OsConfigurator {
   }
 
   private rememberPrefixes(group: GroupConfig, plans: readonly VipPlan[]): void {
-    plans.forEach((plan, i) => this.appliedPrefixes.set(prefixKey(group, group.vips[i]?.address ?? plan.address), plan.prefix));
+    for (const plan of plans) this.appliedPrefixes.set(prefixKey(group, plan.address), plan.prefix);
   }
 
   private plans(group: GroupConfig, snapshot: HostSnapshot): VipPlan[] {
@@ -358,7 +358,7 @@ export class OsConfigurator {
       const { address, family } = vipAddress(group, i);
       // The prefix we added it with, when this process added it: deriving it again from the
       // interface fails when the primary address is gone (DHCP renew, networkd restart) or changed.
-      const prefix = this.appliedPrefixes.get(prefixKey(group, group.vips[i]?.address ?? address)) ?? this.derivedPrefix(group, i, snapshot, address);
+      const prefix = this.appliedPrefixes.get(prefixKey(group, address)) ?? this.derivedPrefix(group, i, snapshot, address);
       const own = tableFor(this.config.tableBase, group.id, i);
       const state = family === 4 ? snapshot.v4 : snapshot.v6;
       // Tables an older mapping pointed this VIP's rule at, unless another VIP uses them now.

@@ -131,14 +131,6 @@ describe('CloudMover', () => {
     expect(cloud.calls).toEqual(['unassign', 'unassign']);
   });
 
-  it('holders passes the provider view through (and retries when given a deadline)', async () => {
-    const cloud = new ScriptedCloud();
-    cloud.holdersAnswer = new Map([['10.0.0.42', { kind: 'me' }]]);
-    const { mover } = setup(cloud);
-    expect(await mover.holders(VIPS)).toBe(cloud.holdersAnswer);
-    expect(await mover.holders(VIPS, 1_000)).toBe(cloud.holdersAnswer);
-  });
-
   it('a cancelled acquire makes no further assign or confirm and says why (VIPD_E_CANCELLED, not retried)', async () => {
     const cloud = new ScriptedCloud();
     cloud.confirmScript = [false];
@@ -287,7 +279,7 @@ describe('provider none through CloudMover', () => {
     const { mover } = setup(none);
     expect(await mover.acquire(VIPS, 1_000)).toEqual({ cloudMs: 0, assignCalls: 0 });
     await mover.release(VIPS, 1_000);
-    expect(await mover.holders(VIPS)).toBeNull();
+    expect(await mover.verifyHolders(VIPS)).toBeNull();
     expect(await mover.prepare(1_000)).toBeNull();
   });
 
