@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   VIPD_E_IDENTITY: 'The configured interface could not be matched to a cloud NIC (by MAC).',
   VIPD_E_STATE_FILE: 'The saved maintenance state under node.stateDir could not be read, written or removed.',
   VIPD_E_CONTROL: 'The control socket could not be reached or answered an error.',
+  VIPD_E_SWITCHOVER_REFUSED: 'A switchover was refused before anything resigned: no live peer would take over (or not the one named with --to).',
   VIPD_E_SD_NOTIFY: 'NOTIFY_SOCKET is set but systemd notifications cannot be sent (abstract socket, native module missing).',
   VIPD_E_HOOK: 'A notify hook failed or timed out (logged, never fatal).',
   VIPD_E_TRACKER: 'A health tracker probe failed (script exit, HTTP status, TCP connect, link state, overrun).',

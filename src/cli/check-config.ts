@@ -1,15 +1,37 @@
-import { loadConfig } from '../config/loader';
+import { OFFLINE_SKIPPED, validateConfig, type ValidateConfigOptions } from '../config/validate-config';
 import { asVipdError } from '../errors';
 import { EXIT_CONFIG, EXIT_OK } from './exit-codes';
 
-/** `vipd check-config FILE`: the same checks `vipd run` makes, without starting (like `keepalived -t`). */
-export function checkConfigCommand(file: string, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+export interface CheckConfigOptions extends Pick<ValidateConfigOptions, 'env' | 'interfaces' | 'hostFiles'> {
+  readonly offline?: boolean;
+  readonly json?: boolean;
+}
+
+/**
+ * `vipd check-config FILE`: the validation `vipd run` makes at start (validateConfig),
+ * without starting (like `keepalived -t`). --offline: the file alone, host checks skipped and said so.
+ */
+export function checkConfigCommand(file: string, opts: CheckConfigOptions = {}, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+  const offline = opts.offline === true;
+  const skipped = offline ? [...OFFLINE_SKIPPED] : [];
   try {
-    const config = loadConfig(file);
-    out.write(`${file}: OK (node ${config.node.id}, ${config.groups.length} group(s): ${config.groups.map((g) => g.name).join(', ')})\n`);
+    const config = validateConfig(file, { offline, env: opts.env, interfaces: opts.interfaces, hostFiles: opts.hostFiles });
+    const groups = config.groups.map((g) => g.name);
+    if (opts.json === true) {
+      out.write(`${JSON.stringify({ file, valid: true, offline, hostChecksSkipped: skipped, node: config.node.id, groups, problems: [] }, null, 2)}\n`);
+    } else {
+      out.write(`${file}: OK (node ${config.node.id}, ${groups.length} group(s): ${groups.join(', ')})\n`);
+      if (offline) out.write(`offline: host checks skipped (${skipped.join(', ')}); run check-config on the host itself before deploying\n`);
+    }
     return EXIT_OK;
   } catch (e) {
-    err.write(`${asVipdError(e, 'VIPD_E_CONFIG').message}\n`);
+    const error = asVipdError(e, 'VIPD_E_CONFIG');
+    if (opts.json === true) {
+      const problems = Array.isArray(error.details['problems']) ? error.details['problems'] : [];
+      out.write(`${JSON.stringify({ file, valid: false, offline, hostChecksSkipped: skipped, code: error.code, message: error.message, problems }, null, 2)}\n`);
+    }
+    err.write(`${error.message}\n`);
+    if (offline) err.write(`offline: host checks skipped (${skipped.join(', ')})\n`);
     return EXIT_CONFIG;
   }
 }

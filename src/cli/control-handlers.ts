@@ -15,6 +15,7 @@ interface SwitchoverParams {
   group?: string | null;
   to?: string | null;
   timeoutMs?: number;
+  force?: boolean;
 }
 
 /**
@@ -47,6 +48,10 @@ export function controlHandlers(deps: ControlHandlerDeps): Record<string, Contro
       const run = maintenanceChain.then(() => (on ? maintenanceOn(deps) : maintenanceOff(deps)));
       maintenanceChain = run.catch(() => undefined);
       return run;
+    },
+    'maintenance-status': async () => {
+      const saved = await deps.maintenanceStore.load();
+      return { maintenance: daemon.status().maintenance, saved: saved === null ? null : { since: saved.since }, savedIn: deps.maintenanceStore.location };
     },
     switchover: async (params) => switchover(deps, (params ?? {}) as SwitchoverParams),
   };
@@ -93,8 +98,9 @@ async function switchover(deps: ControlHandlerDeps, params: SwitchoverParams): P
       if (!g.peers.some((p) => p.id === target)) throw new VipdError('VIPD_E_CONTROL', `${target} is not a peer of group ${g.name}`);
     }
   }
+  if (params.force !== undefined && typeof params.force !== 'boolean') throw new VipdError('VIPD_E_CONTROL', `switchover force must be true or false, got ${JSON.stringify(params.force)}`);
   const started = processClock.nowMs();
-  const resigned = daemon.switchover(groupName);
+  const resigned = daemon.switchover(groupName, { to: target, force: params.force === true });
   if (resigned.length === 0) {
     throw new VipdError('VIPD_E_CONTROL', `this node is not MASTER of ${groupName ?? 'any group'}: nothing to hand over`);
   }

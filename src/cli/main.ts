@@ -1,25 +1,28 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ControlClient } from '../control/client';
 import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
+import { controlTarget, DEFAULT_CONFIG } from './control-target';
 import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
-import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from './exit-codes';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from './exit-codes';
 import { parseSwitchoverTimeout } from './control-handlers';
+import { COMMAND_HELP } from './help';
 import { runCommand } from './run';
 import { statusCommand } from './status';
 import { packageVersion } from './version';
-
-const DEFAULT_CONFIG = '/etc/vipd/vipd.yaml';
-const DEFAULT_SOCKET = '/run/vipd/control.sock';
 
 function finish(code: number): void {
   process.exitCode = code;
 }
 
-/** 69 only when the daemon could not be reached; an error the daemon answered is a failure of the command (1). */
+/**
+ * 69 when the daemon could not be reached or refused a switchover before
+ * anything changed; 1 for any other error the daemon answered.
+ */
 function controlFailureExit(e: unknown): number {
+  if (isVipdError(e) && e.code === 'VIPD_E_SWITCHOVER_REFUSED') return EXIT_UNAVAILABLE;
   return isVipdError(e) && e.details['remote'] === true ? EXIT_FAILURE : EXIT_UNAVAILABLE;
 }
 
@@ -32,70 +35,118 @@ async function controlCall(socket: string, method: string, params: unknown, time
   }
 }
 
+interface TargetOptions {
+  config?: string;
+  socket?: string;
+}
+
+/** The control socket, or null after saying why (exit 78 set). */
+function socketFor(command: string, o: TargetOptions): string | null {
+  const target = controlTarget(o);
+  if (target.ok) return target.socket;
+  process.stderr.write(`vipd ${command}: ${target.message}\n`);
+  finish(EXIT_CONFIG);
+  return null;
+}
+
+function usageError(command: string, message: string): void {
+  process.stderr.write(`vipd ${command}: ${message}\n`);
+  finish(EXIT_USAGE);
+}
+
 const program = new Command();
 program.name('vipd').description('floating-IP failover daemon').version(packageVersion());
+// Usage errors exit 64 (EX_USAGE) everywhere; commander's own default is 1.
+program.exitOverride();
 
-program
-  .command('run')
-  .description('run the daemon')
-  .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
+function command(name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .addHelpText('after', COMMAND_HELP[name] ?? '');
+}
+
+/** -c/--config on every command; the ones that talk to the daemon also take --socket. */
+const configOption = (): [string, string] => ['-c, --config <file>', `configuration file (default ${DEFAULT_CONFIG})`];
+const socketOption = (): [string, string] => ['-s, --socket <path>', 'control socket (default: control.socket of the config)'];
+
+command('run', 'run the daemon')
+  .option(...configOption())
   .option('--dry-run', 'elect and log the cloud and OS actions it would take; change nothing', false)
-  .action(async (o: { config: string; dryRun: boolean }) => finish(await runCommand({ configPath: o.config, dryRun: o.dryRun })));
+  .action(async (o: { config?: string; dryRun: boolean }) => finish(await runCommand({ configPath: o.config ?? DEFAULT_CONFIG, dryRun: o.dryRun })));
 
-program
-  .command('check-config')
-  .description('validate a configuration file without starting (exit 78 when invalid)')
-  .argument('[file]', 'configuration file', DEFAULT_CONFIG)
-  .action((file: string) => finish(checkConfigCommand(file)));
-
-program
-  .command('status')
-  .description('show groups, peers, VIPs and the last failover of the running daemon')
+command('check-config', 'validate a configuration file as `vipd run` would, without starting (exit 78 when invalid)')
+  .argument('[file]', 'configuration file (or -c)')
+  .option(...configOption())
+  .option('--offline', 'check the file away from its host: schema and cross-key rules only, host checks skipped', false)
   .option('--json', 'machine-readable output', false)
-  .option('-s, --socket <path>', 'control socket', DEFAULT_SOCKET)
-  .action(async (o: { json: boolean; socket: string }) => finish(await statusCommand(o.socket, o.json)));
-
-program
-  .command('switchover')
-  .description('planned handover: resign this node and wait until the peer is MASTER and the cloud shows it')
-  .option('-g, --group <name>', 'only this group')
-  .option('--to <node>', 'expected new master')
-  .option('--timeout <duration>', 'give up after this long (e.g. 30s, 2m; a bare number means ms; at most 10m)', '30000')
-  .option('-s, --socket <path>', 'control socket', DEFAULT_SOCKET)
-  .action(async (o: { group?: string; to?: string; timeout: string; socket: string }) => {
-    const timeoutMs = parseSwitchoverTimeout(o.timeout);
-    if (timeoutMs === null) {
-      process.stderr.write(`vipd switchover: --timeout ${JSON.stringify(o.timeout)} is not a duration of 1 ms to 10 m (e.g. 30000, 30s, 2m)\n`);
-      finish(EXIT_USAGE);
+  .action((file: string | undefined, o: { config?: string; offline: boolean; json: boolean }) => {
+    if (file !== undefined && o.config !== undefined && file !== o.config) {
+      usageError('check-config', `two files given (${file} and -c ${o.config}): name one`);
       return;
     }
+    finish(checkConfigCommand(file ?? o.config ?? DEFAULT_CONFIG, { offline: o.offline, json: o.json }));
+  });
+
+command('status', 'show groups, peers, VIPs and the last failover of the running daemon')
+  .option(...configOption())
+  .option(...socketOption())
+  .option('--json', 'machine-readable output', false)
+  .action(async (o: TargetOptions & { json: boolean }) => {
+    const socket = socketFor('status', o);
+    if (socket !== null) finish(await statusCommand(socket, o.json));
+  });
+
+command('switchover', 'planned handover: resign this node only if a live peer would take over, and wait until it has')
+  .option('-g, --group <name>', 'only this group')
+  .option('--to <node>', 'the peer that must become master (refused unless it would win)')
+  .option('--force', 'resign even when no live peer would take over (an outage until this node claims back)', false)
+  .option('--timeout <duration>', 'give up after this long (e.g. 30s, 2m; a bare number means ms; at most 10m)', '30000')
+  .option(...configOption())
+  .option(...socketOption())
+  .option('--json', 'machine-readable output', false)
+  .action(async (o: TargetOptions & { group?: string; to?: string; force: boolean; timeout: string; json: boolean }) => {
+    const timeoutMs = parseSwitchoverTimeout(o.timeout);
+    if (timeoutMs === null) {
+      usageError('switchover', `--timeout ${JSON.stringify(o.timeout)} is not a duration of 1 ms to 10 m (e.g. 30000, 30s, 2m)`);
+      return;
+    }
+    const socket = socketFor('switchover', o);
+    if (socket === null) return;
     try {
-      const r = (await controlCall(o.socket, 'switchover', { group: o.group ?? null, to: o.to ?? null, timeoutMs }, timeoutMs + 5000)) as {
+      const params = { group: o.group ?? null, to: o.to ?? null, timeoutMs, force: o.force };
+      const r = (await controlCall(socket, 'switchover', params, timeoutMs + 5000)) as {
         results: Array<{ group: string; newMaster: string; handoverMs: number; cloudConfirmed: boolean | null }>;
       };
-      for (const x of r.results) {
-        process.stdout.write(`${x.group}: handed over to ${x.newMaster} in ${x.handoverMs} ms${x.cloudConfirmed ? ' (cloud confirmed)' : ''}\n`);
-      }
+      if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      else for (const x of r.results) process.stdout.write(`${x.group}: handed over to ${x.newMaster} in ${x.handoverMs} ms${x.cloudConfirmed ? ' (cloud confirmed)' : ''}\n`);
       finish(EXIT_OK);
     } catch (e) {
       finish(controlFailureExit(e));
     }
   });
 
-program
-  .command('maintenance')
-  .description('on: priority 0, never take the VIP (hands it over if held); off: compete again')
-  .argument('<state>', 'on | off')
-  .option('-s, --socket <path>', 'control socket', DEFAULT_SOCKET)
-  .action(async (state: string, o: { socket: string }) => {
-    if (state !== 'on' && state !== 'off') {
-      process.stderr.write('vipd maintenance: expected "on" or "off"\n');
-      finish(64);
+command('maintenance', 'on: priority 0, never take the VIP (hands it over if held); off: compete again; status: show it')
+  .argument('<state>', 'on | off | status')
+  .option(...configOption())
+  .option(...socketOption())
+  .option('--json', 'machine-readable output', false)
+  .action(async (state: string, o: TargetOptions & { json: boolean }) => {
+    if (state !== 'on' && state !== 'off' && state !== 'status') {
+      usageError('maintenance', `expected "on", "off" or "status", got ${JSON.stringify(state)}`);
       return;
     }
+    const socket = socketFor('maintenance', o);
+    if (socket === null) return;
     try {
-      await controlCall(o.socket, 'maintenance', { on: state === 'on' }, 5000);
-      process.stdout.write(`maintenance ${state}\n`);
+      const r = (await (state === 'status' ? controlCall(socket, 'maintenance-status', {}, 5000) : controlCall(socket, 'maintenance', { on: state === 'on' }, 5000))) as {
+        maintenance: boolean;
+        saved?: { since: string | null } | null;
+        savedIn: string;
+      };
+      if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      else if (state !== 'status') process.stdout.write(`maintenance ${state}\n`);
+      else process.stdout.write(renderMaintenance(r));
       finish(EXIT_OK);
     } catch (e) {
       // The daemon answered but could not save: a script must not go on to reboot as if it had.
@@ -103,23 +154,30 @@ program
     }
   });
 
-program
-  .command('doctor')
-  .description('run the debugging checklist: pass/fail with the fix for each (exit 1 when a check fails)')
-  .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
-  .option('-s, --socket <path>', 'control socket (default: control.socket from the config)')
-  .option('--json', 'machine-readable output', false)
-  .action(async (o: { config: string; socket?: string; json: boolean }) => finish(await doctorCommand({ configPath: o.config, socket: o.socket ?? null, json: o.json })));
+function renderMaintenance(r: { maintenance: boolean; saved?: { since: string | null } | null; savedIn: string }): string {
+  const saved = r.saved ? `saved in ${r.savedIn}${r.saved.since ? ` since ${r.saved.since}` : ''}` : `nothing saved in ${r.savedIn}`;
+  const differs = (r.saved !== undefined && r.saved !== null) !== r.maintenance ? ' (the running daemon and the saved state differ: see vipd doctor)' : '';
+  return `maintenance ${r.maintenance ? 'on' : 'off'} (${saved})${differs}\n`;
+}
 
-program
-  .command('demo')
-  .description('failover demo in a network-namespace lab (needs root): two nodes and a client; kills the active node and prints the outage by phase')
+command('doctor', 'run the debugging checklist: pass/fail with the fix for each (exit 1 when a check fails)')
+  .option(...configOption())
+  .option(...socketOption())
+  .option('--json', 'machine-readable output', false)
+  .action(async (o: TargetOptions & { json: boolean }) => finish(await doctorCommand({ configPath: o.config ?? DEFAULT_CONFIG, socket: o.socket ?? null, json: o.json })));
+
+command('demo', 'failover demo in a network-namespace lab (needs root): two nodes and a client; kills the active node and prints the outage by phase')
   .option('--provider <name>', 'aws (the emulated AWS cloud: the VIP moves by API call) | none (plain L2: gratuitous ARP)', 'aws')
   .option('--interval <duration>', 'heartbeat interval, e.g. 100ms or 1s', '100ms')
   .option('--kill <mode>', 'hard (link cut + kill -9) | graceful (SIGTERM)', 'hard')
   .action(async (o: { provider: string; interval: string; kill: string }) => finish(await demoCommand(o)));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof CommanderError) {
+    // --help and --version end here too, with exit code 0; commander printed the message already.
+    process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    return;
+  }
   process.stderr.write(`vipd: ${asVipdError(e).message}\n`);
   process.exitCode = 1;
 });

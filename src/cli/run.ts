@@ -1,5 +1,5 @@
 import type { VipdConfig } from '../config/types';
-import { loadConfig } from '../config/loader';
+import { validateConfig } from '../config/validate-config';
 import { ControlServer } from '../control/server';
 import { asVipdError, isVipdError } from '../errors';
 import { REJECT_REASONS } from '../heartbeat/reject-reasons';
@@ -31,7 +31,7 @@ export interface RunOptions {
 export async function runCommand(opts: RunOptions): Promise<number> {
   let config: VipdConfig;
   try {
-    config = loadConfig(opts.configPath);
+    config = validateConfig(opts.configPath);
   } catch (e) {
     const err = asVipdError(e, 'VIPD_E_CONFIG');
     process.stderr.write(`vipd: ${err.message}\n`);
@@ -152,7 +152,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     logger.info('SIGHUP: reloading configuration');
     notify.reloading();
     try {
-      const next = loadConfig(opts.configPath);
+      const next = validateConfig(opts.configPath);
       void daemon
         .reload(next)
         .then(() => {

@@ -12,6 +12,7 @@ import { checkItem, INVALID } from './check-value';
 import { ConfigParseError, parseJsonDocument, parseYamlDocument, registerConvictExtensions } from './convict-extensions';
 import { deepFreeze } from './deep-freeze';
 import { GROUP_ITEM } from './group-items';
+import { checkHostFiles, type HostFiles } from './host-files';
 import { InterfaceLookup, systemInterfaceLookup } from './interfaces';
 import { readKeyFile } from './key-file';
 import { configError, ConfigProblem, customProblem, FILE_KEY } from './problems';
@@ -32,6 +33,12 @@ export interface LoadConfigOptions {
    * read and interfaces are not looked up unless `interfaces` is given.
    */
   checkFiles?: boolean;
+  /**
+   * The host's files for the checks `vipd run` needs at start (hook and tracker
+   * programs, node.stateDir); not checked when absent or when checkFiles is false.
+   * validateConfig (validate-config.ts) passes this host's.
+   */
+  hostFiles?: HostFiles;
 }
 
 const PARSERS: Readonly<Record<string, (text: string) => unknown>> = { yaml: parseYamlDocument, yml: parseYamlDocument, json: parseJsonDocument };
@@ -55,6 +62,7 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): VipdConf
   const interfaces = opts.interfaces ?? (checkHost ? systemInterfaceLookup : null);
   problems.push(...checkSemantics({ config, invalidKeys, groups, interfaces }));
   if (checkHost) problems.push(...checkKeyFiles(config, invalidKeys));
+  if (checkHost && opts.hostFiles !== undefined) problems.push(...checkHostFiles(config, invalidKeys, groups, opts.hostFiles, env['PATH']));
   if (problems.length > 0) throw configError(problems, file);
 
   // Second line of defence: convict's strict validation must agree with ours.

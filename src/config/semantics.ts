@@ -8,6 +8,7 @@ import { groupTableRange } from './routing-numbers';
 import { InterfaceLookup } from './interfaces';
 import { familyName, formatIp, fullPrefix, isIpv6LinkLocal, isUnspecified, parseIp, type ParsedIp, sameIp, sameNetwork } from '../util/ip';
 import { ConfigProblem, invalidValue } from './problems';
+import { subnetOf, unusableVipReason } from './vip-address-rules';
 import type { GroupConfig, VipdConfig } from './types';
 
 export interface IndexedGroup {
@@ -51,7 +52,26 @@ export function checkSemantics(input: SemanticInput): ConfigProblem[] {
     ...input.groups.flatMap(checkTrackers),
     ...input.groups.flatMap((g) => checkInterface(g, input)),
     ...checkRanges(input),
+    ...checkProvider(input),
   ];
+}
+
+/** Provider types in the schema whose adapter does not exist yet; `vipd run` could not start with them. */
+const UNIMPLEMENTED_PROVIDERS: ReadonlySet<string> = new Set(['oci', 'gcp']);
+
+function checkProvider(input: SemanticInput): ConfigProblem[] {
+  if (!trusted(input, 'provider.type')) return [];
+  const type = input.config.provider.type;
+  if (UNIMPLEMENTED_PROVIDERS.has(type)) {
+    return [invalidValue('provider.type', type, `aws or none: provider ${type} is not implemented yet (docs/clouds/${type}.md)`)];
+  }
+  if (type === 'none') return [];
+  // One daemon has one cloud NIC (buildProvider): every group must sit on it.
+  const first = input.groups[0];
+  if (first === undefined) return [];
+  return input.groups
+    .filter(({ group }) => group.interface !== first.group.interface)
+    .map(({ index, group }) => invalidValue(`groups[${index}].interface`, group.interface, `${first.group.interface}, the interface of groups[${first.index}]: with provider ${type} every group uses one interface`));
 }
 
 function trusted(input: SemanticInput, key: string): boolean {
@@ -125,6 +145,10 @@ function checkVips({ index, group }: IndexedGroup, input: SemanticInput): Config
     if (vip.prefix !== null && vip.prefix > fullPrefix(address.family)) problems.push(invalidValue(`${key}.prefix`, vip.prefix, `a prefix length 1-${fullPrefix(address.family)} for an ${familyName(address.family)} address, or null`));
     if (isUnspecified(address)) problems.push(invalidValue(`${key}.address`, vip.address, 'a unicast address, not the unspecified address'));
     if (peerAddresses.some((peer) => peer !== null && sameIp(peer, address))) problems.push(invalidValue(`${key}.address`, vip.address, "an address that is not a peer's own address"));
+    if (vip.prefix !== null && vip.prefix <= fullPrefix(address.family)) {
+      const unusable = unusableVipReason(address, subnetOf(address, vip.prefix), provider);
+      if (unusable !== null) problems.push(invalidValue(`${key}.address`, vip.address, unusable));
+    }
     if (vip.elasticIpAllocationId !== null && provider !== null && provider !== 'aws') {
       problems.push(invalidValue(`${key}.elasticIpAllocationId`, vip.elasticIpAllocationId, `null, since Elastic IPs exist only with provider.type aws (it is ${provider})`));
     }
@@ -172,6 +196,7 @@ function checkInterface({ index, group }: IndexedGroup, input: SemanticInput): C
     return osEnabled ? [invalidValue(key, group.interface, 'an interface that exists on this host (os.enabled is true)')] : [];
   }
   const problems: ConfigProblem[] = [];
+  const provider = trusted(input, 'provider.type') ? input.config.provider.type : null;
   group.vips.forEach((vip, v) => {
     const address = parseIp(vip.address);
     if (address === null) return;
@@ -185,6 +210,10 @@ function checkInterface({ index, group }: IndexedGroup, input: SemanticInput): C
       problems.push(invalidValue(vipKey, vip.address, `an address other than ${group.interface}'s primary address`));
     } else if (!sameNetwork(address, primary.parsed, primary.prefix)) {
       problems.push(invalidValue(vipKey, vip.address, `an address inside ${group.interface}'s subnet (primary address ${primary.address}/${primary.prefix})`));
+    } else if (vip.prefix !== primary.prefix) {
+      // With vips[].prefix equal to the subnet's, checkVips reported this already.
+      const unusable = unusableVipReason(address, subnetOf(primary.parsed, primary.prefix), provider);
+      if (unusable !== null) problems.push(invalidValue(vipKey, vip.address, unusable));
     }
   });
   return problems;

@@ -3,6 +3,7 @@ import { judgeCloudHolder } from './cloud-arbiter';
 import { PeerTable } from './peer-table';
 import { outranks, type Ranked } from './rank';
 import { masterDownMs, skewMs } from './timing';
+import { switchoverSuccessor, type SuccessorVerdict } from './successor';
 import { isAllowedTransition } from './transitions';
 import type { ElectionEvent, ElectionOptions, ElectionOutput, ElectionStatus, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from './types';
 import { checkTime, validateAdvert, validateOptions } from './validate';
@@ -194,6 +195,11 @@ export class ElectionCore {
     // A full down interval: the successor claims after its skew and its adverts reset this;
     // if nobody takes over, we claim back rather than leave the group without a master.
     this.armDown(now);
+  }
+
+  /** Who would claim the mastership if this node resigned now; asks nothing of the peers, changes nothing. */
+  successor(now: number, to: string | null): SuccessorVerdict {
+    return switchoverSuccessor({ peers: this.peers.list(), now, liveWindowMs: this.downIntervalMs(), to });
   }
 
   stop(now: number): void {

@@ -201,19 +201,31 @@ export class Daemon {
     this.log.warn({ maintenance: on }, on ? 'maintenance on: this node will not hold any VIP' : 'maintenance off');
   }
 
-  switchover(groupName: string | null): string[] {
-    const now = this.deps.clock.nowMs();
-    const resigned: string[] = [];
-    for (const r of this.runners.values()) {
-      if (groupName !== null && r.config.name !== groupName) continue;
-      if (r.role !== 'MASTER') continue;
-      r.resign(now);
-      resigned.push(r.config.name);
-    }
+  /**
+   * Resigns the named group (or every group) this node is MASTER of, but only
+   * when a live peer would take each over (`to`: that peer and no other);
+   * otherwise nothing resigns and VIPD_E_SWITCHOVER_REFUSED says why. `force`
+   * resigns anyway (the node takes the VIPs back after a down interval if
+   * nobody claims).
+   */
+  switchover(groupName: string | null, opts: { to?: string | null; force?: boolean } = {}): string[] {
     if (groupName !== null && ![...this.runners.values()].some((r) => r.config.name === groupName)) {
       throw new VipdError('VIPD_E_CONFIG', `no group named ${groupName}`);
     }
-    return resigned;
+    const now = this.deps.clock.nowMs();
+    const masters = [...this.runners.values()].filter((r) => (groupName === null || r.config.name === groupName) && r.role === 'MASTER');
+    const refusals = masters.flatMap((r) => {
+      const verdict = r.successor(now, opts.to ?? null);
+      return verdict.ok ? [] : [{ group: r.config.name, reason: verdict.reason, wouldTakeOver: verdict.wouldTakeOver }];
+    });
+    if (refusals.length > 0 && opts.force !== true) {
+      throw new VipdError('VIPD_E_SWITCHOVER_REFUSED', `switchover refused, nothing resigned: ${refusals.map((r) => `${r.group}: ${r.reason}`).join('; ')} (--force resigns anyway)`, {
+        details: { refusals },
+      });
+    }
+    if (refusals.length > 0) this.log.warn({ refusals }, 'switchover forced although no peer would take over as asked');
+    for (const r of masters) r.resign(now);
+    return masters.map((r) => r.config.name);
   }
 
   status(): DaemonStatus {

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { GroupConfig } from '../config/types';
 import { ElectionCore } from '../election/core';
+import type { SuccessorVerdict } from '../election/successor';
 import type { ElectionOutput, ElectionStatus, PeerAdvert, Role } from '../election/types';
 import { asVipdError, type VipdError } from '../errors';
 import type { AcquireReport, VerifyReport, VipOwner } from '../owner/types';
@@ -216,6 +217,11 @@ export class GroupRunner {
     this.maintenance = on;
     this.core.setMaintenance(on, now);
     this.flush();
+  }
+
+  /** See ElectionCore.successor: decided by the core, before anything resigns. */
+  successor(now: number, to: string | null): SuccessorVerdict {
+    return this.core.successor(now, to);
   }
 
   resign(now: number): void {
