@@ -7,7 +7,6 @@
  * injected so tests describe a host instead of depending on this one.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { IndexedGroup } from './semantics';
 import { ConfigProblem, invalidValue } from './problems';
 import type { VipdConfig } from './types';
@@ -39,14 +38,8 @@ export const systemHostFiles: HostFiles = {
   },
 };
 
-/** Why `file` cannot be started as a program, or null. Bare names are looked up in PATH, as spawn does. */
-export function programProblem(file: string, files: HostFiles, pathEnv: string | undefined): string | null {
-  if (!file.includes('/')) {
-    const dirs = (pathEnv ?? '').split(delimiter).filter((d) => d !== '');
-    const found = dirs.map((d) => join(d, file)).find((p) => files.kind(p) === 'file' && files.executable(p));
-    return found === undefined ? `a program found in PATH (${file} is not in ${dirs.join(delimiter) || 'an empty PATH'})` : null;
-  }
-  const path = isAbsolute(file) ? file : resolve(file);
+/** Why `path` (absolute: the schema requires it) cannot be started as a program, or null. */
+export function programProblem(path: string, files: HostFiles): string | null {
   const kind = files.kind(path);
   if (kind === 'missing') return `an existing program (${path} does not exist)`;
   if (kind !== 'file') return `a program file (${path} is a ${kind === 'directory' ? 'directory' : 'special file'})`;
@@ -54,7 +47,7 @@ export function programProblem(file: string, files: HostFiles, pathEnv: string |
   return null;
 }
 
-export function checkHostFiles(config: VipdConfig, invalidKeys: ReadonlySet<string>, groups: readonly IndexedGroup[], files: HostFiles, pathEnv: string | undefined): ConfigProblem[] {
+export function checkHostFiles(config: VipdConfig, invalidKeys: ReadonlySet<string>, groups: readonly IndexedGroup[], files: HostFiles): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (!invalidKeys.has('node.stateDir')) {
     const kind = files.kind(config.node.stateDir);
@@ -68,12 +61,12 @@ export function checkHostFiles(config: VipdConfig, invalidKeys: ReadonlySet<stri
       const argv = group.notify[event];
       const file = argv?.[0];
       if (file === undefined || file === '') continue;
-      const why = programProblem(file, files, pathEnv);
+      const why = programProblem(file, files);
       if (why !== null) problems.push(invalidValue(`groups[${index}].notify.${event}[0]`, file, why));
     }
     group.trackers.forEach((tracker, t) => {
       if (tracker.type !== 'script') return;
-      const why = programProblem(tracker.command, files, pathEnv);
+      const why = programProblem(tracker.command, files);
       if (why !== null) problems.push(invalidValue(`groups[${index}].trackers[${t}].command`, tracker.command, why));
     });
   }

@@ -62,7 +62,7 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): VipdConf
   const interfaces = opts.interfaces ?? (checkHost ? systemInterfaceLookup : null);
   problems.push(...checkSemantics({ config, invalidKeys, groups, interfaces }));
   if (checkHost) problems.push(...checkKeyFiles(config, invalidKeys));
-  if (checkHost && opts.hostFiles !== undefined) problems.push(...checkHostFiles(config, invalidKeys, groups, opts.hostFiles, env['PATH']));
+  if (checkHost && opts.hostFiles !== undefined) problems.push(...checkHostFiles(config, invalidKeys, groups, opts.hostFiles));
   if (problems.length > 0) throw configError(problems, file);
 
   // Second line of defence: convict's strict validation must agree with ours.
