@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ACQUISITION_KINDS, type AcquisitionKind } from '../election/acquisition';
 import type { Role } from '../election/types';
 import {
   CLOUD_ACQUIRE_BUCKETS,
@@ -52,6 +53,7 @@ export class VipdMetrics {
   readonly failoverCloudAcquire: Histogram<'group'>;
   readonly failoverOsConfigure: Histogram<'group'>;
   readonly failoverTotal: Histogram<'group'>;
+  readonly acquireDuration: Histogram<'group' | 'kind'>;
   readonly state: Gauge<'group'>;
   readonly becomeMaster: Counter<'group'>;
   readonly releaseMaster: Counter<'group'>;
@@ -113,6 +115,12 @@ export class VipdMetrics {
       ['group'],
       FAILOVER_TOTAL_BUCKETS,
     );
+    this.acquireDuration = histogram(
+      'vipd_acquire_seconds',
+      'Every completed VIP acquisition (cloud and OS), by kind: failover (taken over from another master), initial (no master was lost: start-up, or taking back what this node resigned), reassert (again while MASTER).',
+      ['group', 'kind'],
+      FAILOVER_TOTAL_BUCKETS,
+    );
     this.state = gauge('vipd_state', 'Role of this node in the group: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 98 STOP (keepalived encoding).', ['group']);
     this.becomeMaster = counter('vipd_become_master_total', 'Transitions of this node into MASTER.', ['group']);
     this.releaseMaster = counter('vipd_release_master_total', 'Transitions of this node out of MASTER.', ['group']);
@@ -164,6 +172,7 @@ export class VipdMetrics {
       for (const to of ROLES) if (from !== to) this.transitions.inc({ group, from, to }, 0);
     }
     for (const h of [this.failoverDetection, this.failoverCloudAcquire, this.failoverOsConfigure, this.failoverTotal]) h.zero({ group });
+    for (const kind of ACQUISITION_KINDS) this.acquireDuration.zero({ group, kind });
     for (const peer of peers) {
       this.rememberPeer(group, peer);
       this.peerLastSeen.set({ group, peer }, 0);
@@ -194,6 +203,7 @@ export class VipdMetrics {
     for (const from of ROLES) {
       for (const to of ROLES) if (from !== to) this.transitions.remove({ group, from, to });
     }
+    for (const kind of ACQUISITION_KINDS) this.acquireDuration.remove({ group, kind });
     for (const peer of this.peersByGroup.get(group) ?? []) this.peerLastSeen.remove({ group, peer });
     for (const tracker of this.trackersByGroup.get(group) ?? []) this.trackerUpGauge.remove({ group, tracker });
     this.peersByGroup.delete(group);
@@ -241,6 +251,10 @@ export class VipdMetrics {
     this.failoverCloudAcquire.observe({ group }, phases.cloudMs / 1000);
     this.failoverOsConfigure.observe({ group }, phases.osMs / 1000);
     if (phases.totalMs !== null) this.failoverTotal.observe({ group }, phases.totalMs / 1000);
+  }
+
+  acquired(group: string, kind: AcquisitionKind, ms: number): void {
+    this.acquireDuration.observe({ group, kind }, ms / 1000);
   }
 
   osRepairs(group: string, count: number): void {

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { GroupConfig } from '../config/types';
+import { acquisitionKind } from '../election/acquisition';
 import { ElectionCore } from '../election/core';
 import type { SuccessorVerdict } from '../election/successor';
 import type { ElectionOutput, ElectionStatus, PeerAdvert, Role } from '../election/types';
@@ -399,11 +400,15 @@ export class GroupRunner {
     const detectionMs = pending && pending.lastHeard !== null ? pending.decidedAt - pending.lastHeard : null;
     const totalMs = pending && pending.lastHeard !== null ? osDone - pending.lastHeard : null;
     const phases: FailoverPhases = { detectionMs, cloudMs: report.timings.cloudMs, osMs: report.timings.osMs, totalMs };
-    this.lastFailover = { ...phases, at: doneAt, reason: pending?.reason ?? 'reassert', previousMaster: pending?.previousMaster ?? null };
+    const kind = acquisitionKind(pending);
     this.lastError = null;
-    this.deps.metrics.failover(this.groupConfig.name, phases);
+    this.deps.metrics.acquired(this.groupConfig.name, kind, doneAt - startedAt);
+    if (kind === 'failover') {
+      this.lastFailover = { ...phases, at: doneAt, reason: pending?.reason ?? 'reassert', previousMaster: pending?.previousMaster ?? null };
+      this.deps.metrics.failover(this.groupConfig.name, phases);
+    }
     this.log.info(
-      { event: 'vips-ready', vips: this.vipAddresses(), phases, acquireMs: doneAt - startedAt, cloudCalls: report.cloudCalls },
+      { event: 'vips-ready', kind, vips: this.vipAddresses(), phases, acquireMs: doneAt - startedAt, cloudCalls: report.cloudCalls },
       'VIPs ready on this node',
     );
   }

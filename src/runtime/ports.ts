@@ -1,4 +1,5 @@
 import type { GroupConfig } from '../config/types';
+import type { AcquisitionKind } from '../election/acquisition';
 import type { OutgoingAdvert, Role } from '../election/types';
 
 /**
@@ -49,7 +50,10 @@ export interface RuntimeMetrics {
   advertReceived(group: string): void;
   heartbeatRejected(reason: string): void;
   peerSeen(group: string, peer: string, unixSeconds: number): void;
+  /** Failovers only (acquisitionKind 'failover'): the phase histograms. */
   failover(group: string, phases: FailoverPhases): void;
+  /** Every completed acquire, by kind, with its duration (cloud + OS). */
+  acquired(group: string, kind: AcquisitionKind, ms: number): void;
   osRepairs(group: string, count: number): void;
   cloudAssignmentMatch(group: string, match: boolean): void;
   splitBrainSuspected(group: string, suspected: boolean): void;
@@ -69,6 +73,7 @@ export const noMetrics: RuntimeMetrics = {
   heartbeatRejected: () => undefined,
   peerSeen: () => undefined,
   failover: () => undefined,
+  acquired: () => undefined,
   osRepairs: () => undefined,
   cloudAssignmentMatch: () => undefined,
   splitBrainSuspected: () => undefined,
