@@ -1,3 +1,4 @@
+import { systemHostFiles } from '../config/host-files';
 import { loadConfig } from '../config/loader';
 import { ControlClient } from '../control/client';
 import { runDoctor, doctorFailed, renderDoctor } from '../doctor/doctor';
@@ -7,6 +8,7 @@ import { loadNativeGarp } from '../os/garp';
 import { buildProvider } from '../owner/factory';
 import type { DaemonStatus } from '../runtime/daemon';
 import { FileMaintenanceStore } from '../state/maintenance-store';
+import { UnixDgramTransport } from '../systemd/notify-transport';
 import { silentLogger } from '../util/logger';
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes';
 import { defaultRunner } from './wiring';
@@ -31,6 +33,9 @@ export async function doctorCommand(opts: { configPath: string; socket: string |
     os: config.os.enabled ? new OsConfigurator({ runner, logger, config: config.os }) : null,
     provider: buildProvider(config, logger),
     loadGarp: () => loadNativeGarp(),
+    // Constructing the transport loads its addon and checks nothing else; no socket is opened.
+    loadNotify: () => new UnixDgramTransport('/run/systemd/notify'),
+    hostFiles: systemHostFiles,
     maintenance: new FileMaintenanceStore(config.node.stateDir),
     daemon,
   });

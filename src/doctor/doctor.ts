@@ -1,4 +1,5 @@
 import { checkHeartbeats, checkMaintenance, checkStalls, checkTools } from './host-checks';
+import { checkNotifyTransport, checkProgramFiles, checkServing } from './serve-checks';
 import type { CheckResult, DoctorContext } from './types';
 import { checkGroup } from './vip-checks';
 
@@ -14,6 +15,9 @@ export async function runDoctor(ctx: DoctorContext): Promise<CheckResult[]> {
   });
   results.push(await checkMaintenance(ctx));
   results.push(...(await checkTools(ctx)));
+  results.push(checkNotifyTransport(ctx));
+  results.push(...checkProgramFiles(ctx));
+  results.push(...checkServing(ctx));
   for (const g of ctx.config.groups) results.push(...(await checkGroup(ctx, g)));
   results.push(...checkHeartbeats(ctx));
   results.push(...checkStalls(ctx));
@@ -31,6 +35,8 @@ export function renderDoctor(results: readonly CheckResult[]): string {
     return r.fix && r.status !== 'pass' ? `${head}\n       fix: ${r.fix}` : head;
   });
   const failed = results.filter((r) => r.status === 'fail').length;
-  lines.push('', failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
+  const warned = results.filter((r) => r.status === 'warn').length;
+  const warnings = warned === 0 ? '' : `, ${warned} warning(s)`;
+  lines.push('', failed === 0 ? `no check failed${warnings}` : `${failed} check(s) failed${warnings}`);
   return `${lines.join('\n')}\n`;
 }

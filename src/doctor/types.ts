@@ -1,4 +1,5 @@
 import type { CloudProvider } from '../cloud/provider';
+import type { HostFiles } from '../config/host-files';
 import type { VipdConfig } from '../config/types';
 import type { OsConfigurator } from '../os/configurator';
 import type { CommandRunner } from '../os/runner';
@@ -24,6 +25,10 @@ export interface DoctorContext {
   readonly provider: CloudProvider;
   /** Loads the in-process ARP sender (os.arp.sender: native); throws a VipdError when it is not built. */
   readonly loadGarp: () => unknown;
+  /** Loads the systemd notify transport (a native addon); throws a VipdError when it cannot. */
+  readonly loadNotify: () => unknown;
+  /** Where hook and tracker programs and node.stateDir are looked up. */
+  readonly hostFiles: HostFiles;
   /** Read only: the doctor reports the saved maintenance state, it never changes it. */
   readonly maintenance: Pick<MaintenanceStore, 'location' | 'load'>;
   /** The running daemon's status, or null when it is not running. */
