@@ -78,6 +78,13 @@ export class GroupRunner {
   /** Bumped when the block ends: a check already in flight must not deliver its (stale) holder read. */
   private blockedWatchGeneration = 0;
   private stopped = false;
+  /**
+   * Hooks wait for the VIPs (keepalived's order, docs/trackers.md): master
+   * once they are ready here, backup/fault/stop once they are released.
+   * They run in transition order; one whose state a later transition
+   * abandoned (released before it was reached) runs then.
+   */
+  private readonly heldHooks: Array<{ readonly job: Parameters<HookQueue['enqueue']>[0]; readonly until: 'active' | 'inactive' }> = [];
 
   constructor(
     private groupConfig: GroupConfig,
@@ -102,7 +109,10 @@ export class GroupRunner {
       options: deps.ownership,
       listener: {
         acquired: (report, startedAt, doneAt) => this.onAcquired(report, startedAt, doneAt),
-        released: () => this.log.info({ vips: this.vipAddresses() }, 'VIPs released'),
+        released: () => {
+          this.log.info({ vips: this.vipAddresses() }, 'VIPs released');
+          this.releaseHooks();
+        },
         failed: (err, op) => this.onOwnerFailed(err, op),
         verified: (report) => this.onVerified(report),
         repaired: (repairs) => {
@@ -241,12 +251,15 @@ export class GroupRunner {
     if (applied !== 'inactive') {
       this.log.error({ applied, attempts: STOP_RELEASE_ATTEMPTS }, 'stopping with the VIPs possibly still configured on this host: the release kept failing (the next start removes them as orphans)');
     }
+    // The stop hook runs even when the release kept failing: late, never lost.
+    this.releaseHooks(true);
     this.reconciler.close();
   }
 
   /** Stop without touching ownership: for a reload that replaces this group with an identical one. */
   detach(): void {
     this.stopped = true;
+    this.releaseHooks(true);
     this.trackers.stop();
     this.clearOwnerFault();
     this.reconciler.close();
@@ -353,7 +366,7 @@ export class GroupRunner {
     }
     const event = HOOK_EVENT[t.to];
     if (event) {
-      this.deps.hooks.enqueue({
+      this.holdHook(t.to === 'MASTER' ? 'active' : 'inactive', {
         group: name,
         event,
         argv: this.groupConfig.notify[event],
@@ -368,6 +381,22 @@ export class GroupRunner {
           VIPD_NODE_ID: this.deps.nodeId,
         },
       });
+    }
+  }
+
+  private holdHook(until: 'active' | 'inactive', job: Parameters<HookQueue['enqueue']>[0]): void {
+    this.heldHooks.push({ job, until });
+    this.releaseHooks();
+  }
+
+  /** Enqueues, in order, every held hook whose VIP state is reached (or was abandoned by a later transition). */
+  private releaseHooks(all = false): void {
+    for (let first = this.heldHooks[0]; first !== undefined; first = this.heldHooks[0]) {
+      const reached = this.reconciler.applied === first.until && (first.until === 'active' || !this.reconciler.acquireInFlight);
+      const abandoned = this.heldHooks.some((h) => h.until !== first.until);
+      if (!all && !reached && !abandoned) return;
+      this.heldHooks.shift();
+      this.deps.hooks.enqueue(first.job);
     }
   }
 
@@ -394,6 +423,7 @@ export class GroupRunner {
   }
 
   private onAcquired(report: AcquireReport, startedAt: number, doneAt: number): void {
+    this.releaseHooks();
     const pending = this.pendingFailover;
     this.pendingFailover = null;
     const osDone = doneAt;

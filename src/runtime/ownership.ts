@@ -65,6 +65,11 @@ export class OwnershipReconciler {
     return this.desired;
   }
 
+  /** While an acquire runs, `applied` still says what held before it: the VIPs may already be partly here. */
+  get acquireInFlight(): boolean {
+    return this.acquiring !== null;
+  }
+
   want(state: 'active' | 'inactive'): void {
     if (this.closed) return;
     this.desired = state;
