@@ -135,6 +135,7 @@ if [ "$SYSTEM" -eq 1 ]; then
     systemd-tmpfiles --create "$TMPFILES_DIR/vipd.conf"
   else
     chown root:vipd "$CONF_DIR" "$CONF_DIR/vipd.yaml"
+    install -d -m 0750 -o vipd -g vipd /var/lib/vipd
   fi
   if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 fi
