@@ -2,7 +2,7 @@ import { OFFLINE_SKIPPED, validateConfig, type ValidateConfigOptions } from '../
 import { asVipdError } from '../errors';
 import { EXIT_CONFIG, EXIT_OK } from './exit-codes';
 
-export interface CheckConfigOptions extends Pick<ValidateConfigOptions, 'env' | 'interfaces' | 'hostFiles'> {
+export interface CheckConfigOptions extends Pick<ValidateConfigOptions, 'env' | 'interfaces' | 'hostFiles' | 'loadArpSender'> {
   readonly offline?: boolean;
   readonly json?: boolean;
 }
@@ -15,7 +15,7 @@ export function checkConfigCommand(file: string, opts: CheckConfigOptions = {}, 
   const offline = opts.offline === true;
   const skipped = offline ? [...OFFLINE_SKIPPED] : [];
   try {
-    const config = validateConfig(file, { offline, env: opts.env, interfaces: opts.interfaces, hostFiles: opts.hostFiles });
+    const config = validateConfig(file, { offline, env: opts.env, interfaces: opts.interfaces, hostFiles: opts.hostFiles, loadArpSender: opts.loadArpSender });
     const groups = config.groups.map((g) => g.name);
     if (opts.json === true) {
       out.write(`${JSON.stringify({ file, valid: true, offline, hostChecksSkipped: skipped, node: config.node.id, groups, problems: [] }, null, 2)}\n`);

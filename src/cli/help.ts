@@ -21,9 +21,10 @@ Examples:
 `,
   'check-config': `
 Validates a configuration file with the same validation 'vipd run' makes at
-start: schema, cross-key rules, and on this host the key files, interfaces,
-VIPs against the interface's subnet, hook and tracker programs, the state
-directory and the provider. Every problem is listed at once, each with its key.
+start: schema, cross-key rules (provider implemented, VIPs that can never
+work), and on this host the key files, interfaces, VIPs against the
+interface's subnet, hook and tracker programs, the state directory and the
+native ARP sender. Every problem is listed at once, each with its key.
 --offline checks a file away from its host (CI): schema and cross-key rules
 only; the host checks are skipped and the output says so.
 

@@ -1,5 +1,5 @@
 import type { VipdConfig } from '../config/types';
-import { validateConfig } from '../config/validate-config';
+import { validateConfig, type ValidateConfigOptions } from '../config/validate-config';
 import { ControlServer } from '../control/server';
 import { asVipdError, isVipdError } from '../errors';
 import { REJECT_REASONS } from '../heartbeat/reject-reasons';
@@ -31,7 +31,7 @@ export interface RunOptions {
 export async function runCommand(opts: RunOptions): Promise<number> {
   let config: VipdConfig;
   try {
-    config = validateConfig(opts.configPath);
+    config = validateConfig(opts.configPath, startChecks(opts));
   } catch (e) {
     const err = asVipdError(e, 'VIPD_E_CONFIG');
     process.stderr.write(`vipd: ${err.message}\n`);
@@ -46,6 +46,11 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     logger.flush();
     return isVipdError(e) && (err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE') ? EXIT_CONFIG : EXIT_FAILURE;
   }
+}
+
+/** A dry run sends no ARP (DryRunGarpSender), so it does not need the native sender to load. */
+function startChecks(opts: RunOptions): ValidateConfigOptions {
+  return opts.dryRun ? { loadArpSender: () => undefined } : {};
 }
 
 async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & { flush(): void }): Promise<number> {
@@ -152,7 +157,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     logger.info('SIGHUP: reloading configuration');
     notify.reloading();
     try {
-      const next = validateConfig(opts.configPath);
+      const next = validateConfig(opts.configPath, startChecks(opts));
       void daemon
         .reload(next)
         .then(() => {

@@ -39,6 +39,11 @@ export interface LoadConfigOptions {
    * validateConfig (validate-config.ts) passes this host's.
    */
   hostFiles?: HostFiles;
+  /**
+   * Loads the in-process ARP sender (os.arp.sender: native), which `vipd run`
+   * loads at start; checked with the host, when given.
+   */
+  loadArpSender?: () => unknown;
 }
 
 const PARSERS: Readonly<Record<string, (text: string) => unknown>> = { yaml: parseYamlDocument, yml: parseYamlDocument, json: parseJsonDocument };
@@ -63,6 +68,7 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): VipdConf
   problems.push(...checkSemantics({ config, invalidKeys, groups, interfaces }));
   if (checkHost) problems.push(...checkKeyFiles(config, invalidKeys));
   if (checkHost && opts.hostFiles !== undefined) problems.push(...checkHostFiles(config, invalidKeys, groups, opts.hostFiles));
+  if (checkHost && opts.loadArpSender !== undefined) problems.push(...checkArpSender(config, invalidKeys, opts.loadArpSender));
   if (problems.length > 0) throw configError(problems, file);
 
   // Second line of defence: convict's strict validation must agree with ours.
@@ -139,4 +145,15 @@ function checkKeyFiles(config: VipdConfig, invalidKeys: ReadonlySet<string>): Co
       return [customProblem(key, path, 'a key file of at least 16 bytes with mode 0600 or stricter', `${key}: ${e.message}`)];
     }
   });
+}
+
+function checkArpSender(config: VipdConfig, invalidKeys: ReadonlySet<string>, load: () => unknown): ConfigProblem[] {
+  if (invalidKeys.has('os.enabled') || invalidKeys.has('os.arp.sender') || !config.os.enabled || config.os.arp.sender !== 'native') return [];
+  try {
+    load();
+    return [];
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return [customProblem('os.arp.sender', 'native', 'an ARP sender this host can load', `os.arp.sender: "native" cannot be used here: ${message}`)];
+  }
 }

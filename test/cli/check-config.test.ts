@@ -30,11 +30,11 @@ function fakeFiles(entries: Record<string, PathKind | 'exec'>): HostFiles {
 const STATE = '/var/lib/vipd';
 const GOOD_HOST = fakeFiles({ [STATE]: 'directory', '/usr/local/bin/notify': 'exec', '/usr/local/bin/check': 'exec', '/etc/vipd/plain': 'file' });
 
-function check(fx: Fixture, doc: Doc, opts: { offline?: boolean; json?: boolean; hostFiles?: HostFiles } = {}): { code: number; out: string; err: string } {
+function check(fx: Fixture, doc: Doc, opts: { offline?: boolean; json?: boolean; hostFiles?: HostFiles; loadArpSender?: () => unknown } = {}): { code: number; out: string; err: string } {
   const path = fx.write('vipd.yaml', stringify(doc));
   const out = new Sink();
   const err = new Sink();
-  const code = checkConfigCommand(path, { env: {}, interfaces: HOST, hostFiles: opts.hostFiles ?? GOOD_HOST, offline: opts.offline, json: opts.json }, out.stream, err.stream);
+  const code = checkConfigCommand(path, { env: {}, interfaces: HOST, hostFiles: opts.hostFiles ?? GOOD_HOST, loadArpSender: opts.loadArpSender ?? ((): unknown => ({})), offline: opts.offline, json: opts.json }, out.stream, err.stream);
   return { code, out: out.text, err: err.text };
 }
 
@@ -86,6 +86,18 @@ describe('vipd check-config refuses what run would refuse', () => {
     expect(check(fx, d).code).toBe(0);
   });
 
+  it('refuses os.arp.sender native when the addon does not load here (run would fail at start)', () => {
+    const notBuilt = (): never => {
+      throw new Error('the in-process ARP sender (vipd_garp.node) is not built');
+    };
+    const r = check(fx, doc(), { loadArpSender: notBuilt });
+    expect(r.code).toBe(78);
+    expect(r.err).toContain('os.arp.sender: "native" cannot be used here: the in-process ARP sender (vipd_garp.node) is not built');
+    const arping = doc();
+    arping['os'] = { arp: { sender: 'arping' } };
+    expect(check(fx, arping, { loadArpSender: notBuilt }).code).toBe(0);
+  });
+
   it('every problem at once, each with its key', () => {
     const d = doc();
     d['provider'] = { type: 'gcp' };
@@ -116,7 +128,7 @@ describe('vipd check-config refuses what run would refuse', () => {
       d['heartbeat'] = { keyFile: '/nonexistent/key' };
       const r = check(fx, d, { offline: true, hostFiles: fakeFiles({}) });
       expect(r.code).toBe(0);
-      expect(r.out).toContain('offline: host checks skipped (heartbeat key files, interfaces and the VIPs against their subnets, hook and tracker programs, node.stateDir)');
+      expect(r.out).toContain('offline: host checks skipped (heartbeat key files, interfaces and the VIPs against their subnets, hook and tracker programs, node.stateDir, the native ARP sender)');
       const json = JSON.parse(check(fx, d, { offline: true, json: true }).out) as { valid: boolean; hostChecksSkipped: string[] };
       expect(json.valid).toBe(true);
       expect(json.hostChecksSkipped).toContain('node.stateDir');
