@@ -1,3 +1,4 @@
+import type { CallScope } from '../cloud/call-context';
 import type { CloudProvider } from '../cloud/provider';
 import type { VipdConfig } from '../config/types';
 import type { OsConfigurator } from '../os/configurator';
@@ -21,7 +22,10 @@ export interface DoctorContext {
   readonly runner: CommandRunner;
   /** null when os.enabled is false. */
   readonly os: OsConfigurator | null;
-  readonly provider: CloudProvider;
+  /** null: no cloud (provider none, plain L2). */
+  readonly provider: CloudProvider | null;
+  /** A bounded context for one cloud read (its deadline aborts a hung call); dispose it after. */
+  readonly cloudScope: () => CallScope;
   /** Loads the in-process ARP sender (os.arp.sender: native); throws a VipdError when it is not built. */
   readonly loadGarp: () => unknown;
   /** Read only: the doctor reports the saved maintenance state, it never changes it. */

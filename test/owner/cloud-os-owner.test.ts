@@ -1,11 +1,11 @@
 import { CloudMover } from '../../src/cloud/mover';
-import type { CloudIdentity, CloudProvider, CloudVip } from '../../src/cloud/provider';
+import { observeLocalViewFirst } from '../../src/cloud/observe';
+import type { CloudCallContext, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../../src/cloud/provider';
 import type { GroupConfig } from '../../src/config/types';
 import { VipdError } from '../../src/errors';
 import type { OsConfigurator } from '../../src/os/configurator';
 import { CloudOsOwner } from '../../src/owner/cloud-os-owner';
-import type { CloudHolder } from '../../src/owner/types';
-import type { Logger } from '../../src/util/logger';
+import { silentLogger, type Logger } from '../../src/util/logger';
 import { realTimers } from '../../src/util/timers';
 import { group, osConfig, vip } from '../support/os-fixtures';
 
@@ -37,11 +37,12 @@ class FakeCloud implements CloudProvider {
     this.journal.push('holders');
     return this.holdersAnswer;
   }
-  async unassign(): Promise<void> {
-    this.journal.push('unassign');
+  async observeHolders(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<ReadonlyMap<string, CloudHolder>> {
+    // What the AWS adapter does: the local view first, the record only when it does not show every VIP here.
+    return observeLocalViewFirst(vips, ctx, { local: () => this.confirm(), record: () => this.holders(), logger: silentLogger() });
   }
-  async describe(): Promise<Readonly<Record<string, unknown>>> {
-    return {};
+  async describe(): Promise<CloudFacts> {
+    return { nicId: 'eni-1', addressCapacity: null, checks: [] };
   }
 }
 
@@ -88,6 +89,7 @@ function setup(opts: { os?: boolean; startDeadlineMs?: number } = {}) {
   const mover = new CloudMover({
     provider: cloud,
     clock,
+    timers: realTimers,
     sleep: async (ms) => {
       now += ms;
     },
