@@ -80,7 +80,7 @@ function recordingLogger(lines: { level: string; obj: object; msg: string }[]): 
   return l;
 }
 
-function setup(opts: { os?: boolean; startDeadlineMs?: number } = {}) {
+function setup(opts: { os?: boolean; startDeadlineMs?: number; cloud?: boolean } = {}) {
   const journal: string[] = [];
   const logs: { level: string; obj: object; msg: string }[] = [];
   const cloud = new FakeCloud(journal);
@@ -97,7 +97,7 @@ function setup(opts: { os?: boolean; startDeadlineMs?: number } = {}) {
     logger: recordingLogger(logs),
   });
   const owner = new CloudOsOwner({
-    mover,
+    mover: opts.cloud === false ? null : mover,
     os: opts.os === false ? null : fakeOs(journal),
     osConfig: osConfig({ arp: { sender: 'arping', count: 1, repeatDelayMs: 0, refreshIntervalMs: 0 } }),
     clock,
@@ -150,6 +150,15 @@ describe('CloudOsOwner', () => {
     const { journal, owner } = setup({ os: false });
     await owner.cleanup([web]);
     expect(journal).toEqual(['identity']);
+  });
+
+  it('no cloud (plain L2, no mover): cleanup, acquire and verify touch the OS only, and the cloud view is null, not "me"', async () => {
+    const { journal, owner } = setup({ cloud: false });
+    await owner.cleanup([web]);
+    expect(await owner.acquire(web, 10_000)).toMatchObject({ timings: { cloudMs: 0 }, cloudCalls: 0 });
+    const report = await owner.verify(web);
+    expect(report.vips.map((v) => v.cloud)).toEqual([null, null]);
+    expect(journal).toEqual(['os.preflight', 'os.cleanupOrphans', 'os.acquire', 'os.observe']);
   });
 
   it('acquire: cloud, then OS; abandoned when the node stops wanting the VIPs during the cloud move', async () => {
