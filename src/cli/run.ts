@@ -65,7 +65,6 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     clock: processClock,
     timers: realTimers,
     logger,
-    random: cryptoRandom,
     owner,
     heartbeat: heartbeatFactory(logger, newBootEpoch()),
     hooks: hookRunner(runner, logger, (group) => metrics.hookFailed(group)),
