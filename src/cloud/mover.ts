@@ -136,7 +136,7 @@ export class CloudMover {
     let lastError: VipdError | null = null;
     let polls = 0;
     for (;;) {
-      throwIfAborted(ctx);
+      throwIfCancelled(ctx);
       polls++;
       try {
         if (await provider.confirm(vips, ctx)) return;
@@ -150,22 +150,22 @@ export class CloudMover {
         }
       }
       const remaining = ctx.deadlineAt - clock.nowMs();
-      if (remaining <= 0 || ctx.signal.aborted) {
-        throwIfCancelled(ctx);
-        const why = lastError === null ? 'the cloud still does not report them on this NIC' : `last error: ${lastError.code}: ${lastError.message}`;
-        // Its own code: the assign went through, so whoever the cloud shows now wrote after us (docs/cloud.md).
-        throw new VipdError('VIPD_E_CLOUD_UNCONFIRMED', `assigned ${vips.map((v) => v.address).join(', ')} but the cloud did not confirm before the deadline (${polls} checks); ${why}`, {
-          transient: true,
-          cause: lastError ?? undefined,
-          details: { provider: provider.name, polls, vips: vips.map((v) => v.address) },
-        });
+      if (remaining > 0 && !ctx.signal.aborted) {
+        try {
+          await abortableSleep(sleep, Math.min(this.confirmPollMs, remaining), ctx);
+          continue;
+        } catch (e) {
+          throwIfCancelled(ctx);
+          if (!(e instanceof VipdError) || e.code !== 'VIPD_E_CLOUD_DEADLINE') throw e;
+        }
       }
-      try {
-        await abortableSleep(sleep, Math.min(this.confirmPollMs, remaining), ctx);
-      } catch (e) {
-        throwIfCancelled(ctx);
-        if (!(e instanceof VipdError) || e.code !== 'VIPD_E_CLOUD_DEADLINE') throw e;
-      }
+      const why = lastError === null ? 'the cloud still does not report them on this NIC' : `last error: ${lastError.code}: ${lastError.message}`;
+      // Its own code: the assign went through, so whoever the cloud shows now wrote after us (docs/cloud.md).
+      throw new VipdError('VIPD_E_CLOUD_UNCONFIRMED', `assigned ${vips.map((v) => v.address).join(', ')} but the cloud did not confirm before the deadline (${polls} checks); ${why}`, {
+        transient: true,
+        cause: lastError ?? undefined,
+        details: { provider: provider.name, polls, vips: vips.map((v) => v.address) },
+      });
     }
   }
 

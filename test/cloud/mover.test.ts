@@ -303,4 +303,23 @@ describe('CloudMover', () => {
     expect(cloud.contexts[0]!.deadlineAt).toBe(4_100);
     expect(timers.live()).toBe(0);
   });
+
+  it('the deadline timer firing during a confirm wait ends the acquire as VIPD_E_CLOUD_UNCONFIRMED (the assign went through), not as a failed call', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirmScript = [false];
+    const t = new FakeTime();
+    const timers = new ManualTimers();
+    // Real timers fire the deadline while the poll sleeps: the sleep here never ends on its own once it is due.
+    const sleep = async (ms: number): Promise<void> => {
+      t.now += ms;
+      if (t.now >= 1_000) {
+        timers.fireAll();
+        await new Promise<void>(() => undefined);
+      }
+    };
+    const mover = new CloudMover({ provider: cloud, clock: t.clock, timers, sleep, random: () => 0.5, logger: silentLogger(), confirmPollMs: 300 });
+    const e = await rejection(mover.acquire(VIPS, 1_000));
+    expect(e.code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
+    expect(cloud.calls.filter((c) => c.startsWith('assign'))).toHaveLength(1);
+  });
 });
