@@ -5,13 +5,19 @@ import { runDoctor, doctorFailed, renderDoctor } from '../doctor/doctor';
 import { asVipdError } from '../errors';
 import { OsConfigurator } from '../os/configurator';
 import { loadNativeGarp } from '../os/garp';
-import { buildProvider } from '../owner/factory';
+import { openCallScope } from '../cloud/call-context';
+import { createProvider } from '../cloud/registry';
 import type { DaemonStatus } from '../runtime/daemon';
 import { FileMaintenanceStore } from '../state/maintenance-store';
 import { UnixDgramTransport } from '../systemd/notify-transport';
+import { processClock } from '../util/clock';
 import { silentLogger } from '../util/logger';
+import { realTimers } from '../util/timers';
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes';
 import { defaultRunner } from './wiring';
+
+/** One cloud read of the doctor: a hung endpoint is a finding, not a doctor that hangs. */
+const DOCTOR_CLOUD_READ_MS = 10_000;
 
 /** `vipd doctor`: works with or without a running daemon; exits 1 when any check fails. */
 export async function doctorCommand(opts: { configPath: string; socket: string | null; json: boolean }): Promise<number> {
@@ -27,11 +33,19 @@ export async function doctorCommand(opts: { configPath: string; socket: string |
   const daemon = (await new ControlClient(socket).call('status', {}, 3000).catch(() => null)) as DaemonStatus | null;
   const runner = defaultRunner(config);
   const logger = silentLogger();
+  let provider;
+  try {
+    provider = await createProvider({ config, logger, clock: processClock });
+  } catch (e) {
+    process.stderr.write(`vipd doctor: ${asVipdError(e, 'VIPD_E_CONFIG').message}\n`);
+    return EXIT_CONFIG;
+  }
   const results = await runDoctor({
     config,
     runner,
     os: config.os.enabled ? new OsConfigurator({ runner, logger, config: config.os }) : null,
-    provider: buildProvider(config, logger),
+    provider,
+    cloudScope: () => openCallScope({ clock: processClock, timers: realTimers }, processClock.nowMs() + DOCTOR_CLOUD_READ_MS, 'doctor read'),
     loadGarp: () => loadNativeGarp(),
     // Constructing the transport loads its addon and checks nothing else; no socket is opened.
     loadNotify: () => new UnixDgramTransport('/run/systemd/notify'),

@@ -6,6 +6,7 @@ import { REJECT_REASONS } from '../heartbeat/reject-reasons';
 import { StatusHttpServer } from '../metrics/http-server';
 import { VipdMetrics } from '../metrics/metrics';
 import { buildOwner } from '../owner/factory';
+import { providerOperations } from '../cloud/registry';
 import { Daemon } from '../runtime/daemon';
 import { DryRunMaintenanceStore, FileMaintenanceStore, type MaintenanceStore } from '../state/maintenance-store';
 import { SdNotify, Watchdog } from '../systemd/sd-notify';
@@ -61,14 +62,14 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     groups: config.groups.map((g) => g.name),
     rejectReasons: REJECT_REASONS,
     provider: config.provider.type,
+    cloudOperations: providerOperations(config.provider.type),
     peers: Object.fromEntries(config.groups.map((g) => [g.name, g.peers.map((p) => p.id)])),
   });
-  const owner = buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics, clock: processClock, timers: realTimers, random: cryptoRandom });
+  const owner = await buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics, clock: processClock, timers: realTimers, random: cryptoRandom });
   const daemon = new Daemon(config, {
     clock: processClock,
     timers: realTimers,
     logger,
-    random: cryptoRandom,
     owner,
     heartbeat: heartbeatFactory(logger, newBootEpoch()),
     hooks: hookRunner(runner, logger, (group) => metrics.hookFailed(group)),

@@ -1,26 +1,23 @@
-import type { CloudHolder } from '../owner/types';
 import type { Logger } from '../util/logger';
-import type { CloudIdentity, CloudProvider, CloudVip } from './provider';
+import type { CloudCallContext, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from './provider';
 
 /** `--dry-run`: reads (identity, holders, describe) go to the cloud; changes are only logged. */
 export class DryRunProvider implements CloudProvider {
   readonly name: string;
-  readonly arbitrates?: boolean;
 
   constructor(
     private readonly inner: CloudProvider,
     private readonly logger: Logger,
   ) {
     this.name = inner.name;
-    this.arbitrates = inner.arbitrates;
   }
 
-  identity(): Promise<CloudIdentity> {
-    return this.inner.identity();
+  identity(ctx: CloudCallContext): Promise<CloudIdentity> {
+    return this.inner.identity(ctx);
   }
 
-  async assign(vips: readonly CloudVip[]): Promise<void> {
-    const id = await this.inner.identity();
+  async assign(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<void> {
+    const id = await this.inner.identity(ctx);
     this.logger.info({ dryRun: true, provider: this.name, nic: id.nicId, vips: vips.map((v) => v.address) }, `dry run: would assign ${vips.map((v) => v.address).join(', ')} to ${id.nicId}`);
   }
 
@@ -28,15 +25,15 @@ export class DryRunProvider implements CloudProvider {
     return true;
   }
 
-  holders(vips: readonly CloudVip[]): Promise<ReadonlyMap<string, CloudHolder>> {
-    return this.inner.holders(vips);
+  holders(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<ReadonlyMap<string, CloudHolder>> {
+    return this.inner.holders(vips, ctx);
   }
 
-  async unassign(vips: readonly CloudVip[]): Promise<void> {
-    this.logger.info({ dryRun: true, provider: this.name, vips: vips.map((v) => v.address) }, 'dry run: would unassign');
+  observeHolders(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<ReadonlyMap<string, CloudHolder>> {
+    return this.inner.observeHolders(vips, ctx);
   }
 
-  describe(): Promise<Readonly<Record<string, unknown>>> {
-    return this.inner.describe();
+  describe(ctx: CloudCallContext): Promise<CloudFacts> {
+    return this.inner.describe(ctx);
   }
 }

@@ -1,13 +1,16 @@
 import { VipdError } from '../errors';
-import type { CloudHolder } from '../owner/types';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
-import type { CloudIdentity, CloudProvider, CloudVip } from './provider';
+import type { Timers } from '../util/timers';
+import { abortableSleep, openCallScope, throwIfAborted } from './call-context';
+import type { CloudCallContext, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from './provider';
 import { withRetries } from './retry';
 
 export interface CloudMoverDeps {
   readonly provider: CloudProvider;
   readonly clock: MonotonicClock;
+  /** Arms the deadline of each call context (its signal aborts the request in flight). */
+  readonly timers: Timers;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
   readonly logger: Logger;
@@ -15,23 +18,28 @@ export interface CloudMoverDeps {
   readonly confirmPollMs?: number;
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
+  /** Budget of one ownership observation (verifyHolders), requests included. */
+  readonly observeBudgetMs?: number;
 }
 
 export interface CloudAcquireResult {
   /** From the first assign attempt to the cloud confirming every VIP on our NIC. */
   readonly cloudMs: number;
-  /** Assign attempts made (1 unless transient errors were retried; 0 for provider none). */
+  /** Assign attempts made (1 unless transient errors were retried). */
   readonly assignCalls: number;
 }
 
 export const DEFAULT_CONFIRM_POLL_MS = 250;
+export const DEFAULT_OBSERVE_BUDGET_MS = 10_000;
 
 /**
  * The cloud half of a failover: one assign call (retried only on transient
  * errors), then confirmation polled until the cloud reports the VIPs on our
  * NIC. A fixed sleep after the call is not confirmation; an API success is
- * not traffic (the remap is asynchronous). Everything is bounded by the
- * caller's deadline.
+ * not traffic (the remap is asynchronous). Every provider call gets a
+ * context whose signal fires at the deadline or when the caller gives up,
+ * so a request in flight stops then too, not only the next attempt.
+ * Plain L2 has no mover at all.
  */
 export class CloudMover {
   private readonly confirmPollMs: number;
@@ -46,29 +54,38 @@ export class CloudMover {
 
   /**
    * `signal`: the caller no longer wants the VIPs (this node stopped being
-   * MASTER mid-move). No further assign attempt or confirm poll is made;
-   * VIPD_E_CANCELLED is thrown. Without it a preempted node went on
-   * polling for a confirmation that could never come (the winner's assign
-   * came after its own) until the deadline, and blocked its next acquire.
+   * MASTER mid-move). The request in flight is aborted, no further assign
+   * attempt or confirm poll is made, and VIPD_E_CANCELLED is thrown; a
+   * preempted node must not go on polling for a confirmation that can never
+   * come (the winner's assign came after its own) and block its next acquire.
    */
   async acquire(vips: readonly CloudVip[], deadlineAt: number, signal?: AbortSignal): Promise<CloudAcquireResult> {
-    if (!this.arbitrates() || vips.length === 0) return { cloudMs: 0, assignCalls: 0 };
+    if (vips.length === 0) return { cloudMs: 0, assignCalls: 0 };
     const { provider, clock, logger } = this.deps;
-    const startedAt = clock.nowMs();
     const addresses = vips.map((v) => v.address);
-    let assignCalls = 0;
-    await withRetries(
-      async () => {
-        throwIfCancelled(signal, addresses, 'before assigning');
-        assignCalls++;
-        await provider.assign(vips);
-      },
-      this.retryOptions(deadlineAt, 'assign', addresses),
-    );
-    await this.pollConfirm(vips, deadlineAt, signal);
-    const cloudMs = clock.nowMs() - startedAt;
-    logger.info({ provider: provider.name, vips: addresses, cloudMs, assignCalls }, 'cloud confirmed the VIPs on this node');
-    return { cloudMs, assignCalls };
+    const scope = openCallScope(this.deps, deadlineAt, `move of ${addresses.join(', ')}`, signal);
+    const { ctx } = scope;
+    try {
+      const startedAt = clock.nowMs();
+      let assignCalls = 0;
+      await withRetries(
+        async () => {
+          throwIfAborted(ctx);
+          assignCalls++;
+          await provider.assign(vips, ctx);
+        },
+        this.retryOptions(ctx, 'assign', addresses),
+      ).catch((e: unknown) => {
+        throwIfCancelled(ctx);
+        throw e;
+      });
+      await this.pollConfirm(vips, ctx);
+      const cloudMs = clock.nowMs() - startedAt;
+      logger.info({ provider: provider.name, vips: addresses, cloudMs, assignCalls }, 'cloud confirmed the VIPs on this node');
+      return { cloudMs, assignCalls };
+    } finally {
+      scope.dispose();
+    }
   }
 
   /**
@@ -77,15 +94,14 @@ export class CloudMover {
    * could never move a VIP; it must say so when it starts, not at its
    * first failover. Giving up rethrows the last error's code (e.g.
    * VIPD_E_METADATA), not VIPD_E_CLOUD_DEADLINE: what failed is the
-   * metadata service, and the operator needs to read that. null for
-   * provider none (no identity to read).
+   * metadata service, and the operator needs to read that.
    */
-  async prepare(deadlineAt: number): Promise<CloudIdentity | null> {
-    if (!this.arbitrates()) return null;
+  async prepare(deadlineAt: number): Promise<CloudIdentity> {
     const { provider, clock } = this.deps;
     const startedAt = clock.nowMs();
+    const scope = openCallScope(this.deps, deadlineAt, 'identity read');
     try {
-      return await withRetries(() => provider.identity(), this.retryOptions(deadlineAt, 'identity', []));
+      return await withRetries(() => provider.identity(scope.ctx), this.retryOptions(scope.ctx, 'identity', []));
     } catch (e) {
       if (!(e instanceof VipdError) || e.code !== 'VIPD_E_CLOUD_DEADLINE' || !(e.cause instanceof VipdError)) throw e;
       const last = e.cause;
@@ -95,78 +111,70 @@ export class CloudMover {
         cause: last,
         details: { ...last.details, attempts, provider: provider.name },
       });
+    } finally {
+      scope.dispose();
     }
   }
 
   /**
-   * The periodic ownership check, cheap first: when this node's local view
-   * (AWS: instance metadata) shows every VIP here, all are "me" and no API
-   * call is made, so a master verifying every few seconds spends no API
-   * quota. Otherwise, or when the local view cannot be read (an error is
-   * not an answer), the cloud's record says who holds them. The local view
-   * lags the record by the propagation delay, so a takeover is seen when
-   * traffic moves, not before.
+   * The periodic ownership check: who holds each VIP, observed the way the
+   * provider chooses (CloudProvider.observeHolders). One attempt, bounded by
+   * the observe budget; the caller's next round is the retry.
    */
-  async verifyHolders(vips: readonly CloudVip[]): Promise<ReadonlyMap<string, CloudHolder> | null> {
-    if (!this.arbitrates()) return null;
-    const { provider, logger } = this.deps;
-    if (vips.length > 0) {
-      try {
-        if (await provider.confirm(vips)) return new Map(vips.map((v) => [v.address, { kind: 'me' } as const]));
-      } catch (e) {
-        logger.debug({ provider: provider.name, err: e instanceof Error ? e.message : String(e) }, 'local view unreadable; asking the cloud API who holds the VIPs');
-      }
+  async verifyHolders(vips: readonly CloudVip[]): Promise<ReadonlyMap<string, CloudHolder>> {
+    const budget = this.deps.observeBudgetMs ?? DEFAULT_OBSERVE_BUDGET_MS;
+    const scope = openCallScope(this.deps, this.deps.clock.nowMs() + budget, 'ownership check');
+    try {
+      return await this.deps.provider.observeHolders(vips, scope.ctx);
+    } finally {
+      scope.dispose();
     }
-    return provider.holders(vips);
   }
 
-  async release(vips: readonly CloudVip[], deadlineAt: number): Promise<void> {
-    if (!this.arbitrates() || vips.length === 0) return;
-    const { provider, logger } = this.deps;
-    const addresses = vips.map((v) => v.address);
-    await withRetries(() => provider.unassign(vips), this.retryOptions(deadlineAt, 'release', addresses));
-    logger.info({ provider: provider.name, vips: addresses }, 'released the VIPs in the cloud');
-  }
-
-  private arbitrates(): boolean {
-    return this.deps.provider.arbitrates !== false;
-  }
-
-  private async pollConfirm(vips: readonly CloudVip[], deadlineAt: number, signal: AbortSignal | undefined): Promise<void> {
+  private async pollConfirm(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<void> {
     const { provider, clock, sleep, logger } = this.deps;
     let lastError: VipdError | null = null;
     let polls = 0;
     for (;;) {
-      throwIfCancelled(signal, vips.map((v) => v.address), `after ${polls} confirm checks`);
+      throwIfCancelled(ctx);
       polls++;
       try {
-        if (await provider.confirm(vips)) return;
+        if (await provider.confirm(vips, ctx)) return;
       } catch (e) {
-        // A metadata hiccup while waiting is "not yet", not failure; anything permanent is.
+        throwIfCancelled(ctx);
         if (!(e instanceof VipdError) || !e.transient) throw e;
-        lastError = e;
-        logger.debug({ code: e.code, err: e.message, polls }, 'confirm failed transiently; polling again');
+        // A metadata hiccup while waiting is "not yet", not failure; a check cut at the deadline ends the wait below.
+        if (e.code !== 'VIPD_E_CLOUD_DEADLINE') {
+          lastError = e;
+          logger.debug({ code: e.code, err: e.message, polls }, 'confirm failed transiently; polling again');
+        }
       }
-      const remaining = deadlineAt - clock.nowMs();
-      if (remaining <= 0) {
-        const why = lastError === null ? 'the cloud still does not report them on this NIC' : `last error: ${lastError.code}: ${lastError.message}`;
-        // Its own code: the assign went through, so whoever the cloud shows now wrote after us (docs/cloud.md).
-        throw new VipdError('VIPD_E_CLOUD_UNCONFIRMED', `assigned ${vips.map((v) => v.address).join(', ')} but the cloud did not confirm before the deadline (${polls} checks); ${why}`, {
-          transient: true,
-          cause: lastError ?? undefined,
-          details: { provider: provider.name, polls, vips: vips.map((v) => v.address) },
-        });
+      const remaining = ctx.deadlineAt - clock.nowMs();
+      if (remaining > 0 && !ctx.signal.aborted) {
+        try {
+          await abortableSleep(sleep, Math.min(this.confirmPollMs, remaining), ctx);
+          continue;
+        } catch (e) {
+          throwIfCancelled(ctx);
+          if (!(e instanceof VipdError) || e.code !== 'VIPD_E_CLOUD_DEADLINE') throw e;
+        }
       }
-      await sleep(Math.min(this.confirmPollMs, remaining));
+      const why = lastError === null ? 'the cloud still does not report them on this NIC' : `last error: ${lastError.code}: ${lastError.message}`;
+      // Its own code: the assign went through, so whoever the cloud shows now wrote after us (docs/cloud.md).
+      throw new VipdError('VIPD_E_CLOUD_UNCONFIRMED', `assigned ${vips.map((v) => v.address).join(', ')} but the cloud did not confirm before the deadline (${polls} checks); ${why}`, {
+        transient: true,
+        cause: lastError ?? undefined,
+        details: { provider: provider.name, polls, vips: vips.map((v) => v.address) },
+      });
     }
   }
 
-  private retryOptions(deadlineAt: number, what: string, vips: readonly string[]) {
+  private retryOptions(ctx: CloudCallContext, what: string, vips: readonly string[]) {
     const { clock, sleep, random, logger, provider } = this.deps;
     return {
-      deadlineAt,
+      deadlineAt: ctx.deadlineAt,
       clock,
-      sleep,
+      sleep: (ms: number) => abortableSleep(sleep, ms, ctx),
       random,
       baseDelayMs: this.deps.baseDelayMs,
       maxDelayMs: this.deps.maxDelayMs,
@@ -176,10 +184,8 @@ export class CloudMover {
   }
 }
 
-function throwIfCancelled(signal: AbortSignal | undefined, vips: readonly string[], when: string): void {
-  if (signal?.aborted !== true) return;
-  // Not transient: retrying a move nobody wants any more is exactly what must not happen.
-  throw new VipdError('VIPD_E_CANCELLED', `cloud move of ${vips.join(', ')} abandoned ${when}: this node no longer wants the VIPs`, {
-    details: { vips: [...vips] },
-  });
+/** A cancellation wins over whatever the aborted call or sleep reported. */
+function throwIfCancelled(ctx: CloudCallContext): void {
+  const reason: unknown = ctx.signal.reason;
+  if (ctx.signal.aborted && reason instanceof VipdError && reason.code === 'VIPD_E_CANCELLED') throw reason;
 }

@@ -55,7 +55,8 @@ export async function withRetries<T>(op: (attempt: number) => Promise<T>, opts: 
       return await op(attempt);
     } catch (e) {
       if (!(e instanceof VipdError) || !e.transient) throw e;
-      lastError = e;
+      // An attempt cut by its context's deadline says less than the failure before it (what the operator must fix).
+      if (e.code !== 'VIPD_E_CLOUD_DEADLINE' || lastError === null) lastError = e;
       const delayMs = fullJitterDelayMs(attempt, base, max, opts.random);
       if (opts.clock.nowMs() + delayMs >= opts.deadlineAt) throw deadlineError(attempt, lastError);
       opts.onRetry?.(e, attempt, delayMs);

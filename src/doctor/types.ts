@@ -1,3 +1,4 @@
+import type { CallScope } from '../cloud/call-context';
 import type { CloudProvider } from '../cloud/provider';
 import type { HostFiles } from '../config/host-files';
 import type { VipdConfig } from '../config/types';
@@ -22,7 +23,10 @@ export interface DoctorContext {
   readonly runner: CommandRunner;
   /** null when os.enabled is false. */
   readonly os: OsConfigurator | null;
-  readonly provider: CloudProvider;
+  /** null: no cloud (provider none, plain L2). */
+  readonly provider: CloudProvider | null;
+  /** A bounded context for one cloud read (its deadline aborts a hung call); dispose it after. */
+  readonly cloudScope: () => CallScope;
   /** Loads the in-process ARP sender (os.arp.sender: native); throws a VipdError when it is not built. */
   readonly loadGarp: () => unknown;
   /** Loads the systemd notify transport (a native addon); throws a VipdError when it cannot. */

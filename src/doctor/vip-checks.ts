@@ -45,16 +45,20 @@ export async function checkGroup(ctx: DoctorContext, group: GroupConfig): Promis
 type Push = (check: string, status: CheckResult['status'], detail: string, fix?: string | null) => void;
 
 async function cloudChecks(ctx: DoctorContext, group: GroupConfig, holder: boolean, push: Push): Promise<void> {
-  if (ctx.provider.arbitrates === false) {
+  const provider = ctx.provider;
+  if (provider === null) {
     push('cloud assignment', 'skip', 'provider none: plain L2, no cloud record');
     return;
   }
   let holders;
+  const read = ctx.cloudScope();
   try {
-    holders = await ctx.provider.holders(group.vips.map((v) => ({ address: v.address, elasticIpAllocationId: v.elasticIpAllocationId })));
+    holders = await provider.holders(group.vips.map((v) => ({ address: v.address })), read.ctx);
   } catch (e) {
     push('cloud assignment', 'fail', `cannot read the cloud's view: ${asVipdError(e).message}`, 'check instance metadata, credentials and the IAM policy in docs/clouds/');
     return;
+  } finally {
+    read.dispose();
   }
   for (const v of group.vips) {
     const h = holders.get(v.address);
@@ -68,24 +72,28 @@ async function cloudChecks(ctx: DoctorContext, group: GroupConfig, holder: boole
       ok
         ? null
         : h === undefined
-          ? 'the cloud did not report this address at all: check the VIP is in this NIC\'s subnet and the region (provider.aws.region)'
+          ? `the cloud did not report this address at all: check the VIP is in this NIC's subnet and the region (provider.${provider.name})`
           : holder
             ? 'vipd re-asserts while MASTER; if it does not, check the IAM permission for the assign call (docs/clouds/) and the logs for VIPD_E_CLOUD_*'
             : 'this BACKUP holds the VIP in the cloud: check for split brain (vipd status on both nodes)',
     );
   }
+  const describe = ctx.cloudScope();
   try {
-    const facts = await ctx.provider.describe();
-    const headroom = facts.ipv4Headroom;
-    if (typeof headroom === 'number') {
+    const facts = await provider.describe(describe.ctx);
+    const capacity = facts.addressCapacity;
+    if (capacity !== null && 'error' in capacity) {
+      push('NIC address limit', 'warn', `cannot count the addresses on ${facts.nicId}: ${capacity.error.message}`);
+    } else if (capacity !== null) {
+      const headroom = capacity.limit - capacity.used;
       const fits = headroom >= 0 && (holder || headroom >= group.vips.length);
-      push('NIC address limit', fits ? 'pass' : 'fail', `${headroom} more address(es) fit on ${String(facts.eni ?? 'the NIC')} (limit ${String(facts.ipv4PerEniLimit)})`, fits ? null : 'a larger instance type or fewer secondary IPs on this NIC: the VIPs cannot (all) move here');
+      push('NIC address limit', fits ? 'pass' : 'fail', `${headroom} more address(es) fit on ${facts.nicId} (limit ${capacity.limit})`, fits ? null : 'a larger instance shape or fewer secondary IPs on this NIC: the VIPs cannot (all) move here');
     }
-    if (typeof facts.sourceDestCheck === 'boolean') {
-      push('source/destination check', 'pass', `sourceDestCheck=${String(facts.sourceDestCheck)} (secondary-IP VIPs work either way; routing VIPs through the instance would need it off)`);
-    }
+    for (const c of facts.checks) push(c.check, c.status, c.detail, c.fix);
   } catch (e) {
     push('cloud facts', 'warn', asVipdError(e).message);
+  } finally {
+    describe.dispose();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Inputs and outputs of the pure election core (one core per group).
- * The core never reads a clock, a socket or a random source of its own:
- * the shell passes `now` (monotonic ms) and a `random()` function.
+ * The core never reads a clock, a socket or a random source: the shell
+ * passes `now` (monotonic ms), and every decision is deterministic.
  */
 export type Role = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 
@@ -33,8 +33,6 @@ export interface ElectionOptions {
   readonly preemptDelayMs: number;
   readonly intervalMs: number;
   readonly deadAfter: number;
-  /** Injected randomness in [0,1); used only where a choice must be randomised. */
-  readonly random: () => number;
 }
 
 export type ElectionOutput =

@@ -2,9 +2,8 @@ import { VipdError, asVipdError } from '../errors';
 import type { CommandRunner } from '../os/runner';
 import { processClock, type MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
-import type { HookEvent } from './hook-context';
 
-export type { HookEvent } from './hook-context';
+export type HookEvent = 'master' | 'backup' | 'fault' | 'stop';
 
 export interface HookJob {
   readonly group: string;
@@ -12,7 +11,7 @@ export interface HookJob {
   /** The configured command; null = no hook for this event (the job is ignored). */
   readonly argv: readonly string[] | null;
   readonly timeoutMs: number;
-  /** Extra environment, VIPD_* keys only (see hookContext()). */
+  /** Extra environment, VIPD_* keys only (the group runner builds it: docs/trackers.md). */
   readonly context: Record<string, string>;
 }
 

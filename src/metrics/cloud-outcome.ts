@@ -1,13 +1,10 @@
 import { isVipdError, type ErrorCode } from '../errors';
 
-/** The CloudProvider methods, as label values of vipd_cloud_requests_total{operation}. */
-export const CLOUD_OPERATIONS = ['identity', 'assign', 'confirm', 'holders', 'unassign', 'describe'] as const;
-export type CloudOperation = (typeof CLOUD_OPERATIONS)[number];
-
 /**
- * Bounded outcome labels: 'ok' or the kind of failure. Derived from the
- * VipdError code only (never from message text), so a new SDK message cannot
- * create a new series.
+ * Bounded outcome labels of vipd_cloud_requests_total: 'ok' or the kind of
+ * failure. Derived from the VipdError code only (never from message text),
+ * so a new SDK message cannot create a new series. 'aborted': the request
+ * was cut by its context (deadline or the node stopped wanting the VIPs).
  */
 export const CLOUD_OUTCOMES = [
   'ok',
@@ -20,6 +17,7 @@ export const CLOUD_OUTCOMES = [
   'deadline',
   'response',
   'metadata',
+  'aborted',
   'other',
 ] as const;
 export type CloudOutcome = (typeof CLOUD_OUTCOMES)[number];
@@ -36,9 +34,10 @@ const BY_CODE: Partial<Record<ErrorCode, CloudOutcome>> = {
   VIPD_E_CLOUD_RESPONSE: 'response',
   VIPD_E_METADATA: 'metadata',
   VIPD_E_IDENTITY: 'metadata',
+  VIPD_E_CANCELLED: 'aborted',
 };
 
-/** The outcome label for a finished cloud call: pass the thrown value, or nothing on success. */
+/** The outcome label for a finished cloud operation: pass the thrown value, or nothing on success. */
 export function cloudOutcome(error?: unknown): CloudOutcome {
   if (error === undefined) return 'ok';
   if (isVipdError(error)) return BY_CODE[error.code] ?? 'other';

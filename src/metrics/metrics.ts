@@ -9,7 +9,7 @@ import {
   FAILOVER_TOTAL_BUCKETS,
   OS_CONFIGURE_BUCKETS,
 } from './buckets';
-import { CLOUD_OPERATIONS, CLOUD_OUTCOMES, type CloudOperation, type CloudOutcome } from './cloud-outcome';
+import { CLOUD_OUTCOMES, type CloudOutcome } from './cloud-outcome';
 import { ROLES, STATE_VALUE } from './state-encoding';
 
 export interface VipdMetricsOptions {
@@ -20,6 +20,8 @@ export interface VipdMetricsOptions {
   readonly rejectReasons: readonly string[];
   /** The provider type ('none', 'aws', ...): the provider label of the cloud metrics. */
   readonly provider: string;
+  /** The API operations the provider sends (cloud/registry.ts): their request series start at zero. */
+  readonly cloudOperations?: readonly string[];
   /** Configured peers per group: their last-seen timestamp starts at 0 (never seen). */
   readonly peers?: Readonly<Record<string, readonly string[]>>;
   /** false: skip process_* / nodejs_* metrics (a test creating many registries). */
@@ -132,10 +134,10 @@ export class VipdMetrics {
     this.priority = gauge('vipd_priority', 'Configured base priority of this node in the group.', ['group']);
     this.effectivePriority = gauge('vipd_effective_priority', 'Priority this node advertises now (base plus tracker weights; 0 while resigning).', ['group']);
     this.trackerUpGauge = gauge('vipd_tracker_up', '1 when the tracker counts as up (after rise/fall), 0 when down.', ['group', 'tracker']);
-    this.cloudRequests = counter('vipd_cloud_requests_total', 'Cloud API operations by outcome (one per attempt; retries count again).', ['provider', 'operation', 'outcome']);
+    this.cloudRequests = counter('vipd_cloud_requests_total', 'Cloud API operations sent (EC2 actions, REST calls), by outcome; each retry counts again.', ['provider', 'operation', 'outcome']);
     this.cloudRequestDuration = histogram(
       'vipd_cloud_request_duration_seconds',
-      'Duration of one cloud API operation attempt.',
+      'Duration of one cloud API operation.',
       ['provider', 'operation'],
       CLOUD_REQUEST_BUCKETS,
     );
@@ -153,7 +155,7 @@ export class VipdMetrics {
     this.buildInfo.set({ version: opts.version }, 1);
     this.knownReasons = new Set([...opts.rejectReasons, OTHER_REASON]);
     for (const reason of this.knownReasons) this.heartbeatsRejected.inc({ reason }, 0);
-    for (const operation of CLOUD_OPERATIONS) {
+    for (const operation of opts.cloudOperations ?? []) {
       this.cloudRequestDuration.zero({ provider: this.provider, operation });
       for (const outcome of CLOUD_OUTCOMES) this.cloudRequests.inc({ provider: this.provider, operation, outcome }, 0);
     }
@@ -286,8 +288,8 @@ export class VipdMetrics {
     this.hookFailures.inc({ group });
   }
 
-  /** One attempt of a cloud operation; `outcome` from cloudOutcome(error). */
-  cloudRequest(operation: CloudOperation, outcome: CloudOutcome, seconds: number): void {
+  /** One real API operation (EC2 action, REST call) the provider sent; `outcome` from cloudOutcome(error). */
+  cloudRequest(operation: string, outcome: CloudOutcome, seconds: number): void {
     this.cloudRequests.inc({ provider: this.provider, operation, outcome });
     this.cloudRequestDuration.observe({ provider: this.provider, operation }, Math.max(0, seconds));
   }

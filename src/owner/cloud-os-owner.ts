@@ -1,16 +1,17 @@
 import type { GroupConfig, OsConfig, PeerConfig } from '../config/types';
 import type { CloudMover } from '../cloud/mover';
-import type { CloudVip } from '../cloud/provider';
+import type { CloudHolder, CloudVip } from '../cloud/provider';
 import { VipdError, asVipdError } from '../errors';
 import type { OsConfigurator } from '../os/configurator';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
 import { canonicalIp } from '../util/ip';
 import type { TimerHandle, Timers } from '../util/timers';
-import type { AcquireReport, CloudHolder, RepairReport, VerifyReport, VipOwner } from './types';
+import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from './types';
 
 export interface CloudOsOwnerDeps {
-  readonly mover: CloudMover;
+  /** null: no cloud (provider none, plain L2): the OS side (address + ARP) is the whole move. */
+  readonly mover: CloudMover | null;
   /** null when os.enabled is false: the cloud moves the VIP, something else configures the host. */
   readonly os: OsConfigurator | null;
   readonly osConfig: OsConfig;
@@ -25,8 +26,9 @@ export interface CloudOsOwnerDeps {
  * Owning a VIP takes both layers, in this order: the cloud first (its
  * record decides where packets go), then the OS (address, policy routing,
  * gratuitous ARP/NA). Release touches the OS only: the cloud assignment
- * stays until the next holder's assign moves it (AllowReassignment / move
- * semantics), so a handover never passes through "assigned to nobody".
+ * stays until the next holder's assign takes it, so a handover leaves the
+ * VIP assigned to nobody only inside that assign, and only on a cloud whose
+ * move is remove-then-add (GCP; AWS and OCI move atomically: docs/cloud.md).
  */
 export class CloudOsOwner implements VipOwner {
   private readonly announcers = new Map<string, TimerHandle[]>();
@@ -37,7 +39,7 @@ export class CloudOsOwner implements VipOwner {
 
   async cleanup(groups: readonly GroupConfig[]): Promise<void> {
     // Identity first, before any change: a node that cannot be identified must not start at all.
-    await this.deps.mover.prepare(this.deps.clock.nowMs() + this.deps.startDeadlineMs);
+    await this.deps.mover?.prepare(this.deps.clock.nowMs() + this.deps.startDeadlineMs);
     if (!this.deps.os) return;
     await this.deps.os.preflight(groups);
     const removed = await this.deps.os.cleanupOrphans(groups);
@@ -46,7 +48,7 @@ export class CloudOsOwner implements VipOwner {
 
   async acquire(group: GroupConfig, deadlineAt: number, signal?: AbortSignal): Promise<AcquireReport> {
     const { mover, os, clock } = this.deps;
-    const cloud = await mover.acquire(cloudVips(group), deadlineAt, signal);
+    const cloud = mover === null ? { cloudMs: 0, assignCalls: 0 } : await mover.acquire(cloudVips(group), deadlineAt, signal);
     // The cloud half may have finished just as the node stopped wanting the VIPs: leave the host alone.
     if (signal?.aborted === true) {
       throw new VipdError('VIPD_E_CANCELLED', `acquire of ${group.name} abandoned after the cloud move: this node no longer wants the VIPs`, { details: { group: group.name } });
@@ -64,7 +66,7 @@ export class CloudOsOwner implements VipOwner {
   }
 
   async verify(group: GroupConfig): Promise<VerifyReport> {
-    const holders = await this.deps.mover.verifyHolders(cloudVips(group));
+    const holders = this.deps.mover === null ? null : await this.deps.mover.verifyHolders(cloudVips(group));
     const osView = this.deps.os ? await this.deps.os.observe(group) : null;
     const vips = group.vips.map((v) => ({
       address: v.address,
@@ -143,7 +145,7 @@ export class CloudOsOwner implements VipOwner {
 }
 
 export function cloudVips(group: GroupConfig): CloudVip[] {
-  return group.vips.map((v) => ({ address: v.address, elasticIpAllocationId: v.elasticIpAllocationId }));
+  return group.vips.map((v) => ({ address: v.address }));
 }
 
 function withNodeId(holder: CloudHolder | undefined, peers: readonly PeerConfig[], address: string): CloudHolder {

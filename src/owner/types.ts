@@ -1,3 +1,4 @@
+import type { CloudHolder } from '../cloud/provider';
 import type { GroupConfig } from '../config/types';
 import type { OsVipView } from '../os/view';
 
@@ -41,22 +42,10 @@ export interface AcquireReport {
   readonly cloudCalls: number;
 }
 
-/** Who the cloud says holds a VIP. An error reading it is thrown, never reported as 'nobody'. */
-export type CloudHolder =
-  | { readonly kind: 'me' }
-  | { readonly kind: 'nobody' }
-  | {
-      readonly kind: 'other';
-      readonly instanceId: string;
-      /** The vipd node id of the holder when known (matched by the holder NIC's primary address against the peers). */
-      readonly nodeId: string | null;
-      /** Primary private address of the NIC that holds it, when the cloud says. */
-      readonly primaryAddress?: string | null;
-    };
-
 export interface VipView {
   readonly address: string;
-  readonly cloud: CloudHolder | null; // null: provider none (the cloud has no say)
+  /** null: no cloud (plain L2), which has no record of who holds an address. */
+  readonly cloud: CloudHolder | null;
   /** null: OS changes are off (os.enabled false), so the OS view is not ours to judge. */
   readonly os: OsVipView | null;
 }

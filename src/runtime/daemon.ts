@@ -29,7 +29,6 @@ export interface DaemonDeps {
   readonly clock: MonotonicClock;
   readonly timers: Timers;
   readonly logger: Logger;
-  readonly random: () => number;
   readonly owner: VipOwner;
   readonly heartbeat: (config: VipdConfig, handlers: HeartbeatHandlers) => HeartbeatPort;
   readonly hooks: HookQueue;
@@ -257,7 +256,6 @@ export class Daemon {
       clock: this.deps.clock,
       timers: this.deps.timers,
       logger: this.deps.logger.child({ component: 'group' }),
-      random: this.deps.random,
       owner: this.deps.owner,
       sender: heartbeat,
       hooks: this.deps.hooks,

@@ -17,7 +17,6 @@ export interface GroupRunnerDeps {
   readonly clock: MonotonicClock;
   readonly timers: Timers;
   readonly logger: Logger;
-  readonly random: () => number;
   readonly owner: VipOwner;
   readonly sender: AdvertSender;
   readonly hooks: HookQueue;
@@ -99,7 +98,6 @@ export class GroupRunner {
       preemptDelayMs: groupConfig.preemptDelayMs,
       intervalMs: groupConfig.intervalMs,
       deadAfter: groupConfig.deadAfter,
-      random: deps.random,
     });
     this.reconciler = new OwnershipReconciler(groupConfig, {
       owner: deps.owner,

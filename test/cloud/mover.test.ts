@@ -1,8 +1,7 @@
 import { CloudMover } from '../../src/cloud/mover';
-import { NoneProvider } from '../../src/cloud/none';
-import type { CloudIdentity, CloudProvider, CloudVip } from '../../src/cloud/provider';
+import type { CloudCallContext, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../../src/cloud/provider';
 import { VipdError } from '../../src/errors';
-import type { CloudHolder } from '../../src/owner/types';
+import type { TimerHandle, Timers } from '../../src/util/timers';
 import { silentLogger } from '../../src/util/logger';
 import { rejection } from '../support/rejection';
 
@@ -12,18 +11,20 @@ class ScriptedCloud implements CloudProvider {
   readonly calls: string[] = [];
   assignScript: (VipdError | Error | null)[] = [];
   confirmScript: (boolean | VipdError)[] = [];
-  unassignScript: (VipdError | null)[] = [];
   holdersAnswer: ReadonlyMap<string, CloudHolder> = new Map();
+  /** The context of every call, in order. */
+  readonly contexts: CloudCallContext[] = [];
 
   async identity(): Promise<CloudIdentity> {
     return { provider: 'scripted', instanceId: 'i-1', nicId: 'nic-1', mac: '02:00:00:00:00:01', subnetCidr: '10.0.0.0/24', region: null, extra: {} };
   }
-  async assign(vips: readonly CloudVip[]): Promise<void> {
+  async assign(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<void> {
+    this.contexts.push(ctx);
     this.calls.push(`assign ${vips.map((v) => v.address).join(',')}`);
     const next = this.assignScript.shift() ?? null;
     if (next !== null) throw next;
   }
-  async confirm(): Promise<boolean> {
+  async confirm(_vips: readonly CloudVip[], _ctx: CloudCallContext): Promise<boolean> {
     this.calls.push('confirm');
     const next = this.confirmScript.length > 1 ? this.confirmScript.shift()! : (this.confirmScript[0] ?? true);
     if (next instanceof VipdError) throw next;
@@ -33,13 +34,32 @@ class ScriptedCloud implements CloudProvider {
     this.calls.push('holders');
     return this.holdersAnswer;
   }
-  async unassign(): Promise<void> {
-    this.calls.push('unassign');
-    const next = this.unassignScript.shift() ?? null;
-    if (next !== null) throw next;
+  async observeHolders(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<ReadonlyMap<string, CloudHolder>> {
+    this.contexts.push(ctx);
+    this.calls.push('observeHolders');
+    return this.holders();
   }
-  async describe(): Promise<Readonly<Record<string, unknown>>> {
-    return {};
+  async describe(): Promise<CloudFacts> {
+    return { nicId: 'nic-1', addressCapacity: null, checks: [] };
+  }
+}
+
+/** Timers that fire only when the test says (the deadline of a call context). */
+class ManualTimers implements Timers {
+  readonly pending: { fn: () => void; ms: number; cleared: boolean }[] = [];
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const t = { fn, ms, cleared: false, unref: () => undefined };
+    this.pending.push(t);
+    return t;
+  }
+  clearTimeout(handle: TimerHandle): void {
+    (handle as { cleared: boolean }).cleared = true;
+  }
+  fireAll(): void {
+    for (const t of this.pending.splice(0)) if (!t.cleared) t.fn();
+  }
+  live(): number {
+    return this.pending.filter((t) => !t.cleared).length;
   }
 }
 
@@ -51,18 +71,16 @@ class FakeTime {
   };
 }
 
-const VIPS: CloudVip[] = [
-  { address: '10.0.0.42', elasticIpAllocationId: null },
-  { address: '10.0.0.43', elasticIpAllocationId: null },
-];
+const VIPS: CloudVip[] = [{ address: '10.0.0.42' }, { address: '10.0.0.43' }];
 const throttled = () => new VipdError('VIPD_E_CLOUD_THROTTLED', 'slow down', { transient: true });
 const metadataHiccup = () => new VipdError('VIPD_E_METADATA', '500', { transient: true });
 
 
 function setup(provider: CloudProvider = new ScriptedCloud()) {
   const t = new FakeTime();
-  const mover = new CloudMover({ provider, clock: t.clock, sleep: t.sleep, random: () => 0.5, logger: silentLogger(), confirmPollMs: 200, baseDelayMs: 100, maxDelayMs: 1_000 });
-  return { t, mover };
+  const timers = new ManualTimers();
+  const mover = new CloudMover({ provider, clock: t.clock, timers, sleep: t.sleep, random: () => 0.5, logger: silentLogger(), confirmPollMs: 200, baseDelayMs: 100, maxDelayMs: 1_000 });
+  return { t, mover, timers };
 }
 
 describe('CloudMover', () => {
@@ -123,14 +141,6 @@ describe('CloudMover', () => {
     expect((await rejection(mover.acquire(VIPS, 10_000))).message).toContain('garbage');
   });
 
-  it('release retries transient failures of unassign within the deadline', async () => {
-    const cloud = new ScriptedCloud();
-    cloud.unassignScript = [throttled(), null];
-    const { mover } = setup(cloud);
-    await mover.release(VIPS, 10_000);
-    expect(cloud.calls).toEqual(['unassign', 'unassign']);
-  });
-
   it('a cancelled acquire makes no further assign or confirm and says why (VIPD_E_CANCELLED, not retried)', async () => {
     const cloud = new ScriptedCloud();
     cloud.confirmScript = [false];
@@ -169,6 +179,7 @@ describe('CloudMover', () => {
       },
       random: () => 0.5,
       logger: silentLogger(),
+      timers: new ManualTimers(),
     });
     expect((await rejection(m.acquire(VIPS, 10_000, later.signal))).code).toBe('VIPD_E_CANCELLED');
     expect(throttledCloud.calls).toEqual(['assign 10.0.0.42,10.0.0.43']);
@@ -217,80 +228,98 @@ describe('CloudMover', () => {
     const cloud = new ScriptedCloud();
     const { mover } = setup(cloud);
     expect(await mover.acquire([], 1_000)).toEqual({ cloudMs: 0, assignCalls: 0 });
-    await mover.release([], 1_000);
     expect(cloud.calls).toEqual([]);
   });
-});
 
-describe('CloudMover.verifyHolders (the periodic ownership check)', () => {
-  const other: CloudHolder = { kind: 'other', instanceId: 'i-2', nodeId: null, primaryAddress: '10.0.0.12' };
-
-  it('the local view shows every VIP here: all "me", and no API read', async () => {
+  it('every provider call gets a context carrying the deadline; its timer is cleared when the acquire ends', async () => {
     const cloud = new ScriptedCloud();
-    cloud.confirmScript = [true];
-    const holders = await setup(cloud).mover.verifyHolders(VIPS);
-    expect([...(holders ?? new Map()).entries()]).toEqual([
-      ['10.0.0.42', { kind: 'me' }],
-      ['10.0.0.43', { kind: 'me' }],
-    ]);
-    expect(cloud.calls).toEqual(['confirm']);
+    const { mover, timers } = setup(cloud);
+    await mover.acquire(VIPS, 5_000);
+    expect(cloud.contexts.map((c) => c.deadlineAt)).toEqual([5_000]);
+    expect(cloud.contexts[0]!.signal.aborted).toBe(false);
+    expect(timers.pending.map((t) => t.ms)).toEqual([5_000]);
+    expect(timers.live()).toBe(0);
   });
 
-  it('the local view misses one: the record says who holds them', async () => {
+  it('preempted with an assign in flight: the call\'s signal aborts with VIPD_E_CANCELLED and the acquire ends with it, no confirm', async () => {
     const cloud = new ScriptedCloud();
-    cloud.confirmScript = [false];
-    cloud.holdersAnswer = new Map<string, CloudHolder>([
-      ['10.0.0.42', { kind: 'me' }],
-      ['10.0.0.43', other],
-    ]);
-    expect((await setup(cloud).mover.verifyHolders(VIPS))?.get('10.0.0.43')).toEqual(other);
-    expect(cloud.calls).toEqual(['confirm', 'holders']);
-  });
-
-  it('the local view cannot be read: an error is not an answer, the record is read', async () => {
-    const cloud = new ScriptedCloud();
-    cloud.confirmScript = [metadataHiccup()];
-    cloud.holdersAnswer = new Map<string, CloudHolder>([
-      ['10.0.0.42', other],
-      ['10.0.0.43', other],
-    ]);
-    expect((await setup(cloud).mover.verifyHolders(VIPS))?.get('10.0.0.42')).toEqual(other);
-    expect(cloud.calls).toEqual(['confirm', 'holders']);
-  });
-
-  it('the record cannot be read either: the error is thrown, never "nobody"', async () => {
-    const cloud = new ScriptedCloud();
-    cloud.confirmScript = [false];
-    cloud.holders = async () => {
-      cloud.calls.push('holders');
-      throw throttled();
+    let seen: CloudCallContext | null = null;
+    cloud.assign = (_vips, ctx) => {
+      cloud.calls.push('assign');
+      seen = ctx;
+      // A request that only ends when its signal says so (what the SDK does with abortSignal).
+      return new Promise<void>((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
     };
-    expect((await rejection(setup(cloud).mover.verifyHolders(VIPS))).code).toBe('VIPD_E_CLOUD_THROTTLED');
+    const { mover } = setup(cloud);
+    const abort = new AbortController();
+    const pending = rejection(mover.acquire(VIPS, 10_000, abort.signal));
+    await Promise.resolve();
+    abort.abort();
+    const e = await pending;
+    expect(e.code).toBe('VIPD_E_CANCELLED');
+    expect(seen!.signal.aborted).toBe(true);
+    expect(cloud.calls).toEqual(['assign']);
   });
 
-  it('provider none: no cloud view (null)', async () => {
-    expect(await setup(new NoneProvider({ interfaceName: 'eth0' })).mover.verifyHolders(VIPS)).toBeNull();
+  it('the deadline passes with an assign in flight: the call is aborted (not left running) and the acquire gives up with VIPD_E_CLOUD_DEADLINE', async () => {
+    const cloud = new ScriptedCloud();
+    const { t, mover, timers } = setup(cloud);
+    cloud.assign = (_vips, ctx) => {
+      cloud.calls.push('assign');
+      return new Promise<void>((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+    };
+    const pending = rejection(mover.acquire(VIPS, 3_000));
+    await Promise.resolve();
+    t.now = 3_000;
+    timers.fireAll();
+    const e = await pending;
+    expect(e.code).toBe('VIPD_E_CLOUD_DEADLINE');
+    expect(cloud.calls).toEqual(['assign']);
   });
-});
 
-describe('provider none through CloudMover', () => {
-  it('moves nothing, confirms nothing and reports no cloud view (null)', async () => {
-    const none = new NoneProvider({ interfaceName: 'eth0' });
-    const { mover } = setup(none);
-    expect(await mover.acquire(VIPS, 1_000)).toEqual({ cloudMs: 0, assignCalls: 0 });
-    await mover.release(VIPS, 1_000);
-    expect(await mover.verifyHolders(VIPS)).toBeNull();
-    expect(await mover.prepare(1_000)).toBeNull();
+  it('a cancelled confirm poll in flight ends the acquire with VIPD_E_CANCELLED, not VIPD_E_CLOUD_UNCONFIRMED', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirm = (_vips, ctx) => {
+      cloud.calls.push('confirm');
+      return new Promise<boolean>((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new VipdError('VIPD_E_METADATA', 'socket closed', { transient: true }))));
+    };
+    const { mover } = setup(cloud);
+    const abort = new AbortController();
+    const pending = rejection(mover.acquire(VIPS, 10_000, abort.signal));
+    await new Promise((r) => setImmediate(r));
+    abort.abort();
+    expect((await pending).code).toBe('VIPD_E_CANCELLED');
   });
 
-  it('is an identity: assign/unassign are no-ops, confirm is true by definition, holders refuses to guess', async () => {
-    const none = new NoneProvider({ interfaceName: 'eth0' });
-    expect(none.arbitrates).toBe(false);
-    await none.assign(VIPS);
-    await none.unassign(VIPS);
-    expect(await none.confirm(VIPS)).toBe(true);
-    expect((await rejection(none.holders(VIPS))).code).toBe('VIPD_E_INTERNAL');
-    expect(await none.identity()).toMatchObject({ provider: 'none', instanceId: 'local', nicId: 'eth0', region: null });
-    expect(await none.describe()).toMatchObject({ provider: 'none', interface: 'eth0' });
+  it('verifyHolders asks the provider\'s own observation, with a context bounded by the observe budget', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.holdersAnswer = new Map<string, CloudHolder>([['10.0.0.42', { kind: 'me' }]]);
+    const t = new FakeTime();
+    t.now = 100;
+    const timers = new ManualTimers();
+    const mover = new CloudMover({ provider: cloud, clock: t.clock, timers, sleep: t.sleep, random: () => 0.5, logger: silentLogger(), observeBudgetMs: 4_000 });
+    expect((await mover.verifyHolders(VIPS.slice(0, 1))).get('10.0.0.42')).toEqual({ kind: 'me' });
+    expect(cloud.calls).toEqual(['observeHolders', 'holders']);
+    expect(cloud.contexts[0]!.deadlineAt).toBe(4_100);
+    expect(timers.live()).toBe(0);
+  });
+
+  it('the deadline timer firing during a confirm wait ends the acquire as VIPD_E_CLOUD_UNCONFIRMED (the assign went through), not as a failed call', async () => {
+    const cloud = new ScriptedCloud();
+    cloud.confirmScript = [false];
+    const t = new FakeTime();
+    const timers = new ManualTimers();
+    // Real timers fire the deadline while the poll sleeps: the sleep here never ends on its own once it is due.
+    const sleep = async (ms: number): Promise<void> => {
+      t.now += ms;
+      if (t.now >= 1_000) {
+        timers.fireAll();
+        await new Promise<void>(() => undefined);
+      }
+    };
+    const mover = new CloudMover({ provider: cloud, clock: t.clock, timers, sleep, random: () => 0.5, logger: silentLogger(), confirmPollMs: 300 });
+    const e = await rejection(mover.acquire(VIPS, 1_000));
+    expect(e.code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
+    expect(cloud.calls.filter((c) => c.startsWith('assign'))).toHaveLength(1);
   });
 });

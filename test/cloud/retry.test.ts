@@ -94,6 +94,24 @@ describe('withRetries', () => {
     expect(t.now).toBeLessThan(start + 1_000);
   });
 
+  it('an attempt cut at the deadline (its context aborted) does not hide the failure before it', async () => {
+    const t = new FakeTime();
+    const results = [unavailable(), new VipdError('VIPD_E_CLOUD_DEADLINE', 'cut in flight', { transient: true })];
+    const e = (await rejection(
+      withRetries(
+        async () => {
+          const next = results.shift()!;
+          if (results.length === 0) t.now = 20_000;
+          throw next;
+        },
+        { deadlineAt: 20_000, clock: t.clock, sleep: t.sleep, random: () => 0.5 },
+      ),
+    )) as VipdError;
+    expect(e.code).toBe('VIPD_E_CLOUD_DEADLINE');
+    expect((e.cause as VipdError).code).toBe('VIPD_E_CLOUD_UNAVAILABLE');
+    expect(e.details.attempts).toBe(2);
+  });
+
   it('makes no attempt when the deadline has already passed', async () => {
     const t = new FakeTime();
     let calls = 0;

@@ -63,7 +63,10 @@ function context(fx: Fixture, status: DaemonStatus | null, over: Partial<DoctorC
     config,
     runner: noRunner,
     os: null,
-    provider: { arbitrates: false } as unknown as DoctorContext['provider'],
+    provider: null,
+    cloudScope: () => {
+      throw new Error('plain L2: doctor reads no cloud');
+    },
     loadGarp: () => ({}),
     loadNotify: () => ({}),
     hostFiles: GOOD_FILES,

@@ -1,9 +1,13 @@
+import { openCallScope } from '../../src/cloud/call-context';
+import type { CloudFacts, CloudHolder, CloudProvider } from '../../src/cloud/provider';
 import { tableFor } from '../../src/config/routing-numbers';
 import { checkGroup } from '../../src/doctor/vip-checks';
 import type { DoctorContext } from '../../src/doctor/types';
 import type { OsConfigurator } from '../../src/os/configurator';
 import type { CommandResult, CommandRunner } from '../../src/os/runner';
 import type { DaemonStatus } from '../../src/runtime/daemon';
+import { processClock } from '../../src/util/clock';
+import { realTimers } from '../../src/util/timers';
 import { baseConfig, group0, load, makeFixture, type Fixture } from '../config/helpers';
 
 /** `ip route get DEST from SRC` as the kernel answers it: a family mismatch is an error, not a route. */
@@ -35,9 +39,75 @@ describe('doctor: replies from the VIP', () => {
     const runner = new RouteGet(table);
     const os = { observe: async () => ({ vips: [{ address: 'fd00:1::50', onInterface: true, prefix: 64, expectedPrefix: 64, addressOk: true, ruleOk: true, tableOk: true }] }) } as unknown as OsConfigurator;
     const daemon = { groups: [{ name: g.name, election: { role: 'MASTER' } }] } as unknown as DaemonStatus;
-    const ctx = { config, runner, os, provider: { arbitrates: false }, daemon } as unknown as DoctorContext;
+    const ctx = { config, runner, os, provider: null, daemon } as unknown as DoctorContext;
     const results = await checkGroup(ctx, g);
     expect(results.find((r) => r.check === 'replies from fd00:1::50')).toMatchObject({ status: 'pass', detail: `ip route get 2001:db8::1 from fd00:1::50: dev eth0 table ${table}` });
     expect(runner.asked).toEqual([['ip', '-json', 'route', 'get', '2001:db8::1', 'from', 'fd00:1::50']]);
+  });
+});
+
+describe('doctor: the cloud part reads typed facts from whichever provider is configured', () => {
+  let fx: Fixture;
+  beforeEach(() => {
+    fx = makeFixture();
+  });
+  afterEach(() => fx.cleanup());
+
+  function cloud(holder: CloudHolder, facts: CloudFacts): CloudProvider {
+    const unused = async (): Promise<never> => {
+      throw new Error('not used by the doctor');
+    };
+    return {
+      name: 'fake',
+      identity: unused,
+      assign: unused,
+      confirm: unused,
+      observeHolders: unused,
+      holders: async (vips) => new Map(vips.map((v) => [v.address, holder])),
+      describe: async () => facts,
+    };
+  }
+
+  async function run(provider: CloudProvider | null, role: string) {
+    const doc = baseConfig(fx.keyFile);
+    group0(doc)['vips'] = ['10.0.1.50', '10.0.1.51'];
+    const config = load(fx, doc);
+    const g = config.groups[0]!;
+    const daemon = { groups: [{ name: g.name, election: { role } }] } as unknown as DaemonStatus;
+    const ctx: DoctorContext = {
+      config,
+      runner: new RouteGet(tableFor(config.os.tableBase, g.id, 0)),
+      os: null,
+      provider,
+      cloudScope: () => openCallScope({ clock: processClock, timers: realTimers }, processClock.nowMs() + 5_000, 'doctor read'),
+      loadGarp: () => null,
+      loadNotify: () => ({}),
+      hostFiles: { kind: () => 'missing', executable: () => false },
+      maintenance: { location: '/nonexistent', load: async () => ({ on: false }) } as unknown as DoctorContext['maintenance'],
+      daemon,
+    };
+    return checkGroup(ctx, g);
+  }
+
+  it('no cloud (provider none): the cloud checks are skipped, nothing is read', async () => {
+    expect((await run(null, 'MASTER')).filter((r) => r.check.startsWith('cloud'))).toEqual([expect.objectContaining({ check: 'cloud assignment', status: 'skip' })]);
+  });
+
+  it('a BACKUP whose NIC has room for one address but the group has two VIPs: the limit check fails; provider lines are passed through', async () => {
+    const facts: CloudFacts = {
+      nicId: 'vnic-1',
+      addressCapacity: { limit: 4, used: 3 },
+      checks: [{ check: 'policy', status: 'warn', detail: 'cannot tell', fix: 'add the policy' }],
+    };
+    const results = await run(cloud({ kind: 'nobody' }, facts), 'BACKUP');
+    expect(results.find((r) => r.check === 'NIC address limit')).toMatchObject({ status: 'fail', detail: '1 more address(es) fit on vnic-1 (limit 4)' });
+    expect(results.find((r) => r.check === 'policy')).toMatchObject({ status: 'warn', detail: 'cannot tell', fix: 'add the policy' });
+    expect(results.filter((r) => r.check.startsWith('cloud assignment')).map((r) => r.status)).toEqual(['pass', 'pass']);
+  });
+
+  it('a capacity the provider could not read is a warning that says why, not a pass', async () => {
+    const facts: CloudFacts = { nicId: 'eni-1', addressCapacity: { error: { code: 'VIPD_E_CLOUD_PERMISSION', message: 'denied' } }, checks: [] };
+    const results = await run(cloud({ kind: 'me' }, facts), 'MASTER');
+    expect(results.find((r) => r.check === 'NIC address limit')).toMatchObject({ status: 'warn', detail: 'cannot count the addresses on eni-1: denied' });
   });
 });

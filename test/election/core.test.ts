@@ -478,7 +478,7 @@ describe('ElectionCore transitions (table)', () => {
 });
 
 describe('reconfigure (config reload)', () => {
-  const base = { nodeId: 'a', peers: ['b'], priority: 100, preempt: true, preemptDelayMs: 0, intervalMs: 100, deadAfter: 3, random: () => 0.5 };
+  const base = { nodeId: 'a', peers: ['b'], priority: 100, preempt: true, preemptDelayMs: 0, intervalMs: 100, deadAfter: 3 };
 
   it('keeps MASTER and announces the new priority at once', () => {
     const core = new ElectionCore(base);

@@ -28,7 +28,6 @@ export const BASE: ElectionOptions = {
   preemptDelayMs: 0,
   intervalMs: 1000,
   deadAfter: 3,
-  random: () => 0.5,
 };
 
 export function makeCore(overrides: Partial<ElectionOptions> = {}): ElectionCore {

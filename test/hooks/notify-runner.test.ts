@@ -3,12 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ExecFileRunner } from '../../src/os/exec-runner';
 import type { CommandResult, CommandRunner } from '../../src/os/runner';
-import { hookContext } from '../../src/hooks/hook-context';
 import { NotifyHookRunner, type HookJob } from '../../src/hooks/notify-runner';
 import { silentLogger } from '../../src/util/logger';
 import { recordingLogger } from '../trackers/support/recording-logger';
 
-const ctx = hookContext({ from: 'BACKUP', to: 'MASTER', reason: 'master-down', vips: ['10.0.0.10', '10.0.0.11'], nodeId: 'node-a' });
+const ctx = { VIPD_FROM: 'BACKUP', VIPD_TO: 'MASTER', VIPD_REASON: 'master-down', VIPD_VIPS: '10.0.0.10,10.0.0.11', VIPD_NODE_ID: 'node-a' };
 
 function job(over: Partial<HookJob> & Pick<HookJob, 'argv'>): HookJob {
   return { group: 'web', event: 'master', timeoutMs: 10_000, context: ctx, ...over };

@@ -61,6 +61,9 @@ describeLab('AWS lab: propagation delay', () => {
     expect(metricValue(metrics, 'vipd_failover_cloud_acquire_seconds_sum', { group: GROUP })).toBeGreaterThanOrEqual(PROPAGATION_MS / 1000);
     expect(metricValue(metrics, 'vipd_failover_cloud_acquire_seconds_bucket', { group: GROUP, le: '1' })).toBe(0);
     expect(metricValue(metrics, 'vipd_failover_total_seconds_sum', { group: GROUP })).toBeGreaterThanOrEqual(PROPAGATION_MS / 1000);
+    // The daemon counts the EC2 operations it sent (its one move), not provider methods; metadata polls are not API operations.
+    expect(metricValue(metrics, 'vipd_cloud_requests_total', { provider: 'aws', operation: 'AssignPrivateIpAddresses', outcome: 'ok' })).toBe(1);
+    expect(metricValue(metrics, 'vipd_cloud_requests_total', { provider: 'aws', operation: 'AssociateAddress', outcome: 'ok' })).toBe(0);
     for (const vip of VIPS) expect(await c.clientGet(vip)).toBe('n2');
   });
 });

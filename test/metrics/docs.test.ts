@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROVIDERS } from '../../src/cloud/registry';
+import { CLOUD_OUTCOMES } from '../../src/metrics/cloud-outcome';
 import { VipdMetrics } from '../../src/metrics/metrics';
 
 const ROOT = join(__dirname, '..', '..');
@@ -50,6 +52,26 @@ describe('docs/operations.md metrics table', () => {
       if (metric === undefined) continue;
       expect({ name, type: doc.type, labels: doc.labels }).toEqual({ name, type: String(metric.type), labels: labelNamesOf(metric) });
     }
+  });
+});
+
+describe('docs/operations.md cloud label values', () => {
+  /** The backquoted words of the "- `label`: ..." item of the label values list. */
+  function listed(label: string): string[] {
+    const item = new RegExp(`^- \`${label}\`:([\\s\\S]*?)(?=^- |^$)`, 'm').exec(OPERATIONS);
+    if (item === null) throw new Error(`no label values item for ${label}`);
+    return [...(item[1] ?? '').matchAll(/`([A-Za-z-]+)`/g)].map((m) => m[1]!);
+  }
+
+  it('names every API operation of every registered provider, and none that is not sent', () => {
+    const sent = new Set(Object.values(PROVIDERS).flatMap((p) => [...p.operations]));
+    const documented = new Set(listed('operation').filter((w) => /^[A-Z]/.test(w)));
+    expect([...documented].sort()).toEqual([...sent].sort());
+  });
+
+  it('names every outcome, and none that does not exist', () => {
+    const documented = listed('outcome').filter((w) => /^[a-z]+$/.test(w));
+    expect([...new Set(documented)].sort()).toEqual([...CLOUD_OUTCOMES].sort());
   });
 });
 

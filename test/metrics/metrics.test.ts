@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { register as globalRegistry } from 'prom-client';
 import type { Role } from '../../src/election/types';
 import { VipdError } from '../../src/errors';
-import { CLOUD_OPERATIONS, CLOUD_OUTCOMES, cloudOutcome } from '../../src/metrics/cloud-outcome';
+import { AWS_OPERATIONS } from '../../src/cloud/aws/operations';
+import { CLOUD_OUTCOMES, cloudOutcome } from '../../src/metrics/cloud-outcome';
 import { VipdMetrics, type VipdMetricsOptions } from '../../src/metrics/metrics';
 import { STATE_VALUE } from '../../src/metrics/state-encoding';
 import type { RuntimeMetrics } from '../../src/runtime/ports';
@@ -15,6 +16,7 @@ function make(over: Partial<VipdMetricsOptions> = {}): VipdMetrics {
     groups: ['web', 'db'],
     rejectReasons: ['bad-signature', 'replay', 'unknown-peer'],
     provider: 'aws',
+    cloudOperations: AWS_OPERATIONS,
     peers: { web: ['n2'] },
     processMetrics: false,
     ...over,
@@ -79,7 +81,7 @@ describe('VipdMetrics', () => {
     for (const reason of ['bad-signature', 'replay', 'unknown-peer', 'other']) {
       expect(await value(m, 'vipd_heartbeats_rejected_total', { reason })).toBe(0);
     }
-    for (const operation of CLOUD_OPERATIONS) {
+    for (const operation of AWS_OPERATIONS) {
       for (const outcome of CLOUD_OUTCOMES) {
         expect(await value(m, 'vipd_cloud_requests_total', { provider: 'aws', operation, outcome })).toBe(0);
       }
@@ -175,7 +177,7 @@ describe('VipdMetrics', () => {
     m.advertSent('web');
     m.advertReceived('web');
     m.eventLoopLag(0.2);
-    m.cloudRequest('assign', cloudOutcome(new VipdError('VIPD_E_CLOUD_THROTTLED', 'slow down', { transient: true })), 0.4);
+    m.cloudRequest('AssignPrivateIpAddresses', cloudOutcome(new VipdError('VIPD_E_CLOUD_THROTTLED', 'slow down', { transient: true })), 0.4);
     expect(await value(m, 'vipd_priority', { group: 'web' })).toBe(150);
     expect(await value(m, 'vipd_effective_priority', { group: 'web' })).toBe(130);
     expect(await value(m, 'vipd_peer_last_seen_timestamp_seconds', { group: 'web', peer: 'n2' })).toBe(1_700_000_000.5);
@@ -186,10 +188,10 @@ describe('VipdMetrics', () => {
     expect(await value(m, 'vipd_hook_failures_total', { group: 'web' })).toBe(1);
     expect(await value(m, 'vipd_adverts_sent_total', { group: 'web' })).toBe(1);
     expect(await value(m, 'vipd_adverts_received_total', { group: 'web' })).toBe(1);
-    expect(await value(m, 'vipd_cloud_requests_total', { provider: 'aws', operation: 'assign', outcome: 'throttled' })).toBe(1);
+    expect(await value(m, 'vipd_cloud_requests_total', { provider: 'aws', operation: 'AssignPrivateIpAddresses', outcome: 'throttled' })).toBe(1);
     const text = await m.exposition();
     expect(text).toContain('vipd_event_loop_lag_seconds_count 1');
-    expect(text).toContain('vipd_cloud_request_duration_seconds_count{provider="aws",operation="assign"} 1');
+    expect(text).toContain('vipd_cloud_request_duration_seconds_count{provider="aws",operation="AssignPrivateIpAddresses"} 1');
   });
 
   it('tracker series follow the configured trackers: a removed tracker\'s series goes away', async () => {

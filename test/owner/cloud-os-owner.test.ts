@@ -1,11 +1,11 @@
 import { CloudMover } from '../../src/cloud/mover';
-import type { CloudIdentity, CloudProvider, CloudVip } from '../../src/cloud/provider';
+import { observeLocalViewFirst } from '../../src/cloud/observe';
+import type { CloudCallContext, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../../src/cloud/provider';
 import type { GroupConfig } from '../../src/config/types';
 import { VipdError } from '../../src/errors';
 import type { OsConfigurator } from '../../src/os/configurator';
 import { CloudOsOwner } from '../../src/owner/cloud-os-owner';
-import type { CloudHolder } from '../../src/owner/types';
-import type { Logger } from '../../src/util/logger';
+import { silentLogger, type Logger } from '../../src/util/logger';
 import { realTimers } from '../../src/util/timers';
 import { group, osConfig, vip } from '../support/os-fixtures';
 
@@ -37,11 +37,12 @@ class FakeCloud implements CloudProvider {
     this.journal.push('holders');
     return this.holdersAnswer;
   }
-  async unassign(): Promise<void> {
-    this.journal.push('unassign');
+  async observeHolders(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<ReadonlyMap<string, CloudHolder>> {
+    // What the AWS adapter does: the local view first, the record only when it does not show every VIP here.
+    return observeLocalViewFirst(vips, ctx, { local: () => this.confirm(), record: () => this.holders(), logger: silentLogger() });
   }
-  async describe(): Promise<Readonly<Record<string, unknown>>> {
-    return {};
+  async describe(): Promise<CloudFacts> {
+    return { nicId: 'eni-1', addressCapacity: null, checks: [] };
   }
 }
 
@@ -79,7 +80,7 @@ function recordingLogger(lines: { level: string; obj: object; msg: string }[]): 
   return l;
 }
 
-function setup(opts: { os?: boolean; startDeadlineMs?: number } = {}) {
+function setup(opts: { os?: boolean; startDeadlineMs?: number; cloud?: boolean } = {}) {
   const journal: string[] = [];
   const logs: { level: string; obj: object; msg: string }[] = [];
   const cloud = new FakeCloud(journal);
@@ -88,6 +89,7 @@ function setup(opts: { os?: boolean; startDeadlineMs?: number } = {}) {
   const mover = new CloudMover({
     provider: cloud,
     clock,
+    timers: realTimers,
     sleep: async (ms) => {
       now += ms;
     },
@@ -95,7 +97,7 @@ function setup(opts: { os?: boolean; startDeadlineMs?: number } = {}) {
     logger: recordingLogger(logs),
   });
   const owner = new CloudOsOwner({
-    mover,
+    mover: opts.cloud === false ? null : mover,
     os: opts.os === false ? null : fakeOs(journal),
     osConfig: osConfig({ arp: { sender: 'arping', count: 1, repeatDelayMs: 0, refreshIntervalMs: 0 } }),
     clock,
@@ -148,6 +150,15 @@ describe('CloudOsOwner', () => {
     const { journal, owner } = setup({ os: false });
     await owner.cleanup([web]);
     expect(journal).toEqual(['identity']);
+  });
+
+  it('no cloud (plain L2, no mover): cleanup, acquire and verify touch the OS only, and the cloud view is null, not "me"', async () => {
+    const { journal, owner } = setup({ cloud: false });
+    await owner.cleanup([web]);
+    expect(await owner.acquire(web, 10_000)).toMatchObject({ timings: { cloudMs: 0 }, cloudCalls: 0 });
+    const report = await owner.verify(web);
+    expect(report.vips.map((v) => v.cloud)).toEqual([null, null]);
+    expect(journal).toEqual(['os.preflight', 'os.cleanupOrphans', 'os.acquire', 'os.observe']);
   });
 
   it('acquire: cloud, then OS; abandoned when the node stops wanting the VIPs during the cloud move', async () => {

@@ -80,7 +80,6 @@ async function setup() {
     clock: time,
     timers: time,
     logger: silentLogger(),
-    random: () => 0.5,
     owner,
     heartbeat: () => ({ start: async () => undefined, updateGroups: () => undefined, updateKeys: () => undefined, close: async () => undefined, sendAdvert: () => undefined }),
     hooks: { enqueue: () => undefined, idle: async () => undefined },

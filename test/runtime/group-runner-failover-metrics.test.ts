@@ -58,7 +58,6 @@ function setup(): { runner: GroupRunner; failovers: FailoverPhases[]; acquisitio
     clock: { nowMs: () => now },
     timers: NO_TIMERS,
     logger: silentLogger(),
-    random: () => 0.5,
     owner: new InstantOwner(),
     sender: { sendAdvert: () => undefined },
     hooks: { enqueue: () => undefined, idle: async () => undefined },

@@ -64,7 +64,6 @@ function setup(): { runner: GroupRunner; owner: GatedOwner; log: string[]; healt
     clock: { nowMs: () => now },
     timers: NO_TIMERS,
     logger: silentLogger(),
-    random: () => 0.5,
     owner,
     sender: { sendAdvert: () => undefined },
     hooks: { enqueue: (job) => log.push(`hook ${job.event}`), idle: async () => undefined },

@@ -1,4 +1,8 @@
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { cloudOutcome } from '../../metrics/cloud-outcome';
+import { abortedError, throwIfAborted } from '../call-context';
+import type { CloudCallContext } from '../provider';
+import type { CloudRequestSink } from '../requests';
 import { classifyAwsError } from './errors';
 
 export interface Ec2ClientSettings {
@@ -9,6 +13,10 @@ export interface Ec2ClientSettings {
   readonly credentials?: EC2ClientConfig['credentials'];
   readonly connectTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Told about every EC2 operation the client sends (vipd_cloud_requests_total). */
+  readonly requests?: CloudRequestSink;
+  /** For the request durations; wall time is fine for a histogram of one call. */
+  readonly nowMs?: () => number;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
@@ -17,10 +25,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 3_000;
 /**
  * An EC2 client that makes exactly one attempt per call (retries live in
  * cloud/retry.ts, bounded by the failover deadline) and gives up on a
- * silent endpoint in seconds, not the SDK's minutes.
+ * silent endpoint in seconds, not the SDK's minutes. Every operation it
+ * sends is counted by the SDK middleware below, so one vipd assign that
+ * also reads and associates an Elastic IP counts three operations.
  */
 export function createEc2Client(s: Ec2ClientSettings): EC2Client {
-  return new EC2Client({
+  const client = new EC2Client({
     region: s.region,
     ...(s.endpoint !== null ? { endpoint: s.endpoint } : {}),
     ...(s.credentials !== undefined ? { credentials: s.credentials } : {}),
@@ -35,13 +45,43 @@ export function createEc2Client(s: Ec2ClientSettings): EC2Client {
       socketTimeout: s.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     },
   });
+  const sink = s.requests;
+  if (sink !== undefined) {
+    const now = s.nowMs ?? (() => performance.now());
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+        const started = now();
+        try {
+          const out = await next(args);
+          sink.cloudRequest(operation, 'ok', (now() - started) / 1000);
+          return out;
+        } catch (e) {
+          sink.cloudRequest(operation, isAbort(e) ? 'aborted' : cloudOutcome(classifyAwsError(e, operation)), (now() - started) / 1000);
+          throw e;
+        }
+      },
+      // maxAttempts is 1, so once per operation; 'initialize' also sees calls that fail before sending (credentials).
+      { step: 'initialize', name: 'vipdCountOperations', priority: 'high' },
+    );
+  }
+  return client;
 }
 
-/** Runs one EC2 call and turns any failure into a classified VipdError. */
-export async function ec2Call<T>(operation: string, call: () => Promise<T>): Promise<T> {
+/**
+ * Runs one EC2 call with the context's signal and turns any failure into a
+ * classified VipdError. An aborted context wins over what the SDK made of
+ * the abort (an AbortError, which would read as "endpoint unavailable").
+ */
+export async function ec2Call<T>(operation: string, ctx: CloudCallContext, call: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
+  throwIfAborted(ctx);
   try {
-    return await call();
+    return await call({ abortSignal: ctx.signal });
   } catch (e) {
-    throw classifyAwsError(e, operation);
+    throw abortedError(ctx) ?? classifyAwsError(e, operation);
   }
+}
+
+function isAbort(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'AbortError';
 }

@@ -57,14 +57,17 @@ export class ImdsClient {
     this.ttlSeconds = opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   }
 
-  /** GET /latest/meta-data/<path>; the answer text (trimmed of a trailing newline). */
-  async get(path: string): Promise<string> {
-    return this.getPath(`/latest/meta-data/${path.replace(/^\/+/, '')}`);
+  /**
+   * GET /latest/meta-data/<path>; the answer text (trimmed of a trailing newline).
+   * `signal` cuts the request in flight; its reason (a VipdError) is what the call rejects with.
+   */
+  async get(path: string, signal?: AbortSignal): Promise<string> {
+    return this.getPath(`/latest/meta-data/${path.replace(/^\/+/, '')}`, signal);
   }
 
   /** Lines of a listing answer (e.g. macs/, local-ipv4s), blanks dropped. */
-  async getLines(path: string): Promise<string[]> {
-    const text = await this.get(path);
+  async getLines(path: string, signal?: AbortSignal): Promise<string[]> {
+    const text = await this.get(path, signal);
     return text
       .split('\n')
       .map((l) => l.trim())
@@ -76,14 +79,14 @@ export class ImdsClient {
     this.token = null;
   }
 
-  private async getPath(fullPath: string): Promise<string> {
+  private async getPath(fullPath: string, signal: AbortSignal | undefined): Promise<string> {
     let token = await this.currentToken();
-    let answer = await this.send('GET', fullPath, { [TOKEN_HEADER]: token });
+    let answer = await this.send('GET', fullPath, { [TOKEN_HEADER]: token }, signal);
     if (answer.status === 401) {
       // The token was revoked or the service restarted: one fresh token, one more try.
       this.token = null;
       token = await this.currentToken();
-      answer = await this.send('GET', fullPath, { [TOKEN_HEADER]: token });
+      answer = await this.send('GET', fullPath, { [TOKEN_HEADER]: token }, signal);
     }
     if (answer.status === 200) return answer.body.replace(/\n$/, '');
     throw statusError('GET', fullPath, answer);
@@ -116,12 +119,21 @@ export class ImdsClient {
     return value;
   }
 
-  private send(method: 'GET' | 'PUT', path: string, headers: Record<string, string>): Promise<HttpAnswer> {
+  private send(method: 'GET' | 'PUT', path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       let settled = false;
+      const onAbort = (): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const reason: unknown = signal?.reason;
+        reject(reason instanceof VipdError ? reason : new VipdError('VIPD_E_CANCELLED', `instance metadata ${method} ${path} aborted by its caller`));
+        req.destroy();
+      };
       const fail = (err: Error & { code?: string }, what: string): void => {
         if (settled) return;
         settled = true;
+        signal?.removeEventListener('abort', onAbort);
         clearTimeout(timer);
         const hint =
           method === 'PUT'
@@ -161,6 +173,7 @@ export class ImdsClient {
           res.on('end', () => {
             if (settled) return;
             settled = true;
+            signal?.removeEventListener('abort', onAbort);
             clearTimeout(timer);
             resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
           });
@@ -172,6 +185,8 @@ export class ImdsClient {
         req.destroy(err);
       }, this.timeoutMs);
       req.on('error', (err) => fail(err, 'failed'));
+      if (signal?.aborted === true) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
       req.end();
     });
   }

@@ -4,17 +4,18 @@ import {
   DescribeAddressesCommand,
   DescribeNetworkInterfaceAttributeCommand,
   DescribeNetworkInterfacesCommand,
-  UnassignPrivateIpAddressesCommand,
   type EC2Client,
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
 import type { AwsProviderConfig } from '../../config/types';
 import { VipdError, isVipdError } from '../../errors';
-import type { CloudHolder } from '../../owner/types';
 import { processClock, type MonotonicClock } from '../../util/clock';
 import type { Logger } from '../../util/logger';
 import { canonicalIpv4, cidrContains, parseIpv4, parseIpv4Cidr } from '../ipv4';
-import type { CloudIdentity, CloudProvider, CloudVip } from '../provider';
+import { abortedError } from '../call-context';
+import { observeLocalViewFirst } from '../observe';
+import type { CloudCallContext, CloudCheck, CloudFactError, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../provider';
+import type { CloudRequestSink } from '../requests';
 import { imdsRoleCredentials } from './credentials';
 import { createEc2Client, ec2Call } from './ec2';
 import { readAwsIdentity } from './identity';
@@ -26,12 +27,16 @@ export interface AwsProviderDeps {
   /** The OS interface that carries the VIPs; mapped to its ENI by MAC. */
   readonly interfaceName: string;
   readonly config: AwsProviderConfig;
+  /** Elastic IP allocation id per VIP address (canonical), for the VIPs that have one. */
+  readonly elasticIps?: ReadonlyMap<string, string>;
   readonly logger: Logger;
   readonly clock?: MonotonicClock;
   readonly macOf?: MacOf;
   readonly imds?: ImdsClient;
   readonly ec2Client?: EC2Client;
   readonly requestTimeoutMs?: number;
+  /** Told about every EC2 operation sent (vipd_cloud_requests_total). */
+  readonly requests?: CloudRequestSink;
 }
 
 /** Pages of DescribeNetworkInterfaces read before giving up (a filter by address matches a handful). */
@@ -40,15 +45,17 @@ const MAX_PAGES = 20;
 /**
  * AWS: a VIP is a secondary private IPv4 on the ENI behind the configured
  * interface. A move is ONE AssignPrivateIpAddresses with every VIP and
- * AllowReassignment (no window where nobody holds it); an Elastic IP
- * associated with the address follows it. The remap is asynchronous, so
- * confirm() reads what this instance's metadata reports.
+ * AllowReassignment (atomic: no window where nobody holds it); an Elastic
+ * IP associated with the address follows it. The remap is asynchronous, so
+ * confirm() reads what this instance's metadata reports, and the periodic
+ * ownership check reads metadata first (no API call while all is well).
  */
 export class AwsProvider implements CloudProvider {
   readonly name = 'aws';
   private readonly imds: ImdsClient;
   private readonly macOf: MacOf;
   private readonly log: Logger;
+  private readonly elasticIps: ReadonlyMap<string, string>;
   private identityPromise: Promise<CloudIdentity> | null = null;
   private client: EC2Client | null;
 
@@ -59,15 +66,21 @@ export class AwsProvider implements CloudProvider {
     this.macOf = deps.macOf ?? sysfsMacOf();
     this.client = deps.ec2Client ?? null;
     this.log = deps.logger.child({ component: 'cloud', provider: 'aws' });
+    this.elasticIps = deps.elasticIps ?? new Map();
   }
 
-  identity(): Promise<CloudIdentity> {
+  /**
+   * Read once and shared by concurrent callers, so the read itself is not
+   * tied to one caller's signal; each caller stops waiting when its own
+   * context aborts.
+   */
+  identity(ctx: CloudCallContext): Promise<CloudIdentity> {
     // Cached on success only: a metadata outage at start is retried, not remembered.
     this.identityPromise ??= readAwsIdentity(this.imds, this.deps.interfaceName, this.macOf, this.deps.config.region).then(
       (id) => {
         this.log.info({ instanceId: id.instanceId, eni: id.nicId, mac: id.mac, subnet: id.subnetCidr, region: id.region }, 'AWS identity from instance metadata');
         // Warm the EC2 client and the role credentials now, not on the failover path.
-        void this.warmClient();
+        void this.warmClient(id);
         return id;
       },
       (e: unknown) => {
@@ -75,16 +88,16 @@ export class AwsProvider implements CloudProvider {
         throw e;
       },
     );
-    return this.identityPromise;
+    return untilAborted(this.identityPromise, ctx);
   }
 
-  async assign(vips: readonly CloudVip[]): Promise<void> {
+  async assign(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<void> {
     if (vips.length === 0) return;
-    const id = await this.identity();
+    const id = await this.identity(ctx);
     const addresses = this.checkVips(vips, id);
-    const ec2 = await this.ec2();
-    const out = await ec2Call('AssignPrivateIpAddresses', () =>
-      ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: id.nicId, PrivateIpAddresses: addresses, AllowReassignment: true })),
+    const ec2 = this.ec2(id);
+    const out = await ec2Call('AssignPrivateIpAddresses', ctx, (o) =>
+      ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: id.nicId, PrivateIpAddresses: addresses, AllowReassignment: true }), o),
     );
     const echoed = new Set((out.AssignedPrivateIpAddresses ?? []).map((a) => canonicalIpv4(a.PrivateIpAddress ?? '')));
     const missing = addresses.filter((a) => !echoed.has(a));
@@ -92,13 +105,13 @@ export class AwsProvider implements CloudProvider {
       // Not fatal: confirm() is the judge; but an answer that omits our addresses is worth a line.
       this.log.warn({ eni: id.nicId, missing, requestId: out.$metadata.requestId }, 'AssignPrivateIpAddresses answer does not list every VIP');
     }
-    await this.associateElasticIps(vips, id);
+    await this.associateElasticIps(addresses, id, ctx);
   }
 
-  async confirm(vips: readonly CloudVip[]): Promise<boolean> {
+  async confirm(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<boolean> {
     if (vips.length === 0) return true;
-    const id = await this.identity();
-    const lines = await this.imds.getLines(`network/interfaces/macs/${id.mac}/local-ipv4s`);
+    const id = await this.identity(ctx);
+    const lines = await this.imds.getLines(`network/interfaces/macs/${id.mac}/local-ipv4s`, ctx.signal);
     const held = new Set<string>();
     for (const line of lines) {
       const ip = canonicalIpv4(line);
@@ -110,16 +123,16 @@ export class AwsProvider implements CloudProvider {
     return vips.every((v) => held.has(canonicalIpv4(v.address) ?? v.address));
   }
 
-  async holders(vips: readonly CloudVip[]): Promise<ReadonlyMap<string, CloudHolder>> {
+  async holders(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<ReadonlyMap<string, CloudHolder>> {
     const result = new Map<string, CloudHolder>();
     if (vips.length === 0) return result;
-    const id = await this.identity();
+    const id = await this.identity(ctx);
     const addresses = vips.map((v) => requireIpv4(v.address));
     // Only this subnet (where the VIPs live): with overlapping CIDRs, an ENI of another VPC holding the
     // same address is not a holder of ours and must not hide the peer that is.
     const subnetId = id.extra['subnetId'];
     const filters = [{ Name: 'addresses.private-ip-address', Values: addresses }, ...(subnetId ? [{ Name: 'subnet-id', Values: [subnetId] }] : [])];
-    const enis = await this.describeEnis({ Filters: filters }, 'DescribeNetworkInterfaces');
+    const enis = await this.describeEnis(id, { Filters: filters }, ctx);
     for (const address of addresses) {
       const holding = enis.filter((eni) => eniAddresses(eni).includes(address));
       const mine = holding.find((eni) => eni.NetworkInterfaceId === id.nicId);
@@ -140,93 +153,82 @@ export class AwsProvider implements CloudProvider {
     return result;
   }
 
-  async unassign(vips: readonly CloudVip[]): Promise<void> {
-    if (vips.length === 0) return;
-    const id = await this.identity();
-    const wanted = vips.map((v) => requireIpv4(v.address));
-    const [eni] = await this.describeEnis({ NetworkInterfaceIds: [id.nicId] }, 'DescribeNetworkInterfaces');
-    if (eni === undefined) {
-      throw new VipdError('VIPD_E_CLOUD_RESPONSE', `DescribeNetworkInterfaces did not return this instance's ENI ${id.nicId}`);
-    }
-    const primary = canonicalIpv4(eni.PrivateIpAddress ?? '');
-    const onEni = new Set(eniAddresses(eni));
-    // Only what is still ours: a VIP the peer already took must not be pulled from it.
-    const toRemove = wanted.filter((a) => onEni.has(a) && a !== primary);
-    if (wanted.includes(primary ?? '')) this.log.warn({ eni: id.nicId, primary }, 'a VIP is the primary address of this ENI; it is never unassigned');
-    if (toRemove.length === 0) {
-      this.log.debug({ eni: id.nicId, vips: wanted }, 'no VIP left on this ENI; nothing to unassign');
-      return;
-    }
-    const ec2 = await this.ec2();
-    await ec2Call('UnassignPrivateIpAddresses', () =>
-      ec2.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: id.nicId, PrivateIpAddresses: toRemove })),
-    );
+  /** Metadata's local-ipv4s first (free); DescribeNetworkInterfaces only when it does not show every VIP here. */
+  observeHolders(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<ReadonlyMap<string, CloudHolder>> {
+    return observeLocalViewFirst(vips, ctx, {
+      local: (v, c) => this.confirm(v, c),
+      record: (v, c) => this.holders(v, c),
+      logger: this.log,
+    });
   }
 
-  async describe(): Promise<Readonly<Record<string, unknown>>> {
-    const id = await this.identity();
-    const facts: Record<string, unknown> = {
-      provider: 'aws',
-      instanceId: id.instanceId,
-      region: id.region,
-      eni: id.nicId,
-      mac: id.mac,
-      subnetCidr: id.subnetCidr,
-      subnetId: id.extra.subnetId ?? null,
-      instanceType: id.extra.instanceType ?? null,
-    };
-    const limit = ipv4AddressesPerEni(id.extra.instanceType ?? '');
-    facts.ipv4PerEniLimit = limit;
-    facts.eniAddresses = await fact(async () => {
-      const [eni] = await this.describeEnis({ NetworkInterfaceIds: [id.nicId] }, 'DescribeNetworkInterfaces');
-      return eni === undefined ? [] : eniAddresses(eni);
-    });
-    const used = Array.isArray(facts.eniAddresses) ? facts.eniAddresses.length : null;
-    facts.ipv4Headroom = limit !== null && used !== null ? limit - used : null;
-    facts.sourceDestCheck = await fact(async () => {
-      const ec2 = await this.ec2();
-      const out = await ec2Call('DescribeNetworkInterfaceAttribute', () =>
-        ec2.send(new DescribeNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id.nicId, Attribute: 'sourceDestCheck' })),
+  async describe(ctx: CloudCallContext): Promise<CloudFacts> {
+    const id = await this.identity(ctx);
+    const instanceType = id.extra.instanceType ?? '';
+    const limit = ipv4AddressesPerEni(instanceType);
+    const addressCapacity =
+      limit === null
+        ? null
+        : await fact(async () => {
+            const [eni] = await this.describeEnis(id, { NetworkInterfaceIds: [id.nicId] }, ctx);
+            return { limit, used: eni === undefined ? 0 : eniAddresses(eni).length };
+          });
+    const checks: CloudCheck[] = [];
+    const sdc = await fact(async () => {
+      const ec2 = this.ec2(id);
+      const out = await ec2Call('DescribeNetworkInterfaceAttribute', ctx, (o) =>
+        ec2.send(new DescribeNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id.nicId, Attribute: 'sourceDestCheck' }), o),
       );
       return out.SourceDestCheck?.Value ?? null;
     });
-    return facts;
+    if (typeof sdc === 'boolean') {
+      checks.push({ check: 'source/destination check', status: 'pass', detail: `sourceDestCheck=${String(sdc)} on ${id.nicId} (secondary-IP VIPs work either way; routing VIPs through the instance would need it off)`, fix: null });
+    } else if (sdc !== null) {
+      checks.push({ check: 'source/destination check', status: 'warn', detail: `cannot read it: ${sdc.error.message}`, fix: 'allow ec2:DescribeNetworkInterfaceAttribute to see it (optional; docs/clouds/aws.md)' });
+    }
+    if (limit === null) {
+      checks.push({ check: 'NIC address limit', status: 'warn', detail: `instance type ${instanceType || '(unknown)'} is not in vipd's table of addresses per ENI`, fix: null });
+    }
+    return { nicId: id.nicId, addressCapacity, checks };
   }
 
-  private async associateElasticIps(vips: readonly CloudVip[], id: CloudIdentity): Promise<void> {
-    const withEip = vips.filter((v): v is CloudVip & { elasticIpAllocationId: string } => v.elasticIpAllocationId !== null);
+  private async associateElasticIps(addresses: readonly string[], id: CloudIdentity, ctx: CloudCallContext): Promise<void> {
+    const withEip = addresses.flatMap((address) => {
+      const allocationId = this.elasticIps.get(address);
+      return allocationId === undefined ? [] : [{ address, allocationId }];
+    });
     if (withEip.length === 0) return;
-    const ec2 = await this.ec2();
-    const out = await ec2Call('DescribeAddresses', () =>
-      ec2.send(new DescribeAddressesCommand({ AllocationIds: withEip.map((v) => v.elasticIpAllocationId) })),
-    );
+    const ec2 = this.ec2(id);
+    const out = await ec2Call('DescribeAddresses', ctx, (o) => ec2.send(new DescribeAddressesCommand({ AllocationIds: withEip.map((v) => v.allocationId) }), o));
     for (const vip of withEip) {
-      const address = requireIpv4(vip.address);
-      const eip = (out.Addresses ?? []).find((a) => a.AllocationId === vip.elasticIpAllocationId);
-      if (eip !== undefined && eip.NetworkInterfaceId === id.nicId && canonicalIpv4(eip.PrivateIpAddress ?? '') === address) continue;
-      await ec2Call('AssociateAddress', () =>
+      const eip = (out.Addresses ?? []).find((a) => a.AllocationId === vip.allocationId);
+      if (eip !== undefined && eip.NetworkInterfaceId === id.nicId && canonicalIpv4(eip.PrivateIpAddress ?? '') === vip.address) continue;
+      await ec2Call('AssociateAddress', ctx, (o) =>
         ec2.send(
           new AssociateAddressCommand({
-            AllocationId: vip.elasticIpAllocationId,
+            AllocationId: vip.allocationId,
             NetworkInterfaceId: id.nicId,
-            PrivateIpAddress: address,
+            PrivateIpAddress: vip.address,
             AllowReassociation: true,
           }),
+          o,
         ),
       );
-      this.log.info({ allocationId: vip.elasticIpAllocationId, vip: address, eni: id.nicId }, 'associated the Elastic IP with the VIP');
+      this.log.info({ allocationId: vip.allocationId, vip: vip.address, eni: id.nicId }, 'associated the Elastic IP with the VIP');
     }
   }
 
   private async describeEnis(
+    id: CloudIdentity,
     input: { Filters?: { Name: string; Values: string[] }[]; NetworkInterfaceIds?: string[] },
-    operation: string,
+    ctx: CloudCallContext,
   ): Promise<NetworkInterface[]> {
-    const ec2 = await this.ec2();
+    const operation = 'DescribeNetworkInterfaces';
+    const ec2 = this.ec2(id);
     const enis: NetworkInterface[] = [];
     let nextToken: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const out = await ec2Call(operation, () => ec2.send(new DescribeNetworkInterfacesCommand({ ...input, NextToken: nextToken })));
+      const out = await ec2Call(operation, ctx, (o) => ec2.send(new DescribeNetworkInterfacesCommand({ ...input, NextToken: nextToken }), o));
       for (const eni of out.NetworkInterfaces ?? []) {
         if (typeof eni.NetworkInterfaceId !== 'string') {
           throw new VipdError('VIPD_E_CLOUD_RESPONSE', `${operation} returned a network interface without an id`);
@@ -239,19 +241,16 @@ export class AwsProvider implements CloudProvider {
     throw new VipdError('VIPD_E_CLOUD_RESPONSE', `${operation} kept paging after ${MAX_PAGES} pages`);
   }
 
-  private async warmClient(): Promise<void> {
+  private async warmClient(id: CloudIdentity): Promise<void> {
     try {
-      const client = await this.ec2();
-      await client.config.credentials();
+      await this.ec2(id).config.credentials();
     } catch (e) {
       this.log.debug({ err: e instanceof Error ? e.message : String(e) }, 'could not warm the EC2 client; the first call will');
     }
   }
 
-  private async ec2(): Promise<EC2Client> {
-    if (this.client !== null) return this.client;
-    const id = await this.identity();
-    // Two callers may have waited on the identity together: the first one's client (and its warmed credentials) wins.
+  /** The client for the identity's region, made once (every call comes after the identity). */
+  private ec2(id: CloudIdentity): EC2Client {
     if (this.client !== null) return this.client;
     const { endpoint, metadataEndpoint } = this.deps.config;
     this.client = createEc2Client({
@@ -260,6 +259,7 @@ export class AwsProvider implements CloudProvider {
       // Default chain on a real instance; with a metadata override, the role from that endpoint.
       credentials: metadataEndpoint !== null ? imdsRoleCredentials(this.imds) : undefined,
       requestTimeoutMs: this.deps.requestTimeoutMs,
+      requests: this.deps.requests,
     });
     return this.client;
   }
@@ -294,11 +294,30 @@ function eniAddresses(eni: NetworkInterface): string[] {
 }
 
 /** One doctor fact: its value, or the error that kept us from reading it (never a silent null). */
-async function fact(read: () => Promise<unknown>): Promise<unknown> {
+async function fact<T>(read: () => Promise<T>): Promise<T | CloudFactError> {
   try {
     return await read();
   } catch (e) {
     if (isVipdError(e)) return { error: { code: e.code, message: e.message } };
     throw e;
   }
+}
+
+/** The shared promise, or the caller's typed abort reason as soon as its context aborts. */
+function untilAborted<T>(promise: Promise<T>, ctx: CloudCallContext): Promise<T> {
+  if (ctx.signal.aborted) return Promise.reject(abortedError(ctx));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedError(ctx));
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }

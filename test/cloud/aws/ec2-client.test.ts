@@ -26,7 +26,7 @@ describe('EC2 client timeouts', () => {
   it('a body that stalls after the headers fails the call as a transient timeout instead of hanging', async () => {
     const ec2 = createEc2Client({ region: 'eu-west-1', endpoint: url, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, requestTimeoutMs: 400 });
     try {
-      const e = await ec2Call('DescribeNetworkInterfaces', () => ec2.send(new DescribeNetworkInterfacesCommand({}))).then(
+      const e = await ec2Call('DescribeNetworkInterfaces', { signal: new AbortController().signal, deadlineAt: Infinity }, (o) => ec2.send(new DescribeNetworkInterfacesCommand({}), o)).then(
         () => null,
         (err: unknown) => err,
       );

@@ -1,4 +1,5 @@
 import { ImdsClient } from '../../../src/cloud/aws/imds';
+import { VipdError } from '../../../src/errors';
 import { processClock, type MonotonicClock } from '../../../src/util/clock';
 import { NODE1, NODE2, startLab, type RunningLab } from '../lab/fixtures';
 import { rejection } from '../../support/rejection';
@@ -110,6 +111,21 @@ describe('ImdsClient (IMDSv2) against the lab metadata service', () => {
     await expect(lab.control.setOutage({ metadata: 'http500', metadataInstances: ['i-0fffffffffffffff'] })).rejects.toThrow(/instance i-0fffffffffffffff does not exist/);
     await expect(lab.control.setOutage({ metadata: 'http500', metadataInstances: [] })).rejects.toThrow(/non-empty array/);
     expect((await lab.control.state()).outage).toEqual({ api: null, metadata: null, metadataInstances: null });
+  });
+
+  it('a read in flight ends when its caller\'s signal aborts, with the abort reason (a typed error), long before its own timeout', async () => {
+    const imds = client({ timeoutMs: 10_000 });
+    await imds.get('instance-id');
+    await lab.control.setOutage({ metadata: 'hang' });
+    const controller = new AbortController();
+    const pending = rejection(imds.get('instance-type', controller.signal));
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort(new VipdError('VIPD_E_CANCELLED', 'no longer wanted'));
+    const e = await pending;
+    expect(e).toMatchObject({ code: 'VIPD_E_CANCELLED', message: 'no longer wanted' });
+    await lab.control.setOutage({ metadata: null });
+    // The client still works afterwards (the aborted socket is not reused).
+    expect(await imds.get('instance-type')).toBe('t3.large');
   });
 
   it('refuses a non-http endpoint at construction', () => {

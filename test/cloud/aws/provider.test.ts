@@ -2,14 +2,18 @@ import { AssignPrivateIpAddressesCommand, DescribeNetworkInterfacesCommand, EC2C
 import { ImdsClient } from '../../../src/cloud/aws/imds';
 import { AwsProvider } from '../../../src/cloud/aws/provider';
 import { CloudMover } from '../../../src/cloud/mover';
-import type { CloudVip } from '../../../src/cloud/provider';
+import type { CloudRequestSink } from '../../../src/cloud/requests';
+import { realTimers } from '../../../src/util/timers';
+import type { CloudCallContext, CloudVip } from '../../../src/cloud/provider';
 import { VipdError } from '../../../src/errors';
 import { processClock } from '../../../src/util/clock';
 import { silentLogger } from '../../../src/util/logger';
 import { EIP, NODE1, NODE2, REGION, VIPS, adminClient, labSpec, startLab, type RunningLab } from '../lab/fixtures';
 import { rejection } from '../../support/rejection';
 
-const vips = (...addresses: string[]): CloudVip[] => addresses.map((address) => ({ address, elasticIpAllocationId: null }));
+const vips = (...addresses: string[]): CloudVip[] => addresses.map((address) => ({ address }));
+/** A context that never aborts, for calls made straight to the provider. */
+const call = (): CloudCallContext => ({ signal: new AbortController().signal, deadlineAt: processClock.nowMs() + 20_000 });
 
 
 /** OS interfaces of the emulated instances: node1's VIP interface is eth1, its SECOND NIC. */
@@ -30,9 +34,15 @@ describe('AwsProvider against the lab cloud', () => {
     await lab.stop();
   });
 
-  function provider(source: string, interfaceName: string, opts: { requestTimeoutMs?: number; metadataEndpoint?: string | null } = {}): AwsProvider {
+  function provider(
+    source: string,
+    interfaceName: string,
+    opts: { requestTimeoutMs?: number; metadataEndpoint?: string | null; elasticIps?: ReadonlyMap<string, string>; requests?: CloudRequestSink } = {},
+  ): AwsProvider {
     return new AwsProvider({
       interfaceName,
+      elasticIps: opts.elasticIps,
+      requests: opts.requests,
       config: { region: null, endpoint: lab.endpoints.apiUrl, metadataEndpoint: opts.metadataEndpoint === undefined ? lab.endpoints.imdsUrl : opts.metadataEndpoint },
       logger: silentLogger(),
       macOf: async (ifname) => {
@@ -46,11 +56,16 @@ describe('AwsProvider against the lab cloud', () => {
   }
 
   function mover(p: AwsProvider): CloudMover {
-    return new CloudMover({ provider: p, clock: processClock, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: Math.random, logger: silentLogger(), confirmPollMs: 100, baseDelayMs: 50, maxDelayMs: 400 });
+    return new CloudMover({ provider: p, clock: processClock, timers: realTimers, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: Math.random, logger: silentLogger(), confirmPollMs: 100, baseDelayMs: 50, maxDelayMs: 400 });
   }
 
   const deadline = (ms: number): number => processClock.nowMs() + ms;
   const ec2Calls = (action: string) => lab.cloud.calls.ec2().filter((c) => c.action === action);
+  /** Waits until the emulator has answered (and logged) a delayed call, so no handler outlives the test. */
+  const answered = async (action: string): Promise<void> => {
+    for (let i = 0; i < 100 && ec2Calls(action).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(ec2Calls(action)).toHaveLength(1);
+  };
   const admin = (): EC2Client => {
     const c = adminClient(lab);
     admins.push(c);
@@ -58,7 +73,7 @@ describe('AwsProvider against the lab cloud', () => {
   };
 
   it('identity: IMDSv2, the ENI is chosen by the interface MAC (the second NIC here), never the first', async () => {
-    const id = await provider(NODE1.source, 'eth1').identity();
+    const id = await provider(NODE1.source, 'eth1').identity(call());
     expect(id).toEqual({
       provider: 'aws',
       instanceId: NODE1.id,
@@ -68,7 +83,7 @@ describe('AwsProvider against the lab cloud', () => {
       region: REGION,
       extra: expect.objectContaining({ vpcId: 'vpc-0a000000000000001', subnetId: 'subnet-0a000000000000001', instanceType: 't3.large', deviceNumber: '1' }),
     });
-    const first = await provider(NODE1.source, 'eth0').identity();
+    const first = await provider(NODE1.source, 'eth0').identity(call());
     expect(first.nicId).toBe(NODE1.eni0);
     expect(first.subnetCidr).toBe('10.0.2.0/24');
   });
@@ -81,7 +96,7 @@ describe('AwsProvider against the lab cloud', () => {
       macOf: async () => '02:00:00:00:09:09',
       imds: new ImdsClient({ baseUrl: lab.endpoints.imdsUrl, localAddress: NODE1.source, clock: processClock }),
     });
-    const e = await rejection(p.identity());
+    const e = await rejection(p.identity(call()));
     expect(e.code).toBe('VIPD_E_IDENTITY');
     expect(e.message).toContain(NODE1.mac);
   });
@@ -89,7 +104,7 @@ describe('AwsProvider against the lab cloud', () => {
   it('a metadata outage at start is VIPD_E_METADATA; identity is read again once it is back', async () => {
     const p = provider(NODE1.source, 'eth1');
     await lab.control.setOutage({ metadata: 'refuse' });
-    const e = await rejection(p.identity());
+    const e = await rejection(p.identity(call()));
     expect(e.code).toBe('VIPD_E_METADATA');
     expect(e.transient).toBe(true);
     const viaMover = await rejection(mover(p).acquire(vips(VIPS[0]), deadline(600)));
@@ -97,7 +112,7 @@ describe('AwsProvider against the lab cloud', () => {
     expect((viaMover.cause as VipdError).code).toBe('VIPD_E_METADATA');
     expect(ec2Calls('AssignPrivateIpAddresses')).toHaveLength(0);
     await lab.control.setOutage({ metadata: null });
-    expect((await p.identity()).nicId).toBe(NODE1.eni);
+    expect((await p.identity(call())).nicId).toBe(NODE1.eni);
   });
 
   it('acquire: ONE AssignPrivateIpAddresses for 3 VIPs, signed with the instance role from metadata, confirmed after propagation', async () => {
@@ -118,22 +133,22 @@ describe('AwsProvider against the lab cloud', () => {
     const polls = lab.cloud.calls.imds().filter((c) => c.path.endsWith(`${NODE1.mac}/local-ipv4s`));
     expect(polls.length).toBeGreaterThanOrEqual(2);
     expect(lab.cloud.dataplane.visibleOn(NODE1.eni).sort()).toEqual([...VIPS].sort());
-    expect(await p.confirm(vips(...VIPS))).toBe(true);
+    expect(await p.confirm(vips(...VIPS), call())).toBe(true);
   });
 
   it('confirm is false until metadata shows every VIP (exact address comparison)', async () => {
     const p = provider(NODE1.source, 'eth1');
-    await p.assign(vips('10.0.1.4'));
-    expect(await p.confirm(vips('10.0.1.4'))).toBe(true);
-    expect(await p.confirm(vips('10.0.1.40'))).toBe(false);
-    expect(await p.confirm(vips('10.0.1.4', '10.0.1.44'))).toBe(false);
+    await p.assign(vips('10.0.1.4'), call());
+    expect(await p.confirm(vips('10.0.1.4'), call())).toBe(true);
+    expect(await p.confirm(vips('10.0.1.40'), call())).toBe(false);
+    expect(await p.confirm(vips('10.0.1.4', '10.0.1.44'), call())).toBe(false);
   });
 
   it('holders: me, another instance, nobody — from DescribeNetworkInterfaces', async () => {
     const p = provider(NODE1.source, 'eth1');
-    await p.assign(vips(VIPS[0]));
+    await p.assign(vips(VIPS[0]), call());
     await admin().send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE2.eni, PrivateIpAddresses: [VIPS[1]] }));
-    const holders = await p.holders(vips(...VIPS));
+    const holders = await p.holders(vips(...VIPS), call());
     expect(Object.fromEntries(holders)).toEqual({
       [VIPS[0]]: { kind: 'me' },
       // The holder's primary address is what maps it to a configured peer.
@@ -143,15 +158,15 @@ describe('AwsProvider against the lab cloud', () => {
     const describe = ec2Calls('DescribeNetworkInterfaces').at(-1)!;
     expect(describe.params).toMatchObject({ 'Filter.1.Name': 'addresses.private-ip-address', 'Filter.1.Value.1': VIPS[0], 'Filter.1.Value.3': VIPS[2] });
     // Scoped to our subnet: another VPC may reuse the same addresses.
-    expect(describe.params).toMatchObject({ 'Filter.2.Name': 'subnet-id', 'Filter.2.Value.1': (await p.identity()).extra['subnetId'] });
+    expect(describe.params).toMatchObject({ 'Filter.2.Name': 'subnet-id', 'Filter.2.Value.1': (await p.identity(call())).extra['subnetId'] });
   });
 
   it('holders follow pagination (NextToken)', async () => {
     lab.cloud.setDescribePageSize(1);
     const p = provider(NODE1.source, 'eth1');
-    await p.assign(vips(VIPS[0]));
+    await p.assign(vips(VIPS[0]), call());
     await admin().send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE2.eni, PrivateIpAddresses: [VIPS[1]] }));
-    const holders = await p.holders(vips(VIPS[0], VIPS[1]));
+    const holders = await p.holders(vips(VIPS[0], VIPS[1]), call());
     expect(holders.get(VIPS[1])).toEqual({ kind: 'other', instanceId: NODE2.id, nodeId: null, primaryAddress: NODE2.primary });
     expect(holders.get(VIPS[0])).toEqual({ kind: 'me' });
     expect(ec2Calls('DescribeNetworkInterfaces')).toHaveLength(2);
@@ -159,26 +174,10 @@ describe('AwsProvider against the lab cloud', () => {
 
   it('holders: an API error is thrown, never reported as nobody', async () => {
     const p = provider(NODE1.source, 'eth1');
-    await p.identity();
+    await p.identity(call());
     await lab.control.addFault({ action: 'DescribeNetworkInterfaces', error: { code: 'InternalError' } });
-    const e = await rejection(p.holders(vips(VIPS[0])));
+    const e = await rejection(p.holders(vips(VIPS[0]), call()));
     expect(e.code).toBe('VIPD_E_CLOUD_UNAVAILABLE');
-  });
-
-  it('unassign removes only what is still on my ENI (a VIP the peer took is left alone)', async () => {
-    const p = provider(NODE1.source, 'eth1');
-    await p.assign(vips(VIPS[0], VIPS[1]));
-    await admin().send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE2.eni, PrivateIpAddresses: [VIPS[1]], AllowReassignment: true }));
-    await mover(p).release(vips(VIPS[0], VIPS[1], VIPS[2]), deadline(10_000));
-    const unassigns = ec2Calls('UnassignPrivateIpAddresses');
-    expect(unassigns).toHaveLength(1);
-    expect(unassigns[0]!.params).toEqual(expect.objectContaining({ 'PrivateIpAddress.1': VIPS[0] }));
-    expect(unassigns[0]!.params['PrivateIpAddress.2']).toBeUndefined();
-    expect(lab.cloud.model.holderOf(VIPS[1])?.id).toBe(NODE2.eni);
-    expect(lab.cloud.model.holderOf(VIPS[0])).toBeNull();
-    // Nothing left: no call at all.
-    await p.unassign(vips(VIPS[0]));
-    expect(ec2Calls('UnassignPrivateIpAddresses')).toHaveLength(1);
   });
 
   it.each([
@@ -224,14 +223,14 @@ describe('AwsProvider against the lab cloud', () => {
   });
 
   it('a VIP outside the ENI subnet is refused locally, before any API call', async () => {
-    const e = await rejection(provider(NODE1.source, 'eth1').assign(vips('10.0.2.42')));
+    const e = await rejection(provider(NODE1.source, 'eth1').assign(vips('10.0.2.42'), call()));
     expect(e.code).toBe('VIPD_E_CLOUD_INVALID');
     expect(ec2Calls('AssignPrivateIpAddresses')).toHaveLength(0);
   });
 
   it('an API outage is retried until the deadline, then VIPD_E_CLOUD_DEADLINE with the cause', async () => {
     const p = provider(NODE1.source, 'eth1');
-    await p.identity();
+    await p.identity(call());
     await lab.control.setOutage({ api: 'refuse' });
     const e = await rejection(mover(p).acquire(vips(VIPS[0]), deadline(1_500)));
     expect(e.code).toBe('VIPD_E_CLOUD_DEADLINE');
@@ -242,54 +241,98 @@ describe('AwsProvider against the lab cloud', () => {
 
   it('a hung API call times out per request instead of waiting a minute', async () => {
     const p = provider(NODE1.source, 'eth1', { requestTimeoutMs: 500 });
-    await p.identity();
+    await p.identity(call());
     await lab.control.setOutage({ api: 'hang' });
-    const e = await rejection(p.assign(vips(VIPS[0])));
+    const e = await rejection(p.assign(vips(VIPS[0]), call()));
     expect(e.code).toBe('VIPD_E_CLOUD_UNAVAILABLE');
     expect(e.transient).toBe(true);
     await lab.control.setOutage({ api: null });
   });
 
+  it('preempted with an EC2 call in flight: the request is aborted, the acquire ends with VIPD_E_CANCELLED before EC2 answers, nothing succeeds', async () => {
+    const seen: [string, string][] = [];
+    const p = provider(NODE1.source, 'eth1', { requestTimeoutMs: 10_000, requests: { cloudRequest: (op, outcome) => void seen.push([op, outcome]) } });
+    await p.identity(call());
+    await lab.control.addFault({ action: 'AssignPrivateIpAddresses', latencyMs: 2_500 });
+    const abort = new AbortController();
+    const pending = rejection(mover(p).acquire(vips(VIPS[0]), deadline(20_000), abort.signal));
+    await new Promise((r) => setTimeout(r, 300));
+    abort.abort();
+    const e = await pending;
+    expect(e.code).toBe('VIPD_E_CANCELLED');
+    // The emulator has not answered yet (it logs a call when it answers): the abort, not the answer, ended the call.
+    expect(ec2Calls('AssignPrivateIpAddresses')).toEqual([]);
+    expect(seen).toEqual([['AssignPrivateIpAddresses', 'aborted']]);
+    // No retry and no confirm poll after the cancellation.
+    expect(lab.cloud.calls.imds().filter((c) => c.path.endsWith('/local-ipv4s'))).toEqual([]);
+    // The cloud may still apply a request its caller gave up on: why a cancelled move is never read as "nothing happened".
+    await answered('AssignPrivateIpAddresses');
+  });
+
+  it('the deadline passes with an EC2 call in flight: aborted at the deadline (not at the 10 s request timeout), VIPD_E_CLOUD_DEADLINE', async () => {
+    const p = provider(NODE1.source, 'eth1', { requestTimeoutMs: 10_000 });
+    await p.identity(call());
+    await lab.control.addFault({ action: 'AssignPrivateIpAddresses', latencyMs: 2_500 });
+    const e = await rejection(mover(p).acquire(vips(VIPS[0]), deadline(800)));
+    expect(e.code).toBe('VIPD_E_CLOUD_DEADLINE');
+    expect(e.transient).toBe(true);
+    expect(ec2Calls('AssignPrivateIpAddresses')).toEqual([]);
+    await answered('AssignPrivateIpAddresses');
+  });
+
+  it('request metrics count EC2 operations, not provider methods: one assign with an Elastic IP is three operations', async () => {
+    const seen: [string, string][] = [];
+    const p = provider(NODE1.source, 'eth1', { elasticIps: new Map([[VIPS[0], EIP.allocationId]]), requests: { cloudRequest: (op, outcome) => void seen.push([op, outcome]) } });
+    await p.assign(vips(VIPS[0]), call());
+    expect(seen).toEqual([
+      ['AssignPrivateIpAddresses', 'ok'],
+      ['DescribeAddresses', 'ok'],
+      ['AssociateAddress', 'ok'],
+    ]);
+    seen.length = 0;
+    // confirm reads metadata only: no API operation.
+    await p.confirm(vips(VIPS[0]), call());
+    await p.observeHolders(vips(VIPS[0]), call());
+    expect(seen).toEqual([]);
+    await lab.control.addFault({ action: 'DescribeNetworkInterfaces', error: { code: 'RequestLimitExceeded' } });
+    await rejection(p.holders(vips(VIPS[0]), call()));
+    expect(seen).toEqual([['DescribeNetworkInterfaces', 'throttled']]);
+  });
+
   it('metadata token expiry between calls is absorbed (renewed on 401)', async () => {
     const p = provider(NODE1.source, 'eth1');
-    await p.assign(vips(VIPS[0]));
+    await p.assign(vips(VIPS[0]), call());
     lab.cloud.expireMetadataTokens();
-    expect(await p.confirm(vips(VIPS[0]))).toBe(true);
+    expect(await p.confirm(vips(VIPS[0]), call())).toBe(true);
     expect(lab.cloud.calls.imds().filter((c) => c.method === 'PUT')).toHaveLength(2);
   });
 
   it('Elastic IP: associated once, then follows the address to the peer without another AssociateAddress', async () => {
-    const withEip: CloudVip[] = [{ address: VIPS[0], elasticIpAllocationId: EIP.allocationId }];
-    const p1 = provider(NODE1.source, 'eth1');
-    await p1.assign(withEip);
+    const withEip = vips(VIPS[0]);
+    const elasticIps = new Map([[VIPS[0], EIP.allocationId]]);
+    const p1 = provider(NODE1.source, 'eth1', { elasticIps });
+    await p1.assign(withEip, call());
     expect(ec2Calls('AssociateAddress')).toHaveLength(1);
     expect(lab.cloud.model.eips[0]!.association).toMatchObject({ eniId: NODE1.eni, privateIp: VIPS[0] });
-    await p1.assign(withEip);
+    await p1.assign(withEip, call());
     expect(ec2Calls('AssociateAddress')).toHaveLength(1);
 
-    const p2 = provider(NODE2.source, 'eth0');
-    await p2.assign(withEip);
+    const p2 = provider(NODE2.source, 'eth0', { elasticIps });
+    await p2.assign(withEip, call());
     expect(lab.cloud.model.eips[0]!.association).toMatchObject({ eniId: NODE2.eni, privateIp: VIPS[0] });
     expect(ec2Calls('AssociateAddress')).toHaveLength(1);
   });
 
-  it('describe: instance type, limit headroom, source/dest check, ENI and subnet', async () => {
+  it('describe: typed facts (NIC, address capacity by instance type) and the source/dest check as a judged line', async () => {
     const p = provider(NODE1.source, 'eth1');
-    await p.assign(vips(VIPS[0]));
-    expect(await p.describe()).toMatchObject({
-      provider: 'aws',
-      instanceId: NODE1.id,
-      eni: NODE1.eni,
-      subnetCidr: '10.0.1.0/24',
-      subnetId: 'subnet-0a000000000000001',
-      instanceType: 't3.large',
-      ipv4PerEniLimit: 12,
-      eniAddresses: [NODE1.primary, VIPS[0]],
-      ipv4Headroom: 10,
-      sourceDestCheck: false,
+    await p.assign(vips(VIPS[0]), call());
+    expect(await p.describe(call())).toEqual({
+      nicId: NODE1.eni,
+      addressCapacity: { limit: 12, used: 2 },
+      checks: [expect.objectContaining({ check: 'source/destination check', status: 'pass', detail: expect.stringContaining('sourceDestCheck=false') })],
     });
     await lab.control.addFault({ action: 'DescribeNetworkInterfaceAttribute', error: { code: 'UnauthorizedOperation' } });
-    expect((await p.describe()).sourceDestCheck).toEqual({ error: expect.objectContaining({ code: 'VIPD_E_CLOUD_PERMISSION' }) });
+    expect((await p.describe(call())).checks).toEqual([expect.objectContaining({ check: 'source/destination check', status: 'warn', detail: expect.stringContaining('ec2:DescribeNetworkInterfaceAttribute') })]);
   });
 
   it('without a metadata override the SDK default chain finds the role through AWS_EC2_METADATA_SERVICE_ENDPOINT', async () => {
@@ -306,21 +349,21 @@ describe('AwsProvider against the lab cloud', () => {
       AWS_EC2_METADATA_SERVICE_ENDPOINT: lab.endpoints.imdsUrl,
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    });
+    }, call());
     try {
       const p = provider(NODE1.source, 'eth1', { metadataEndpoint: null });
-      await p.assign(vips(VIPS[0]));
+      await p.assign(vips(VIPS[0]), call());
       expect(ec2Calls('AssignPrivateIpAddresses')).toEqual([expect.objectContaining({ caller: NODE1.id, result: 'ok' })]);
       expect(lab.cloud.calls.imds().some((c) => c.source === '127.0.0.1' && c.path === '/latest/meta-data/iam/security-credentials/vipd-node' && c.status === 200)).toBe(true);
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-      Object.assign(process.env, saved);
+      Object.assign(process.env, saved, call());
     }
   });
 
   it('the real SDK parses what the emulator answers for the adapter calls (admin view agrees)', async () => {
     const p = provider(NODE1.source, 'eth1');
-    await p.assign(vips(VIPS[0], VIPS[1]));
+    await p.assign(vips(VIPS[0], VIPS[1]), call());
     const out = await admin().send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [NODE1.eni] }));
     expect(out.NetworkInterfaces![0]!.PrivateIpAddresses!.map((a) => a.PrivateIpAddress)).toEqual([NODE1.primary, VIPS[0], VIPS[1]]);
   });

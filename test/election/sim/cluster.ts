@@ -179,7 +179,6 @@ export class SimCluster {
         preemptDelayMs: me.preemptDelayMs ?? 0,
         intervalMs: g.intervalMs,
         deadAfter: g.deadAfter,
-        random: this.random,
       });
       node.cores.set(g.name, core);
       node.shells.set(g.name, { desired: 'inactive', applied: 'inactive', acquireInFlight: false });

@@ -1,0 +1,67 @@
+import type { ProviderType, VipdConfig } from '../config/types';
+import { VipdError } from '../errors';
+import type { MonotonicClock } from '../util/clock';
+import type { Logger } from '../util/logger';
+import { awsProviderEntry } from './aws/entry';
+import type { CloudProvider } from './provider';
+import type { CloudRequestSink } from './requests';
+
+/** What a provider factory gets: the whole config (its own section included) and the daemon's ports. */
+export interface ProviderFactoryDeps {
+  readonly config: VipdConfig;
+  /** The OS interface that carries the VIPs (every group of one daemon shares it). */
+  readonly interfaceName: string;
+  readonly logger: Logger;
+  readonly clock: MonotonicClock;
+  /** Told about every real API operation the provider sends. */
+  readonly requests?: CloudRequestSink;
+}
+
+/**
+ * One cloud. `create` loads the cloud's SDK (a dynamic import inside the
+ * entry), so a daemon loads only the configured provider's SDK, only at
+ * start, and plain L2 loads none.
+ */
+export interface ProviderEntry {
+  /** The API operations it sends, so their request counters start at zero. */
+  readonly operations: readonly string[];
+  create(deps: ProviderFactoryDeps): Promise<CloudProvider>;
+}
+
+export type CloudProviderType = Exclude<ProviderType, 'none'>;
+
+/** A new cloud is a folder under cloud/ with its entry, plus one line here. */
+export const PROVIDERS: Readonly<Partial<Record<CloudProviderType, ProviderEntry>>> = {
+  aws: awsProviderEntry,
+};
+
+/** The entry for a cloud type; a type without an adapter is a configuration error. */
+export function providerEntry(type: CloudProviderType): ProviderEntry {
+  const entry = PROVIDERS[type];
+  if (entry === undefined) {
+    throw new VipdError('VIPD_E_CONFIG', `provider.type ${type} is not implemented yet (see docs/clouds/${type}.md); use ${Object.keys(PROVIDERS).join(', ')} or none`);
+  }
+  return entry;
+}
+
+/** The API operations of the configured provider (none for plain L2). */
+export function providerOperations(type: ProviderType): readonly string[] {
+  return type === 'none' ? [] : (PROVIDERS[type]?.operations ?? []);
+}
+
+/**
+ * The provider for the config, or null for plain L2 (provider none: nothing
+ * in the network keeps a record of who holds an address). Every group of
+ * one daemon shares one NIC and so one provider.
+ */
+export async function createProvider(deps: Omit<ProviderFactoryDeps, 'interfaceName'>): Promise<CloudProvider | null> {
+  const { config } = deps;
+  const type = config.provider.type;
+  if (type === 'none') return null;
+  const entry = providerEntry(type);
+  const distinct = new Set(config.groups.map((g) => g.interface));
+  if (distinct.size > 1) {
+    throw new VipdError('VIPD_E_CONFIG', `provider ${type}: all groups must use one interface (found ${[...distinct].join(', ')})`);
+  }
+  return entry.create({ ...deps, interfaceName: config.groups[0]?.interface ?? 'eth0' });
+}

@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PROVIDERS, createProvider, providerEntry, providerOperations } from '../../src/cloud/registry';
+import { AWS_OPERATIONS } from '../../src/cloud/aws/operations';
+import { processClock } from '../../src/util/clock';
+import { silentLogger } from '../../src/util/logger';
+import { ensureBuilt } from '../support/build';
+import { baseConfig, load, makeFixture, type Fixture } from '../config/helpers';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * Builds the owner for a config in a fresh node process (dist/, so the
+ * module cache is Node's own, not jest's) and prints which SDK modules got
+ * loaded: a plain L2 daemon must never load the AWS SDK.
+ */
+const CHILD = `
+const { buildOwner } = require(${JSON.stringify(join(ROOT, 'dist/src/owner/factory.js'))});
+const { silentLogger } = require(${JSON.stringify(join(ROOT, 'dist/src/util/logger.js'))});
+const { processClock } = require(${JSON.stringify(join(ROOT, 'dist/src/util/clock.js'))});
+const { realTimers } = require(${JSON.stringify(join(ROOT, 'dist/src/util/timers.js'))});
+const config = JSON.parse(process.env.VIPD_TEST_CONFIG);
+const runner = { run: async () => { throw new Error('no commands in this test'); } };
+buildOwner(config, { runner, logger: silentLogger(), dryRun: false, metrics: { cloudRequest() {} }, clock: processClock, timers: realTimers, random: Math.random })
+  .then((owner) => {
+    const sdk = Object.keys(require.cache).filter((k) => k.includes('/node_modules/@aws-sdk/'));
+    process.stdout.write(JSON.stringify({ owner: owner.constructor.name, awsSdkModules: sdk.length }));
+  })
+  .catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exit(2); });
+`;
+
+describe('provider registry', () => {
+  let fx: Fixture;
+  beforeAll(() => ensureBuilt());
+  beforeEach(() => {
+    fx = makeFixture();
+  });
+  afterEach(() => fx.cleanup());
+
+  async function ownerInChild(provider: Record<string, unknown>): Promise<{ owner: string; awsSdkModules: number }> {
+    const doc = baseConfig(fx.keyFile);
+    doc['provider'] = provider;
+    doc['os'] = { arp: { sender: 'arping' } };
+    const config = load(fx, doc);
+    const out = await promisify(execFile)(process.execPath, ['-e', CHILD], { env: { ...process.env, VIPD_TEST_CONFIG: JSON.stringify(config) }, timeout: 60_000 });
+    return JSON.parse(out.stdout) as { owner: string; awsSdkModules: number };
+  }
+
+  it('plain L2 (provider none) builds its owner without loading @aws-sdk; provider aws loads it (the check can see it)', async () => {
+    expect(await ownerInChild({ type: 'none' })).toEqual({ owner: 'CloudOsOwner', awsSdkModules: 0 });
+    const aws = await ownerInChild({ type: 'aws', aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9' } });
+    expect(aws.owner).toBe('CloudOsOwner');
+    expect(aws.awsSdkModules).toBeGreaterThan(0);
+  });
+
+  it('no cloud is no provider at all, not one that pretends', async () => {
+    const doc = baseConfig(fx.keyFile);
+    expect(await createProvider({ config: load(fx, doc), logger: silentLogger(), clock: processClock })).toBeNull();
+    expect(providerOperations('none')).toEqual([]);
+  });
+
+  it('a cloud is one line: aws is registered with the EC2 operations it sends; a cloud without an adapter is a config error naming the ones there are', async () => {
+    expect(Object.keys(PROVIDERS)).toEqual(['aws']);
+    expect(providerOperations('aws')).toEqual(AWS_OPERATIONS);
+    expect(() => providerEntry('oci')).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('use aws or none') }));
+    const doc = baseConfig(fx.keyFile);
+    doc['provider'] = { type: 'gcp' };
+    // The shared config validation (check-config and run) refuses it first, naming the key.
+    expect(() => load(fx, doc)).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('provider.type') }));
+  });
+
+  it('creates the AWS adapter through the registry (the SDK loaded on demand)', async () => {
+    const doc = baseConfig(fx.keyFile);
+    doc['provider'] = { type: 'aws', aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9' } };
+    const provider = await createProvider({ config: load(fx, doc), logger: silentLogger(), clock: processClock });
+    expect(provider?.name).toBe('aws');
+  });
+});
