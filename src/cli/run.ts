@@ -57,6 +57,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     rejectReasons: REJECT_REASONS,
     provider: config.provider.type,
     peers: Object.fromEntries(config.groups.map((g) => [g.name, g.peers.map((p) => p.id)])),
+    configLoadedAt: Date.now() / 1000,
   });
   const owner = buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics, clock: processClock, timers: realTimers, random: cryptoRandom });
   const daemon = new Daemon(config, {
@@ -156,14 +157,17 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
       void daemon
         .reload(next)
         .then(() => {
+          metrics.configReloaded(true, Date.now() / 1000);
           notify.ready(`vipd ${version}: reloaded, ${next.groups.length} group(s)`);
         })
         .catch((e: unknown) => {
           // Either refused as a whole (node.id changed, stopping) or applied except for the groups named.
+          metrics.configReloaded(false, Date.now() / 1000);
           logger.error({ err: asVipdError(e).toJSON() }, `reload: ${asVipdError(e).message}`);
           notify.ready(`vipd ${version}: reload incomplete, see the log`);
         });
     } catch (e) {
+      metrics.configReloaded(false, Date.now() / 1000);
       logger.error({ err: asVipdError(e).toJSON() }, 'reload rejected: the new configuration is invalid; keeping the running one');
       notify.ready(`vipd ${version}: reload rejected (invalid config)`);
     }

@@ -23,7 +23,16 @@ export interface VipdMetricsOptions {
   readonly peers?: Readonly<Record<string, readonly string[]>>;
   /** false: skip process_* / nodejs_* metrics (a test creating many registries). */
   readonly processMetrics?: boolean;
+  /** Unix time the running configuration was loaded (start-up): the first last-reload timestamp. */
+  readonly configLoadedAt?: number;
 }
+
+/**
+ * prom-client's gauges named like counters: `promtool check metrics` rejects
+ * them, and they are the sums of nodejs_active_handles / _requests /
+ * _resources, which stay (sum() gives the same number).
+ */
+const GAUGES_NAMED_AS_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /** The per-phase latencies of one takeover, in milliseconds. */
 export interface FailoverPhaseTimings {
@@ -71,6 +80,9 @@ export class VipdMetrics {
   readonly eventLoopLagSeconds: Histogram<string>;
   readonly buildInfo: Gauge<'version'>;
   readonly hookFailures: Counter<'group'>;
+  readonly maintenanceGauge: Gauge<string>;
+  readonly configLastReloadSuccessful: Gauge<string>;
+  readonly configLastReloadSuccessTimestamp: Gauge<string>;
 
   private readonly knownReasons: ReadonlySet<string>;
   /** Label values seen per group, so removeGroup can drop every series of a group. */
@@ -142,15 +154,32 @@ export class VipdMetrics {
     this.buildInfo = gauge('vipd_build_info', 'Always 1; the version label tells which vipd runs.', ['version']);
     this.hookFailures = counter('vipd_hook_failures_total', 'Notify hooks that exited non-zero, timed out or could not start.', ['group']);
 
+    this.maintenanceGauge = gauge('vipd_maintenance', '1 while maintenance is on (`vipd maintenance on`): this node holds no VIP and shows effective priority 0.', []);
+    this.configLastReloadSuccessful = gauge('vipd_config_last_reload_successful', '1 when the last configuration reload (SIGHUP) applied in full, 0 when it was rejected or applied in part.', []);
+    this.configLastReloadSuccessTimestamp = gauge(
+      'vipd_config_last_reload_success_timestamp_seconds',
+      'Unix time of the last configuration load that applied in full (start-up or SIGHUP).',
+      [],
+    );
+
     this.buildInfo.set({ version: opts.version }, 1);
+    this.maintenanceGauge.set(0);
+    this.configLastReloadSuccessful.set(1);
+    this.configLastReloadSuccessTimestamp.set(opts.configLoadedAt ?? 0);
     this.knownReasons = new Set([...opts.rejectReasons, OTHER_REASON]);
     for (const reason of this.knownReasons) this.heartbeatsRejected.inc({ reason }, 0);
-    for (const operation of CLOUD_OPERATIONS) {
-      this.cloudRequestDuration.zero({ provider: this.provider, operation });
-      for (const outcome of CLOUD_OUTCOMES) this.cloudRequests.inc({ provider: this.provider, operation, outcome }, 0);
+    // Provider none makes no cloud call: its series would be zero forever.
+    if (this.provider !== 'none') {
+      for (const operation of CLOUD_OPERATIONS) {
+        this.cloudRequestDuration.zero({ provider: this.provider, operation });
+        for (const outcome of CLOUD_OUTCOMES) this.cloudRequests.inc({ provider: this.provider, operation, outcome }, 0);
+      }
     }
     for (const group of opts.groups) this.addGroup(group, opts.peers?.[group] ?? []);
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (opts.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      for (const name of GAUGES_NAMED_AS_COUNTERS) this.registry.removeSingleMetric(name);
+    }
   }
 
   /** Starts a group's series at zero (INIT, counters 0); also used when a reload adds a group. */
@@ -266,6 +295,16 @@ export class VipdMetrics {
 
   eventLoopLag(seconds: number): void {
     this.eventLoopLagSeconds.observe(Math.max(0, seconds));
+  }
+
+  maintenance(on: boolean): void {
+    this.maintenanceGauge.set(on ? 1 : 0);
+  }
+
+  /** A reload that applied in full moves the timestamp; a rejected or partial one only clears the success flag. */
+  configReloaded(success: boolean, unixSeconds: number): void {
+    this.configLastReloadSuccessful.set(success ? 1 : 0);
+    if (success) this.configLastReloadSuccessTimestamp.set(unixSeconds);
   }
 
   hookFailed(group: string): void {

@@ -51,7 +51,9 @@ export function buildOwner(config: VipdConfig, deps: OwnerFactoryDeps): VipOwner
   const logger = deps.logger.child({ component: 'owner' });
   if (config.provider.type === 'none' && !config.os.enabled) return new LogOnlyOwner(logger);
   const runner = deps.dryRun ? new DryRunRunner(deps.runner, logger) : deps.runner;
-  let provider: CloudProvider = new InstrumentedProvider(buildProvider(config, deps.logger), deps.metrics, deps.clock);
+  // Provider none makes no API call: instrumenting it would only export cloud series that are always zero.
+  const bare = buildProvider(config, deps.logger);
+  let provider: CloudProvider = config.provider.type === 'none' ? bare : new InstrumentedProvider(bare, deps.metrics, deps.clock);
   if (deps.dryRun) provider = new DryRunProvider(provider, logger);
   const mover = new CloudMover({ provider, clock: deps.clock, sleep: (ms) => sleep(deps.timers, ms), random: deps.random, logger: logger.child({ component: 'cloud' }) });
   const sender = config.os.arp.sender;

@@ -196,6 +196,7 @@ export class Daemon {
 
   setMaintenance(on: boolean): void {
     this.maintenance = on;
+    this.deps.metrics.maintenance(on);
     const now = this.deps.clock.nowMs();
     for (const r of this.runners.values()) r.setMaintenance(on, now);
     this.log.warn({ maintenance: on }, on ? 'maintenance on: this node will not hold any VIP' : 'maintenance off');

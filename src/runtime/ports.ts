@@ -56,6 +56,7 @@ export interface RuntimeMetrics {
   setTrackers(group: string, trackers: ReadonlyArray<{ readonly name: string; readonly up: boolean }>): void;
   eventLoopLag(seconds: number): void;
   hookFailed(group: string): void;
+  maintenance(on: boolean): void;
   /** Reload: labelled series of a new group start at 0; a removed group's series go away. */
   addGroup(group: string, peers: readonly string[]): void;
   removeGroup(group: string): void;
@@ -75,6 +76,7 @@ export const noMetrics: RuntimeMetrics = {
   setTrackers: () => undefined,
   eventLoopLag: () => undefined,
   hookFailed: () => undefined,
+  maintenance: () => undefined,
   addGroup: () => undefined,
   removeGroup: () => undefined,
 };
