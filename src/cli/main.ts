@@ -5,6 +5,7 @@ import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
 import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
+import { DEFAULT_IMPORT_KEY_FILE, importKeepalivedCommand } from './import-keepalived';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from './exit-codes';
 import { parseSwitchoverTimeout } from './control-handlers';
 import { runCommand } from './run';
@@ -110,6 +111,19 @@ program
   .option('-s, --socket <path>', 'control socket (default: control.socket from the config)')
   .option('--json', 'machine-readable output', false)
   .action(async (o: { config: string; socket?: string; json: boolean }) => finish(await doctorCommand({ configPath: o.config, socket: o.socket ?? null, json: o.json })));
+
+program
+  .command('import-keepalived')
+  .description('write a vipd config from a keepalived.conf (stdout or -o); what cannot be carried over is listed on stderr')
+  .argument('[file]', 'keepalived configuration', '/etc/keepalived/keepalived.conf')
+  .option('-o, --output <file>', 'write the vipd config to this file instead of stdout')
+  .option('--node-id <id>', "this node's node.id (default: node-<unicast_src_ip>, else router_id, else the host name)")
+  .option('--peer <id=address>', 'a peer for instances without unicast_peer (keepalived multicast); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('-i, --config-id <id>', "keepalived's -i config id for @id lines (default: the short host name, as keepalived)")
+  .option('--key-file <path>', 'heartbeat.keyFile of the generated config', DEFAULT_IMPORT_KEY_FILE)
+  .action((file: string, o: { output?: string; nodeId?: string; peer: string[]; configId?: string; keyFile: string }) =>
+    finish(importKeepalivedCommand({ file, output: o.output ?? null, nodeId: o.nodeId ?? null, peers: o.peer, configId: o.configId ?? null, keyFile: o.keyFile })),
+  );
 
 program
   .command('demo')
