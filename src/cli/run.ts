@@ -57,6 +57,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     rejectReasons: REJECT_REASONS,
     provider: config.provider.type,
     peers: Object.fromEntries(config.groups.map((g) => [g.name, g.peers.map((p) => p.id)])),
+    groupInfo: Object.fromEntries(config.groups.map((g) => [g.name, { id: g.id, interface: g.interface, vips: g.vips.map((v) => v.address) }])),
     configLoadedAt: Date.now() / 1000,
   });
   const owner = buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics, clock: processClock, timers: realTimers, random: cryptoRandom });

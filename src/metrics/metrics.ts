@@ -21,6 +21,8 @@ export interface VipdMetricsOptions {
   readonly provider: string;
   /** Configured peers per group: their last-seen timestamp starts at 0 (never seen). */
   readonly peers?: Readonly<Record<string, readonly string[]>>;
+  /** Per group: its id, interface and VIPs, for vipd_vip_info. */
+  readonly groupInfo?: Readonly<Record<string, GroupInfo>>;
   /** false: skip process_* / nodejs_* metrics (a test creating many registries). */
   readonly processMetrics?: boolean;
   /** Unix time the running configuration was loaded (start-up): the first last-reload timestamp. */
@@ -33,6 +35,13 @@ export interface VipdMetricsOptions {
  * _resources, which stay (sum() gives the same number).
  */
 const GAUGES_NAMED_AS_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** What vipd_vip_info says about a group: the labels a keepalived dashboard keys on. */
+export interface GroupInfo {
+  readonly id: number;
+  readonly interface: string;
+  readonly vips: readonly string[];
+}
 
 /** The per-phase latencies of one takeover, in milliseconds. */
 export interface FailoverPhaseTimings {
@@ -80,6 +89,7 @@ export class VipdMetrics {
   readonly eventLoopLagSeconds: Histogram<string>;
   readonly buildInfo: Gauge<'version'>;
   readonly hookFailures: Counter<'group'>;
+  readonly vipInfo: Gauge<'group' | 'id' | 'interface' | 'vip'>;
   readonly maintenanceGauge: Gauge<string>;
   readonly configLastReloadSuccessful: Gauge<string>;
   readonly configLastReloadSuccessTimestamp: Gauge<string>;
@@ -88,6 +98,7 @@ export class VipdMetrics {
   /** Label values seen per group, so removeGroup can drop every series of a group. */
   private readonly peersByGroup = new Map<string, Set<string>>();
   private readonly trackersByGroup = new Map<string, Set<string>>();
+  private readonly vipLabelsByGroup = new Map<string, Array<{ group: string; id: string; interface: string; vip: string }>>();
 
   constructor(opts: VipdMetricsOptions) {
     this.registry = new Registry();
@@ -154,6 +165,7 @@ export class VipdMetrics {
     this.buildInfo = gauge('vipd_build_info', 'Always 1; the version label tells which vipd runs.', ['version']);
     this.hookFailures = counter('vipd_hook_failures_total', 'Notify hooks that exited non-zero, timed out or could not start.', ['group']);
 
+    this.vipInfo = gauge('vipd_vip_info', "Always 1, one series per configured VIP: the group's id and interface (for joins, and keepalived dashboards).", ['group', 'id', 'interface', 'vip']);
     this.maintenanceGauge = gauge('vipd_maintenance', '1 while maintenance is on (`vipd maintenance on`): this node holds no VIP and shows effective priority 0.', []);
     this.configLastReloadSuccessful = gauge('vipd_config_last_reload_successful', '1 when the last configuration reload (SIGHUP) applied in full, 0 when it was rejected or applied in part.', []);
     this.configLastReloadSuccessTimestamp = gauge(
@@ -175,7 +187,7 @@ export class VipdMetrics {
         for (const outcome of CLOUD_OUTCOMES) this.cloudRequests.inc({ provider: this.provider, operation, outcome }, 0);
       }
     }
-    for (const group of opts.groups) this.addGroup(group, opts.peers?.[group] ?? []);
+    for (const group of opts.groups) this.addGroup(group, opts.peers?.[group] ?? [], opts.groupInfo?.[group]);
     if (opts.processMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });
       for (const name of GAUGES_NAMED_AS_COUNTERS) this.registry.removeSingleMetric(name);
@@ -183,8 +195,13 @@ export class VipdMetrics {
   }
 
   /** Starts a group's series at zero (INIT, counters 0); also used when a reload adds a group. */
-  addGroup(group: string, peers: readonly string[] = []): void {
+  addGroup(group: string, peers: readonly string[] = [], info?: GroupInfo): void {
     this.state.set({ group }, STATE_VALUE.INIT);
+    if (info !== undefined) {
+      const labels = info.vips.map((vip) => ({ group, id: String(info.id), interface: info.interface, vip }));
+      for (const l of labels) this.vipInfo.set(l, 1);
+      this.vipLabelsByGroup.set(group, labels);
+    }
     this.splitBrainSuspectedGauge.set({ group }, 0);
     for (const c of [this.becomeMaster, this.releaseMaster, this.advertsSent, this.advertsReceived, this.osRepairsTotal, this.hookFailures]) {
       c.inc({ group }, 0);
@@ -225,8 +242,10 @@ export class VipdMetrics {
     }
     for (const peer of this.peersByGroup.get(group) ?? []) this.peerLastSeen.remove({ group, peer });
     for (const tracker of this.trackersByGroup.get(group) ?? []) this.trackerUpGauge.remove({ group, tracker });
+    for (const labels of this.vipLabelsByGroup.get(group) ?? []) this.vipInfo.remove(labels);
     this.peersByGroup.delete(group);
     this.trackersByGroup.delete(group);
+    this.vipLabelsByGroup.delete(group);
   }
 
   setState(group: string, role: Role): void {

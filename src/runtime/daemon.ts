@@ -172,7 +172,7 @@ export class Daemon {
     // Whatever failed above, every wanted group that has no runner gets one: a reload must never leave a group unserved.
     for (const g of next.groups) {
       if (this.runners.has(g.id)) continue;
-      this.deps.metrics.addGroup(g.name, g.peers.map((p) => p.id));
+      this.deps.metrics.addGroup(g.name, g.peers.map((p) => p.id), { id: g.id, interface: g.interface, vips: g.vips.map((v) => v.address) });
       this.startGroup(g, this.deps.clock.nowMs());
     }
     this.loop.reconfigure(loopOptions(next));

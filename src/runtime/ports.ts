@@ -58,7 +58,7 @@ export interface RuntimeMetrics {
   hookFailed(group: string): void;
   maintenance(on: boolean): void;
   /** Reload: labelled series of a new group start at 0; a removed group's series go away. */
-  addGroup(group: string, peers: readonly string[]): void;
+  addGroup(group: string, peers: readonly string[], info: { readonly id: number; readonly interface: string; readonly vips: readonly string[] }): void;
   removeGroup(group: string): void;
 }
 

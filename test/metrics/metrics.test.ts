@@ -211,8 +211,12 @@ describe('VipdMetrics', () => {
     const text = await m.exposition();
     expect(text).not.toMatch(/group="web"/);
     expect(text).toMatch(/vipd_state\{group="db"\} 0/);
-    m.addGroup('api', ['n3']);
+    m.addGroup('api', ['n3'], { id: 7, interface: 'eth1', vips: ['10.0.0.7', 'fd00::7'] });
+    expect(await value(m, 'vipd_vip_info', { group: 'api', id: '7', interface: 'eth1', vip: 'fd00::7' })).toBe(1);
     expect(await value(m, 'vipd_become_master_total', { group: 'api' })).toBe(0);
+    m.removeGroup('api');
+    expect(await m.exposition()).not.toMatch(/vipd_vip_info\{/);
+    m.addGroup('api', ['n3']);
     expect(await value(m, 'vipd_peer_last_seen_timestamp_seconds', { group: 'api', peer: 'n3' })).toBe(0);
   });
 

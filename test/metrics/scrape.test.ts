@@ -8,11 +8,13 @@ import { VipdMetrics } from '../../src/metrics/metrics';
 import { ensureBuilt } from '../support/build';
 import { LoopbackCluster } from '../support/loopback-cluster';
 import { VipdProcess } from '../support/vipd-process';
+import { itWithTool, toolAvailable } from '../systemd/require-tool';
 
 jest.setTimeout(120_000);
 beforeAll(() => ensureBuilt());
 
 const WEB = { name: 'web', id: 1, vip: '127.0.0.101' };
+const itPromtool = itWithTool(toolAvailable('promtool'), 'promtool (Debian package prometheus)');
 
 function scrape(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -52,7 +54,7 @@ describe('the /metrics scrape of a running vipd', () => {
   let cluster: LoopbackCluster;
   afterEach(async () => cluster?.destroy());
 
-  it('passes promtool check metrics, shows maintenance as priority 0 and reports each reload', async () => {
+  itPromtool('passes promtool check metrics, shows maintenance as priority 0 and reports each reload', async () => {
     cluster = await LoopbackCluster.pair([WEB]);
     const port = await freeTcpPort();
     const writeConfig = (edit: (doc: { groups: Array<Record<string, unknown>> }) => void = () => undefined): void => {
@@ -71,6 +73,7 @@ describe('the /metrics scrape of a running vipd', () => {
     expect(promtoolProblems(first)).toEqual([]);
     expect(first).not.toMatch(/^vipd_cloud_/m); // provider none: no cloud series at all
     expect(first).not.toMatch(/^nodejs_active_\w+_total/m);
+    expect(sample(first, 'vipd_vip_info{group="web",id="1",interface="lo",vip="127.0.0.101"}')).toBe(1);
     expect(sample(first, 'vipd_maintenance')).toBe(0);
     expect(sample(first, 'vipd_effective_priority{group="web"}')).toBe(200);
     expect(sample(first, 'vipd_config_last_reload_successful')).toBe(1);
@@ -106,7 +109,7 @@ describe('the /metrics scrape of a running vipd', () => {
 });
 
 describe('promtool check metrics on a cloud registry', () => {
-  it('accepts every series of a provider with cloud calls, observations and all groups', async () => {
+  itPromtool('accepts every series of a provider with cloud calls, observations and all groups', async () => {
     const m = new VipdMetrics({ version: '1.2.3', groups: ['web', 'db'], rejectReasons: ['bad-tag', 'replay'], provider: 'aws', peers: { web: ['n2'] } });
     m.transition('web', 'BACKUP', 'MASTER');
     m.failover('web', { detectionMs: 800, cloudMs: 400, osMs: 20, totalMs: 1300 });
