@@ -133,7 +133,12 @@ program
   .option('--kill <mode>', 'hard (link cut + kill -9) | graceful (SIGTERM)', 'hard')
   .action(async (o: { provider: string; interval: string; kill: string }) => finish(await demoCommand(o)));
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`vipd: ${asVipdError(e).message}\n`);
-  process.exitCode = 1;
-});
+/** The command-line definition, for the generated man page and completions (gen-cli-docs.ts). */
+export { program };
+
+if (require.main === module) {
+  program.parseAsync(process.argv).catch((e: unknown) => {
+    process.stderr.write(`vipd: ${asVipdError(e).message}\n`);
+    process.exitCode = 1;
+  });
+}

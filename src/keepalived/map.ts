@@ -160,7 +160,7 @@ export function mapKeepalived(tree: readonly KeepalivedStatement[], opts: Import
       note(
         inst.at,
         `authentication (auth_pass) is not copied: vipd signs every heartbeat with HMAC-SHA256 and a key file. Create one key and give it to every node: ` +
-          `(umask 077; head -c 32 /dev/urandom > ${opts.keyFile}), then copy the same file to the peers (mode 0600)`,
+          `head -c 32 /dev/urandom | base64 > ${opts.keyFile} && chmod 600 ${opts.keyFile}, then copy the same file to the peers (mode 0600)`,
       );
     }
   }
@@ -172,7 +172,7 @@ export function mapKeepalived(tree: readonly KeepalivedStatement[], opts: Import
         'Run the import on each node with --node-id ID and --peer ID=ADDRESS (one per address of each peer), or edit node.id and peers[].id',
     );
   }
-  if (!authNoted) note('', `create the heartbeat key every node shares: (umask 077; head -c 32 /dev/urandom > ${opts.keyFile}), copied to each peer (mode 0600)`);
+  if (!authNoted) note('', `create the heartbeat key every node shares: head -c 32 /dev/urandom | base64 > ${opts.keyFile} && chmod 600 ${opts.keyFile}, copied to each peer (mode 0600)`);
   if (instances.length === 0) note('', 'no vrrp_instance found: the vipd config has no group and will not load until one is added');
 
   const peerFamilies = new Set(groups.flatMap((g) => (g.peers as { address: string }[]).map((p) => isIP(p.address))));

@@ -162,7 +162,7 @@ describe('mapKeepalived: what is not carried over', () => {
     const everything = `${stringify(r.config)}\n${r.messages.join('\n')}`;
     expect(everything).not.toContain('Sup3rS3cret');
     const text = r.messages.join('\n');
-    expect(text).toMatch(/auth_pass\) is not copied: .*head -c 32 \/dev\/urandom > \/etc\/vipd\/heartbeat\.key/);
+    expect(text).toMatch(/auth_pass\) is not copied: .*head -c 32 \/dev\/urandom \| base64 > \/etc\/vipd\/heartbeat\.key/);
     expect(text).toMatch(/smtp_alert is not carried over: vipd sends no e-mail/);
     expect(text).toMatch(/use_vmac is not carried over/);
     expect(text).toMatch(/\/k\.conf:\d+: mystery_option is not carried over/);
