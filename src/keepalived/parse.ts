@@ -104,7 +104,7 @@ export function parseKeepalived(path: string, source: KeepalivedSource, opts: Pa
       }
       const words = tokenize(expanded, at);
       const keyword = words[0];
-      if (keyword !== undefined && INCLUDE_KEYWORDS.has(keyword) && stack.length >= 1) {
+      if (keyword !== undefined && INCLUDE_KEYWORDS.has(keyword)) {
         const pattern = words[1];
         if (pattern === undefined) {
           notes.push(`${at}: '${keyword}' without a file name ignored`);
