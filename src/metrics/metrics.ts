@@ -209,7 +209,8 @@ export class VipdMetrics {
     for (const from of ROLES) {
       for (const to of ROLES) if (from !== to) this.transitions.inc({ group, from, to }, 0);
     }
-    for (const h of [this.failoverDetection, this.failoverCloudAcquire, this.failoverOsConfigure, this.failoverTotal]) h.zero({ group });
+    for (const h of [this.failoverDetection, this.failoverOsConfigure, this.failoverTotal]) h.zero({ group });
+    if (this.provider !== 'none') this.failoverCloudAcquire.zero({ group });
     for (const peer of peers) {
       this.rememberPeer(group, peer);
       this.peerLastSeen.set({ group, peer }, 0);
@@ -286,7 +287,8 @@ export class VipdMetrics {
 
   failover(group: string, phases: FailoverPhaseTimings): void {
     if (phases.detectionMs !== null) this.failoverDetection.observe({ group }, phases.detectionMs / 1000);
-    this.failoverCloudAcquire.observe({ group }, phases.cloudMs / 1000);
+    // Provider none has no cloud phase: a series of zeros would only blur the per-phase view.
+    if (this.provider !== 'none') this.failoverCloudAcquire.observe({ group }, phases.cloudMs / 1000);
     this.failoverOsConfigure.observe({ group }, phases.osMs / 1000);
     if (phases.totalMs !== null) this.failoverTotal.observe({ group }, phases.totalMs / 1000);
   }

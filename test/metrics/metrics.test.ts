@@ -146,6 +146,14 @@ describe('VipdMetrics', () => {
     expect(await m.exposition()).not.toContain('attacker-chosen');
   });
 
+  it('has no cloud series at all with provider none, failovers and cloud calls included', async () => {
+    const m = make({ provider: 'none' });
+    m.failover('web', { detectionMs: 350, cloudMs: 0, osMs: 15, totalMs: 400 });
+    const text = await m.exposition();
+    expect(text).not.toMatch(/^vipd_(cloud_|failover_cloud_)/m);
+    expect(await histogramCount(m, 'vipd_failover_os_configure_seconds', { group: 'web' })).toBe(1);
+  });
+
   it('records failover phases in seconds and skips detection/total when no master died', async () => {
     const m = make();
     m.failover('web', { detectionMs: 350, cloudMs: 1200, osMs: 15, totalMs: 1600 });

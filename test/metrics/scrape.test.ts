@@ -71,7 +71,7 @@ describe('the /metrics scrape of a running vipd', () => {
 
     const first = await scrape(port);
     expect(promtoolProblems(first)).toEqual([]);
-    expect(first).not.toMatch(/^vipd_cloud_/m); // provider none: no cloud series at all
+    expect(first).not.toMatch(/^vipd_(cloud_|failover_cloud_)/m); // provider none: no cloud series at all
     expect(first).not.toMatch(/^nodejs_active_\w+_total/m);
     expect(sample(first, 'vipd_vip_info{group="web",id="1",interface="lo",vip="127.0.0.101"}')).toBe(1);
     expect(sample(first, 'vipd_maintenance')).toBe(0);
