@@ -17,6 +17,7 @@ import { createRootLogger } from './logger';
 import { packageVersion } from './version';
 import { cryptoRandom, defaultRunner, heartbeatFactory, hookRunner, newBootEpoch, trackerFactory } from './wiring';
 import { controlHandlers } from './control-handlers';
+import { DryRunRunner } from '../os/dry-run-runner';
 
 export interface RunOptions {
   readonly configPath: string;
@@ -68,7 +69,9 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     random: cryptoRandom,
     owner,
     heartbeat: heartbeatFactory(logger, newBootEpoch()),
-    hooks: hookRunner(runner, logger, (group) => metrics.hookFailed(group)),
+    // A dry run changes nothing, hooks included: a notify_master that promotes a database must not run
+    // while vipd only watches next to keepalived (docs/migrating-from-keepalived.md). Each is logged instead.
+    hooks: hookRunner(opts.dryRun ? new DryRunRunner(runner, logger.child({ component: 'hooks' })) : runner, logger, (group) => metrics.hookFailed(group)),
     trackers: trackerFactory({ runner, clock: processClock, logger }),
     metrics,
     wallSeconds: () => Date.now() / 1000,
