@@ -4,8 +4,8 @@
 # holding the compiled output, production node_modules (npm ci --omit=dev,
 # including the unix-dgram addon compiled for this Node ABI, and vipd's own
 # ARP sender addon, compiled by the same npm ci), the systemd
-# unit, sysusers/tmpfiles snippets, example configs, alert rules, docs and
-# install.sh. Run through `npm run package` (which compiles first).
+# unit, sysusers/tmpfiles snippets, example configs, alert rules, the Grafana
+# dashboard, docs, the man page and bash/zsh completions, and install.sh. Run through `npm run package` (which compiles first).
 #
 # Environment: OUT_DIR (default dist/pkg).
 set -euo pipefail
@@ -17,7 +17,7 @@ OUT_DIR=${OUT_DIR:-$ROOT/dist/pkg}
 die() { echo "build-tarball: $*" >&2; exit 1; }
 
 [ -f dist/src/cli/main.js ] || die "dist/src/cli/main.js is missing: run 'npm run build' first (or 'npm run package')"
-for f in systemd/vipd.service systemd/vipd.sysusers.conf systemd/vipd.tmpfiles.conf config/vipd.example.yaml alerts/vipd.rules.yml packaging/install.sh package-lock.json; do
+for f in systemd/vipd.service systemd/vipd.sysusers.conf systemd/vipd.tmpfiles.conf config/vipd.example.yaml alerts/vipd.rules.yml alerts/keepalived-exporter.rules.yml dashboards/vipd.json dist/src/cli/gen-cli-docs.js packaging/install.sh package-lock.json; do
   [ -f "$f" ] || die "$f is missing"
 done
 
@@ -54,9 +54,12 @@ mkdir -p "$APP/build/Release" && mv "$STAGE/vipd_garp.node" "$APP/build/Release/
 
 cp systemd/vipd.service systemd/vipd.sysusers.conf systemd/vipd.tmpfiles.conf "$APP/systemd/"
 cp config/*.example.yaml "$APP/config/"
-cp alerts/vipd.rules.yml "$APP/alerts/"
+cp alerts/vipd.rules.yml alerts/keepalived-exporter.rules.yml "$APP/alerts/"
+mkdir -p "$APP/dashboards" && cp dashboards/vipd.json "$APP/dashboards/"
+# The man page and shell completions, generated from this build's command-line definition.
+node dist/src/cli/gen-cli-docs.js "$APP" || die "could not generate the man page and completions"
 cp -R docs/. "$APP/docs/"
-for f in README.md LICENSE; do [ -f "$f" ] && cp "$f" "$APP/"; done
+for f in README.md LICENSE CHANGELOG.md; do [ -f "$f" ] && cp "$f" "$APP/"; done
 install -m 0755 packaging/install.sh "$APP/install.sh"
 
 cat >"$APP/BUILD-INFO" <<EOF

@@ -49,6 +49,9 @@ SYSUSERS_DIR=/usr/local/lib/sysusers.d
 TMPFILES_DIR=/usr/local/lib/tmpfiles.d
 CONF_DIR=/etc/vipd
 BIN=/usr/local/bin/vipd
+MAN_DIR=/usr/local/share/man/man1
+BASH_COMPLETION_DIR=/usr/local/share/bash-completion/completions
+ZSH_COMPLETION_DIR=/usr/local/share/zsh/site-functions
 
 NODE_BIN=${NODE_BIN:-$(command -v node || true)}
 [ -n "$NODE_BIN" ] || NODE_BIN=/usr/bin/node
@@ -93,7 +96,8 @@ rm -rf "$D$APP.new" "$D$APP.old"
 mkdir -p "$D$APP.new"
 cp -R "$HERE/dist" "$HERE/build" "$HERE/node_modules" "$HERE/config" "$HERE/alerts" "$HERE/docs" "$HERE/systemd" \
   "$HERE/package.json" "$HERE/BUILD-INFO" "$D$APP.new/"
-for f in README.md LICENSE package-lock.json; do [ -f "$HERE/$f" ] && cp "$HERE/$f" "$D$APP.new/"; done
+for f in README.md LICENSE CHANGELOG.md package-lock.json; do [ -f "$HERE/$f" ] && cp "$HERE/$f" "$D$APP.new/"; done
+for d in dashboards man completions; do [ -d "$HERE/$d" ] && cp -R "$HERE/$d" "$D$APP.new/"; done
 chmod -R u=rwX,go=rX "$D$APP.new"
 # --- before the swap: the native addons must load with this node and this C library (a tarball built on a newer
 # glibc passes the ABI check above and then fails at start).
@@ -119,6 +123,14 @@ install -d -m 0755 "$D$(dirname "$BIN")"
 printf '#!/bin/sh\nexec %s %s/dist/src/cli/main.js "$@"\n' "$NODE_BIN" "$APP" >"$D$BIN.tmp"
 chmod 0755 "$D$BIN.tmp"
 mv "$D$BIN.tmp" "$D$BIN"
+
+# --- man page and shell completions (generated from the CLI at build time)
+if [ -f "$HERE/man/vipd.1" ]; then
+  install -d -m 0755 "$D$MAN_DIR" "$D$BASH_COMPLETION_DIR" "$D$ZSH_COMPLETION_DIR"
+  install -m 0644 "$HERE/man/vipd.1" "$D$MAN_DIR/vipd.1"
+  install -m 0644 "$HERE/completions/vipd.bash" "$D$BASH_COMPLETION_DIR/vipd"
+  install -m 0644 "$HERE/completions/_vipd" "$D$ZSH_COMPLETION_DIR/_vipd"
+fi
 
 # --- configuration: created once from the example, never overwritten
 install -d -m 0750 "$D$CONF_DIR"

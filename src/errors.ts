@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   VIPD_E_SD_NOTIFY: 'NOTIFY_SOCKET is set but systemd notifications cannot be sent (abstract socket, native module missing).',
   VIPD_E_HOOK: 'A notify hook failed or timed out (logged, never fatal).',
   VIPD_E_TRACKER: 'A health tracker probe failed (script exit, HTTP status, TCP connect, link state, overrun).',
+  VIPD_E_IMPORT: 'A keepalived configuration given to `vipd import-keepalived` could not be read or parsed.',
   VIPD_E_INTERNAL: 'An invariant inside vipd was violated; please report it.',
 } as const;
 

@@ -7,6 +7,7 @@ import { controlTarget, DEFAULT_CONFIG } from './control-target';
 import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from './exit-codes';
+import { DEFAULT_IMPORT_KEY_FILE, importKeepalivedCommand } from './import-keepalived';
 import { parseSwitchoverTimeout } from './control-handlers';
 import { COMMAND_HELP } from './help';
 import { runCommand } from './run';
@@ -166,18 +167,34 @@ command('doctor', 'run the debugging checklist: pass/fail with the fix for each 
   .option('--json', 'machine-readable output', false)
   .action(async (o: TargetOptions & { json: boolean }) => finish(await doctorCommand({ configPath: o.config ?? DEFAULT_CONFIG, socket: o.socket ?? null, json: o.json })));
 
+command('import-keepalived', 'write a vipd config from a keepalived.conf (stdout or -o); what cannot be carried over is listed on stderr')
+  .argument('[file]', 'keepalived configuration', '/etc/keepalived/keepalived.conf')
+  .option('-o, --output <file>', 'write the vipd config to this file instead of stdout')
+  .option('--node-id <id>', "this node's node.id (default: node-<unicast_src_ip>, else router_id, else the host name)")
+  .option('--peer <id=address>', 'a peer for instances without unicast_peer (keepalived multicast); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('-i, --config-id <id>', "keepalived's -i config id for @id lines (default: the short host name, as keepalived)")
+  .option('--key-file <path>', 'heartbeat.keyFile of the generated config', DEFAULT_IMPORT_KEY_FILE)
+  .action((file: string, o: { output?: string; nodeId?: string; peer: string[]; configId?: string; keyFile: string }) =>
+    finish(importKeepalivedCommand({ file, output: o.output ?? null, nodeId: o.nodeId ?? null, peers: o.peer, configId: o.configId ?? null, keyFile: o.keyFile })),
+  );
+
 command('demo', 'failover demo in a network-namespace lab (needs root): two nodes and a client; kills the active node and prints the outage by phase')
   .option('--provider <name>', 'aws (the emulated AWS cloud: the VIP moves by API call) | none (plain L2: gratuitous ARP)', 'aws')
   .option('--interval <duration>', 'heartbeat interval, e.g. 100ms or 1s', '100ms')
   .option('--kill <mode>', 'hard (link cut + kill -9) | graceful (SIGTERM)', 'hard')
   .action(async (o: { provider: string; interval: string; kill: string }) => finish(await demoCommand(o)));
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  if (e instanceof CommanderError) {
-    // --help and --version end here too, with exit code 0; commander printed the message already.
-    process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    return;
-  }
-  process.stderr.write(`vipd: ${asVipdError(e).message}\n`);
-  process.exitCode = 1;
-});
+/** The command-line definition, for the generated man page and completions (gen-cli-docs.ts). */
+export { program };
+
+if (require.main === module) {
+  program.parseAsync(process.argv).catch((e: unknown) => {
+    if (e instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0; commander printed the message already.
+      process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      return;
+    }
+    process.stderr.write(`vipd: ${asVipdError(e).message}\n`);
+    process.exitCode = 1;
+  });
+}

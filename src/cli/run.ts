@@ -18,6 +18,7 @@ import { createRootLogger } from './logger';
 import { packageVersion } from './version';
 import { cryptoRandom, defaultRunner, heartbeatFactory, hookRunner, newBootEpoch, trackerFactory } from './wiring';
 import { controlHandlers } from './control-handlers';
+import { DryRunRunner } from '../os/dry-run-runner';
 
 export interface RunOptions {
   readonly configPath: string;
@@ -64,6 +65,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     provider: config.provider.type,
     cloudOperations: providerOperations(config.provider.type),
     peers: Object.fromEntries(config.groups.map((g) => [g.name, g.peers.map((p) => p.id)])),
+    groupInfo: Object.fromEntries(config.groups.map((g) => [g.name, { id: g.id, interface: g.interface, vips: g.vips.map((v) => v.address) }])),
+    configLoadedAt: Date.now() / 1000,
   });
   const owner = await buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics, clock: processClock, timers: realTimers, random: cryptoRandom });
   const daemon = new Daemon(config, {
@@ -72,7 +75,9 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     logger,
     owner,
     heartbeat: heartbeatFactory(logger, newBootEpoch()),
-    hooks: hookRunner(runner, logger, (group) => metrics.hookFailed(group)),
+    // A dry run changes nothing, hooks included: a notify_master that promotes a database must not run
+    // while vipd only watches next to keepalived (docs/migrating-from-keepalived.md). Each is logged instead.
+    hooks: hookRunner(opts.dryRun ? new DryRunRunner(runner, logger.child({ component: 'hooks' })) : runner, logger, (group) => metrics.hookFailed(group)),
     trackers: trackerFactory({ runner, clock: processClock, logger }),
     metrics,
     wallSeconds: () => Date.now() / 1000,
@@ -162,14 +167,17 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
       void daemon
         .reload(next)
         .then(() => {
+          metrics.configReloaded(true, Date.now() / 1000);
           notify.ready(`vipd ${version}: reloaded, ${next.groups.length} group(s)`);
         })
         .catch((e: unknown) => {
           // Either refused as a whole (node.id changed, stopping) or applied except for the groups named.
+          metrics.configReloaded(false, Date.now() / 1000);
           logger.error({ err: asVipdError(e).toJSON() }, `reload: ${asVipdError(e).message}`);
           notify.ready(`vipd ${version}: reload incomplete, see the log`);
         });
     } catch (e) {
+      metrics.configReloaded(false, Date.now() / 1000);
       logger.error({ err: asVipdError(e).toJSON() }, 'reload rejected: the new configuration is invalid; keeping the running one');
       notify.ready(`vipd ${version}: reload rejected (invalid config)`);
     }

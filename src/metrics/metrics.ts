@@ -24,8 +24,26 @@ export interface VipdMetricsOptions {
   readonly cloudOperations?: readonly string[];
   /** Configured peers per group: their last-seen timestamp starts at 0 (never seen). */
   readonly peers?: Readonly<Record<string, readonly string[]>>;
+  /** Per group: its id, interface and VIPs, for vipd_vip_info. */
+  readonly groupInfo?: Readonly<Record<string, GroupInfo>>;
   /** false: skip process_* / nodejs_* metrics (a test creating many registries). */
   readonly processMetrics?: boolean;
+  /** Unix time the running configuration was loaded (start-up): the first last-reload timestamp. */
+  readonly configLoadedAt?: number;
+}
+
+/**
+ * prom-client's gauges named like counters: `promtool check metrics` rejects
+ * them, and they are the sums of nodejs_active_handles / _requests /
+ * _resources, which stay (sum() gives the same number).
+ */
+const GAUGES_NAMED_AS_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** What vipd_vip_info says about a group: the labels a keepalived dashboard keys on. */
+export interface GroupInfo {
+  readonly id: number;
+  readonly interface: string;
+  readonly vips: readonly string[];
 }
 
 /** The per-phase latencies of one takeover, in milliseconds. */
@@ -75,11 +93,16 @@ export class VipdMetrics {
   readonly eventLoopLagSeconds: Histogram<string>;
   readonly buildInfo: Gauge<'version'>;
   readonly hookFailures: Counter<'group'>;
+  readonly vipInfo: Gauge<'group' | 'id' | 'interface' | 'vip'>;
+  readonly maintenanceGauge: Gauge<string>;
+  readonly configLastReloadSuccessful: Gauge<string>;
+  readonly configLastReloadSuccessTimestamp: Gauge<string>;
 
   private readonly knownReasons: ReadonlySet<string>;
   /** Label values seen per group, so removeGroup can drop every series of a group. */
   private readonly peersByGroup = new Map<string, Set<string>>();
   private readonly trackersByGroup = new Map<string, Set<string>>();
+  private readonly vipLabelsByGroup = new Map<string, Array<{ group: string; id: string; interface: string; vip: string }>>();
 
   constructor(opts: VipdMetricsOptions) {
     this.registry = new Registry();
@@ -152,20 +175,41 @@ export class VipdMetrics {
     this.buildInfo = gauge('vipd_build_info', 'Always 1; the version label tells which vipd runs.', ['version']);
     this.hookFailures = counter('vipd_hook_failures_total', 'Notify hooks that exited non-zero, timed out or could not start.', ['group']);
 
+    this.vipInfo = gauge('vipd_vip_info', "Always 1, one series per configured VIP: the group's id and interface (for joins, and keepalived dashboards).", ['group', 'id', 'interface', 'vip']);
+    this.maintenanceGauge = gauge('vipd_maintenance', '1 while maintenance is on (`vipd maintenance on`): this node holds no VIP and shows effective priority 0.', []);
+    this.configLastReloadSuccessful = gauge('vipd_config_last_reload_successful', '1 when the last configuration reload (SIGHUP) applied in full, 0 when it was rejected or applied in part.', []);
+    this.configLastReloadSuccessTimestamp = gauge(
+      'vipd_config_last_reload_success_timestamp_seconds',
+      'Unix time of the last configuration load that applied in full (start-up or SIGHUP).',
+      [],
+    );
+
     this.buildInfo.set({ version: opts.version }, 1);
+    this.maintenanceGauge.set(0);
+    this.configLastReloadSuccessful.set(1);
+    this.configLastReloadSuccessTimestamp.set(opts.configLoadedAt ?? 0);
     this.knownReasons = new Set([...opts.rejectReasons, OTHER_REASON]);
     for (const reason of this.knownReasons) this.heartbeatsRejected.inc({ reason }, 0);
+    // Provider none makes no cloud call (its operation list is empty): no series that would be zero forever.
     for (const operation of opts.cloudOperations ?? []) {
       this.cloudRequestDuration.zero({ provider: this.provider, operation });
       for (const outcome of CLOUD_OUTCOMES) this.cloudRequests.inc({ provider: this.provider, operation, outcome }, 0);
     }
-    for (const group of opts.groups) this.addGroup(group, opts.peers?.[group] ?? []);
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    for (const group of opts.groups) this.addGroup(group, opts.peers?.[group] ?? [], opts.groupInfo?.[group]);
+    if (opts.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      for (const name of GAUGES_NAMED_AS_COUNTERS) this.registry.removeSingleMetric(name);
+    }
   }
 
   /** Starts a group's series at zero (INIT, counters 0); also used when a reload adds a group. */
-  addGroup(group: string, peers: readonly string[] = []): void {
+  addGroup(group: string, peers: readonly string[] = [], info?: GroupInfo): void {
     this.state.set({ group }, STATE_VALUE.INIT);
+    if (info !== undefined) {
+      const labels = info.vips.map((vip) => ({ group, id: String(info.id), interface: info.interface, vip }));
+      for (const l of labels) this.vipInfo.set(l, 1);
+      this.vipLabelsByGroup.set(group, labels);
+    }
     this.splitBrainSuspectedGauge.set({ group }, 0);
     for (const c of [this.becomeMaster, this.releaseMaster, this.advertsSent, this.advertsReceived, this.osRepairsTotal, this.hookFailures]) {
       c.inc({ group }, 0);
@@ -173,7 +217,8 @@ export class VipdMetrics {
     for (const from of ROLES) {
       for (const to of ROLES) if (from !== to) this.transitions.inc({ group, from, to }, 0);
     }
-    for (const h of [this.failoverDetection, this.failoverCloudAcquire, this.failoverOsConfigure, this.failoverTotal]) h.zero({ group });
+    for (const h of [this.failoverDetection, this.failoverOsConfigure, this.failoverTotal]) h.zero({ group });
+    if (this.provider !== 'none') this.failoverCloudAcquire.zero({ group });
     for (const kind of ACQUISITION_KINDS) this.acquireDuration.zero({ group, kind });
     for (const peer of peers) {
       this.rememberPeer(group, peer);
@@ -208,8 +253,10 @@ export class VipdMetrics {
     for (const kind of ACQUISITION_KINDS) this.acquireDuration.remove({ group, kind });
     for (const peer of this.peersByGroup.get(group) ?? []) this.peerLastSeen.remove({ group, peer });
     for (const tracker of this.trackersByGroup.get(group) ?? []) this.trackerUpGauge.remove({ group, tracker });
+    for (const labels of this.vipLabelsByGroup.get(group) ?? []) this.vipInfo.remove(labels);
     this.peersByGroup.delete(group);
     this.trackersByGroup.delete(group);
+    this.vipLabelsByGroup.delete(group);
   }
 
   setState(group: string, role: Role): void {
@@ -250,7 +297,8 @@ export class VipdMetrics {
 
   failover(group: string, phases: FailoverPhaseTimings): void {
     if (phases.detectionMs !== null) this.failoverDetection.observe({ group }, phases.detectionMs / 1000);
-    this.failoverCloudAcquire.observe({ group }, phases.cloudMs / 1000);
+    // Provider none has no cloud phase: a series of zeros would only blur the per-phase view.
+    if (this.provider !== 'none') this.failoverCloudAcquire.observe({ group }, phases.cloudMs / 1000);
     this.failoverOsConfigure.observe({ group }, phases.osMs / 1000);
     if (phases.totalMs !== null) this.failoverTotal.observe({ group }, phases.totalMs / 1000);
   }
@@ -282,6 +330,16 @@ export class VipdMetrics {
 
   eventLoopLag(seconds: number): void {
     this.eventLoopLagSeconds.observe(Math.max(0, seconds));
+  }
+
+  maintenance(on: boolean): void {
+    this.maintenanceGauge.set(on ? 1 : 0);
+  }
+
+  /** A reload that applied in full moves the timestamp; a rejected or partial one only clears the success flag. */
+  configReloaded(success: boolean, unixSeconds: number): void {
+    this.configLastReloadSuccessful.set(success ? 1 : 0);
+    if (success) this.configLastReloadSuccessTimestamp.set(unixSeconds);
   }
 
   hookFailed(group: string): void {

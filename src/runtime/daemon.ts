@@ -171,7 +171,7 @@ export class Daemon {
     // Whatever failed above, every wanted group that has no runner gets one: a reload must never leave a group unserved.
     for (const g of next.groups) {
       if (this.runners.has(g.id)) continue;
-      this.deps.metrics.addGroup(g.name, g.peers.map((p) => p.id));
+      this.deps.metrics.addGroup(g.name, g.peers.map((p) => p.id), { id: g.id, interface: g.interface, vips: g.vips.map((v) => v.address) });
       this.startGroup(g, this.deps.clock.nowMs());
     }
     this.loop.reconfigure(loopOptions(next));
@@ -195,6 +195,7 @@ export class Daemon {
 
   setMaintenance(on: boolean): void {
     this.maintenance = on;
+    this.deps.metrics.maintenance(on);
     const now = this.deps.clock.nowMs();
     for (const r of this.runners.values()) r.setMaintenance(on, now);
     this.log.warn({ maintenance: on }, on ? 'maintenance on: this node will not hold any VIP' : 'maintenance off');

@@ -142,8 +142,7 @@ export class GroupRunner {
     if (this.maintenance) this.core.setMaintenance(true, now);
     this.flush();
     this.publishTrackers();
-    const s = this.core.status(now);
-    this.deps.metrics.setPriority(this.groupConfig.name, s.basePriority, s.effectivePriority);
+    this.publishPriority(now);
   }
 
   /**
@@ -169,8 +168,7 @@ export class GroupRunner {
       now,
     );
     this.flush();
-    const s = this.core.status(now);
-    this.deps.metrics.setPriority(group.name, s.basePriority, s.effectivePriority);
+    this.publishPriority(now);
     this.log.info({ priority: group.priority, intervalMs: group.intervalMs }, 'group reconfigured in place (role kept)');
   }
 
@@ -181,6 +179,12 @@ export class GroupRunner {
   tick(now: number): void {
     this.core.tick(now);
     this.flush();
+  }
+
+  /** A node in maintenance never holds the VIP, whatever its trackers say: it shows priority 0, as `vipd maintenance on` promises. */
+  private publishPriority(now: number): void {
+    const s = this.core.status(now);
+    this.deps.metrics.setPriority(this.groupConfig.name, s.basePriority, s.maintenance ? 0 : s.effectivePriority);
   }
 
   /** vipd_tracker_up for every tracker of the group (the tracker set reports each up/down change). */
@@ -226,6 +230,7 @@ export class GroupRunner {
     this.maintenance = on;
     this.core.setMaintenance(on, now);
     this.flush();
+    this.publishPriority(now);
   }
 
   /** See ElectionCore.successor: decided by the core, before anything resigns. */
@@ -351,8 +356,8 @@ export class GroupRunner {
       self ? `this node became MASTER of ${name} (${t.reason})` : `${name}: ${t.from} -> ${t.to} (${t.reason})`,
     );
     this.deps.metrics.transition(name, t.from, t.to);
+    this.publishPriority(t.at);
     const s = this.core.status(t.at);
-    this.deps.metrics.setPriority(name, s.basePriority, s.effectivePriority);
     if (t.to === 'MASTER') {
       this.pendingFailover = { decidedAt: t.at, lastHeard: s.lastMasterAdvertAt, reason: t.reason, previousMaster: t.peer ?? null };
       this.reconciler.want('active');
@@ -471,8 +476,7 @@ export class GroupRunner {
     const now = this.deps.clock.nowMs();
     this.pushHealth(now);
     this.flush();
-    const s = this.core.status(now);
-    this.deps.metrics.setPriority(this.groupConfig.name, s.basePriority, s.effectivePriority);
+    this.publishPriority(now);
   }
 
   private pushHealth(now: number): void {

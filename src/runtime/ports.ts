@@ -60,8 +60,9 @@ export interface RuntimeMetrics {
   setTrackers(group: string, trackers: ReadonlyArray<{ readonly name: string; readonly up: boolean }>): void;
   eventLoopLag(seconds: number): void;
   hookFailed(group: string): void;
+  maintenance(on: boolean): void;
   /** Reload: labelled series of a new group start at 0; a removed group's series go away. */
-  addGroup(group: string, peers: readonly string[]): void;
+  addGroup(group: string, peers: readonly string[], info: { readonly id: number; readonly interface: string; readonly vips: readonly string[] }): void;
   removeGroup(group: string): void;
 }
 
@@ -80,6 +81,7 @@ export const noMetrics: RuntimeMetrics = {
   setTrackers: () => undefined,
   eventLoopLag: () => undefined,
   hookFailed: () => undefined,
+  maintenance: () => undefined,
   addGroup: () => undefined,
   removeGroup: () => undefined,
 };

@@ -43,3 +43,32 @@ describe('alerts/vipd.rules.yml', () => {
     for (const name of used) expect(registered).toContain(name);
   });
 });
+
+describe('alerts/keepalived-exporter.rules.yml (keepalived dashboards on vipd metrics)', () => {
+  const COMPAT = join(ROOT, 'alerts', 'keepalived-exporter.rules.yml');
+
+  itPromtool('passes promtool check rules', () => {
+    const r = promtool(['check', 'rules', COMPAT]);
+    expect(r.out).toMatch(/SUCCESS: \d+ rules found/);
+    expect(r.status).toBe(0);
+  });
+
+  itPromtool("records the exporters' series from vipd's, as the rule unit tests specify", () => {
+    const r = promtool(['test', 'rules', join(ROOT, 'alerts', 'keepalived-exporter.rules.test.yml')]);
+    expect(r.out).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+
+  it("records the main panels' series of both exporters from metrics vipd registers", () => {
+    const text = readFileSync(COMPAT, 'utf8');
+    const recorded = [...text.matchAll(/^\s*- record: (\w+)$/gm)].map((m) => m[1]);
+    expect(recorded).toEqual(
+      expect.arrayContaining(['keepalived_vrrp_state', 'keepalived_become_master_total', 'keepalived_advertisements_sent_total', 'keepalived_script_status', 'keepalived_vrrp_become_master', 'keepalived_vrrp_advert_rcvd']),
+    );
+    const metrics = new VipdMetrics({ version: 't', groups: [], rejectReasons: [], provider: 'none', processMetrics: false });
+    const registered = new Set(metrics.registry.getMetricsAsArray().map((m) => m.name));
+    const used = new Set([...text.replace(/^\s*#.*$/gm, '').matchAll(/\bvipd_[a-z0-9_]+/g)].map((m) => m[0]));
+    expect(used.size).toBeGreaterThan(5);
+    for (const name of used) expect(registered).toContain(name);
+  });
+});

@@ -148,6 +148,14 @@ describe('VipdMetrics', () => {
     expect(await m.exposition()).not.toContain('attacker-chosen');
   });
 
+  it('has no cloud series at all with provider none, failovers and cloud calls included', async () => {
+    const m = make({ provider: 'none', cloudOperations: [] });
+    m.failover('web', { detectionMs: 350, cloudMs: 0, osMs: 15, totalMs: 400 });
+    const text = await m.exposition();
+    expect(text).not.toMatch(/^vipd_(cloud_|failover_cloud_)/m);
+    expect(await histogramCount(m, 'vipd_failover_os_configure_seconds', { group: 'web' })).toBe(1);
+  });
+
   it('records failover phases in seconds and skips detection/total when no master died', async () => {
     const m = make();
     m.failover('web', { detectionMs: 350, cloudMs: 1200, osMs: 15, totalMs: 1600 });
@@ -213,8 +221,12 @@ describe('VipdMetrics', () => {
     const text = await m.exposition();
     expect(text).not.toMatch(/group="web"/);
     expect(text).toMatch(/vipd_state\{group="db"\} 0/);
-    m.addGroup('api', ['n3']);
+    m.addGroup('api', ['n3'], { id: 7, interface: 'eth1', vips: ['10.0.0.7', 'fd00::7'] });
+    expect(await value(m, 'vipd_vip_info', { group: 'api', id: '7', interface: 'eth1', vip: 'fd00::7' })).toBe(1);
     expect(await value(m, 'vipd_become_master_total', { group: 'api' })).toBe(0);
+    m.removeGroup('api');
+    expect(await m.exposition()).not.toMatch(/vipd_vip_info\{/);
+    m.addGroup('api', ['n3']);
     expect(await value(m, 'vipd_peer_last_seen_timestamp_seconds', { group: 'api', peer: 'n3' })).toBe(0);
   });
 

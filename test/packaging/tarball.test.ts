@@ -66,7 +66,15 @@ describe('npm run package tarball', () => {
       'systemd/vipd.tmpfiles.conf',
       'config/vipd.example.yaml',
       'alerts/vipd.rules.yml',
+      'alerts/keepalived-exporter.rules.yml',
+      'dashboards/vipd.json',
+      'man/vipd.1',
+      'completions/vipd.bash',
+      'completions/_vipd',
+      'LICENSE',
+      'CHANGELOG.md',
       'docs/operations.md',
+      'docs/migrating-from-keepalived.md',
       'docs/install.md',
     ]) {
       expect(listing).toContain(`${NAME}/${p}`);
@@ -107,6 +115,10 @@ describe('install.sh --destdir', () => {
     expect(await mode('usr/local/lib/sysusers.d/vipd.conf')).toBe(0o644);
     expect(await mode('usr/local/lib/tmpfiles.d/vipd.conf')).toBe(0o644);
     expect(await mode('usr/local/bin/vipd')).toBe(0o755);
+    expect(await mode('usr/local/share/man/man1/vipd.1')).toBe(0o644);
+    expect(await mode('usr/local/share/bash-completion/completions/vipd')).toBe(0o644);
+    expect(await mode('usr/local/share/zsh/site-functions/_vipd')).toBe(0o644);
+    expect(await mode('opt/vipd/dashboards/vipd.json')).toBe(0o644);
     expect(await mode('etc/vipd')).toBe(0o750);
     expect(await mode('etc/vipd/vipd.yaml')).toBe(0o640);
     const example = await fs.readFile(join(ROOT, 'config/vipd.example.yaml'), 'utf8');
