@@ -399,15 +399,18 @@ export class ElectionCore {
   /**
    * Confirmed refusals shorten the wait to the master's next advert plus a
    * margin (a REJECT rule refuses a live master's probes too, and only its
-   * next advert tells), and to the skew when a live competitor outranks us,
-   * as after a resign. Any message from the master before then cancels it.
+   * next advert tells). Any message from the master before then cancels it.
+   * Only the backup that outranks every live competitor takes this path:
+   * each backup probes at its own phase, so unlike a resign, the news does
+   * not reach them together and a skew would not keep the best one first.
+   * The others keep the down timer; the winner's advert resets it.
    */
   private armRefusalClaim(peer: string, now: number): void {
+    if (!this.outranksLiveCompetitors(peer, now)) return;
     const view = this.peers.get(peer);
     const intervalMs = view?.intervalMs ?? this.opts.intervalMs;
     const overdueAt = (view?.lastHeardAt ?? now) + intervalMs * (1 + REFUSAL_OVERDUE_FRACTION);
-    const wait = this.outranksLiveCompetitors(peer, now) ? 0 : skewMs(this.effective(), this.opts.intervalMs);
-    const at = Math.max(now, overdueAt) + wait;
+    const at = Math.max(now, overdueAt);
     if (this.downAt === null || at < this.downAt) {
       this.downAt = at;
       this.downCause = { reason: 'peer-refused', peer };

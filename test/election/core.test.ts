@@ -188,10 +188,10 @@ const rows: readonly Row[] = [
     heartbeats: true,
   },
   {
-    name: 'refusal: a live backup that outranks us is given the skew, as after a resign',
+    name: 'refusal: with a live backup that outranks us, only that one claims early; we keep the down timer',
     opts: { claimOnRefusal: true },
-    inputs: [['start', 0], ['advert', 1000, 'b', 150], ['advert', 1500, 'c', 120, 'BACKUP'], ['mark'], ['refused', 2300, 'b'], ['refused', 2301, 'b'], ['tick', 2910], ['tick', 2910.375]],
-    expected: ['2300 probe b', '2910 probe b', '2910.375 BACKUP->MASTER peer-refused peer=b', '2910.375 send advert p=100'],
+    inputs: [['start', 0], ['advert', 1000, 'b', 150], ['advert', 1500, 'c', 120, 'BACKUP'], ['mark'], ['refused', 2300, 'b'], ['refused', 2301, 'b'], ['tick', 4609], ['tick', 4609.375]],
+    expected: ['2300 probe b', '4609 probe b', '4609.375 BACKUP->MASTER master-down peer=b', '4609.375 send advert p=100'],
     role: 'MASTER',
   },
   {
