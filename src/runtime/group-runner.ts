@@ -90,6 +90,7 @@ export class GroupRunner {
       preemptDelayMs: groupConfig.preemptDelayMs,
       intervalMs: groupConfig.intervalMs,
       deadAfter: groupConfig.deadAfter,
+      claimOnRefusal: groupConfig.claimOnRefusal,
       random: deps.random,
     });
     this.reconciler = new OwnershipReconciler(groupConfig, {
@@ -155,7 +156,7 @@ export class GroupRunner {
       this.publishTrackers(); // drops the series of trackers no longer configured
     }
     this.core.reconfigure(
-      { priority: group.priority, preempt: group.preempt, preemptDelayMs: group.preemptDelayMs, intervalMs: group.intervalMs, deadAfter: group.deadAfter },
+      { priority: group.priority, preempt: group.preempt, preemptDelayMs: group.preemptDelayMs, intervalMs: group.intervalMs, deadAfter: group.deadAfter, claimOnRefusal: group.claimOnRefusal },
       now,
     );
     this.flush();
@@ -205,6 +206,15 @@ export class GroupRunner {
       this.intervalMismatch.delete(advert.from);
       this.log.info({ peer: advert.from, intervalMs: advert.intervalMs }, `peer ${advert.from} advertises at this node's interval again`);
     }
+  }
+
+  /** The peer's host refused a probe (nothing listens on its heartbeat port); the core judges it. */
+  onPeerRefused(peer: string, now: number): void {
+    if (!this.groupConfig.peers.some((p) => p.id === peer)) return;
+    this.deps.metrics.peerRefused(this.groupConfig.name, peer);
+    this.log.debug({ peer }, `peer ${peer} refused a probe (ICMP port unreachable)`);
+    this.core.peerRefused(peer, now);
+    this.flush();
   }
 
   noteStall(now: number, stalledMs: number): void {
@@ -316,6 +326,9 @@ export class GroupRunner {
         this.deps.sender.sendAdvert(this.groupConfig.id, out.advert);
         this.deps.metrics.advertSent(name);
         return;
+      case 'probe':
+        this.deps.sender.probe(this.groupConfig.id, out.peer);
+        return;
       case 'transition':
         this.onTransition(out);
         return;
@@ -383,6 +396,12 @@ export class GroupRunner {
       case 'lower-master-answered':
         this.log.warn({ peer: event.peer }, `peer ${event.peer} claims MASTER with lower priority; answered at once`);
         return;
+      case 'refusal-contradicted':
+        this.log.warn(
+          { peer: event.peer },
+          `peer ${event.peer} refused our probe yet its adverts arrive: a firewall REJECT on its heartbeat port? Its refusals are ignored (takeover by the down timer only) until this node changes role`,
+        );
+        return;
     }
   }
 
@@ -395,7 +414,7 @@ export class GroupRunner {
     const phases: FailoverPhases = { detectionMs, cloudMs: report.timings.cloudMs, osMs: report.timings.osMs, totalMs };
     this.lastFailover = { ...phases, at: doneAt, reason: pending?.reason ?? 'reassert', previousMaster: pending?.previousMaster ?? null };
     this.lastError = null;
-    this.deps.metrics.failover(this.groupConfig.name, phases);
+    this.deps.metrics.failover(this.groupConfig.name, phases, pending?.reason ?? 'reassert');
     this.log.info(
       { event: 'vips-ready', vips: this.vipAddresses(), phases, acquireMs: doneAt - startedAt, cloudCalls: report.cloudCalls },
       'VIPs ready on this node',

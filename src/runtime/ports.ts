@@ -8,6 +8,8 @@ import type { OutgoingAdvert, Role } from '../election/types';
  */
 export interface AdvertSender {
   sendAdvert(groupId: number, advert: OutgoingAdvert): void;
+  /** One probe of the peer's heartbeat port; a refusal comes back through HeartbeatHandlers.onRefused. */
+  probe(groupId: number, peerId: string): void;
 }
 
 export type HookEvent = 'master' | 'backup' | 'fault' | 'stop';
@@ -49,7 +51,9 @@ export interface RuntimeMetrics {
   advertReceived(group: string): void;
   heartbeatRejected(reason: string): void;
   peerSeen(group: string, peer: string, unixSeconds: number): void;
-  failover(group: string, phases: FailoverPhases): void;
+  /** `reason`: the transition reason that made this node MASTER. */
+  failover(group: string, phases: FailoverPhases, reason: string): void;
+  peerRefused(group: string, peer: string): void;
   osRepairs(group: string, count: number): void;
   cloudAssignmentMatch(group: string, match: boolean): void;
   splitBrainSuspected(group: string, suspected: boolean): void;
@@ -68,6 +72,7 @@ export const noMetrics: RuntimeMetrics = {
   advertReceived: () => undefined,
   heartbeatRejected: () => undefined,
   peerSeen: () => undefined,
+  peerRefused: () => undefined,
   failover: () => undefined,
   osRepairs: () => undefined,
   cloudAssignmentMatch: () => undefined,

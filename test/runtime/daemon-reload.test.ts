@@ -82,7 +82,7 @@ async function setup() {
     logger: silentLogger(),
     random: () => 0.5,
     owner,
-    heartbeat: () => ({ start: async () => undefined, updateGroups: () => undefined, updateKeys: () => undefined, close: async () => undefined, sendAdvert: () => undefined }),
+    heartbeat: () => ({ start: async () => undefined, updateGroups: () => undefined, updateKeys: () => undefined, close: async () => undefined, sendAdvert: () => undefined, probe: () => undefined }),
     hooks: { enqueue: () => undefined, idle: async () => undefined },
     trackers: () => ({ start: () => undefined, stop: () => undefined, health: () => ({ penalty: 0, fault: false }), status: () => [] }),
     metrics: noMetrics,
