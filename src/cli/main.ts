@@ -116,7 +116,7 @@ program
   .description('failover demo in a network-namespace lab (needs root): two nodes and a client; kills the active node and prints the outage by phase')
   .option('--provider <name>', 'aws (the emulated AWS cloud: the VIP moves by API call) | none (plain L2: gratuitous ARP)', 'aws')
   .option('--interval <duration>', 'heartbeat interval, e.g. 100ms or 1s', '100ms')
-  .option('--kill <mode>', 'hard (link cut + kill -9) | graceful (SIGTERM)', 'hard')
+  .option('--kill <mode>', 'hard (link cut + kill -9) | graceful (SIGTERM) | crash (kill -9, host and link up)', 'hard')
   .action(async (o: { provider: string; interval: string; kill: string }) => finish(await demoCommand(o)));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
