@@ -1,4 +1,5 @@
 import { checkHeartbeats, checkMaintenance, checkStalls, checkTools } from './host-checks';
+import { checkPeerRefusals } from './refusal-checks';
 import type { CheckResult, DoctorContext } from './types';
 import { checkGroup } from './vip-checks';
 
@@ -16,6 +17,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<CheckResult[]> {
   results.push(...(await checkTools(ctx)));
   for (const g of ctx.config.groups) results.push(...(await checkGroup(ctx, g)));
   results.push(...checkHeartbeats(ctx));
+  if (ctx.probeRefusal) results.push(...(await checkPeerRefusals(ctx, ctx.probeRefusal)));
   results.push(...checkStalls(ctx));
   return results;
 }

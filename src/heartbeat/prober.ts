@@ -145,3 +145,25 @@ export class PeerProber {
     return ip.family === 4 ? ip.address : null;
   }
 }
+
+/**
+ * One-shot refusal test (`vipd doctor`): probes `address`:`port` from a
+ * fresh prober, once and again 100 ms later (a host's ICMP rate limit may
+ * have spent its tokens on the first), and resolves true on the first
+ * refusal, false when none came within `timeoutMs`.
+ */
+export async function probeForRefusal(opts: { bindAddress: string; logger: Logger }, address: string, port: number, timeoutMs: number): Promise<boolean> {
+  const prober = new PeerProber(opts);
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    return await new Promise<boolean>((resolve) => {
+      prober.onRefused(() => resolve(true));
+      prober.probe(address, port);
+      timers.push(setTimeout(() => prober.probe(address, port), 100));
+      timers.push(setTimeout(() => resolve(false), timeoutMs));
+    });
+  } finally {
+    timers.forEach(clearTimeout);
+    await prober.close();
+  }
+}
