@@ -75,7 +75,7 @@ type Item =
   | { kind: 'deliver'; to: string; group: string; advert: PeerAdvert; epoch: number; seq: number }
   | { kind: 'tick'; node: string; epoch: number }
   | { kind: 'probe'; from: string; to: string; group: string }
-  | { kind: 'refused'; to: string; group: string; peer: string; epoch: number }
+  | { kind: 'refused'; to: string; group: string; peer: string }
   | { kind: 'resume'; node: string; epoch: number }
   | { kind: 'acquire-landed'; node: string; group: string; epoch: number }
   | { kind: 'verify'; node: string; group: string; epoch: number };
@@ -371,10 +371,8 @@ export class SimCluster {
         const target = this.node(item.to);
         if (!target.hostUp || !this.network.canDeliver(item.from, item.to)) return;
         if (target.alive && !target.rejecting) return;
-        const prober = this.node(item.from);
-        for (const delay of this.network.plan()) {
-          this.queue.push(this.clock + delay, { kind: 'refused', to: item.from, group: item.group, peer: item.to, epoch: prober.epoch });
-        }
+        // Like an advert, the ICMP reaches whatever runs on the prober's host when it lands.
+        for (const delay of this.network.plan()) this.queue.push(this.clock + delay, { kind: 'refused', to: item.from, group: item.group, peer: item.to });
         return;
       }
       case 'refused':
