@@ -29,6 +29,8 @@ export interface BenchCell {
   readonly detectionMs: number[];
   readonly cloudMs: number[];
   readonly osMs: number[];
+  /** vipd: the takeover reason of each good trial (master-down, peer-resigned, peer-refused): the detection path it took. */
+  readonly reasons: string[];
   /** Wall time of each trial (lab build to teardown). */
   readonly trialMs: number[];
   readonly failures: string[];
@@ -62,7 +64,7 @@ export interface BenchReport {
 }
 
 export function newCell(daemon: DaemonKind, intervalMs: number, kind: FaultKind): BenchCell {
-  return { daemon, intervalMs, kind, outagesMs: [], detectionMs: [], cloudMs: [], osMs: [], trialMs: [], failures: [] };
+  return { daemon, intervalMs, kind, outagesMs: [], detectionMs: [], cloudMs: [], osMs: [], reasons: [], trialMs: [], failures: [] };
 }
 
 export function formatMs(v: number): string {
@@ -98,7 +100,19 @@ function medians(...series: ReadonlyArray<readonly number[] | undefined>): strin
   return s.every((x) => x !== null) ? s.map((x) => formatMs(x.median)).join(' / ') : '-';
 }
 
-const FAULT_LABEL: Record<FaultKind, string> = { hard: 'node death (link cut + kill -9)', graceful: 'graceful stop (SIGTERM)' };
+const FAULT_LABEL: Record<FaultKind, string> = {
+  hard: 'node death (link cut + kill -9)',
+  graceful: 'graceful stop (SIGTERM)',
+  crash: 'process crash (kill -9, host and link up)',
+};
+
+/** How vipd's new master decided, per trial: "peer-refused 7, master-down 1"; "-" when none. */
+export function detectionPaths(reasons: readonly string[] | undefined): string {
+  if (reasons === undefined || reasons.length === 0) return '-';
+  const counts = new Map<string, number>();
+  for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([r, n]) => `${r} ${n}`).join(', ');
+}
 
 export function renderTable(report: BenchReport): string {
   const aws = report.caseName === 'aws';
@@ -110,6 +124,7 @@ export function renderTable(report: BenchReport): string {
     `${baseline} outage, ms (min / **median** / max)`,
     'vipd / keepalived median',
     aws ? "vipd's own phases, median ms (detection / cloud / OS)" : "vipd's own phases, median ms (detection / OS)",
+    'vipd detection path (trials)',
     ...(aws ? ['notify script, median ms (AWS CLI / ip addr add)'] : []),
     'failed runs',
   ];
@@ -129,6 +144,7 @@ export function renderTable(report: BenchReport): string {
         k ? range(ks) : 'not run',
         medianRatio(vs, ks),
         phases,
+        detectionPaths(v?.reasons),
         ...(aws ? [medians(k?.cloudMs, k?.osMs)] : []),
         failed,
       ];

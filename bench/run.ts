@@ -63,6 +63,7 @@ async function runCase(deps: ScenarioDeps, options: BenchOptions, c: BenchCaseOp
               continue;
             }
             into.outagesMs.push(r.outageMs);
+            if (daemon === 'vipd' && r.takeover.reason !== null) into.reasons.push(r.takeover.reason);
             const p = r.takeover.phases;
             if (p) {
               if (p.detectionMs !== null) into.detectionMs.push(p.detectionMs);
@@ -71,7 +72,8 @@ async function runCase(deps: ScenarioDeps, options: BenchOptions, c: BenchCaseOp
             }
             const phases = p ? ` [${p.detectionMs === null ? '' : `detection ${formatMs(p.detectionMs)}, `}cloud ${formatMs(p.cloudMs)}, OS ${formatMs(p.osMs)}]` : '';
             const assigns = t.cloud && t.cloud.assigns.length !== 1 ? ` (${t.cloud.assigns.length} assign calls: ${t.cloud.assigns.map((a) => `n${a.node ?? '?'} ${a.result}`).join(', ')})` : '';
-            process.stdout.write(`${label}: outage ${formatMs(r.outageMs)} ms (${r.oldMaster} -> ${r.newMaster})${phases}${assigns}; trial ${formatDuration(t.wallMs)}\n`);
+            const path = daemon === 'vipd' ? ` via ${r.takeover.reason ?? '?'}` : '';
+            process.stdout.write(`${label}: outage ${formatMs(r.outageMs)} ms (${r.oldMaster} -> ${r.newMaster}${path})${phases}${assigns}; trial ${formatDuration(t.wallMs)}\n`);
           } catch (e) {
             const message = asVipdError(e).message.split('\n')[0] ?? '';
             into.failures.push(`run ${run}: ${message.slice(0, 300)}`);

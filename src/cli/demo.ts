@@ -26,7 +26,7 @@ export interface DemoOptions {
 
 /** Checks every option; throws VIPD_E_CONFIG naming the bad one (an unwired provider says "not yet"). */
 export function parseDemoOptions(raw: DemoRawOptions): DemoOptions {
-  if (raw.kill !== 'hard' && raw.kill !== 'graceful') throw new VipdError('VIPD_E_CONFIG', `--kill: expected hard or graceful, got "${raw.kill}"`);
+  if (raw.kill !== 'hard' && raw.kill !== 'graceful' && raw.kill !== 'crash') throw new VipdError('VIPD_E_CONFIG', `--kill: expected hard, graceful or crash, got "${raw.kill}"`);
   let intervalMs: number;
   try {
     intervalMs = parseDuration(raw.interval);
@@ -40,7 +40,14 @@ export function parseDemoOptions(raw: DemoRawOptions): DemoOptions {
 const ms = (v: number | null): string => (v === null ? '-' : v.toFixed(1));
 
 export function describeFault(kind: FaultKind, node: string): string {
-  return kind === 'hard' ? `node death: ${node}'s link cut and its vipd killed -9 (no resign)` : `graceful stop: SIGTERM to ${node}'s vipd (it resigns)`;
+  switch (kind) {
+    case 'hard':
+      return `node death: ${node}'s link cut and its vipd killed -9 (no resign)`;
+    case 'graceful':
+      return `graceful stop: SIGTERM to ${node}'s vipd (it resigns)`;
+    case 'crash':
+      return `process crash: ${node}'s vipd killed -9, host and link up (its kernel refuses the peer's probes)`;
+  }
 }
 
 /** The result as a short table: vipd's own phases, then what the client saw. */

@@ -3,6 +3,7 @@ import { loadConfig } from '../config/loader';
 import { ControlClient } from '../control/client';
 import { runDoctor, doctorFailed, renderDoctor } from '../doctor/doctor';
 import { asVipdError } from '../errors';
+import { probeForRefusal } from '../heartbeat/prober';
 import { OsConfigurator } from '../os/configurator';
 import { loadNativeGarp } from '../os/garp';
 import { openCallScope } from '../cloud/call-context';
@@ -52,6 +53,7 @@ export async function doctorCommand(opts: { configPath: string; socket: string |
     hostFiles: systemHostFiles,
     maintenance: new FileMaintenanceStore(config.node.stateDir),
     daemon,
+    probeRefusal: (address, port, timeoutMs) => probeForRefusal({ bindAddress: config.heartbeat.bind, logger }, address, port, timeoutMs),
   });
   process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : renderDoctor(results));
   return doctorFailed(results) ? EXIT_FAILURE : EXIT_OK;

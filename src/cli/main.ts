@@ -181,7 +181,7 @@ command('import-keepalived', 'write a vipd config from a keepalived.conf (stdout
 command('demo', 'failover demo in a network-namespace lab (needs root): two nodes and a client; kills the active node and prints the outage by phase')
   .option('--provider <name>', 'aws (the emulated AWS cloud: the VIP moves by API call) | none (plain L2: gratuitous ARP)', 'aws')
   .option('--interval <duration>', 'heartbeat interval, e.g. 100ms or 1s', '100ms')
-  .option('--kill <mode>', 'hard (link cut + kill -9) | graceful (SIGTERM)', 'hard')
+  .option('--kill <mode>', 'hard (link cut + kill -9) | graceful (SIGTERM) | crash (kill -9, host and link up)', 'hard')
   .action(async (o: { provider: string; interval: string; kill: string }) => finish(await demoCommand(o)));
 
 /** The command-line definition, for the generated man page and completions (gen-cli-docs.ts). */

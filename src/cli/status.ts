@@ -34,6 +34,14 @@ export function renderStatus(s: DaemonStatus): string {
       const cloud = !v || v.cloud === null ? '-' : v.cloud.kind === 'other' ? `held by ${v.cloud.nodeId ?? v.cloud.instanceId}` : v.cloud.kind;
       lines.push(`  vip ${vip}: os ${os}; cloud ${cloud}`);
     }
+    const refusal = e.refusal;
+    if (refusal?.pending) {
+      const r = refusal.pending;
+      lines.push(`  refused probes: ${r.peer}'s host refused ${r.confirmed ? 'twice (confirmed: claiming once its next advert is overdue)' : 'once (probing again)'}`);
+    }
+    for (const peer of refusal?.ignoredPeers ?? []) {
+      lines.push(`  refused probes: ignored from ${peer} (its adverts arrive while its host refuses: a firewall REJECT?); the down timer applies`);
+    }
     lines.push(`  ownership: wanted ${g.ownership.wanted}, applied ${g.ownership.applied}${g.ownership.lastError ? `, last error ${String(g.ownership.lastError.code)}: ${String(g.ownership.lastError.message)}` : ''}`);
     const f = g.lastFailover;
     if (f) {

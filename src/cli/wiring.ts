@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import type { GroupConfig, VipdConfig } from '../config/types';
 import { readKeyFile } from '../config/key-file';
 import { HeartbeatService, type HeartbeatGroup } from '../heartbeat/service';
+import { PeerProber } from '../heartbeat/prober';
 import { UdpTransport } from '../heartbeat/transport';
 import { vipDigest } from '../heartbeat/vip-digest';
 import { NotifyHookRunner } from '../hooks/notify-runner';
@@ -51,6 +52,8 @@ export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdCo
     const log = logger.child({ component: 'heartbeat' });
     const service = new HeartbeatService({
       transport: new UdpTransport({ bindAddress: config.heartbeat.bind, port: config.heartbeat.port, logger: log }),
+      prober: new PeerProber({ bindAddress: config.heartbeat.bind, logger: log }),
+      onRefused: (groupId, peerId) => handlers.onRefused(groupId, peerId),
       keys: readHeartbeatKeys(config),
       nodeId: config.node.id,
       groups: heartbeatGroups(config.groups),
@@ -65,6 +68,7 @@ export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdCo
       start: () => service.start(),
       close: () => service.close(),
       sendAdvert: (groupId, advert) => service.sendAdvert(groupId, advert),
+      probe: (groupId, peerId) => service.probe(groupId, peerId),
       updateGroups: (groups) => {
         service.updateGroups(heartbeatGroups(groups));
         service.setEpochSilenceMs(epochSilenceMs({ groups }));

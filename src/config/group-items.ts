@@ -110,6 +110,14 @@ const groupFields: FieldTable<GroupConfig> = {
   preemptDelayMs: { doc: 'Wait this long (at start-up or on seeing a lower-priority master) before preempting.', spec: spec.duration(0, 3_600_000), default: defaultsTo(0) },
   intervalMs: { doc: 'Advertisement interval.', spec: spec.duration(10, 60_000), default: defaultsTo(1000) },
   deadAfter: { doc: 'Missed adverts before the master is declared dead (VRRP uses 3).', spec: spec.int(1, 100), default: defaultsTo(3) },
+  claimOnRefusal: {
+    doc:
+      'Probe the master and take over within about one interval when its host refuses the probes (ICMP port unreachable: its vipd is dead, the host lives), instead of waiting the whole down interval. '
+      + 'Needs the peer\'s kernel to answer: a firewall DROP or a cloud security group that drops the probes, a dead host or a cut link leave only the down timer (`vipd doctor` tells which applies); '
+      + 'a firewall REJECT in front of a live master is recognised at its next advert (one advert lost just then still means an early takeover). See docs/election.md, "Refused probes".',
+    spec: spec.boolean(),
+    default: defaultsTo(true),
+  },
   interface: { doc: 'Interface that carries the VIPs; its primary address gives their subnet.', spec: INTERFACE_SPEC, default: required() },
   vips: { doc: 'Addresses that move together with this group\'s mastership.', spec: spec.list(VIP_ITEM, 1), default: required() },
   peers: { doc: 'The other node(s) of the group; heartbeats are unicast to each.', spec: spec.list(PEER_ITEM, 1), default: required() },

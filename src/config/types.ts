@@ -57,6 +57,7 @@ export interface GroupConfig {
   readonly intervalMs: number;
   /** Missed adverts before the master is declared dead (VRRP's 3). */
   readonly deadAfter: number;
+  readonly claimOnRefusal: boolean;
   readonly interface: string;
   readonly vips: readonly VipConfig[];
   readonly peers: readonly PeerConfig[];

@@ -1,5 +1,6 @@
 import { checkHeartbeats, checkMaintenance, checkStalls, checkTools } from './host-checks';
 import { checkNotifyTransport, checkProgramFiles, checkServing } from './serve-checks';
+import { checkPeerRefusals } from './refusal-checks';
 import type { CheckResult, DoctorContext } from './types';
 import { checkGroup } from './vip-checks';
 
@@ -20,6 +21,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<CheckResult[]> {
   results.push(...checkServing(ctx));
   for (const g of ctx.config.groups) results.push(...(await checkGroup(ctx, g)));
   results.push(...checkHeartbeats(ctx));
+  if (ctx.probeRefusal) results.push(...(await checkPeerRefusals(ctx, ctx.probeRefusal)));
   results.push(...checkStalls(ctx));
   return results;
 }

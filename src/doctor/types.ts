@@ -6,6 +6,7 @@ import type { OsConfigurator } from '../os/configurator';
 import type { CommandRunner } from '../os/runner';
 import type { DaemonStatus } from '../runtime/daemon';
 import type { MaintenanceStore } from '../state/maintenance-store';
+import type { RefusalProbe } from './refusal-checks';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
@@ -37,4 +38,6 @@ export interface DoctorContext {
   readonly maintenance: Pick<MaintenanceStore, 'location' | 'load'>;
   /** The running daemon's status, or null when it is not running. */
   readonly daemon: DaemonStatus | null;
+  /** Probes a peer's UDP port for a refusal (refusal-checks.ts); the check is skipped without it. */
+  readonly probeRefusal?: RefusalProbe;
 }

@@ -1,6 +1,7 @@
 import { VipdError } from '../errors';
 import { judgeCloudHolder } from './cloud-arbiter';
 import { PeerTable } from './peer-table';
+import { REFUSAL_OVERDUE_FRACTION, RefusalEvidence } from './refusal';
 import { outranks, type Ranked } from './rank';
 import { masterDownMs, skewMs } from './timing';
 import { switchoverSuccessor, type SuccessorVerdict } from './successor';
@@ -11,7 +12,7 @@ import { checkTime, validateAdvert, validateOptions } from './validate';
 const MIN_PRIORITY = 1;
 const MAX_PRIORITY = 254;
 
-type DownCause = { readonly reason: 'master-down' | 'peer-resigned'; readonly peer: string | undefined };
+type DownCause = { readonly reason: 'master-down' | 'peer-resigned' | 'peer-refused'; readonly peer: string | undefined };
 
 /**
  * One group's VRRP-style election (RFC 5798 semantics, unicast adverts),
@@ -51,6 +52,7 @@ export class ElectionCore {
   private contested = new Set<string>();
   /** Per mastership: the peer whose silence made us claim (master-down). */
   private tookOverFrom: string | null = null;
+  private readonly refusals = new RefusalEvidence();
 
   private lastNow = -Infinity;
   private pending: ElectionOutput[] = [];
@@ -76,11 +78,12 @@ export class ElectionCore {
    * announces the new priority at once (a backup that now outranks it
    * preempts as usual); a backup re-arms its timers with the new interval.
    */
-  reconfigure(change: Pick<ElectionOptions, 'priority' | 'preempt' | 'preemptDelayMs' | 'intervalMs' | 'deadAfter'>, now: number): void {
+  reconfigure(change: Pick<ElectionOptions, 'priority' | 'preempt' | 'preemptDelayMs' | 'intervalMs' | 'deadAfter' | 'claimOnRefusal'>, now: number): void {
     if (this.current === 'STOP') return;
     validateOptions({ ...this.opts, ...change });
     this.advanceTo(now);
     this.opts = { ...this.opts, ...change };
+    if (this.opts.claimOnRefusal !== true) this.refusals.reset();
     if (this.current === 'MASTER') {
       this.sendAdvert(now);
     } else if (this.current === 'BACKUP') {
@@ -115,6 +118,11 @@ export class ElectionCore {
     validateAdvert(advert, (id) => this.peers.has(id));
     this.advanceTo(now);
     const resign = advert.kind === 'resign' || advert.priority === 0;
+    if (this.refusals.heard(advert.from)) {
+      // Its daemon lives: the refusals came from a firewall (or a forger). Back to the plain timer.
+      this.event(now, { kind: 'refusal-contradicted', peer: advert.from });
+      if (this.current === 'BACKUP' && this.downCause.reason === 'peer-refused') this.armDown(now);
+    }
     this.peers.record(advert, resign, now);
     // Heartbeats reach us again: what the cloud showed before is history, rank afresh.
     this.contested.delete(advert.from);
@@ -135,6 +143,31 @@ export class ElectionCore {
         // INIT and FAULT only keep track of who is master, for status and for later.
         this.refreshMaster(now);
         if (this.masterId === advert.from) this.lastMasterAdvertAt = now;
+        return;
+    }
+  }
+
+  /**
+   * The host of `peer` answered a probe with ICMP port unreachable (nothing
+   * listens on its heartbeat port). Evidence only: it counts against the
+   * believed master, twice in a row, and the claim still waits until that
+   * master's next advert is overdue (docs/election.md, "Refused probes").
+   */
+  peerRefused(peer: string, now: number): void {
+    if (this.current === 'STOP') return;
+    if (!this.peers.has(peer)) throw new VipdError('VIPD_E_INTERNAL', `election: refusal from ${String(peer)}, which is not a configured peer of this group`);
+    this.advanceTo(now);
+    if (this.opts.claimOnRefusal !== true || this.current !== 'BACKUP' || this.masterId !== peer) return;
+    const windowMs = this.peers.get(peer)?.intervalMs ?? this.opts.intervalMs;
+    switch (this.refusals.note(peer, now, windowMs)) {
+      case 'first':
+        // The second probe goes at once: a lone refusal (stray or forged ICMP) proves nothing.
+        this.pending.push({ type: 'probe', peer });
+        return;
+      case 'confirmed':
+        this.armRefusalClaim(peer, now);
+        return;
+      case 'ignored':
         return;
     }
   }
@@ -222,6 +255,7 @@ export class ElectionCore {
       this.sendAdvert(now);
     } else if (this.current === 'BACKUP') {
       // Our deadlines expired while we could not hear anyone: they prove nothing about the master.
+      this.refusals.dropPending();
       if (this.downAt !== null) this.armDown(now);
       this.preemptAt = null;
     }
@@ -295,6 +329,7 @@ export class ElectionCore {
       splitBrainHolder: this.suspectedHolder,
       claimBlockedBy: this.claimBlockedBy,
       holdAfterResign: this.hold !== null,
+      refusal: this.refusals.snapshot(),
     };
   }
 
@@ -367,6 +402,28 @@ export class ElectionCore {
     }
   }
 
+  /**
+   * Confirmed refusals shorten the wait to the master's next advert plus a
+   * margin (a REJECT rule refuses a live master's probes too, and only its
+   * next advert tells). Any message from the master before then cancels it.
+   * Only the backup that outranks every live competitor takes this path:
+   * each backup probes at its own phase, so unlike a resign, the news does
+   * not reach them together and a skew would not keep the best one first.
+   * The others keep the down timer; the winner's advert resets it.
+   */
+  private armRefusalClaim(peer: string, now: number): void {
+    if (!this.outranksLiveCompetitors(peer, now)) return;
+    const view = this.peers.get(peer);
+    const intervalMs = view?.intervalMs ?? this.opts.intervalMs;
+    const overdueAt = (view?.lastHeardAt ?? now) + intervalMs * (1 + REFUSAL_OVERDUE_FRACTION);
+    const at = Math.max(now, overdueAt);
+    if (this.downAt === null || at < this.downAt) {
+      this.downAt = at;
+      this.downCause = { reason: 'peer-refused', peer };
+    }
+    if (now >= at) this.tickBackup(now);
+  }
+
   // --- transitions ----------------------------------------------------------
 
   private masterLost(now: number): void {
@@ -394,7 +451,7 @@ export class ElectionCore {
     this.masterId = null;
     this.hold = null;
     this.contested = new Set();
-    this.tookOverFrom = reason === 'master-down' ? (peer ?? null) : null;
+    this.tookOverFrom = reason === 'master-down' || reason === 'peer-refused' ? (peer ?? null) : null;
     this.sendAdvert(now);
   }
 
@@ -412,6 +469,8 @@ export class ElectionCore {
       throw new VipdError('VIPD_E_INTERNAL', `election: transition ${from} -> ${to} (${reason}) is not in the table`, { details: { from, to, reason } });
     }
     this.current = to;
+    // Refusals are judged per role: what a peer's firewall showed before says nothing about the next master.
+    this.refusals.reset();
     this.pending.push(peer === undefined ? { type: 'transition', from, to, reason, at: now } : { type: 'transition', from, to, reason, peer, at: now });
   }
 
@@ -486,6 +545,11 @@ export class ElectionCore {
   private sendAdvert(now: number): void {
     this.send({ kind: 'advert', priority: this.effective(), role: this.current, intervalMs: this.opts.intervalMs });
     this.nextAdvertAt = now + this.opts.intervalMs;
+    // A backup's heartbeat doubles as the master's liveness probe (at the same cadence).
+    const master = this.masterId;
+    if (this.current === 'BACKUP' && master !== null && this.opts.claimOnRefusal === true && !this.refusals.ignores(master)) {
+      this.pending.push({ type: 'probe', peer: master });
+    }
   }
 
   private resignAdvert(to: Role): OutgoingAdvert {

@@ -10,7 +10,7 @@ export const TRANSITIONS: ReadonlyArray<{ readonly from: Role; readonly to: Role
   { from: 'INIT', to: 'BACKUP', reasons: ['start'] },
   { from: 'INIT', to: 'FAULT', reasons: ['tracker-fault'] },
   { from: 'INIT', to: 'STOP', reasons: ['admin-stop'] },
-  { from: 'BACKUP', to: 'MASTER', reasons: ['master-down', 'peer-resigned', 'preempting'] },
+  { from: 'BACKUP', to: 'MASTER', reasons: ['master-down', 'peer-resigned', 'peer-refused', 'preempting'] },
   { from: 'BACKUP', to: 'FAULT', reasons: ['tracker-fault'] },
   { from: 'BACKUP', to: 'STOP', reasons: ['admin-stop'] },
   { from: 'MASTER', to: 'BACKUP', reasons: ['preempted', 'admin-resign', 'cloud-outranked'] },

@@ -33,10 +33,18 @@ export interface ElectionOptions {
   readonly preemptDelayMs: number;
   readonly intervalMs: number;
   readonly deadAfter: number;
+  /**
+   * Probe the believed master while BACKUP and claim early when its host
+   * refuses the probes (its daemon is gone, the host lives): see
+   * docs/election.md, "Refused probes". Off when absent.
+   */
+  readonly claimOnRefusal?: boolean;
 }
 
 export type ElectionOutput =
   | { readonly type: 'send'; readonly advert: OutgoingAdvert }
+  /** Send one probe to this peer's heartbeat port through the socket connected to it (its refusals come back as peerRefused). */
+  | { readonly type: 'probe'; readonly peer: string }
   | {
       readonly type: 'transition';
       readonly from: Role;
@@ -52,6 +60,7 @@ export type TransitionReason =
   | 'start'
   | 'master-down'        // no advert from a master within the down interval
   | 'peer-resigned'      // master sent priority 0
+  | 'peer-refused'       // the master's host refused our probes twice in a row and its adverts stopped
   | 'preempted'          // a higher (or tie-winning) master was heard
   | 'preempting'         // we outrank the current master and preempt
   | 'tracker-fault'      // a weight-0 tracker failed
@@ -65,7 +74,9 @@ export type ElectionEvent =
   | { readonly kind: 'master-seen'; readonly peer: string; readonly priority: number }
   | { readonly kind: 'lower-master-answered'; readonly peer: string }
   | { readonly kind: 'split-brain-suspected'; readonly holder: string }
-  | { readonly kind: 'split-brain-cleared' };
+  | { readonly kind: 'split-brain-cleared' }
+  /** An authenticated advert came from a peer whose host had refused our probe (a REJECT rule?): its refusals are ignored until this node next changes role. */
+  | { readonly kind: 'refusal-contradicted'; readonly peer: string };
 
 /** Snapshot for status, metrics and tests. */
 export interface ElectionStatus {
@@ -86,4 +97,6 @@ export interface ElectionStatus {
   readonly claimBlockedBy?: string | null;
   /** After an admin resign: no preemption until the new master is lost. */
   readonly holdAfterResign?: boolean;
+  /** Refused probes: the pending evidence against the believed master, and the peers whose refusals are ignored. */
+  readonly refusal?: { readonly pending: { readonly peer: string; readonly firstAt: number; readonly confirmed: boolean } | null; readonly ignoredPeers: readonly string[] };
 }

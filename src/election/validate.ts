@@ -16,6 +16,7 @@ export function validateOptions(opts: ElectionOptions): void {
   if (!Number.isFinite(opts.intervalMs) || opts.intervalMs <= 0) bad('intervalMs must be a positive number', opts.intervalMs);
   if (!Number.isInteger(opts.deadAfter) || opts.deadAfter < 1 || opts.deadAfter > 100) bad('deadAfter must be an integer 1-100', opts.deadAfter);
   if (!Number.isFinite(opts.preemptDelayMs) || opts.preemptDelayMs < 0) bad('preemptDelayMs must be a number >= 0', opts.preemptDelayMs);
+  if (opts.claimOnRefusal !== undefined && typeof opts.claimOnRefusal !== 'boolean') bad('claimOnRefusal must be a boolean', opts.claimOnRefusal);
   const seen = new Set<string>();
   for (const peer of opts.peers) {
     if (typeof peer !== 'string' || peer.length === 0) bad('peer ids must be non-empty strings', peer);

@@ -6,8 +6,10 @@ import { DEFAULT_RETIRED_EPOCHS, ReplayGuard } from './replay-guard';
 import { PacketClassifier } from './classifier';
 import { encodePacket, type HeartbeatPacket } from './codec';
 import { senderKey } from './group-table';
+import { canonicalIp } from './ip-address';
 import { prepareKeys, type AcceptedKeys, type HeartbeatKeys } from './keys';
 import { zeroRejectCounts, type RejectReason } from './reject-reasons';
+import type { PeerProber } from './prober';
 import type { DatagramTransport } from './transport';
 import type { DatagramSource, HeartbeatGroup } from './types';
 import { U64_MAX } from './wire-format';
@@ -32,6 +34,10 @@ export interface HeartbeatServiceDeps {
   readonly onReject: (reason: RejectReason, from: DatagramSource) => void;
   /** Optional: a datagram to one peer could not be sent (also counted in stats().sendErrors). */
   readonly onSendError?: (groupId: number, peerId: string, error: VipdError) => void;
+  /** Probes peers' heartbeat ports (refused probes: docs/protocol.md, "Probes"); without it probe() does nothing. */
+  readonly prober?: PeerProber;
+  /** The host of a peer of this group refused a probe: nothing listens on its heartbeat port. */
+  readonly onRefused?: (groupId: number, peerId: string) => void;
 }
 
 export interface HeartbeatStats {
@@ -43,6 +49,8 @@ export interface HeartbeatStats {
   /** Of those, verified with the next key: during a rotation, peers that already switched. */
   readonly acceptedWithNextKey: number;
   readonly rejected: Readonly<Record<RejectReason, number>>;
+  /** Empty datagrams received: peers' liveness probes of our port (never classified, never a reject). */
+  readonly probesReceived: number;
 }
 
 /** Beyond this many distinct (reason, source) pairs, rejects are logged at debug only: a flood must not flood the journal. */
@@ -68,10 +76,11 @@ export class HeartbeatService {
   private readonly onAdvert: HeartbeatServiceDeps['onAdvert'];
   private readonly onReject: HeartbeatServiceDeps['onReject'];
   private readonly onSendError: HeartbeatServiceDeps['onSendError'];
+  private readonly prober: PeerProber | undefined;
   private readonly classifier: PacketClassifier;
   private keys: AcceptedKeys;
   private seq = 0n;
-  private readonly counters = { sent: 0, sendErrors: 0, accepted: 0, acceptedWithNextKey: 0 };
+  private readonly counters = { sent: 0, sendErrors: 0, accepted: 0, acceptedWithNextKey: 0, probesReceived: 0 };
   private readonly rejected = zeroRejectCounts();
   private readonly warnedRejectSources = new Set<string>();
   private warnedRejectSince: number | null = null;
@@ -88,6 +97,9 @@ export class HeartbeatService {
     this.onAdvert = deps.onAdvert;
     this.onReject = deps.onReject;
     this.onSendError = deps.onSendError;
+    this.prober = deps.prober;
+    const onRefused = deps.onRefused;
+    if (onRefused !== undefined) this.prober?.onRefused((endpoint) => this.refused(endpoint, onRefused));
     this.keys = prepareKeys(deps.keys);
     this.clock = deps.clock;
     this.replayGuard = new ReplayGuard(DEFAULT_RETIRED_EPOCHS, deps.epochSilenceMs);
@@ -139,12 +151,21 @@ export class HeartbeatService {
     }
   }
 
+  /** Sends one probe to the peer's heartbeat port (through the prober's socket connected to it). */
+  probe(groupId: number, peerId: string): void {
+    const peer = this.classifier.groupTable().get(groupId)?.peers.get(peerId);
+    if (peer === undefined || this.prober === undefined) return;
+    this.prober.probe(peer.config.address, peer.port);
+  }
+
   /** Config reload. Throws VIPD_E_CONFIG (keeping the old groups) on invalid groups; peers that stay keep their replay state. */
   updateGroups(groups: readonly HeartbeatGroup[]): void {
     this.classifier.setGroups(groups);
     const present = new Set<string>();
     for (const g of this.classifier.groupTable().values()) for (const id of g.peers.keys()) present.add(senderKey(g.id, id));
     for (const key of [...this.digestMismatch]) if (!present.has(key)) this.digestMismatch.delete(key);
+    const endpoints = [...this.classifier.groupTable().values()].flatMap((g) => [...g.peers.values()].map((p) => ({ address: p.config.address, port: p.port })));
+    this.prober?.retain(endpoints);
   }
 
   /** Reload: how long a peer's current epoch must be silent before an earlier one is followed. */
@@ -159,15 +180,30 @@ export class HeartbeatService {
     this.logger.info({ currentKeyId: this.keys.current.id, nextKeyId: this.keys.next?.id ?? null }, 'heartbeat keys updated');
   }
 
-  close(): Promise<void> {
-    return this.transport.close();
+  async close(): Promise<void> {
+    await Promise.all([this.transport.close(), this.prober?.close()]);
   }
 
   stats(): HeartbeatStats {
     return { ...this.counters, rejected: { ...this.rejected } };
   }
 
+  /** Every (group, peer) configured at that endpoint hears of it; the cores judge whether it matters. */
+  private refused(endpoint: DatagramSource, onRefused: (groupId: number, peerId: string) => void): void {
+    const address = canonicalIp(endpoint.address)?.address;
+    for (const group of this.classifier.groupTable().values()) {
+      for (const peer of group.peers.values()) {
+        if (peer.address === address && peer.port === endpoint.port) this.guarded('onRefused', () => onRefused(group.id, peer.id));
+      }
+    }
+  }
+
   private receive(buf: Buffer, from: DatagramSource): void {
+    if (buf.length === 0) {
+      // A peer probing whether our daemon lives: the datagram reached a listening socket, which is the answer.
+      this.counters.probesReceived += 1;
+      return;
+    }
     let result: ReturnType<PacketClassifier['classify']>;
     try {
       result = this.classifier.classify(buf, from, this.clock.nowMs());

@@ -29,9 +29,15 @@ import type { ProcessSpawner } from './spawner';
  *   hard     = the master's fabric link cut and every process of its daemon
  *              killed -9 (node death: no resign, nothing cleaned up)
  *   graceful = SIGTERM to the master's daemon (it resigns and releases)
+ *   crash    = every process of the master's daemon killed -9, host and link
+ *              up (a crash, OOM kill, failed upgrade), and the VIP removed from
+ *              its interface as the fault's last step: the service behind the
+ *              VIP is lost with the daemon (the keepalived baseline's "process
+ *              crash"); left in place, the old node would go on answering and
+ *              there would be no outage to measure
  */
-export type FaultKind = 'hard' | 'graceful';
-export const FAULT_KINDS: readonly FaultKind[] = ['hard', 'graceful'];
+export type FaultKind = 'hard' | 'graceful' | 'crash';
+export const FAULT_KINDS: readonly FaultKind[] = ['hard', 'graceful', 'crash'];
 
 export interface ScenarioDeps {
   readonly runner: CommandRunner;
@@ -183,7 +189,8 @@ export class FailoverScenario {
     const victims = killOrder(root, this.deps.processes.list());
     const atMs = this.deps.clock.nowMs();
     for (const pid of victims) this.deps.processes.signal(pid, 'SIGKILL');
-    await this.lab.cutNode(node);
+    if (kind === 'crash') await this.lab.ip(this.lab.nodeNs(node), ['addr', 'del', `${this.vip}/24`, 'dev', SCENARIO_INTERFACE]);
+    else await this.lab.cutNode(node);
     return { kind, node, atMs, phaseDelayMs, signalled: victims, logMarks };
   }
 

@@ -47,6 +47,9 @@ export interface GroupInfo {
 }
 
 /** The per-phase latencies of one takeover, in milliseconds. */
+/** How a takeover was decided: the transition reasons into MASTER that follow a lost master, plus 'other'. */
+export const DETECTION_REASONS = ['master-down', 'peer-resigned', 'peer-refused', 'preempting', 'other'] as const;
+
 export interface FailoverPhaseTimings {
   /** Last heartbeat from the old master -> decision here; null when no master died (start, preempt). */
   readonly detectionMs: number | null;
@@ -69,7 +72,7 @@ export class VipdMetrics {
   readonly registry: Registry;
   readonly provider: string;
 
-  readonly failoverDetection: Histogram<'group'>;
+  readonly failoverDetection: Histogram<'group' | 'reason'>;
   readonly failoverCloudAcquire: Histogram<'group'>;
   readonly failoverOsConfigure: Histogram<'group'>;
   readonly failoverTotal: Histogram<'group'>;
@@ -82,6 +85,7 @@ export class VipdMetrics {
   readonly advertsReceived: Counter<'group'>;
   readonly heartbeatsRejected: Counter<'reason'>;
   readonly peerLastSeen: Gauge<'group' | 'peer'>;
+  readonly peerRefusals: Counter<'group' | 'peer'>;
   readonly priority: Gauge<'group'>;
   readonly effectivePriority: Gauge<'group'>;
   readonly trackerUpGauge: Gauge<'group' | 'tracker'>;
@@ -118,8 +122,8 @@ export class VipdMetrics {
 
     this.failoverDetection = histogram(
       'vipd_failover_detection_seconds',
-      'Takeover phase 1: last heartbeat heard from the old master until this node decided to take over.',
-      ['group'],
+      'Takeover phase 1: last heartbeat heard from the old master until this node decided to take over, by how it decided (reason).',
+      ['group', 'reason'],
       DETECTION_BUCKETS,
     );
     this.failoverCloudAcquire = histogram(
@@ -153,6 +157,11 @@ export class VipdMetrics {
     this.advertsSent = counter('vipd_adverts_sent_total', 'Heartbeat adverts (and resigns) sent, counted once per advert, not per peer.', ['group']);
     this.advertsReceived = counter('vipd_adverts_received_total', 'Authenticated heartbeat adverts accepted from peers.', ['group']);
     this.heartbeatsRejected = counter('vipd_heartbeats_rejected_total', 'Heartbeat packets dropped, by reason (bad signature, replay, unknown peer, ...).', ['reason']);
+    this.peerRefusals = counter(
+      'vipd_peer_refusals_total',
+      "Probes of the peer's heartbeat port its host refused (ICMP port unreachable: no vipd listening, or a firewall REJECT).",
+      ['group', 'peer'],
+    );
     this.peerLastSeen = gauge('vipd_peer_last_seen_timestamp_seconds', 'Unix time of the last accepted advert from the peer; 0 = never seen since start.', ['group', 'peer']);
     this.priority = gauge('vipd_priority', 'Configured base priority of this node in the group.', ['group']);
     this.effectivePriority = gauge('vipd_effective_priority', 'Priority this node advertises now (base plus tracker weights; 0 while resigning).', ['group']);
@@ -217,12 +226,14 @@ export class VipdMetrics {
     for (const from of ROLES) {
       for (const to of ROLES) if (from !== to) this.transitions.inc({ group, from, to }, 0);
     }
-    for (const h of [this.failoverDetection, this.failoverOsConfigure, this.failoverTotal]) h.zero({ group });
+    for (const h of [this.failoverOsConfigure, this.failoverTotal]) h.zero({ group });
     if (this.provider !== 'none') this.failoverCloudAcquire.zero({ group });
+    for (const reason of DETECTION_REASONS) this.failoverDetection.zero({ group, reason });
     for (const kind of ACQUISITION_KINDS) this.acquireDuration.zero({ group, kind });
     for (const peer of peers) {
       this.rememberPeer(group, peer);
       this.peerLastSeen.set({ group, peer }, 0);
+      this.peerRefusals.inc({ group, peer }, 0);
     }
   }
 
@@ -240,7 +251,6 @@ export class VipdMetrics {
       this.priority,
       this.effectivePriority,
       this.cloudAssignmentMatchGauge,
-      this.failoverDetection,
       this.failoverCloudAcquire,
       this.failoverOsConfigure,
       this.failoverTotal,
@@ -251,7 +261,11 @@ export class VipdMetrics {
       for (const to of ROLES) if (from !== to) this.transitions.remove({ group, from, to });
     }
     for (const kind of ACQUISITION_KINDS) this.acquireDuration.remove({ group, kind });
-    for (const peer of this.peersByGroup.get(group) ?? []) this.peerLastSeen.remove({ group, peer });
+    for (const reason of DETECTION_REASONS) this.failoverDetection.remove({ group, reason });
+    for (const peer of this.peersByGroup.get(group) ?? []) {
+      this.peerLastSeen.remove({ group, peer });
+      this.peerRefusals.remove({ group, peer });
+    }
     for (const tracker of this.trackersByGroup.get(group) ?? []) this.trackerUpGauge.remove({ group, tracker });
     for (const labels of this.vipLabelsByGroup.get(group) ?? []) this.vipInfo.remove(labels);
     this.peersByGroup.delete(group);
@@ -290,13 +304,20 @@ export class VipdMetrics {
     this.heartbeatsRejected.inc({ reason: this.knownReasons.has(reason) ? reason : OTHER_REASON });
   }
 
+  peerRefused(group: string, peer: string): void {
+    this.rememberPeer(group, peer);
+    this.peerRefusals.inc({ group, peer });
+  }
+
   peerSeen(group: string, peer: string, unixSeconds: number): void {
     this.rememberPeer(group, peer);
     this.peerLastSeen.set({ group, peer }, unixSeconds);
   }
 
-  failover(group: string, phases: FailoverPhaseTimings): void {
-    if (phases.detectionMs !== null) this.failoverDetection.observe({ group }, phases.detectionMs / 1000);
+  /** `reason`: the transition reason that made this node MASTER (docs/election.md); anything else folds into 'other'. */
+  failover(group: string, phases: FailoverPhaseTimings, reason: string): void {
+    const label = (DETECTION_REASONS as readonly string[]).includes(reason) ? reason : OTHER_REASON;
+    if (phases.detectionMs !== null) this.failoverDetection.observe({ group, reason: label }, phases.detectionMs / 1000);
     // Provider none has no cloud phase: a series of zeros would only blur the per-phase view.
     if (this.provider !== 'none') this.failoverCloudAcquire.observe({ group }, phases.cloudMs / 1000);
     this.failoverOsConfigure.observe({ group }, phases.osMs / 1000);

@@ -23,6 +23,8 @@ export interface HeartbeatPort extends AdvertSender {
 export interface HeartbeatHandlers {
   onAdvert(groupId: number, advert: PeerAdvert): void;
   onReject(reason: string, from: { address: string; port: number }): void;
+  /** The host of a peer of this group refused a probe of its heartbeat port. */
+  onRefused(groupId: number, peerId: string): void;
 }
 
 export interface DaemonDeps {
@@ -107,6 +109,7 @@ export class Daemon {
         this.deps.metrics.heartbeatRejected(reason);
         this.log.debug({ reason, from }, 'heartbeat rejected');
       },
+      onRefused: (groupId, peerId) => this.onRefused(groupId, peerId),
     });
     await this.heartbeat.start();
     const now = this.deps.clock.nowMs();
@@ -279,6 +282,13 @@ export class Daemon {
     const runner = this.runners.get(groupId);
     if (!runner) return; // the heartbeat layer already rejects unknown groups; a reload can race it
     runner.onAdvert(advert, this.deps.clock.nowMs());
+    this.loop.poke();
+  }
+
+  private onRefused(groupId: number, peerId: string): void {
+    const runner = this.runners.get(groupId);
+    if (!runner) return;
+    runner.onPeerRefused(peerId, this.deps.clock.nowMs());
     this.loop.poke();
   }
 

@@ -98,6 +98,7 @@ export class GroupRunner {
       preemptDelayMs: groupConfig.preemptDelayMs,
       intervalMs: groupConfig.intervalMs,
       deadAfter: groupConfig.deadAfter,
+      claimOnRefusal: groupConfig.claimOnRefusal,
     });
     this.reconciler = new OwnershipReconciler(groupConfig, {
       owner: deps.owner,
@@ -164,7 +165,7 @@ export class GroupRunner {
       this.publishTrackers(); // drops the series of trackers no longer configured
     }
     this.core.reconfigure(
-      { priority: group.priority, preempt: group.preempt, preemptDelayMs: group.preemptDelayMs, intervalMs: group.intervalMs, deadAfter: group.deadAfter },
+      { priority: group.priority, preempt: group.preempt, preemptDelayMs: group.preemptDelayMs, intervalMs: group.intervalMs, deadAfter: group.deadAfter, claimOnRefusal: group.claimOnRefusal },
       now,
     );
     this.flush();
@@ -219,6 +220,15 @@ export class GroupRunner {
       this.intervalMismatch.delete(advert.from);
       this.log.info({ peer: advert.from, intervalMs: advert.intervalMs }, `peer ${advert.from} advertises at this node's interval again`);
     }
+  }
+
+  /** The peer's host refused a probe (nothing listens on its heartbeat port); the core judges it. */
+  onPeerRefused(peer: string, now: number): void {
+    if (!this.groupConfig.peers.some((p) => p.id === peer)) return;
+    this.deps.metrics.peerRefused(this.groupConfig.name, peer);
+    this.log.debug({ peer }, `peer ${peer} refused a probe (ICMP port unreachable)`);
+    this.core.peerRefused(peer, now);
+    this.flush();
   }
 
   noteStall(now: number, stalledMs: number): void {
@@ -339,6 +349,9 @@ export class GroupRunner {
         this.deps.sender.sendAdvert(this.groupConfig.id, out.advert);
         this.deps.metrics.advertSent(name);
         return;
+      case 'probe':
+        this.deps.sender.probe(this.groupConfig.id, out.peer);
+        return;
       case 'transition':
         this.onTransition(out);
         return;
@@ -422,6 +435,12 @@ export class GroupRunner {
       case 'lower-master-answered':
         this.log.warn({ peer: event.peer }, `peer ${event.peer} claims MASTER with lower priority; answered at once`);
         return;
+      case 'refusal-contradicted':
+        this.log.warn(
+          { peer: event.peer },
+          `peer ${event.peer} refused our probe yet its adverts arrive: a firewall REJECT on its heartbeat port? Its refusals are ignored (takeover by the down timer only) until this node changes role`,
+        );
+        return;
     }
   }
 
@@ -438,7 +457,7 @@ export class GroupRunner {
     this.deps.metrics.acquired(this.groupConfig.name, kind, doneAt - startedAt);
     if (kind === 'failover') {
       this.lastFailover = { ...phases, at: doneAt, reason: pending?.reason ?? 'reassert', previousMaster: pending?.previousMaster ?? null };
-      this.deps.metrics.failover(this.groupConfig.name, phases);
+      this.deps.metrics.failover(this.groupConfig.name, phases, pending?.reason ?? 'reassert');
     }
     this.log.info(
       { event: 'vips-ready', kind, vips: this.vipAddresses(), phases, acquireMs: doneAt - startedAt, cloudCalls: report.cloudCalls },

@@ -9,6 +9,8 @@ import type { OutgoingAdvert, Role } from '../election/types';
  */
 export interface AdvertSender {
   sendAdvert(groupId: number, advert: OutgoingAdvert): void;
+  /** One probe of the peer's heartbeat port; a refusal comes back through HeartbeatHandlers.onRefused. */
+  probe(groupId: number, peerId: string): void;
 }
 
 export type HookEvent = 'master' | 'backup' | 'fault' | 'stop';
@@ -50,10 +52,11 @@ export interface RuntimeMetrics {
   advertReceived(group: string): void;
   heartbeatRejected(reason: string): void;
   peerSeen(group: string, peer: string, unixSeconds: number): void;
-  /** Failovers only (acquisitionKind 'failover'): the phase histograms. */
-  failover(group: string, phases: FailoverPhases): void;
+  /** Failovers only (acquisitionKind 'failover'): the phase histograms; `reason`: the transition reason that made this node MASTER. */
+  failover(group: string, phases: FailoverPhases, reason: string): void;
   /** Every completed acquire, by kind, with its duration (cloud + OS). */
   acquired(group: string, kind: AcquisitionKind, ms: number): void;
+  peerRefused(group: string, peer: string): void;
   osRepairs(group: string, count: number): void;
   cloudAssignmentMatch(group: string, match: boolean): void;
   splitBrainSuspected(group: string, suspected: boolean): void;
@@ -73,6 +76,7 @@ export const noMetrics: RuntimeMetrics = {
   advertReceived: () => undefined,
   heartbeatRejected: () => undefined,
   peerSeen: () => undefined,
+  peerRefused: () => undefined,
   failover: () => undefined,
   acquired: () => undefined,
   osRepairs: () => undefined,

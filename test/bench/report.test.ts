@@ -19,13 +19,13 @@ describe('bench statistics', () => {
 });
 
 describe('bench arguments', () => {
-  it('defaults to both cases, 5 runs, l2 at 1 s, 100 ms and 20 ms, aws at 1 s and 100 ms, both faults, both daemons, propagation 0', () => {
+  it('defaults to both cases, 5 runs, l2 at 1 s, 100 ms and 20 ms, aws at 1 s and 100 ms, the three faults, both daemons, propagation 0', () => {
     expect(parseBenchArgs([], '/doc.md')).toEqual({
       cases: [
         { name: 'l2', runs: 5, intervalsMs: [1000, 100, 20] },
         { name: 'aws', runs: 5, intervalsMs: [1000, 100] },
       ],
-      kinds: ['hard', 'graceful'],
+      kinds: ['hard', 'graceful', 'crash'],
       daemons: ['vipd', 'keepalived'],
       awsPropagationMs: 0,
       doc: '/doc.md',
@@ -58,7 +58,7 @@ describe('bench arguments', () => {
     expect(() => parseBenchArgs(['--aws-runs', '2x'], '/d')).toThrow(/--aws-runs: expected an integer/);
     expect(() => parseBenchArgs(['--intervals', '15ms'], '/d')).toThrow(/multiple of 10 ms/);
     expect(() => parseBenchArgs(['--l2-intervals', 'soon'], '/d')).toThrow(/--l2-intervals/);
-    expect(() => parseBenchArgs(['--kinds', 'hard,soft'], '/d')).toThrow(/"soft" is not one of hard, graceful/);
+    expect(() => parseBenchArgs(['--kinds', 'hard,soft'], '/d')).toThrow(/"soft" is not one of hard, graceful, crash/);
     expect(() => parseBenchArgs(['--cases', 'l2,gcp'], '/d')).toThrow(/"gcp" is not one of l2, aws/);
     expect(() => parseBenchArgs(['--cases', 'l2', '--aws-runs', '3'], '/d')).toThrow(/--aws-runs: the aws case is not in --cases l2/);
     expect(() => parseBenchArgs(['--aws-propagation-ms', '-1'], '/d')).toThrow(/--aws-propagation-ms/);
@@ -82,7 +82,15 @@ describe('bench report', () => {
     propagationMs: 0,
     durationMs: 125_000,
   };
-  const vipd = { ...newCell('vipd', 100, 'hard'), outagesMs: [300, 320, 340], detectionMs: [361, 362, 363], cloudMs: [0, 0, 0], osMs: [10, 12, 14], trialMs: [2000, 2000, 2000] };
+  const vipd = {
+    ...newCell('vipd', 100, 'hard'),
+    outagesMs: [300, 320, 340],
+    detectionMs: [361, 362, 363],
+    cloudMs: [0, 0, 0],
+    osMs: [10, 12, 14],
+    reasons: ['master-down', 'peer-refused', 'master-down'],
+    trialMs: [2000, 2000, 2000],
+  };
   const keepalived = { ...newCell('keepalived', 100, 'hard'), outagesMs: [290, 310, 330], trialMs: [1000, 1000, 1000] };
   const report: BenchReport = { ...base, caseName: 'l2', cells: [vipd, keepalived] };
 
@@ -95,7 +103,7 @@ describe('bench report', () => {
     expect(s).toContain('6 trials in 2 min 05 s');
     expect(s).toMatch(/shared, noisy/);
     expect(s).not.toContain('aws-cli');
-    expect(s).toContain('| 100 ms | node death (link cut + kill -9) | 300 / **320** / 340 | 290 / **310** / 330 | 1.03 | 362 / 12.0 | vipd 0, keepalived 0 |');
+    expect(s).toContain('| 100 ms | node death (link cut + kill -9) | 300 / **320** / 340 | 290 / **310** / 330 | 1.03 | 362 / 12.0 | master-down 2, peer-refused 1 | vipd 0, keepalived 0 |');
   });
 
   it('the aws section has its own markers, the CLI version, the propagation delay, the cloud phase and the notify script\'s split', () => {
@@ -108,12 +116,12 @@ describe('bench report', () => {
     expect(s).toContain('aws-cli/2.9.19');
     expect(s).toContain('propagation delay 0 ms');
     expect(s).toContain('keepalived + AWS CLI notify script outage');
-    expect(s).toContain('| 100 ms | node death (link cut + kill -9) | 300 / **320** / 340 | 600 / **640** / 700 | 0.50 | 362 / 31.0 / 12.0 | 520 / 2.0 | vipd 0, keepalived 1 |');
+    expect(s).toContain('| 100 ms | node death (link cut + kill -9) | 300 / **320** / 340 | 600 / **640** / 700 | 0.50 | 362 / 31.0 / 12.0 | master-down 2, peer-refused 1 | 520 / 2.0 | vipd 0, keepalived 1 |');
     expect(s).toContain('- keepalived, 100 ms, hard: run 2: the cloud routes the VIP to nobody, not to n2');
   });
 
   it('says "not run" and "-" for a daemon that did not run', () => {
-    expect(renderTable({ ...base, caseName: 'aws', cells: [vipd] })).toContain('| 300 / **320** / 340 | not run | - | 362 / 0.0 / 12.0 | - | vipd 0 |');
+    expect(renderTable({ ...base, caseName: 'aws', cells: [vipd] })).toContain('| 300 / **320** / 340 | not run | - | 362 / 0.0 / 12.0 | master-down 2, peer-refused 1 | - | vipd 0 |');
   });
 
   it('replaces only its own marked section and keeps what others wrote around it, the other case\'s section included', () => {

@@ -1,7 +1,7 @@
 import { renderStatus } from '../../src/cli/status';
 import type { DaemonStatus } from '../../src/runtime/daemon';
 
-function status(trackers: unknown[]): DaemonStatus {
+function status(trackers: unknown[], refusal?: unknown): DaemonStatus {
   return {
     nodeId: 'n1',
     provider: 'none',
@@ -14,7 +14,7 @@ function status(trackers: unknown[]): DaemonStatus {
       {
         name: 'web',
         id: 1,
-        election: { role: 'BACKUP', effectivePriority: 100, basePriority: 100, master: null, peers: [] },
+        election: { role: 'BACKUP', effectivePriority: 100, basePriority: 100, master: null, peers: [], refusal },
         vips: [],
         ownership: { wanted: 'inactive', applied: 'inactive', lastError: null },
         lastFailover: null,
@@ -38,5 +38,12 @@ describe('vipd status rendering', () => {
     expect(text).toContain('tracker nginx (http): DOWN (not probed yet: down until proven up) weight -50');
     expect(text).toContain('tracker db (tcp): DOWN weight -20 (connect ECONNREFUSED)');
     expect(text).toContain('tracker link (link): up weight 0');
+  });
+
+  it('shows refused probes: pending evidence and peers whose refusals are ignored', () => {
+    const text = renderStatus(status([], { pending: { peer: 'n2', firstAt: 100, confirmed: true }, ignoredPeers: ['n3'] }));
+    expect(text).toContain("refused probes: n2's host refused twice (confirmed");
+    expect(text).toContain('refused probes: ignored from n3 (its adverts arrive while its host refuses: a firewall REJECT?)');
+    expect(renderStatus(status([]))).not.toContain('refused probes');
   });
 });

@@ -43,6 +43,7 @@ describe('loadConfig on valid configs', () => {
       preempt: true,
       preemptDelayMs: 0,
       intervalMs: 1000,
+      claimOnRefusal: true,
       deadAfter: 3,
       interface: 'eth0',
       vips: [{ address: '10.0.1.50', prefix: null, elasticIpAllocationId: null }],

@@ -171,4 +171,59 @@ describe('election properties (simulated cluster)', () => {
       { numRuns: RUNS },
     );
   });
+
+  describe('refused probes (claimOnRefusal)', () => {
+    const arbJitter = fc.integer({ min: 0, max: 5 });
+    const arbPhase = fc.integer({ min: 0, max: INTERVAL_MS - 1 });
+
+    it('refusals while the master\'s adverts arrive (a REJECT rule on its port) never cause a claim', () => {
+      fc.assert(
+        fc.property(arbGroup('g1'), arbSeed, arbJitter, arbPhase, (g, seed, maxDelay, phase) => {
+          const sim = new SimCluster({ groups: [g], tickMs: TICK_MS, seed, claimOnRefusal: true, link: { loss: 0, duplicate: 0.1, minDelayMs: 0, maxDelayMs: maxDelay } });
+          converge(sim, [g]);
+          const [master] = sim.masters('g1');
+          sim.runFor(phase);
+          const from = sim.now;
+          sim.setRejecting(master as string, true);
+          sim.runFor(30 * INTERVAL_MS);
+          // The refusals did arrive (the property is not vacuous), and changed nothing.
+          expect(sim.refusals.filter((r) => r.at >= from).length).toBeGreaterThan(0);
+          expect(sim.transitionsSince(from)).toEqual([]);
+          expect(sim.masters('g1')).toEqual([master]);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('two refusals after the master\'s adverts stopped cause a claim within one tick of its advert being overdue', () => {
+      fc.assert(
+        fc.property(arbGroup('g1'), arbSeed, fc.integer({ min: 0, max: 2 }), arbPhase, (g, seed, maxDelay, phase) => {
+          const sim = new SimCluster({ groups: [g], tickMs: TICK_MS, seed, claimOnRefusal: true, link: { loss: 0, duplicate: 0, minDelayMs: 0, maxDelayMs: maxDelay } });
+          converge(sim, [g]);
+          const [master] = sim.masters('g1') as [string];
+          sim.runFor(phase);
+          const crashedAt = sim.now;
+          sim.crash(master, { hostUp: true });
+          const next = sim.expectedWinner('g1');
+          sim.runFor(downMsOf(sim, next as string, g) + INTERVAL_MS);
+          // The best backup claims first (the others keep their down timer), and nobody else claims.
+          const claims = sim.transitionsSince(crashedAt).filter((t) => t.to === 'MASTER');
+          const claim = claims[0];
+          expect(claims.map((t) => t.node)).toEqual([next]);
+          let lastHeard = -Infinity;
+          sim.input(next as string, 'g1', (core, now) => {
+            lastHeard = core.status(now).peers.find((p) => p.id === master)?.lastHeardAt ?? -Infinity;
+          });
+          const refusals = sim.refusals.filter((r) => r.at >= crashedAt && r.node === next);
+          expect(refusals.length).toBeGreaterThanOrEqual(2);
+          const [, second] = refusals as [typeof refusals[0], typeof refusals[0]];
+          const due = Math.max(second.at, lastHeard + 1.25 * g.intervalMs);
+          expect({ node: claim?.node, reason: claim?.reason }).toEqual({ node: next, reason: 'peer-refused' });
+          expect(claim?.at).toBeLessThanOrEqual(due + TICK_MS);
+          expect(sim.masters('g1')).toEqual([next]);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  });
 });

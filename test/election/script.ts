@@ -17,6 +17,8 @@ export type Input =
   | readonly ['stop', number]
   | readonly ['stall', number, number]
   | readonly ['cloud', number, string | null]
+  /** The host of this peer refused a probe (ICMP port unreachable). */
+  | readonly ['refused', number, string]
   /** Forget the outputs so far: the rows's expectation starts after it. */
   | readonly ['mark'];
 
@@ -39,6 +41,8 @@ export function render(at: number, out: ElectionOutput): string {
     case 'send':
       if (out.advert.kind === 'resign') return `${at} send resign role=${out.advert.role}`;
       return out.advert.role === 'MASTER' ? `${at} send advert p=${out.advert.priority}` : `${at} heartbeat ${out.advert.role} p=${out.advert.priority}`;
+    case 'probe':
+      return `${at} probe ${out.peer}`;
     case 'transition':
       return `${out.at} ${out.from}->${out.to} ${out.reason}${out.peer === undefined ? '' : ` peer=${out.peer}`}`;
     case 'event': {
@@ -52,6 +56,8 @@ export function render(at: number, out: ElectionOutput): string {
           return `${out.at} event split-brain-suspected ${e.holder}`;
         case 'split-brain-cleared':
           return `${out.at} event split-brain-cleared`;
+        case 'refusal-contradicted':
+          return `${out.at} event refusal-contradicted ${e.peer}`;
       }
     }
   }
@@ -110,6 +116,10 @@ function runAll(core: ElectionCore, inputs: readonly Input[]): string[] {
       case 'cloud':
         at = input[1];
         core.observeCloudHolder(input[2], at);
+        break;
+      case 'refused':
+        at = input[1];
+        core.peerRefused(input[2], at);
         break;
       case 'mark':
         core.drain();

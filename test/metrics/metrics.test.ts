@@ -150,7 +150,7 @@ describe('VipdMetrics', () => {
 
   it('has no cloud series at all with provider none, failovers and cloud calls included', async () => {
     const m = make({ provider: 'none', cloudOperations: [] });
-    m.failover('web', { detectionMs: 350, cloudMs: 0, osMs: 15, totalMs: 400 });
+    m.failover('web', { detectionMs: 350, cloudMs: 0, osMs: 15, totalMs: 400 }, 'master-down');
     const text = await m.exposition();
     expect(text).not.toMatch(/^vipd_(cloud_|failover_cloud_)/m);
     expect(await histogramCount(m, 'vipd_failover_os_configure_seconds', { group: 'web' })).toBe(1);
@@ -158,14 +158,14 @@ describe('VipdMetrics', () => {
 
   it('records failover phases in seconds and skips detection/total when no master died', async () => {
     const m = make();
-    m.failover('web', { detectionMs: 350, cloudMs: 1200, osMs: 15, totalMs: 1600 });
-    m.failover('web', { detectionMs: null, cloudMs: 900, osMs: 10, totalMs: null });
-    expect(await histogramCount(m, 'vipd_failover_detection_seconds', { group: 'web' })).toBe(1);
+    m.failover('web', { detectionMs: 350, cloudMs: 1200, osMs: 15, totalMs: 1600 }, 'peer-refused');
+    m.failover('web', { detectionMs: null, cloudMs: 900, osMs: 10, totalMs: null }, 'reassert');
+    expect(await histogramCount(m, 'vipd_failover_detection_seconds', { group: 'web', reason: 'peer-refused' })).toBe(1);
     expect(await histogramCount(m, 'vipd_failover_cloud_acquire_seconds', { group: 'web' })).toBe(2);
     expect(await histogramCount(m, 'vipd_failover_os_configure_seconds', { group: 'web' })).toBe(2);
     expect(await histogramCount(m, 'vipd_failover_total_seconds', { group: 'web' })).toBe(1);
     const text = await m.exposition();
-    expect(text).toContain('vipd_failover_detection_seconds_sum{group="web"} 0.35');
+    expect(text).toContain('vipd_failover_detection_seconds_sum{group="web",reason="peer-refused"} 0.35');
     expect(text).toContain('vipd_failover_total_seconds_bucket{le="2",group="web"} 1');
     expect(text).toContain('vipd_failover_total_seconds_bucket{le="1",group="web"} 0');
     // ms-scale buckets exist where the phase is ms-scale.

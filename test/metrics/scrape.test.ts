@@ -4,6 +4,7 @@ import { get } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { parse, stringify } from 'yaml';
 import { ControlClient } from '../../src/control/client';
+import { AWS_OPERATIONS } from '../../src/cloud/aws/operations';
 import { VipdMetrics } from '../../src/metrics/metrics';
 import { ensureBuilt } from '../support/build';
 import { LoopbackCluster } from '../support/loopback-cluster';
@@ -110,10 +111,10 @@ describe('the /metrics scrape of a running vipd', () => {
 
 describe('promtool check metrics on a cloud registry', () => {
   itPromtool('accepts every series of a provider with cloud calls, observations and all groups', async () => {
-    const m = new VipdMetrics({ version: '1.2.3', groups: ['web', 'db'], rejectReasons: ['bad-tag', 'replay'], provider: 'aws', peers: { web: ['n2'] } });
+    const m = new VipdMetrics({ version: '1.2.3', groups: ['web', 'db'], rejectReasons: ['bad-tag', 'replay'], provider: 'aws', cloudOperations: AWS_OPERATIONS, peers: { web: ['n2'] } });
     m.transition('web', 'BACKUP', 'MASTER');
-    m.failover('web', { detectionMs: 800, cloudMs: 400, osMs: 20, totalMs: 1300 });
-    m.cloudRequest('assign', 'ok', 0.2);
+    m.failover('web', { detectionMs: 800, cloudMs: 400, osMs: 20, totalMs: 1300 }, 'master-down');
+    m.cloudRequest('AssignPrivateIpAddresses', 'ok', 0.2);
     m.setTrackers('web', [{ name: 'nginx', up: true }]);
     m.heartbeatRejected('nonsense');
     expect(promtoolProblems(await m.exposition())).toEqual([]);

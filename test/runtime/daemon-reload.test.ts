@@ -81,7 +81,7 @@ async function setup() {
     timers: time,
     logger: silentLogger(),
     owner,
-    heartbeat: () => ({ start: async () => undefined, updateGroups: () => undefined, updateKeys: () => undefined, close: async () => undefined, sendAdvert: () => undefined }),
+    heartbeat: () => ({ start: async () => undefined, updateGroups: () => undefined, updateKeys: () => undefined, close: async () => undefined, sendAdvert: () => undefined, probe: () => undefined }),
     hooks: { enqueue: () => undefined, idle: async () => undefined },
     trackers: () => ({ start: () => undefined, stop: () => undefined, health: () => ({ penalty: 0, fault: false }), status: () => [] }),
     metrics: noMetrics,

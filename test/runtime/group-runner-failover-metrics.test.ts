@@ -59,7 +59,7 @@ function setup(): { runner: GroupRunner; failovers: FailoverPhases[]; acquisitio
     timers: NO_TIMERS,
     logger: silentLogger(),
     owner: new InstantOwner(),
-    sender: { sendAdvert: () => undefined },
+    sender: { sendAdvert: () => undefined, probe: () => undefined },
     hooks: { enqueue: () => undefined, idle: async () => undefined },
     metrics,
     trackers: () => ({ start: () => undefined, stop: () => undefined, health: () => ({ penalty: 0, fault: false }), status: () => [] }),

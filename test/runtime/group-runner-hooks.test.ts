@@ -65,7 +65,7 @@ function setup(): { runner: GroupRunner; owner: GatedOwner; log: string[]; healt
     timers: NO_TIMERS,
     logger: silentLogger(),
     owner,
-    sender: { sendAdvert: () => undefined },
+    sender: { sendAdvert: () => undefined, probe: () => undefined },
     hooks: { enqueue: (job) => log.push(`hook ${job.event}`), idle: async () => undefined },
     metrics: noMetrics,
     trackers: (_g, cb) => {

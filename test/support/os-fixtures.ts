@@ -28,6 +28,7 @@ export function group(overrides: Partial<GroupConfig> & { vips: readonly VipConf
     preemptDelayMs: 0,
     intervalMs: 100,
     deadAfter: 3,
+    claimOnRefusal: true,
     servicePorts: [],
     interface: 'eth0',
     peers: [],

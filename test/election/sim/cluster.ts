@@ -35,6 +35,16 @@ export interface ClusterSpec {
   readonly seed: number;
   readonly link?: LinkProfile;
   readonly cloud?: CloudSpec;
+  /** Cores probe their master and act on refusals (groups[].claimOnRefusal). */
+  readonly claimOnRefusal?: boolean;
+}
+
+export interface RefusalRecord {
+  readonly at: number;
+  /** The node whose probe was refused. */
+  readonly node: string;
+  readonly group: string;
+  readonly peer: string;
 }
 
 export interface TransitionRecord {
@@ -64,6 +74,8 @@ export interface SendRecord {
 type Item =
   | { kind: 'deliver'; to: string; group: string; advert: PeerAdvert; epoch: number; seq: number }
   | { kind: 'tick'; node: string; epoch: number }
+  | { kind: 'probe'; from: string; to: string; group: string }
+  | { kind: 'refused'; to: string; group: string; peer: string }
   | { kind: 'resume'; node: string; epoch: number }
   | { kind: 'acquire-landed'; node: string; group: string; epoch: number }
   | { kind: 'verify'; node: string; group: string; epoch: number };
@@ -77,6 +89,10 @@ interface ShellState {
 interface SimNode {
   readonly id: string;
   alive: boolean;
+  /** The host is up (its kernel answers probes with port unreachable when the daemon is not alive). */
+  hostUp: boolean;
+  /** A firewall REJECT rule on its heartbeat port: probes are refused even while the daemon lives. */
+  rejecting: boolean;
   /** Bumped on crash/stop/restart/pause so events scheduled for a former life are ignored. */
   epoch: number;
   cores: Map<string, ElectionCore>;
@@ -106,6 +122,7 @@ export class SimCluster {
   readonly transitions: TransitionRecord[] = [];
   readonly events: EventRecord[] = [];
   readonly sends: SendRecord[] = [];
+  readonly refusals: RefusalRecord[] = [];
   private readonly holders = new Map<string, string | null>();
   readonly holderChanges: Array<{ at: number; group: string; holder: string }> = [];
 
@@ -120,6 +137,8 @@ export class SimCluster {
           this.nodes.set(m.id, {
             id: m.id,
             alive: false,
+            hostUp: false,
+            rejecting: false,
             epoch: 0,
             cores: new Map(),
             shells: new Map(),
@@ -162,6 +181,7 @@ export class SimCluster {
     const node = this.node(id);
     if (node.alive) throw new Error(`${id} already running`);
     node.alive = true;
+    node.hostUp = true;
     node.epoch++;
     node.pausedSince = null;
     node.inbox = [];
@@ -179,6 +199,7 @@ export class SimCluster {
         preemptDelayMs: me.preemptDelayMs ?? 0,
         intervalMs: g.intervalMs,
         deadAfter: g.deadAfter,
+        claimOnRefusal: this.spec.claimOnRefusal ?? false,
       });
       node.cores.set(g.name, core);
       node.shells.set(g.name, { desired: 'inactive', applied: 'inactive', acquireInFlight: false });
@@ -189,10 +210,17 @@ export class SimCluster {
     this.scheduleTick(node, this.clock + node.tickPhase);
   }
 
-  crash(id: string): void {
+  /** The node dies; with `hostUp` only its daemon does (kill -9), and its kernel refuses probes. */
+  crash(id: string, opts: { hostUp?: boolean } = {}): void {
     const node = this.node(id);
     node.alive = false;
+    node.hostUp = opts.hostUp ?? false;
     node.epoch++;
+  }
+
+  /** A firewall REJECT rule on the node's heartbeat port (probes refused while its daemon lives). */
+  setRejecting(id: string, on: boolean): void {
+    this.node(id).rejecting = on;
   }
 
   /** Graceful stop: each core resigns (priority 0 goes out), then the node is gone. */
@@ -338,6 +366,17 @@ export class SimCluster {
       case 'resume':
         this.resume(item.node, item.epoch);
         return;
+      case 'probe': {
+        const target = this.node(item.to);
+        if (!target.hostUp || !this.network.canDeliver(item.from, item.to)) return;
+        if (target.alive && !target.rejecting) return;
+        // Like an advert, the ICMP reaches whatever runs on the prober's host when it lands.
+        for (const delay of this.network.plan()) this.queue.push(this.clock + delay, { kind: 'refused', to: item.from, group: item.group, peer: item.to });
+        return;
+      }
+      case 'refused':
+        this.refused(item);
+        return;
       case 'acquire-landed':
         this.acquireLanded(item);
         return;
@@ -367,6 +406,20 @@ export class SimCluster {
     this.flush(node, item.group);
   }
 
+  private refused(item: Extract<Item, { kind: 'refused' }>): void {
+    const node = this.node(item.to);
+    if (!node.alive) return;
+    if (node.pausedSince !== null) {
+      node.inbox.push(item);
+      return;
+    }
+    const core = node.cores.get(item.group);
+    if (!core) return;
+    this.refusals.push({ at: this.clock, node: node.id, group: item.group, peer: item.peer });
+    core.peerRefused(item.peer, this.clock);
+    this.flush(node, item.group);
+  }
+
   private resume(id: string, epoch: number): void {
     const node = this.node(id);
     if (!node.alive || node.epoch !== epoch || node.pausedSince === null) return;
@@ -381,7 +434,9 @@ export class SimCluster {
     const inbox = node.inbox;
     node.inbox = [];
     for (const item of inbox) {
-      if (item.kind === 'deliver') {
+      if (item.kind === 'refused') {
+        this.refused(item);
+      } else if (item.kind === 'deliver') {
         const core = node.cores.get(item.group);
         if (!core) continue;
         core.step(item.advert, this.clock);
@@ -412,6 +467,9 @@ export class SimCluster {
         return;
       case 'event':
         this.events.push({ at: out.at, node: node.id, group, event: out.event });
+        return;
+      case 'probe':
+        for (const delay of this.network.plan()) this.queue.push(this.clock + delay, { kind: 'probe', from: node.id, to: out.peer, group });
         return;
     }
   }
