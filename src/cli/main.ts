@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First, before any other module loads: from here on SIGUSR1 can no longer open Node's inspector.
+import './inspector-guard';
 import { Command } from 'commander';
 import { ControlClient } from '../control/client';
 import { asVipdError, isVipdError } from '../errors';

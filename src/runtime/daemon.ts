@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { GroupConfig, VipdConfig } from '../config/types';
-import type { PeerAdvert } from '../election/types';
+import type { PeerAdvert, Role } from '../election/types';
 import { masterDownMs } from '../election/timing';
 import { VipdError, asVipdError } from '../errors';
 import type { VipOwner } from '../owner/types';
@@ -37,6 +37,8 @@ export interface DaemonDeps {
   readonly metrics: RuntimeMetrics;
   readonly wallSeconds: () => number;
   readonly ownerFaultHoldMs?: number;
+  /** After every role change of any group: this node's role per group, in configuration order (systemd's STATUS=). */
+  readonly rolesChanged?: (roles: ReadonlyArray<{ readonly group: string; readonly role: Role }>) => void;
 }
 
 export interface DaemonStatus {
@@ -230,6 +232,16 @@ export class Daemon {
     };
   }
 
+  /** This node's role in each group, in configuration order. */
+  roles(): Array<{ group: string; role: Role }> {
+    const out: Array<{ group: string; role: Role }> = [];
+    for (const g of this.config.groups) {
+      const r = this.runners.get(g.id);
+      if (r) out.push({ group: g.name, role: r.role });
+    }
+    return out;
+  }
+
   /** True while the tick loop runs on time: for /healthz and the systemd watchdog. */
   healthy(): boolean {
     const last = this.loop.lastTick;
@@ -258,6 +270,7 @@ export class Daemon {
       },
       ownerFaultHoldMs: this.deps.ownerFaultHoldMs ?? this.config.provider.faultHoldMs,
       wallSeconds: this.deps.wallSeconds,
+      roleChanged: () => this.deps.rolesChanged?.(this.roles()),
     });
     this.runners.set(group.id, runner);
     if (this.maintenance) runner.setMaintenance(true, now);

@@ -26,6 +26,8 @@ export interface GroupRunnerDeps {
   readonly ownerFaultHoldMs: number;
   /** Wall-clock seconds, only for exported timestamps (never for timing). */
   readonly wallSeconds: () => number;
+  /** Called after each transition has been executed (role, ownership wish and hook queued). */
+  readonly roleChanged?: () => void;
 }
 
 export interface LastFailover extends FailoverPhases {
@@ -362,6 +364,7 @@ export class GroupRunner {
         },
       });
     }
+    this.deps.roleChanged?.();
   }
 
   private onEvent(event: Extract<ElectionOutput, { type: 'event' }>['event']): void {
