@@ -69,12 +69,21 @@ export class SignalDumps {
 
   private async write(signal: string, event: string, path: string, read: () => Promise<unknown>): Promise<void> {
     const { logger } = this.deps;
+    const what = event === 'state-dump' ? 'state' : 'counters';
+    let doc: unknown;
     try {
-      const doc = await read();
-      logger.info({ event, signal, file: path, [event === 'state-dump' ? 'state' : 'counters']: doc }, `${signal}: ${event === 'state-dump' ? 'state' : 'counters'} written to the log and to ${path}`);
+      doc = await read();
+    } catch (e) {
+      logger.error({ event, signal, err: asVipdError(e).toJSON() }, `${signal}: could not read the ${what}: ${asVipdError(e).message}`);
+      return;
+    }
+    try {
       await this.deps.files.writeAtomic(path, `${JSON.stringify(doc, null, 2)}\n`, 0o640);
     } catch (e) {
-      logger.error({ event, signal, file: path, err: asVipdError(e).toJSON() }, `${signal}: could not write ${path}: ${asVipdError(e).message}`);
+      // The log still gets the dump: the file is a convenience, the log is the record.
+      logger.error({ event, signal, file: path, [what]: doc, err: asVipdError(e).toJSON() }, `${signal}: ${what} in this line; could not write ${path}: ${asVipdError(e).message}`);
+      return;
     }
+    logger.info({ event, signal, file: path, [what]: doc }, `${signal}: ${what} written to the log and to ${path}`);
   }
 }

@@ -44,12 +44,12 @@ export function exitOnFatalError(deps: FatalErrorDeps): () => void {
   const onFatal = (kind: 'uncaught-exception' | 'unhandled-rejection') => (e: unknown) => {
     const error = describeThrown(e);
     if (handling) {
-      deps.logger.error({ event: 'fatal-error', kind, err: error }, `another fatal error while releasing: ${error.message}`);
+      deps.logger.error({ event: 'fatal-error', kind, error }, `another fatal error while releasing: ${error.message}`);
       return;
     }
     handling = true;
     deps.logger.fatal(
-      { event: 'fatal-error', kind, err: error },
+      { event: 'fatal-error', kind, error },
       `fatal ${kind === 'uncaught-exception' ? 'uncaught exception' : 'unhandled promise rejection'} (${error.type}: ${error.message}): releasing the VIPs (at most ${bound} ms), then exiting with ${deps.exitCode}`,
     );
     const finish = (outcome: string): void => {

@@ -160,6 +160,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
           return false;
         },
       );
+      await control?.close().catch(() => undefined);
+      await http?.close().catch(() => undefined);
       if (stopped) return;
       // The owner's release is idempotent: remove the addresses group by group, whatever state the runners are in.
       const results = await Promise.allSettled(daemon.configuration.groups.map((g) => owner.release(g)));
