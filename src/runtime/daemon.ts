@@ -41,12 +41,24 @@ export interface DaemonDeps {
   readonly rolesChanged?: (roles: ReadonlyArray<{ readonly group: string; readonly role: Role }>) => void;
 }
 
+/** Bumped when a field changes meaning or goes away (additions keep it). */
+export const STATUS_SCHEMA_VERSION = 2;
+
+/**
+ * What `vipd status --json`, `/status` and the SIGUSR1 dump show. Times
+ * ending in `At`/`Ms` are monotonic milliseconds (comparable with each other
+ * only); `now`, `startedAt` and the ISO fields are wall-clock.
+ */
 export interface DaemonStatus {
+  readonly schemaVersion: number;
+  /** Wall-clock time (ISO 8601) of this snapshot. */
+  readonly now: string;
+  readonly startedAt: string;
   readonly nodeId: string;
   readonly provider: string;
   readonly startedAtMonotonicMs: number;
   readonly uptimeMs: number;
-  readonly lastStall: { readonly atMs: number; readonly stalledMs: number } | null;
+  readonly lastStall: { readonly atMs: number; readonly at: string; readonly stalledMs: number } | null;
   readonly eventLoopLagMs: number;
   readonly maintenance: boolean;
   readonly groups: readonly GroupStatus[];
@@ -220,12 +232,17 @@ export class Daemon {
 
   status(): DaemonStatus {
     const now = this.deps.clock.nowMs();
+    const wallMs = this.deps.wallSeconds() * 1000;
+    const iso = (at: number): string => new Date(wallMs - (now - at)).toISOString();
     return {
+      schemaVersion: STATUS_SCHEMA_VERSION,
+      now: new Date(wallMs).toISOString(),
+      startedAt: iso(this.startedAt),
       nodeId: this.config.node.id,
       provider: this.config.provider.type,
       startedAtMonotonicMs: this.startedAt,
       uptimeMs: now - this.startedAt,
-      lastStall: this.lastStall,
+      lastStall: this.lastStall === null ? null : { ...this.lastStall, at: iso(this.lastStall.atMs) },
       eventLoopLagMs: this.lagMs,
       maintenance: this.maintenance,
       groups: [...this.runners.values()].map((r) => r.status(now)),
