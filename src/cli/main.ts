@@ -34,6 +34,29 @@ async function controlCall(socket: string, method: string, params: unknown, time
   }
 }
 
+const RUN_HELP = `
+Signals (docs/operations.md, "Signals"):
+  HUP    reload the configuration
+  USR1   write the status document to the log and to vipd.data next to the control socket
+         (never Node's inspector)
+  USR2   write the counters to the log and to vipd.stats next to the control socket
+  TERM, INT, QUIT, ABRT, TRAP, SYS, ALRM, VTALRM, PROF, IO, PWR, XCPU, XFSZ, STKFLT
+         graceful stop: resign, release the VIPs, exit 0
+An uncaught error is logged, the VIPs are released (at most 10 s) and vipd exits 70.
+Exit status: 0 stopped by a signal; 1 could not start; 70 fatal error; 78 invalid configuration.
+`;
+
+const STATUS_HELP = `
+Per group: role and since when, interface, interval and preempt, the last transition,
+why this node is not master (outranked, held after a switchover, nopreempt, preempt delay,
+maintenance, cloud arbitration, fault), each peer (DOWN with when it was last heard once
+silent past the down interval), each VIP's OS and cloud view (current only when checked
+after the last change, otherwise shown with its age), ownership, the last failover and
+the trackers. Durations in ms/s/min/h, times in ISO 8601 UTC.
+--json prints the document /status serves (schemaVersion 2, with "now"; see
+docs/operations.md, "Status"). Exit status: 0 shown; 69 the daemon could not be reached.
+`;
+
 const program = new Command();
 program.name('vipd').description('floating-IP failover daemon').version(packageVersion());
 
@@ -42,6 +65,7 @@ program
   .description('run the daemon')
   .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
   .option('--dry-run', 'elect and log the cloud and OS actions it would take; change nothing', false)
+  .addHelpText('after', RUN_HELP)
   .action(async (o: { config: string; dryRun: boolean }) => finish(await runCommand({ configPath: o.config, dryRun: o.dryRun })));
 
 program
@@ -52,9 +76,10 @@ program
 
 program
   .command('status')
-  .description('show groups, peers, VIPs and the last failover of the running daemon')
+  .description('show what the running daemon knows now: roles and why, peers, VIPs, the last failover')
   .option('--json', 'machine-readable output', false)
   .option('-s, --socket <path>', 'control socket', DEFAULT_SOCKET)
+  .addHelpText('after', STATUS_HELP)
   .action(async (o: { json: boolean; socket: string }) => finish(await statusCommand(o.socket, o.json)));
 
 program
