@@ -12,10 +12,10 @@ import { SdNotify, Watchdog } from '../systemd/sd-notify';
 import { rolesStatusLine } from '../systemd/status-line';
 import { processClock } from '../util/clock';
 import type { Logger } from '../util/logger';
-import { realTimers } from '../util/timers';
+import { realTimers, sleep } from '../util/timers';
 import { SignalDumps, fsDumpFiles } from './dumps';
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_SOFTWARE } from './exit-codes';
-import { exitOnFatalError } from './fatal-error';
+import { FATAL_RELEASE_BOUND_MS, exitOnFatalError } from './fatal-error';
 import { injectedFault, withInjectedFault } from './fault-injection';
 import { createRootLogger } from './logger';
 import { listenForSignals, type SignalAction } from './process-signals';
@@ -153,13 +153,21 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     release: async () => {
       phase = 'stopping';
       notify.stopping('vipd: fatal error, releasing the VIPs');
-      const stopped = await daemon.stop().then(
-        () => true,
-        (e: unknown) => {
-          logger.error({ err: asVipdError(e).toJSON() }, 'stop after a fatal error failed; releasing each group directly');
+      // The daemon's own stop first (resign, then release), but a stop stuck in a broken state must not
+      // use up the whole bound: after half of it, the owner releases each group directly.
+      const stopped = await Promise.race([
+        daemon.stop().then(
+          () => true,
+          (e: unknown) => {
+            logger.error({ err: asVipdError(e).toJSON() }, 'stop after a fatal error failed; releasing each group directly');
+            return false;
+          },
+        ),
+        sleep(realTimers, FATAL_RELEASE_BOUND_MS / 2).then(() => {
+          logger.error({ waitedMs: FATAL_RELEASE_BOUND_MS / 2 }, 'stop after a fatal error did not finish; releasing each group directly');
           return false;
-        },
-      );
+        }),
+      ]);
       await control?.close().catch(() => undefined);
       await http?.close().catch(() => undefined);
       if (stopped) return;
