@@ -111,8 +111,12 @@ rm -rf "$D$APP.old"
 
 
 # --- systemd unit and snippets (a different node path is written into ExecStart)
+# A node that accepts --disable-sigusr1 (22.14+, 23.7+) gets it: SIGUSR1 then cannot open the
+# inspector even before vipd's own listener exists (docs/operations.md, "Signals"). Node 20 refuses it.
+NODE_FLAGS=
+if "$NODE_BIN" --disable-sigusr1 -e 0 >/dev/null 2>&1; then NODE_FLAGS='--disable-sigusr1 '; fi
 install -d -m 0755 "$D$UNIT_DIR" "$D$SYSUSERS_DIR" "$D$TMPFILES_DIR"
-sed "s#^ExecStart=/usr/bin/node #ExecStart=$NODE_BIN #" "$HERE/systemd/vipd.service" >"$D$UNIT_DIR/vipd.service.tmp"
+sed "s#^ExecStart=/usr/bin/node #ExecStart=$NODE_BIN $NODE_FLAGS#" "$HERE/systemd/vipd.service" >"$D$UNIT_DIR/vipd.service.tmp"
 chmod 0644 "$D$UNIT_DIR/vipd.service.tmp"
 mv "$D$UNIT_DIR/vipd.service.tmp" "$D$UNIT_DIR/vipd.service"
 install -m 0644 "$HERE/systemd/vipd.sysusers.conf" "$D$SYSUSERS_DIR/vipd.conf"

@@ -6,13 +6,22 @@
 export const COMMAND_HELP: Readonly<Record<string, string>> = {
   run: `
 Runs the daemon in the foreground (systemd Type=notify). The configuration is
-validated exactly as by check-config before anything starts. SIGTERM/SIGINT:
-resign, release the VIPs, exit 0. SIGHUP: reload the configuration.
+validated exactly as by check-config before anything starts.
+
+Signals (docs/operations.md, "Signals"):
+  HUP    reload the configuration
+  USR1   write the status document to the log and to vipd.data next to the
+         control socket (never Node's inspector)
+  USR2   write the counters to the log and to vipd.stats next to the control socket
+  TERM, INT, QUIT, ABRT, TRAP, SYS, ALRM, VTALRM, PROF, IO, PWR, XCPU, XFSZ, STKFLT
+         graceful stop: resign, release the VIPs, exit 0
+An uncaught error is logged, the VIPs are released (at most 10 s) and vipd exits 70.
 
 Exit codes:
-  0   stopped by SIGTERM/SIGINT after releasing the VIPs
+  0   stopped by a signal after releasing the VIPs
   1   could not run (bind failed, state file unreadable, ...; see the log)
   64  bad arguments
+  70  fatal error (logged; the VIPs were released first)
   78  the configuration is invalid (the unit does not restart on 78)
 
 Examples:
@@ -39,9 +48,16 @@ Examples:
   vipd check-config --offline deploy/lb1.yaml
 `,
   status: `
-Shows the running daemon's groups, roles, peers, VIPs (OS and cloud view),
-last failover and trackers. The daemon is found through control.socket of the
-config (-c), or --socket.
+Shows what the running daemon knows now, per group: role and since when,
+interface, interval and preempt, the last transition, why this node is not
+master (outranked, held after a switchover, nopreempt, preempt delay,
+maintenance, cloud arbitration, fault), each peer (DOWN with when it was last
+heard once silent past the down interval), each VIP's OS and cloud view
+(current only when checked after the last change, otherwise shown with its
+age), ownership, the last failover and the trackers. Durations in ms/s/min/h,
+times in ISO 8601 UTC. --json prints the document /status serves
+(schemaVersion 2, with "now"; docs/operations.md, "Status"). The daemon is
+found through control.socket of the config (-c), or --socket.
 
 Exit codes:
   0   shown

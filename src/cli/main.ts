@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First, before any other module loads: from here on SIGUSR1 can no longer open Node's inspector.
+import './inspector-guard';
 import { Command, CommanderError } from 'commander';
 import { ControlClient } from '../control/client';
 import { asVipdError, isVipdError } from '../errors';
@@ -89,7 +91,7 @@ command('check-config', 'validate a configuration file as `vipd run` would, with
     finish(checkConfigCommand(file ?? o.config ?? DEFAULT_CONFIG, { offline: o.offline, json: o.json }));
   });
 
-command('status', 'show groups, peers, VIPs and the last failover of the running daemon')
+command('status', 'show what the running daemon knows now: roles and why, peers, VIPs, the last failover')
   .option(...configOption())
   .option(...socketOption())
   .option('--json', 'machine-readable output', false)

@@ -1,7 +1,7 @@
 import type { VipdConfig } from '../config/types';
 import { validateConfig, type ValidateConfigOptions } from '../config/validate-config';
 import { ControlServer } from '../control/server';
-import { asVipdError, isVipdError } from '../errors';
+import { VipdError, asVipdError, isVipdError } from '../errors';
 import { REJECT_REASONS } from '../heartbeat/reject-reasons';
 import { StatusHttpServer } from '../metrics/http-server';
 import { VipdMetrics } from '../metrics/metrics';
@@ -10,11 +10,16 @@ import { providerOperations } from '../cloud/registry';
 import { Daemon } from '../runtime/daemon';
 import { DryRunMaintenanceStore, FileMaintenanceStore, type MaintenanceStore } from '../state/maintenance-store';
 import { SdNotify, Watchdog } from '../systemd/sd-notify';
+import { rolesStatusLine } from '../systemd/status-line';
 import { processClock } from '../util/clock';
 import type { Logger } from '../util/logger';
-import { realTimers } from '../util/timers';
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes';
+import { realTimers, sleep } from '../util/timers';
+import { SignalDumps, fsDumpFiles } from './dumps';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_SOFTWARE } from './exit-codes';
+import { FATAL_RELEASE_BOUND_MS, exitOnFatalError } from './fatal-error';
+import { injectedFault, withInjectedFault } from './fault-injection';
 import { createRootLogger } from './logger';
+import { listenForSignals, type SignalAction } from './process-signals';
 import { packageVersion } from './version';
 import { cryptoRandom, defaultRunner, heartbeatFactory, hookRunner, newBootEpoch, trackerFactory } from './wiring';
 import { controlHandlers } from './control-handlers';
@@ -25,28 +30,48 @@ export interface RunOptions {
   readonly dryRun: boolean;
 }
 
+/** What `vipd run` does with a signal at the moment it arrives. */
+type SignalHandler = (signal: NodeJS.Signals, action: SignalAction) => void;
+
 /**
  * `vipd run`: load the config (exit 78 on any problem), wire the daemon,
- * serve metrics and the control socket, and map signals: TERM/INT resign
- * and release then exit 0; HUP reloads.
+ * serve metrics and the control socket, and handle every signal that would
+ * otherwise end the process (cli/process-signals.ts): HUP reloads, USR1 and
+ * USR2 dump the state and the counters, the others resign, release and exit 0.
+ * A fatal error releases and exits 70 (cli/fatal-error.ts).
  */
 export async function runCommand(opts: RunOptions): Promise<number> {
+  // Signals are ours from the first moment: a stop that arrives while the config loads is acted on once started.
+  let pendingStop: NodeJS.Signals | null = null;
+  let handle: SignalHandler = (signal, action) => {
+    if (action === 'stop') pendingStop ??= signal;
+    else process.stderr.write(`vipd: ${signal} ignored: not started yet\n`);
+  };
+  const unlisten = listenForSignals(process, process.execArgv, (signal, action) => handle(signal, action));
   let config: VipdConfig;
   try {
     config = validateConfig(opts.configPath, startChecks(opts));
   } catch (e) {
+    unlisten();
     const err = asVipdError(e, 'VIPD_E_CONFIG');
     process.stderr.write(`vipd: ${err.message}\n`);
     return err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE' ? EXIT_CONFIG : EXIT_FAILURE;
   }
   const logger = createRootLogger(config.log.level);
   try {
-    return await runDaemon(config, opts, logger);
+    return await runDaemon(config, opts, logger, {
+      takePendingStop: () => pendingStop,
+      setHandler: (h) => {
+        handle = h;
+      },
+    });
   } catch (e) {
     const err = asVipdError(e);
     logger.fatal({ err: err.toJSON() }, `vipd cannot run: ${err.message}`);
     logger.flush();
     return isVipdError(e) && (err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE') ? EXIT_CONFIG : EXIT_FAILURE;
+  } finally {
+    unlisten();
   }
 }
 
@@ -55,7 +80,13 @@ function startChecks(opts: RunOptions): ValidateConfigOptions {
   return opts.dryRun ? { loadArpSender: () => undefined } : {};
 }
 
-async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & { flush(): void }): Promise<number> {
+interface SignalHookup {
+  /** A stop signal received before the daemon could act on it. */
+  takePendingStop(): NodeJS.Signals | null;
+  setHandler(handler: SignalHandler): void;
+}
+
+async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & { flush(): void }, signals: SignalHookup): Promise<number> {
   const version = packageVersion();
   const runner = defaultRunner(config);
   const metrics = new VipdMetrics({
@@ -68,7 +99,11 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     groupInfo: Object.fromEntries(config.groups.map((g) => [g.name, { id: g.id, interface: g.interface, vips: g.vips.map((v) => v.address) }])),
     configLoadedAt: Date.now() / 1000,
   });
-  const owner = await buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics, clock: processClock, timers: realTimers, random: cryptoRandom });
+  const fault = injectedFault(process.env);
+  const builtOwner = await buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics, clock: processClock, timers: realTimers, random: cryptoRandom });
+  const owner = fault === null ? builtOwner : withInjectedFault(builtOwner, fault, (fn) => setImmediate(fn));
+  if (fault !== null) logger.warn({ fault }, `fault injection armed (VIPD_TEST_FAULT=${fault}): FOR TESTS ONLY, this daemon will fail once its VIPs are ready`);
+  const notify = SdNotify.fromEnv(process.env, logger.child({ component: 'systemd' }));
   const daemon = new Daemon(config, {
     clock: processClock,
     timers: realTimers,
@@ -81,44 +116,83 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     trackers: trackerFactory({ runner, clock: processClock, logger }),
     metrics,
     wallSeconds: () => Date.now() / 1000,
+    rolesChanged: (roles) => notify.status(rolesStatusLine(roles)),
   });
-  const notify = SdNotify.fromEnv(process.env, logger.child({ component: 'systemd' }));
   const fileStore = new FileMaintenanceStore(config.node.stateDir);
   const maintenanceStore: MaintenanceStore = opts.dryRun ? new DryRunMaintenanceStore(fileStore, logger.child({ component: 'state' })) : fileStore;
 
-  // Signals are ours from the first moment: before, a SIGTERM during the start took Node's default
-  // action and killed vipd mid-change. One that arrives while starting is acted on once started.
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
-  let pendingStop: string | null = null;
-  let requestStop: (signal: string) => void = () => undefined;
-  const onStopSignal = (signal: string): void => {
-    if (phase === 'starting') {
-      pendingStop ??= signal;
-      logger.info({ signal }, 'signal received while starting: shutting down once started');
-      return;
-    }
-    requestStop(signal);
-  };
-  const onTerm = (): void => onStopSignal('SIGTERM');
-  const onInt = (): void => onStopSignal('SIGINT');
-  const onHup = (): void => {
-    if (phase !== 'running') {
-      logger.warn({ phase }, 'SIGHUP ignored: vipd is not running yet or is stopping');
-      return;
-    }
-    reload();
-  };
-  process.on('SIGTERM', onTerm);
-  process.on('SIGINT', onInt);
-  process.on('SIGHUP', onHup);
-  const removeSignalHandlers = (): void => {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onInt);
-    process.off('SIGHUP', onHup);
-  };
-
+  let pendingStop = signals.takePendingStop();
+  let requestStop: (signal: NodeJS.Signals) => void = () => undefined;
   let http: StatusHttpServer | null = null;
   let control: ControlServer | null = null;
+  const dumps = new SignalDumps({
+    runtimeDir: SignalDumps.runtimeDirOf(config.control.socket),
+    files: fsDumpFiles,
+    logger: logger.child({ component: 'signals' }),
+    state: () => daemon.status(),
+    counters: async () => ({ schemaVersion: 1, now: new Date().toISOString(), nodeId: config.node.id, counters: await metrics.counters() }),
+  });
+  signals.setHandler((signal, action) => {
+    switch (action) {
+      case 'dump-state':
+        void dumps.dumpState(signal);
+        return;
+      case 'dump-counters':
+        void dumps.dumpCounters(signal);
+        return;
+      case 'reload':
+        if (phase !== 'running') logger.warn({ signal, phase }, 'SIGHUP ignored: vipd is not running yet or is stopping');
+        else reload();
+        return;
+      case 'stop':
+        if (phase === 'starting') {
+          logger.info({ signal }, 'signal received while starting: shutting down once started');
+          pendingStop ??= signal;
+        } else {
+          requestStop(signal);
+        }
+        return;
+    }
+  });
+  const stopFatalHandling = exitOnFatalError({
+    source: process,
+    logger,
+    timers: realTimers,
+    exitCode: EXIT_SOFTWARE,
+    exit: (code) => process.exit(code),
+    release: async () => {
+      phase = 'stopping';
+      notify.stopping('vipd: fatal error, releasing the VIPs');
+      // The daemon's own stop first (resign, then release), but a stop stuck in a broken state must not
+      // use up the whole bound: after half of it, the owner releases each group directly.
+      const stopped = await Promise.race([
+        daemon.stop().then(
+          () => true,
+          (e: unknown) => {
+            logger.error({ err: asVipdError(e).toJSON() }, 'stop after a fatal error failed; releasing each group directly');
+            return false;
+          },
+        ),
+        sleep(realTimers, FATAL_RELEASE_BOUND_MS / 2).then(() => {
+          logger.error({ waitedMs: FATAL_RELEASE_BOUND_MS / 2 }, 'stop after a fatal error did not finish; releasing each group directly');
+          return false;
+        }),
+      ]);
+      await control?.close().catch(() => undefined);
+      await http?.close().catch(() => undefined);
+      if (stopped) return;
+      // The owner's release is idempotent: remove the addresses group by group, whatever state the runners are in.
+      const results = await Promise.allSettled(daemon.configuration.groups.map((g) => owner.release(g)));
+      const failed = results.filter((r) => r.status === 'rejected').length;
+      if (failed > 0) throw new VipdError('VIPD_E_INTERNAL', `${failed} group(s) could not be released`);
+    },
+  });
+  const removeSignalHandlers = (): void => {
+    signals.setHandler(() => undefined);
+    stopFatalHandling();
+  };
+
   const watchdog = new Watchdog({ notify, healthy: () => daemon.healthy(), logger: logger.child({ component: 'watchdog' }) });
   try {
     // Before the first election: a node rebooted in maintenance must never claim, not even once.
@@ -157,7 +231,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     throw e;
   }
   watchdog.start();
-  notify.ready(`vipd ${version}: ${config.groups.length} group(s)`);
+  notify.ready(rolesStatusLine(daemon.roles()));
 
   function reload(): void {
     logger.info('SIGHUP: reloading configuration');
@@ -168,23 +242,23 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
         .reload(next)
         .then(() => {
           metrics.configReloaded(true, Date.now() / 1000);
-          notify.ready(`vipd ${version}: reloaded, ${next.groups.length} group(s)`);
+          notify.ready(`${rolesStatusLine(daemon.roles())} (reloaded)`);
         })
         .catch((e: unknown) => {
           // Either refused as a whole (node.id changed, stopping) or applied except for the groups named.
           metrics.configReloaded(false, Date.now() / 1000);
           logger.error({ err: asVipdError(e).toJSON() }, `reload: ${asVipdError(e).message}`);
-          notify.ready(`vipd ${version}: reload incomplete, see the log`);
+          notify.ready(`${rolesStatusLine(daemon.roles())} (reload incomplete, see the log)`);
         });
     } catch (e) {
       metrics.configReloaded(false, Date.now() / 1000);
       logger.error({ err: asVipdError(e).toJSON() }, 'reload rejected: the new configuration is invalid; keeping the running one');
-      notify.ready(`vipd ${version}: reload rejected (invalid config)`);
+      notify.ready(`${rolesStatusLine(daemon.roles())} (reload rejected: invalid config)`);
     }
   }
 
   return await new Promise<number>((resolve) => {
-    requestStop = (signal: string): void => {
+    requestStop = (signal: NodeJS.Signals): void => {
       if (phase === 'stopping') return;
       phase = 'stopping';
       logger.info({ signal }, 'signal received: shutting down');

@@ -6,7 +6,7 @@ import { outranks, type Ranked } from './rank';
 import { masterDownMs, skewMs } from './timing';
 import { switchoverSuccessor, type SuccessorVerdict } from './successor';
 import { isAllowedTransition } from './transitions';
-import type { ElectionEvent, ElectionOptions, ElectionOutput, ElectionStatus, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from './types';
+import type { ElectionEvent, ElectionOptions, ElectionOutput, ElectionStatus, NotMaster, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from './types';
 import { checkTime, validateAdvert, validateOptions } from './validate';
 
 const MIN_PRIORITY = 1;
@@ -330,7 +330,34 @@ export class ElectionCore {
       claimBlockedBy: this.claimBlockedBy,
       holdAfterResign: this.hold !== null,
       refusal: this.refusals.snapshot(),
+      peerDownAfterMs: this.downIntervalMs(),
+      notMaster: this.whyNotMaster(now),
     };
+  }
+
+  private whyNotMaster(now: number): NotMaster | null {
+    const why = (reason: NotMaster['reason'], peer: string | null = null, untilAt: number | null = null): NotMaster => ({ reason, peer, untilAt });
+    switch (this.current) {
+      case 'MASTER':
+        return null;
+      case 'INIT':
+        return why('starting');
+      case 'STOP':
+        return why('stopped');
+      case 'FAULT':
+        return why('fault');
+      case 'BACKUP':
+        break;
+    }
+    if (this.maintenanceOn) return why('maintenance');
+    if (this.claimBlockedBy !== null) return why('cloud-outranked', this.claimBlockedBy);
+    const master = this.liveBelievedMaster(now);
+    if (master === null) return why('waiting', null, this.downAt);
+    const masterPriority = this.peers.get(master)?.priority ?? 0;
+    if (outranks({ id: master, priority: masterPriority }, this.self())) return why('outranked', master);
+    if (this.hold !== null) return why('held-after-switchover', master);
+    if (!this.opts.preempt) return why('nopreempt', master);
+    return why('preempt-delay', master, this.preemptAt);
   }
 
   // --- per-role handlers -------------------------------------------------

@@ -99,4 +99,23 @@ export interface ElectionStatus {
   readonly holdAfterResign?: boolean;
   /** Refused probes: the pending evidence against the believed master, and the peers whose refusals are ignored. */
   readonly refusal?: { readonly pending: { readonly peer: string; readonly firstAt: number; readonly confirmed: boolean } | null; readonly ignoredPeers: readonly string[] };
+  /** A peer not heard for longer than this is down (the same window the election judges masters by). */
+  readonly peerDownAfterMs?: number;
+  /** Why this node is not MASTER right now; null while it is. */
+  readonly notMaster?: NotMaster | null;
+}
+
+/**
+ * Why a node is not MASTER. `outranked`: the live master ranks higher. The
+ * others explain a node that would rank higher but does not take over:
+ * `held-after-switchover` (it resigned and stays down while the new master
+ * lives), `nopreempt`, `preempt-delay` (until `untilAt`), `maintenance`,
+ * `cloud-outranked` (the cloud showed `peer` holding the VIPs), `fault`,
+ * `waiting` (no live master: claims at `untilAt` unless one is heard),
+ * `starting`, `stopped`.
+ */
+export interface NotMaster {
+  readonly reason: 'outranked' | 'held-after-switchover' | 'nopreempt' | 'preempt-delay' | 'maintenance' | 'cloud-outranked' | 'fault' | 'waiting' | 'starting' | 'stopped';
+  readonly peer: string | null;
+  readonly untilAt: number | null;
 }

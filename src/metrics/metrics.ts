@@ -378,6 +378,19 @@ export class VipdMetrics {
     return this.registry.metrics();
   }
 
+  /**
+   * Every vipd_ counter with its labelled values (SIGUSR2's dump, like
+   * keepalived's .stats): the same numbers /metrics shows, as JSON.
+   */
+  async counters(): Promise<Record<string, Array<{ labels: Record<string, string | number>; value: number }>>> {
+    const out: Record<string, Array<{ labels: Record<string, string | number>; value: number }>> = {};
+    for (const m of await this.registry.getMetricsAsJSON()) {
+      if (String(m.type) !== 'counter' || !m.name.startsWith('vipd_')) continue;
+      out[m.name] = m.values.map((v) => ({ labels: { ...v.labels } as Record<string, string | number>, value: v.value }));
+    }
+    return out;
+  }
+
   private rememberPeer(group: string, peer: string): void {
     let names = this.peersByGroup.get(group);
     if (names === undefined) this.peersByGroup.set(group, (names = new Set()));

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { GroupConfig, VipdConfig } from '../config/types';
-import type { PeerAdvert } from '../election/types';
+import type { PeerAdvert, Role } from '../election/types';
 import { masterDownMs } from '../election/timing';
 import { VipdError, asVipdError } from '../errors';
 import type { VipOwner } from '../owner/types';
@@ -38,14 +38,28 @@ export interface DaemonDeps {
   readonly metrics: RuntimeMetrics;
   readonly wallSeconds: () => number;
   readonly ownerFaultHoldMs?: number;
+  /** After every role change of any group: this node's role per group, in configuration order (systemd's STATUS=). */
+  readonly rolesChanged?: (roles: ReadonlyArray<{ readonly group: string; readonly role: Role }>) => void;
 }
 
+/** Bumped when a field changes meaning or goes away (additions keep it). */
+export const STATUS_SCHEMA_VERSION = 2;
+
+/**
+ * What `vipd status --json`, `/status` and the SIGUSR1 dump show. Times
+ * ending in `At`/`Ms` are monotonic milliseconds (comparable with each other
+ * only); `now`, `startedAt` and the ISO fields are wall-clock.
+ */
 export interface DaemonStatus {
+  readonly schemaVersion: number;
+  /** Wall-clock time (ISO 8601) of this snapshot. */
+  readonly now: string;
+  readonly startedAt: string;
   readonly nodeId: string;
   readonly provider: string;
   readonly startedAtMonotonicMs: number;
   readonly uptimeMs: number;
-  readonly lastStall: { readonly atMs: number; readonly stalledMs: number } | null;
+  readonly lastStall: { readonly atMs: number; readonly at: string; readonly stalledMs: number } | null;
   readonly eventLoopLagMs: number;
   readonly maintenance: boolean;
   readonly groups: readonly GroupStatus[];
@@ -233,16 +247,31 @@ export class Daemon {
 
   status(): DaemonStatus {
     const now = this.deps.clock.nowMs();
+    const wallMs = this.deps.wallSeconds() * 1000;
+    const iso = (at: number): string => new Date(wallMs - (now - at)).toISOString();
     return {
+      schemaVersion: STATUS_SCHEMA_VERSION,
+      now: new Date(wallMs).toISOString(),
+      startedAt: iso(this.startedAt),
       nodeId: this.config.node.id,
       provider: this.config.provider.type,
       startedAtMonotonicMs: this.startedAt,
       uptimeMs: now - this.startedAt,
-      lastStall: this.lastStall,
+      lastStall: this.lastStall === null ? null : { ...this.lastStall, at: iso(this.lastStall.atMs) },
       eventLoopLagMs: this.lagMs,
       maintenance: this.maintenance,
       groups: [...this.runners.values()].map((r) => r.status(now)),
     };
+  }
+
+  /** This node's role in each group, in configuration order. */
+  roles(): Array<{ group: string; role: Role }> {
+    const out: Array<{ group: string; role: Role }> = [];
+    for (const g of this.config.groups) {
+      const r = this.runners.get(g.id);
+      if (r) out.push({ group: g.name, role: r.role });
+    }
+    return out;
   }
 
   /** True while the tick loop runs on time: for /healthz and the systemd watchdog. */
@@ -272,6 +301,7 @@ export class Daemon {
       },
       ownerFaultHoldMs: this.deps.ownerFaultHoldMs ?? this.config.provider.faultHoldMs,
       wallSeconds: this.deps.wallSeconds,
+      roleChanged: () => this.deps.rolesChanged?.(this.roles()),
     });
     this.runners.set(group.id, runner);
     if (this.maintenance) runner.setMaintenance(true, now);

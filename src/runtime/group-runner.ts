@@ -27,6 +27,8 @@ export interface GroupRunnerDeps {
   readonly ownerFaultHoldMs: number;
   /** Wall-clock seconds, only for exported timestamps (never for timing). */
   readonly wallSeconds: () => number;
+  /** Called after each transition has been executed (role, ownership wish and hook queued). */
+  readonly roleChanged?: () => void;
 }
 
 export interface LastFailover extends FailoverPhases {
@@ -35,14 +37,48 @@ export interface LastFailover extends FailoverPhases {
   readonly previousMaster: string | null;
 }
 
+/**
+ * A peer as status shows it. `role` is what it advertises now: null once it
+ * has been silent past the down interval (`live` false), when only
+ * `lastRole` and how long ago it was heard remain true.
+ */
+export interface PeerStatus {
+  readonly id: string;
+  readonly live: boolean;
+  readonly role: Role | null;
+  readonly lastRole: Role | null;
+  readonly priority: number | null;
+  readonly lastHeardAt: number | null;
+  /** Wall-clock time (ISO 8601) of the last advert heard; null = never since this start. */
+  readonly lastHeard: string | null;
+  readonly silentForMs: number | null;
+}
+
+/**
+ * The OS and cloud view of the group's VIPs from the last check. `fresh`
+ * only when taken after the last role or ownership change and within two
+ * reconcile intervals: anything else is history, shown with its age.
+ */
+export interface VerifyStatus extends VerifyReport {
+  readonly at: string;
+  readonly ageMs: number;
+  readonly fresh: boolean;
+  /** This node's role when the view was taken. */
+  readonly takenAs: Role;
+}
+
 export interface GroupStatus {
   readonly name: string;
   readonly id: number;
-  readonly election: ElectionStatus;
+  readonly election: Omit<ElectionStatus, 'peers'> & { readonly peers: readonly PeerStatus[] };
+  readonly settings: { readonly interface: string; readonly intervalMs: number; readonly deadAfter: number; readonly preempt: boolean; readonly preemptDelayMs: number };
+  /** Wall-clock time (ISO 8601) this node entered its current role. */
+  readonly roleSince: string;
+  readonly lastTransition: { readonly at: string; readonly from: Role; readonly to: Role; readonly reason: string; readonly peer: string | null } | null;
   readonly vips: readonly string[];
   readonly ownership: { readonly wanted: string; readonly applied: string; readonly lastError: ReturnType<VipdError['toJSON']> | null };
-  readonly lastFailover: LastFailover | null;
-  readonly lastVerify: VerifyReport | null;
+  readonly lastFailover: (LastFailover & { readonly atTime: string }) | null;
+  readonly lastVerify: VerifyStatus | null;
   readonly splitBrainSuspected: boolean;
   readonly trackers: ReturnType<TrackerSet['status']>;
 }
@@ -68,7 +104,11 @@ export class GroupRunner {
   private lastError: VipdError | null = null;
   private pendingFailover: { decidedAt: number; lastHeard: number | null; reason: string; previousMaster: string | null } | null = null;
   private lastFailover: LastFailover | null = null;
-  private lastVerify: VerifyReport | null = null;
+  private lastVerify: { report: VerifyReport; at: number; role: Role } | null = null;
+  /** Monotonic ms of the last role or ownership change: a view of the host from before it is history. */
+  private viewInvalidatedAt = 0;
+  private roleSinceAt = 0;
+  private lastTransition: { at: number; from: Role; to: Role; reason: string; peer: string | null } | null = null;
   private splitBrain = false;
   private maintenance = false;
   private blockedWatch: TimerHandle | null = null;
@@ -109,6 +149,7 @@ export class GroupRunner {
       listener: {
         acquired: (report, startedAt, doneAt) => this.onAcquired(report, startedAt, doneAt),
         released: () => {
+          this.viewInvalidatedAt = this.deps.clock.nowMs();
           this.log.info({ vips: this.vipAddresses() }, 'VIPs released');
           this.releaseHooks();
         },
@@ -136,6 +177,7 @@ export class GroupRunner {
   }
 
   start(now: number): void {
+    this.roleSinceAt = now;
     this.trackers.start();
     this.trackerHealth = this.trackers.health();
     this.core.start(now);
@@ -279,14 +321,32 @@ export class GroupRunner {
   }
 
   status(now: number): GroupStatus {
+    const election = this.core.status(now);
+    const g = this.groupConfig;
+    const wallMs = this.deps.wallSeconds() * 1000;
+    const iso = (at: number): string => new Date(wallMs - (now - at)).toISOString();
+    const downAfter = election.peerDownAfterMs ?? Infinity;
+    const peers = election.peers.map((p): PeerStatus => {
+      const silentForMs = p.lastHeardAt === null ? null : now - p.lastHeardAt;
+      const live = silentForMs !== null && silentForMs <= downAfter;
+      return { ...p, live, role: live ? p.role : null, lastRole: p.role, lastHeard: p.lastHeardAt === null ? null : iso(p.lastHeardAt), silentForMs };
+    });
+    const v = this.lastVerify;
+    const freshFor = 2 * this.deps.ownership.reconcileIntervalMs + 1000;
     return {
-      name: this.groupConfig.name,
-      id: this.groupConfig.id,
-      election: this.core.status(now),
+      name: g.name,
+      id: g.id,
+      election: { ...election, peers },
+      settings: { interface: g.interface, intervalMs: g.intervalMs, deadAfter: g.deadAfter, preempt: g.preempt, preemptDelayMs: g.preemptDelayMs },
+      roleSince: iso(this.roleSinceAt),
+      lastTransition: this.lastTransition === null ? null : { ...this.lastTransition, at: iso(this.lastTransition.at) },
       vips: this.vipAddresses(),
       ownership: { wanted: this.reconciler.wanted, applied: this.reconciler.applied, lastError: this.lastError?.toJSON() ?? null },
-      lastFailover: this.lastFailover,
-      lastVerify: this.lastVerify,
+      lastFailover: this.lastFailover === null ? null : { ...this.lastFailover, atTime: iso(this.lastFailover.at) },
+      lastVerify:
+        v === null
+          ? null
+          : { ...v.report, at: iso(v.at), ageMs: now - v.at, fresh: v.at >= this.viewInvalidatedAt && v.role === election.role && now - v.at <= freshFor, takenAs: v.role },
       splitBrainSuspected: this.splitBrain,
       trackers: this.trackers.status(),
     };
@@ -363,6 +423,9 @@ export class GroupRunner {
 
   private onTransition(t: Extract<ElectionOutput, { type: 'transition' }>): void {
     const name = this.groupConfig.name;
+    this.roleSinceAt = t.at;
+    this.viewInvalidatedAt = t.at;
+    this.lastTransition = { at: t.at, from: t.from, to: t.to, reason: t.reason, peer: t.peer ?? null };
     const self = t.to === 'MASTER';
     this.log.info(
       { event: 'transition', from: t.from, to: t.to, reason: t.reason, peer: t.peer ?? null },
@@ -398,6 +461,7 @@ export class GroupRunner {
         },
       });
     }
+    this.deps.roleChanged?.();
   }
 
   private holdHook(until: 'active' | 'inactive', job: Parameters<HookQueue['enqueue']>[0]): void {
@@ -445,6 +509,7 @@ export class GroupRunner {
   }
 
   private onAcquired(report: AcquireReport, startedAt: number, doneAt: number): void {
+    this.viewInvalidatedAt = doneAt;
     this.releaseHooks();
     const pending = this.pendingFailover;
     this.pendingFailover = null;
@@ -503,7 +568,7 @@ export class GroupRunner {
   }
 
   private onVerified(report: VerifyReport): void {
-    this.lastVerify = report;
+    this.lastVerify = { report, at: this.deps.clock.nowMs(), role: this.core.role };
     this.lastError = null;
     const now = this.deps.clock.nowMs();
     const holders = report.vips.map((v) => v.cloud).filter((c): c is NonNullable<typeof c> => c !== null);

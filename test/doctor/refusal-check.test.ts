@@ -18,6 +18,9 @@ function config(claimOnRefusal = true): Pick<VipdConfig, 'heartbeat' | 'groups'>
 function daemon(lastHeardAt: number | null): DaemonStatus {
   const election = { role: 'MASTER', basePriority: 200, effectivePriority: 200, master: 'n1', peers: [{ id: 'n2', lastHeardAt, priority: 100, role: 'BACKUP' }], maintenance: false, lastMasterAdvertAt: null };
   return {
+    schemaVersion: 2,
+    now: '2026-12-07T04:00:10.000Z',
+    startedAt: '2026-12-07T04:00:00.000Z',
     nodeId: 'n1',
     provider: 'none',
     startedAtMonotonicMs: 0,

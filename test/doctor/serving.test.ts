@@ -112,7 +112,7 @@ describe('vipd doctor fails when the node cannot serve', () => {
   });
 
   it('no live peer able to take over: a warning, not a failure', async () => {
-    const results = await runDoctor(context(fx, daemon('MASTER', { peers: [{ id: 'node-b', lastHeardAt: NOW - 18_000, priority: 90, role: 'BACKUP' }] })));
+    const results = await runDoctor(context(fx, daemon('MASTER', { peers: [{ id: 'node-b', live: false, lastHeardAt: NOW - 18_000, priority: 90, role: null, lastRole: 'BACKUP', lastHeard: null, silentForMs: 18_000 }] })));
     const peer = results.find((r) => r.check === 'peer able to take over');
     expect(peer?.status).toBe('warn');
     expect(peer?.detail).toMatch(/no live peer would take over \(node-b has been silent for 18 s/);

@@ -125,10 +125,12 @@ describe('install.sh --destdir', () => {
     expect(await fs.readFile(join(dest, 'etc/vipd/vipd.yaml'), 'utf8')).toBe(example);
     expect(await fs.readFile(join(dest, 'etc/vipd/vipd.yaml.example'), 'utf8')).toBe(example);
 
-    // The node found at install time goes into ExecStart and the wrapper; nothing else in the unit changes.
+    // The node found at install time goes into ExecStart and the wrapper, with --disable-sigusr1 when that node
+    // accepts it (22.14+; Node 20 refuses it); nothing else in the unit changes.
     const unit = await fs.readFile(join(dest, 'usr/local/lib/systemd/system/vipd.service'), 'utf8');
     const original = await fs.readFile(join(ROOT, 'systemd/vipd.service'), 'utf8');
-    expect(unit).toBe(original.replace('ExecStart=/usr/bin/node ', `ExecStart=${process.execPath} `));
+    const flags = spawnSync(process.execPath, ['--disable-sigusr1', '-e', '0']).status === 0 ? '--disable-sigusr1 ' : '';
+    expect(unit).toBe(original.replace('ExecStart=/usr/bin/node ', `ExecStart=${process.execPath} ${flags}`));
     expect(await fs.readFile(join(dest, 'usr/local/bin/vipd'), 'utf8')).toBe(`#!/bin/sh\nexec ${process.execPath} /opt/vipd/dist/src/cli/main.js "$@"\n`);
   });
 

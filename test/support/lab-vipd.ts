@@ -61,9 +61,9 @@ export class LabVipd {
     return this.configPath(i);
   }
 
-  start(i: number, extraArgs: readonly string[] = []): VipdProcess {
+  start(i: number, extraArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}): VipdProcess {
     const path = this.writeConfig(i);
-    const p = new VipdProcess(this.id(i), ['run', '--config', path, ...extraArgs], { command: ['ip', 'netns', 'exec', this.lab.nodeNs(i), process.execPath, VIPD_MAIN] });
+    const p = new VipdProcess(this.id(i), ['run', '--config', path, ...extraArgs], { command: ['ip', 'netns', 'exec', this.lab.nodeNs(i), process.execPath, VIPD_MAIN], env });
     this.procs.set(i, p);
     return p;
   }
