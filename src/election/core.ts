@@ -1,10 +1,11 @@
 import { VipdError } from '../errors';
 import { judgeCloudHolder } from './cloud-arbiter';
 import { PeerTable } from './peer-table';
+import { DEFAULT_REANNOUNCE_MIN_INTERVAL_MS, ReannounceLimiter } from './reannounce';
 import { outranks, type Ranked } from './rank';
 import { masterDownMs, skewMs } from './timing';
 import { isAllowedTransition } from './transitions';
-import type { ElectionEvent, ElectionOptions, ElectionOutput, ElectionStatus, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from './types';
+import type { AnnounceReason, ElectionEvent, ElectionOptions, ElectionOutput, ElectionStatus, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from './types';
 import { checkTime, validateAdvert, validateOptions } from './validate';
 
 const MIN_PRIORITY = 1;
@@ -51,6 +52,9 @@ export class ElectionCore {
   /** Per mastership: the peer whose silence made us claim (master-down). */
   private tookOverFrom: string | null = null;
 
+  /** Re-announcements of the VIPs while MASTER, rate-limited. */
+  private readonly reannounce: ReannounceLimiter;
+
   private lastNow = -Infinity;
   private pending: ElectionOutput[] = [];
 
@@ -58,6 +62,7 @@ export class ElectionCore {
     validateOptions(opts);
     this.opts = opts;
     this.peers = new PeerTable(opts.peers);
+    this.reannounce = new ReannounceLimiter(opts.reannounceMinIntervalMs ?? DEFAULT_REANNOUNCE_MIN_INTERVAL_MS);
   }
 
   get role(): Role {
@@ -106,6 +111,7 @@ export class ElectionCore {
     if (!this.accept(now)) return;
     if (this.current === 'BACKUP') this.tickBackup(now);
     this.tickAdverts(now);
+    if (this.current === 'MASTER') this.emitAnnounce(this.reannounce.due(now));
   }
 
   step(advert: PeerAdvert, now: number): void {
@@ -114,6 +120,8 @@ export class ElectionCore {
     validateAdvert(advert, (id) => this.peers.has(id));
     this.advanceTo(now);
     const resign = advert.kind === 'resign' || advert.priority === 0;
+    // Read before recording: a claim is news only from a peer that was not already a live master.
+    const newClaim = !resign && advert.role === 'MASTER' && !this.peers.isLiveMaster(advert.from, now, this.downIntervalMs());
     this.peers.record(advert, resign, now);
     // Heartbeats reach us again: what the cloud showed before is history, rank afresh.
     this.contested.delete(advert.from);
@@ -125,7 +133,7 @@ export class ElectionCore {
     }
     switch (this.current) {
       case 'MASTER':
-        this.stepMaster(advert, resign, now);
+        this.stepMaster(advert, resign, newClaim, now);
         return;
       case 'BACKUP':
         this.stepBackup(advert, resign, now);
@@ -214,6 +222,8 @@ export class ElectionCore {
     if (this.current === 'MASTER') {
       // Peers may have claimed meanwhile: tell them at once; their queued adverts settle the rest.
       this.sendAdvert(now);
+      // A backup that claimed sent gratuitous ARP: the link must learn again where the VIPs are.
+      this.requestAnnounce(now, 'stall', undefined);
     } else if (this.current === 'BACKUP') {
       // Our deadlines expired while we could not hear anyone: they prove nothing about the master.
       if (this.downAt !== null) this.armDown(now);
@@ -250,7 +260,10 @@ export class ElectionCore {
         return;
       case 'contest':
         if (view !== undefined && holder !== null) this.contested.add(holder);
-        if (holder !== null && this.suspectedHolder !== holder) this.suspect(holder, now);
+        if (holder !== null && this.suspectedHolder !== holder) {
+          this.suspect(holder, now);
+          if (this.current === 'MASTER') this.requestAnnounce(now, 'cloud-split', holder);
+        }
         return;
       case 'yield':
         if (holder === null) return;
@@ -266,7 +279,8 @@ export class ElectionCore {
   /** The earliest time a tick can change anything (timers), so the shell can sleep exactly until then. */
   nextDeadline(): number | null {
     let next: number | null = null;
-    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt]) if (t !== null && (next === null || t < next)) next = t;
+    const announceAt = this.current === 'MASTER' ? this.reannounce.deadline() : null;
+    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt]) if (t !== null && (next === null || t < next)) next = t;
     return this.current === 'STOP' ? null : next;
   }
 
@@ -309,7 +323,7 @@ export class ElectionCore {
     else if (preemptDue) this.tryPreempt(now);
   }
 
-  private stepMaster(advert: PeerAdvert, resign: boolean, now: number): void {
+  private stepMaster(advert: PeerAdvert, resign: boolean, newClaim: boolean, now: number): void {
     if (resign || advert.role !== 'MASTER') return;
     if (outranks({ id: advert.from, priority: advert.priority }, this.self())) {
       this.transition(now, 'BACKUP', 'preempted', advert.from);
@@ -321,6 +335,8 @@ export class ElectionCore {
     // Answer at once so the lower master steps down now, not at its next timer.
     this.sendAdvert(now);
     this.event(now, { kind: 'lower-master-answered', peer: advert.from });
+    // Its claim came with gratuitous ARP that the link follows; once per claim, not per advert.
+    if (newClaim) this.requestAnnounce(now, 'lower-master', advert.from);
   }
 
   private stepBackup(advert: PeerAdvert, resign: boolean, now: number): void {
@@ -406,6 +422,8 @@ export class ElectionCore {
       throw new VipdError('VIPD_E_INTERNAL', `election: transition ${from} -> ${to} (${reason}) is not in the table`, { details: { from, to, reason } });
     }
     this.current = to;
+    // A deferred re-announcement belongs to this mastership only.
+    if (from === 'MASTER') this.reannounce.cancel();
     this.pending.push(peer === undefined ? { type: 'transition', from, to, reason, at: now } : { type: 'transition', from, to, reason, peer, at: now });
   }
 
@@ -488,6 +506,14 @@ export class ElectionCore {
 
   private send(advert: OutgoingAdvert): void {
     this.pending.push({ type: 'send', advert });
+  }
+
+  private requestAnnounce(now: number, reason: AnnounceReason, peer: string | undefined): void {
+    this.emitAnnounce(this.reannounce.request(now, reason, peer));
+  }
+
+  private emitAnnounce(out: ElectionOutput | null): void {
+    if (out !== null) this.pending.push(out);
   }
 
   private suspect(holder: string, now: number): void {

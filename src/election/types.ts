@@ -35,6 +35,8 @@ export interface ElectionOptions {
   readonly deadAfter: number;
   /** Injected randomness in [0,1); used only where a choice must be randomised. */
   readonly random: () => number;
+  /** Least time between two re-announcements (announce outputs); default 1000 ms. 0 = no limit. */
+  readonly reannounceMinIntervalMs?: number;
 }
 
 export type ElectionOutput =
@@ -48,7 +50,26 @@ export type ElectionOutput =
       readonly peer?: string;
       readonly at: number;
     }
-  | { readonly type: 'event'; readonly event: ElectionEvent; readonly at: number };
+  | { readonly type: 'event'; readonly event: ElectionEvent; readonly at: number }
+  | {
+      /**
+       * While MASTER: tell the link again that the VIPs live here (gratuitous
+       * ARP / unsolicited NA) and, on a cloud, re-check and re-assert the
+       * assignment, because another node claimed the group meanwhile.
+       */
+      readonly type: 'announce';
+      readonly reason: AnnounceReason;
+      /** The node that claimed (lower-master) or that the cloud showed (cloud-split). */
+      readonly peer?: string;
+      /** Further requests folded into this one by the rate limit. */
+      readonly coalesced: number;
+      readonly at: number;
+    };
+
+export type AnnounceReason =
+  | 'lower-master' // a lower-ranked peer claimed MASTER (partition healed, its down timer fired on loss)
+  | 'stall'        // we resumed from a stall longer than the down interval: a backup may have claimed
+  | 'cloud-split'; // the cloud shows another holder and we contest it
 
 export type TransitionReason =
   | 'start'

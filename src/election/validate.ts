@@ -16,6 +16,8 @@ export function validateOptions(opts: ElectionOptions): void {
   if (!Number.isFinite(opts.intervalMs) || opts.intervalMs <= 0) bad('intervalMs must be a positive number', opts.intervalMs);
   if (!Number.isInteger(opts.deadAfter) || opts.deadAfter < 1 || opts.deadAfter > 100) bad('deadAfter must be an integer 1-100', opts.deadAfter);
   if (!Number.isFinite(opts.preemptDelayMs) || opts.preemptDelayMs < 0) bad('preemptDelayMs must be a number >= 0', opts.preemptDelayMs);
+  const minGap = opts.reannounceMinIntervalMs;
+  if (minGap !== undefined && (!Number.isFinite(minGap) || minGap < 0)) bad('reannounceMinIntervalMs must be a number >= 0', minGap);
   if (typeof opts.random !== 'function') bad('random must be a function', typeof opts.random);
   const seen = new Set<string>();
   for (const peer of opts.peers) {
