@@ -120,8 +120,12 @@ export class ElectionCore {
     validateAdvert(advert, (id) => this.peers.has(id));
     this.advanceTo(now);
     const resign = advert.kind === 'resign' || advert.priority === 0;
-    // Read before recording: a claim is news only from a peer that was not already a live master.
+    // Read before recording: a claim is news only from a peer that was not already a live master,
+    // and a peer is back after a silence longer than the window in which we count it live, or when
+    // first heard: for all we know it held the group meanwhile (both sides claimed while cut apart).
     const newClaim = !resign && advert.role === 'MASTER' && !this.peers.isLiveMaster(advert.from, now, this.downIntervalMs());
+    const heardBefore = this.peers.get(advert.from)?.lastHeardAt ?? null;
+    const returned = heardBefore === null || now - heardBefore > this.downIntervalMs();
     this.peers.record(advert, resign, now);
     // Heartbeats reach us again: what the cloud showed before is history, rank afresh.
     this.contested.delete(advert.from);
@@ -133,7 +137,7 @@ export class ElectionCore {
     }
     switch (this.current) {
       case 'MASTER':
-        this.stepMaster(advert, resign, newClaim, now);
+        this.stepMaster(advert, resign, newClaim, returned, now);
         return;
       case 'BACKUP':
         this.stepBackup(advert, resign, now);
@@ -323,8 +327,13 @@ export class ElectionCore {
     else if (preemptDue) this.tryPreempt(now);
   }
 
-  private stepMaster(advert: PeerAdvert, resign: boolean, newClaim: boolean, now: number): void {
-    if (resign || advert.role !== 'MASTER') return;
+  private stepMaster(advert: PeerAdvert, resign: boolean, newClaim: boolean, returned: boolean, now: number): void {
+    if (resign || advert.role !== 'MASTER') {
+      // Back from a silence (a healed partition) in another role: it may have claimed and announced
+      // meanwhile, then stepped down on our first advert before any of its own reached us.
+      if (returned) this.requestAnnounce(now, 'peer-returned', advert.from);
+      return;
+    }
     if (outranks({ id: advert.from, priority: advert.priority }, this.self())) {
       this.transition(now, 'BACKUP', 'preempted', advert.from);
       this.refreshMaster(now);

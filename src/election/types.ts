@@ -59,7 +59,7 @@ export type ElectionOutput =
        */
       readonly type: 'announce';
       readonly reason: AnnounceReason;
-      /** The node that claimed (lower-master) or that the cloud showed (cloud-split). */
+      /** The node that claimed (lower-master), came back (peer-returned) or that the cloud showed (cloud-split). */
       readonly peer?: string;
       /** Further requests folded into this one by the rate limit. */
       readonly coalesced: number;
@@ -68,6 +68,8 @@ export type ElectionOutput =
 
 export type AnnounceReason =
   | 'lower-master' // a lower-ranked peer claimed MASTER (partition healed, its down timer fired on loss)
+  | 'peer-returned' // a peer heard again after a silence longer than the down interval (a healed partition):
+  //                   it may have claimed meanwhile and stepped down on our advert before we heard its claim
   | 'stall'        // we resumed from a stall longer than the down interval: a backup may have claimed
   | 'cloud-split'; // the cloud shows another holder and we contest it
 

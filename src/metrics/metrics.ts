@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Role } from '../election/types';
+import { ANNOUNCE_REASONS } from '../election/reannounce';
+import type { AnnounceReason, Role } from '../election/types';
 import {
   CLOUD_ACQUIRE_BUCKETS,
   CLOUD_REQUEST_BUCKETS,
@@ -71,6 +72,8 @@ export class VipdMetrics {
   readonly eventLoopLagSeconds: Histogram<string>;
   readonly buildInfo: Gauge<'version'>;
   readonly hookFailures: Counter<'group'>;
+  readonly reannounceTotal: Counter<'group' | 'reason'>;
+  readonly lastReannounce: Gauge<'group'>;
 
   private readonly knownReasons: ReadonlySet<string>;
   /** Label values seen per group, so removeGroup can drop every series of a group. */
@@ -141,6 +144,12 @@ export class VipdMetrics {
     this.eventLoopLagSeconds = histogram('vipd_event_loop_lag_seconds', "How late the runtime's tick ran compared to its schedule.", [], EVENT_LOOP_LAG_BUCKETS);
     this.buildInfo = gauge('vipd_build_info', 'Always 1; the version label tells which vipd runs.', ['version']);
     this.hookFailures = counter('vipd_hook_failures_total', 'Notify hooks that exited non-zero, timed out or could not start.', ['group']);
+    this.reannounceTotal = counter(
+      'vipd_reannounce_total',
+      'Re-announcements of the VIPs by this MASTER after another node claimed the group, by reason: lower-master, stall, cloud-split.',
+      ['group', 'reason'],
+    );
+    this.lastReannounce = gauge('vipd_last_reannounce_timestamp_seconds', 'Unix time of the last re-announcement of the group by this node; 0 = none since start.', ['group']);
 
     this.buildInfo.set({ version: opts.version }, 1);
     this.knownReasons = new Set([...opts.rejectReasons, OTHER_REASON]);
@@ -157,6 +166,8 @@ export class VipdMetrics {
   addGroup(group: string, peers: readonly string[] = []): void {
     this.state.set({ group }, STATE_VALUE.INIT);
     this.splitBrainSuspectedGauge.set({ group }, 0);
+    this.lastReannounce.set({ group }, 0);
+    for (const reason of ANNOUNCE_REASONS) this.reannounceTotal.inc({ group, reason }, 0);
     for (const c of [this.becomeMaster, this.releaseMaster, this.advertsSent, this.advertsReceived, this.osRepairsTotal, this.hookFailures]) {
       c.inc({ group }, 0);
     }
@@ -188,9 +199,11 @@ export class VipdMetrics {
       this.failoverCloudAcquire,
       this.failoverOsConfigure,
       this.failoverTotal,
+      this.lastReannounce,
     ]) {
       m.remove({ group });
     }
+    for (const reason of ANNOUNCE_REASONS) this.reannounceTotal.remove({ group, reason });
     for (const from of ROLES) {
       for (const to of ROLES) if (from !== to) this.transitions.remove({ group, from, to });
     }
@@ -270,6 +283,11 @@ export class VipdMetrics {
 
   hookFailed(group: string): void {
     this.hookFailures.inc({ group });
+  }
+
+  reannounce(group: string, reason: AnnounceReason, unixSeconds: number): void {
+    this.reannounceTotal.inc({ group, reason });
+    this.lastReannounce.set({ group }, unixSeconds);
   }
 
   /** One attempt of a cloud operation; `outcome` from cloudOutcome(error). */

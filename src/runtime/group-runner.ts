@@ -26,6 +26,8 @@ export interface GroupRunnerDeps {
   readonly ownerFaultHoldMs: number;
   /** Wall-clock seconds, only for exported timestamps (never for timing). */
   readonly wallSeconds: () => number;
+  /** os.reannounce.minIntervalMs: the election's rate limit on re-announcements (its default when left out). */
+  readonly reannounceMinIntervalMs?: number;
 }
 
 export interface LastFailover extends FailoverPhases {
@@ -91,6 +93,7 @@ export class GroupRunner {
       intervalMs: groupConfig.intervalMs,
       deadAfter: groupConfig.deadAfter,
       random: deps.random,
+      ...(deps.reannounceMinIntervalMs === undefined ? {} : { reannounceMinIntervalMs: deps.reannounceMinIntervalMs }),
     });
     this.reconciler = new OwnershipReconciler(groupConfig, {
       owner: deps.owner,
@@ -322,7 +325,20 @@ export class GroupRunner {
       case 'event':
         this.onEvent(out.event);
         return;
+      case 'announce':
+        this.onAnnounce(out);
+        return;
     }
+  }
+
+  private onAnnounce(a: Extract<ElectionOutput, { type: 'announce' }>): void {
+    const why = a.reason === 'lower-master' ? `${a.peer ?? 'a peer'} claimed MASTER` : a.reason === 'stall' ? 'this node resumed from a stall' : `the cloud shows ${a.peer ?? 'another node'} holding them`;
+    this.log.warn(
+      { event: 'reannounce', reason: a.reason, peer: a.peer ?? null, coalesced: a.coalesced },
+      `announcing the VIPs of ${this.groupConfig.name} again: ${why}`,
+    );
+    this.deps.metrics.reannounce(this.groupConfig.name, a.reason, this.deps.wallSeconds());
+    this.reconciler.announceAgain();
   }
 
   private onTransition(t: Extract<ElectionOutput, { type: 'transition' }>): void {

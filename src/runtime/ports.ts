@@ -1,5 +1,5 @@
 import type { GroupConfig } from '../config/types';
-import type { OutgoingAdvert, Role } from '../election/types';
+import type { AnnounceReason, OutgoingAdvert, Role } from '../election/types';
 
 /**
  * What the runtime needs from its collaborators, as narrow structural
@@ -56,6 +56,8 @@ export interface RuntimeMetrics {
   setTrackers(group: string, trackers: ReadonlyArray<{ readonly name: string; readonly up: boolean }>): void;
   eventLoopLag(seconds: number): void;
   hookFailed(group: string): void;
+  /** The group's VIPs announced again after another node claimed it (election `announce` output). */
+  reannounce(group: string, reason: AnnounceReason, unixSeconds: number): void;
   /** Reload: labelled series of a new group start at 0; a removed group's series go away. */
   addGroup(group: string, peers: readonly string[]): void;
   removeGroup(group: string): void;
@@ -75,6 +77,7 @@ export const noMetrics: RuntimeMetrics = {
   setTrackers: () => undefined,
   eventLoopLag: () => undefined,
   hookFailed: () => undefined,
+  reannounce: () => undefined,
   addGroup: () => undefined,
   removeGroup: () => undefined,
 };

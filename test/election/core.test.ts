@@ -188,9 +188,9 @@ const rows: readonly Row[] = [
     role: 'BACKUP',
   },
   {
-    name: 'a master ignores resigns and backup adverts',
+    name: 'a master ignores resigns and backup adverts (no transition; first heard, b is news: re-announce rows)',
     inputs: [...BECOME_MASTER, ['resign-from', 4000, 'b'], ['advert', 4100, 'c', 200, 'BACKUP']],
-    expected: [],
+    expected: ['4000 announce peer-returned peer=b'],
     role: 'MASTER',
   },
   // --- trackers ---
@@ -363,6 +363,18 @@ const rows: readonly Row[] = [
     role: 'MASTER',
   },
   {
+    name: 'a peer heard again after a silence longer than the down interval (a healed partition) makes the master announce, in any role',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50, 'BACKUP'], ['advert', 7000, 'b', 50, 'BACKUP'], ['mark'], ['advert', 10609.5, 'b', 50, 'BACKUP'], ['advert', 11000, 'b', 50, 'BACKUP']],
+    expected: ['10609.5 announce peer-returned peer=b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a peer first heard while MASTER is news too (both sides may have claimed while cut apart); the rate limit folds the second',
+    inputs: [...BECOME_MASTER, ['advert', 9000, 'b', 50, 'BACKUP'], ['advert', 9100, 'c', 60, 'FAULT'], ['tick', 10000]],
+    expected: ['9000 announce peer-returned peer=b', '10000 send advert p=100', '10000 announce peer-returned peer=c'],
+    role: 'MASTER',
+  },
+  {
     name: 'rate limit: a second claim within the minimum interval is deferred to its end, later ones fold into it',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['mark'], ['advert', 4200, 'c', 60], ['stall', 4300, 4000], ['tick', 4999], ['tick', 5000], ['tick', 5299]],
     expected: ['4200 send advert p=100', '4200 event lower-master-answered c', '4300 send advert p=100', '5000 announce lower-master peer=c coalesced=1'],
@@ -452,13 +464,13 @@ const rows: readonly Row[] = [
   {
     name: 'a master ranks a cloud holder on its backup heartbeats: higher, yield',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 150, 'BACKUP'], ['cloud', 5000, 'b']],
-    expected: ['5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'],
+    expected: ['4000 announce peer-returned peer=b', '5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'],
     role: 'BACKUP',
   },
   {
     name: 'a master ranks a cloud holder on its backup heartbeats: lower, contest',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50, 'BACKUP'], ['cloud', 5000, 'b']],
-    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b'],
+    expected: ['4000 announce peer-returned peer=b', '5000 event split-brain-suspected b', '5000 announce cloud-split peer=b'],
     role: 'MASTER',
   },
   {

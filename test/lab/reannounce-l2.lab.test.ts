@@ -121,7 +121,11 @@ describeLab('re-announce after two nodes both held the VIP (plain L2, real vipd 
     const announced = reannouncesAfter(s, 1, mark1);
     // the figure the issue asks for, next to today's 24-52 s
     console.log(`SIGSTOP/SIGCONT: client answered by n1 ${r.afterMs.toFixed(0)} ms after SIGCONT (${r.failedBefore} failed attempts); re-announces: ${JSON.stringify(announced.map((l) => l.reason))}`);
-    expect(announced.map((l) => l.reason)).toContain('stall');
+    // The adverts n2 sent while n1 was stopped wait on n1's socket; the tick loop lets them in before it
+    // reports the stall (runtime/tick-loop.ts), so the claim they carry usually names the re-announcement
+    // and the stall folds into it. Either way it went out at once.
+    expect(announced.length).toBeGreaterThan(0);
+    expect(announced.every((l) => l.reason === 'stall' || l.reason === 'lower-master')).toBe(true);
     expect(r.afterMs).toBeLessThan(HAND_BACK_BOUND_MS);
     expect(vipd(s).role(1)).toBe('MASTER');
     expect(vipd(s).role(2)).toBe('BACKUP');
@@ -168,9 +172,13 @@ describeLab('re-announce after two nodes both held the VIP (plain L2, real vipd 
     const share = failureShare(s.probeRecords(), from, to);
     const claims = claimsAfter(s, 2, mark2);
     const announced = reannouncesAfter(s, 1, mark1);
+    const heardClaims = vipd(s)
+      .logs(1)
+      .slice(mark1)
+      .filter((l) => typeof l.msg === 'string' && l.msg.includes('claims MASTER with lower priority')).length;
     // the figure the issue asks for (today 39-81 %)
     console.log(
-      `20% heartbeat loss for 60 s: n2 claimed ${claims} times; client failures ${share.failed}/${share.attempts} = ${(100 * share.share).toFixed(1)} %; n1 re-announced ${announced.length} times`,
+      `20% heartbeat loss for 60 s: n2 claimed ${claims} times; client failures ${share.failed}/${share.attempts} = ${(100 * share.share).toFixed(1)} %; n1 heard ${heardClaims} of its claim adverts and re-announced ${announced.length} times (${JSON.stringify(announced.map((l) => l.reason))})`,
     );
     expect(share.attempts).toBeGreaterThan(0);
     // Every claim of n2 that n1 heard made it announce again (rate-limited: several claims may share one).

@@ -1,6 +1,6 @@
 import { ElectionCore } from '../../../src/election/core';
 import { outranks } from '../../../src/election/rank';
-import type { ElectionEvent, ElectionOutput, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from '../../../src/election/types';
+import type { AnnounceReason, ElectionEvent, ElectionOutput, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from '../../../src/election/types';
 import { EventQueue } from './event-queue';
 import { PERFECT_LINK, SimNetwork, type LinkProfile } from './network';
 import { seededRandom } from '../../support/prng';
@@ -32,6 +32,8 @@ export interface CloudSpec {
 export interface ClusterSpec {
   readonly groups: readonly GroupSpec[];
   readonly tickMs: number;
+  /** The cores' rate limit on re-announcements; the core's default when left out. */
+  readonly reannounceMinIntervalMs?: number;
   readonly seed: number;
   readonly link?: LinkProfile;
   readonly cloud?: CloudSpec;
@@ -52,6 +54,16 @@ export interface EventRecord {
   readonly node: string;
   readonly group: string;
   readonly event: ElectionEvent;
+}
+
+export interface AnnounceRecord {
+  readonly at: number;
+  readonly node: string;
+  readonly group: string;
+  readonly reason: AnnounceReason;
+  readonly peer: string | undefined;
+  /** The core's role when the shell executed it (it must be MASTER). */
+  readonly role: Role;
 }
 
 export interface SendRecord {
@@ -108,6 +120,14 @@ export class SimCluster {
   readonly sends: SendRecord[] = [];
   private readonly holders = new Map<string, string | null>();
   readonly holderChanges: Array<{ at: number; group: string; holder: string }> = [];
+  readonly announces: AnnounceRecord[] = [];
+  /**
+   * Plain L2: per group, the node whose gratuitous ARP the link followed last
+   * (a client's or router's neighbour entry). Taking the group announces (the
+   * acquire's burst), and so does every `announce` output; stepping down
+   * announces nothing, so the entry stays where the last announcer left it.
+   */
+  private readonly linkOwners = new Map<string, string | null>();
 
   constructor(private readonly spec: ClusterSpec) {
     this.random = seededRandom(spec.seed);
@@ -180,6 +200,7 @@ export class SimCluster {
         intervalMs: g.intervalMs,
         deadAfter: g.deadAfter,
         random: this.random,
+        ...(this.spec.reannounceMinIntervalMs === undefined ? {} : { reannounceMinIntervalMs: this.spec.reannounceMinIntervalMs }),
       });
       node.cores.set(g.name, core);
       node.shells.set(g.name, { desired: 'inactive', applied: 'inactive', acquireInFlight: false });
@@ -296,6 +317,11 @@ export class SimCluster {
     return top?.id ?? null;
   }
 
+  /** Where the link sends the group's VIP traffic (plain L2 model), null before anyone announced. */
+  linkOwner(group: string): string | null {
+    return this.linkOwners.get(group) ?? null;
+  }
+
   cloudHolder(group: string): string | null {
     return this.holders.get(group) ?? null;
   }
@@ -409,10 +435,15 @@ export class SimCluster {
         return;
       case 'transition':
         this.transitions.push({ at: out.at, node: node.id, group, from: out.from, to: out.to, reason: out.reason, peer: out.peer });
+        if (out.to === 'MASTER') this.linkOwners.set(group, node.id);
         this.onTransition(node, group, out.to);
         return;
       case 'event':
         this.events.push({ at: out.at, node: node.id, group, event: out.event });
+        return;
+      case 'announce':
+        this.announces.push({ at: out.at, node: node.id, group, reason: out.reason, peer: out.peer, role: node.cores.get(group)?.role ?? 'STOP' });
+        this.linkOwners.set(group, node.id);
         return;
     }
   }
