@@ -328,13 +328,22 @@ export class ElectionCore {
   }
 
   private stepMaster(advert: PeerAdvert, resign: boolean, newClaim: boolean, returned: boolean, now: number): void {
-    if (resign || advert.role !== 'MASTER') {
+    if (resign) {
+      // Only a master resigns: this peer held the group beside us, whether or not its claim reached us,
+      // and may have announced it as late as the moment it stepped down.
+      this.requestAnnounce(now, 'peer-stepped-down', advert.from);
+      return;
+    }
+    if (advert.role !== 'MASTER') {
       // Back from a silence (a healed partition) in another role: it may have claimed and announced
       // meanwhile, then stepped down on our first advert before any of its own reached us.
       if (returned) this.requestAnnounce(now, 'peer-returned', advert.from);
       return;
     }
     if (outranks({ id: advert.from, priority: advert.priority }, this.self())) {
+      // Priority 0 first, as on every way out of MASTER: the winner learns that we had claimed (and
+      // announced) even if none of our adverts reached it, and announces again.
+      this.send(this.resignAdvert('BACKUP'));
       this.transition(now, 'BACKUP', 'preempted', advert.from);
       this.refreshMaster(now);
       this.lastMasterAdvertAt = now;

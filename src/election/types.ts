@@ -70,6 +70,7 @@ export type AnnounceReason =
   | 'lower-master' // a lower-ranked peer claimed MASTER (partition healed, its down timer fired on loss)
   | 'peer-returned' // a peer heard again after a silence longer than the down interval (a healed partition):
   //                   it may have claimed meanwhile and stepped down on our advert before we heard its claim
+  | 'peer-stepped-down' // a peer resigned: only a master does, so it held the group beside us (its claim may never have reached us)
   | 'stall'        // we resumed from a stall longer than the down interval: a backup may have claimed
   | 'cloud-split'; // the cloud shows another holder and we contest it
 

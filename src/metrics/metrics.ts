@@ -146,7 +146,7 @@ export class VipdMetrics {
     this.hookFailures = counter('vipd_hook_failures_total', 'Notify hooks that exited non-zero, timed out or could not start.', ['group']);
     this.reannounceTotal = counter(
       'vipd_reannounce_total',
-      'Re-announcements of the VIPs by this MASTER after another node claimed the group, by reason: lower-master, peer-returned, stall, cloud-split.',
+      'Re-announcements of the VIPs by this MASTER after another node claimed the group, by reason: lower-master, peer-returned, peer-stepped-down, stall, cloud-split.',
       ['group', 'reason'],
     );
     this.lastReannounce = gauge('vipd_last_reannounce_timestamp_seconds', 'Unix time of the last re-announcement of the group by this node; 0 = none since start.', ['group']);

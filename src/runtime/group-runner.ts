@@ -332,10 +332,17 @@ export class GroupRunner {
   }
 
   private onAnnounce(a: Extract<ElectionOutput, { type: 'announce' }>): void {
-    const why = a.reason === 'lower-master' ? `${a.peer ?? 'a peer'} claimed MASTER` : a.reason === 'stall' ? 'this node resumed from a stall' : `the cloud shows ${a.peer ?? 'another node'} holding them`;
+    const peer = a.peer ?? 'a peer';
+    const why: Record<typeof a.reason, string> = {
+      'lower-master': `${peer} claimed MASTER`,
+      'peer-returned': `${peer} is heard again after a silence (it may have claimed meanwhile)`,
+      'peer-stepped-down': `${peer} stepped down from MASTER`,
+      stall: 'this node resumed from a stall',
+      'cloud-split': `the cloud shows ${peer} holding them`,
+    };
     this.log.warn(
       { event: 'reannounce', reason: a.reason, peer: a.peer ?? null, coalesced: a.coalesced },
-      `announcing the VIPs of ${this.groupConfig.name} again: ${why}`,
+      `announcing the VIPs of ${this.groupConfig.name} again: ${why[a.reason]}`,
     );
     this.deps.metrics.reannounce(this.groupConfig.name, a.reason, this.deps.wallSeconds());
     this.reconciler.announceAgain();

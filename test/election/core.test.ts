@@ -165,7 +165,7 @@ const rows: readonly Row[] = [
   {
     name: 'a master steps down to a higher master',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 150]],
-    expected: ['4000 MASTER->BACKUP preempted peer=b', '4000 event master-seen b p=150'],
+    expected: ['4000 send resign role=BACKUP', '4000 MASTER->BACKUP preempted peer=b', '4000 event master-seen b p=150'],
     role: 'BACKUP',
   },
   {
@@ -184,13 +184,13 @@ const rows: readonly Row[] = [
     name: 'master b loses the tie to a',
     opts: { nodeId: 'b', peers: ['a', 'c'] },
     inputs: [...BECOME_MASTER, ['advert', 4000, 'a', 100]],
-    expected: ['4000 MASTER->BACKUP preempted peer=a', '4000 event master-seen a p=100'],
+    expected: ['4000 send resign role=BACKUP', '4000 MASTER->BACKUP preempted peer=a', '4000 event master-seen a p=100'],
     role: 'BACKUP',
   },
   {
-    name: 'a master ignores resigns and backup adverts (no transition; first heard, b is news: re-announce rows)',
+    name: 'a master keeps its role on resigns and backup adverts (a resign is news for the link: re-announce rows)',
     inputs: [...BECOME_MASTER, ['resign-from', 4000, 'b'], ['advert', 4100, 'c', 200, 'BACKUP']],
-    expected: ['4000 announce peer-returned peer=b'],
+    expected: ['4000 announce peer-stepped-down peer=b'],
     role: 'MASTER',
   },
   // --- trackers ---
@@ -326,7 +326,7 @@ const rows: readonly Row[] = [
   {
     name: 'a stalled master advertises at once, keeps its role, then yields to a queued higher advert',
     inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20000, 'b', 150]],
-    expected: ['20000 send advert p=100', '20000 announce stall', '20000 MASTER->BACKUP preempted peer=b', '20000 event master-seen b p=150'],
+    expected: ['20000 send advert p=100', '20000 announce stall', '20000 send resign role=BACKUP', '20000 MASTER->BACKUP preempted peer=b', '20000 event master-seen b p=150'],
     role: 'BACKUP',
   },
   // --- re-announcing the VIPs after another node claimed them (issue 15) ---
@@ -375,6 +375,18 @@ const rows: readonly Row[] = [
     role: 'MASTER',
   },
   {
+    name: 'a resign while MASTER (the other stepped down, its claim maybe unheard) makes the master announce',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50, 'BACKUP'], ['mark'], ['resign-from', 6000, 'b'], ['resign-from', 9000, 'b']],
+    expected: ['6000 announce peer-stepped-down peer=b', '9000 announce peer-stepped-down peer=b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a master preempted by a higher one resigns first, so the winner announces again even if none of its adverts got through',
+    inputs: [...BECOME_MASTER, ['advert', 5000, 'b', 150]],
+    expected: ['5000 send resign role=BACKUP', '5000 MASTER->BACKUP preempted peer=b', '5000 event master-seen b p=150'],
+    role: 'BACKUP',
+  },
+  {
     name: 'rate limit: a second claim within the minimum interval is deferred to its end, later ones fold into it',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['mark'], ['advert', 4200, 'c', 60], ['stall', 4300, 4000], ['tick', 4999], ['tick', 5000], ['tick', 5299]],
     expected: ['4200 send advert p=100', '4200 event lower-master-answered c', '4300 send advert p=100', '5000 announce lower-master peer=c coalesced=1'],
@@ -390,7 +402,7 @@ const rows: readonly Row[] = [
   {
     name: 'a deferred announcement is dropped when the node stops being MASTER',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['advert', 4200, 'c', 60], ['mark'], ['advert', 4300, 'c', 150], ['tick', 5000], ['tick', 6000]],
-    expected: ['4300 MASTER->BACKUP preempted peer=c', '4300 event master-seen c p=150'],
+    expected: ['4300 send resign role=BACKUP', '4300 MASTER->BACKUP preempted peer=c', '4300 event master-seen c p=150'],
     role: 'BACKUP',
   },
   {

@@ -218,7 +218,7 @@ describe('VipdMetrics', () => {
 
   it('re-announcements: every reason starts at 0, each one counts under its reason with its time; a removed group takes them along', async () => {
     const m = make();
-    for (const reason of ['lower-master', 'peer-returned', 'stall', 'cloud-split']) {
+    for (const reason of ['lower-master', 'peer-returned', 'peer-stepped-down', 'stall', 'cloud-split']) {
       expect(await value(m, 'vipd_reannounce_total', { group: 'web', reason })).toBe(0);
     }
     expect(await value(m, 'vipd_last_reannounce_timestamp_seconds', { group: 'web' })).toBe(0);
