@@ -5,7 +5,7 @@ type AnnounceOutput = Extract<ElectionOutput, { type: 'announce' }>;
 /** Every reason, for metrics that start each labelled series at 0. */
 export const ANNOUNCE_REASONS: readonly AnnounceReason[] = ['lower-master', 'peer-returned', 'peer-stepped-down', 'stall', 'cloud-split'];
 
-/** Used when ElectionOptions leave it out: the config's default (os.arp.reannounce.minIntervalMs). */
+/** Used when ElectionOptions leave it out: the config's default (os.reannounce.minIntervalMs). */
 export const DEFAULT_REANNOUNCE_MIN_INTERVAL_MS = 1000;
 
 /**

@@ -59,20 +59,25 @@ export type ElectionOutput =
        */
       readonly type: 'announce';
       readonly reason: AnnounceReason;
-      /** The node that claimed (lower-master), came back (peer-returned) or that the cloud showed (cloud-split). */
+      /** The peer the reason is about (every reason but stall). */
       readonly peer?: string;
       /** Further requests folded into this one by the rate limit. */
       readonly coalesced: number;
       readonly at: number;
     };
 
+/** Why a MASTER announces its VIPs again: each is a sign that another node may have claimed them. */
 export type AnnounceReason =
-  | 'lower-master' // a lower-ranked peer claimed MASTER (partition healed, its down timer fired on loss)
-  | 'peer-returned' // a peer heard again after a silence longer than the down interval (a healed partition):
-  //                   it may have claimed meanwhile and stepped down on our advert before we heard its claim
-  | 'peer-stepped-down' // a peer resigned: only a master does, so it held the group beside us (its claim may never have reached us)
-  | 'stall'        // we resumed from a stall longer than the down interval: a backup may have claimed
-  | 'cloud-split'; // the cloud shows another holder and we contest it
+  /** A lower-ranked peer claimed MASTER (a healed partition, or its down timer fired on heartbeat loss). */
+  | 'lower-master'
+  /** A peer heard after a silence longer than the down interval, or for the first time: it may have claimed unheard. */
+  | 'peer-returned'
+  /** A peer resigned: only a master does, so it held the group beside us (its claim may never have reached us). */
+  | 'peer-stepped-down'
+  /** We resumed from a stall longer than the down interval: a backup may have claimed meanwhile. */
+  | 'stall'
+  /** The cloud shows another holder, which we contest. */
+  | 'cloud-split';
 
 export type TransitionReason =
   | 'start'
