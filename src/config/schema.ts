@@ -95,6 +95,21 @@ export const SCHEMA = {
       repeatDelayMs: leaf('Pause between two of them.', spec.duration(0, 60_000), 1000, 'VIPD_OS_ARP_REPEAT_DELAY_MS'),
       refreshIntervalMs: leaf('While MASTER: repeat the announcement this often (for switches that forget); 0 = off.', spec.duration(1000, 3_600_000, true), 0, 'VIPD_OS_ARP_REFRESH_INTERVAL_MS'),
     },
+    reannounce: {
+      count: leaf(
+        'When this MASTER learns that another node claimed its group (a lower-priority master heard, a resume after a stall longer than the down interval, the cloud showing another holder we contest), it announces its VIPs again at once: this many gratuitous ARP rounds (IPv6: unsolicited NA), a second apart, so the link stops following the other node\'s announcement (keepalived: `garp_lower_prio_repeat`). On a cloud the assignment is re-checked and re-asserted as well. 0 = no ARP/NA (the cloud is still re-checked).',
+        spec.int(0, 100),
+        3,
+        'VIPD_OS_REANNOUNCE_COUNT',
+      ),
+      delayMs: leaf('After such a re-announcement: a second burst this much later, for a claimant whose own announcement was still going out (keepalived: `garp_lower_prio_delay`); 0 = none.', spec.duration(0, 60_000), 1000, 'VIPD_OS_REANNOUNCE_DELAY_MS'),
+      minIntervalMs: leaf(
+        'Least time between two re-announcements of a group, so a peer claiming over and over cannot cause an ARP storm. A claim inside it is deferred to its end, not dropped; the rounds of the burst before cover the wait while this is at most (count - 1) seconds. 0 = no limit.',
+        spec.duration(0, 600_000),
+        1000,
+        'VIPD_OS_REANNOUNCE_MIN_INTERVAL_MS',
+      ),
+    },
     reconcileIntervalMs: leaf('While MASTER: how often the OS state is compared with the desired one and repaired (link flaps, networkd restarts, OS agents).', spec.duration(100, 3_600_000), 3000, 'VIPD_OS_RECONCILE_INTERVAL_MS'),
     commandTimeoutMs: leaf('Deadline of one system command (ip, arping); it is killed past it.', spec.duration(100, 300_000), 5000, 'VIPD_OS_COMMAND_TIMEOUT_MS'),
   },

@@ -90,6 +90,12 @@ export interface OsConfig {
     readonly repeatDelayMs: number;
     readonly refreshIntervalMs: number; // 0 = off
   };
+  /** After another node claimed a group this MASTER keeps (keepalived's garp_lower_prio_repeat / _delay). */
+  readonly reannounce: {
+    readonly count: number; // 0 = no ARP/NA, the cloud is still re-checked
+    readonly delayMs: number; // second burst; 0 = none
+    readonly minIntervalMs: number;
+  };
   readonly reconcileIntervalMs: number;
   readonly commandTimeoutMs: number;
 }

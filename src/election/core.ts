@@ -2,11 +2,12 @@ import { VipdError } from '../errors';
 import { judgeCloudHolder } from './cloud-arbiter';
 import { PeerTable } from './peer-table';
 import { REFUSAL_OVERDUE_FRACTION, RefusalEvidence } from './refusal';
+import { DEFAULT_REANNOUNCE_MIN_INTERVAL_MS, ReannounceLimiter } from './reannounce';
 import { outranks, type Ranked } from './rank';
 import { masterDownMs, skewMs } from './timing';
 import { switchoverSuccessor, type SuccessorVerdict } from './successor';
 import { isAllowedTransition } from './transitions';
-import type { ElectionEvent, ElectionOptions, ElectionOutput, ElectionStatus, NotMaster, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from './types';
+import type { AnnounceReason, ElectionEvent, ElectionOptions, ElectionOutput, ElectionStatus, NotMaster, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from './types';
 import { checkTime, validateAdvert, validateOptions } from './validate';
 
 const MIN_PRIORITY = 1;
@@ -54,6 +55,9 @@ export class ElectionCore {
   private tookOverFrom: string | null = null;
   private readonly refusals = new RefusalEvidence();
 
+  /** Re-announcements of the VIPs while MASTER, rate-limited. */
+  private readonly reannounce: ReannounceLimiter;
+
   private lastNow = -Infinity;
   private pending: ElectionOutput[] = [];
 
@@ -61,6 +65,7 @@ export class ElectionCore {
     validateOptions(opts);
     this.opts = opts;
     this.peers = new PeerTable(opts.peers);
+    this.reannounce = new ReannounceLimiter(opts.reannounceMinIntervalMs ?? DEFAULT_REANNOUNCE_MIN_INTERVAL_MS);
   }
 
   get role(): Role {
@@ -110,6 +115,7 @@ export class ElectionCore {
     if (!this.accept(now)) return;
     if (this.current === 'BACKUP') this.tickBackup(now);
     this.tickAdverts(now);
+    if (this.current === 'MASTER') this.emitAnnounce(this.reannounce.due(now));
   }
 
   step(advert: PeerAdvert, now: number): void {
@@ -123,6 +129,12 @@ export class ElectionCore {
       this.event(now, { kind: 'refusal-contradicted', peer: advert.from });
       if (this.current === 'BACKUP' && this.downCause.reason === 'peer-refused') this.armDown(now);
     }
+    // Read before recording: a claim is news only from a peer that was not already a live master,
+    // and a peer is back after a silence longer than the window in which we count it live, or when
+    // first heard: for all we know it held the group meanwhile (both sides claimed while cut apart).
+    const newClaim = !resign && advert.role === 'MASTER' && !this.peers.isLiveMaster(advert.from, now, this.downIntervalMs());
+    const heardBefore = this.peers.get(advert.from)?.lastHeardAt ?? null;
+    const returned = heardBefore === null || now - heardBefore > this.downIntervalMs();
     this.peers.record(advert, resign, now);
     // Heartbeats reach us again: what the cloud showed before is history, rank afresh.
     this.contested.delete(advert.from);
@@ -134,7 +146,7 @@ export class ElectionCore {
     }
     switch (this.current) {
       case 'MASTER':
-        this.stepMaster(advert, resign, now);
+        this.stepMaster(advert, resign, newClaim, returned, now);
         return;
       case 'BACKUP':
         this.stepBackup(advert, resign, now);
@@ -253,6 +265,8 @@ export class ElectionCore {
     if (this.current === 'MASTER') {
       // Peers may have claimed meanwhile: tell them at once; their queued adverts settle the rest.
       this.sendAdvert(now);
+      // A backup that claimed sent gratuitous ARP: the link must learn again where the VIPs are.
+      this.requestAnnounce(now, 'stall', undefined);
     } else if (this.current === 'BACKUP') {
       // Our deadlines expired while we could not hear anyone: they prove nothing about the master.
       this.refusals.dropPending();
@@ -290,7 +304,10 @@ export class ElectionCore {
         return;
       case 'contest':
         if (view !== undefined && holder !== null) this.contested.add(holder);
-        if (holder !== null && this.suspectedHolder !== holder) this.suspect(holder, now);
+        if (holder !== null && this.suspectedHolder !== holder) {
+          this.suspect(holder, now);
+          if (this.current === 'MASTER') this.requestAnnounce(now, 'cloud-split', holder);
+        }
         return;
       case 'yield':
         if (holder === null) return;
@@ -306,7 +323,8 @@ export class ElectionCore {
   /** The earliest time a tick can change anything (timers), so the shell can sleep exactly until then. */
   nextDeadline(): number | null {
     let next: number | null = null;
-    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt]) if (t !== null && (next === null || t < next)) next = t;
+    const announceAt = this.current === 'MASTER' ? this.reannounce.deadline() : null;
+    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt]) if (t !== null && (next === null || t < next)) next = t;
     return this.current === 'STOP' ? null : next;
   }
 
@@ -377,9 +395,23 @@ export class ElectionCore {
     else if (preemptDue) this.tryPreempt(now);
   }
 
-  private stepMaster(advert: PeerAdvert, resign: boolean, now: number): void {
-    if (resign || advert.role !== 'MASTER') return;
+  private stepMaster(advert: PeerAdvert, resign: boolean, newClaim: boolean, returned: boolean, now: number): void {
+    if (resign) {
+      // Only a master resigns: this peer held the group beside us, whether or not its claim reached us,
+      // and may have announced it as late as the moment it stepped down.
+      this.requestAnnounce(now, 'peer-stepped-down', advert.from);
+      return;
+    }
+    if (advert.role !== 'MASTER') {
+      // Back from a silence (a healed partition) in another role: it may have claimed and announced
+      // meanwhile, then stepped down on our first advert before any of its own reached us.
+      if (returned) this.requestAnnounce(now, 'peer-returned', advert.from);
+      return;
+    }
     if (outranks({ id: advert.from, priority: advert.priority }, this.self())) {
+      // Priority 0 first, as on every way out of MASTER: the winner learns that we had claimed (and
+      // announced) even if none of our adverts reached it, and announces again.
+      this.send(this.resignAdvert('BACKUP'));
       this.transition(now, 'BACKUP', 'preempted', advert.from);
       this.refreshMaster(now);
       this.lastMasterAdvertAt = now;
@@ -389,6 +421,8 @@ export class ElectionCore {
     // Answer at once so the lower master steps down now, not at its next timer.
     this.sendAdvert(now);
     this.event(now, { kind: 'lower-master-answered', peer: advert.from });
+    // Its claim came with gratuitous ARP that the link follows; once per claim, not per advert.
+    if (newClaim) this.requestAnnounce(now, 'lower-master', advert.from);
   }
 
   private stepBackup(advert: PeerAdvert, resign: boolean, now: number): void {
@@ -498,6 +532,8 @@ export class ElectionCore {
     this.current = to;
     // Refusals are judged per role: what a peer's firewall showed before says nothing about the next master.
     this.refusals.reset();
+    // A deferred re-announcement belongs to this mastership only.
+    if (from === 'MASTER') this.reannounce.cancel();
     this.pending.push(peer === undefined ? { type: 'transition', from, to, reason, at: now } : { type: 'transition', from, to, reason, peer, at: now });
   }
 
@@ -585,6 +621,14 @@ export class ElectionCore {
 
   private send(advert: OutgoingAdvert): void {
     this.pending.push({ type: 'send', advert });
+  }
+
+  private requestAnnounce(now: number, reason: AnnounceReason, peer: string | undefined): void {
+    this.emitAnnounce(this.reannounce.request(now, reason, peer));
+  }
+
+  private emitAnnounce(out: ElectionOutput | null): void {
+    if (out !== null) this.pending.push(out);
   }
 
   private suspect(holder: string, now: number): void {

@@ -39,6 +39,8 @@ export interface ElectionOptions {
    * docs/election.md, "Refused probes". Off when absent.
    */
   readonly claimOnRefusal?: boolean;
+  /** Least time between two re-announcements (announce outputs); default 1000 ms. 0 = no limit. */
+  readonly reannounceMinIntervalMs?: number;
 }
 
 export type ElectionOutput =
@@ -54,7 +56,34 @@ export type ElectionOutput =
       readonly peer?: string;
       readonly at: number;
     }
-  | { readonly type: 'event'; readonly event: ElectionEvent; readonly at: number };
+  | { readonly type: 'event'; readonly event: ElectionEvent; readonly at: number }
+  | {
+      /**
+       * While MASTER: tell the link again that the VIPs live here (gratuitous
+       * ARP / unsolicited NA) and, on a cloud, re-check and re-assert the
+       * assignment, because another node claimed the group meanwhile.
+       */
+      readonly type: 'announce';
+      readonly reason: AnnounceReason;
+      /** The peer the reason is about (every reason but stall). */
+      readonly peer?: string;
+      /** Further requests folded into this one by the rate limit. */
+      readonly coalesced: number;
+      readonly at: number;
+    };
+
+/** Why a MASTER announces its VIPs again: each is a sign that another node may have claimed them. */
+export type AnnounceReason =
+  /** A lower-ranked peer claimed MASTER (a healed partition, or its down timer fired on heartbeat loss). */
+  | 'lower-master'
+  /** A peer heard after a silence longer than the down interval, or for the first time: it may have claimed unheard. */
+  | 'peer-returned'
+  /** A peer resigned: only a master does, so it held the group beside us (its claim may never have reached us). */
+  | 'peer-stepped-down'
+  /** We resumed from a stall longer than the down interval: a backup may have claimed meanwhile. */
+  | 'stall'
+  /** The cloud shows another holder, which we contest. */
+  | 'cloud-split';
 
 export type TransitionReason =
   | 'start'

@@ -17,6 +17,8 @@ export function validateOptions(opts: ElectionOptions): void {
   if (!Number.isInteger(opts.deadAfter) || opts.deadAfter < 1 || opts.deadAfter > 100) bad('deadAfter must be an integer 1-100', opts.deadAfter);
   if (!Number.isFinite(opts.preemptDelayMs) || opts.preemptDelayMs < 0) bad('preemptDelayMs must be a number >= 0', opts.preemptDelayMs);
   if (opts.claimOnRefusal !== undefined && typeof opts.claimOnRefusal !== 'boolean') bad('claimOnRefusal must be a boolean', opts.claimOnRefusal);
+  const minGap = opts.reannounceMinIntervalMs;
+  if (minGap !== undefined && (!Number.isFinite(minGap) || minGap < 0)) bad('reannounceMinIntervalMs must be a number >= 0', minGap);
   const seen = new Set<string>();
   for (const peer of opts.peers) {
     if (typeof peer !== 'string' || peer.length === 0) bad('peer ids must be non-empty strings', peer);

@@ -75,3 +75,42 @@ export function analyzeOutage(records: readonly ProbeRecord[], faultAtMs: number
     oldNodeAnswersAfterFault: after.filter((r) => r.ok && r.node === nodeBefore && nodeBefore !== null).length,
   };
 }
+
+export interface HandBackAnalysis {
+  /** First answer from `owner` to an attempt started at or after `fromMs`, null if none. */
+  readonly answeredAtMs: number | null;
+  /** answeredAtMs - fromMs. */
+  readonly afterMs: number | null;
+  /** Attempts started at or after fromMs that failed before that answer. */
+  readonly failedBefore: number;
+}
+
+/**
+ * After two nodes both held the VIP and one let go (the hand-back at
+ * `fromMs`): how long until the client was answered by the node that kept
+ * it. Attempts started before fromMs do not count either way.
+ */
+export function analyzeHandBack(records: readonly ProbeRecord[], fromMs: number, owner: string): HandBackAnalysis {
+  const started = [...records].filter((r) => r.t0 >= fromMs).sort((a, b) => a.t1 - b.t1);
+  const first = started.find((r) => r.ok && r.node === owner) ?? null;
+  const horizon = first?.t1 ?? Infinity;
+  return {
+    answeredAtMs: first?.t1 ?? null,
+    afterMs: first === null ? null : first.t1 - fromMs,
+    failedBefore: started.filter((r) => !r.ok && r.t1 <= horizon).length,
+  };
+}
+
+export interface FailureShare {
+  readonly attempts: number;
+  readonly failed: number;
+  /** failed / attempts, 0 when there were none. */
+  readonly share: number;
+}
+
+/** Share of the attempts started in [fromMs, toMs) that got no answer. */
+export function failureShare(records: readonly ProbeRecord[], fromMs: number, toMs: number): FailureShare {
+  const inWindow = records.filter((r) => r.t0 >= fromMs && r.t0 < toMs);
+  const failed = inWindow.filter((r) => !r.ok).length;
+  return { attempts: inWindow.length, failed, share: inWindow.length === 0 ? 0 : failed / inWindow.length };
+}

@@ -8,7 +8,7 @@ import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
 import { sleep, type Timers } from '../util/timers';
 import { Lab, type ProbeHandle } from './lab';
-import { type OutageAnalysis, analyzeOutage } from './probe-analysis';
+import { type OutageAnalysis, type ProbeRecord, analyzeOutage } from './probe-analysis';
 import { SCENARIO_INTERFACE, SCENARIO_VIP, SERVICE_PORT, scenarioPriority } from './scenario-config';
 import type { DaemonDriver, DaemonKind, TakeoverReport } from './scenario-daemon';
 import { type VipHolders, classifyHolders, interfaceHasAddress } from './scenario-holders';
@@ -132,6 +132,12 @@ export class FailoverScenario {
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
+  }
+
+  /** What the client saw so far (started by waitForSteadyState), for scenarios that go on after it. */
+  probeRecords(): ProbeRecord[] {
+    if (!this.probe) throw new VipdError('VIPD_E_INTERNAL', 'probeRecords before waitForSteadyState');
+    return this.probe.records();
   }
 
   /** Time a backup waits for a silent master (the least preferred node's, the longest). */

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ACQUISITION_KINDS, type AcquisitionKind } from '../election/acquisition';
-import type { Role } from '../election/types';
+import { ANNOUNCE_REASONS } from '../election/reannounce';
+import type { AnnounceReason, Role } from '../election/types';
 import {
   CLOUD_ACQUIRE_BUCKETS,
   CLOUD_REQUEST_BUCKETS,
@@ -101,6 +102,8 @@ export class VipdMetrics {
   readonly maintenanceGauge: Gauge<string>;
   readonly configLastReloadSuccessful: Gauge<string>;
   readonly configLastReloadSuccessTimestamp: Gauge<string>;
+  readonly reannounceTotal: Counter<'group' | 'reason'>;
+  readonly lastReannounce: Gauge<'group'>;
 
   private readonly knownReasons: ReadonlySet<string>;
   /** Label values seen per group, so removeGroup can drop every series of a group. */
@@ -183,6 +186,12 @@ export class VipdMetrics {
     this.eventLoopLagSeconds = histogram('vipd_event_loop_lag_seconds', "How late the runtime's tick ran compared to its schedule.", [], EVENT_LOOP_LAG_BUCKETS);
     this.buildInfo = gauge('vipd_build_info', 'Always 1; the version label tells which vipd runs.', ['version']);
     this.hookFailures = counter('vipd_hook_failures_total', 'Notify hooks that exited non-zero, timed out or could not start.', ['group']);
+    this.reannounceTotal = counter(
+      'vipd_reannounce_total',
+      'Re-announcements of the VIPs by this MASTER after another node claimed the group, by reason: lower-master, peer-returned, peer-stepped-down, stall, cloud-split.',
+      ['group', 'reason'],
+    );
+    this.lastReannounce = gauge('vipd_last_reannounce_timestamp_seconds', 'Unix time of the last re-announcement of the group by this node; 0 = none since start.', ['group']);
 
     this.vipInfo = gauge('vipd_vip_info', "Always 1, one series per configured VIP: the group's id and interface (for joins, and keepalived dashboards).", ['group', 'id', 'interface', 'vip']);
     this.maintenanceGauge = gauge('vipd_maintenance', '1 while maintenance is on (`vipd maintenance on`): this node holds no VIP and shows effective priority 0.', []);
@@ -220,6 +229,8 @@ export class VipdMetrics {
       this.vipLabelsByGroup.set(group, labels);
     }
     this.splitBrainSuspectedGauge.set({ group }, 0);
+    this.lastReannounce.set({ group }, 0);
+    for (const reason of ANNOUNCE_REASONS) this.reannounceTotal.inc({ group, reason }, 0);
     for (const c of [this.becomeMaster, this.releaseMaster, this.advertsSent, this.advertsReceived, this.osRepairsTotal, this.hookFailures]) {
       c.inc({ group }, 0);
     }
@@ -254,9 +265,11 @@ export class VipdMetrics {
       this.failoverCloudAcquire,
       this.failoverOsConfigure,
       this.failoverTotal,
+      this.lastReannounce,
     ]) {
       m.remove({ group });
     }
+    for (const reason of ANNOUNCE_REASONS) this.reannounceTotal.remove({ group, reason });
     for (const from of ROLES) {
       for (const to of ROLES) if (from !== to) this.transitions.remove({ group, from, to });
     }
@@ -365,6 +378,11 @@ export class VipdMetrics {
 
   hookFailed(group: string): void {
     this.hookFailures.inc({ group });
+  }
+
+  reannounce(group: string, reason: AnnounceReason, unixSeconds: number): void {
+    this.reannounceTotal.inc({ group, reason });
+    this.lastReannounce.set({ group }, unixSeconds);
   }
 
   /** One real API operation (EC2 action, REST call) the provider sent; `outcome` from cloudOutcome(error). */

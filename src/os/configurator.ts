@@ -132,8 +132,8 @@ export class OsConfigurator {
     }
   }
 
-  /** One ARP/NA burst for every VIP of the group (the caller schedules repeats and refreshes). */
-  async announce(group: GroupConfig): Promise<void> {
+  /** One ARP/NA burst of `count` rounds for every VIP of the group (the caller schedules repeats and refreshes). */
+  async announce(group: GroupConfig, count: number = this.config.arp.count): Promise<void> {
     if (!this.config.enabled) return;
     // A repeat or refresh for a group we hold; after a release there is nothing to announce.
     const held = this.announcing.get(group.name);
@@ -141,7 +141,7 @@ export class OsConfigurator {
     // Only IPv6 needs to read the host first (whom to solicit: the gateway); a release during that read wins.
     const snapshot = this.families(group).includes(6) ? await this.snapshot(group) : null;
     if (held.signal.aborted) return;
-    await this.announceWith(group, snapshot, held.signal);
+    await this.announceWith(group, snapshot, held.signal, count);
   }
 
   /** Removes exactly what acquire added; an address with another prefix is someone else's and stays. */
@@ -293,13 +293,13 @@ export class OsConfigurator {
     return controller.signal;
   }
 
-  private async announceWith(group: GroupConfig, snapshot: HostSnapshot | null, signal: AbortSignal): Promise<void> {
+  private async announceWith(group: GroupConfig, snapshot: HostSnapshot | null, signal: AbortSignal, count: number = this.config.arp.count): Promise<void> {
     const sends = group.vips.map((_, i) => {
       const { address, family } = vipAddress(group, i);
-      if (family === 4) return this.garp.announce({ iface: group.interface, address, count: this.config.arp.count, signal });
+      if (family === 4) return this.garp.announce({ iface: group.interface, address, count, signal });
       const gateway = snapshot !== null ? this.ipv6Gateway(group, snapshot) : null;
       return Promise.all(
-        announceCommands({ address, family, iface: group.interface, count: this.config.arp.count, gateway, baseTimeoutMs: this.config.commandTimeoutMs }).map((c) =>
+        announceCommands({ address, family, iface: group.interface, count, gateway, baseTimeoutMs: this.config.commandTimeoutMs }).map((c) =>
           runAnnounceCommand(this.runner, c, signal),
         ),
       );

@@ -32,6 +32,8 @@ export interface CloudOsOwnerDeps {
  */
 export class CloudOsOwner implements VipOwner {
   private readonly announcers = new Map<string, TimerHandle[]>();
+  /** Per group: the second burst of the latest re-announcement, still to come. */
+  private readonly reannouncers = new Map<string, TimerHandle>();
   /** Holders already reported as matching no peer (warned once each). */
   private readonly strangers = new Set<string>();
 
@@ -62,6 +64,7 @@ export class CloudOsOwner implements VipOwner {
 
   async release(group: GroupConfig): Promise<void> {
     this.stopAnnouncements(group);
+    this.stopReannouncement(group);
     if (this.deps.os) await this.deps.os.release(group);
   }
 
@@ -76,6 +79,28 @@ export class CloudOsOwner implements VipOwner {
     }));
     this.warnUnknownHolders(group, vips);
     return { vips };
+  }
+
+  /**
+   * A burst now and, os.reannounce.delayMs later, a second one (keepalived's
+   * garp_lower_prio_repeat / garp_lower_prio_delay). A newer re-announcement
+   * replaces the second burst of the one before, so repeated claims never
+   * pile up timers. Resolves when the first burst is out.
+   */
+  async announce(group: GroupConfig): Promise<void> {
+    const { os, osConfig, timers, logger } = this.deps;
+    const { count, delayMs } = osConfig.reannounce;
+    if (!os || count === 0) return;
+    this.stopReannouncement(group);
+    if (delayMs > 0) {
+      const h = timers.setTimeout(() => {
+        this.reannouncers.delete(group.name);
+        os.announce(group, count).catch((e: unknown) => logger.warn({ group: group.name, err: asVipdError(e).toJSON() }, 'second re-announcement burst failed'));
+      }, delayMs);
+      h.unref?.();
+      this.reannouncers.set(group.name, h);
+    }
+    await os.announce(group, count);
   }
 
   async standby(group: GroupConfig): Promise<void> {
@@ -136,6 +161,12 @@ export class CloudOsOwner implements VipOwner {
       handles.push(h);
     }
     this.announcers.set(group.name, handles);
+  }
+
+  private stopReannouncement(group: GroupConfig): void {
+    const h = this.reannouncers.get(group.name);
+    if (h !== undefined) this.deps.timers.clearTimeout(h);
+    this.reannouncers.delete(group.name);
   }
 
   private stopAnnouncements(group: GroupConfig): void {

@@ -24,6 +24,10 @@ export class LogOnlyOwner implements VipOwner {
     this.logger.info({ group: group.name, vips: group.vips.map((v) => v.address) }, 'would release VIPs (log-only owner)');
   }
 
+  async announce(group: GroupConfig): Promise<void> {
+    this.logger.info({ group: group.name, vips: group.vips.map((v) => v.address) }, 'would announce VIPs again (log-only owner)');
+  }
+
   async verify(group: GroupConfig): Promise<VerifyReport> {
     return { vips: group.vips.map((v) => ({ address: v.address, cloud: null, os: null })) };
   }

@@ -24,6 +24,13 @@ export interface VipOwner {
   verify(group: GroupConfig): Promise<VerifyReport>;
   /** Re-add what something else removed while we are active; returns the repairs made. */
   repair(group: GroupConfig): Promise<RepairReport>;
+  /**
+   * While active, after another node claimed the group: tell the link again
+   * that the VIPs live here (gratuitous ARP / unsolicited NA, os.reannounce).
+   * Sends nothing for a group that is not held. Optional: owners without a
+   * link to tell leave it out.
+   */
+  announce?(group: GroupConfig): Promise<void>;
   /** While not active: refresh whatever makes the next acquire fast (optional). */
   standby?(group: GroupConfig): Promise<void>;
   /** Shutdown: let go of whatever standby prepared (idle helper processes). Optional. */

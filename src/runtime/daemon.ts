@@ -302,6 +302,7 @@ export class Daemon {
       ownerFaultHoldMs: this.deps.ownerFaultHoldMs ?? this.config.provider.faultHoldMs,
       wallSeconds: this.deps.wallSeconds,
       roleChanged: () => this.deps.rolesChanged?.(this.roles()),
+      reannounceMinIntervalMs: this.config.os.reannounce.minIntervalMs,
     });
     this.runners.set(group.id, runner);
     if (this.maintenance) runner.setMaintenance(true, now);

@@ -29,6 +29,8 @@ export interface GroupRunnerDeps {
   readonly wallSeconds: () => number;
   /** Called after each transition has been executed (role, ownership wish and hook queued). */
   readonly roleChanged?: () => void;
+  /** os.reannounce.minIntervalMs: the election's rate limit on re-announcements (its default when left out). */
+  readonly reannounceMinIntervalMs?: number;
 }
 
 export interface LastFailover extends FailoverPhases {
@@ -139,6 +141,7 @@ export class GroupRunner {
       intervalMs: groupConfig.intervalMs,
       deadAfter: groupConfig.deadAfter,
       claimOnRefusal: groupConfig.claimOnRefusal,
+      ...(deps.reannounceMinIntervalMs === undefined ? {} : { reannounceMinIntervalMs: deps.reannounceMinIntervalMs }),
     });
     this.reconciler = new OwnershipReconciler(groupConfig, {
       owner: deps.owner,
@@ -418,7 +421,27 @@ export class GroupRunner {
       case 'event':
         this.onEvent(out.event);
         return;
+      case 'announce':
+        this.onAnnounce(out);
+        return;
     }
+  }
+
+  private onAnnounce(a: Extract<ElectionOutput, { type: 'announce' }>): void {
+    const peer = a.peer ?? 'a peer';
+    const why: Record<typeof a.reason, string> = {
+      'lower-master': `${peer} claimed MASTER`,
+      'peer-returned': `${peer} is heard again after a silence (it may have claimed meanwhile)`,
+      'peer-stepped-down': `${peer} stepped down from MASTER`,
+      stall: 'this node resumed from a stall',
+      'cloud-split': `the cloud shows ${peer} holding them`,
+    };
+    this.log.warn(
+      { event: 'reannounce', reason: a.reason, peer: a.peer ?? null, coalesced: a.coalesced },
+      `announcing the VIPs of ${this.groupConfig.name} again: ${why[a.reason]}`,
+    );
+    this.deps.metrics.reannounce(this.groupConfig.name, a.reason, this.deps.wallSeconds());
+    this.reconciler.announceAgain();
   }
 
   private onTransition(t: Extract<ElectionOutput, { type: 'transition' }>): void {

@@ -42,6 +42,8 @@ export class OwnershipReconciler {
   private group: GroupConfig;
   /** The acquire in flight, so a change of mind can stop it (owner.acquire's signal). */
   private acquiring: AbortController | null = null;
+  /** The next periodic check runs at once (announceAgain): set while an operation is in flight. */
+  private recheck = false;
 
   constructor(
     group: GroupConfig,
@@ -96,6 +98,27 @@ export class OwnershipReconciler {
     if (this.closed || this.desired !== 'active') return;
     this.appliedState = 'unknown';
     this.kick();
+  }
+
+  /**
+   * Another node claimed the group while we hold it. The link hears from us
+   * again at once: the announcement changes no state and the owner sends only
+   * for a held group, so it does not wait behind a check in flight (an acquire
+   * in flight announces when it lands). Then the periodic check runs now
+   * instead of at its interval: on a cloud, a holder other than us is
+   * re-asserted through the listener, as on every check.
+   */
+  announceAgain(): void {
+    if (this.closed || this.desired !== 'active') return;
+    const { owner, logger } = this.deps;
+    if (this.appliedState === 'active' && owner.announce) {
+      owner.announce(this.group).catch((e: unknown) => logger.warn({ err: asVipdError(e).toJSON(), group: this.group.name }, 're-announcement of the VIPs failed'));
+    }
+    this.recheck = true;
+    if (this.periodic) this.deps.timers.clearTimeout(this.periodic);
+    this.periodic = null;
+    // Busy: whatever is in flight ends by scheduling the check (at once, now).
+    if (!this.busy) this.schedulePeriodic();
   }
 
   updateGroup(group: GroupConfig): void {
@@ -244,10 +267,12 @@ export class OwnershipReconciler {
 
   private schedulePeriodic(): void {
     if (this.closed || this.periodic) return;
+    const delayMs = this.recheck ? 0 : this.deps.options.reconcileIntervalMs;
+    this.recheck = false;
     this.periodic = this.deps.timers.setTimeout(() => {
       this.periodic = null;
       void this.check();
-    }, this.deps.options.reconcileIntervalMs);
+    }, delayMs);
     this.periodic.unref?.();
   }
 

@@ -1,6 +1,6 @@
 import type { GroupConfig } from '../config/types';
 import type { AcquisitionKind } from '../election/acquisition';
-import type { OutgoingAdvert, Role } from '../election/types';
+import type { AnnounceReason, OutgoingAdvert, Role } from '../election/types';
 
 /**
  * What the runtime needs from its collaborators, as narrow structural
@@ -64,6 +64,8 @@ export interface RuntimeMetrics {
   eventLoopLag(seconds: number): void;
   hookFailed(group: string): void;
   maintenance(on: boolean): void;
+  /** The group's VIPs announced again after another node claimed it (election `announce` output). */
+  reannounce(group: string, reason: AnnounceReason, unixSeconds: number): void;
   /** Reload: labelled series of a new group start at 0; a removed group's series go away. */
   addGroup(group: string, peers: readonly string[], info: { readonly id: number; readonly interface: string; readonly vips: readonly string[] }): void;
   removeGroup(group: string): void;
@@ -86,6 +88,7 @@ export const noMetrics: RuntimeMetrics = {
   eventLoopLag: () => undefined,
   hookFailed: () => undefined,
   maintenance: () => undefined,
+  reannounce: () => undefined,
   addGroup: () => undefined,
   removeGroup: () => undefined,
 };

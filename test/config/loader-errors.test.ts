@@ -27,6 +27,8 @@ const CASES: readonly BadCase[] = [
   { name: 'wrong type (boolean in a group)', bad: (d) => (group0(d)['preempt'] = 'maybe'), key: 'groups[0].preempt', value: '"maybe"', expected: 'a boolean' },
   { name: 'unknown top-level key', bad: (d) => (d['heartbeats'] = { port: 1 }), key: 'heartbeats', value: 'unknown key', expected: 'one of: node, heartbeat, provider' },
   { name: 'unknown nested key', bad: (d) => (d['os'] = { arp: { cnt: 3 } }), key: 'os.arp.cnt', value: 'unknown key', expected: 'one of: sender, count, repeatDelayMs, refreshIntervalMs' },
+  { name: 'negative re-announce count', bad: (d) => (d['os'] = { reannounce: { count: -1 } }), key: 'os.reannounce.count', value: '-1 is not valid', expected: 'an integer 0-100' },
+  { name: 're-announce interval without a unit', bad: (d) => (d['os'] = { reannounce: { minIntervalMs: 'soon' } }), key: 'os.reannounce.minIntervalMs', value: '"soon"', expected: 'a duration' },
   { name: 'unknown key in a group', bad: (d) => (group0(d)['prio'] = 150), key: 'groups[0].prio', value: 'unknown key', expected: 'one of: name, id, priority' },
   { name: 'unknown key named like an Object member', bad: (d) => (group0(d)['constructor'] = 1), key: 'groups[0].constructor', value: 'unknown key', expected: 'one of: name, id' },
   { name: 'unknown top-level key named toString', bad: (d) => (d['toString'] = 'x'), key: 'toString', value: 'unknown key', expected: 'one of: node' },

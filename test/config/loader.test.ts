@@ -20,6 +20,7 @@ describe('loadConfig on valid configs', () => {
       rulePriority: 3400,
       gateway: null,
       arp: { sender: 'native', count: 3, repeatDelayMs: 1000, refreshIntervalMs: 0 },
+      reannounce: { count: 3, delayMs: 1000, minIntervalMs: 1000 },
       reconcileIntervalMs: 3000,
       commandTimeoutMs: 5000,
     });
@@ -62,7 +63,7 @@ describe('loadConfig on valid configs', () => {
   test('parses durations, VIP shorthand with a prefix, IPv6 VIPs and explicit values', () => {
     const doc = baseConfig(fx.keyFile);
     Object.assign(group0(doc), { intervalMs: '250ms', preemptDelayMs: '1.5s', vips: ['10.0.1.50/32', { address: 'fd00:1::50', prefix: 64 }], priority: 254, preempt: 'no' });
-    doc['os'] = { arp: { refreshIntervalMs: '2m' } };
+    doc['os'] = { arp: { refreshIntervalMs: '2m' }, reannounce: { count: 0, delayMs: '2.5s', minIntervalMs: '0ms' } };
     const config = load(fx, doc);
     const [group] = config.groups;
     expect(group?.intervalMs).toBe(250);
@@ -73,6 +74,7 @@ describe('loadConfig on valid configs', () => {
       { address: 'fd00:1::50', prefix: 64, elasticIpAllocationId: null },
     ]);
     expect(config.os.arp.refreshIntervalMs).toBe(120_000);
+    expect(config.os.reannounce).toEqual({ count: 0, delayMs: 2500, minIntervalMs: 0 });
   });
 
   test('environment overrides win over the file and are parsed strictly', () => {

@@ -249,32 +249,32 @@ const rows: readonly Row[] = [
   {
     name: 'a master steps down to a higher master',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 150]],
-    expected: ['4000 MASTER->BACKUP preempted peer=b', '4000 event master-seen b p=150'],
+    expected: ['4000 send resign role=BACKUP', '4000 MASTER->BACKUP preempted peer=b', '4000 event master-seen b p=150'],
     role: 'BACKUP',
   },
   {
     name: 'a master answers a lower master at once',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50]],
-    expected: ['4000 send advert p=100', '4000 event lower-master-answered b'],
+    expected: ['4000 send advert p=100', '4000 event lower-master-answered b', '4000 announce lower-master peer=b'],
     role: 'MASTER',
   },
   {
     name: 'a master wins the tie against b and answers',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 100]],
-    expected: ['4000 send advert p=100', '4000 event lower-master-answered b'],
+    expected: ['4000 send advert p=100', '4000 event lower-master-answered b', '4000 announce lower-master peer=b'],
     role: 'MASTER',
   },
   {
     name: 'master b loses the tie to a',
     opts: { nodeId: 'b', peers: ['a', 'c'] },
     inputs: [...BECOME_MASTER, ['advert', 4000, 'a', 100]],
-    expected: ['4000 MASTER->BACKUP preempted peer=a', '4000 event master-seen a p=100'],
+    expected: ['4000 send resign role=BACKUP', '4000 MASTER->BACKUP preempted peer=a', '4000 event master-seen a p=100'],
     role: 'BACKUP',
   },
   {
-    name: 'a master ignores resigns and backup adverts',
+    name: 'a master keeps its role on resigns and backup adverts (a resign is news for the link: re-announce rows)',
     inputs: [...BECOME_MASTER, ['resign-from', 4000, 'b'], ['advert', 4100, 'c', 200, 'BACKUP']],
-    expected: [],
+    expected: ['4000 announce peer-stepped-down peer=b'],
     role: 'MASTER',
   },
   // --- trackers ---
@@ -410,7 +410,89 @@ const rows: readonly Row[] = [
   {
     name: 'a stalled master advertises at once, keeps its role, then yields to a queued higher advert',
     inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20000, 'b', 150]],
-    expected: ['20000 send advert p=100', '20000 MASTER->BACKUP preempted peer=b', '20000 event master-seen b p=150'],
+    expected: ['20000 send advert p=100', '20000 announce stall', '20000 send resign role=BACKUP', '20000 MASTER->BACKUP preempted peer=b', '20000 event master-seen b p=150'],
+    role: 'BACKUP',
+  },
+  // --- re-announcing the VIPs after another node claimed them (issue 15) ---
+  {
+    name: 'a lower master claims: answered and re-announced once per claim, not per advert',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['advert', 5000, 'b', 50], ['advert', 6000, 'b', 50]],
+    expected: [
+      '4000 send advert p=100',
+      '4000 event lower-master-answered b',
+      '4000 announce lower-master peer=b',
+      '5000 send advert p=100',
+      '5000 event lower-master-answered b',
+      '6000 send advert p=100',
+      '6000 event lower-master-answered b',
+    ],
+    role: 'MASTER',
+  },
+  {
+    name: 'a peer that was a backup and claims again is a new claim',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['advert', 4500, 'b', 50, 'BACKUP'], ['mark'], ['advert', 9000, 'b', 50]],
+    expected: ['9000 send advert p=100', '9000 event lower-master-answered b', '9000 announce lower-master peer=b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a lower master heard again after going stale (a healed partition) is a new claim',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['mark'], ['advert', 7609.375, 'b', 50], ['advert', 12000, 'b', 50]],
+    expected: [
+      '7609.375 send advert p=100',
+      '7609.375 event lower-master-answered b',
+      '12000 send advert p=100',
+      '12000 event lower-master-answered b',
+      '12000 announce lower-master peer=b',
+    ],
+    role: 'MASTER',
+  },
+  {
+    name: 'a peer heard again after a silence longer than the down interval (a healed partition) makes the master announce, in any role',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50, 'BACKUP'], ['advert', 7000, 'b', 50, 'BACKUP'], ['mark'], ['advert', 10609.5, 'b', 50, 'BACKUP'], ['advert', 11000, 'b', 50, 'BACKUP']],
+    expected: ['10609.5 announce peer-returned peer=b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a peer first heard while MASTER is news too (both sides may have claimed while cut apart); the rate limit folds the second',
+    inputs: [...BECOME_MASTER, ['advert', 9000, 'b', 50, 'BACKUP'], ['advert', 9100, 'c', 60, 'FAULT'], ['tick', 10000]],
+    expected: ['9000 announce peer-returned peer=b', '10000 send advert p=100', '10000 announce peer-returned peer=c'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a resign while MASTER (the other stepped down, its claim maybe unheard) makes the master announce',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50, 'BACKUP'], ['mark'], ['resign-from', 6000, 'b'], ['resign-from', 9000, 'b']],
+    expected: ['6000 announce peer-stepped-down peer=b', '9000 announce peer-stepped-down peer=b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a master preempted by a higher one resigns first, so the winner announces again even if none of its adverts got through',
+    inputs: [...BECOME_MASTER, ['advert', 5000, 'b', 150]],
+    expected: ['5000 send resign role=BACKUP', '5000 MASTER->BACKUP preempted peer=b', '5000 event master-seen b p=150'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'rate limit: a second claim within the minimum interval is deferred to its end, later ones fold into it',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['mark'], ['advert', 4200, 'c', 60], ['stall', 4300, 4000], ['tick', 4999], ['tick', 5000], ['tick', 5299]],
+    expected: ['4200 send advert p=100', '4200 event lower-master-answered c', '4300 send advert p=100', '5000 announce lower-master peer=c coalesced=1'],
+    role: 'MASTER',
+  },
+  {
+    name: 'rate limit 0: every claim announces at once',
+    opts: { reannounceMinIntervalMs: 0 },
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['advert', 4001, 'c', 60], ['mark'], ['stall', 4002, 4000]],
+    expected: ['4002 send advert p=100', '4002 announce stall'],
+    role: 'MASTER',
+  },
+  {
+    name: 'a deferred announcement is dropped when the node stops being MASTER',
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['advert', 4200, 'c', 60], ['mark'], ['advert', 4300, 'c', 150], ['tick', 5000], ['tick', 6000]],
+    expected: ['4300 send resign role=BACKUP', '4300 MASTER->BACKUP preempted peer=c', '4300 event master-seen c p=150'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'a backup never announces: not on a stall, not on a master advert',
+    inputs: [['start', 0], ['advert', 1000, 'b', 150], ['mark'], ['stall', 10000, 9000], ['advert', 10000, 'b', 150], ['tick', 10000]],
+    expected: [],
     role: 'BACKUP',
   },
   // --- cloud arbitration ---
@@ -446,7 +528,7 @@ const rows: readonly Row[] = [
   {
     name: 'a holder whose last word was a resign is contested, never yielded to (its late assign must not strand the VIP on a stopping node)',
     inputs: [['start', 0], ['advert', 500, 'b', 150], ['resign-from', 1000, 'b'], ['tick', 1609.375], ['mark'], ['cloud', 5000, 'b']],
-    expected: ['5000 event split-brain-suspected b'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b'],
     role: 'MASTER',
   },
   {
@@ -459,13 +541,14 @@ const rows: readonly Row[] = [
     name: 'the master we declared dead, heard again, is ranked afresh',
     opts: { preempt: false },
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['tick', 4109.375], ['advert', 4200, 'b', 50], ['mark'], ['cloud', 5000, 'b']],
+    // The answer to b's advert at 4200 announced already: the cloud's verdict waits out the rate limit.
     expected: ['5000 event split-brain-suspected b'],
     role: 'MASTER',
   },
   {
     name: 'a contested holder heard again is ranked afresh (a new episode, not a ping-pong)',
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['cloud', 5000, 'b'], ['cloud', 5100, 'a'], ['advert', 6000, 'b', 50], ['mark'], ['cloud', 7000, 'b']],
-    expected: ['7000 event split-brain-suspected b'],
+    expected: ['7000 event split-brain-suspected b', '7000 announce cloud-split peer=b'],
     role: 'MASTER',
   },
   {
@@ -477,19 +560,19 @@ const rows: readonly Row[] = [
   {
     name: 'a master ranks a cloud holder on its backup heartbeats: higher, yield',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 150, 'BACKUP'], ['cloud', 5000, 'b']],
-    expected: ['5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'],
+    expected: ['4000 announce peer-returned peer=b', '5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'],
     role: 'BACKUP',
   },
   {
     name: 'a master ranks a cloud holder on its backup heartbeats: lower, contest',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50, 'BACKUP'], ['cloud', 5000, 'b']],
-    expected: ['5000 event split-brain-suspected b'],
+    expected: ['4000 announce peer-returned peer=b', '5000 event split-brain-suspected b', '5000 announce cloud-split peer=b'],
     role: 'MASTER',
   },
   {
     name: 'cloud shows a never-heard peer: equal priority assumed, a wins the tie-break: contest',
     inputs: [...BECOME_MASTER, ['cloud', 5000, 'b']],
-    expected: ['5000 event split-brain-suspected b'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b'],
     role: 'MASTER',
   },
   {
@@ -502,13 +585,13 @@ const rows: readonly Row[] = [
   {
     name: 'cloud shows a lower heard peer: contest; clear once the cloud shows us',
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['mark'], ['cloud', 5000, 'b'], ['cloud', 6000, 'a'], ['cloud', 7000, 'a']],
-    expected: ['5000 event split-brain-suspected b', '6000 event split-brain-cleared'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '6000 event split-brain-cleared'],
     role: 'MASTER',
   },
   {
     name: 'the same holder seen again after we contested it: yield instead of ping-pong',
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['mark'], ['cloud', 5000, 'b'], ['cloud', 6000, 'a'], ['cloud', 7000, 'b']],
-    expected: ['5000 event split-brain-suspected b', '6000 event split-brain-cleared', '7000 MASTER->BACKUP cloud-outranked peer=b', '7000 event split-brain-suspected b'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '6000 event split-brain-cleared', '7000 MASTER->BACKUP cloud-outranked peer=b', '7000 event split-brain-suspected b'],
     role: 'BACKUP',
   },
   {
@@ -529,7 +612,7 @@ const rows: readonly Row[] = [
   {
     name: 'a holder that is not a group member is contested, never yielded to',
     inputs: [...BECOME_MASTER, ['cloud', 5000, 'i-0abc'], ['cloud', 6000, 'a'], ['cloud', 7000, 'i-0abc'], ['cloud', 8000, 'i-0abc']],
-    expected: ['5000 event split-brain-suspected i-0abc', '6000 event split-brain-cleared', '7000 event split-brain-suspected i-0abc'],
+    expected: ['5000 event split-brain-suspected i-0abc', '5000 announce cloud-split peer=i-0abc', '6000 event split-brain-cleared', '7000 event split-brain-suspected i-0abc', '7000 announce cloud-split peer=i-0abc'],
     role: 'MASTER',
   },
   { name: 'a backup expects another holder', inputs: [['start', 0], ['mark'], ['cloud', 100, 'b']], expected: [], role: 'BACKUP' },
@@ -558,6 +641,27 @@ describe('ElectionCore transitions (table)', () => {
     const core = makeCore(row.opts);
     expect(run(core, row.inputs, { heartbeats: row.heartbeats === true })).toEqual(row.expected);
     expect(core.role).toBe(row.role);
+  });
+});
+
+describe('re-announce deadline', () => {
+  it('the shell is told to wake for a deferred announcement, and only while MASTER', () => {
+    const core = makeCore({ peers: ['b', 'c'] });
+    core.start(0);
+    core.tick(3609.375);
+    core.step({ kind: 'advert', from: 'b', priority: 50, role: 'MASTER', intervalMs: 1000 }, 4000);
+    core.step({ kind: 'advert', from: 'c', priority: 60, role: 'MASTER', intervalMs: 1000 }, 4900.5);
+    // The next advert is due at 5900.5; the deferred announcement at 5000 comes first.
+    expect(core.nextDeadline()).toBe(5000);
+    core.drain();
+    core.tick(5000);
+    expect(core.drain()).toEqual([{ type: 'announce', reason: 'lower-master', peer: 'c', coalesced: 0, at: 5000 }]);
+    expect(core.nextDeadline()).toBe(5900.5);
+  });
+
+  it('refuses a negative or non-finite minimum interval', () => {
+    expect(() => makeCore({ reannounceMinIntervalMs: -1 })).toThrow(/reannounceMinIntervalMs/);
+    expect(() => makeCore({ reannounceMinIntervalMs: Number.NaN })).toThrow(/reannounceMinIntervalMs/);
   });
 });
 

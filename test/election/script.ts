@@ -60,6 +60,9 @@ export function render(at: number, out: ElectionOutput): string {
           return `${out.at} event refusal-contradicted ${e.peer}`;
       }
     }
+    // eslint-disable-next-line no-fallthrough -- every event kind returns above
+    case 'announce':
+      return `${out.at} announce ${out.reason}${out.peer === undefined ? '' : ` peer=${out.peer}`}${out.coalesced > 0 ? ` coalesced=${out.coalesced}` : ''}`;
   }
 }
 

@@ -1,4 +1,4 @@
-import { analyzeOutage, parseProbeRecords, type ProbeRecord } from '../../src/lab/probe-analysis';
+import { analyzeHandBack, analyzeOutage, failureShare, parseProbeRecords, type ProbeRecord } from '../../src/lab/probe-analysis';
 
 const ok = (t0: number, node: string): ProbeRecord => ({ t0, t1: t0 + 2, ok: true, node, error: null });
 const fail = (t0: number, t1 = t0 + 250): ProbeRecord => ({ t0, t1, ok: false, node: null, error: 'timeout' });
@@ -34,5 +34,25 @@ describe('parseProbeRecords', () => {
     expect(parseProbeRecords(text)).toEqual([ok(0, 'n1'), fail(10)]);
     expect(() => parseProbeRecords(`{"t0":2\n${JSON.stringify(ok(0, 'n1'))}\n`)).toThrow(/line 1/);
     expect(() => parseProbeRecords('{"t0":1}\n')).toThrow(/lacks/);
+  });
+});
+
+describe('analyzeHandBack', () => {
+  it('measures from the hand-back to the first answer of the node that kept the VIP, counting failures before it', () => {
+    // n2 answered until the hand-back at 100; then its MAC still got the traffic (failures) until n1's announcement.
+    const records = [ok(80, 'n2'), fail(95, 350), fail(100), fail(110), ok(400, 'n1'), fail(410), ok(420, 'n1')];
+    expect(analyzeHandBack(records, 100, 'n1')).toEqual({ answeredAtMs: 402, afterMs: 302, failedBefore: 2 });
+  });
+
+  it('reports no answer when the owner never answered after the hand-back', () => {
+    expect(analyzeHandBack([ok(0, 'n1'), ok(200, 'n2'), fail(210)], 100, 'n1')).toEqual({ answeredAtMs: null, afterMs: null, failedBefore: 1 });
+  });
+});
+
+describe('failureShare', () => {
+  it('counts the attempts started in [from, to) and the share that failed', () => {
+    const records = [fail(0), ok(10, 'n1'), fail(20), ok(30, 'n2'), fail(40)];
+    expect(failureShare(records, 10, 40)).toEqual({ attempts: 3, failed: 1, share: 1 / 3 });
+    expect(failureShare(records, 100, 200)).toEqual({ attempts: 0, failed: 0, share: 0 });
   });
 });

@@ -230,6 +230,23 @@ describe('VipdMetrics', () => {
     expect(await value(m, 'vipd_peer_last_seen_timestamp_seconds', { group: 'api', peer: 'n3' })).toBe(0);
   });
 
+  it('re-announcements: every reason starts at 0, each one counts under its reason with its time; a removed group takes them along', async () => {
+    const m = make();
+    for (const reason of ['lower-master', 'peer-returned', 'peer-stepped-down', 'stall', 'cloud-split']) {
+      expect(await value(m, 'vipd_reannounce_total', { group: 'web', reason })).toBe(0);
+    }
+    expect(await value(m, 'vipd_last_reannounce_timestamp_seconds', { group: 'web' })).toBe(0);
+    m.reannounce('web', 'lower-master', 1_700_000_000);
+    m.reannounce('web', 'lower-master', 1_700_000_005);
+    m.reannounce('web', 'stall', 1_700_000_009);
+    expect(await value(m, 'vipd_reannounce_total', { group: 'web', reason: 'lower-master' })).toBe(2);
+    expect(await value(m, 'vipd_reannounce_total', { group: 'web', reason: 'stall' })).toBe(1);
+    expect(await value(m, 'vipd_reannounce_total', { group: 'db', reason: 'stall' })).toBe(0);
+    expect(await value(m, 'vipd_last_reannounce_timestamp_seconds', { group: 'web' })).toBe(1_700_000_009);
+    m.removeGroup('web');
+    expect(await m.exposition()).not.toMatch(/vipd_(reannounce_total|last_reannounce_timestamp_seconds)\{[^}]*group="web"/);
+  });
+
   it('follows the naming conventions: vipd_ prefix, _total counters, base units, no colons', () => {
     const m = make();
     const metrics = m.registry.getMetricsAsArray();

@@ -126,6 +126,17 @@ describe('OsConfigurator (scripted host)', () => {
     expect(host.calls).toEqual([]);
   });
 
+  it('announce(group, count) sends that many rounds (re-announcement), otherwise os.arp.count', async () => {
+    const host = new FakeHost();
+    const os = make(host, osConfig({ arp: { sender: 'arping', count: 2, repeatDelayMs: 0, refreshIntervalMs: 0 } }));
+    await os.acquire(WEB);
+    await os.settled();
+    host.calls.length = 0;
+    await os.announce(WEB, 5);
+    await os.announce(WEB);
+    expect(host.calls.filter((c) => c.file === 'arping').map((c) => `${c.args[0] ?? ''} -c ${c.args[2] ?? ''}`)).toEqual(['-U -c 5', '-A -c 5', '-U -c 2', '-A -c 2']);
+  });
+
   it('a repeat announcement for a group released meanwhile sends nothing (it must not pull traffic from the new holder)', async () => {
     const host = new FakeHost();
     const os = make(host);

@@ -80,7 +80,7 @@ function recordingLogger(lines: { level: string; obj: object; msg: string }[]): 
   return l;
 }
 
-function setup(opts: { os?: boolean; startDeadlineMs?: number; cloud?: boolean } = {}) {
+function setup(opts: { os?: boolean; startDeadlineMs?: number; cloud?: boolean; reannounce?: { count: number; delayMs: number; minIntervalMs: number } } = {}) {
   const journal: string[] = [];
   const logs: { level: string; obj: object; msg: string }[] = [];
   const cloud = new FakeCloud(journal);
@@ -99,7 +99,7 @@ function setup(opts: { os?: boolean; startDeadlineMs?: number; cloud?: boolean }
   const owner = new CloudOsOwner({
     mover: opts.cloud === false ? null : mover,
     os: opts.os === false ? null : fakeOs(journal),
-    osConfig: osConfig({ arp: { sender: 'arping', count: 1, repeatDelayMs: 0, refreshIntervalMs: 0 } }),
+    osConfig: osConfig({ arp: { sender: 'arping', count: 1, repeatDelayMs: 0, refreshIntervalMs: 0 }, ...(opts.reannounce ? { reannounce: opts.reannounce } : {}) }),
     clock,
     timers: realTimers,
     logger: recordingLogger(logs),
@@ -111,6 +111,50 @@ function setup(opts: { os?: boolean; startDeadlineMs?: number; cloud?: boolean }
 const web: GroupConfig = group({
   vips: [vip('10.0.1.100'), vip('10.0.1.101')],
   peers: [{ id: 'n2', address: '10.0.1.11', port: 9476 }],
+});
+
+describe('CloudOsOwner.announce (another node claimed the group)', () => {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  function withCountingOs(reannounce: { count: number; delayMs: number; minIntervalMs: number }) {
+    const s = setup({ reannounce });
+    const os = (s.owner as unknown as { deps: { os: { announce: (g: GroupConfig, count?: number) => Promise<void> } } }).deps.os;
+    os.announce = async (g, count) => {
+      s.journal.push(`os.announce ${g.name} count=${String(count)}`);
+    };
+    return s;
+  }
+
+  it('a burst of os.reannounce.count rounds at once, a second one delayMs later, and no cloud call', async () => {
+    const { journal, owner } = withCountingOs({ count: 2, delayMs: 30, minIntervalMs: 1000 });
+    await owner.announce(web);
+    expect(journal).toEqual(['os.announce web count=2']);
+    await sleep(80);
+    expect(journal).toEqual(['os.announce web count=2', 'os.announce web count=2']);
+  });
+
+  it('a newer re-announcement replaces the pending second burst; a release cancels it', async () => {
+    const { journal, owner } = withCountingOs({ count: 1, delayMs: 40, minIntervalMs: 1000 });
+    await owner.announce(web);
+    await owner.announce(web);
+    await sleep(80);
+    expect(journal.filter((l) => l.startsWith('os.announce'))).toHaveLength(3);
+    journal.length = 0;
+    await owner.announce(web);
+    await owner.release(web);
+    await sleep(80);
+    expect(journal).toEqual(['os.announce web count=1', 'os.release']);
+  });
+
+  it('count 0 sends nothing; without the OS layer there is nothing to announce', async () => {
+    const zero = withCountingOs({ count: 0, delayMs: 10, minIntervalMs: 1000 });
+    await zero.owner.announce(web);
+    await sleep(30);
+    expect(zero.journal).toEqual([]);
+    const noOs = setup({ os: false });
+    await noOs.owner.announce(web);
+    expect(noOs.journal).toEqual([]);
+  });
 });
 
 describe('CloudOsOwner', () => {

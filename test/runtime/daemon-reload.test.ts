@@ -62,7 +62,7 @@ function config(peers: readonly string[], ids: readonly number[] = [1, 2]): Vipd
   return {
     node: { id: 'a', stateDir: '/nonexistent' },
     heartbeat: {},
-    os: { reconcileIntervalMs: 3000 },
+    os: { reconcileIntervalMs: 3000, reannounce: { count: 3, delayMs: 1000, minIntervalMs: 1000 } },
     provider: { type: 'none', acquireDeadlineMs: 1000, faultHoldMs: 1000, verifyIntervalMs: 3000 },
     groups: ids.map((id) => group(id, peers)),
   } as unknown as VipdConfig;

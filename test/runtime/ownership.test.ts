@@ -33,6 +33,7 @@ class GatedOwner implements VipOwner {
   readonly gates: Deferred[] = [];
   verifyResult: VerifyReport = { vips: [] };
   standby?: (group: GroupConfig) => Promise<void>;
+  announce?: (group: GroupConfig) => Promise<void>;
   repairs: string[] = [];
   private gate(name: string): Promise<void> {
     this.log.push(`${name}:start`);
@@ -384,5 +385,85 @@ describe('OwnershipReconciler standby', () => {
     await flush();
     expect(owner.log).toEqual(['acquire:start']);
     expect(rec.wanted).toBe('active');
+  });
+});
+
+describe('OwnershipReconciler.announceAgain (another node claimed the group)', () => {
+  function withAnnounce() {
+    const s = setup();
+    s.owner.announce = async () => {
+      s.owner.log.push('announce');
+    };
+    return s;
+  }
+
+  async function active(s: ReturnType<typeof withAnnounce>): Promise<void> {
+    s.rec.want('active');
+    await flush();
+    s.owner.gates.shift()?.resolve();
+    await s.rec.settle();
+    s.owner.log.length = 0;
+  }
+
+  it('announces at once and runs the periodic check now instead of at its interval', async () => {
+    const s = withAnnounce();
+    await active(s);
+    expect(s.timers.pending.map((p) => p.ms)).toEqual([3000]);
+    s.rec.announceAgain();
+    expect(s.owner.log).toEqual(['announce']);
+    expect(s.timers.pending.map((p) => p.ms)).toEqual([0]);
+    s.timers.fireAll();
+    await s.rec.settle();
+    expect(s.owner.log).toEqual(['announce', 'repair', 'verify']);
+    expect(s.events).toEqual(['acquired', 'verified']);
+    // Then back to the ordinary period.
+    expect(s.timers.pending.map((p) => p.ms)).toEqual([3000]);
+  });
+
+  it('a cloud holder other than us found by that check is re-asserted through the acquire path', async () => {
+    const s = setup({ onVerified: (r) => r.reassert() });
+    s.owner.announce = async () => {
+      s.owner.log.push('announce');
+    };
+    await active(s);
+    s.owner.verifyResult = { vips: [{ address: '10.0.1.42', cloud: { kind: 'other', instanceId: 'i-n2', nodeId: 'n2', primaryAddress: '10.0.1.11' }, os: null }] };
+    s.rec.announceAgain();
+    s.timers.fireAll();
+    await flush();
+    await flush();
+    expect(s.owner.log).toEqual(['announce', 'repair', 'verify', 'acquire:start']);
+  });
+
+  it('while an operation is in flight: the check runs as soon as it ends, not a period later', async () => {
+    const s = withAnnounce();
+    await active(s);
+    s.rec.reassert(); // an acquire in flight
+    await flush();
+    s.rec.announceAgain();
+    expect(s.owner.log).toEqual(['acquire:start']); // applied is not 'active': the acquire announces when it lands
+    expect(s.timers.pending).toEqual([]);
+    s.owner.gates.shift()?.resolve();
+    await s.rec.settle();
+    expect(s.timers.pending.map((p) => p.ms)).toEqual([0]);
+  });
+
+  it('does nothing for a group not wanted active (a backup never announces)', async () => {
+    const s = withAnnounce();
+    s.rec.announceAgain();
+    await flush();
+    expect(s.owner.log).toEqual([]);
+    expect(s.timers.pending).toEqual([]);
+  });
+
+  it('a failing announcement is logged, never thrown, and the check still runs', async () => {
+    const s = setup();
+    s.owner.announce = async () => {
+      s.owner.log.push('announce');
+      throw new VipdError('VIPD_E_GARP', 'ENOBUFS', { transient: true });
+    };
+    await active(s);
+    s.rec.announceAgain();
+    await flush();
+    expect(s.timers.pending.map((p) => p.ms)).toEqual([0]);
   });
 });

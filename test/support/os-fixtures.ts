@@ -9,6 +9,7 @@ export function osConfig(overrides: Partial<OsConfig> = {}): OsConfig {
     rulePriority: 3400,
     gateway: null,
     arp: { sender: 'arping', count: 1, repeatDelayMs: 2000, refreshIntervalMs: 0 },
+    reannounce: { count: 1, delayMs: 0, minIntervalMs: 1000 },
     reconcileIntervalMs: 1000,
     commandTimeoutMs: 10_000,
     ...overrides,

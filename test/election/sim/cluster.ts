@@ -1,6 +1,6 @@
 import { ElectionCore } from '../../../src/election/core';
 import { outranks } from '../../../src/election/rank';
-import type { ElectionEvent, ElectionOutput, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from '../../../src/election/types';
+import type { AnnounceReason, ElectionEvent, ElectionOutput, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from '../../../src/election/types';
 import { EventQueue } from './event-queue';
 import { PERFECT_LINK, SimNetwork, type LinkProfile } from './network';
 import { seededRandom } from '../../support/prng';
@@ -32,6 +32,8 @@ export interface CloudSpec {
 export interface ClusterSpec {
   readonly groups: readonly GroupSpec[];
   readonly tickMs: number;
+  /** The cores' rate limit on re-announcements; the core's default when left out. */
+  readonly reannounceMinIntervalMs?: number;
   readonly seed: number;
   readonly link?: LinkProfile;
   readonly cloud?: CloudSpec;
@@ -62,6 +64,16 @@ export interface EventRecord {
   readonly node: string;
   readonly group: string;
   readonly event: ElectionEvent;
+}
+
+export interface AnnounceRecord {
+  readonly at: number;
+  readonly node: string;
+  readonly group: string;
+  readonly reason: AnnounceReason;
+  readonly peer: string | undefined;
+  /** The core's role when the shell executed it (it must be MASTER). */
+  readonly role: Role;
 }
 
 export interface SendRecord {
@@ -125,6 +137,14 @@ export class SimCluster {
   readonly refusals: RefusalRecord[] = [];
   private readonly holders = new Map<string, string | null>();
   readonly holderChanges: Array<{ at: number; group: string; holder: string }> = [];
+  readonly announces: AnnounceRecord[] = [];
+  /**
+   * Plain L2: per group, the node whose gratuitous ARP the link followed last
+   * (a client's or router's neighbour entry). Taking the group announces (the
+   * acquire's burst), and so does every `announce` output; stepping down
+   * announces nothing, so the entry stays where the last announcer left it.
+   */
+  private readonly linkOwners = new Map<string, string | null>();
 
   constructor(private readonly spec: ClusterSpec) {
     this.random = seededRandom(spec.seed);
@@ -200,6 +220,7 @@ export class SimCluster {
         intervalMs: g.intervalMs,
         deadAfter: g.deadAfter,
         claimOnRefusal: this.spec.claimOnRefusal ?? false,
+        ...(this.spec.reannounceMinIntervalMs === undefined ? {} : { reannounceMinIntervalMs: this.spec.reannounceMinIntervalMs }),
       });
       node.cores.set(g.name, core);
       node.shells.set(g.name, { desired: 'inactive', applied: 'inactive', acquireInFlight: false });
@@ -321,6 +342,11 @@ export class SimCluster {
       if (top === null || outranks(cand, top)) top = cand;
     }
     return top?.id ?? null;
+  }
+
+  /** Where the link sends the group's VIP traffic (plain L2 model), null before anyone announced. */
+  linkOwner(group: string): string | null {
+    return this.linkOwners.get(group) ?? null;
   }
 
   cloudHolder(group: string): string | null {
@@ -463,6 +489,7 @@ export class SimCluster {
         return;
       case 'transition':
         this.transitions.push({ at: out.at, node: node.id, group, from: out.from, to: out.to, reason: out.reason, peer: out.peer });
+        if (out.to === 'MASTER') this.linkOwners.set(group, node.id);
         this.onTransition(node, group, out.to);
         return;
       case 'event':
@@ -470,6 +497,10 @@ export class SimCluster {
         return;
       case 'probe':
         for (const delay of this.network.plan()) this.queue.push(this.clock + delay, { kind: 'probe', from: node.id, to: out.peer, group });
+        return;
+      case 'announce':
+        this.announces.push({ at: out.at, node: node.id, group, reason: out.reason, peer: out.peer, role: node.cores.get(group)?.role ?? 'STOP' });
+        this.linkOwners.set(group, node.id);
         return;
     }
   }
