@@ -1,9 +1,9 @@
 import { asVipdError } from '../src/errors';
-import type { LabCloudHandle } from '../src/lab/cloud-lab';
-import { awsScenarioProvider } from '../src/lab/cloud-lab-provider';
-import { type FailoverResult, FailoverScenario, type FaultKind, type ScenarioDeps } from '../src/lab/scenario';
-import type { DaemonKind } from '../src/lab/scenario-daemon';
-import { type ScenarioProvider, noneProvider } from '../src/lab/scenario-provider';
+import type { LabCloudHandle } from '../lab/cloud/aws/in-lab';
+import { awsScenarioProvider } from '../lab/cloud/aws/scenario-provider';
+import { type FailoverResult, FailoverScenario, type FaultKind, type ScenarioDeps } from '../lab/scenario/scenario';
+import type { DaemonKind } from '../lab/scenario/daemon';
+import { type ScenarioProvider, noneProvider } from '../lab/scenario/provider';
 import type { BenchCaseName } from './args';
 
 /**

@@ -1,13 +1,13 @@
-import { parseDuration } from '../config/duration';
-import { VipdError, asVipdError } from '../errors';
-import { FailoverScenario, type FailoverResult, type FaultKind, type ScenarioDeps } from '../lab/scenario';
-import { hostScenarioDeps } from '../lab/scenario-deps';
-import { type ScenarioProvider, scenarioProvider } from '../lab/scenario-provider';
-import { currentUid, labUnavailable } from '../lab/scenario-preflight';
-import { sweepLeftovers } from '../lab/sweep';
-import { ExecFileRunner } from '../os/exec-runner';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes';
-import { createRootLogger } from './logger';
+import { parseDuration } from '../src/config/duration';
+import { VipdError, asVipdError } from '../src/errors';
+import { FailoverScenario, type FailoverResult, type FaultKind, type ScenarioDeps } from './scenario/scenario';
+import { hostScenarioDeps } from './scenario/deps';
+import { type ScenarioProvider, scenarioProvider } from './scenario/provider';
+import { currentUid, labUnavailable } from './scenario/preflight';
+import { sweepLeftovers } from './netns/sweep';
+import { ExecFileRunner } from '../src/os/exec-runner';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../src/cli/exit-codes';
+import { createRootLogger } from '../src/cli/logger';
 
 /** sysexits EX_NOPERM: the demo needs root for network namespaces. */
 const EXIT_NOPERM = 77;

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { VipdError } from '../../errors';
+import { VipdError } from '../../src/errors';
 import type { Ec2CallRecord, ImdsCallRecord } from './call-log';
 import type { FaultRule } from './faults';
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isVipdError } from '../../errors';
-import type { Logger } from '../../util/logger';
-import { Ec2ApiError } from './ec2-errors';
+import { isVipdError } from '../../src/errors';
+import type { Logger } from '../../src/util/logger';
+import { Ec2ApiError } from './aws/ec2-errors';
 import type { LabCloud } from './lab-cloud';
 import { readBody } from './managed-server';
 

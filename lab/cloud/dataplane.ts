@@ -1,6 +1,6 @@
-import type { MonotonicClock } from '../../util/clock';
-import type { Logger } from '../../util/logger';
-import type { Timers, TimerHandle } from '../../util/timers';
+import type { MonotonicClock } from '../../src/util/clock';
+import type { Logger } from '../../src/util/logger';
+import type { Timers, TimerHandle } from '../../src/util/timers';
 import type { FabricProgrammer } from './fabric';
 
 /**

@@ -1,6 +1,6 @@
-import type { CommandRunner } from '../../os/runner';
-import { runChecked } from '../../os/exec-runner';
-import type { Logger } from '../../util/logger';
+import type { CommandRunner } from '../../src/os/runner';
+import { runChecked } from '../../src/os/exec-runner';
+import type { Logger } from '../../src/util/logger';
 
 /**
  * How the emulated cloud steers traffic in the lab: the fabric namespace

@@ -1,5 +1,5 @@
-import { VipdError } from '../../errors';
-import { Ec2ApiError, defaultStatusFor } from './ec2-errors';
+import { VipdError } from '../../src/errors';
+import { Ec2ApiError, defaultStatusFor } from './aws/ec2-errors';
 
 /**
  * Fault injection for the emulated EC2 API, set through the control

@@ -1,21 +1,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { VipdError } from '../../errors';
-import { processClock, type MonotonicClock } from '../../util/clock';
-import type { Logger } from '../../util/logger';
-import { realTimers, sleep, type Timers } from '../../util/timers';
+import { VipdError } from '../../src/errors';
+import { processClock, type MonotonicClock } from '../../src/util/clock';
+import type { Logger } from '../../src/util/logger';
+import { realTimers, sleep, type Timers } from '../../src/util/timers';
 import { CallLog } from './call-log';
 import { handleControlRequest } from './control';
 import { Dataplane } from './dataplane';
-import { handleEc2Request } from './ec2-api';
-import { Ec2Model, type Instance } from './ec2-model';
+import { handleEc2Request } from './aws/ec2-api';
+import { Ec2Model, type Instance } from './aws/ec2-model';
 import type { FabricProgrammer } from './fabric';
 import { API_OUTAGES, FaultInjector, METADATA_OUTAGES, type ApiOutage, type MetadataOutage } from './faults';
-import { ImdsService, type RoleCredentials } from './imds-service';
+import { ImdsService, type RoleCredentials } from './aws/imds-service';
 import { ManagedServer, readBody, sourceOf, type ListenTarget } from './managed-server';
-import type { KeyRecord } from './sigv4';
-import type { LabCloudSpec } from './spec';
-import { ec2ErrorDocument } from './xml';
+import type { KeyRecord } from './aws/sigv4';
+import type { LabCloudSpec } from './aws/spec';
+import { ec2ErrorDocument } from './aws/xml';
 
 /**
  * The emulated cloud as one object: EC2 control plane + instance metadata +

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_USAGE } from '../../cli/exit-codes';
-import { createRootLogger } from '../../cli/logger';
-import { VipdError, isVipdError } from '../../errors';
-import { ExecFileRunner } from '../../os/exec-runner';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_USAGE } from '../../src/cli/exit-codes';
+import { createRootLogger } from '../../src/cli/logger';
+import { VipdError, isVipdError } from '../../src/errors';
+import { ExecFileRunner } from '../../src/os/exec-runner';
 import { IpRouteFabric, LoggingFabric, type FabricProgrammer } from './fabric';
 import { LabCloud } from './lab-cloud';
 import type { ListenTarget } from './managed-server';
-import { parseLabCloudSpec, type LabCloudSpec } from './spec';
+import { parseLabCloudSpec, type LabCloudSpec } from './aws/spec';
 
 /**
  * The lab cloud as a process:

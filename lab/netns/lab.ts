@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { VipdError } from '../errors';
-import { runChecked } from '../os/exec-runner';
-import type { CommandResult, CommandRunner } from '../os/runner';
-import type { Logger } from '../util/logger';
+import { VipdError } from '../../src/errors';
+import { runChecked } from '../../src/os/exec-runner';
+import type { CommandResult, CommandRunner } from '../../src/os/runner';
+import type { Logger } from '../../src/util/logger';
 import { labNames, labPrefix, parseNetnsList } from './names';
 import { NetnsRunner } from './netns-runner';
 import { type ProbeRecord, parseProbeRecords } from './probe-analysis';

@@ -1,4 +1,4 @@
-import type { CommandResult, CommandRunner, PreparedCommand } from '../os/runner';
+import type { CommandResult, CommandRunner, PreparedCommand } from '../../src/os/runner';
 
 /**
  * Runs every command inside a network namespace (`ip netns exec NS ...`):

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { request } from 'node:http';
 import type { Writable } from 'node:stream';
-import { intFlag, parseFlags } from './cli-args';
+import { intFlag, parseFlags } from '../cli-args';
 import type { ProbeRecord } from './probe-analysis';
 
 /**

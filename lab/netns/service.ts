@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { intFlag, parseFlags } from './cli-args';
+import { intFlag, parseFlags } from '../cli-args';
 
 /**
  * The lab's stand-in for the workload behind the VIP: answers every request

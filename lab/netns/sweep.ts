@@ -1,6 +1,6 @@
-import { runChecked } from '../os/exec-runner';
-import type { CommandRunner } from '../os/runner';
-import type { Logger } from '../util/logger';
+import { runChecked } from '../../src/os/exec-runner';
+import type { CommandRunner } from '../../src/os/runner';
+import type { Logger } from '../../src/util/logger';
 import { ownerPid, parseNetnsList } from './names';
 
 /** SIGKILLs every process inside a namespace (`ip netns pids`), so nothing outlives a test. */

@@ -1,4 +1,4 @@
-import { VipdError } from '../errors';
+import { VipdError } from '../../src/errors';
 
 /**
  * The configuration files a failover scenario writes, as pure functions:

@@ -1,7 +1,7 @@
-import type { FailoverPhases } from '../runtime/ports';
-import type { Lab } from './lab';
-import type { ScenarioNodeAddress } from './scenario-config';
-import type { ExitStatus } from './spawner';
+import type { FailoverPhases } from '../../src/runtime/ports';
+import type { Lab } from '../netns/lab';
+import type { ScenarioNodeAddress } from './config';
+import type { ExitStatus } from '../netns/spawner';
 
 /**
  * The failover daemon under test, as the scenario drives it: vipd or the

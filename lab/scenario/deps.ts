@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { ExecFileRunner } from '../os/exec-runner';
-import { processClock } from '../util/clock';
-import type { Logger } from '../util/logger';
-import { realTimers } from '../util/timers';
+import { ExecFileRunner } from '../../src/os/exec-runner';
+import { processClock } from '../../src/util/clock';
+import type { Logger } from '../../src/util/logger';
+import { realTimers } from '../../src/util/timers';
 import type { ScenarioDeps } from './scenario';
-import { ProcProcessControl } from './scenario-process';
-import { NodeProcessSpawner } from './spawner';
+import { ProcProcessControl } from './process';
+import { NodeProcessSpawner } from '../netns/spawner';
 
 /** The real machine: for the demo, the benchmark and lab tests (unit tests build their own). */
 export function hostScenarioDeps(logger: Logger): ScenarioDeps {

@@ -1,4 +1,4 @@
-import { VipdError } from '../errors';
+import { VipdError } from '../../src/errors';
 
 /**
  * Who holds the VIP after a failover, read from every node's interface.

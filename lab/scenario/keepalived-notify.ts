@@ -1,5 +1,5 @@
-import type { FailoverPhases } from '../runtime/ports';
-import { VipdError } from '../errors';
+import type { FailoverPhases } from '../../src/runtime/ports';
+import { VipdError } from '../../src/errors';
 
 /**
  * The keepalived + cloud baseline of the common HA guides: keepalived runs

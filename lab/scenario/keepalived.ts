@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VipdError } from '../errors';
-import { SCENARIO_GROUP, SCENARIO_INTERFACE, SCENARIO_VIP_PREFIX, keepalivedConfig, scenarioPriority } from './scenario-config';
-import { type DaemonDriver, type DriverContext, type TakeoverReport, lastLines, scenarioNodes } from './scenario-daemon';
-import { type KeepalivedCloudRecipe, type NotifyEvent, keepalivedNotifyScript, keepalivedScriptProblems, notifyMasterRun, parseNotifyLog } from './scenario-keepalived-notify';
-import type { ExitStatus, LabProcess } from './spawner';
+import { VipdError } from '../../src/errors';
+import { SCENARIO_GROUP, SCENARIO_INTERFACE, SCENARIO_VIP_PREFIX, keepalivedConfig, scenarioPriority } from './config';
+import { type DaemonDriver, type DriverContext, type TakeoverReport, lastLines, scenarioNodes } from './daemon';
+import { type KeepalivedCloudRecipe, type NotifyEvent, keepalivedNotifyScript, keepalivedScriptProblems, notifyMasterRun, parseNotifyLog } from './keepalived-notify';
+import type { ExitStatus, LabProcess } from '../netns/spawner';
 
 const START_TIMEOUT_MS = 30_000;
 /** keepalived -l logs "(INSTANCE) Entering MASTER STATE" and the like on the console. */

@@ -1,4 +1,4 @@
-import type { FailoverPhases } from '../runtime/ports';
+import type { FailoverPhases } from '../../src/runtime/ports';
 
 /**
  * What a scenario reads from vipd's NDJSON log: transitions and the

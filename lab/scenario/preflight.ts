@@ -1,5 +1,5 @@
-import { isVipdError } from '../errors';
-import type { CommandResult, CommandRunner } from '../os/runner';
+import { isVipdError } from '../../src/errors';
+import type { CommandResult, CommandRunner } from '../../src/os/runner';
 
 /**
  * Can the namespace lab run here? The demo and the benchmark say why not

@@ -1,7 +1,7 @@
-import { VipdError } from '../errors';
-import { awsScenarioProvider } from './cloud-lab-provider';
-import type { Lab } from './lab';
-import type { KeepalivedCloudRecipe } from './scenario-keepalived-notify';
+import { VipdError } from '../../src/errors';
+import { awsScenarioProvider } from '../cloud/aws/scenario-provider';
+import type { Lab } from '../netns/lab';
+import type { KeepalivedCloudRecipe } from './keepalived-notify';
 
 /**
  * Where the VIP's "cloud" comes from in a scenario. `none` is plain L2 (the

@@ -1,23 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { masterDownMs } from '../election/timing';
-import { VipdError, asVipdError } from '../errors';
-import type { CommandRunner } from '../os/runner';
-import type { MonotonicClock } from '../util/clock';
-import type { Logger } from '../util/logger';
-import { sleep, type Timers } from '../util/timers';
-import { Lab, type ProbeHandle } from './lab';
-import { type OutageAnalysis, analyzeOutage } from './probe-analysis';
-import { SCENARIO_INTERFACE, SCENARIO_VIP, SERVICE_PORT, scenarioPriority } from './scenario-config';
-import type { DaemonDriver, DaemonKind, TakeoverReport } from './scenario-daemon';
-import { type VipHolders, classifyHolders, interfaceHasAddress } from './scenario-holders';
-import { KeepalivedDriver } from './scenario-keepalived';
-import { type ProcessControl, killOrder } from './scenario-process';
-import { type PreparedProvider, type ScenarioProvider, noneProvider } from './scenario-provider';
-import { VipdDriver } from './scenario-vipd';
-import { waitUntil } from './scenario-wait';
-import type { ProcessSpawner } from './spawner';
+import { masterDownMs } from '../../src/election/timing';
+import { VipdError, asVipdError } from '../../src/errors';
+import type { CommandRunner } from '../../src/os/runner';
+import type { MonotonicClock } from '../../src/util/clock';
+import type { Logger } from '../../src/util/logger';
+import { sleep, type Timers } from '../../src/util/timers';
+import { Lab, type ProbeHandle } from '../netns/lab';
+import { type OutageAnalysis, analyzeOutage } from '../netns/probe-analysis';
+import { SCENARIO_INTERFACE, SCENARIO_VIP, SERVICE_PORT, scenarioPriority } from './config';
+import type { DaemonDriver, DaemonKind, TakeoverReport } from './daemon';
+import { type VipHolders, classifyHolders, interfaceHasAddress } from './holders';
+import { KeepalivedDriver } from './keepalived';
+import { type ProcessControl, killOrder } from './process';
+import { type PreparedProvider, type ScenarioProvider, noneProvider } from './provider';
+import { VipdDriver } from './vipd';
+import { waitUntil } from './wait';
+import type { ProcessSpawner } from '../netns/spawner';
 
 /**
  * One failover, end to end, with real processes in the namespace lab:

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { VipdError } from '../errors';
-import { SCENARIO_GROUP, scenarioPriority, vipdNodeConfig } from './scenario-config';
-import { type DaemonDriver, type DriverContext, type TakeoverReport, lastLines, scenarioNodes } from './scenario-daemon';
-import { type LogRecord, currentRole, parseLogLines, transitions, vipsReadyLines } from './scenario-logs';
-import type { PreparedProvider } from './scenario-provider';
-import type { ExitStatus, LabProcess } from './spawner';
+import { VipdError } from '../../src/errors';
+import { SCENARIO_GROUP, scenarioPriority, vipdNodeConfig } from './config';
+import { type DaemonDriver, type DriverContext, type TakeoverReport, lastLines, scenarioNodes } from './daemon';
+import { type LogRecord, currentRole, parseLogLines, transitions, vipsReadyLines } from './logs';
+import type { PreparedProvider } from './provider';
+import type { ExitStatus, LabProcess } from '../netns/spawner';
 
 const START_TIMEOUT_MS = 30_000;
 

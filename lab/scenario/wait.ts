@@ -1,6 +1,6 @@
-import { VipdError, asVipdError } from '../errors';
-import type { MonotonicClock } from '../util/clock';
-import { sleep, type Timers } from '../util/timers';
+import { VipdError, asVipdError } from '../../src/errors';
+import type { MonotonicClock } from '../../src/util/clock';
+import { sleep, type Timers } from '../../src/util/timers';
 
 export interface WaitDeps {
   readonly clock: MonotonicClock;

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { ControlClient } from '../control/client';
 import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
-import { demoCommand } from './demo';
+import { demoCommand } from '../../lab/demo';
 import { doctorCommand } from './doctor';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from './exit-codes';
 import { parseSwitchoverTimeout } from './control-handlers';

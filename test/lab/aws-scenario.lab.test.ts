@@ -1,8 +1,8 @@
-import type { LabCloudHandle } from '../../src/lab/cloud-lab';
-import { awsScenarioProvider } from '../../src/lab/cloud-lab-provider';
-import { FailoverScenario } from '../../src/lab/scenario';
-import { hostScenarioDeps } from '../../src/lab/scenario-deps';
-import { sweepLeftovers } from '../../src/lab/sweep';
+import type { LabCloudHandle } from '../../lab/cloud/aws/in-lab';
+import { awsScenarioProvider } from '../../lab/cloud/aws/scenario-provider';
+import { FailoverScenario } from '../../lab/scenario/scenario';
+import { hostScenarioDeps } from '../../lab/scenario/deps';
+import { sweepLeftovers } from '../../lab/netns/sweep';
 import { silentLogger } from '../../src/util/logger';
 import { ensureBuilt } from '../support/build';
 import { describeLab } from '../support/lab-guard';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { demoCommand, parseDemoOptions, renderDemoResult } from '../../src/cli/demo';
-import type { FailoverResult } from '../../src/lab/scenario';
-import type { ScenarioDeps } from '../../src/lab/scenario';
+import { demoCommand, parseDemoOptions, renderDemoResult } from '../../lab/demo';
+import type { FailoverResult } from '../../lab/scenario/scenario';
+import type { ScenarioDeps } from '../../lab/scenario/scenario';
 
 function sink(): { stream: Writable; text: () => string } {
   let text = '';

@@ -1,9 +1,9 @@
-import type { MonotonicClock } from '../../util/clock';
-import type { CallLog } from './call-log';
+import type { MonotonicClock } from '../../../src/util/clock';
+import type { CallLog } from '../call-log';
 import { Ec2ApiError } from './ec2-errors';
 import type { Ec2Model } from './ec2-model';
 import { addressXml, eniXml, reservationXml } from './ec2-render';
-import type { FaultInjector } from './faults';
+import type { FaultInjector } from '../faults';
 import { QueryParams } from './query';
 import { verifySigV4, type KeyRecord, type SigningPrincipal } from './sigv4';
 import { ec2Document, ec2ErrorDocument, itemSet, leaf, node, type Xml } from './xml';

@@ -1,5 +1,5 @@
-import { canonicalIpv4, cidrContains, cidrSize, formatIpv4, parseIpv4, parseIpv4Cidr, type Ipv4Cidr } from '../../cloud/ipv4';
-import { ipv4AddressesPerEni } from '../../cloud/aws/instance-limits';
+import { canonicalIpv4, cidrContains, cidrSize, formatIpv4, parseIpv4, parseIpv4Cidr, type Ipv4Cidr } from '../../../src/cloud/ipv4';
+import { ipv4AddressesPerEni } from '../../../src/cloud/aws/instance-limits';
 import { Ec2ApiError, notFoundEni } from './ec2-errors';
 import type { LabCloudSpec, LabInstanceSpec } from './spec';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { MonotonicClock } from '../../util/clock';
-import type { CallLog } from './call-log';
-import type { Dataplane } from './dataplane';
+import type { MonotonicClock } from '../../../src/util/clock';
+import type { CallLog } from '../call-log';
+import type { Dataplane } from '../dataplane';
 import type { Ec2Model, Eni, Instance } from './ec2-model';
 
 /**

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VipdError } from '../errors';
-import type { CommandResult } from '../os/runner';
-import type { Ec2CallRecord } from './cloud/call-log';
-import { LabCloudControlClient } from './cloud/control-client';
-import { parseLabCloudSpec } from './cloud/spec';
-import type { Lab } from './lab';
-import type { LabProcess } from './spawner';
-import { SUBNET_GATEWAY, SUBNET_PREFIX } from './topology';
+import { VipdError } from '../../../src/errors';
+import type { CommandResult } from '../../../src/os/runner';
+import type { Ec2CallRecord } from '../call-log';
+import { LabCloudControlClient } from '../control-client';
+import { parseLabCloudSpec } from './spec';
+import type { Lab } from '../../netns/lab';
+import type { LabProcess } from '../../netns/spawner';
+import { SUBNET_GATEWAY, SUBNET_PREFIX } from '../../netns/topology';
 
 /**
  * The emulated AWS cloud inside a Lab: one instance + ENI per node (the

@@ -1,6 +1,6 @@
-import { VipdError } from '../../errors';
-import { canonicalIpv4, cidrContains, parseIpv4, parseIpv4Cidr } from '../../cloud/ipv4';
-import { normalizeMac } from '../../cloud/aws/mac';
+import { VipdError } from '../../../src/errors';
+import { canonicalIpv4, cidrContains, parseIpv4, parseIpv4Cidr } from '../../../src/cloud/ipv4';
+import { normalizeMac } from '../../../src/cloud/aws/mac';
 
 /**
  * The emulated cloud's starting state, as written in a JSON file

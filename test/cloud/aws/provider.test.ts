@@ -6,7 +6,7 @@ import type { CloudVip } from '../../../src/cloud/provider';
 import { VipdError } from '../../../src/errors';
 import { processClock } from '../../../src/util/clock';
 import { silentLogger } from '../../../src/util/logger';
-import { EIP, NODE1, NODE2, REGION, VIPS, adminClient, labSpec, startLab, type RunningLab } from '../lab/fixtures';
+import { EIP, NODE1, NODE2, REGION, VIPS, adminClient, labSpec, startLab, type RunningLab } from '../../lab/cloud/fixtures';
 import { rejection } from '../../support/rejection';
 
 const vips = (...addresses: string[]): CloudVip[] => addresses.map((address) => ({ address, elasticIpAllocationId: null }));

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssignPrivateIpAddressesCommand, DescribeNetworkInterfacesCommand, type EC2ServiceException } from '@aws-sdk/client-ec2';
 import { VipdError } from '../../../src/errors';
-import { LabCloudControlClient } from '../../../src/lab/cloud/control-client';
-import { LabCloud } from '../../../src/lab/cloud/lab-cloud';
+import { LabCloudControlClient } from '../../../lab/cloud/control-client';
+import { LabCloud } from '../../../lab/cloud/lab-cloud';
 import { silentLogger } from '../../../src/util/logger';
 import { NODE1, RecordingFabric, VIPS, adminClient, labSpec, startLab, type RunningLab } from './fixtures';
 

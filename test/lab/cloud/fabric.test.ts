@@ -1,6 +1,6 @@
 import { ExecFileRunner } from '../../../src/os/exec-runner';
 import type { CommandRunner, CommandResult } from '../../../src/os/runner';
-import { IpRouteFabric } from '../../../src/lab/cloud/fabric';
+import { IpRouteFabric } from '../../../lab/cloud/fabric';
 
 class RecordingRunner implements CommandRunner {
   readonly runs: string[][] = [];

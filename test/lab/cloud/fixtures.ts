@@ -1,9 +1,9 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { silentLogger } from '../../../src/util/logger';
-import { LabCloudControlClient } from '../../../src/lab/cloud/control-client';
-import type { FabricProgrammer } from '../../../src/lab/cloud/fabric';
-import { LabCloud, type LabCloudEndpoints } from '../../../src/lab/cloud/lab-cloud';
-import { parseLabCloudSpec, type LabCloudSpec } from '../../../src/lab/cloud/spec';
+import { LabCloudControlClient } from '../../../lab/cloud/control-client';
+import type { FabricProgrammer } from '../../../lab/cloud/fabric';
+import { LabCloud, type LabCloudEndpoints } from '../../../lab/cloud/lab-cloud';
+import { parseLabCloudSpec, type LabCloudSpec } from '../../../lab/cloud/aws/spec';
 
 // Static credentials are used below: the SDK must never probe a metadata address.
 process.env.AWS_EC2_METADATA_DISABLED = 'true';

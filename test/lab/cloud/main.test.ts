@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ExecFileRunner } from '../../../src/os/exec-runner';
-import { LabCloudControlClient } from '../../../src/lab/cloud/control-client';
+import { LabCloudControlClient } from '../../../lab/cloud/control-client';
 import { ADMIN, NODE1, REGION, labSpecJson } from './fixtures';
 
 /**

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { Lab } from '../../src/lab/lab';
-import { labPrefix, parseNetnsList } from '../../src/lab/names';
-import { analyzeOutage } from '../../src/lab/probe-analysis';
-import { NodeProcessSpawner } from '../../src/lab/spawner';
-import { sweepLeftovers } from '../../src/lab/sweep';
-import { silentLogger } from '../../src/util/logger';
-import { ensureBuilt } from '../support/build';
-import { describeLab } from '../support/lab-guard';
-import { eventually, hostRunner, newLab } from '../support/lab';
+import { Lab } from '../../../lab/netns/lab';
+import { labPrefix, parseNetnsList } from '../../../lab/netns/names';
+import { analyzeOutage } from '../../../lab/netns/probe-analysis';
+import { NodeProcessSpawner } from '../../../lab/netns/spawner';
+import { sweepLeftovers } from '../../../lab/netns/sweep';
+import { silentLogger } from '../../../src/util/logger';
+import { ensureBuilt } from '../../support/build';
+import { describeLab } from '../../support/lab-guard';
+import { eventually, hostRunner, newLab } from '../../support/lab';
 
 jest.setTimeout(180_000);
 

@@ -1,6 +1,6 @@
-import { labNames, labPrefix, ownerPid, parseNetnsList } from '../../src/lab/names';
-import { fabricBatch, nodeBatch, secondUplinkBatches } from '../../src/lab/topology';
-import { parseFlags, intFlag } from '../../src/lab/cli-args';
+import { labNames, labPrefix, ownerPid, parseNetnsList } from '../../../lab/netns/names';
+import { fabricBatch, nodeBatch, secondUplinkBatches } from '../../../lab/netns/topology';
+import { parseFlags, intFlag } from '../../../lab/cli-args';
 
 describe('lab names', () => {
   it('encodes the owner pid so a sweep can find dead runs', () => {

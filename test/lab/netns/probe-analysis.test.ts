@@ -1,4 +1,4 @@
-import { analyzeOutage, parseProbeRecords, type ProbeRecord } from '../../src/lab/probe-analysis';
+import { analyzeOutage, parseProbeRecords, type ProbeRecord } from '../../../lab/netns/probe-analysis';
 
 const ok = (t0: number, node: string): ProbeRecord => ({ t0, t1: t0 + 2, ok: true, node, error: null });
 const fail = (t0: number, t1 = t0 + 250): ProbeRecord => ({ t0, t1, ok: false, node: null, error: 'timeout' });

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { attempt, runProbe } from '../../src/lab/probe';
-import { parseProbeRecords } from '../../src/lab/probe-analysis';
-import { startService } from '../../src/lab/service';
+import { attempt, runProbe } from '../../../lab/netns/probe';
+import { parseProbeRecords } from '../../../lab/netns/probe-analysis';
+import { startService } from '../../../lab/netns/service';
 
 describe('probe and service on loopback', () => {
   it('a new connection per attempt, answered with the node name; a closed port is an error record', async () => {

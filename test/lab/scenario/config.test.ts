@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadConfig } from '../../src/config/loader';
-import { advertIntSeconds, keepalivedConfig, scenarioPriority, vipdNodeConfig } from '../../src/lab/scenario-config';
+import { loadConfig } from '../../../src/config/loader';
+import { advertIntSeconds, keepalivedConfig, scenarioPriority, vipdNodeConfig } from '../../../lab/scenario/config';
 
 const n1 = { id: 'n1', address: '10.0.1.10' };
 const n2 = { id: 'n2', address: '10.0.1.11' };

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keepalivedConfig } from '../../src/lab/scenario-config';
-import { keepalivedNotifyScript, notifyMasterRun, parseNotifyLog } from '../../src/lab/scenario-keepalived-notify';
-import { describeLab } from '../support/lab-guard';
+import { keepalivedConfig } from '../../../lab/scenario/config';
+import { keepalivedNotifyScript, notifyMasterRun, parseNotifyLog } from '../../../lab/scenario/keepalived-notify';
+import { describeLab } from '../../support/lab-guard';
 
 jest.setTimeout(60_000);
 

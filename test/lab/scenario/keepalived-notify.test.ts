@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keepalivedScriptEnv } from '../../src/lab/cloud-lab-provider';
-import { LAB_IMDS_ADDRESS } from '../../src/lab/cloud-lab';
-import { keepalivedConfig } from '../../src/lab/scenario-config';
+import { keepalivedScriptEnv } from '../../../lab/cloud/aws/scenario-provider';
+import { LAB_IMDS_ADDRESS } from '../../../lab/cloud/aws/in-lab';
+import { keepalivedConfig } from '../../../lab/scenario/config';
 import {
   type KeepalivedCloudRecipe,
   keepalivedNotifyScript,
@@ -12,7 +12,7 @@ import {
   notifyMasterRun,
   parseNotifyLog,
   shellQuote,
-} from '../../src/lab/scenario-keepalived-notify';
+} from '../../../lab/scenario/keepalived-notify';
 
 const recipe: KeepalivedCloudRecipe = {
   assignArgv: ['/usr/bin/aws', '--endpoint-url', 'http://10.0.1.1:8773', 'ec2', 'assign-private-ip-addresses', '--network-interface-id', 'eni-0lab1', '--private-ip-addresses', '10.0.1.100', '--allow-reassignment'],

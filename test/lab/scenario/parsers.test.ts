@@ -1,7 +1,7 @@
-import { classifyHolders, interfaceHasAddress } from '../../src/lab/scenario-holders';
-import { keepalivedState } from '../../src/lab/scenario-keepalived';
-import { currentRole, indexOfMessage, parseLogLines, transitions, vipsReadyLines } from '../../src/lab/scenario-logs';
-import { killOrder, parseStatParent } from '../../src/lab/scenario-process';
+import { classifyHolders, interfaceHasAddress } from '../../../lab/scenario/holders';
+import { keepalivedState } from '../../../lab/scenario/keepalived';
+import { currentRole, indexOfMessage, parseLogLines, transitions, vipsReadyLines } from '../../../lab/scenario/logs';
+import { killOrder, parseStatParent } from '../../../lab/scenario/process';
 
 describe('vipd log parsing', () => {
   const text = [

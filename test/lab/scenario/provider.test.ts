@@ -1,4 +1,4 @@
-import { noneProvider, scenarioProvider } from '../../src/lab/scenario-provider';
+import { noneProvider, scenarioProvider } from '../../../lab/scenario/provider';
 
 describe('scenario providers', () => {
   it('none gives vipd provider none and no extra environment', async () => {

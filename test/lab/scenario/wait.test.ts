@@ -1,6 +1,6 @@
-import { VipdError } from '../../src/errors';
-import { waitUntil } from '../../src/lab/scenario-wait';
-import type { TimerHandle, Timers } from '../../src/util/timers';
+import { VipdError } from '../../../src/errors';
+import { waitUntil } from '../../../lab/scenario/wait';
+import type { TimerHandle, Timers } from '../../../src/util/timers';
 
 /** A clock that advances only when the code under test sleeps. */
 function fakeTime(): { clock: { nowMs(): number }; timers: Timers } {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { ExecFileRunner } from '../../../src/os/exec-runner';
-import { ADMIN, EIP, NODE1, NODE2, REGION, VIPS, startLab, type RunningLab } from './fixtures';
+import { ExecFileRunner } from '../../../../src/os/exec-runner';
+import { ADMIN, EIP, NODE1, NODE2, REGION, VIPS, startLab, type RunningLab } from '../fixtures';
 
 /**
  * The AWS CLI is an independent client (botocore, Python): if it can drive

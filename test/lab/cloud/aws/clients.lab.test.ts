@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { AWS_CLI } from '../../src/lab/cloud-lab';
-import { ensureBuilt } from '../support/build';
-import { eventually } from '../support/lab';
-import { describeLab } from '../support/lab-guard';
-import { AwsLabCluster } from './aws-support';
+import { AWS_CLI } from '../../../../lab/cloud/aws/in-lab';
+import { ensureBuilt } from '../../../support/build';
+import { eventually } from '../../../support/lab';
+import { describeLab } from '../../../support/lab-guard';
+import { AwsLabCluster } from '../../aws-support';
 
 jest.setTimeout(120_000);
 

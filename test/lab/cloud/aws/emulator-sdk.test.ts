@@ -10,7 +10,7 @@ import {
   UnassignPrivateIpAddressesCommand,
   type EC2ServiceException,
 } from '@aws-sdk/client-ec2';
-import { EIP, NODE1, NODE2, SMALL, VIPS, adminClient, eventually, instanceClient, labSpec, startLab, type RunningLab } from './fixtures';
+import { EIP, NODE1, NODE2, SMALL, VIPS, adminClient, eventually, instanceClient, labSpec, startLab, type RunningLab } from '../fixtures';
 
 /** The SDK's error for a call that must fail. */
 async function failure(p: Promise<unknown>): Promise<EC2ServiceException> {

@@ -1,5 +1,5 @@
-import { parseLabCloudSpec } from '../../src/lab/cloud/spec';
-import { LAB_REGION, labCloudEnv, labCloudEnvOverrides, labCloudSpec, labEniId, labInstanceId, parseFabricRoute } from '../../src/lab/cloud-lab';
+import { parseLabCloudSpec } from '../../../../lab/cloud/aws/spec';
+import { LAB_REGION, labCloudEnv, labCloudEnvOverrides, labCloudSpec, labEniId, labInstanceId, parseFabricRoute } from '../../../../lab/cloud/aws/in-lab';
 
 const NODES = [
   { mac: '02:11:22:33:44:01', primaryIp: '10.0.1.10' },

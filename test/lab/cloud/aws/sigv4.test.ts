@@ -1,10 +1,10 @@
-import { classifyAwsError } from '../../../src/cloud/aws/errors';
+import { classifyAwsError } from '../../../../src/cloud/aws/errors';
 import { DescribeNetworkInterfacesCommand, EC2Client, type EC2ServiceException } from '@aws-sdk/client-ec2';
-import { silentLogger } from '../../../src/util/logger';
-import { Ec2ApiError } from '../../../src/lab/cloud/ec2-errors';
-import { LabCloud } from '../../../src/lab/cloud/lab-cloud';
-import { verifySigV4 } from '../../../src/lab/cloud/sigv4';
-import { ADMIN, NODE1, REGION, RecordingFabric, adminClient, labSpec, startLab, type RunningLab } from './fixtures';
+import { silentLogger } from '../../../../src/util/logger';
+import { Ec2ApiError } from '../../../../lab/cloud/aws/ec2-errors';
+import { LabCloud } from '../../../../lab/cloud/lab-cloud';
+import { verifySigV4 } from '../../../../lab/cloud/aws/sigv4';
+import { ADMIN, NODE1, REGION, RecordingFabric, adminClient, labSpec, startLab, type RunningLab } from '../fixtures';
 
 async function failure(p: Promise<unknown>): Promise<EC2ServiceException> {
   try {

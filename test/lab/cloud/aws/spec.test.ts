@@ -1,5 +1,5 @@
-import { parseLabCloudSpec } from '../../../src/lab/cloud/spec';
-import { NODE1, labSpecJson } from './fixtures';
+import { parseLabCloudSpec } from '../../../../lab/cloud/aws/spec';
+import { NODE1, labSpecJson } from '../fixtures';
 
 function withPatch(patch: (s: Record<string, unknown>) => void): unknown {
   const s = labSpecJson();
