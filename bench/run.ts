@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createRootLogger } from '../src/cli/logger';
+import { createRootLogger } from '../src/util/root-logger';
 import { packageVersion } from '../src/cli/version';
 import { asVipdError } from '../src/errors';
 import { AWS_CLI } from '../lab/cloud/aws/in-lab';

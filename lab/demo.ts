@@ -6,8 +6,8 @@ import { type ScenarioProvider, scenarioProvider } from './scenario/provider';
 import { currentUid, labUnavailable } from './scenario/preflight';
 import { sweepLeftovers } from './netns/sweep';
 import { ExecFileRunner } from '../src/os/exec-runner';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../src/cli/exit-codes';
-import { createRootLogger } from '../src/cli/logger';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../src/util/exit-codes';
+import { createRootLogger } from '../src/util/root-logger';
 
 /** sysexits EX_NOPERM: the demo needs root for network namespaces. */
 const EXIT_NOPERM = 77;

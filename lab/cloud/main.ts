@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_USAGE } from '../../src/cli/exit-codes';
-import { createRootLogger } from '../../src/cli/logger';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_USAGE } from '../../src/util/exit-codes';
+import { createRootLogger } from '../../src/util/root-logger';
 import { VipdError, isVipdError } from '../../src/errors';
 import { ExecFileRunner } from '../../src/os/exec-runner';
 import { IpRouteFabric, LoggingFabric, type FabricProgrammer } from './fabric';

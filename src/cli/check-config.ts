@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/loader';
 import { asVipdError } from '../errors';
-import { EXIT_CONFIG, EXIT_OK } from './exit-codes';
+import { EXIT_CONFIG, EXIT_OK } from '../util/exit-codes';
 
 /** `vipd check-config FILE`: the same checks `vipd run` makes, without starting (like `keepalived -t`). */
 export function checkConfigCommand(file: string, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {

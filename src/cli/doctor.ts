@@ -8,7 +8,7 @@ import { buildProvider } from '../owner/factory';
 import type { DaemonStatus } from '../runtime/daemon';
 import { FileMaintenanceStore } from '../state/maintenance-store';
 import { silentLogger } from '../util/logger';
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from '../util/exit-codes';
 import { defaultRunner } from './wiring';
 
 /** `vipd doctor`: works with or without a running daemon; exits 1 when any check fails. */

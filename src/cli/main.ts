@@ -5,7 +5,7 @@ import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
 import { demoCommand } from '../../lab/demo';
 import { doctorCommand } from './doctor';
-import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from './exit-codes';
+import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from '../util/exit-codes';
 import { parseSwitchoverTimeout } from './control-handlers';
 import { runCommand } from './run';
 import { statusCommand } from './status';

@@ -1,7 +1,7 @@
 import { ControlClient } from '../control/client';
 import { asVipdError } from '../errors';
 import type { DaemonStatus } from '../runtime/daemon';
-import { EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
+import { EXIT_OK, EXIT_UNAVAILABLE } from '../util/exit-codes';
 
 export async function statusCommand(socket: string, json: boolean): Promise<number> {
   let status: DaemonStatus;

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { Logger } from '../util/logger';
+import type { Logger } from './logger';
 
 /** Paths pino blanks out wherever they appear: keys, tokens, signatures, credentials. */
 export const REDACT_PATHS = [

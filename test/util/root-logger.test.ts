@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createRootLogger } from '../../src/cli/logger';
+import { createRootLogger } from '../../src/util/root-logger';
 
 function capture(): { stream: Writable; lines: () => Array<Record<string, unknown>> } {
   const chunks: string[] = [];
