@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { parseDuration } from '../src/config/duration';
 import { VipdError, asVipdError } from '../src/errors';
 import { FailoverScenario, type FailoverResult, type FaultKind, type ScenarioDeps } from './scenario/scenario';
@@ -78,22 +79,22 @@ const defaultIo = (): DemoIo => ({
   scenarioDeps: () => hostScenarioDeps(createRootLogger('warn', 2)),
 });
 
-/** `vipd demo`: one failover in the namespace lab, printed as a table; everything is torn down after. */
+/** `npm run demo`: one failover in the namespace lab, printed as a table; everything is torn down after. */
 export async function demoCommand(raw: DemoRawOptions, io: DemoIo = defaultIo()): Promise<number> {
   let options: DemoOptions;
   try {
     options = parseDemoOptions(raw);
   } catch (e) {
-    io.err.write(`vipd demo: ${asVipdError(e).message}\n`);
+    io.err.write(`demo: ${asVipdError(e).message}\n`);
     return EXIT_USAGE;
   }
   const unavailable = await io.labUnavailable();
   if (unavailable !== null) {
-    io.err.write(`vipd demo: ${unavailable}\n`);
+    io.err.write(`demo: ${unavailable}\n`);
     return EXIT_NOPERM;
   }
   const say = (line: string): void => void io.out.write(`${line}\n`);
-  say(`vipd demo: 2 nodes (n1 priority 200, n2 priority 100), provider ${options.provider.name}, heartbeat every ${options.intervalMs} ms, VIP 10.0.1.100`);
+  say(`demo: 2 nodes (n1 priority 200, n2 priority 100), provider ${options.provider.name}, heartbeat every ${options.intervalMs} ms, VIP 10.0.1.100`);
   let scenario: FailoverScenario | null = null;
   try {
     const deps = io.scenarioDeps();
@@ -112,12 +113,57 @@ export async function demoCommand(raw: DemoRawOptions, io: DemoIo = defaultIo())
     io.out.write(renderDemoResult(result));
     return EXIT_OK;
   } catch (e) {
-    io.err.write(`vipd demo failed: ${asVipdError(e).message}\n`);
+    io.err.write(`demo failed: ${asVipdError(e).message}\n`);
     return EXIT_FAILURE;
   } finally {
     if (scenario) {
-      await scenario.teardown().catch((e: unknown) => io.err.write(`vipd demo: teardown: ${asVipdError(e).message}\n`));
+      await scenario.teardown().catch((e: unknown) => io.err.write(`demo: teardown: ${asVipdError(e).message}\n`));
       say('lab torn down');
     }
   }
+}
+
+const USAGE = `usage: node dist/lab/demo.js [--provider aws|none] [--interval DURATION] [--kill hard|graceful]
+  --provider  aws (the emulated AWS cloud: the VIP moves by API call) | none (plain L2: gratuitous ARP); default aws
+  --interval  heartbeat interval, e.g. 100ms or 1s; default 100ms
+  --kill      hard (link cut + kill -9) | graceful (SIGTERM); default hard
+Needs root and Linux: builds network namespaces, runs two vipd nodes and a client, kills the active node
+and prints the outage by phase. Nothing leaves the lab's namespaces.
+`;
+
+/** The command line of `npm run demo` (a lab tool, not a vipd subcommand: production servers never see it). */
+export async function demoMain(argv: readonly string[], io: DemoIo = defaultIo()): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        provider: { type: 'string', default: 'aws' },
+        interval: { type: 'string', default: '100ms' },
+        kill: { type: 'string', default: 'hard' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    io.err.write(`demo: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (values.help === true) {
+    io.out.write(USAGE);
+    return EXIT_OK;
+  }
+  return demoCommand({ provider: values.provider ?? 'aws', interval: values.interval ?? '100ms', kill: values.kill ?? 'hard' }, io);
+}
+
+if (require.main === module) {
+  demoMain(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`demo: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
 }

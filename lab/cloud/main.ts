@@ -13,7 +13,7 @@ import { parseLabCloudSpec, type LabCloudSpec } from './aws/spec';
 /**
  * The lab cloud as a process:
  *
- *   node dist/src/lab/cloud/main.js --state cloud.json
+ *   node dist/lab/cloud/main.js --state cloud.json
  *        [--imds 169.254.169.254:80] [--api 10.0.1.1:8080]
  *        [--control 127.0.0.1:0 | --control-socket /run/lab/cloud.sock]
  *        [--propagation-ms 1500] [--fabric ip|none] [--fabric-netns NS] [--log-level info]

@@ -48,7 +48,7 @@ export interface ProbeHandle {
 }
 
 function defaultDistDir(): string {
-  // src/lab under ts-jest, dist/src/lab when compiled.
+  // lab/netns under ts-jest, dist/lab/netns when compiled.
   const root = resolve(__dirname, '..', '..');
   return basename(root) === 'dist' ? root : join(root, 'dist');
 }
@@ -235,7 +235,7 @@ export class Lab {
 
   /** The lab's HTTP service in node i, answering with its node name ("n1"); resolves once it listens. */
   async startService(i: number, port: number): Promise<LabProcess> {
-    const p = this.spawnInNode(i, [process.execPath, join(this.options.distDir, 'src', 'lab', 'service.js'), '--name', this.nodeName(i), '--port', String(port)]);
+    const p = this.spawnInNode(i, [process.execPath, join(this.options.distDir, 'lab', 'netns', 'service.js'), '--name', this.nodeName(i), '--port', String(port)]);
     await p.waitForOutput(/^listening /, 15_000);
     return p;
   }
@@ -245,7 +245,7 @@ export class Lab {
     const file = join(this.tmp, `probe-${this.processes.size}.ndjson`);
     const argv = [
       process.execPath,
-      join(this.options.distDir, 'src', 'lab', 'probe.js'),
+      join(this.options.distDir, 'lab', 'netns', 'probe.js'),
       '--target',
       target,
       '--port',

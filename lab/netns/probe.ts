@@ -8,7 +8,7 @@ import type { ProbeRecord } from './probe-analysis';
  * The client's view of a failover: every intervalMs a NEW TCP connection
  * (no keep-alive) and an HTTP GET to target:port with a short timeout, each
  * attempt written as one NDJSON line (see ProbeRecord).
- *   node dist/src/lab/probe.js --target 10.0.1.42 --port 8080 [--interval-ms 10] [--timeout-ms 250] [--out FILE]
+ *   node dist/lab/netns/probe.js --target 10.0.1.42 --port 8080 [--interval-ms 10] [--timeout-ms 250] [--out FILE]
  */
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 

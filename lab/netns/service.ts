@@ -4,7 +4,7 @@ import { intFlag, parseFlags } from '../cli-args';
 /**
  * The lab's stand-in for the workload behind the VIP: answers every request
  * with its node name, so the probe can tell which node served it.
- *   node dist/src/lab/service.js --name n1 --port 8080 [--host 0.0.0.0]
+ *   node dist/lab/netns/service.js --name n1 --port 8080 [--host 0.0.0.0]
  */
 export function startService(name: string, host: string, port: number): Promise<Server> {
   const server = createServer((req, res) => {

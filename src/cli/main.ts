@@ -3,7 +3,6 @@ import { Command } from 'commander';
 import { ControlClient } from '../control/client';
 import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
-import { demoCommand } from '../../lab/demo';
 import { doctorCommand } from './doctor';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from '../util/exit-codes';
 import { parseSwitchoverTimeout } from './control-handlers';
@@ -110,14 +109,6 @@ program
   .option('-s, --socket <path>', 'control socket (default: control.socket from the config)')
   .option('--json', 'machine-readable output', false)
   .action(async (o: { config: string; socket?: string; json: boolean }) => finish(await doctorCommand({ configPath: o.config, socket: o.socket ?? null, json: o.json })));
-
-program
-  .command('demo')
-  .description('failover demo in a network-namespace lab (needs root): two nodes and a client; kills the active node and prints the outage by phase')
-  .option('--provider <name>', 'aws (the emulated AWS cloud: the VIP moves by API call) | none (plain L2: gratuitous ARP)', 'aws')
-  .option('--interval <duration>', 'heartbeat interval, e.g. 100ms or 1s', '100ms')
-  .option('--kill <mode>', 'hard (link cut + kill -9) | graceful (SIGTERM)', 'hard')
-  .action(async (o: { provider: string; interval: string; kill: string }) => finish(await demoCommand(o)));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`vipd: ${asVipdError(e).message}\n`);

@@ -192,7 +192,7 @@ export async function startLabCloud(lab: Lab, opts: LabCloudOptions): Promise<La
   await lab.addFabricLocalAddress(`${LAB_IMDS_ADDRESS}/32`);
   const proc = lab.spawnInFabric([
     process.execPath,
-    join(lab.options.distDir, 'src', 'lab', 'cloud', 'main.js'),
+    join(lab.options.distDir, 'lab', 'cloud', 'main.js'),
     '--state',
     stateFile,
     '--imds',

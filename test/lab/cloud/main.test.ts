@@ -25,7 +25,7 @@ describe('lab cloud process (main.ts)', () => {
     const build = await new ExecFileRunner({ timeoutMs: 120_000 }).run(process.execPath, [
       tsc,
       '--ignoreConfig',
-      join(ROOT, 'src/lab/cloud/main.ts'),
+      join(ROOT, 'lab/cloud/main.ts'),
       '--outDir',
       join(dir, 'out'),
       '--rootDir',
@@ -56,7 +56,7 @@ describe('lab cloud process (main.ts)', () => {
   });
 
   function start(args: readonly string[]): { proc: ChildProcessWithoutNullStreams; ready: Promise<Record<string, string | null>>; exited: Promise<number | null>; stderr: () => string } {
-    const proc = spawn(process.execPath, [join(dir, 'out/src/lab/cloud/main.js'), ...args], { cwd: ROOT, env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } });
+    const proc = spawn(process.execPath, [join(dir, 'out/lab/cloud/main.js'), ...args], { cwd: ROOT, env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } });
     child = proc;
     let err = '';
     proc.stderr.on('data', (d: Buffer) => (err += d.toString()));

@@ -8,7 +8,7 @@ describe('scenario providers', () => {
     expect(p.env(2)).toEqual({});
   });
 
-  it('aws is the emulated cloud (src/lab/cloud-lab-provider.ts)', () => {
+  it('aws is the emulated cloud (lab/cloud/aws/scenario-provider.ts)', () => {
     expect(scenarioProvider('aws').name).toBe('aws');
   });
 
