@@ -1,6 +1,6 @@
 import { asVipdError } from '../src/errors';
 import type { LabCloudHandle } from '../lab/cloud/aws/in-lab';
-import { awsScenarioProvider } from '../lab/cloud/aws/scenario-provider';
+import { awsScenarioProvider } from '../lab/scenario/aws-provider';
 import { type FailoverResult, FailoverScenario, type FaultKind, type ScenarioDeps } from '../lab/scenario/scenario';
 import type { DaemonKind } from '../lab/scenario/daemon';
 import { type ScenarioProvider, noneProvider } from '../lab/scenario/provider';

@@ -1,5 +1,5 @@
-import { type LabCloudHandle, labCloudEnv, labCloudEnvOverrides, startLabCloud } from './in-lab';
-import type { PreparedProvider, ScenarioProvider } from '../../scenario/provider';
+import { type LabCloudHandle, labCloudEnv, labCloudEnvOverrides, startLabCloud } from '../cloud/aws/in-lab';
+import type { PreparedProvider, ScenarioProvider } from './provider';
 
 /** labCloudEnv for a shell script: the host's AWS_* variables unset (null), the lab's set (AWS_PAGER stays empty). */
 export function keepalivedScriptEnv(base: NodeJS.ProcessEnv, region: string): Record<string, string | null> {

@@ -1,5 +1,5 @@
 import { VipdError } from '../../src/errors';
-import { awsScenarioProvider } from '../cloud/aws/scenario-provider';
+import { awsScenarioProvider } from './aws-provider';
 import type { Lab } from '../netns/lab';
 import type { KeepalivedCloudRecipe } from './keepalived-notify';
 

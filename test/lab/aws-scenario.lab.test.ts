@@ -1,5 +1,5 @@
 import type { LabCloudHandle } from '../../lab/cloud/aws/in-lab';
-import { awsScenarioProvider } from '../../lab/cloud/aws/scenario-provider';
+import { awsScenarioProvider } from '../../lab/scenario/aws-provider';
 import { FailoverScenario } from '../../lab/scenario/scenario';
 import { hostScenarioDeps } from '../../lab/scenario/deps';
 import { sweepLeftovers } from '../../lab/netns/sweep';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keepalivedScriptEnv } from '../../../lab/cloud/aws/scenario-provider';
+import { keepalivedScriptEnv } from '../../../lab/scenario/aws-provider';
 import { LAB_IMDS_ADDRESS } from '../../../lab/cloud/aws/in-lab';
 import { keepalivedConfig } from '../../../lab/scenario/config';
 import {
