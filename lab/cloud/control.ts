@@ -2,8 +2,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isVipdError } from '../../src/errors';
 import type { Logger } from '../../src/util/logger';
 import { Ec2ApiError } from './aws/ec2-errors';
-import type { LabCloud } from './lab-cloud';
+import type { CallLog } from './call-log';
+import type { FaultInjector } from './faults';
 import { readBody } from './managed-server';
+
+/** What the control endpoint drives: the emulated cloud (LabCloud), seen through the controls it offers tests. */
+export interface LabCloudControls {
+  readonly calls: CallLog;
+  readonly faults: FaultInjector;
+  state(): Record<string, unknown>;
+  setOutage(next: { api?: string | null; metadata?: string | null; metadataInstances?: unknown }): Promise<unknown>;
+  setPropagationDelay(ms: number): void;
+  setDescribePageSize(size: number | null): void;
+  expireMetadataTokens(): number;
+  setInstanceState(id: string, state: 'pending' | 'running' | 'stopping' | 'stopped'): void;
+  /** Resolves once queued fabric changes are done. */
+  settled(): Promise<void>;
+}
 
 /**
  * The test-facing control endpoint (HTTP + JSON): read state and the call
@@ -22,7 +37,7 @@ import { readBody } from './managed-server';
  *   PUT    /instances/ID/state  { state }
  *   GET    /settled       (waits until queued fabric changes are done)
  */
-export async function handleControlRequest(req: IncomingMessage, res: ServerResponse, cloud: LabCloud, logger: Logger): Promise<void> {
+export async function handleControlRequest(req: IncomingMessage, res: ServerResponse, cloud: LabCloudControls, logger: Logger): Promise<void> {
   const send = (status: number, value: unknown): void => {
     const body = JSON.stringify(value);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -72,7 +87,7 @@ export async function handleControlRequest(req: IncomingMessage, res: ServerResp
         return send(200, { ok: true });
       }
       case route === 'GET /settled':
-        await cloud.dataplane.settled();
+        await cloud.settled();
         return send(200, { ok: true });
       default:
         return send(404, { error: `no control route ${route}` });

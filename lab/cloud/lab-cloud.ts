@@ -5,7 +5,7 @@ import { processClock, type MonotonicClock } from '../../src/util/clock';
 import type { Logger } from '../../src/util/logger';
 import { realTimers, sleep, type Timers } from '../../src/util/timers';
 import { CallLog } from './call-log';
-import { handleControlRequest } from './control';
+import { handleControlRequest, type LabCloudControls } from './control';
 import { Dataplane } from './dataplane';
 import { handleEc2Request } from './aws/ec2-api';
 import { Ec2Model, type Instance } from './aws/ec2-model';
@@ -56,7 +56,7 @@ export interface Outage {
 const MAX_API_BODY = 1024 * 1024;
 const ROLE_CREDENTIAL_LIFETIME_MS = 6 * 3600 * 1000;
 
-export class LabCloud {
+export class LabCloud implements LabCloudControls {
   readonly model: Ec2Model;
   readonly faults: FaultInjector;
   readonly calls = new CallLog();
@@ -180,6 +180,10 @@ export class LabCloud {
 
   setInstanceState(id: string, state: Instance['state']): void {
     this.model.setInstanceState(id, state);
+  }
+
+  settled(): Promise<void> {
+    return this.dataplane.settled();
   }
 
   /** Role credentials issued to an instance (tests compare with what the SDK signed with). */

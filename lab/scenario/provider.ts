@@ -1,14 +1,13 @@
-import { VipdError } from '../../src/errors';
-import { awsScenarioProvider } from './aws-provider';
 import type { Lab } from '../netns/lab';
 import type { KeepalivedCloudRecipe } from './keepalived-notify';
 
 /**
  * Where the VIP's "cloud" comes from in a scenario. `none` is plain L2 (the
- * OS and gratuitous ARP move it). A cloud plug-in (the AWS emulator in
- * src/lab/cloud) implements ScenarioProvider: it starts its emulator in the
- * lab's fabric and gives each node's vipd its provider section and env;
- * adding one is a new module plus one entry in SCENARIO_PROVIDERS.
+ * OS and gratuitous ARP move it). A cloud plug-in (aws-provider.ts, over the
+ * emulated cloud in lab/cloud/) implements ScenarioProvider: it starts its
+ * emulator in the lab's fabric and gives each node's vipd its provider
+ * section and env; adding one is a new module plus one entry in
+ * SCENARIO_PROVIDERS (providers.ts).
  */
 export interface ScenarioProviderContext {
   readonly lab: Lab;
@@ -47,30 +46,3 @@ export const noneProvider: ScenarioProvider = {
       close: () => Promise.resolve(),
     }),
 };
-
-export const SCENARIO_PROVIDER_NAMES = ['none', 'aws'] as const;
-export type ScenarioProviderName = (typeof SCENARIO_PROVIDER_NAMES)[number];
-
-/** null: accepted on the command line, not wired yet. */
-const SCENARIO_PROVIDERS: Readonly<Record<ScenarioProviderName, ScenarioProvider | null>> = {
-  none: noneProvider,
-  aws: awsScenarioProvider(),
-};
-
-export function isScenarioProviderName(name: string): name is ScenarioProviderName {
-  return (SCENARIO_PROVIDER_NAMES as readonly string[]).includes(name);
-}
-
-export function scenarioProvider(name: string): ScenarioProvider {
-  if (!isScenarioProviderName(name)) {
-    throw new VipdError('VIPD_E_CONFIG', `unknown provider "${name}"; expected one of ${SCENARIO_PROVIDER_NAMES.join(', ')}`);
-  }
-  const provider = SCENARIO_PROVIDERS[name];
-  if (provider === null) {
-    throw new VipdError(
-      'VIPD_E_CONFIG',
-      `provider ${name}: not yet - the emulated cloud (src/lab/cloud) is not wired into the failover scenario; use --provider none`,
-    );
-  }
-  return provider;
-}

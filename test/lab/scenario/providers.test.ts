@@ -1,4 +1,5 @@
-import { noneProvider, scenarioProvider } from '../../../lab/scenario/provider';
+import { noneProvider } from '../../../lab/scenario/provider';
+import { scenarioProvider } from '../../../lab/scenario/providers';
 
 describe('scenario providers', () => {
   it('none gives vipd provider none and no extra environment', async () => {
