@@ -1,6 +1,7 @@
 import type { FailoverPhases } from '../../src/runtime/ports';
 import type { Lab } from '../netns/lab';
 import type { ScenarioNodeAddress } from './config';
+import type { NodeView } from './settle';
 import type { ExitStatus } from '../netns/spawner';
 
 /**
@@ -31,8 +32,12 @@ export interface DaemonDriver {
   readonly kind: DaemonKind;
   /** Starts the daemon on node i (again, after a crash) and resolves once it runs. */
   start(node: number): Promise<void>;
-  /** The master node when exactly one node is master and every other is backup; null otherwise. */
+  /** One look from the logs: the master node when exactly one node is master and every other is backup; null otherwise (settle.ts decides when that holds). */
   settledMaster(): number | null;
+  /** One look at every node (index i: node i + 1), with whom it believes is master when the daemon says. */
+  observe(): Promise<NodeView[]>;
+  /** Everything node i's daemon printed that is still buffered, for a failed trial's evidence. */
+  output(node: number): { readonly stdout: string; readonly stderr: string };
   /** Pid of the daemon's main process on node i; null if never started. */
   rootPid(node: number): number | null;
   waitExited(node: number): Promise<ExitStatus>;

@@ -5,6 +5,7 @@ import { SCENARIO_GROUP, SCENARIO_INTERFACE, SCENARIO_VIP_PREFIX, keepalivedConf
 import { type DaemonDriver, type DriverContext, type TakeoverReport, lastLines, scenarioNodes } from './daemon';
 import { type KeepalivedCloudRecipe, type NotifyEvent, keepalivedNotifyScript, keepalivedScriptProblems, notifyMasterRun, parseNotifyLog } from './keepalived-notify';
 import type { ExitStatus, LabProcess } from '../netns/spawner';
+import { type NodeView, agreedMaster } from './settle';
 
 const START_TIMEOUT_MS = 30_000;
 /** keepalived -l logs "(INSTANCE) Entering MASTER STATE" and the like on the console. */
@@ -12,12 +13,18 @@ const STATE_RE = /\((\S+)\) Entering (MASTER|BACKUP|FAULT) STATE/;
 
 /** The last state keepalived logged for the instance, or null before the first. */
 export function keepalivedState(output: string, instance: string): string | null {
-  let state: string | null = null;
+  const states = keepalivedStates(output, instance);
+  return states[states.length - 1] ?? null;
+}
+
+/** Every state the instance entered, in order. */
+export function keepalivedStates(output: string, instance: string): string[] {
+  const states: string[] = [];
   for (const line of output.split('\n')) {
     const m = STATE_RE.exec(line);
-    if (m && m[1] === instance && m[2] !== undefined) state = m[2];
+    if (m && m[1] === instance && m[2] !== undefined) states.push(m[2]);
   }
-  return state;
+  return states;
 }
 
 /**
@@ -86,16 +93,28 @@ export class KeepalivedDriver implements DaemonDriver {
     await p.waitForOutput(STATE_RE, START_TIMEOUT_MS);
   }
 
+  /** keepalived says nothing about whom it believes is master: the window of looks alone decides. */
+  private view(node: number): NodeView {
+    const p = this.processes.get(node);
+    const states = p ? keepalivedStates(`${p.stdout()}\n${p.stderr()}`, SCENARIO_GROUP) : [];
+    const role = states[states.length - 1] ?? null;
+    return { role, serving: role === 'MASTER', changes: states.length };
+  }
+
   settledMaster(): number | null {
-    const masters: number[] = [];
-    for (let i = 1; i <= this.ctx.nodes; i++) {
-      const p = this.processes.get(i);
-      if (!p) return null;
-      const state = keepalivedState(`${p.stdout()}\n${p.stderr()}`, SCENARIO_GROUP);
-      if (state === 'MASTER') masters.push(i);
-      else if (state !== 'BACKUP') return null;
-    }
-    return masters.length === 1 ? (masters[0] ?? null) : null;
+    return agreedMaster(
+      Array.from({ length: this.ctx.nodes }, (_, k) => this.view(k + 1)),
+      Array.from({ length: this.ctx.nodes }, (_, k) => this.ctx.lab.nodeName(k + 1)),
+    );
+  }
+
+  observe(): Promise<NodeView[]> {
+    return Promise.resolve(Array.from({ length: this.ctx.nodes }, (_, k) => this.view(k + 1)));
+  }
+
+  output(node: number): { stdout: string; stderr: string } {
+    const p = this.processes.get(node);
+    return { stdout: p?.stdout() ?? '', stderr: p?.stderr() ?? '' };
   }
 
   rootPid(node: number): number | null {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { masterDownMs } from '../../src/election/timing';
@@ -8,7 +8,7 @@ import type { MonotonicClock } from '../../src/util/clock';
 import type { Logger } from '../../src/util/logger';
 import { sleep, type Timers } from '../../src/util/timers';
 import { Lab, type ProbeHandle } from '../netns/lab';
-import { type OutageAnalysis, analyzeOutage } from '../netns/probe-analysis';
+import { type OutageAnalysis, type ProbeRecord, analyzeOutage } from '../netns/probe-analysis';
 import { SCENARIO_INTERFACE, SCENARIO_VIP, SERVICE_PORT, scenarioPriority } from './config';
 import type { DaemonDriver, DaemonKind, TakeoverReport } from './daemon';
 import { type VipHolders, classifyHolders, interfaceHasAddress } from './holders';
@@ -16,6 +16,7 @@ import { KeepalivedDriver } from './keepalived';
 import { type ProcessControl, killOrder } from './process';
 import { type PreparedProvider, type ScenarioProvider, noneProvider } from './provider';
 import { VipdDriver } from './vipd';
+import { type Observation, steadyMaster } from './settle';
 import { waitUntil } from './wait';
 import type { ProcessSpawner } from '../netns/spawner';
 
@@ -87,6 +88,9 @@ export class FailoverScenario {
   readonly intervalMs: number;
   readonly vip = SCENARIO_VIP;
   private probe: ProbeHandle | null = null;
+  /** The probe's records once awaitRecovery stopped it; the last fault injected: a failed trial's evidence. */
+  private stoppedProbeRecords: readonly ProbeRecord[] = [];
+  private lastFault: Fault | null = null;
   private tornDown = false;
 
   private constructor(
@@ -140,13 +144,29 @@ export class FailoverScenario {
     await Promise.all(all.map((i) => this.driver.start(i)));
   }
 
-  /** Waits for one settled master and the probe answering from it; returns the master. */
+  /**
+   * Waits for a settled master (settle.ts: the same master, believed by every
+   * node, for two master-down intervals) and the probe answering from it;
+   * returns the master.
+   */
   async waitForSteadyState(): Promise<number> {
-    const master = await waitUntil(this.deps, () => this.driver.settledMaster(), 'exactly one master', {
-      timeoutMs: 30_000 + 3 * this.masterDownMs,
-      everyMs: 20,
-      context: () => this.tails(),
-    });
+    const names = Array.from({ length: this.nodes }, (_, k) => this.lab.nodeName(k + 1));
+    const rule = { stableMs: 2 * this.masterDownMs, maxGapMs: this.masterDownMs };
+    const history: Observation[] = [];
+    const master = await waitUntil(
+      this.deps,
+      async () => {
+        const nodes = await this.driver.observe();
+        history.push({ atMs: this.deps.clock.nowMs(), nodes });
+        return steadyMaster(history, names, rule);
+      },
+      `one master, believed by every node, for ${rule.stableMs.toFixed(0)} ms`,
+      {
+        timeoutMs: 30_000 + 3 * this.masterDownMs,
+        everyMs: 20,
+        context: () => `last look: ${JSON.stringify(history[history.length - 1]?.nodes ?? [])}\n${this.tails()}`,
+      },
+    );
     const name = this.lab.nodeName(master);
     if (!this.probe) this.probe = await this.lab.startProbe(this.vip, SERVICE_PORT, { intervalMs: this.options.probeIntervalMs ?? 10 });
     const probe = this.probe;
@@ -176,15 +196,16 @@ export class FailoverScenario {
     if (kind === 'graceful') {
       const atMs = this.deps.clock.nowMs();
       this.deps.processes.signal(root, 'SIGTERM');
-      return { kind, node, atMs, phaseDelayMs, signalled: [root], logMarks };
+      return (this.lastFault = { kind, node, atMs, phaseDelayMs, signalled: [root], logMarks });
     }
     // Read the process table before the clock starts; kill children first, so
     // no child outlives its parent long enough to resign on its behalf.
     const victims = killOrder(root, this.deps.processes.list());
     const atMs = this.deps.clock.nowMs();
     for (const pid of victims) this.deps.processes.signal(pid, 'SIGKILL');
+    this.lastFault = { kind, node, atMs, phaseDelayMs, signalled: victims, logMarks };
     await this.lab.cutNode(node);
-    return { kind, node, atMs, phaseDelayMs, signalled: victims, logMarks };
+    return this.lastFault;
   }
 
   /** Waits until another node answers and has finished taking over, then measures and checks. */
@@ -219,6 +240,7 @@ export class FailoverScenario {
     }
     const records = await probe.stop();
     this.probe = null;
+    this.stoppedProbeRecords = records;
     const outage = analyzeOutage(records, fault.atMs);
     if (outage.outageMs === null || outage.recoveredBy === null) {
       throw new VipdError('VIPD_E_INTERNAL', 'the probe saw the new master answer, but its final records do not show the recovery');
@@ -251,6 +273,30 @@ export class FailoverScenario {
       }),
     );
     return classifyHolders(nodes);
+  }
+
+  /**
+   * A failed trial's evidence, written to `dir` before teardown: every
+   * daemon's buffered output and the probe's records (all of them, and
+   * those after the fault when there was one). Returns the directory.
+   */
+  keepEvidence(dir: string): string {
+    const fault = this.lastFault;
+    mkdirSync(dir, { recursive: true });
+    for (let i = 1; i <= this.nodes; i++) {
+      const out = this.driver.output(i);
+      const name = this.lab.nodeName(i);
+      writeFileSync(join(dir, `${name}-${this.driver.kind}.stdout.log`), out.stdout);
+      writeFileSync(join(dir, `${name}-${this.driver.kind}.stderr.log`), out.stderr);
+    }
+    const records = this.probe?.records() ?? this.stoppedProbeRecords;
+    const lines = (rs: readonly unknown[]): string => rs.map((r) => `${JSON.stringify(r)}\n`).join('');
+    writeFileSync(join(dir, 'probe.ndjson'), lines(records));
+    if (fault !== null) {
+      writeFileSync(join(dir, 'fault.json'), `${JSON.stringify(fault, null, 2)}\n`);
+      writeFileSync(join(dir, 'probe-after-fault.ndjson'), lines(records.filter((r) => r.t0 >= fault.atMs)));
+    }
+    return dir;
   }
 
   nodeIndex(name: string): number {

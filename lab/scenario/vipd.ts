@@ -2,14 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { ControlClient } from '../../src/control/client';
 import { VipdError } from '../../src/errors';
 import { SCENARIO_GROUP, scenarioPriority, vipdNodeConfig } from './config';
 import { type DaemonDriver, type DriverContext, type TakeoverReport, lastLines, scenarioNodes } from './daemon';
 import { type LogRecord, currentRole, parseLogLines, transitions, vipsReadyLines } from './logs';
 import type { PreparedProvider } from './provider';
+import { type NodeView, agreedMaster } from './settle';
 import type { ExitStatus, LabProcess } from '../netns/spawner';
 
 const START_TIMEOUT_MS = 30_000;
+const STATUS_TIMEOUT_MS = 2_000;
 
 /** vipd on every node: `node dist/src/cli/main.js run --config FILE`, its NDJSON log read from stdout. */
 export class VipdDriver implements DaemonDriver {
@@ -78,22 +81,54 @@ export class VipdDriver implements DaemonDriver {
     return currentRole(this.logs(node), SCENARIO_GROUP);
   }
 
+  /** Node i as its log shows it: role after the last transition, VIPs configured since, transitions so far. */
+  private logView(node: number): NodeView {
+    const logs = this.logs(node);
+    const t = transitions(logs, SCENARIO_GROUP);
+    const last = t[t.length - 1];
+    // Master in name only until its VIPs are configured.
+    const serving = last?.to === 'MASTER' && vipsReadyLines(logs, SCENARIO_GROUP).some((r) => r.index > last.index);
+    return { role: last?.to ?? null, serving, changes: t.length };
+  }
+
+  private names(): string[] {
+    return Array.from({ length: this.ctx.nodes }, (_, k) => this.ctx.lab.nodeName(k + 1));
+  }
+
   settledMaster(): number | null {
-    const masters: number[] = [];
-    for (let i = 1; i <= this.ctx.nodes; i++) {
-      const logs = this.logs(i);
-      const t = transitions(logs, SCENARIO_GROUP);
-      const last = t[t.length - 1];
-      if (!last) return null;
-      if (last.to === 'MASTER') {
-        // Master in name only until its VIPs are configured.
-        if (!vipsReadyLines(logs, SCENARIO_GROUP).some((r) => r.index > last.index)) return null;
-        masters.push(i);
-      } else if (last.to !== 'BACKUP') {
-        return null;
-      }
+    return agreedMaster(
+      Array.from({ length: this.ctx.nodes }, (_, k) => this.logView(k + 1)),
+      this.names(),
+    );
+  }
+
+  /** The log's view plus the master the daemon believes in, from `status` on its control socket (null when it does not answer). */
+  async observe(): Promise<NodeView[]> {
+    return Promise.all(
+      Array.from({ length: this.ctx.nodes }, async (_, k) => {
+        const node = k + 1;
+        const view = this.logView(node);
+        return { ...view, believes: await this.believedMaster(node) };
+      }),
+    );
+  }
+
+  private async believedMaster(node: number): Promise<string | null> {
+    try {
+      const status = (await new ControlClient(this.socketPath(node)).call('status', null, STATUS_TIMEOUT_MS)) as {
+        groups?: ReadonlyArray<{ name?: unknown; election?: { master?: unknown } }>;
+      };
+      const master = status.groups?.find((g) => g.name === SCENARIO_GROUP)?.election?.master;
+      return typeof master === 'string' ? master : null;
+    } catch {
+      // Not answering (starting, stopping, killed) is believing nobody for this look.
+      return null;
     }
-    return masters.length === 1 ? (masters[0] ?? null) : null;
+  }
+
+  output(node: number): { stdout: string; stderr: string } {
+    const p = this.processes.get(node);
+    return { stdout: p?.stdout() ?? '', stderr: p?.stderr() ?? '' };
   }
 
   rootPid(node: number): number | null {
