@@ -15,20 +15,22 @@ const SERIAL = [
   '<rootDir>/test/acceptance/**/*.test.ts',
   '<rootDir>/test/packaging/**/*.test.ts',
   '<rootDir>/test/lab/cloud/main.test.ts',
+  '<rootDir>/test/lab/cloud/aws/aws-cli.test.ts',
   '<rootDir>/test/os/exec-runner.test.ts',
 ];
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Global in jest: a project's own testTimeout is not read.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
-      testPathIgnorePatterns: ['\\.lab\\.test\\.ts$', '/test/acceptance/', '/test/packaging/', '/test/lab/cloud/main\\.test\\.ts$', '/test/os/exec-runner\\.test\\.ts$'],
+      testPathIgnorePatterns: ['\\.lab\\.test\\.ts$', '/test/acceptance/', '/test/packaging/', '/test/lab/cloud/main\\.test\\.ts$', '/test/lab/cloud/aws/aws-cli\\.test\\.ts$', '/test/os/exec-runner\\.test\\.ts$'],
       transform,
-      testTimeout: 60000,
     },
     {
       displayName: 'lab',
@@ -36,7 +38,6 @@ module.exports = {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.lab.test.ts', ...SERIAL],
       transform,
-      testTimeout: 60000,
     },
   ],
 };

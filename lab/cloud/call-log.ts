@@ -16,6 +16,8 @@ export interface Ec2CallRecord {
   /** "ok" or the EC2 error code answered. */
   readonly result: string;
   readonly requestId: string;
+  /** The request body as received, kept raw: a test can check exactly what a client sent, whatever the cloud's encoding. */
+  readonly body: string;
 }
 
 export interface ImdsCallRecord {

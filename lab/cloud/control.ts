@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isVipdError } from '../../src/errors';
 import type { Logger } from '../../src/util/logger';
-import { Ec2ApiError } from './aws/ec2-errors';
 import type { CallLog } from './call-log';
 import type { FaultInjector } from './faults';
+import type { InstanceState } from './flavour';
 import { readBody } from './managed-server';
 
 /** What the control endpoint drives: the emulated cloud (LabCloud), seen through the controls it offers tests. */
@@ -15,7 +15,7 @@ export interface LabCloudControls {
   setPropagationDelay(ms: number): void;
   setDescribePageSize(size: number | null): void;
   expireMetadataTokens(): number;
-  setInstanceState(id: string, state: 'pending' | 'running' | 'stopping' | 'stopped'): void;
+  setInstanceState(id: string, state: InstanceState): void;
   /** Resolves once queued fabric changes are done. */
   settled(): Promise<void>;
 }
@@ -94,7 +94,7 @@ export async function handleControlRequest(req: IncomingMessage, res: ServerResp
     }
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    const status = isVipdError(e) || e instanceof Ec2ApiError || e instanceof SyntaxError ? 400 : 500;
+    const status = isVipdError(e) || e instanceof SyntaxError ? 400 : 500;
     if (status === 500) logger.error({ err: message }, 'control request failed');
     if (!res.headersSent) send(status, { error: message });
   }

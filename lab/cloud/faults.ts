@@ -1,14 +1,13 @@
 import { VipdError } from '../../src/errors';
-import { Ec2ApiError, defaultStatusFor } from './aws/ec2-errors';
 
 /**
- * Fault injection for the emulated EC2 API, set through the control
- * endpoint: added latency, an error on some or all calls of an action,
+ * Fault injection for the emulated cloud's API (every flavour's), set
+ * through the control endpoint: added latency, an error on some or all calls of an action,
  * for a number of calls or until cleared. Whole-service outages (refused
  * connections, resets, 5xx, hangs) are modes of the servers, not rules.
  */
 export interface FaultRule {
-  /** EC2 action name, or "*" for every action. */
+  /** The API's operation name (EC2: the Action), or "*" for every operation. */
   readonly action: string;
   readonly latencyMs?: number;
   /** Probability in [0, 1] that a matching call fails with `error` (default 1). */
@@ -28,9 +27,16 @@ interface LiveRule {
   remaining: number | null;
 }
 
+/** An error to answer instead of running the call; the flavour renders it (and fills what the rule left out) in its API's vocabulary. */
+export interface InjectedError {
+  readonly code: string;
+  readonly status: number | null;
+  readonly message: string | null;
+}
+
 export interface FaultOutcome {
   readonly latencyMs: number;
-  readonly error: Ec2ApiError | null;
+  readonly error: InjectedError | null;
 }
 
 export class FaultInjector {
@@ -60,33 +66,18 @@ export class FaultInjector {
 
   evaluate(action: string): FaultOutcome {
     let latencyMs = 0;
-    let error: Ec2ApiError | null = null;
+    let error: InjectedError | null = null;
     for (const live of this.rules) {
       const { rule } = live;
       if (rule.action !== '*' && rule.action !== action) continue;
       latencyMs = Math.max(latencyMs, rule.latencyMs ?? 0);
       if (error === null && rule.error !== undefined && this.random() < (rule.errorRate ?? 1)) {
-        error = new Ec2ApiError(rule.error.code, rule.error.message ?? defaultMessage(rule.error.code), rule.error.status ?? defaultStatusFor(rule.error.code));
+        error = { code: rule.error.code, status: rule.error.status ?? null, message: rule.error.message ?? null };
       }
       if (live.remaining !== null) live.remaining--;
     }
     this.rules = this.rules.filter((r) => r.remaining === null || r.remaining > 0);
     return { latencyMs, error };
-  }
-}
-
-function defaultMessage(code: string): string {
-  switch (code) {
-    case 'RequestLimitExceeded':
-      return 'Request limit exceeded.';
-    case 'UnauthorizedOperation':
-      return 'You are not authorized to perform this operation.';
-    case 'InternalError':
-      return 'An internal error has occurred';
-    case 'Unavailable':
-      return 'The server is overloaded and cannot handle the request';
-    default:
-      return `Injected fault ${code}`;
   }
 }
 
@@ -98,7 +89,7 @@ export function parseFaultRule(input: unknown): FaultRule {
   const o = input as Record<string, unknown>;
   const allowed = new Set(['action', 'latencyMs', 'errorRate', 'error', 'times']);
   for (const k of Object.keys(o)) if (!allowed.has(k)) bad(`unknown key ${k}`);
-  if (typeof o.action !== 'string' || !/^(\*|[A-Z][A-Za-z]+)$/.test(o.action)) bad('action must be an EC2 action name or "*"');
+  if (typeof o.action !== 'string' || !/^(\*|[A-Z][A-Za-z]+)$/.test(o.action)) bad('action must be an API operation name (EC2: the Action) or "*"');
   const num = (k: string, ok: (n: number) => boolean): number | undefined => {
     const v = o[k];
     if (v === undefined) return undefined;

@@ -1,27 +1,26 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VipdError } from '../../src/errors';
 import { processClock, type MonotonicClock } from '../../src/util/clock';
 import type { Logger } from '../../src/util/logger';
-import { realTimers, sleep, type Timers } from '../../src/util/timers';
+import { realTimers, type Timers } from '../../src/util/timers';
 import { CallLog } from './call-log';
 import { handleControlRequest, type LabCloudControls } from './control';
 import { Dataplane } from './dataplane';
-import { handleEc2Request } from './aws/ec2-api';
-import { Ec2Model, type Instance } from './aws/ec2-model';
 import type { FabricProgrammer } from './fabric';
 import { API_OUTAGES, FaultInjector, METADATA_OUTAGES, type ApiOutage, type MetadataOutage } from './faults';
-import { ImdsService, type RoleCredentials } from './aws/imds-service';
+import type { HttpAnswer, InstanceState } from './flavour';
+import { type FlavourOf, createFlavour } from './flavours';
 import { ManagedServer, readBody, sourceOf, type ListenTarget } from './managed-server';
-import type { KeyRecord } from './aws/sigv4';
-import type { LabCloudSpec } from './aws/spec';
-import { ec2ErrorDocument } from './aws/xml';
+import type { LabCloudSpec } from './spec';
 
 /**
- * The emulated cloud as one object: EC2 control plane + instance metadata +
- * data plane (fabric routes) + a control endpoint for tests. Runs in-process
- * for tests or as its own process (main.ts) inside the lab's fabric
- * namespace, where its metadata listener sits on 169.254.169.254:80.
+ * The emulated cloud as one object: one cloud's flavour (its API and
+ * instance metadata, flavour.ts) over the shared parts: the data plane
+ * (fabric routes following the control plane after a propagation delay),
+ * fault injection, outage modes, the call log and a control endpoint for
+ * tests. Runs in-process for tests or as its own process (main.ts) inside
+ * the lab's fabric namespace, where its metadata listener sits on
+ * 169.254.169.254:80.
  */
 export interface LabCloudDeps {
   readonly fabric: FabricProgrammer;
@@ -29,7 +28,7 @@ export interface LabCloudDeps {
   readonly clock?: MonotonicClock;
   readonly timers?: Timers;
   readonly random?: () => number;
-  /** Wall-clock ms, for SigV4 timestamps and credential expiry strings only. */
+  /** Wall-clock ms, for signature timestamps and credential expiry strings only. */
   readonly wallNowMs?: () => number;
 }
 
@@ -54,34 +53,24 @@ export interface Outage {
 }
 
 const MAX_API_BODY = 1024 * 1024;
-const ROLE_CREDENTIAL_LIFETIME_MS = 6 * 3600 * 1000;
 
-export class LabCloud implements LabCloudControls {
-  readonly model: Ec2Model;
+export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloudControls {
+  readonly flavour: FlavourOf<S>;
   readonly faults: FaultInjector;
   readonly calls = new CallLog();
   readonly dataplane: Dataplane;
-  private readonly imds: ImdsService;
   private readonly clock: MonotonicClock;
   private readonly timers: Timers;
-  private readonly wallNowMs: () => number;
   private readonly log: Logger;
-  private readonly roleCredentials = new Map<string, RoleCredentials>();
-  private readonly keys = new Map<string, KeyRecord>();
   private outageState: Outage = { api: null, metadata: null, metadataInstances: null };
-  private pageSize: number | null = null;
   private readonly servers: ManagedServer[] = [];
   private apiServer: ManagedServer | null = null;
   private imdsServer: ManagedServer | null = null;
 
-  constructor(
-    private readonly spec: LabCloudSpec,
-    deps: LabCloudDeps,
-  ) {
+  constructor(spec: S, deps: LabCloudDeps) {
     this.clock = deps.clock ?? processClock;
     this.timers = deps.timers ?? realTimers;
-    this.wallNowMs = deps.wallNowMs ?? (() => Date.now());
-    this.log = deps.logger.child({ component: 'lab-cloud' });
+    this.log = deps.logger.child({ component: 'lab-cloud', cloud: spec.cloud });
     this.faults = new FaultInjector(deps.random ?? Math.random);
     this.dataplane = new Dataplane({
       fabric: deps.fabric,
@@ -89,30 +78,25 @@ export class LabCloud implements LabCloudControls {
       timers: this.timers,
       clock: this.clock,
       delayMs: spec.propagationDelayMs,
-      nextHopOfEni: (eniId) => {
-        const eni = this.model.enis.find((e) => e.id === eniId);
-        return eni === undefined || eni.instanceId === null ? null : (eni.ips.find((i) => i.primary)?.address ?? null);
-      },
+      nextHopOfEni: (holder) => this.flavour.nextHopOf(holder),
     });
-    this.model = new Ec2Model(spec, (address, eniId) => {
-      this.log.info({ vip: address, eni: eniId }, 'control plane: address holder changed');
-      this.dataplane.change(address, eniId);
+    this.flavour = createFlavour(spec, {
+      dataplane: this.dataplane,
+      faults: this.faults,
+      calls: this.calls,
+      clock: this.clock,
+      timers: this.timers,
+      wallNowMs: deps.wallNowMs ?? (() => Date.now()),
+      logger: this.log,
     });
-    for (const inst of this.model.instances) this.issueRoleCredentials(inst);
-    for (const u of spec.users) {
-      this.keys.set(u.accessKeyId, { secretAccessKey: u.secretAccessKey, sessionToken: null, principal: { kind: 'user', id: u.name, allowedActions: u.allowedActions } });
-    }
-    this.imds = new ImdsService({ model: this.model, dataplane: this.dataplane, clock: this.clock, log: this.calls, credentialsOf: (id) => this.roleCredentials.get(id) ?? null });
   }
 
   async start(listen: LabCloudListen): Promise<LabCloudEndpoints> {
     // Secondary addresses and VIPs: the fabric starts out agreeing with the cloud.
-    const tracked = new Set<string>(this.spec.vips);
-    for (const eni of this.model.enis) for (const ip of eni.ips) if (!ip.primary) tracked.add(ip.address);
-    this.dataplane.init([...tracked].map((a) => [a, this.model.holderOf(a)?.id ?? null] as const));
+    this.dataplane.init(this.flavour.routedAddresses());
 
-    this.imdsServer = new ManagedServer('imds', (req, res) => void this.serveImds(req, res));
-    this.apiServer = new ManagedServer('ec2', (req, res) => void this.serveApi(req, res));
+    this.imdsServer = new ManagedServer('metadata', (req, res) => void this.serveMetadata(req, res));
+    this.apiServer = new ManagedServer('api', (req, res) => void this.serveApi(req, res));
     this.servers.push(this.imdsServer, this.apiServer);
     const imdsPort = await this.imdsServer.listen(listen.imds);
     const apiPort = await this.apiServer.listen(listen.api);
@@ -165,7 +149,7 @@ export class LabCloud implements LabCloudControls {
   }
 
   expireMetadataTokens(): number {
-    return this.imds.expireTokens();
+    return this.flavour.expireMetadataTokens();
   }
 
   setPropagationDelay(ms: number): void {
@@ -175,32 +159,25 @@ export class LabCloud implements LabCloudControls {
 
   setDescribePageSize(size: number | null): void {
     if (size !== null && (!Number.isInteger(size) || size < 1)) throw new VipdError('VIPD_E_CONFIG', 'page size must be a positive integer or null');
-    this.pageSize = size;
+    this.flavour.setListPageSize(size);
   }
 
-  setInstanceState(id: string, state: Instance['state']): void {
-    this.model.setInstanceState(id, state);
+  setInstanceState(id: string, state: InstanceState): void {
+    this.flavour.setInstanceState(id, state);
   }
 
   settled(): Promise<void> {
     return this.dataplane.settled();
   }
 
-  /** Role credentials issued to an instance (tests compare with what the SDK signed with). */
-  credentialsOf(instanceId: string): RoleCredentials | null {
-    return this.roleCredentials.get(instanceId) ?? null;
-  }
-
   state(): Record<string, unknown> {
     return {
-      ...this.model.snapshot(),
+      ...this.flavour.state(),
       dataplane: this.dataplane.view(),
       propagationDelayMs: this.dataplane.propagationDelayMs,
-      describePageSize: this.pageSize,
       faults: this.faults.list(),
       outage: this.outageState,
       fabric: this.dataplane.fabricEvents(),
-      metadataTokens: this.imds.tokenCount(),
     };
   }
 
@@ -209,28 +186,14 @@ export class LabCloud implements LabCloudControls {
   private async serveApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (this.outageState.api === 'http503') {
-        reply(res, 503, 'text/xml', ec2ErrorDocument('Unavailable', 'The service is unavailable. Please try again shortly.', randomUUID()), this.dateHeader());
+        send(res, this.flavour.apiUnavailable());
         return;
       }
       const body = await readBody(req, MAX_API_BODY);
-      const answer = await handleEc2Request(
-        { method: req.method ?? 'GET', target: req.url ?? '/', rawHeaders: req.rawHeaders, body, source: sourceOf(req) },
-        {
-          model: this.model,
-          keys: (id) => this.keys.get(id) ?? null,
-          faults: this.faults,
-          log: this.calls,
-          clock: this.clock,
-          wallNowMs: this.wallNowMs,
-          sleep: (ms) => sleep(this.timers, ms),
-          requestId: randomUUID,
-          describePageSize: () => this.pageSize,
-        },
-      );
-      reply(res, answer.status, 'text/xml;charset=UTF-8', answer.body, { 'x-amzn-requestid': answer.requestId, ...this.dateHeader() });
+      send(res, await this.flavour.serveApi({ method: req.method ?? 'GET', target: req.url ?? '/', rawHeaders: req.rawHeaders, body, source: sourceOf(req) }));
     } catch (e) {
-      this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'EC2 request failed inside the emulator');
-      if (!res.headersSent) reply(res, 500, 'text/xml', ec2ErrorDocument('InternalError', 'emulator failure', randomUUID()));
+      this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'API request failed inside the emulator');
+      if (!res.headersSent) send(res, this.flavour.apiInternalError());
     }
   }
 
@@ -242,7 +205,7 @@ export class LabCloud implements LabCloudControls {
     // refuse/reset/hang are modes of the whole server; only an HTTP answer can depend on the caller.
     if (metadata !== 'http500') throw new VipdError('VIPD_E_CONFIG', 'metadataInstances needs metadata: http500');
     for (const id of input as string[]) {
-      if (!this.model.instances.some((i) => i.id === id)) throw new VipdError('VIPD_E_CONFIG', `metadataInstances: instance ${id} does not exist`);
+      if (!this.flavour.hasInstance(id)) throw new VipdError('VIPD_E_CONFIG', `metadataInstances: instance ${id} does not exist`);
     }
     return [...(input as string[])];
   }
@@ -251,52 +214,32 @@ export class LabCloud implements LabCloudControls {
     if (this.outageState.metadata !== 'http500') return false;
     const only = this.outageState.metadataInstances;
     if (only === null) return true;
-    const caller = this.model.instances.find((i) => i.sourceAddresses.includes(source));
-    return caller !== undefined && only.includes(caller.id);
+    const caller = this.flavour.instanceOf(source);
+    return caller !== null && only.includes(caller);
   }
 
-  /** EC2's own clock, as real answers carry it: the SDK corrects a skewed client clock from it. */
-  private dateHeader(): Record<string, string> {
-    return { date: new Date(this.wallNowMs()).toUTCString() };
-  }
-
-  private async serveImds(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async serveMetadata(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (this.metadataFailsFor(sourceOf(req))) {
         reply(res, 500, 'text/plain', 'Internal Server Error');
         return;
       }
       await readBody(req, 64 * 1024);
-      const answer = this.imds.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, source: sourceOf(req) });
-      res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
-      res.end(answer.body);
+      send(res, this.flavour.serveMetadata({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, source: sourceOf(req) }));
     } catch (e) {
       this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'metadata request failed inside the emulator');
       if (!res.headersSent) reply(res, 500, 'text/plain', 'emulator failure');
     }
   }
-
-  private issueRoleCredentials(inst: Instance): void {
-    if (inst.role === null) return;
-    const now = this.wallNowMs();
-    const creds: RoleCredentials = {
-      accessKeyId: `ASIA${alnum(16)}`,
-      secretAccessKey: randomBytes(30).toString('base64'),
-      sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(96).toString('base64')}`,
-      expiration: new Date(now + ROLE_CREDENTIAL_LIFETIME_MS).toISOString().replace(/\.[0-9]{3}Z$/, 'Z'),
-      lastUpdated: new Date(now).toISOString().replace(/\.[0-9]{3}Z$/, 'Z'),
-    };
-    this.roleCredentials.set(inst.id, creds);
-    this.keys.set(creds.accessKeyId, {
-      secretAccessKey: creds.secretAccessKey,
-      sessionToken: creds.sessionToken,
-      principal: { kind: 'instance', id: inst.id, allowedActions: inst.allowedActions },
-    });
-  }
 }
 
 function serverMode(outage: ApiOutage | MetadataOutage | null): 'up' | 'refuse' | 'reset' | 'hang' {
   return outage === 'refuse' || outage === 'reset' || outage === 'hang' ? outage : 'up';
+}
+
+function send(res: ServerResponse, answer: HttpAnswer): void {
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+  res.end(answer.body);
 }
 
 function reply(res: ServerResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}): void {
@@ -306,9 +249,4 @@ function reply(res: ServerResponse, status: number, contentType: string, body: s
 
 function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
-}
-
-function alnum(n: number): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  return [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join('');
 }

@@ -8,7 +8,7 @@ import { ExecFileRunner } from '../../src/os/exec-runner';
 import { IpRouteFabric, LoggingFabric, type FabricProgrammer } from './fabric';
 import { LabCloud } from './lab-cloud';
 import type { ListenTarget } from './managed-server';
-import { parseLabCloudSpec, type LabCloudSpec } from './aws/spec';
+import { parseLabCloudSpec, type LabCloudSpec } from './spec';
 
 /**
  * The lab cloud as a process:

@@ -1,6 +1,6 @@
 import type { MonotonicClock } from '../../../src/util/clock';
 import type { CallLog } from '../call-log';
-import { Ec2ApiError } from './ec2-errors';
+import { Ec2ApiError, defaultMessage, defaultStatusFor } from './ec2-errors';
 import type { Ec2Model } from './ec2-model';
 import { addressXml, eniXml, reservationXml } from './ec2-render';
 import type { FaultInjector } from '../faults';
@@ -139,7 +139,7 @@ export async function handleEc2Request(req: Ec2HttpRequest, deps: Ec2ApiDeps): P
   let params: Record<string, string> = {};
   let principal: SigningPrincipal | null = null;
   const answer = (status: number, body: string, result: string): Ec2HttpAnswer => {
-    deps.log.addEc2({ atMs: deps.clock.nowMs(), action, params, caller: principal?.id ?? null, source: req.source, status, result, requestId });
+    deps.log.addEc2({ atMs: deps.clock.nowMs(), action, params, caller: principal?.id ?? null, source: req.source, status, result, requestId, body: req.body.toString('utf8') });
     return { status, body, requestId };
   };
   try {
@@ -156,7 +156,7 @@ export async function handleEc2Request(req: Ec2HttpRequest, deps: Ec2ApiDeps): P
     if (handler === undefined) throw new Ec2ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
     const fault = deps.faults.evaluate(action);
     if (fault.latencyMs > 0) await deps.sleep(fault.latencyMs);
-    if (fault.error !== null) throw fault.error;
+    if (fault.error !== null) throw new Ec2ApiError(fault.error.code, fault.error.message ?? defaultMessage(fault.error.code), fault.error.status ?? defaultStatusFor(fault.error.code));
     if (principal.allowedActions !== null && !principal.allowedActions.includes(action)) {
       throw new Ec2ApiError('UnauthorizedOperation', `You are not authorized to perform this operation. User: ${principal.id} is not authorized to perform: ec2:${action}`, 403);
     }

@@ -38,6 +38,22 @@ export function defaultStatusFor(code: string): number {
   }
 }
 
+/** EC2's message for an error code a fault rule names without one. */
+export function defaultMessage(code: string): string {
+  switch (code) {
+    case 'RequestLimitExceeded':
+      return 'Request limit exceeded.';
+    case 'UnauthorizedOperation':
+      return 'You are not authorized to perform this operation.';
+    case 'InternalError':
+      return 'An internal error has occurred';
+    case 'Unavailable':
+      return 'The server is overloaded and cannot handle the request';
+    default:
+      return `Injected fault ${code}`;
+  }
+}
+
 export const notFoundEni = (id: string): Ec2ApiError =>
   /^eni-[0-9a-z]+$/.test(id)
     ? new Ec2ApiError('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${id}' does not exist`)

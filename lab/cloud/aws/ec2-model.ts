@@ -1,7 +1,7 @@
 import { canonicalIpv4, cidrContains, cidrSize, formatIpv4, parseIpv4, parseIpv4Cidr, type Ipv4Cidr } from '../../../src/cloud/ipv4';
 import { ipv4AddressesPerEni } from '../../../src/cloud/aws/instance-limits';
 import { Ec2ApiError, notFoundEni } from './ec2-errors';
-import type { LabCloudSpec, LabInstanceSpec } from './spec';
+import type { AwsLabCloudSpec, LabInstanceSpec } from './spec';
 
 /**
  * The emulated EC2 control plane: the authoritative record of which ENI
@@ -67,7 +67,7 @@ export class Ec2Model {
   private associationSeq = 0;
 
   constructor(
-    spec: LabCloudSpec,
+    spec: AwsLabCloudSpec,
     private readonly onHolderChange: (address: string, eniId: string | null) => void = () => undefined,
   ) {
     this.region = spec.region;

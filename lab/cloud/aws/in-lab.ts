@@ -5,7 +5,7 @@ import { VipdError } from '../../../src/errors';
 import type { CommandResult } from '../../../src/os/runner';
 import type { Ec2CallRecord } from '../call-log';
 import { LabCloudControlClient } from '../control-client';
-import { parseLabCloudSpec } from './spec';
+import { parseAwsLabCloudSpec } from './spec';
 import type { Lab } from '../../netns/lab';
 import type { LabProcess } from '../../netns/spawner';
 import { SUBNET_GATEWAY, SUBNET_PREFIX } from '../../netns/topology';
@@ -101,10 +101,11 @@ export function labEniId(i: number): string {
   return `eni-0lab${i.toString(16).padStart(12, '0')}`;
 }
 
-/** The emulator's state file for these nodes (pure; checked by parseLabCloudSpec before use). */
+/** The emulator's state file for these nodes (pure; checked by parseAwsLabCloudSpec before use). */
 export function labCloudSpec(nodes: readonly LabCloudNodeFacts[], opts: LabCloudOptions): Record<string, unknown> {
   const type = opts.instanceType ?? 't3.large';
   return {
+    cloud: 'aws',
     region: LAB_REGION,
     availabilityZone: LAB_AZ,
     subnets: [{ id: 'subnet-0lab0001', vpcId: 'vpc-0lab0001', cidr: LAB_SUBNET_CIDR }],
@@ -183,7 +184,7 @@ export function parseFabricRoute(exact: unknown, get: unknown, address: string):
 export async function startLabCloud(lab: Lab, opts: LabCloudOptions): Promise<LabCloudHandle> {
   const facts = await Promise.all(Array.from({ length: lab.options.nodes }, async (_, k) => ({ mac: await lab.nodeMac(k + 1), primaryIp: lab.nodeIp(k + 1) })));
   const spec = labCloudSpec(facts, opts);
-  parseLabCloudSpec(spec);
+  parseAwsLabCloudSpec(spec);
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'vipd-labcloud-'));
   const stateFile = join(dir, 'lab-cloud.json');

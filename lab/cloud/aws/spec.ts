@@ -3,11 +3,11 @@ import { canonicalIpv4, cidrContains, parseIpv4, parseIpv4Cidr } from '../../../
 import { normalizeMac } from '../../../src/cloud/aws/mac';
 
 /**
- * The emulated cloud's starting state, as written in a JSON file
- * (`--state FILE.json`). Validated strictly: a lab that starts from a
- * state no real VPC could be in would test nothing.
+ * The emulated AWS cloud's starting state: the `aws` flavour of a lab cloud
+ * state file (`--state FILE.json`, see ../spec.ts). Validated strictly: a
+ * lab that starts from a state no real VPC could be in would test nothing.
  */
-export interface LabCloudSpec {
+export interface AwsLabCloudSpec {
   readonly region: string;
   readonly availabilityZone: string;
   readonly accountId: string;
@@ -68,9 +68,12 @@ export interface LabUserSpec {
   readonly allowedActions: readonly string[] | null;
 }
 
+/** The aws flavour's entry in a lab cloud state file (../spec.ts). */
+export type AwsCloudSpec = AwsLabCloudSpec & { readonly cloud: 'aws' };
+
 type Obj = Record<string, unknown>;
 
-export function parseLabCloudSpec(input: unknown): LabCloudSpec {
+export function parseAwsLabCloudSpec(input: unknown): AwsLabCloudSpec {
   const root = obj(input, '$');
   const subnets = arr(root.subnets, '$.subnets').map((s, i) => parseSubnet(s, `$.subnets[${i}]`));
   const instances = arr(root.instances, '$.instances').map((s, i) => parseInstance(s, `$.instances[${i}]`));

@@ -174,8 +174,8 @@ describe('AwsProvider against the lab cloud', () => {
     expect(unassigns).toHaveLength(1);
     expect(unassigns[0]!.params).toEqual(expect.objectContaining({ 'PrivateIpAddress.1': VIPS[0] }));
     expect(unassigns[0]!.params['PrivateIpAddress.2']).toBeUndefined();
-    expect(lab.cloud.model.holderOf(VIPS[1])?.id).toBe(NODE2.eni);
-    expect(lab.cloud.model.holderOf(VIPS[0])).toBeNull();
+    expect(lab.cloud.flavour.model.holderOf(VIPS[1])?.id).toBe(NODE2.eni);
+    expect(lab.cloud.flavour.model.holderOf(VIPS[0])).toBeNull();
     // Nothing left: no call at all.
     await p.unassign(vips(VIPS[0]));
     expect(ec2Calls('UnassignPrivateIpAddresses')).toHaveLength(1);
@@ -191,7 +191,7 @@ describe('AwsProvider against the lab cloud', () => {
     const result = await mover(p).acquire(vips(VIPS[0]), deadline(20_000));
     expect(result.assignCalls).toBe(3);
     expect(ec2Calls('AssignPrivateIpAddresses').map((c) => c.result)).toEqual([code, code, 'ok']);
-    expect(lab.cloud.model.holderOf(VIPS[0])?.id).toBe(NODE1.eni);
+    expect(lab.cloud.flavour.model.holderOf(VIPS[0])?.id).toBe(NODE1.eni);
   });
 
   it('permission denied: a typed permanent error after exactly one call, with the missing IAM action named', async () => {
@@ -263,13 +263,13 @@ describe('AwsProvider against the lab cloud', () => {
     const p1 = provider(NODE1.source, 'eth1');
     await p1.assign(withEip);
     expect(ec2Calls('AssociateAddress')).toHaveLength(1);
-    expect(lab.cloud.model.eips[0]!.association).toMatchObject({ eniId: NODE1.eni, privateIp: VIPS[0] });
+    expect(lab.cloud.flavour.model.eips[0]!.association).toMatchObject({ eniId: NODE1.eni, privateIp: VIPS[0] });
     await p1.assign(withEip);
     expect(ec2Calls('AssociateAddress')).toHaveLength(1);
 
     const p2 = provider(NODE2.source, 'eth0');
     await p2.assign(withEip);
-    expect(lab.cloud.model.eips[0]!.association).toMatchObject({ eniId: NODE2.eni, privateIp: VIPS[0] });
+    expect(lab.cloud.flavour.model.eips[0]!.association).toMatchObject({ eniId: NODE2.eni, privateIp: VIPS[0] });
     expect(ec2Calls('AssociateAddress')).toHaveLength(1);
   });
 

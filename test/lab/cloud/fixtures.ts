@@ -3,7 +3,7 @@ import { silentLogger } from '../../../src/util/logger';
 import { LabCloudControlClient } from '../../../lab/cloud/control-client';
 import type { FabricProgrammer } from '../../../lab/cloud/fabric';
 import { LabCloud, type LabCloudEndpoints } from '../../../lab/cloud/lab-cloud';
-import { parseLabCloudSpec, type LabCloudSpec } from '../../../lab/cloud/aws/spec';
+import { parseLabCloudSpec, type LabCloudSpec } from '../../../lab/cloud/spec';
 
 // Static credentials are used below: the SDK must never probe a metadata address.
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -97,7 +97,7 @@ export function adminClient(lab: RunningLab, credentials: { accessKeyId: string;
 
 /** A client signing with the role credentials the emulator issued to an instance. */
 export function instanceClient(lab: RunningLab, instanceId: string): EC2Client {
-  const c = lab.cloud.credentialsOf(instanceId)!;
+  const c = lab.cloud.flavour.credentialsOf(instanceId)!;
   return adminClient(lab, { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken });
 }
 

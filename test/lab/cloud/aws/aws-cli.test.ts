@@ -48,12 +48,12 @@ describeCli('AWS CLI against the lab cloud', () => {
   }
 
   it('assign-private-ip-addresses --allow-reassignment moves the address; describe shows it; unassign removes it', async () => {
-    await lab.cloud.model.assignPrivateIpAddresses({ eniId: NODE2.eni, addresses: [VIPS[0]], count: null, allowReassignment: false });
+    await lab.cloud.flavour.model.assignPrivateIpAddresses({ eniId: NODE2.eni, addresses: [VIPS[0]], count: null, allowReassignment: false });
     const assign = await aws(['ec2', 'assign-private-ip-addresses', '--network-interface-id', NODE1.eni, '--private-ip-addresses', VIPS[0], '--allow-reassignment']);
     expect(assign.stderr).toBe('');
     expect(assign.exitCode).toBe(0);
     expect(JSON.parse(assign.stdout)).toMatchObject({ NetworkInterfaceId: NODE1.eni, AssignedPrivateIpAddresses: [{ PrivateIpAddress: VIPS[0] }] });
-    expect(lab.cloud.model.holderOf(VIPS[0])?.id).toBe(NODE1.eni);
+    expect(lab.cloud.flavour.model.holderOf(VIPS[0])?.id).toBe(NODE1.eni);
 
     const described = await aws(['ec2', 'describe-network-interfaces', '--filters', `Name=addresses.private-ip-address,Values=${VIPS[0]}`]);
     expect(described.exitCode).toBe(0);
@@ -66,7 +66,7 @@ describeCli('AWS CLI against the lab cloud', () => {
 
     const unassign = await aws(['ec2', 'unassign-private-ip-addresses', '--network-interface-id', NODE1.eni, '--private-ip-addresses', VIPS[0]]);
     expect(unassign.exitCode).toBe(0);
-    expect(lab.cloud.model.holderOf(VIPS[0])).toBeNull();
+    expect(lab.cloud.flavour.model.holderOf(VIPS[0])).toBeNull();
     expect(lab.cloud.calls.ec2().map((c) => [c.action, c.caller, c.result])).toEqual([
       ['AssignPrivateIpAddresses', 'admin', 'ok'],
       ['DescribeNetworkInterfaces', 'admin', 'ok'],

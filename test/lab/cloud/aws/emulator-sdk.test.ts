@@ -23,7 +23,7 @@ async function failure(p: Promise<unknown>): Promise<EC2ServiceException> {
 }
 
 function secondaries(lab: RunningLab, eniId: string): string[] {
-  return lab.cloud.model.eni(eniId).ips.filter((i) => !i.primary).map((i) => i.address);
+  return lab.cloud.flavour.model.eni(eniId).ips.filter((i) => !i.primary).map((i) => i.address);
 }
 
 describe('lab cloud EC2 API with the real @aws-sdk/client-ec2', () => {
@@ -50,6 +50,9 @@ describe('lab cloud EC2 API with the real @aws-sdk/client-ec2', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ action: 'AssignPrivateIpAddresses', caller: 'admin', result: 'ok', status: 200 });
     expect(calls[0]!.params['PrivateIpAddress.3']).toBe(VIPS[2]);
+    // The raw body as the SDK sent it (form-encoded Query protocol).
+    expect(new URLSearchParams(calls[0]!.body).get('Action')).toBe('AssignPrivateIpAddresses');
+    expect(new URLSearchParams(calls[0]!.body).get('PrivateIpAddress.3')).toBe(VIPS[2]);
   });
 
   it('SecondaryPrivateIpAddressCount picks free, non-reserved addresses of the subnet', async () => {

@@ -1,4 +1,4 @@
-import { parseLabCloudSpec } from '../../../../lab/cloud/aws/spec';
+import { parseLabCloudSpec } from '../../../../lab/cloud/spec';
 import { LAB_REGION, labCloudEnv, labCloudEnvOverrides, labCloudSpec, labEniId, labInstanceId, parseFabricRoute } from '../../../../lab/cloud/aws/in-lab';
 
 const NODES = [

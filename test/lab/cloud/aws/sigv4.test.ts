@@ -87,7 +87,7 @@ describe('lab cloud rejects what EC2 would reject', () => {
   });
 
   it('role credentials without their session token: AuthFailure', async () => {
-    const c = lab.cloud.credentialsOf(NODE1.id)!;
+    const c = lab.cloud.flavour.credentialsOf(NODE1.id)!;
     const ec2 = client(adminClient(lab, { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }));
     expect((await failure(ec2.send(new DescribeNetworkInterfacesCommand({})))).name).toBe('AuthFailure');
   });

@@ -1,4 +1,4 @@
-import { parseLabCloudSpec } from '../../../../lab/cloud/aws/spec';
+import { parseLabCloudSpec } from '../../../../lab/cloud/spec';
 import { NODE1, labSpecJson } from '../fixtures';
 
 function withPatch(patch: (s: Record<string, unknown>) => void): unknown {
@@ -21,6 +21,15 @@ describe('lab cloud state file', () => {
     expect(spec.instances[0]!.sourceAddresses).toEqual([NODE1.source]);
     expect(spec.instances[1]!.sourceAddresses).toEqual(['10.0.1.11']);
     expect(spec.networkInterfaces[1]!.sourceDestCheck).toBe(false);
+  });
+
+  it('names its flavour: aws when written, aws when absent; oci and gcp have no emulator yet; anything else is refused', () => {
+    expect(parseLabCloudSpec(withPatch((s) => void (s.cloud = 'aws'))).cloud).toBe('aws');
+    expect(parseLabCloudSpec(labSpecJson()).cloud).toBe('aws');
+    expect(() => parseLabCloudSpec(withPatch((s) => void (s.cloud = 'gcp')))).toThrow(/\$\.cloud gcp has no emulator yet/);
+    expect(() => parseLabCloudSpec(withPatch((s) => void (s.cloud = 'oci')))).toThrow(/\$\.cloud oci has no emulator yet/);
+    expect(() => parseLabCloudSpec(withPatch((s) => void (s.cloud = 'azure')))).toThrow(/\$\.cloud must be one of aws\|oci\|gcp/);
+    expect(() => parseLabCloudSpec([])).toThrow(/\$ must be an object/);
   });
 
   it.each<[string, (s: Record<string, unknown>) => void, RegExp]>([
