@@ -79,7 +79,7 @@ export interface KeepalivedConfigInput {
   readonly intervalMs: number;
   readonly vip?: string;
   /**
-   * The cloud variant (scenario-keepalived-notify.ts): this script is
+   * The cloud variant (keepalived-notify.ts): this script is
    * called as notify_master/backup/fault "SCRIPT STATE". virtual_ipaddress
    * stays: keepalived 2.2.7 refuses an instance without one ("No VIP
    * specified"), and the guides keep it too.

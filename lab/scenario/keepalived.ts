@@ -34,7 +34,7 @@ export function keepalivedStates(output: string, instance: string): string[] {
  * scenario does that); killing the parent alone is a graceful handover.
  *
  * With a cloud recipe (the provider's keepalivedRecipe), keepalived also
- * runs the guides' notify script (scenario-keepalived-notify.ts), and a
+ * runs the guides' notify script (keepalived-notify.ts), and a
  * takeover is done once that script has made the cloud call and its
  * `ip addr add`.
  */

@@ -9,7 +9,7 @@ describe('scenario providers', () => {
     expect(p.env(2)).toEqual({});
   });
 
-  it('aws is the emulated cloud (lab/cloud/aws/scenario-provider.ts)', () => {
+  it('aws is the emulated cloud (lab/scenario/aws-provider.ts)', () => {
     expect(scenarioProvider('aws').name).toBe('aws');
   });
 

@@ -12,7 +12,7 @@ const required = process.env.VIPD_REQUIRE_LAB === '1';
 
 if (!haveCli) {
   // A clear line in the output rather than a silent pass.
-  console.warn(`SKIP test/cloud/lab/aws-cli.test.ts: ${AWS} not found (apt-get install awscli); set VIPD_REQUIRE_LAB=1 to make this a failure`);
+  console.warn(`SKIP test/lab/cloud/aws/aws-cli.test.ts: ${AWS} not found (apt-get install awscli); set VIPD_REQUIRE_LAB=1 to make this a failure`);
 }
 
 const describeCli = haveCli || required ? describe : describe.skip;

@@ -9,7 +9,7 @@ jest.setTimeout(120_000);
 
 const VIP = '10.0.1.100';
 const haveCli = existsSync(AWS_CLI);
-if (!haveCli) console.warn(`SKIP the AWS CLI case of test/lab/aws-clients.lab.test.ts: ${AWS_CLI} not found (apt-get install awscli); VIPD_REQUIRE_LAB=1 makes this a failure`);
+if (!haveCli) console.warn(`SKIP the AWS CLI case of test/lab/cloud/aws/clients.lab.test.ts: ${AWS_CLI} not found (apt-get install awscli); VIPD_REQUIRE_LAB=1 makes this a failure`);
 const itCli = haveCli || process.env.VIPD_REQUIRE_LAB === '1' ? it : it.skip;
 
 /**
