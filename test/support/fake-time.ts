@@ -1,5 +1,5 @@
-import type { MonotonicClock } from '../../../src/util/clock';
-import type { TimerHandle, Timers } from '../../../src/util/timers';
+import type { MonotonicClock } from '../../src/util/clock';
+import type { TimerHandle, Timers } from '../../src/util/timers';
 
 /** Lets every settled promise chain run before time moves on. */
 export async function flushPromises(): Promise<void> {
