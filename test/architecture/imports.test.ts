@@ -22,7 +22,7 @@ const FORBIDDEN: ReadonlyArray<readonly [string, string, RegExp]> = [
   ['src/runtime/daemon.ts', "import { x } from '../../lab/netns/lab';", /src\/ is what ships/],
   ['src/cli/main.ts', "import { x } from '../../bench/run';", /src\/ is what ships/],
   ['src/os/changes.ts', "export { x } from '../../lab/cloud/aws/in-lab';", /src\/ is what ships/],
-  ['lab/scenario/scenario.ts', "import { x } from '../support/lab';", /lab drives the product from outside/],
+  ['lab/scenario/scenario.ts', "import { x } from '../../test/support/lab';", /lab drives the product from outside/],
 ];
 
 const ALLOWED: ReadonlyArray<readonly [string, string]> = [
