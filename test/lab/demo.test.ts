@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { demoCommand, parseDemoOptions, renderDemoResult } from '../../lab/demo';
+import { demoCommand, demoMain, parseDemoOptions, renderDemoResult } from '../../lab/demo';
 import type { FailoverResult } from '../../lab/scenario/scenario';
 import type { ScenarioDeps } from '../../lab/scenario/scenario';
 
@@ -41,6 +41,23 @@ describe('vipd demo options', () => {
     expect(err.text()).toMatch(/unknown provider "gcp"/);
     expect(await demoCommand({ provider: 'none', interval: '100ms', kill: 'hard' }, { ...io, labUnavailable: () => Promise.resolve('needs root for network namespaces') })).toBe(77);
     expect(err.text()).toMatch(/needs root/);
+  });
+});
+
+describe('npm run demo command line (lab/demo.ts, not a vipd subcommand)', () => {
+  it('prints its usage on --help and exits 0 without building anything', async () => {
+    const out = sink();
+    expect(await demoMain(['--help'], { out: out.stream, err: sink().stream, scenarioDeps: noDeps, labUnavailable: () => Promise.reject(new Error('not reached')) })).toBe(0);
+    expect(out.text()).toMatch(/--provider aws\|none/);
+  });
+
+  it('exits 64 on an unknown flag, and hands the defaults (aws, 100ms, hard) to the demo', async () => {
+    const err = sink();
+    const io = { out: sink().stream, err: err.stream, scenarioDeps: noDeps, labUnavailable: () => Promise.resolve('needs root for network namespaces') };
+    expect(await demoMain(['--fast'], io)).toBe(64);
+    expect(err.text()).toMatch(/usage: node dist\/lab\/demo\.js/);
+    // Valid defaults get as far as the root check.
+    expect(await demoMain([], io)).toBe(77);
   });
 });
 
