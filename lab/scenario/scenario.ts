@@ -25,7 +25,7 @@ import type { ProcessSpawner } from '../netns/spawner';
  * N nodes running the daemon under test (vipd or keepalived) and an HTTP
  * service, a client probing the VIP every 10 ms, a fault injected at a
  * random phase of the heartbeat cycle, and the outage as the client saw
- * it. Shared by the lab tests, `vipd demo` and the benchmark.
+ * it. Shared by the lab tests, `npm run demo` and the benchmark.
  *
  *   hard     = the master's fabric link cut and every process of its daemon
  *              killed -9 (node death: no resign, nothing cleaned up)

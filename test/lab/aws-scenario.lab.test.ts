@@ -9,8 +9,8 @@ import { describeLab } from '../support/lab-guard';
 
 jest.setTimeout(120_000);
 
-/** The failover scenario behind `vipd demo` (its default provider) and the benchmark, with the emulated AWS cloud. */
-describeLab('failover scenario with provider aws (what `vipd demo` runs)', () => {
+/** The failover scenario behind `npm run demo` (its default provider) and the benchmark, with the emulated AWS cloud. */
+describeLab('failover scenario with provider aws (what `npm run demo` runs)', () => {
   const deps = hostScenarioDeps(silentLogger());
   let scenario: FailoverScenario | null = null;
   beforeAll(async () => {

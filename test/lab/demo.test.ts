@@ -18,7 +18,7 @@ const noDeps = (): ScenarioDeps => {
   throw new Error('the lab must not be built');
 };
 
-describe('vipd demo options', () => {
+describe('demo options', () => {
   it('accepts the documented values', () => {
     const o = parseDemoOptions({ provider: 'none', interval: '1s', kill: 'graceful' });
     expect(o.provider.name).toBe('none');
@@ -61,7 +61,7 @@ describe('npm run demo command line (lab/demo.ts, not a vipd subcommand)', () =>
   });
 });
 
-describe('vipd demo table', () => {
+describe('demo table', () => {
   const result: FailoverResult = {
     daemon: 'vipd',
     provider: 'none',
