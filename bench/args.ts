@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../src/config/duration';
 import { VipdError, asVipdError } from '../src/errors';
-import { DAEMON_KINDS, type DaemonKind } from '../src/lab/scenario-daemon';
-import { FAULT_KINDS, type FaultKind } from '../src/lab/scenario';
+import { DAEMON_KINDS, type DaemonKind } from '../lab/scenario/daemon';
+import { FAULT_KINDS, type FaultKind } from '../lab/scenario/scenario';
 
 /**
  * The benchmark's cases: `l2` (plain L2: the OS and gratuitous ARP move

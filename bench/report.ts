@@ -1,5 +1,5 @@
-import type { DaemonKind } from '../src/lab/scenario-daemon';
-import type { FaultKind } from '../src/lab/scenario';
+import type { DaemonKind } from '../lab/scenario/daemon';
+import type { FaultKind } from '../lab/scenario/scenario';
 import type { BenchCaseName } from './args';
 import { type Summary, summarize } from './stats';
 

@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRootLogger } from '../src/cli/logger';
+import { createRootLogger } from '../src/util/root-logger';
 import { packageVersion } from '../src/cli/version';
 import { asVipdError } from '../src/errors';
-import { AWS_CLI } from '../src/lab/cloud-lab';
-import type { FaultKind, ScenarioDeps } from '../src/lab/scenario';
-import type { DaemonKind } from '../src/lab/scenario-daemon';
-import { hostScenarioDeps } from '../src/lab/scenario-deps';
-import { currentUid, keepalivedVersion, labUnavailable } from '../src/lab/scenario-preflight';
-import { sweepLeftovers } from '../src/lab/sweep';
+import { AWS_CLI } from '../lab/cloud/aws/in-lab';
+import type { FaultKind, ScenarioDeps } from '../lab/scenario/scenario';
+import type { DaemonKind } from '../lab/scenario/daemon';
+import { hostScenarioDeps } from '../lab/scenario/deps';
+import { currentUid, keepalivedVersion, labUnavailable } from '../lab/scenario/preflight';
+import { sweepLeftovers } from '../lab/netns/sweep';
 import { type BenchCaseOptions, type BenchOptions, parseBenchArgs } from './args';
 import { machineInfo } from './machine';
 import { type BenchCell, type BenchReport, formatDuration, formatInterval, formatMs, newCell, renderSection, renderTable, replaceMarkedSection, sectionMarkers } from './report';
@@ -38,7 +38,13 @@ async function awsCliVersion(deps: ScenarioDeps): Promise<string | null> {
   return `${r.stdout}${r.stderr}`.trim().split(/\s+/)[0] ?? null;
 }
 
-async function runCase(deps: ScenarioDeps, options: BenchOptions, c: BenchCaseOptions, daemons: readonly DaemonKind[]): Promise<{ cells: BenchCell[]; durationMs: number }> {
+async function runCase(
+  deps: ScenarioDeps,
+  options: BenchOptions,
+  c: BenchCaseOptions,
+  daemons: readonly DaemonKind[],
+  evidenceRoot: string,
+): Promise<{ cells: BenchCell[]; durationMs: number }> {
   const begin = deps.clock.nowMs();
   const cells: BenchCell[] = [];
   const cell = (daemon: DaemonKind, intervalMs: number, kind: FaultKind): BenchCell => {
@@ -54,12 +60,14 @@ async function runCase(deps: ScenarioDeps, options: BenchOptions, c: BenchCaseOp
           const into = cell(daemon, intervalMs, kind);
           const label = `${c.name} ${daemon} ${formatInterval(intervalMs)} ${kind} #${run}`;
           try {
-            const t = await runTrial(deps, { caseName: c.name, daemon, intervalMs, kind, awsPropagationMs: options.awsPropagationMs });
+            const evidenceDir = join(evidenceRoot, label.replace(/[^A-Za-z0-9]+/g, '-'));
+            const t = await runTrial(deps, { caseName: c.name, daemon, intervalMs, kind, awsPropagationMs: options.awsPropagationMs, evidenceDir });
             const r = t.result;
             into.trialMs.push(t.wallMs);
             if (t.problems.length > 0) {
-              into.failures.push(`run ${run}: ${t.problems.join('; ')}`);
-              process.stdout.write(`${label}: FAILED (outage ${formatMs(r.outageMs)} ms): ${t.problems.join('; ')}\n`);
+              const where = t.evidence === null ? '' : ` (evidence in ${t.evidence})`;
+              into.failures.push(`run ${run}: ${t.problems.join('; ')}${where}`);
+              process.stdout.write(`${label}: FAILED (outage ${formatMs(r.outageMs)} ms): ${t.problems.join('; ')}${where}\n`);
               continue;
             }
             into.outagesMs.push(r.outageMs);
@@ -111,6 +119,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
   const date = new Date().toISOString().slice(0, 10);
   await sweepLeftovers(deps);
+  // A failed trial's daemon logs and probe records go under here (one directory per failed trial, named in its failure).
+  const evidenceRoot = join(tmpdir(), `vipd-bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 
   const reports: BenchReport[] = [];
   for (const c of options.cases) {
@@ -120,7 +130,7 @@ async function main(argv: readonly string[]): Promise<number> {
       daemons = daemons.filter((d) => d !== 'keepalived');
     }
     process.stdout.write(`\n== case ${c.name}: ${c.runs} runs at ${c.intervalsMs.map(formatInterval).join(', ')}, ${options.kinds.join(', ')}, ${daemons.join(' vs ')}\n`);
-    const { cells, durationMs } = await runCase(deps, options, c, daemons);
+    const { cells, durationMs } = await runCase(deps, options, c, daemons, evidenceRoot);
     const report: BenchReport = {
       caseName: c.name,
       date,

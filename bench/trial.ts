@@ -1,9 +1,9 @@
-import { asVipdError } from '../src/errors';
-import type { LabCloudHandle } from '../src/lab/cloud-lab';
-import { awsScenarioProvider } from '../src/lab/cloud-lab-provider';
-import { type FailoverResult, FailoverScenario, type FaultKind, type ScenarioDeps } from '../src/lab/scenario';
-import type { DaemonKind } from '../src/lab/scenario-daemon';
-import { type ScenarioProvider, noneProvider } from '../src/lab/scenario-provider';
+import { VipdError, asVipdError } from '../src/errors';
+import type { LabCloudHandle } from '../lab/cloud/aws/in-lab';
+import { awsScenarioProvider } from '../lab/scenario/aws-provider';
+import { type FailoverResult, FailoverScenario, type FaultKind, type ScenarioDeps } from '../lab/scenario/scenario';
+import type { DaemonKind } from '../lab/scenario/daemon';
+import { type ScenarioProvider, noneProvider } from '../lab/scenario/provider';
 import type { BenchCaseName } from './args';
 
 /**
@@ -19,6 +19,8 @@ export interface TrialSpec {
   readonly intervalMs: number;
   readonly kind: FaultKind;
   readonly awsPropagationMs: number;
+  /** Where a failed trial keeps its evidence (daemon logs, probe records after the fault); created only on failure. */
+  readonly evidenceDir: string;
 }
 
 export interface CloudCheck {
@@ -33,6 +35,8 @@ export interface TrialOutcome {
   readonly cloud: CloudCheck | null;
   /** What is wrong with this run (empty: a good run). */
   readonly problems: readonly string[];
+  /** The directory holding this trial's evidence when it had problems; null for a good run. */
+  readonly evidence: string | null;
   readonly wallMs: number;
 }
 
@@ -64,7 +68,7 @@ export async function runTrial(deps: ScenarioDeps, spec: TrialSpec): Promise<Tri
     intervalMs: spec.intervalMs,
     provider: providerFor(spec, (c) => (cloud = c)),
   });
-  let outcome: Omit<TrialOutcome, 'wallMs'>;
+  let outcome: Omit<TrialOutcome, 'wallMs' | 'evidence'>;
   try {
     await scenario.start();
     const master = await scenario.waitForSteadyState();
@@ -82,10 +86,23 @@ export async function runTrial(deps: ScenarioDeps, spec: TrialSpec): Promise<Tri
     }
     outcome = { result, cloud: check, problems: trialProblems(result, newMaster, check) };
   } catch (e) {
+    const evidence = keepEvidence(scenario, spec.evidenceDir, deps);
     // The trial's own failure is the one worth reporting, not a teardown error after it.
     await scenario.teardown().catch((te: unknown) => deps.logger.error({ err: asVipdError(te).toJSON() }, 'scenario teardown failed'));
-    throw e;
+    const err = asVipdError(e);
+    throw new VipdError(err.code, evidence === null ? err.message : `${err.message} (evidence in ${evidence})`, { cause: e, details: { evidence } });
   }
+  const evidence = outcome.problems.length > 0 ? keepEvidence(scenario, spec.evidenceDir, deps) : null;
   await scenario.teardown();
-  return { ...outcome, wallMs: deps.clock.nowMs() - begin };
+  return { ...outcome, evidence, wallMs: deps.clock.nowMs() - begin };
+}
+
+/** Writes the evidence; a failure to write it is logged, never hides the trial's own failure. */
+function keepEvidence(scenario: FailoverScenario, dir: string, deps: ScenarioDeps): string | null {
+  try {
+    return scenario.keepEvidence(dir);
+  } catch (e) {
+    deps.logger.error({ err: asVipdError(e).toJSON(), dir }, 'could not keep the failed trial\'s evidence');
+    return null;
+  }
 }

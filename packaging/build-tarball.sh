@@ -36,6 +36,13 @@ mkdir -p "$APP/dist" "$APP/systemd" "$APP/config" "$APP/alerts" "$APP/docs"
 # .ts files that are not shipped.
 cp -R dist/src "$APP/dist/src"
 find "$APP/dist" -name '*.map' -delete
+# Only what src/ compiles to today: tsc never deletes the output of a file
+# since moved or removed (the lab used to live in src/lab), so such leftovers
+# in dist/src stay out of the package.
+(cd "$APP/dist/src" && find . -name '*.js' -print0) | while IFS= read -r -d '' js; do
+  [ -f "src/${js%.js}.ts" ] || rm -f "$APP/dist/src/$js"
+done
+find "$APP/dist/src" -type d -empty -delete
 
 cp package.json package-lock.json binding.gyp "$APP/"
 # The in-process ARP sender's source: npm ci below compiles it (package.json's install script).

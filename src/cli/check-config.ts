@@ -1,6 +1,6 @@
 import { OFFLINE_SKIPPED, validateConfig, type ValidateConfigOptions } from '../config/validate-config';
 import { asVipdError } from '../errors';
-import { EXIT_CONFIG, EXIT_OK } from './exit-codes';
+import { EXIT_CONFIG, EXIT_OK } from '../util/exit-codes';
 
 export interface CheckConfigOptions extends Pick<ValidateConfigOptions, 'env' | 'interfaces' | 'hostFiles' | 'loadArpSender'> {
   readonly offline?: boolean;

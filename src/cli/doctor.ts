@@ -14,7 +14,7 @@ import { UnixDgramTransport } from '../systemd/notify-transport';
 import { processClock } from '../util/clock';
 import { silentLogger } from '../util/logger';
 import { realTimers } from '../util/timers';
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from '../util/exit-codes';
 import { defaultRunner } from './wiring';
 
 /** One cloud read of the doctor: a hung endpoint is a finding, not a doctor that hangs. */

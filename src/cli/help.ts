@@ -131,16 +131,4 @@ Examples:
   vipd doctor
   vipd doctor -c /etc/vipd/vipd.yaml --json
 `,
-  demo: `
-Failover demo in a network-namespace lab (needs root): two nodes and a client;
-kills the active node and prints the outage by phase. Nothing leaves the lab.
-
-Exit codes:
-  0   the demo ran
-  1   it failed (see the message)
-  64  bad arguments
-
-Examples:
-  sudo vipd demo --provider none --kill graceful
-`,
 };

@@ -7,7 +7,7 @@ import { globPaths } from '../keepalived/glob';
 import { mapKeepalived, type ImportNote } from '../keepalived/map';
 import { offlineConfigProblems } from '../keepalived/offline-check';
 import { parseKeepalived } from '../keepalived/parse';
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../util/exit-codes';
 
 export interface ImportKeepalivedOptions {
   readonly file: string;

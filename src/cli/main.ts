@@ -6,9 +6,8 @@ import { ControlClient } from '../control/client';
 import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
 import { controlTarget, DEFAULT_CONFIG } from './control-target';
-import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from './exit-codes';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from '../util/exit-codes';
 import { DEFAULT_IMPORT_KEY_FILE, importKeepalivedCommand } from './import-keepalived';
 import { parseSwitchoverTimeout } from './control-handlers';
 import { COMMAND_HELP } from './help';
@@ -179,12 +178,6 @@ command('import-keepalived', 'write a vipd config from a keepalived.conf (stdout
   .action((file: string, o: { output?: string; nodeId?: string; peer: string[]; configId?: string; keyFile: string }) =>
     finish(importKeepalivedCommand({ file, output: o.output ?? null, nodeId: o.nodeId ?? null, peers: o.peer, configId: o.configId ?? null, keyFile: o.keyFile })),
   );
-
-command('demo', 'failover demo in a network-namespace lab (needs root): two nodes and a client; kills the active node and prints the outage by phase')
-  .option('--provider <name>', 'aws (the emulated AWS cloud: the VIP moves by API call) | none (plain L2: gratuitous ARP)', 'aws')
-  .option('--interval <duration>', 'heartbeat interval, e.g. 100ms or 1s', '100ms')
-  .option('--kill <mode>', 'hard (link cut + kill -9) | graceful (SIGTERM) | crash (kill -9, host and link up)', 'hard')
-  .action(async (o: { provider: string; interval: string; kill: string }) => finish(await demoCommand(o)));
 
 /** The command-line definition, for the generated man page and completions (gen-cli-docs.ts). */
 export { program };

@@ -3,7 +3,7 @@ import type { NotMaster } from '../election/types';
 import { asVipdError } from '../errors';
 import type { DaemonStatus } from '../runtime/daemon';
 import type { GroupStatus, PeerStatus } from '../runtime/group-runner';
-import { EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
+import { EXIT_OK, EXIT_UNAVAILABLE } from '../util/exit-codes';
 
 export async function statusCommand(socket: string, json: boolean): Promise<number> {
   let status: DaemonStatus;

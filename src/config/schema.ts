@@ -2,7 +2,7 @@
  * The one convict schema: every key with its doc, format, default and
  * environment variable. Each leaf also carries `vipd`, the ValueSpec that
  * check-value.ts validates against and docs.ts documents; `format` is the
- * convict format registered for that spec's kind (convict-formats.ts), which
+ * convict format registered for that spec's kind (convict-extensions.ts), which
  * convict needs to turn environment strings into numbers and booleans.
  *
  * `satisfies convict.Schema<VipdConfig>` makes the compiler reject a schema

@@ -1,5 +1,5 @@
 import { type CloudCheck, trialProblems } from '../../bench/trial';
-import type { FailoverResult } from '../../src/lab/scenario';
+import type { FailoverResult } from '../../lab/scenario/scenario';
 
 const result = (over: Partial<FailoverResult> = {}): FailoverResult => ({
   daemon: 'vipd',

@@ -1,6 +1,6 @@
 import { VIPD_MAIN, VipdProcess } from '../support/vipd-process';
 import { join } from 'node:path';
-import { labEniId } from '../../src/lab/cloud-lab';
+import { labEniId } from '../../lab/cloud/aws/in-lab';
 import { ensureBuilt } from '../support/build';
 import { describeLab } from '../support/lab-guard';
 import { eventually } from '../support/lab';

@@ -1,4 +1,4 @@
-import { analyzeOutage } from '../../src/lab/probe-analysis';
+import { analyzeOutage } from '../../lab/netns/probe-analysis';
 import { ensureBuilt } from '../support/build';
 import { eventually } from '../support/lab';
 import { describeLab } from '../support/lab-guard';

@@ -1,4 +1,4 @@
-import type { FabricEvent } from '../../src/lab/cloud/dataplane';
+import type { FabricEvent } from '../../lab/cloud/dataplane';
 import { ensureBuilt } from '../support/build';
 import { eventually } from '../support/lab';
 import { describeLab } from '../support/lab-guard';

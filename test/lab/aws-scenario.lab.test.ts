@@ -1,16 +1,16 @@
-import type { LabCloudHandle } from '../../src/lab/cloud-lab';
-import { awsScenarioProvider } from '../../src/lab/cloud-lab-provider';
-import { FailoverScenario } from '../../src/lab/scenario';
-import { hostScenarioDeps } from '../../src/lab/scenario-deps';
-import { sweepLeftovers } from '../../src/lab/sweep';
+import type { LabCloudHandle } from '../../lab/cloud/aws/in-lab';
+import { awsScenarioProvider } from '../../lab/scenario/aws-provider';
+import { FailoverScenario } from '../../lab/scenario/scenario';
+import { hostScenarioDeps } from '../../lab/scenario/deps';
+import { sweepLeftovers } from '../../lab/netns/sweep';
 import { silentLogger } from '../../src/util/logger';
 import { ensureBuilt } from '../support/build';
 import { describeLab } from '../support/lab-guard';
 
 jest.setTimeout(120_000);
 
-/** The failover scenario behind `vipd demo` (its default provider) and the benchmark, with the emulated AWS cloud. */
-describeLab('failover scenario with provider aws (what `vipd demo` runs)', () => {
+/** The failover scenario behind `npm run demo` (its default provider) and the benchmark, with the emulated AWS cloud. */
+describeLab('failover scenario with provider aws (what `npm run demo` runs)', () => {
   const deps = hostScenarioDeps(silentLogger());
   let scenario: FailoverScenario | null = null;
   beforeAll(async () => {

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { type LabCloudHandle, type LabCloudOptions, labCloudEnvOverrides, startLabCloud } from '../../src/lab/cloud-lab';
-import type { Lab } from '../../src/lab/lab';
-import { interfaceHasAddress } from '../../src/lab/scenario-holders';
+import { type LabCloudHandle, type LabCloudOptions, labCloudEnvOverrides, startLabCloud } from '../../lab/cloud/aws/in-lab';
+import type { Lab } from '../../lab/netns/lab';
+import { interfaceHasAddress } from '../../lab/scenario/holders';
 import { eventually, newLab } from '../support/lab';
 import { VIPD_MAIN, VipdProcess, type LogLine } from '../support/vipd-process';
 

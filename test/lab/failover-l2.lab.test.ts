@@ -1,10 +1,10 @@
 import { ControlClient } from '../../src/control/client';
-import { FailoverScenario, type FailoverResult } from '../../src/lab/scenario';
-import { hostScenarioDeps } from '../../src/lab/scenario-deps';
-import { SCENARIO_GROUP } from '../../src/lab/scenario-config';
-import { indexOfMessage, transitions } from '../../src/lab/scenario-logs';
-import { VipdDriver } from '../../src/lab/scenario-vipd';
-import { sweepLeftovers } from '../../src/lab/sweep';
+import { FailoverScenario, type FailoverResult } from '../../lab/scenario/scenario';
+import { hostScenarioDeps } from '../../lab/scenario/deps';
+import { SCENARIO_GROUP } from '../../lab/scenario/config';
+import { indexOfMessage, transitions } from '../../lab/scenario/logs';
+import { VipdDriver } from '../../lab/scenario/vipd';
+import { sweepLeftovers } from '../../lab/netns/sweep';
 import type { DaemonStatus } from '../../src/runtime/daemon';
 import { silentLogger } from '../../src/util/logger';
 import { ensureBuilt } from '../support/build';

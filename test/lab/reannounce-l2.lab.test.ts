@@ -1,10 +1,10 @@
-import { analyzeHandBack, failureShare } from '../../src/lab/probe-analysis';
-import { FailoverScenario } from '../../src/lab/scenario';
-import { HEARTBEAT_PORT, SCENARIO_GROUP } from '../../src/lab/scenario-config';
-import { hostScenarioDeps } from '../../src/lab/scenario-deps';
-import { transitions } from '../../src/lab/scenario-logs';
-import { VipdDriver } from '../../src/lab/scenario-vipd';
-import { sweepLeftovers } from '../../src/lab/sweep';
+import { analyzeHandBack, failureShare } from '../../lab/netns/probe-analysis';
+import { FailoverScenario } from '../../lab/scenario/scenario';
+import { HEARTBEAT_PORT, SCENARIO_GROUP } from '../../lab/scenario/config';
+import { hostScenarioDeps } from '../../lab/scenario/deps';
+import { transitions } from '../../lab/scenario/logs';
+import { VipdDriver } from '../../lab/scenario/vipd';
+import { sweepLeftovers } from '../../lab/netns/sweep';
 import { processClock } from '../../src/util/clock';
 import { silentLogger } from '../../src/util/logger';
 import { ensureBuilt } from '../support/build';

@@ -1,7 +1,7 @@
 import { ControlClient } from '../../src/control/client';
 import { masterDownMs } from '../../src/election/timing';
-import type { Lab } from '../../src/lab/lab';
-import { HEARTBEAT_PORT, SCENARIO_GROUP, scenarioPriority } from '../../src/lab/scenario-config';
+import type { Lab } from '../../lab/netns/lab';
+import { HEARTBEAT_PORT, SCENARIO_GROUP, scenarioPriority } from '../../lab/scenario/config';
 import type { DaemonStatus } from '../../src/runtime/daemon';
 import { ensureBuilt } from '../support/build';
 import { describeLab } from '../support/lab-guard';

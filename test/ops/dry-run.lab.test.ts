@@ -1,4 +1,4 @@
-import type { Lab } from '../../src/lab/lab';
+import type { Lab } from '../../lab/netns/lab';
 import { ensureBuilt } from '../support/build';
 import { describeLab } from '../support/lab-guard';
 import { newLab } from '../support/lab';

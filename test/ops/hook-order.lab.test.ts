@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Lab } from '../../src/lab/lab';
+import type { Lab } from '../../lab/netns/lab';
 import { ensureBuilt } from '../support/build';
 import { describeLab } from '../support/lab-guard';
 import { eventually, newLab } from '../support/lab';

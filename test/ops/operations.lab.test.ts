@@ -1,5 +1,5 @@
-import type { Lab } from '../../src/lab/lab';
-import type { LabProcess } from '../../src/lab/spawner';
+import type { Lab } from '../../lab/netns/lab';
+import type { LabProcess } from '../../lab/netns/spawner';
 import { ControlClient } from '../../src/control/client';
 import type { DaemonStatus } from '../../src/runtime/daemon';
 import { ensureBuilt } from '../support/build';

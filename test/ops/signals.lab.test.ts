@@ -1,4 +1,4 @@
-import type { Lab } from '../../src/lab/lab';
+import type { Lab } from '../../lab/netns/lab';
 import { ControlClient } from '../../src/control/client';
 import type { DaemonStatus } from '../../src/runtime/daemon';
 import { ensureBuilt } from '../support/build';

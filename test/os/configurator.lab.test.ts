@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { GroupConfig, OsConfig } from '../../src/config/types';
-import type { Lab } from '../../src/lab/lab';
+import type { Lab } from '../../lab/netns/lab';
 import { OsConfigurator } from '../../src/os/configurator';
 import { findGarpAddon } from '../../src/os/garp';
 import type { CommandResult, CommandRunner, PreparedCommand } from '../../src/os/runner';

@@ -1,4 +1,4 @@
-import type { Lab } from '../../src/lab/lab';
+import type { Lab } from '../../lab/netns/lab';
 import { OsConfigurator } from '../../src/os/configurator';
 import { silentLogger } from '../../src/util/logger';
 import { ensureBuilt } from '../support/build';

@@ -81,13 +81,28 @@ describe('npm run package tarball', () => {
     }
   });
 
+  const inside = (): string[] => listing.map((p) => p.slice(NAME.length + 1));
+
   it('leaves out dev dependencies, tests, benchmarks, sources and source maps', () => {
     const inside = listing.map((p) => p.slice(NAME.length + 1));
     for (const dev of ['typescript', 'jest', 'ts-jest', 'fast-check', 'eslint', '@types']) {
       expect(inside.filter((p) => p.startsWith(`node_modules/${dev}/`))).toEqual([]);
     }
     expect(inside.filter((p) => p.startsWith('dist/test/') || p.startsWith('dist/bench/') || p.startsWith('src/'))).toEqual([]);
+    expect(inside.filter((p) => p.startsWith('dist/lab/') || p.startsWith('lab/'))).toEqual([]);
     expect(inside.filter((p) => !p.startsWith('node_modules/') && (p.endsWith('.map') || (p.endsWith('.ts') && !p.endsWith('.d.ts'))))).toEqual([]);
+  });
+
+  it('holds no lab code: no lab module, and no shipped module requires one', async () => {
+    const shipped = inside().filter((p) => p.startsWith('dist/') && p.endsWith('.js'));
+    expect(shipped.length).toBeGreaterThan(50);
+    expect(shipped.filter((p) => /(^|\/)(lab|demo|scenario|probe)[/.-]/.test(p.slice('dist/src/'.length)))).toEqual([]);
+    const requiringLab: string[] = [];
+    for (const p of shipped) {
+      const text = await fs.readFile(join(unpacked, NAME, p), 'utf8');
+      if (/require\("(\.\.\/)+(lab|bench|test)\//.test(text)) requiringLab.push(p);
+    }
+    expect(requiringLab).toEqual([]);
   });
 
   it('records the Node ABI the native addon was built for', async () => {
@@ -154,6 +169,12 @@ describe('install.sh --destdir', () => {
   it('runs the installed CLI', () => {
     const r = run(process.execPath, [join(dest, 'opt/vipd/dist/src/cli/main.js'), '--version'], { cwd: work });
     expect(ok(r, 'vipd --version').trim()).toBe(VERSION);
+  });
+
+  it('offers no lab demo on a production server: vipd --help lists no demo command', () => {
+    const help = ok(run(process.execPath, [join(dest, 'opt/vipd/dist/src/cli/main.js'), '--help'], { cwd: work }), 'vipd --help');
+    expect(help).toContain('switchover');
+    expect(help).not.toMatch(/\bdemo\b|namespace/);
   });
 
   it('is idempotent and never overwrites an existing vipd.yaml', async () => {

@@ -3,7 +3,7 @@ import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../
 import { Daemon } from '../../src/runtime/daemon';
 import { noMetrics } from '../../src/runtime/ports';
 import { silentLogger } from '../../src/util/logger';
-import { FakeTime } from '../trackers/support/fake-time';
+import { FakeTime } from '../support/fake-time';
 
 /*
  * Daemon.reload with the project's FakeTime: the tick loop keeps ticking the

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 /**
  * Tests that spawn dist/ files (the daemon, the lab's probe and service)
  * call ensureBuilt() in beforeAll, so a test never runs stale code. It
- * compiles only when some src/ or bench/ file is newer than its compiled
+ * compiles only when some src/, lab/ or bench/ file is newer than its compiled
  * output, and tolerates type errors elsewhere in the tree (tsc still
  * emits) as long as every output is fresh afterwards. A lock directory
  * keeps parallel jest runs from compiling over each other.
@@ -28,7 +28,7 @@ function sourceFiles(dir: string): string[] {
 
 /** Source files whose compiled .js is missing or older than the source. */
 export function staleOutputs(): string[] {
-  const sources = [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'bench'))];
+  const sources = [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'lab')), ...sourceFiles(join(ROOT, 'bench'))];
   return sources.filter((src) => {
     const out = join(DIST, relative(ROOT, src)).replace(/\.ts$/, '.js');
     return !existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs;

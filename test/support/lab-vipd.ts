@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Lab } from '../../src/lab/lab';
-import { scenarioPriority, vipdNodeConfig } from '../../src/lab/scenario-config';
+import type { Lab } from '../../lab/netns/lab';
+import { scenarioPriority, vipdNodeConfig } from '../../lab/scenario/config';
 import { VIPD_MAIN, VipdProcess } from './vipd-process';
 
 type Doc = Record<string, unknown> & { groups: Array<Record<string, unknown>>; os: Record<string, unknown> };

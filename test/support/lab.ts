@@ -1,7 +1,7 @@
 import { ExecFileRunner } from '../../src/os/exec-runner';
-import { Lab, type LabOptions } from '../../src/lab/lab';
-import { NodeProcessSpawner } from '../../src/lab/spawner';
-import { sweepLeftovers } from '../../src/lab/sweep';
+import { Lab, type LabOptions } from '../../lab/netns/lab';
+import { NodeProcessSpawner } from '../../lab/netns/spawner';
+import { sweepLeftovers } from '../../lab/netns/sweep';
 import { silentLogger } from '../../src/util/logger';
 
 /** Real runner and spawner for lab tests; sweeps namespaces of dead earlier runs first. */

@@ -62,7 +62,7 @@ export class VipdProcess {
     });
   }
 
-  /** Waits for a transition to `to` in `group` that happened after `afterIndex` log lines. */
+  /** Waits for a transition to `to` in `group` that happened after `opts.after` log lines. */
   waitForRole(group: string, to: string, opts: { after?: number; timeoutMs?: number } = {}): Promise<LogLine> {
     const after = opts.after ?? 0;
     return this.waitFor(

@@ -11,7 +11,7 @@ import { ScriptCheck } from '../../src/trackers/script-check';
 import { TcpCheck } from '../../src/trackers/tcp-check';
 import { processClock } from '../../src/util/clock';
 import { silentLogger } from '../../src/util/logger';
-import { FakeTime } from './support/fake-time';
+import { FakeTime } from '../support/fake-time';
 import { recordingLogger } from './support/recording-logger';
 
 function tracker(name: string, over: Partial<Omit<TrackerConfig, 'type'>> = {}): TrackerConfig {

@@ -1,7 +1,7 @@
 import { ImdsClient } from '../../../src/cloud/aws/imds';
 import { VipdError } from '../../../src/errors';
 import { processClock, type MonotonicClock } from '../../../src/util/clock';
-import { NODE1, NODE2, startLab, type RunningLab } from '../lab/fixtures';
+import { NODE1, NODE2, startLab, type RunningLab } from '../../lab/cloud/fixtures';
 import { rejection } from '../../support/rejection';
 
 class FakeClock implements MonotonicClock {

@@ -8,7 +8,7 @@ import type { CloudCallContext, CloudVip } from '../../../src/cloud/provider';
 import { VipdError } from '../../../src/errors';
 import { processClock } from '../../../src/util/clock';
 import { silentLogger } from '../../../src/util/logger';
-import { EIP, NODE1, NODE2, REGION, VIPS, adminClient, labSpec, startLab, type RunningLab } from '../lab/fixtures';
+import { EIP, NODE1, NODE2, REGION, VIPS, adminClient, labSpec, startLab, type RunningLab } from '../../lab/cloud/fixtures';
 import { rejection } from '../../support/rejection';
 
 const vips = (...addresses: string[]): CloudVip[] => addresses.map((address) => ({ address }));
@@ -190,7 +190,7 @@ describe('AwsProvider against the lab cloud', () => {
     const result = await mover(p).acquire(vips(VIPS[0]), deadline(20_000));
     expect(result.assignCalls).toBe(3);
     expect(ec2Calls('AssignPrivateIpAddresses').map((c) => c.result)).toEqual([code, code, 'ok']);
-    expect(lab.cloud.model.holderOf(VIPS[0])?.id).toBe(NODE1.eni);
+    expect(lab.cloud.flavour.model.holderOf(VIPS[0])?.id).toBe(NODE1.eni);
   });
 
   it('permission denied: a typed permanent error after exactly one call, with the missing IAM action named', async () => {
@@ -313,13 +313,13 @@ describe('AwsProvider against the lab cloud', () => {
     const p1 = provider(NODE1.source, 'eth1', { elasticIps });
     await p1.assign(withEip, call());
     expect(ec2Calls('AssociateAddress')).toHaveLength(1);
-    expect(lab.cloud.model.eips[0]!.association).toMatchObject({ eniId: NODE1.eni, privateIp: VIPS[0] });
+    expect(lab.cloud.flavour.model.eips[0]!.association).toMatchObject({ eniId: NODE1.eni, privateIp: VIPS[0] });
     await p1.assign(withEip, call());
     expect(ec2Calls('AssociateAddress')).toHaveLength(1);
 
     const p2 = provider(NODE2.source, 'eth0', { elasticIps });
     await p2.assign(withEip, call());
-    expect(lab.cloud.model.eips[0]!.association).toMatchObject({ eniId: NODE2.eni, privateIp: VIPS[0] });
+    expect(lab.cloud.flavour.model.eips[0]!.association).toMatchObject({ eniId: NODE2.eni, privateIp: VIPS[0] });
     expect(ec2Calls('AssociateAddress')).toHaveLength(1);
   });
 

@@ -1,0 +1,29 @@
+import { VipdError } from '../../src/errors';
+import { type AwsCloudSpec, parseAwsLabCloudSpec } from './aws/spec';
+import { LAB_CLOUDS, type LabCloudKind } from './flavour';
+
+/**
+ * A lab cloud's starting state file: `cloud` names the flavour (aws; oci
+ * and gcp have their place but no emulator yet), the rest is that
+ * flavour's own model. Every flavour has VIPs (blackholed on the fabric
+ * while nobody holds them) and a propagation delay; the rest is its own.
+ */
+/** One entry per flavour that has an emulator. */
+export type LabCloudSpec = AwsCloudSpec;
+
+export function parseLabCloudSpec(input: unknown): LabCloudSpec {
+  const root = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : null;
+  if (root === null) throw new VipdError('VIPD_E_CONFIG', 'lab cloud state: $ must be an object');
+  // Absent: aws, the flavour every state file written before flavours existed describes.
+  const { cloud = 'aws', ...rest } = root;
+  if (typeof cloud !== 'string' || !(LAB_CLOUDS as readonly string[]).includes(cloud)) {
+    throw new VipdError('VIPD_E_CONFIG', `lab cloud state: $.cloud must be one of ${LAB_CLOUDS.join('|')}, got ${JSON.stringify(cloud)}`);
+  }
+  switch (cloud as LabCloudKind) {
+    case 'aws':
+      return { cloud: 'aws', ...parseAwsLabCloudSpec(rest) };
+    case 'oci':
+    case 'gcp':
+      throw new VipdError('VIPD_E_CONFIG', `lab cloud state: $.cloud ${cloud} has no emulator yet (only aws)`);
+  }
+}
