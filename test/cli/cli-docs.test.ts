@@ -32,7 +32,7 @@ describe('man page and completions generated from the CLI', () => {
   writeFileSync(bash, bashCompletion(program));
 
   it('sees every subcommand of the program, help included', () => {
-    expect(names).toEqual(expect.arrayContaining(['run', 'check-config', 'status', 'switchover', 'maintenance', 'doctor', 'import-keepalived', 'demo', 'help']));
+    expect(names).toEqual(expect.arrayContaining(['run', 'check-config', 'status', 'switchover', 'maintenance', 'doctor', 'import-keepalived', 'help']));
     expect(names).toEqual(program.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden).map((c) => c.name()).concat(['help']));
   });
 
