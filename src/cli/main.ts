@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { ControlClient } from '../control/client';
 import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
 import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from './exit-codes';
+import { LOG_FORMATS, type LogFormat } from './logger';
 import { parseSwitchoverTimeout } from './control-handlers';
 import { runCommand } from './run';
 import { statusCommand } from './status';
@@ -40,7 +41,14 @@ program
   .description('run the daemon')
   .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
   .option('--dry-run', 'elect and log the cloud and OS actions it would take; change nothing', false)
-  .action(async (o: { config: string; dryRun: boolean }) => finish(await runCommand({ configPath: o.config, dryRun: o.dryRun })));
+  .addOption(
+    new Option('--log-format <format>', 'json (NDJSON, one object a line) | pretty (human, for a terminal) | auto (pretty on a terminal, else json)')
+      .choices([...LOG_FORMATS])
+      .default('auto'),
+  )
+  .action(async (o: { config: string; dryRun: boolean; logFormat: LogFormat }) =>
+    finish(await runCommand({ configPath: o.config, dryRun: o.dryRun, logFormat: o.logFormat })),
+  );
 
 program
   .command('check-config')

@@ -10,10 +10,9 @@ import { Daemon } from '../runtime/daemon';
 import { DryRunMaintenanceStore, FileMaintenanceStore, type MaintenanceStore } from '../state/maintenance-store';
 import { SdNotify, Watchdog } from '../systemd/sd-notify';
 import { processClock } from '../util/clock';
-import type { Logger } from '../util/logger';
 import { realTimers } from '../util/timers';
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes';
-import { createRootLogger } from './logger';
+import { createRootLogger, type LogFormat, type RootLogger } from './logger';
 import { packageVersion } from './version';
 import { cryptoRandom, defaultRunner, heartbeatFactory, hookRunner, newBootEpoch, trackerFactory } from './wiring';
 import { controlHandlers } from './control-handlers';
@@ -21,6 +20,8 @@ import { controlHandlers } from './control-handlers';
 export interface RunOptions {
   readonly configPath: string;
   readonly dryRun: boolean;
+  /** Default auto: pretty on a terminal, NDJSON otherwise (always NDJSON into the journal). */
+  readonly logFormat?: LogFormat;
 }
 
 /**
@@ -37,18 +38,18 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`vipd: ${err.message}\n`);
     return err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE' ? EXIT_CONFIG : EXIT_FAILURE;
   }
-  const logger = createRootLogger(config.log.level);
+  const logger = createRootLogger(config.log.level, 1, { format: opts.logFormat ?? 'auto', bindings: { node: config.node.id } });
   try {
     return await runDaemon(config, opts, logger);
   } catch (e) {
     const err = asVipdError(e);
-    logger.fatal({ err: err.toJSON() }, `vipd cannot run: ${err.message}`);
+    logger.fatal({ err: err }, `vipd cannot run: ${err.message}`);
     logger.flush();
     return isVipdError(e) && (err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE') ? EXIT_CONFIG : EXIT_FAILURE;
   }
 }
 
-async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & { flush(): void }): Promise<number> {
+async function runDaemon(config: VipdConfig, opts: RunOptions, logger: RootLogger): Promise<number> {
   const version = packageVersion();
   const runner = defaultRunner(config);
   const metrics = new VipdMetrics({
@@ -138,8 +139,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     // A half-started daemon (elected, maybe holding VIPs) must not linger without its control
     // socket or metrics: resign, release and close what was started, then report the failure.
     phase = 'stopping';
-    logger.error({ err: asVipdError(e).toJSON() }, 'start failed: stopping what was started');
-    await daemon.stop().catch((err: unknown) => logger.error({ err: asVipdError(err).toJSON() }, 'error while stopping after a failed start'));
+    logger.error({ err: asVipdError(e) }, 'start failed: stopping what was started');
+    await daemon.stop().catch((err: unknown) => logger.error({ err: asVipdError(err) }, 'error while stopping after a failed start'));
     await control?.close().catch(() => undefined);
     await http?.close().catch(() => undefined);
     removeSignalHandlers();
@@ -160,11 +161,11 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
         })
         .catch((e: unknown) => {
           // Either refused as a whole (node.id changed, stopping) or applied except for the groups named.
-          logger.error({ err: asVipdError(e).toJSON() }, `reload: ${asVipdError(e).message}`);
+          logger.error({ err: asVipdError(e) }, `reload: ${asVipdError(e).message}`);
           notify.ready(`vipd ${version}: reload incomplete, see the log`);
         });
     } catch (e) {
-      logger.error({ err: asVipdError(e).toJSON() }, 'reload rejected: the new configuration is invalid; keeping the running one');
+      logger.error({ err: asVipdError(e) }, 'reload rejected: the new configuration is invalid; keeping the running one');
       notify.ready(`vipd ${version}: reload rejected (invalid config)`);
     }
   }
@@ -183,7 +184,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
           await http?.close();
           resolve(EXIT_OK);
         } catch (e) {
-          logger.error({ err: asVipdError(e).toJSON() }, 'error during shutdown');
+          logger.error({ err: asVipdError(e) }, 'error during shutdown');
           resolve(EXIT_FAILURE);
         } finally {
           removeSignalHandlers();

@@ -285,7 +285,7 @@ export async function runFailover(deps: ScenarioDeps, options: ScenarioOptions &
     result = await scenario.awaitRecovery(fault);
   } catch (e) {
     // The scenario's own failure is the one worth reporting, not a teardown error after it.
-    await scenario.teardown().catch((te: unknown) => deps.logger.error({ err: asVipdError(te).toJSON() }, 'scenario teardown failed'));
+    await scenario.teardown().catch((te: unknown) => deps.logger.error({ err: asVipdError(te) }, 'scenario teardown failed'));
     throw e;
   }
   await scenario.teardown();

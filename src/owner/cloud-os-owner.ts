@@ -115,7 +115,7 @@ export class CloudOsOwner implements VipOwner {
     this.stopAnnouncements(group);
     const handles: TimerHandle[] = [];
     const announce = (): void => {
-      os.announce(group).catch((e: unknown) => logger.warn({ group: group.name, err: asVipdError(e).toJSON() }, 'gratuitous ARP/NA burst failed'));
+      os.announce(group).catch((e: unknown) => logger.warn({ group: group.name, err: asVipdError(e) }, 'gratuitous ARP/NA burst failed'));
     };
     if (osConfig.arp.repeatDelayMs > 0) {
       const h = timers.setTimeout(announce, osConfig.arp.repeatDelayMs);
