@@ -58,6 +58,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: RootLogge
     rejectReasons: REJECT_REASONS,
     provider: config.provider.type,
     peers: Object.fromEntries(config.groups.map((g) => [g.name, g.peers.map((p) => p.id)])),
+    // Their collectors keep timers running; without a scrape endpoint nobody reads them.
+    processMetrics: config.metrics.enabled,
   });
   const owner = buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics, clock: processClock, timers: realTimers, random: cryptoRandom });
   const daemon = new Daemon(config, {

@@ -21,9 +21,12 @@ export interface VipdMetricsOptions {
   readonly provider: string;
   /** Configured peers per group: their last-seen timestamp starts at 0 (never seen). */
   readonly peers?: Readonly<Record<string, readonly string[]>>;
-  /** false: skip process_* / nodejs_* metrics (a test creating many registries). */
+  /** false: skip process_* / nodejs_* metrics (a test creating many registries, or metrics.enabled: false: nobody scrapes them). */
   readonly processMetrics?: boolean;
 }
+
+/** Period of prom-client's nodejs_eventloop_lag_* sampling timer. */
+export const EVENT_LOOP_SAMPLE_MS = 500;
 
 /** The per-phase latencies of one takeover, in milliseconds. */
 export interface FailoverPhaseTimings {
@@ -150,7 +153,9 @@ export class VipdMetrics {
       for (const outcome of CLOUD_OUTCOMES) this.cloudRequests.inc({ provider: this.provider, operation, outcome }, 0);
     }
     for (const group of opts.groups) this.addGroup(group, opts.peers?.[group] ?? []);
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    // prom-client samples event-loop delay with a timer at this period (default 10 ms: 100 wake-ups a
+    // second, most of an idle daemon's CPU); vipd_event_loop_lag_seconds measures the ticks themselves.
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   }
 
   /** Starts a group's series at zero (INIT, counters 0); also used when a reload adds a group. */
