@@ -150,6 +150,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: RootLogge
   }
   watchdog.start();
   notify.ready(`vipd ${version}: ${config.groups.length} group(s)`);
+  // Process start (Node's time origin) to READY=1: what a restart costs before the service counts as up.
+  logger.info({ event: 'ready', startMs: Math.round(performance.now()), nodejs: process.versions.node }, 'vipd ready');
 
   function reload(): void {
     logger.info('SIGHUP: reloading configuration');

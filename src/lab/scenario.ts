@@ -51,6 +51,8 @@ export interface ScenarioOptions {
   /** Compiled output (vipd, probe, service); default: the repo's dist/. */
   readonly distDir?: string;
   readonly probeIntervalMs?: number;
+  /** The node binary vipd runs on (the footprint benchmark compares Node lines); default this process's. */
+  readonly nodeBinary?: string;
 }
 
 export interface Fault {
@@ -118,7 +120,7 @@ export class FailoverScenario {
       const ctx = { lab, dir, nodes, intervalMs: options.intervalMs, vip: SCENARIO_VIP };
       // keepalived with a cloud provider runs the guides' notify script (the provider's recipe).
       const recipe = prepared.keepalivedRecipe?.bind(prepared) ?? null;
-      const driver = (options.daemon ?? 'vipd') === 'vipd' ? new VipdDriver(ctx, prepared, lab.options.distDir) : new KeepalivedDriver(ctx, recipe);
+      const driver = (options.daemon ?? 'vipd') === 'vipd' ? new VipdDriver(ctx, prepared, lab.options.distDir, options.nodeBinary ?? process.execPath) : new KeepalivedDriver(ctx, recipe);
       return new FailoverScenario(deps, lab, driver, prepared, provider.name, dir, options);
     } catch (e) {
       await prepared?.close().catch(() => undefined);
