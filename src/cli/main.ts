@@ -3,8 +3,6 @@ import { Command, Option } from 'commander';
 import { ControlClient } from '../control/client';
 import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
-import { demoCommand } from './demo';
-import { doctorCommand } from './doctor';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from './exit-codes';
 import { LOG_FORMATS, type LogFormat } from './logger';
 import { parseSwitchoverTimeout } from './control-handlers';
@@ -33,6 +31,8 @@ async function controlCall(socket: string, method: string, params: unknown, time
   }
 }
 
+// doctor and demo are loaded when run: they bring the lab and every cloud adapter, which
+// `vipd run` must not keep resident (docs/benchmarks.md, footprint).
 const program = new Command();
 program.name('vipd').description('floating-IP failover daemon').version(packageVersion());
 
@@ -117,7 +117,7 @@ program
   .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG)
   .option('-s, --socket <path>', 'control socket (default: control.socket from the config)')
   .option('--json', 'machine-readable output', false)
-  .action(async (o: { config: string; socket?: string; json: boolean }) => finish(await doctorCommand({ configPath: o.config, socket: o.socket ?? null, json: o.json })));
+  .action(async (o: { config: string; socket?: string; json: boolean }) => finish(await (await import('./doctor')).doctorCommand({ configPath: o.config, socket: o.socket ?? null, json: o.json })));
 
 program
   .command('demo')
@@ -125,7 +125,7 @@ program
   .option('--provider <name>', 'aws (the emulated AWS cloud: the VIP moves by API call) | none (plain L2: gratuitous ARP)', 'aws')
   .option('--interval <duration>', 'heartbeat interval, e.g. 100ms or 1s', '100ms')
   .option('--kill <mode>', 'hard (link cut + kill -9) | graceful (SIGTERM)', 'hard')
-  .action(async (o: { provider: string; interval: string; kill: string }) => finish(await demoCommand(o)));
+  .action(async (o: { provider: string; interval: string; kill: string }) => finish(await (await import('./demo')).demoCommand(o)));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`vipd: ${asVipdError(e).message}\n`);
