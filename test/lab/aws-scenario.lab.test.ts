@@ -1,17 +1,17 @@
 import type { LabCloudHandle } from '../../src/lab/cloud-lab';
 import { awsScenarioProvider } from '../../src/lab/cloud-lab-provider';
 import { FailoverScenario } from '../../src/lab/scenario';
-import { hostScenarioDeps } from '../../src/lab/scenario-deps';
 import { sweepLeftovers } from '../../src/lab/sweep';
 import { silentLogger } from '../../src/util/logger';
 import { ensureBuilt } from '../support/build';
 import { describeLab } from '../support/lab-guard';
+import { strictScenarioDeps } from '../support/strict-logs';
 
 jest.setTimeout(120_000);
 
 /** The failover scenario behind `vipd demo` (its default provider) and the benchmark, with the emulated AWS cloud. */
 describeLab('failover scenario with provider aws (what `vipd demo` runs)', () => {
-  const deps = hostScenarioDeps(silentLogger());
+  const deps = strictScenarioDeps(silentLogger());
   let scenario: FailoverScenario | null = null;
   beforeAll(async () => {
     ensureBuilt();

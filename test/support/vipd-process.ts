@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { parseStrictJson } from './strict-json';
+import { checkLogLine } from './strict-logs';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const VIPD_MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -11,19 +11,6 @@ export interface LogLine {
   readonly msg?: string;
   readonly [key: string]: unknown;
 }
-
-/**
- * Log lines, from any daemon a test started, that a strict JSON parser
- * rejects (a repeated key, which Elasticsearch answers with a 400). Every
- * test file that starts vipd processes imports this module, so the check
- * below runs after each of its tests: no test has to remember it.
- */
-const badLogLines: string[] = [];
-
-afterEach(() => {
-  const bad = badLogLines.splice(0);
-  if (bad.length > 0) throw new Error(`vipd wrote ${bad.length} log line(s) a strict JSON parser rejects:\n${bad.slice(0, 5).join('\n')}`);
-});
 
 type Waiter = { predicate: (l: LogLine) => boolean; resolve: (l: LogLine) => void };
 
@@ -119,11 +106,7 @@ export class VipdProcess {
     let parsed: LogLine;
     try {
       parsed = JSON.parse(line) as LogLine;
-      try {
-        parseStrictJson(line);
-      } catch (e) {
-        badLogLines.push(`${this.name}: ${(e as Error).message}`);
-      }
+      checkLogLine(this.name, line);
     } catch {
       parsed = { msg: line, unparsed: true };
     }
