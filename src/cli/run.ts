@@ -43,7 +43,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     return await runDaemon(config, opts, logger);
   } catch (e) {
     const err = asVipdError(e);
-    logger.fatal({ err: err }, `vipd cannot run: ${err.message}`);
+    logger.fatal({ err }, `vipd cannot run: ${err.message}`);
     logger.flush();
     return isVipdError(e) && (err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE') ? EXIT_CONFIG : EXIT_FAILURE;
   }

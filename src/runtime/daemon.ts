@@ -164,7 +164,7 @@ export class Daemon {
       } catch (e) {
         const err = asVipdError(e);
         failures.push(`${runner.config.name}: ${err.message}`);
-        this.log.error({ group: runner.config.name, err: err }, 'reload: could not apply the change to this group');
+        this.log.error({ group: runner.config.name, err }, 'reload: could not apply the change to this group');
       }
     }
     this.config = next;

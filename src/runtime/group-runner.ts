@@ -109,7 +109,7 @@ export class GroupRunner {
         },
         verifyFailed: (err) => {
           this.lastError = err;
-          this.log.error({ err: err }, 'could not verify VIP ownership (not read as "nothing there")');
+          this.log.error({ err }, 'could not verify VIP ownership (not read as "nothing there")');
         },
       },
     });
@@ -401,7 +401,7 @@ export class GroupRunner {
 
   private onOwnerFailed(err: VipdError, op: 'acquire' | 'release'): void {
     this.lastError = err;
-    this.log.error({ err: err, operation: op }, `cannot ${op} the VIPs: ${err.message}`);
+    this.log.error({ err, operation: op }, `cannot ${op} the VIPs: ${err.message}`);
     this.ownerFault = err;
     this.pushHealth(this.deps.clock.nowMs());
     this.flush();

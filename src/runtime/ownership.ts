@@ -169,7 +169,7 @@ export class OwnershipReconciler {
       this.appliedState = 'unknown';
       if (abort.signal.aborted) {
         // Not a failure: the VIPs are no longer wanted; go straight on to what is.
-        logger.info({ err: err, group: this.group.name }, 'acquire abandoned: this node no longer wants the VIPs');
+        logger.info({ err, group: this.group.name }, 'acquire abandoned: this node no longer wants the VIPs');
         return true;
       }
       if (err.code === 'VIPD_E_CLOUD_UNCONFIRMED') {
@@ -178,10 +178,10 @@ export class OwnershipReconciler {
         if (this.closed || this.desired !== 'active') return true;
       }
       if (err.transient || err.code === 'VIPD_E_CLOUD_DEADLINE') {
-        logger.warn({ err: err, group: this.group.name }, 'acquire did not complete; will retry');
+        logger.warn({ err, group: this.group.name }, 'acquire did not complete; will retry');
         this.scheduleRetry();
       } else {
-        logger.error({ err: err, group: this.group.name }, 'acquire failed permanently');
+        logger.error({ err, group: this.group.name }, 'acquire failed permanently');
         listener.failed(err, 'acquire');
         // The election goes to FAULT and no longer wants the VIPs: release at once whatever part of
         // the acquire did land (an address added before a rule failed), or it stays on this host.
@@ -220,7 +220,7 @@ export class OwnershipReconciler {
       return true;
     } catch (e) {
       const err = asVipdError(e);
-      logger.error({ err: err, group: this.group.name }, 'release failed; will retry');
+      logger.error({ err, group: this.group.name }, 'release failed; will retry');
       this.appliedState = 'unknown';
       if (!err.transient) listener.failed(err, 'release');
       this.scheduleRetry();
