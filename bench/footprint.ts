@@ -32,11 +32,13 @@ export interface FootprintOptions {
   readonly nodeMajors: readonly number[];
   readonly keepalived: boolean;
   readonly seconds: number;
+  /** Wait after the pair settled, before the window: start-up's tail (lazy compilation, the first full GCs) is not the idle cost. */
+  readonly warmupSeconds: number;
   readonly doc: string | null;
 }
 
 export const FOOTPRINT_USAGE =
-  'usage: npm run bench -- --footprint [--cases l2,aws] [--intervals 1s,100ms,20ms] [--nodes 20,22,24,26] [--seconds 30] [--no-keepalived] [--doc FILE | --no-doc]';
+  'usage: npm run bench -- --footprint [--cases l2,aws] [--intervals 1s,100ms,20ms] [--nodes 20,22,24,26] [--seconds 30] [--warmup 10] [--no-keepalived] [--doc FILE | --no-doc]';
 
 export function parseFootprintArgs(argv: readonly string[], defaultDoc: string): FootprintOptions {
   let v: Record<string, string | boolean | undefined>;
@@ -49,6 +51,7 @@ export function parseFootprintArgs(argv: readonly string[], defaultDoc: string):
         intervals: { type: 'string', default: '1s,100ms,20ms' },
         nodes: { type: 'string', default: '20,22,24,26' },
         seconds: { type: 'string', default: '30' },
+        warmup: { type: 'string', default: '10' },
         'no-keepalived': { type: 'boolean', default: false },
         doc: { type: 'string' },
         'no-doc': { type: 'boolean', default: false },
@@ -73,6 +76,8 @@ export function parseFootprintArgs(argv: readonly string[], defaultDoc: string):
   });
   const seconds = Number(v.seconds);
   if (!Number.isInteger(seconds) || seconds < 2 || seconds > 3600) throw new VipdError('VIPD_E_CONFIG', `--seconds: expected an integer 2-3600, got ${String(v.seconds)}`);
+  const warmupSeconds = Number(v.warmup);
+  if (!Number.isInteger(warmupSeconds) || warmupSeconds < 0 || warmupSeconds > 600) throw new VipdError('VIPD_E_CONFIG', `--warmup: expected an integer 0-600, got ${String(v.warmup)}`);
   if (cases.length === 0 || intervalsMs.length === 0 || nodeMajors.length === 0) throw new VipdError('VIPD_E_CONFIG', `empty list\n${FOOTPRINT_USAGE}`);
   return {
     cases: [...new Set(cases)] as BenchCaseName[],
@@ -80,6 +85,7 @@ export function parseFootprintArgs(argv: readonly string[], defaultDoc: string):
     nodeMajors: [...new Set(nodeMajors)],
     keepalived: v['no-keepalived'] !== true,
     seconds,
+    warmupSeconds,
     doc: v['no-doc'] === true ? null : typeof v.doc === 'string' ? v.doc : defaultDoc,
   };
 }
@@ -112,7 +118,7 @@ function nodeVersion(bin: string): string {
 
 async function measureOne(
   deps: ScenarioDeps,
-  spec: { caseName: BenchCaseName; intervalMs: number; daemon: DaemonKind; nodeBinary: string | null; seconds: number },
+  spec: { caseName: BenchCaseName; intervalMs: number; daemon: DaemonKind; nodeBinary: string | null; seconds: number; warmupSeconds: number },
 ): Promise<Omit<FootprintRow, 'caseName' | 'intervalMs' | 'daemon' | 'runtime'>> {
   const scenario = await FailoverScenario.create(deps, {
     daemon: spec.daemon,
@@ -133,6 +139,7 @@ async function measureOne(
       const table = deps.processes.list();
       return roots.map((pid) => sampleTree(pid, table));
     };
+    await new Promise<void>((resolve) => deps.timers.setTimeout(resolve, spec.warmupSeconds * 1000));
     const before = take();
     const t0 = deps.clock.nowMs();
     await new Promise<void>((resolve) => deps.timers.setTimeout(resolve, spec.seconds * 1000));
@@ -196,7 +203,7 @@ export async function runFootprint(deps: ScenarioDeps, options: FootprintOptions
         const base = { caseName, intervalMs, daemon: rt.daemon, runtime: rt.runtime };
         let row: FootprintRow;
         try {
-          row = { ...base, ...(await measureOne(deps, { caseName, intervalMs, daemon: rt.daemon, nodeBinary: rt.bin, seconds: options.seconds })) };
+          row = { ...base, ...(await measureOne(deps, { caseName, intervalMs, daemon: rt.daemon, nodeBinary: rt.bin, seconds: options.seconds, warmupSeconds: options.warmupSeconds })) };
         } catch (e) {
           row = { ...base, master: null, backup: null, readyMs: [], failure: asVipdError(e).message.split('\n')[0] ?? 'failed' };
         }
@@ -209,7 +216,7 @@ export async function runFootprint(deps: ScenarioDeps, options: FootprintOptions
   const table = renderFootprintTable(rows);
   const section = [
     FOOTPRINT_MARKERS.start,
-    `Run on ${new Date().toISOString().slice(0, 10)} with \`${env.command}\` (${options.seconds} s window per cell after the pair settled; ${rows.length} cells in ${formatDuration(deps.clock.nowMs() - begin)}).`,
+    `Run on ${new Date().toISOString().slice(0, 10)} with \`${env.command}\` (per cell: the pair settled, ${options.warmupSeconds} s more, then a ${options.seconds} s window; ${rows.length} cells in ${formatDuration(deps.clock.nowMs() - begin)}).`,
     '',
     `Machine: Linux ${machine.kernel}, ${machine.nproc} vCPU, ${machine.cpu}; load average ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')} before and ${machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} after.`,
     `vipd ${env.vipdVersion}${env.keepalived ? `; ${env.keepalived}` : ''}. CPU is percent of one core (user + system of the daemon's process tree), RSS the tree's resident memory at the end of the window.`,

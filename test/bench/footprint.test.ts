@@ -54,6 +54,7 @@ describe('footprint options and table', () => {
       nodeMajors: [20, 22, 24, 26],
       keepalived: true,
       seconds: 30,
+      warmupSeconds: 10,
       doc: '/doc.md',
     });
     expect(parseFootprintArgs(['--footprint', '--cases', 'l2', '--nodes', '22', '--seconds', '5', '--no-keepalived', '--no-doc'], '/d')).toMatchObject({
@@ -67,6 +68,7 @@ describe('footprint options and table', () => {
     expect(() => parseFootprintArgs(['--cases', 'gcp'], '/d')).toThrow(/--cases/);
     expect(() => parseFootprintArgs(['--intervals', '15ms'], '/d')).toThrow(/--intervals/);
     expect(() => parseFootprintArgs(['--seconds', '1'], '/d')).toThrow(/--seconds/);
+    expect(() => parseFootprintArgs(['--warmup', '-1'], '/d')).toThrow();
     expect(() => parseFootprintArgs(['--runs', '3'], '/d')).toThrow(/usage/);
   });
 
