@@ -6,5 +6,11 @@
       'sources': ['native/garp.c'],
       'cflags': ['-Wall', '-Wextra', '-Werror', '-O2'],
     },
+    {
+      # sd_notify datagrams (native/notify.c); loaded by src/systemd/notify-transport.ts.
+      'target_name': 'vipd_notify',
+      'sources': ['native/notify.c'],
+      'cflags': ['-Wall', '-Wextra', '-Werror', '-O2'],
+    },
   ],
 }

@@ -12,6 +12,7 @@ import { hostScenarioDeps } from '../lab/scenario/deps';
 import { currentUid, keepalivedVersion, labUnavailable } from '../lab/scenario/preflight';
 import { sweepLeftovers } from '../lab/netns/sweep';
 import { type BenchCaseOptions, type BenchOptions, parseBenchArgs } from './args';
+import { type FootprintOptions, parseFootprintArgs, runFootprint } from './footprint';
 import { machineInfo } from './machine';
 import { type BenchCell, type BenchReport, formatDuration, formatInterval, formatMs, newCell, renderSection, renderTable, replaceMarkedSection, sectionMarkers } from './report';
 import { runTrial } from './trial';
@@ -22,6 +23,7 @@ import { runTrial } from './trial';
  * interval, same lab, same probe, same fault; in the aws case with the
  * guides' notify script calling the AWS CLI). Writes min / median / max
  * into each case's marked section of docs/benchmarks.md and prints the tables.
+ * With --footprint, the idle cost instead (bench/footprint.ts).
  */
 const REPO = join(__dirname, '..', '..');
 const DOC = join(REPO, 'docs', 'benchmarks.md');
@@ -94,7 +96,28 @@ async function runCase(
   return { cells, durationMs: deps.clock.nowMs() - begin };
 }
 
+async function footprintMain(argv: readonly string[]): Promise<number> {
+  let options: FootprintOptions;
+  try {
+    options = parseFootprintArgs(argv, DOC);
+  } catch (e) {
+    process.stderr.write(`bench: ${asVipdError(e).message}\n`);
+    return 64;
+  }
+  const deps = hostScenarioDeps(createRootLogger('warn', 2));
+  const unavailable = await labUnavailable(deps.runner, currentUid());
+  if (unavailable !== null) {
+    process.stderr.write(`bench: ${unavailable.replace('npm run demo', 'npm run bench')}\n`);
+    return 77;
+  }
+  const keepalived = options.keepalived ? await keepalivedVersion(deps.runner) : null;
+  if (options.keepalived && keepalived === null) process.stderr.write('bench: keepalived is not installed: measuring vipd only\n');
+  await sweepLeftovers(deps);
+  return runFootprint(deps, options, { repo: REPO, command: `npm run bench -- ${argv.join(' ')}`, keepalived, vipdVersion: packageVersion() });
+}
+
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--footprint')) return footprintMain(argv);
   let options: BenchOptions;
   try {
     options = parseBenchArgs(argv, DOC);

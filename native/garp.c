@@ -26,6 +26,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "errno-name.h"
+
 struct arp_ipv4 {
   uint16_t htype;
   uint16_t ptype;
@@ -37,23 +39,6 @@ struct arp_ipv4 {
   uint8_t tha[6];
   uint8_t tpa[4];
 } __attribute__((packed));
-
-static const char *errno_name(int e) {
-  switch (e) {
-    case EPERM: return "EPERM";
-    case EACCES: return "EACCES";
-    case ENODEV: return "ENODEV";
-    case ENXIO: return "ENXIO";
-    case ENETDOWN: return "ENETDOWN";
-    case ENOBUFS: return "ENOBUFS";
-    case EINVAL: return "EINVAL";
-    case EAFNOSUPPORT: return "EAFNOSUPPORT";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case EMSGSIZE: return "EMSGSIZE";
-    default: return "EIO";
-  }
-}
 
 static napi_value throw_errno(napi_env env, int e, const char *syscall, const char *what) {
   char msg[256];

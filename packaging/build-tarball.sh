@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the release tarball for servers without npm:
-#   dist/pkg/vipd-<version>-linux-<arch>-node<major>.tar.gz
+#   dist/pkg/vipd-<version>-linux-<arch>.tar.gz
 # holding the compiled output, production node_modules (npm ci --omit=dev,
-# including the unix-dgram addon compiled for this Node ABI, and vipd's own
-# ARP sender addon, compiled by the same npm ci), the systemd
+# pure JavaScript), vipd's own N-API addons (ARP sender, sd_notify; compiled
+# by the same npm ci, and loadable by every Node with N-API 8), the systemd
 # unit, sysusers/tmpfiles snippets, example configs, alert rules, the Grafana
-# dashboard, docs, the man page and bash/zsh completions, and install.sh. Run through `npm run package` (which compiles first).
+# dashboard, docs, the man page and bash/zsh completions, and install.sh. Run
+# through `npm run package` (which compiles first).
 #
 # Environment: OUT_DIR (default dist/pkg).
 set -euo pipefail
@@ -23,9 +24,8 @@ done
 
 VERSION=$(node -p "require('./package.json').version")
 ARCH=$(node -p 'process.arch')
-NODE_MAJOR=$(node -p "process.versions.node.split('.')[0]")
-NODE_ABI=$(node -p 'process.versions.modules')
-NAME="vipd-${VERSION}-linux-${ARCH}-node${NODE_MAJOR}"
+BUILT_WITH_NODE=$(node -p 'process.versions.node')
+NAME="vipd-${VERSION}-linux-${ARCH}"
 
 STAGE=$(mktemp -d "${TMPDIR:-/tmp}/vipd-pkg.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
@@ -45,19 +45,20 @@ done
 find "$APP/dist/src" -type d -empty -delete
 
 cp package.json package-lock.json binding.gyp "$APP/"
-# The in-process ARP sender's source: npm ci below compiles it (package.json's install script).
-mkdir -p "$APP/native" && cp native/garp.c "$APP/native/"
-# Production dependencies exactly as locked. The addon (unix-dgram) builds
-# here against this machine's Node headers, so the tarball is tied to this
-# Node ABI and architecture; install.sh checks both.
+# The addons' sources: npm ci below compiles them (package.json's install script).
+mkdir -p "$APP/native" && cp native/*.c native/*.h "$APP/native/"
+# Production dependencies exactly as locked; no third-party native addon, so
+# nothing here depends on this Node's module ABI (install.sh checks N-API and arch).
 (cd "$APP" && npm ci --omit=dev --no-audit --no-fund --prefer-offline --loglevel=error >/dev/null)
-node -e "require('$APP/node_modules/unix-dgram')" || die "the unix-dgram addon does not load after npm ci"
-node -e "require('$APP/build/Release/vipd_garp.node')" || die "the ARP sender addon (build/Release/vipd_garp.node) does not load after npm ci"
-# Build leftovers of the addons that are not needed at run time.
-rm -rf "$APP/node_modules/unix-dgram/build/Release/obj.target" "$APP/node_modules/unix-dgram/build/Release/.deps"
-mv "$APP/build/Release/vipd_garp.node" "$STAGE/vipd_garp.node"
+node -e "
+  const broken = require('$APP/dist/src/native/addons.js').loadNativeAddons().filter((l) => l.error !== null);
+  for (const l of broken) console.error(l.error.message);
+  process.exit(broken.length === 0 ? 0 : 1);
+" || die "vipd's native addons do not load after npm ci"
+# Only the loadable objects are needed at run time, not the build tree.
+mkdir -p "$STAGE/addons" && mv "$APP"/build/Release/*.node "$STAGE/addons/"
 rm -rf "$APP/build" "$APP/native" "$APP/binding.gyp"
-mkdir -p "$APP/build/Release" && mv "$STAGE/vipd_garp.node" "$APP/build/Release/vipd_garp.node"
+mkdir -p "$APP/build/Release" && mv "$STAGE"/addons/*.node "$APP/build/Release/"
 
 cp systemd/vipd.service systemd/vipd.sysusers.conf systemd/vipd.tmpfiles.conf "$APP/systemd/"
 cp config/*.example.yaml "$APP/config/"
@@ -72,8 +73,8 @@ install -m 0755 packaging/install.sh "$APP/install.sh"
 cat >"$APP/BUILD-INFO" <<EOF
 VIPD_VERSION=$VERSION
 NODE_ARCH=$ARCH
-NODE_MAJOR=$NODE_MAJOR
-NODE_MODULE_VERSION=$NODE_ABI
+NODE_NAPI_VERSION=8
+BUILT_WITH_NODE=$BUILT_WITH_NODE
 EOF
 
 mkdir -p "$OUT_DIR"

@@ -56,7 +56,8 @@ ZSH_COMPLETION_DIR=/usr/local/share/zsh/site-functions
 NODE_BIN=${NODE_BIN:-$(command -v node || true)}
 [ -n "$NODE_BIN" ] || NODE_BIN=/usr/bin/node
 
-# --- dependencies: nodejs >= 20 with the ABI the addons were built for, iproute2. Gratuitous ARP is
+# --- dependencies: nodejs >= 20 with N-API 8 (every supported line has it: the addons are N-API only,
+# so one tarball serves Node 20, 22, 24 and 26), the tarball's architecture, iproute2. Gratuitous ARP is
 # sent by vipd's own addon by default; iputils-arping is needed only with os.arp.sender: arping.
 if [ "$CHECK_DEPS" -eq 1 ]; then
   missing=()
@@ -68,10 +69,15 @@ if [ "$CHECK_DEPS" -eq 1 ]; then
     missing+=("nodejs (>= 20)")
   else
     major=$("$NODE_BIN" -p "process.versions.node.split('.')[0]")
-    abi=$("$NODE_BIN" -p 'process.versions.modules')
+    napi=$("$NODE_BIN" -p 'process.versions.napi || 0')
     [ "$major" -ge 20 ] || die "node $major is too old: vipd needs nodejs >= 20"
-    [ "$abi" = "$NODE_MODULE_VERSION" ] ||
-      die "this tarball was built for Node $NODE_MAJOR (module ABI $NODE_MODULE_VERSION), $NODE_BIN is ABI $abi: use the vipd tarball built for Node $major"
+    [ "$napi" -ge "$NODE_NAPI_VERSION" ] ||
+      die "$NODE_BIN offers N-API $napi; vipd's addons need N-API $NODE_NAPI_VERSION (nodejs >= 20)"
+    case "$major" in
+      20) echo "install.sh: note: Node 20 reached end of life in April 2026; vipd still runs on it, but upgrade to 22, 24 or 26 (docs/install.md)" >&2 ;;
+      22 | 24 | 26) ;;
+      *) echo "install.sh: note: Node $major is not a line vipd is tested on (20, 22, 24, 26)" >&2 ;;
+    esac
     arch=$("$NODE_BIN" -p 'process.arch')
     [ "$arch" = "$NODE_ARCH" ] || die "this tarball is for $NODE_ARCH, this machine's node is $arch"
   fi
@@ -100,9 +106,13 @@ for f in README.md LICENSE CHANGELOG.md package-lock.json; do [ -f "$HERE/$f" ] 
 for d in dashboards man completions; do [ -d "$HERE/$d" ] && cp -R "$HERE/$d" "$D$APP.new/"; done
 chmod -R u=rwX,go=rX "$D$APP.new"
 # --- before the swap: the native addons must load with this node and this C library (a tarball built on a newer
-# glibc passes the ABI check above and then fails at start).
+# glibc passes the checks above and then fails at start), found the way the daemon finds them.
 if [ "$CHECK_DEPS" -eq 1 ]; then
-  "$NODE_BIN" -e "require('$D$APP.new/node_modules/unix-dgram'); require('$D$APP.new/build/Release/vipd_garp.node')" ||
+  "$NODE_BIN" -e "
+    const broken = require('$D$APP.new/dist/src/native/addons.js').loadNativeAddons().filter((l) => l.error !== null);
+    for (const l of broken) console.error(l.error.message);
+    process.exit(broken.length === 0 ? 0 : 1);
+  " ||
     { rm -rf "$D$APP.new"; die "the native addons of this tarball do not load with $NODE_BIN on this machine (see the error above); the installed version is untouched: use a tarball built for this distribution"; }
 fi
 [ -d "$D$APP" ] && mv "$D$APP" "$D$APP.old"

@@ -58,6 +58,8 @@ export interface ScenarioOptions {
   /** Compiled output (vipd, probe, service); default: the repo's dist/. */
   readonly distDir?: string;
   readonly probeIntervalMs?: number;
+  /** The node binary vipd runs on (the footprint benchmark compares Node lines); default this process's. */
+  readonly nodeBinary?: string;
 }
 
 export interface Fault {
@@ -128,7 +130,7 @@ export class FailoverScenario {
       const ctx = { lab, dir, nodes, intervalMs: options.intervalMs, vip: SCENARIO_VIP };
       // keepalived with a cloud provider runs the guides' notify script (the provider's recipe).
       const recipe = prepared.keepalivedRecipe?.bind(prepared) ?? null;
-      const driver = (options.daemon ?? 'vipd') === 'vipd' ? new VipdDriver(ctx, prepared, lab.options.distDir) : new KeepalivedDriver(ctx, recipe);
+      const driver = (options.daemon ?? 'vipd') === 'vipd' ? new VipdDriver(ctx, prepared, lab.options.distDir, options.nodeBinary ?? process.execPath) : new KeepalivedDriver(ctx, recipe);
       return new FailoverScenario(deps, lab, driver, prepared, provider.name, dir, options);
     } catch (e) {
       await prepared?.close().catch(() => undefined);
@@ -344,7 +346,7 @@ export async function runFailover(deps: ScenarioDeps, options: ScenarioOptions &
     result = await scenario.awaitRecovery(fault);
   } catch (e) {
     // The scenario's own failure is the one worth reporting, not a teardown error after it.
-    await scenario.teardown().catch((te: unknown) => deps.logger.error({ err: asVipdError(te).toJSON() }, 'scenario teardown failed'));
+    await scenario.teardown().catch((te: unknown) => deps.logger.error({ err: asVipdError(te) }, 'scenario teardown failed'));
     throw e;
   }
   await scenario.teardown();

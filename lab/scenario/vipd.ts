@@ -24,6 +24,7 @@ export class VipdDriver implements DaemonDriver {
     private readonly ctx: DriverContext,
     private readonly provider: PreparedProvider,
     private readonly distDir: string,
+    private readonly nodeBinary: string = process.execPath,
   ) {
     this.keyFile = join(ctx.dir, 'heartbeat.key');
     writeFileSync(this.keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
@@ -65,7 +66,7 @@ export class VipdDriver implements DaemonDriver {
 
   async start(node: number): Promise<void> {
     const config = this.writeConfig(node);
-    const p = this.ctx.lab.spawnInNode(node, [process.execPath, join(this.distDir, 'src', 'cli', 'main.js'), 'run', '--config', config], {
+    const p = this.ctx.lab.spawnInNode(node, [this.nodeBinary, join(this.distDir, 'src', 'cli', 'main.js'), 'run', '--config', config], {
       env: { ...process.env, ...this.provider.env(node) },
     });
     this.processes.set(node, p);

@@ -10,7 +10,7 @@ import { openCallScope } from '../cloud/call-context';
 import { createProvider } from '../cloud/registry';
 import type { DaemonStatus } from '../runtime/daemon';
 import { FileMaintenanceStore } from '../state/maintenance-store';
-import { UnixDgramTransport } from '../systemd/notify-transport';
+import { loadNotifyBinding } from '../systemd/notify-transport';
 import { processClock } from '../util/clock';
 import { silentLogger } from '../util/logger';
 import { realTimers } from '../util/timers';
@@ -48,8 +48,8 @@ export async function doctorCommand(opts: { configPath: string; socket: string |
     provider,
     cloudScope: () => openCallScope({ clock: processClock, timers: realTimers }, processClock.nowMs() + DOCTOR_CLOUD_READ_MS, 'doctor read'),
     loadGarp: () => loadNativeGarp(),
-    // Constructing the transport loads its addon and checks nothing else; no socket is opened.
-    loadNotify: () => new UnixDgramTransport('/run/systemd/notify'),
+    // Loads the sd_notify addon as the daemon would; no socket is opened.
+    loadNotify: () => loadNotifyBinding(),
     hostFiles: systemHostFiles,
     maintenance: new FileMaintenanceStore(config.node.stateDir),
     daemon,

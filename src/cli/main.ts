@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // First, before any other module loads: from here on SIGUSR1 can no longer open Node's inspector.
 import './inspector-guard';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ControlClient } from '../control/client';
 import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
 import { controlTarget, DEFAULT_CONFIG } from './control-target';
-import { doctorCommand } from './doctor';
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from '../util/exit-codes';
 import { DEFAULT_IMPORT_KEY_FILE, importKeepalivedCommand } from './import-keepalived';
+import { LOG_FORMATS, type LogFormat } from '../util/root-logger';
 import { parseSwitchoverTimeout } from './control-handlers';
 import { COMMAND_HELP } from './help';
 import { runCommand } from './run';
@@ -75,7 +75,14 @@ const socketOption = (): [string, string] => ['-s, --socket <path>', 'control so
 command('run', 'run the daemon')
   .option(...configOption())
   .option('--dry-run', 'elect and log the cloud and OS actions it would take; change nothing', false)
-  .action(async (o: { config?: string; dryRun: boolean }) => finish(await runCommand({ configPath: o.config ?? DEFAULT_CONFIG, dryRun: o.dryRun })));
+  .addOption(
+    new Option('--log-format <format>', 'json (NDJSON, one object a line) | pretty (human, for a terminal) | auto (pretty on a terminal, else json)')
+      .choices([...LOG_FORMATS])
+      .default('auto'),
+  )
+  .action(async (o: { config?: string; dryRun: boolean; logFormat: LogFormat }) =>
+    finish(await runCommand({ configPath: o.config ?? DEFAULT_CONFIG, dryRun: o.dryRun, logFormat: o.logFormat })),
+  );
 
 command('check-config', 'validate a configuration file as `vipd run` would, without starting (exit 78 when invalid)')
   .argument('[file]', 'configuration file (or -c)')
@@ -166,7 +173,11 @@ command('doctor', 'run the debugging checklist: pass/fail with the fix for each 
   .option(...configOption())
   .option(...socketOption())
   .option('--json', 'machine-readable output', false)
-  .action(async (o: TargetOptions & { json: boolean }) => finish(await doctorCommand({ configPath: o.config ?? DEFAULT_CONFIG, socket: o.socket ?? null, json: o.json })));
+  .action(async (o: TargetOptions & { json: boolean }) => {
+    // Loaded when run: `vipd run` need not keep the doctor's checks resident (docs/benchmarks.md, footprint).
+    const { doctorCommand } = await import('./doctor');
+    finish(await doctorCommand({ configPath: o.config ?? DEFAULT_CONFIG, socket: o.socket ?? null, json: o.json }));
+  });
 
 command('import-keepalived', 'write a vipd config from a keepalived.conf (stdout or -o); what cannot be carried over is listed on stderr')
   .argument('[file]', 'keepalived configuration', '/etc/keepalived/keepalived.conf')

@@ -12,13 +12,12 @@ import { DryRunMaintenanceStore, FileMaintenanceStore, type MaintenanceStore } f
 import { SdNotify, Watchdog } from '../systemd/sd-notify';
 import { rolesStatusLine } from '../systemd/status-line';
 import { processClock } from '../util/clock';
-import type { Logger } from '../util/logger';
 import { realTimers, sleep } from '../util/timers';
 import { SignalDumps, fsDumpFiles } from './dumps';
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_SOFTWARE } from '../util/exit-codes';
 import { FATAL_RELEASE_BOUND_MS, exitOnFatalError } from './fatal-error';
 import { injectedFault, withInjectedFault } from './fault-injection';
-import { createRootLogger } from '../util/root-logger';
+import { createRootLogger, type LogFormat, type RootLogger } from '../util/root-logger';
 import { listenForSignals, type SignalAction } from './process-signals';
 import { packageVersion } from './version';
 import { cryptoRandom, defaultRunner, heartbeatFactory, hookRunner, newBootEpoch, trackerFactory } from './wiring';
@@ -28,6 +27,8 @@ import { DryRunRunner } from '../os/dry-run-runner';
 export interface RunOptions {
   readonly configPath: string;
   readonly dryRun: boolean;
+  /** Default auto: pretty on a terminal, NDJSON otherwise (always NDJSON into the journal). */
+  readonly logFormat?: LogFormat;
 }
 
 /** What `vipd run` does with a signal at the moment it arrives. */
@@ -57,7 +58,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`vipd: ${err.message}\n`);
     return err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE' ? EXIT_CONFIG : EXIT_FAILURE;
   }
-  const logger = createRootLogger(config.log.level);
+  const logger = createRootLogger(config.log.level, 1, { format: opts.logFormat ?? 'auto', bindings: { node: config.node.id } });
   try {
     return await runDaemon(config, opts, logger, {
       takePendingStop: () => pendingStop,
@@ -67,7 +68,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     });
   } catch (e) {
     const err = asVipdError(e);
-    logger.fatal({ err: err.toJSON() }, `vipd cannot run: ${err.message}`);
+    logger.fatal({ err }, `vipd cannot run: ${err.message}`);
     logger.flush();
     return isVipdError(e) && (err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE') ? EXIT_CONFIG : EXIT_FAILURE;
   } finally {
@@ -86,7 +87,7 @@ interface SignalHookup {
   setHandler(handler: SignalHandler): void;
 }
 
-async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & { flush(): void }, signals: SignalHookup): Promise<number> {
+async function runDaemon(config: VipdConfig, opts: RunOptions, logger: RootLogger, signals: SignalHookup): Promise<number> {
   const version = packageVersion();
   const runner = defaultRunner(config);
   const metrics = new VipdMetrics({
@@ -98,6 +99,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     peers: Object.fromEntries(config.groups.map((g) => [g.name, g.peers.map((p) => p.id)])),
     groupInfo: Object.fromEntries(config.groups.map((g) => [g.name, { id: g.id, interface: g.interface, vips: g.vips.map((v) => v.address) }])),
     configLoadedAt: Date.now() / 1000,
+    // Their collectors keep timers running; without a scrape endpoint nobody reads them.
+    processMetrics: config.metrics.enabled,
   });
   const fault = injectedFault(process.env);
   const builtOwner = await buildOwner(config, { runner, logger, dryRun: opts.dryRun, metrics, clock: processClock, timers: realTimers, random: cryptoRandom });
@@ -170,7 +173,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
         daemon.stop().then(
           () => true,
           (e: unknown) => {
-            logger.error({ err: asVipdError(e).toJSON() }, 'stop after a fatal error failed; releasing each group directly');
+            logger.error({ err: asVipdError(e) }, 'stop after a fatal error failed; releasing each group directly');
             return false;
           },
         ),
@@ -223,8 +226,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
     // A half-started daemon (elected, maybe holding VIPs) must not linger without its control
     // socket or metrics: resign, release and close what was started, then report the failure.
     phase = 'stopping';
-    logger.error({ err: asVipdError(e).toJSON() }, 'start failed: stopping what was started');
-    await daemon.stop().catch((err: unknown) => logger.error({ err: asVipdError(err).toJSON() }, 'error while stopping after a failed start'));
+    logger.error({ err: asVipdError(e) }, 'start failed: stopping what was started');
+    await daemon.stop().catch((err: unknown) => logger.error({ err: asVipdError(err) }, 'error while stopping after a failed start'));
     await control?.close().catch(() => undefined);
     await http?.close().catch(() => undefined);
     removeSignalHandlers();
@@ -232,6 +235,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
   }
   watchdog.start();
   notify.ready(rolesStatusLine(daemon.roles()));
+  // Process start (Node's time origin) to READY=1: what a restart costs before the service counts as up.
+  logger.info({ event: 'ready', startMs: Math.round(performance.now()), nodejs: process.versions.node }, 'vipd ready');
 
   function reload(): void {
     logger.info('SIGHUP: reloading configuration');
@@ -247,12 +252,12 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
         .catch((e: unknown) => {
           // Either refused as a whole (node.id changed, stopping) or applied except for the groups named.
           metrics.configReloaded(false, Date.now() / 1000);
-          logger.error({ err: asVipdError(e).toJSON() }, `reload: ${asVipdError(e).message}`);
+          logger.error({ err: asVipdError(e) }, `reload: ${asVipdError(e).message}`);
           notify.ready(`${rolesStatusLine(daemon.roles())} (reload incomplete, see the log)`);
         });
     } catch (e) {
       metrics.configReloaded(false, Date.now() / 1000);
-      logger.error({ err: asVipdError(e).toJSON() }, 'reload rejected: the new configuration is invalid; keeping the running one');
+      logger.error({ err: asVipdError(e) }, 'reload rejected: the new configuration is invalid; keeping the running one');
       notify.ready(`${rolesStatusLine(daemon.roles())} (reload rejected: invalid config)`);
     }
   }
@@ -271,7 +276,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: Logger & 
           await http?.close();
           resolve(EXIT_OK);
         } catch (e) {
-          logger.error({ err: asVipdError(e).toJSON() }, 'error during shutdown');
+          logger.error({ err: asVipdError(e) }, 'error during shutdown');
           resolve(EXIT_FAILURE);
         } finally {
           removeSignalHandlers();

@@ -123,7 +123,7 @@ export class NotifyHookRunner {
       const err = new VipdError('VIPD_E_HOOK', `notify hook ${job.event} of group ${job.group} exited ${result.exitCode}`, {
         details: { ...fields, exitCode: result.exitCode, stderr: result.stderr.trim().slice(0, MAX_LOGGED_OUTPUT), durationMs },
       });
-      log.warn({ err: err.toJSON(), code: err.code, ...fields, exitCode: result.exitCode, durationMs }, err.message);
+      log.warn({ err, code: err.code, ...fields, exitCode: result.exitCode, durationMs }, err.message);
       this.deps.onFailure?.(job.group);
     } catch (e) {
       const cause = asVipdError(e);
@@ -135,7 +135,7 @@ export class NotifyHookRunner {
           : `notify hook ${job.event} of group ${job.group} could not run: ${cause.message}`,
         { cause, transient: cause.transient, details: { ...fields, cause: cause.code, timeoutMs: job.timeoutMs } },
       );
-      log.warn({ err: err.toJSON(), code: err.code, cause: cause.code, ...fields, timedOut }, err.message);
+      log.warn({ err, code: err.code, cause: cause.code, ...fields, timedOut }, err.message);
       this.deps.onFailure?.(job.group);
     }
   }

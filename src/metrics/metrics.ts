@@ -27,7 +27,7 @@ export interface VipdMetricsOptions {
   readonly peers?: Readonly<Record<string, readonly string[]>>;
   /** Per group: its id, interface and VIPs, for vipd_vip_info. */
   readonly groupInfo?: Readonly<Record<string, GroupInfo>>;
-  /** false: skip process_* / nodejs_* metrics (a test creating many registries). */
+  /** false: skip process_* / nodejs_* metrics (a test creating many registries, or metrics.enabled: false: nobody scrapes them). */
   readonly processMetrics?: boolean;
   /** Unix time the running configuration was loaded (start-up): the first last-reload timestamp. */
   readonly configLoadedAt?: number;
@@ -46,6 +46,9 @@ export interface GroupInfo {
   readonly interface: string;
   readonly vips: readonly string[];
 }
+
+/** Period of prom-client's nodejs_eventloop_lag_* sampling timer. */
+export const EVENT_LOOP_SAMPLE_MS = 500;
 
 /** The per-phase latencies of one takeover, in milliseconds. */
 /** How a takeover was decided: the transition reasons into MASTER that follow a lost master, plus 'other'. */
@@ -214,8 +217,10 @@ export class VipdMetrics {
       for (const outcome of CLOUD_OUTCOMES) this.cloudRequests.inc({ provider: this.provider, operation, outcome }, 0);
     }
     for (const group of opts.groups) this.addGroup(group, opts.peers?.[group] ?? [], opts.groupInfo?.[group]);
+    // prom-client samples event-loop delay with a timer at this period (default 10 ms: 100 wake-ups a
+    // second, most of an idle daemon's CPU); vipd_event_loop_lag_seconds measures the ticks themselves.
     if (opts.processMetrics !== false) {
-      collectDefaultMetrics({ register: this.registry });
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
       for (const name of GAUGES_NAMED_AS_COUNTERS) this.registry.removeSingleMetric(name);
     }
   }

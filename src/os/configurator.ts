@@ -127,7 +127,7 @@ export class OsConfigurator {
       this.announceInBackground(group, cached.snapshot);
       return true;
     } catch (e) {
-      this.log.info({ group: group.name, err: isVipdError(e) ? e.toJSON() : String(e) }, 'host changed since standby; re-reading before acquire');
+      this.log.info({ group: group.name, err: isVipdError(e) ? e : String(e) }, 'host changed since standby; re-reading before acquire');
       return false;
     }
   }
@@ -163,7 +163,7 @@ export class OsConfigurator {
         plan = this.planOne(group, i, snapshot);
       } catch (e) {
         if (!isVipdError(e) || e.code === 'VIPD_E_INTERNAL') throw e;
-        this.log.warn({ group: group.name, vip: address, err: e.toJSON() }, 'cannot plan VIP for observation');
+        this.log.warn({ group: group.name, vip: address, err: e }, 'cannot plan VIP for observation');
       }
       return vipView({ address, snapshot, plan, policyRouting: this.config.policyRouting });
     });
@@ -212,7 +212,7 @@ export class OsConfigurator {
   private announceInBackground(group: GroupConfig, snapshot: HostSnapshot): void {
     const p: Promise<void> = this.announceWith(group, snapshot, this.hold(group))
       .catch((e: unknown) => {
-        this.log.warn({ group: group.name, err: isVipdError(e) ? e.toJSON() : String(e) }, 'ARP/NA announcement failed');
+        this.log.warn({ group: group.name, err: isVipdError(e) ? e : String(e) }, 'ARP/NA announcement failed');
       })
       .finally(() => this.background.delete(p));
     this.background.add(p);
@@ -255,7 +255,7 @@ export class OsConfigurator {
       return expectedPrefix(group, i, snapshot.link, this.vipsByInterface.get(group.interface) ?? new Set());
     } catch (e) {
       if (!isVipdError(e) || e.code === 'VIPD_E_INTERNAL') throw e;
-      this.log.warn({ group: group.name, vip: address, err: e.toJSON() }, 'prefix unknown: leaving the address alone');
+      this.log.warn({ group: group.name, vip: address, err: e }, 'prefix unknown: leaving the address alone');
       return null;
     }
   }
@@ -347,7 +347,7 @@ export class OsConfigurator {
     } catch (e) {
       const left = compute(await this.snapshot(group));
       if (left.length > 0) throw e;
-      this.log.debug({ group: group.name, err: isVipdError(e) ? e.toJSON() : String(e) }, 'removal raced another change; nothing left');
+      this.log.debug({ group: group.name, err: isVipdError(e) ? e : String(e) }, 'removal raced another change; nothing left');
     }
     return changes.map((c) => c.description);
   }

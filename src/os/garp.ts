@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VipdError } from '../errors';
+import { findNativeAddon, requireNativeAddon } from '../native/addons';
 import { announceCommands, runAnnounceCommand } from './announce';
 import type { CommandRunner } from './runner';
 
@@ -106,31 +105,12 @@ function garpError(e: unknown, iface: string, address: string): VipdError {
   return new VipdError('VIPD_E_GARP', `gratuitous ARP for ${address} on ${iface} failed: ${message}${hint}`, { details, transient });
 }
 
-const ADDON = join('build', 'Release', 'vipd_garp.node');
-
 /** The package root's compiled addon (npm ci builds it through binding.gyp); null when not built. */
 export function findGarpAddon(from: string = __dirname): string | null {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) {
-      const candidate = join(dir, ADDON);
-      return existsSync(candidate) ? candidate : null;
-    }
-    if (dirname(dir) === dir) return null;
-  }
+  return findNativeAddon('vipd_garp', from);
 }
 
 export function loadNativeGarp(path: string | null = findGarpAddon()): NativeGarpSender {
-  const fix = 'build it with `npm ci` or `npm run build:native` (needs python3, make and a C compiler), or set os.arp.sender: arping';
-  if (path === null) throw new VipdError('VIPD_E_TOOL_MISSING', `the in-process ARP sender (${ADDON}) is not built: ${fix}`);
-  let binding: unknown;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon has no ES module form
-    binding = require(path);
-  } catch (e) {
-    throw new VipdError('VIPD_E_TOOL_MISSING', `the in-process ARP sender ${path} does not load (${e instanceof Error ? e.message : String(e)}): ${fix}`, { cause: e });
-  }
-  if (typeof (binding as Partial<GarpBinding>).sendGratuitousArp !== 'function') {
-    throw new VipdError('VIPD_E_TOOL_MISSING', `${path} is not vipd's ARP sender: ${fix}`);
-  }
-  return new NativeGarpSender(binding as GarpBinding);
+  const binding = requireNativeAddon('vipd_garp', path, 'VIPD_E_TOOL_MISSING', ', or set os.arp.sender: arping');
+  return new NativeGarpSender(binding as unknown as GarpBinding);
 }

@@ -95,7 +95,7 @@ export class CloudOsOwner implements VipOwner {
     if (delayMs > 0) {
       const h = timers.setTimeout(() => {
         this.reannouncers.delete(group.name);
-        os.announce(group, count).catch((e: unknown) => logger.warn({ group: group.name, err: asVipdError(e).toJSON() }, 'second re-announcement burst failed'));
+        os.announce(group, count).catch((e: unknown) => logger.warn({ group: group.name, err: asVipdError(e) }, 'second re-announcement burst failed'));
       }, delayMs);
       h.unref?.();
       this.reannouncers.set(group.name, h);
@@ -142,7 +142,7 @@ export class CloudOsOwner implements VipOwner {
     this.stopAnnouncements(group);
     const handles: TimerHandle[] = [];
     const announce = (): void => {
-      os.announce(group).catch((e: unknown) => logger.warn({ group: group.name, err: asVipdError(e).toJSON() }, 'gratuitous ARP/NA burst failed'));
+      os.announce(group).catch((e: unknown) => logger.warn({ group: group.name, err: asVipdError(e) }, 'gratuitous ARP/NA burst failed'));
     };
     if (osConfig.arp.repeatDelayMs > 0) {
       const h = timers.setTimeout(announce, osConfig.arp.repeatDelayMs);

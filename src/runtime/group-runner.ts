@@ -164,7 +164,7 @@ export class GroupRunner {
         },
         verifyFailed: (err) => {
           this.lastError = err;
-          this.log.error({ err: err.toJSON() }, 'could not verify VIP ownership (not read as "nothing there")');
+          this.log.error({ err }, 'could not verify VIP ownership (not read as "nothing there")');
         },
       },
     });
@@ -388,7 +388,7 @@ export class GroupRunner {
           // would make the new master yield to it (docs/election.md, cloud arbitration).
           if (current() && this.core.yieldedTo !== null && this.core.role !== 'MASTER') this.onVerified(report);
         })
-        .catch((e: unknown) => this.log.warn({ err: asVipdError(e).toJSON() }, 'cloud check while yielding failed; will look again'))
+        .catch((e: unknown) => this.log.warn({ err: asVipdError(e) }, 'cloud check while yielding failed; will look again'))
         .finally(() => {
           if (!current()) return;
           this.blockedWatch = null;
@@ -449,11 +449,8 @@ export class GroupRunner {
     this.roleSinceAt = t.at;
     this.viewInvalidatedAt = t.at;
     this.lastTransition = { at: t.at, from: t.from, to: t.to, reason: t.reason, peer: t.peer ?? null };
-    const self = t.to === 'MASTER';
-    this.log.info(
-      { event: 'transition', from: t.from, to: t.to, reason: t.reason, peer: t.peer ?? null },
-      self ? `this node became MASTER of ${name} (${t.reason})` : `${name}: ${t.from} -> ${t.to} (${t.reason})`,
-    );
+    // One wording for every transition, this node's own MASTER included: one pattern to search and alert on.
+    this.log.info({ event: 'transition', from: t.from, to: t.to, reason: t.reason, peer: t.peer ?? null }, `group ${name}: ${t.from} -> ${t.to} (${t.reason})`);
     this.deps.metrics.transition(name, t.from, t.to);
     this.publishPriority(t.at);
     const s = this.core.status(t.at);
@@ -555,7 +552,7 @@ export class GroupRunner {
 
   private onOwnerFailed(err: VipdError, op: 'acquire' | 'release'): void {
     this.lastError = err;
-    this.log.error({ err: err.toJSON(), operation: op }, `cannot ${op} the VIPs: ${err.message}`);
+    this.log.error({ err, operation: op }, `cannot ${op} the VIPs: ${err.message}`);
     this.ownerFault = err;
     this.pushHealth(this.deps.clock.nowMs());
     this.flush();

@@ -112,7 +112,7 @@ export class OwnershipReconciler {
     if (this.closed || this.desired !== 'active') return;
     const { owner, logger } = this.deps;
     if (this.appliedState === 'active' && owner.announce) {
-      owner.announce(this.group).catch((e: unknown) => logger.warn({ err: asVipdError(e).toJSON(), group: this.group.name }, 're-announcement of the VIPs failed'));
+      owner.announce(this.group).catch((e: unknown) => logger.warn({ err: asVipdError(e), group: this.group.name }, 're-announcement of the VIPs failed'));
     }
     this.recheck = true;
     if (this.periodic) this.deps.timers.clearTimeout(this.periodic);
@@ -175,7 +175,7 @@ export class OwnershipReconciler {
     }
     // Read the host for the next acquire now: a failover soon after a release must not wait a period for it.
     if (released && this.appliedState === 'inactive' && this.deps.owner.standby) {
-      await this.deps.owner.standby(this.group).catch((e: unknown) => this.deps.logger.debug({ err: asVipdError(e).toJSON() }, 'standby refresh failed'));
+      await this.deps.owner.standby(this.group).catch((e: unknown) => this.deps.logger.debug({ err: asVipdError(e) }, 'standby refresh failed'));
       // The election may have changed its mind while we read.
       if (!this.closed && this.desired !== this.appliedState) return this.pump();
     }
@@ -197,7 +197,7 @@ export class OwnershipReconciler {
       this.appliedState = 'unknown';
       if (abort.signal.aborted) {
         // Not a failure: the VIPs are no longer wanted; go straight on to what is.
-        logger.info({ err: err.toJSON(), group: this.group.name }, 'acquire abandoned: this node no longer wants the VIPs');
+        logger.info({ err, group: this.group.name }, 'acquire abandoned: this node no longer wants the VIPs');
         return true;
       }
       if (err.code === 'VIPD_E_CLOUD_UNCONFIRMED') {
@@ -206,10 +206,10 @@ export class OwnershipReconciler {
         if (this.closed || this.desired !== 'active') return true;
       }
       if (err.transient || err.code === 'VIPD_E_CLOUD_DEADLINE') {
-        logger.warn({ err: err.toJSON(), group: this.group.name }, 'acquire did not complete; will retry');
+        logger.warn({ err, group: this.group.name }, 'acquire did not complete; will retry');
         this.scheduleRetry();
       } else {
-        logger.error({ err: err.toJSON(), group: this.group.name }, 'acquire failed permanently');
+        logger.error({ err, group: this.group.name }, 'acquire failed permanently');
         listener.failed(err, 'acquire');
         // The election goes to FAULT and no longer wants the VIPs: release at once whatever part of
         // the acquire did land (an address added before a rule failed), or it stays on this host.
@@ -248,7 +248,7 @@ export class OwnershipReconciler {
       return true;
     } catch (e) {
       const err = asVipdError(e);
-      logger.error({ err: err.toJSON(), group: this.group.name }, 'release failed; will retry');
+      logger.error({ err, group: this.group.name }, 'release failed; will retry');
       this.appliedState = 'unknown';
       if (!err.transient) listener.failed(err, 'release');
       this.scheduleRetry();
@@ -282,7 +282,7 @@ export class OwnershipReconciler {
     if (!this.busy && this.appliedState === 'inactive' && this.desired === 'inactive' && owner.standby) {
       this.busy = owner
         .standby(this.group)
-        .catch((e: unknown) => this.deps.logger.debug({ err: asVipdError(e).toJSON() }, 'standby refresh failed'))
+        .catch((e: unknown) => this.deps.logger.debug({ err: asVipdError(e) }, 'standby refresh failed'))
         .finally(() => {
           this.busy = null;
           if (this.desired !== this.appliedState) this.kick();

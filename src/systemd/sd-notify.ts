@@ -1,6 +1,6 @@
 import { VipdError, asVipdError } from '../errors';
 import type { Logger } from '../util/logger';
-import { UnixDgramTransport, type NotifyTransport } from './notify-transport';
+import { NativeNotifyTransport, type NotifyTransport } from './notify-transport';
 
 export { Watchdog, type WatchdogDeps } from './watchdog';
 
@@ -41,7 +41,7 @@ export class SdNotify {
       this.watchdogIntervalMs = null;
       return;
     }
-    this.transport = (deps.transport ?? ((p: string) => new UnixDgramTransport(p)))(socketPath);
+    this.transport = (deps.transport ?? ((p: string) => new NativeNotifyTransport(p)))(socketPath);
     this.enabled = true;
     this.watchdogIntervalMs = watchdogIntervalMs(deps.env, deps.pid);
   }

@@ -213,7 +213,7 @@ export class GroupTrackers {
       this.deps.onChange(health);
     } catch (e) {
       const err = asVipdError(e);
-      this.deps.logger.error({ err: err.toJSON(), code: err.code, health }, 'tracker health listener threw');
+      this.deps.logger.error({ err, code: err.code, health }, 'tracker health listener threw');
     }
   }
 

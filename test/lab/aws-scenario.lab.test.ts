@@ -1,17 +1,17 @@
 import type { LabCloudHandle } from '../../lab/cloud/aws/in-lab';
 import { awsScenarioProvider } from '../../lab/scenario/aws-provider';
 import { FailoverScenario } from '../../lab/scenario/scenario';
-import { hostScenarioDeps } from '../../lab/scenario/deps';
 import { sweepLeftovers } from '../../lab/netns/sweep';
 import { silentLogger } from '../../src/util/logger';
 import { ensureBuilt } from '../support/build';
 import { describeLab } from '../support/lab-guard';
+import { strictScenarioDeps } from '../support/strict-logs';
 
 jest.setTimeout(120_000);
 
 /** The failover scenario behind `npm run demo` (its default provider) and the benchmark, with the emulated AWS cloud. */
 describeLab('failover scenario with provider aws (what `npm run demo` runs)', () => {
-  const deps = hostScenarioDeps(silentLogger());
+  const deps = strictScenarioDeps(silentLogger());
   let scenario: FailoverScenario | null = null;
   beforeAll(async () => {
     ensureBuilt();

@@ -1,6 +1,5 @@
 import { ControlClient } from '../../src/control/client';
 import { FailoverScenario, type FailoverResult } from '../../lab/scenario/scenario';
-import { hostScenarioDeps } from '../../lab/scenario/deps';
 import { SCENARIO_GROUP } from '../../lab/scenario/config';
 import { indexOfMessage, transitions } from '../../lab/scenario/logs';
 import { VipdDriver } from '../../lab/scenario/vipd';
@@ -10,6 +9,7 @@ import { silentLogger } from '../../src/util/logger';
 import { ensureBuilt } from '../support/build';
 import { describeLab } from '../support/lab-guard';
 import { eventually } from '../support/lab';
+import { strictScenarioDeps } from '../support/strict-logs';
 
 jest.setTimeout(60_000);
 
@@ -39,7 +39,7 @@ async function failOver(scenario: FailoverScenario, kind: 'hard' | 'graceful'): 
 }
 
 describeLab('failover on plain L2 (real vipd processes, namespace lab)', () => {
-  const deps = hostScenarioDeps(silentLogger());
+  const deps = strictScenarioDeps(silentLogger());
   let scenario: FailoverScenario | null = null;
 
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { analyzeHandBack, failureShare } from '../../lab/netns/probe-analysis';
 import { FailoverScenario } from '../../lab/scenario/scenario';
 import { HEARTBEAT_PORT, SCENARIO_GROUP } from '../../lab/scenario/config';
-import { hostScenarioDeps } from '../../lab/scenario/deps';
+import { strictScenarioDeps } from '../support/strict-logs';
 import { transitions } from '../../lab/scenario/logs';
 import { VipdDriver } from '../../lab/scenario/vipd';
 import { sweepLeftovers } from '../../lab/netns/sweep';
@@ -80,7 +80,7 @@ async function handBack(scenario: FailoverScenario, fromMs: number, mark2: numbe
 }
 
 describeLab('re-announce after two nodes both held the VIP (plain L2, real vipd processes)', () => {
-  const deps = hostScenarioDeps(silentLogger());
+  const deps = strictScenarioDeps(silentLogger());
   let scenario: FailoverScenario | null = null;
 
   beforeAll(async () => {

@@ -84,7 +84,7 @@ describe('loading the addon', () => {
     expect(() => loadNativeGarp(garbage)).toThrow(expect.objectContaining({ code: 'VIPD_E_TOOL_MISSING', message: expect.stringContaining('does not load') }));
     const notOurs = join(dir, 'other.js');
     writeFileSync(notOurs, 'module.exports = { something: 1 };');
-    expect(() => loadNativeGarp(notOurs)).toThrow(expect.objectContaining({ code: 'VIPD_E_TOOL_MISSING', message: expect.stringContaining("not vipd's ARP sender") }));
+    expect(() => loadNativeGarp(notOurs)).toThrow(expect.objectContaining({ code: 'VIPD_E_TOOL_MISSING', message: expect.stringContaining("not vipd's in-process ARP sender") }));
   });
 
   it('the addon built by npm ci loads and rejects bad arguments and non-Ethernet interfaces with errno codes', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
  */
 const ROOT = join(__dirname, '..', '..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const NAME = `vipd-${VERSION}-linux-${process.arch}-node${process.versions.node.split('.')[0] ?? ''}`;
+const NAME = `vipd-${VERSION}-linux-${process.arch}`;
 
 let work: string;
 let tarball: string;
@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('npm run package tarball', () => {
-  it('is named after version, architecture and Node major, and holds one top directory', () => {
+  it('is named after version and architecture (one tarball for every Node line), and holds one top directory', () => {
     expect(tarball).toBe(join(work, 'out', `${NAME}.tar.gz`));
     expect(listing.every((p) => p.startsWith(`${NAME}/`))).toBe(true);
   });
@@ -59,8 +59,8 @@ describe('npm run package tarball', () => {
       'dist/src/systemd/sd-notify.js',
       'dist/src/control/server.js',
       'node_modules/prom-client/package.json',
-      'node_modules/unix-dgram/build/Release/unix_dgram.node',
       'build/Release/vipd_garp.node',
+      'build/Release/vipd_notify.node',
       'systemd/vipd.service',
       'systemd/vipd.sysusers.conf',
       'systemd/vipd.tmpfiles.conf',
@@ -105,11 +105,16 @@ describe('npm run package tarball', () => {
     expect(requiringLab).toEqual([]);
   });
 
-  it('records the Node ABI the native addon was built for', async () => {
+  it('records the N-API version the addons need, not a Node module ABI', async () => {
     const info = await fs.readFile(join(unpacked, NAME, 'BUILD-INFO'), 'utf8');
     expect(info).toContain(`VIPD_VERSION=${VERSION}`);
-    expect(info).toContain(`NODE_MODULE_VERSION=${process.versions.modules}`);
+    expect(info).toContain('NODE_NAPI_VERSION=8');
+    expect(info).not.toContain('NODE_MODULE_VERSION');
     expect(info).toContain(`NODE_ARCH=${process.arch}`);
+  });
+
+  it('carries no third-party native addon (nothing tied to one Node ABI)', () => {
+    expect(listing.filter((p) => p.endsWith('.node') && !p.startsWith(`${NAME}/build/Release/vipd_`))).toEqual([]);
   });
 });
 
@@ -152,8 +157,8 @@ describe('install.sh --destdir', () => {
   it('installs production dependencies that load, native addons included', () => {
     const app = join(dest, 'opt/vipd');
     const script = `
-      const dgram = require(${JSON.stringify(join(app, 'node_modules/unix-dgram'))});
-      dgram.createSocket('unix_dgram').close();
+      const broken = require(${JSON.stringify(join(app, 'dist/src/native/addons.js'))}).loadNativeAddons().filter((l) => l.error !== null);
+      if (broken.length > 0) throw new Error(broken.map((l) => l.error.message).join('; '));
       const { VipdMetrics } = require(${JSON.stringify(join(app, 'dist/src/metrics/metrics.js'))});
       new VipdMetrics({ version: 'x', groups: ['g'], rejectReasons: [], provider: 'none' });
       require(${JSON.stringify(join(app, 'dist/src/control/server.js'))});
@@ -190,18 +195,18 @@ describe('install.sh --destdir', () => {
     expect(existsSync(join(dest, 'opt/vipd.new'))).toBe(false);
   });
 
-  it('refuses a Node whose module ABI differs from the build, before touching anything', async () => {
+  it('refuses a Node without the N-API version the addons need, before touching anything', async () => {
     const copy = join(work, 'abi-copy');
     // install.sh must stop before it reads anything but BUILD-INFO.
     await fs.mkdir(copy);
     await fs.copyFile(join(unpacked, NAME, 'install.sh'), join(copy, 'install.sh'));
     await fs.copyFile(join(unpacked, NAME, 'BUILD-INFO'), join(copy, 'BUILD-INFO'));
     const info = await fs.readFile(join(copy, 'BUILD-INFO'), 'utf8');
-    await fs.writeFile(join(copy, 'BUILD-INFO'), info.replace(/NODE_MODULE_VERSION=\d+/, 'NODE_MODULE_VERSION=1'));
+    await fs.writeFile(join(copy, 'BUILD-INFO'), info.replace(/NODE_NAPI_VERSION=\d+/, 'NODE_NAPI_VERSION=99'));
     const target = join(work, 'abi-root');
     const r = run('bash', [join(copy, 'install.sh'), '--destdir', target, '--check-deps'], { env: { NODE_BIN: process.execPath } });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/module ABI 1/);
+    expect(r.stderr).toMatch(/need N-API 99/);
     expect(existsSync(join(target, 'opt/vipd'))).toBe(false);
   });
 
@@ -224,10 +229,11 @@ describe('install.sh --destdir', () => {
     const good = await fs.readFile(join(target, 'opt/vipd/build/Release/vipd_garp.node'));
     const broken = join(work, 'broken-tarball');
     await fs.cp(join(unpacked, NAME), broken, { recursive: true });
-    await fs.writeFile(join(broken, 'build/Release/vipd_garp.node'), 'not an ELF object');
+    await fs.writeFile(join(broken, 'build/Release/vipd_notify.node'), 'not an ELF object');
     const r = run('bash', [join(broken, 'install.sh'), '--destdir', target, '--check-deps'], { env: { NODE_BIN: process.execPath } });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('the installed version is untouched');
+    expect(r.stderr).toContain('systemd notify transport');
     expect(await fs.readFile(join(target, 'opt/vipd/build/Release/vipd_garp.node'))).toEqual(good);
     expect(existsSync(join(target, 'opt/vipd.new'))).toBe(false);
   });

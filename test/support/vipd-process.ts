@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { checkLogLine } from './strict-logs';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const VIPD_MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -105,6 +106,7 @@ export class VipdProcess {
     let parsed: LogLine;
     try {
       parsed = JSON.parse(line) as LogLine;
+      checkLogLine(this.name, line);
     } catch {
       parsed = { msg: line, unparsed: true };
     }

@@ -10,6 +10,8 @@ import { createInterface } from 'node:readline';
 const RECEIVER = String.raw`
 import json, socket, struct, sys
 path = sys.argv[1]
+if path.startswith("@"):
+    path = "\0" + path[1:]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
 s.bind(path)

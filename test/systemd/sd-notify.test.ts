@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VipdError, isVipdError } from '../../src/errors';
-import { UnixDgramTransport } from '../../src/systemd/notify-transport';
+import { NativeNotifyTransport, loadNotifyBinding } from '../../src/systemd/notify-transport';
 import { SdNotify, encodeAssignments, watchdogIntervalMs } from '../../src/systemd/sd-notify';
 import { Watchdog } from '../../src/systemd/watchdog';
 import { silentLogger, type Logger } from '../../src/util/logger';
@@ -83,12 +83,12 @@ describe('encodeAssignments', () => {
   });
 });
 
-describe('UnixDgramTransport', () => {
-  it('refuses abstract and relative socket names with VIPD_E_SD_NOTIFY', () => {
-    for (const p of ['@/org/freedesktop/systemd1/notify', 'run/notify', '/' + 'x'.repeat(200)]) {
+describe('NativeNotifyTransport', () => {
+  it('refuses relative, empty and over-long socket names with VIPD_E_SD_NOTIFY', () => {
+    for (const p of ['run/notify', '@', '/' + 'x'.repeat(200), '@' + 'x'.repeat(107)]) {
       let err: unknown;
       try {
-        new UnixDgramTransport(p);
+        new NativeNotifyTransport(p);
       } catch (e) {
         err = e;
       }
@@ -96,10 +96,10 @@ describe('UnixDgramTransport', () => {
     }
   });
 
-  it('throws a transient VIPD_E_SD_NOTIFY when nobody listens at the path', async () => {
+  it('throws a transient VIPD_E_SD_NOTIFY with the errno when nobody listens at the path', async () => {
     const dir = await fs.mkdtemp(join(tmpdir(), 'vipd-sdn-'));
     try {
-      const t = new UnixDgramTransport(join(dir, 'gone.sock'));
+      const t = new NativeNotifyTransport(join(dir, 'gone.sock'));
       let err: unknown;
       try {
         t.send(Buffer.from('READY=1'));
@@ -108,6 +108,29 @@ describe('UnixDgramTransport', () => {
       }
       expect(isVipdError(err) && err.code).toBe('VIPD_E_SD_NOTIFY');
       expect(isVipdError(err) && err.transient).toBe(true);
+      expect(isVipdError(err) && err.details.errno).toBe('ENOENT');
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('not built, not loadable or not ours: VIPD_E_SD_NOTIFY from the SdNotify constructor, naming the fix', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'vipd-sdn-'));
+    try {
+      const garbage = join(dir, 'garbage.node');
+      await fs.writeFile(garbage, 'not an ELF file');
+      const notOurs = join(dir, 'other.js');
+      await fs.writeFile(notOurs, 'module.exports = { sendGratuitousArp() {} };');
+      for (const [path, words] of [
+        [null, 'is not built'],
+        [garbage, 'does not load'],
+        [notOurs, "not vipd's systemd notify transport"],
+      ] as const) {
+        const build = (): SdNotify =>
+          new SdNotify({ env: { NOTIFY_SOCKET: '/run/systemd/notify' }, pid: 1, logger: silentLogger(), transport: (p) => new NativeNotifyTransport(p, loadNotifyBinding(path)) });
+        expect(build).toThrow(expect.objectContaining({ code: 'VIPD_E_SD_NOTIFY', message: expect.stringContaining(words) }));
+        expect(build).toThrow(expect.objectContaining({ message: expect.stringContaining('npm run build:native') }));
+      }
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -160,6 +183,19 @@ describe('sd_notify against a real notify socket', () => {
     // systemd attributes a message to the service by the sender's PID: it
     // must be ours (NotifyAccess=main), not a helper process's.
     for (const d of rx().received) expect(d.pid).toBe(process.pid);
+  });
+
+  realIt('delivers to an abstract notify socket (@name), as sd_notify does', async () => {
+    const name = `@vipd-test-${process.pid}-${Date.now()}`;
+    const abstract = await NotifyReceiver.start(name);
+    try {
+      const n = new SdNotify({ env: { NOTIFY_SOCKET: name }, pid: process.pid, logger: silentLogger() });
+      n.ready('abstract');
+      await abstract.waitFor((got) => got.length >= 1, 'a datagram on the abstract socket');
+      expect(abstract.received).toEqual([{ pid: process.pid, msg: 'READY=1\nSTATUS=abstract' }]);
+    } finally {
+      await abstract.stop();
+    }
   });
 
   realIt('logs (does not throw) when the notify socket went away', async () => {

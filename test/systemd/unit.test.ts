@@ -73,7 +73,7 @@ describe('systemd/vipd.service', () => {
 
   it('is a notify service with a watchdog that does not restart-loop on a bad config', () => {
     expect(get('Service', 'Type')).toEqual(['notify']);
-    // The process itself sends READY/WATCHDOG (unix-dgram), so no child needs access.
+    // The process itself sends READY/WATCHDOG (vipd_notify addon), so no child needs access.
     expect(get('Service', 'NotifyAccess')).toEqual(['main']);
     expect(get('Service', 'WatchdogSec')).toEqual(['10s']);
     expect(get('Service', 'Restart')).toEqual(['on-failure']);

@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureBuilt } from '../support/build';
+
+/*
+ * Every module the CLI loads at start stays resident in the daemon: `vipd run`
+ * must not carry the lab (demo) or doctor's checks, which only their own
+ * commands need (docs/benchmarks.md, footprint).
+ */
+const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+function loadedModules(args: readonly string[]): string[] {
+  const script = `
+    process.argv = [process.argv[0], ${JSON.stringify(MAIN)}, ...${JSON.stringify(args)}];
+    process.on('exit', () => process.stderr.write('\\nMODULES ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));
+    require(${JSON.stringify(MAIN)});
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+  const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
+  if (line === undefined) throw new Error(`no module list: ${r.stdout}\n${r.stderr}`);
+  return JSON.parse(line.slice('MODULES '.length)) as string[];
+}
+
+describe('the CLI loads a command module only for its command', () => {
+  beforeAll(() => ensureBuilt(), 300_000);
+
+  it('starting the CLI (as `vipd run` does before its action) loads neither the lab nor doctor', () => {
+    const mods = loadedModules(['--version']).map((m) => m.replace(/\\/g, '/'));
+    expect(mods.some((m) => m.endsWith('/dist/src/cli/main.js'))).toBe(true);
+    expect(mods.filter((m) => /\/dist\/src\/(lab|doctor)\/|\/dist\/src\/cli\/(demo|doctor)\.js$/.test(m))).toEqual([]);
+  });
+
+  it('doctor still loads its module when asked', () => {
+    const mods = loadedModules(['doctor', '--config', '/nonexistent/vipd.yaml']);
+    expect(mods.some((m) => m.endsWith('/dist/src/cli/doctor.js'))).toBe(true);
+  });
+});
