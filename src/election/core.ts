@@ -606,7 +606,9 @@ export class ElectionCore {
    * show a peer as alive in status and metrics.
    */
   private sendAdvert(now: number): void {
-    this.send({ kind: 'advert', priority: this.effective(), role: this.current, intervalMs: this.opts.intervalMs });
+    // In maintenance this node never claims: peers must not count it as a successor (switchover) or a competitor.
+    const role: Role = this.maintenanceOn && this.current === 'BACKUP' ? 'FAULT' : this.current;
+    this.send({ kind: 'advert', priority: this.effective(), role, intervalMs: this.opts.intervalMs });
     this.nextAdvertAt = now + this.opts.intervalMs;
     // A backup's heartbeat doubles as the master's liveness probe (at the same cadence).
     const master = this.masterId;

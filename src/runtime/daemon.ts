@@ -77,6 +77,8 @@ export class Daemon {
   private readonly loop: TickLoop;
   private readonly log: Logger;
   private startedAt = 0;
+  /** Wall-clock start (ISO), read once: derived again per call it would jitter by a millisecond between two reads. */
+  private startedAtWall = '';
   private lastStall: { atMs: number; stalledMs: number } | null = null;
   private lagMs = 0;
   private maintenance = false;
@@ -116,6 +118,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.startedAt = this.deps.clock.nowMs();
+    this.startedAtWall = new Date(this.deps.wallSeconds() * 1000).toISOString();
     await this.deps.owner.cleanup(this.config.groups);
     this.heartbeat = this.deps.heartbeat(this.config, {
       onAdvert: (groupId, advert) => this.onAdvert(groupId, advert),
@@ -252,7 +255,7 @@ export class Daemon {
     return {
       schemaVersion: STATUS_SCHEMA_VERSION,
       now: new Date(wallMs).toISOString(),
-      startedAt: iso(this.startedAt),
+      startedAt: this.startedAtWall,
       nodeId: this.config.node.id,
       provider: this.config.provider.type,
       startedAtMonotonicMs: this.startedAt,

@@ -13,7 +13,8 @@ function loadedModules(args: readonly string[]): string[] {
   const script = `
     process.argv = [process.argv[0], ${JSON.stringify(MAIN)}, ...${JSON.stringify(args)}];
     process.on('exit', () => process.stderr.write('\\nMODULES ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));
-    require(${JSON.stringify(MAIN)});
+    // Run as the main module, as the vipd binary does (main.js parses its arguments only then).
+    require('module').runMain();
   `;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
   const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));

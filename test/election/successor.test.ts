@@ -73,6 +73,30 @@ describe('ElectionCore.successor', () => {
   });
 });
 
+describe('a peer in maintenance is no successor', () => {
+  it('advertises FAULT while in maintenance (it never claims), BACKUP again after', () => {
+    const b = makeCore({ nodeId: 'b', peers: ['a'] });
+    b.start(0);
+    b.setMaintenance(true, 10);
+    b.tick(1000);
+    const roles = (out: ReturnType<typeof b.drain>): string[] => out.flatMap((o) => (o.type === 'send' && o.advert.kind === 'advert' ? [o.advert.role] : []));
+    expect(roles(b.drain())).toContain('FAULT');
+    expect(b.role).toBe('BACKUP');
+    b.setMaintenance(false, 1500);
+    b.tick(2100);
+    expect(roles(b.drain()).at(-1)).toBe('BACKUP');
+  });
+
+  it('the master refuses a switchover when its only peer is in maintenance', () => {
+    const a = makeCore();
+    a.start(0);
+    a.tick(3609.375); // MASTER (nobody heard)
+    a.step({ kind: 'advert', from: 'b', priority: 150, role: 'FAULT', intervalMs: 1000 }, 4000);
+    a.drain();
+    expect(a.successor(4500, null)).toMatchObject({ ok: false, reason: expect.stringMatching(/b is in FAULT/) });
+  });
+});
+
 /**
  * The prediction is checked against what the election then does: whenever
  * successor() says X, a resign makes X master and nobody else; with a

@@ -45,7 +45,7 @@ function config(intervalMs: number): VipdConfig {
   return {
     node: { id: 'a', stateDir: '/nonexistent' },
     heartbeat: {},
-    os: { reconcileIntervalMs: 3000 },
+    os: { reconcileIntervalMs: 3000, reannounce: { count: 3, delayMs: 1000, minIntervalMs: 1000 } },
     provider: { type: 'none', acquireDeadlineMs: 1000, faultHoldMs: 1000, verifyIntervalMs: 3000 },
     groups: [group],
   } as unknown as VipdConfig;
