@@ -22,7 +22,7 @@ export interface HeartbeatServiceDeps {
   readonly keys: HeartbeatKeys;
   readonly nodeId: string;
   readonly groups: readonly HeartbeatGroup[];
-  /** Per process start, chosen by the shell: start time in the high bits, random low bits (wiring.ts newBootEpoch). */
+  /** Per process start, chosen by the shell: start time in the high bits, random low bits (boot-epoch.ts newBootEpoch). */
   readonly epoch: bigint;
   /** Monotonic time of arrival for the replay guard. */
   readonly clock: MonotonicClock;
