@@ -20,6 +20,7 @@ import { SCHEMA } from './schema';
 import { checkSemantics, IndexedGroup } from './semantics';
 import { checkTree, lookupKey } from './tree-check';
 import type { GroupConfig, VipdConfig } from './types';
+import { withVipValues } from './vip-values';
 
 export type { InterfaceLookup } from './interfaces';
 
@@ -78,7 +79,7 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): VipdConf
     const message = e instanceof Error ? e.message : String(e);
     throw configError([customProblem(FILE_KEY, undefined, "a config convict's strict validation accepts", `convict: ${message}`)], file);
   }
-  return deepFreeze(config);
+  return deepFreeze(withVipValues(config));
 }
 
 /** convict picks the same parser by extension (registerConvictExtensions); ours is kept for explaining failures. */
