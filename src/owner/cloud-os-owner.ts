@@ -5,7 +5,6 @@ import { VipdError, asVipdError } from '../errors';
 import type { OsConfigurator } from '../os/configurator';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
-import { canonicalIp } from '../util/ip';
 import type { TimerHandle, Timers } from '../util/timers';
 import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from './types';
 
@@ -74,8 +73,8 @@ export class CloudOsOwner implements VipOwner {
     const vips = group.vips.map((v) => ({
       address: v.address,
       cloud: holders === null ? null : withNodeId(holders.get(v.address), group.peers, v.address),
-      // The OS view speaks canonical addresses; the config keeps the operator's spelling (2001:DB8::1).
-      os: osView?.vips.find((o) => o.address === (canonicalIp(v.address) ?? v.address)) ?? null,
+      // Both sides are canonical text: the OS view reads the kernel's, the loader rewrote the operator's (2001:DB8::1).
+      os: osView?.vips.find((o) => o.address === v.address) ?? null,
     }));
     this.warnUnknownHolders(group, vips);
     return { vips };
