@@ -1,7 +1,6 @@
 /**
- * The item tables for `groups` and everything inside a group. convict has no
- * schema for array items, so these tables are the single description of
- * them: check-value.ts validates with them and docs.ts documents them.
+ * The item tables for `groups` and everything inside a group, the single
+ * description of them: check-value.ts validates with them and docs.ts documents them.
  * FieldTable<T> makes the compiler reject a table that misses or adds a key
  * of the matching type in types.ts.
  */

@@ -1,6 +1,6 @@
 /**
  * The typed, validated, frozen configuration. Only config/loader.ts reads
- * convict; everything else receives (parts of) this object. Durations are
+ * the file; everything else receives (parts of) this object. Durations are
  * milliseconds (numbers), parsed from "100ms", "1s", "2m".
  */
 import type { OsSettings } from '../os/settings';
