@@ -1,4 +1,5 @@
 import type { GroupConfig, OsConfig, PeerConfig } from '../config/types';
+import type { VipGroup } from '../util/vip-group';
 import type { CloudMover } from '../cloud/mover';
 import type { CloudHolder, CloudVip } from '../cloud/provider';
 import { VipdError, asVipdError } from '../errors';
@@ -174,7 +175,8 @@ export class CloudOsOwner implements VipOwner {
   }
 }
 
-export function cloudVips(group: GroupConfig): CloudVip[] {
+/** What the cloud moves: the group's addresses, canonical text since load (a provider never re-parses an operator's spelling). */
+export function cloudVips(group: VipGroup): CloudVip[] {
   return group.vips.map((v) => ({ address: v.address }));
 }
 
