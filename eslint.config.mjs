@@ -19,6 +19,10 @@ const aboveAdapters = {
   regex: '(^|/)(runtime|owner|cli|doctor|control)(/|$)',
   message: 'An adapter (os/, cloud/) serves the layers above it and never imports them (runtime/, owner/, cli/, doctor/, control/).',
 };
+const configFromOs = {
+  regex: '(^|/)config(/|$)',
+  message: 'The OS layer takes values (util/vip-group.ts, os/settings.ts), never the config layer: os/ does not import config/.',
+};
 const outsideElection = {
   // Anything that is not a sibling module or the error catalog: no package, no node: module, no other folder.
   regex: '^(?!\\./[^/]+$|\\.\\./errors$)',
@@ -43,6 +47,7 @@ const aboveAdaptersButCloudHolder = { ...aboveAdapters, regex: '(^|/)(runtime|cl
 export const importLayers = [
   { files: ['src/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [outsideProduct] }] } },
   { files: ['src/os/**/*.ts', 'src/cloud/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [outsideProduct, aboveAdapters] }] } },
+  { files: ['src/os/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [outsideProduct, aboveAdapters, configFromOs] }] } },
   { files: CLOUD_HOLDER_IMPORTERS, rules: { 'no-restricted-imports': ['error', { patterns: [outsideProduct, aboveAdaptersButCloudHolder] }] } },
   { files: ['src/election/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [outsideElection] }] } },
   { files: ['lab/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [labOutsideTests] }] } },

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { VipdConfig } from '../config/types';
 import { validateConfig, type ValidateConfigOptions } from '../config/validate-config';
 import { ControlServer } from '../control/server';
@@ -20,7 +21,8 @@ import { injectedFault, withInjectedFault } from './fault-injection';
 import { createRootLogger, type LogFormat, type RootLogger } from '../util/root-logger';
 import { listenForSignals, type SignalAction } from './process-signals';
 import { packageVersion } from './version';
-import { cryptoRandom, defaultRunner, heartbeatFactory, hookRunner, newBootEpoch, trackerFactory } from './wiring';
+import { cryptoRandom, defaultRunner, heartbeatFactory, hookRunner, trackerFactory } from './wiring';
+import { newBootEpoch } from '../heartbeat/boot-epoch';
 import { controlHandlers } from './control-handlers';
 import { DryRunRunner } from '../os/dry-run-runner';
 
@@ -112,7 +114,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: RootLogge
     timers: realTimers,
     logger,
     owner,
-    heartbeat: heartbeatFactory(logger, newBootEpoch()),
+    heartbeat: heartbeatFactory(logger, newBootEpoch(Date.now(), randomBytes(1))),
     // A dry run changes nothing, hooks included: a notify_master that promotes a database must not run
     // while vipd only watches next to keepalived (docs/migrating-from-keepalived.md). Each is logged instead.
     hooks: hookRunner(opts.dryRun ? new DryRunRunner(runner, logger.child({ component: 'hooks' })) : runner, logger, (group) => metrics.hookFailed(group)),

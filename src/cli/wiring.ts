@@ -6,6 +6,7 @@ import { HeartbeatService, type HeartbeatGroup } from '../heartbeat/service';
 import { PeerProber } from '../heartbeat/prober';
 import { UdpTransport } from '../heartbeat/transport';
 import { vipDigest } from '../heartbeat/vip-digest';
+import { epochSilenceMs } from '../heartbeat/boot-epoch';
 import { NotifyHookRunner } from '../hooks/notify-runner';
 import { ExecFileRunner } from '../os/exec-runner';
 import type { CommandRunner } from '../os/runner';
@@ -13,7 +14,6 @@ import type { HeartbeatHandlers, HeartbeatPort } from '../runtime/daemon';
 import type { TrackerSetFactory } from '../runtime/ports';
 import { GroupTrackers, defaultCheckFactory, type TrackerCarryOver } from '../trackers/group-trackers';
 import { processClock, type MonotonicClock } from '../util/clock';
-import { masterDownMs } from '../election/timing';
 import type { Logger } from '../util/logger';
 
 export function heartbeatGroups(groups: readonly GroupConfig[]): HeartbeatGroup[] {
@@ -25,26 +25,6 @@ export function readHeartbeatKeys(config: VipdConfig): { current: Buffer; next: 
     current: readKeyFile(config.heartbeat.keyFile),
     next: config.heartbeat.nextKeyFile ? readKeyFile(config.heartbeat.nextKeyFile) : null,
   };
-}
-
-/**
- * The boot epoch: 0xFFFF in the top 16 bits, the start time (wall ms) in the
- * next 42, 6 random bits below. A later start has a larger epoch, so peers
- * can tell a restart from a replay of an earlier run (docs/protocol.md); the
- * fixed top bits put it above all but 2^-16 of the uniformly random epochs
- * that earlier builds sent, so a node upgraded in a rolling upgrade is
- * followed at once by its upgraded peer. Packets are never judged by wall
- * time; a clock that went back across a restart only delays acceptance until
- * the old epoch has been silent a while.
- */
-export function newBootEpoch(wallMs: number = Date.now(), random: Buffer = randomBytes(1)): bigint {
-  const ms = BigInt(Math.max(0, Math.floor(wallMs))) & ((1n << 42n) - 1n);
-  return (0xffffn << 48n) | (ms << 6n) | BigInt((random[0] ?? 0) & 0x3f);
-}
-
-/** Longer than any group's master-down interval, at least 10 s: a peer's live epoch is never "silent" between its own adverts. */
-export function epochSilenceMs(config: Pick<VipdConfig, 'groups'>): number {
-  return Math.max(10_000, ...config.groups.map((g) => 2 * masterDownMs(1, g.intervalMs, g.deadAfter)));
 }
 
 export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdConfig, handlers: HeartbeatHandlers) => HeartbeatPort {
@@ -59,7 +39,7 @@ export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdCo
       groups: heartbeatGroups(config.groups),
       epoch,
       clock: processClock,
-      epochSilenceMs: epochSilenceMs(config),
+      epochSilenceMs: epochSilenceMs(config.groups),
       logger: log,
       onAdvert: (groupId, advert) => handlers.onAdvert(groupId, advert),
       onReject: (reason, from) => handlers.onReject(reason, from),
@@ -71,7 +51,7 @@ export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdCo
       probe: (groupId, peerId) => service.probe(groupId, peerId),
       updateGroups: (groups) => {
         service.updateGroups(heartbeatGroups(groups));
-        service.setEpochSilenceMs(epochSilenceMs({ groups }));
+        service.setEpochSilenceMs(epochSilenceMs(groups));
       },
       updateKeys: (next) => service.updateKeys(readHeartbeatKeys(next)),
     };

@@ -2,7 +2,7 @@
  * Validates one value against its ValueSpec and returns it normalised
  * (durations in ms, item defaults applied), recording every problem with its
  * exact path. List items (groups, VIPs, peers, trackers) are checked here
- * too: convict has no item schema.
+ * too, with their item tables (group-items.ts).
  */
 import { tryParseDuration } from './duration';
 import { parseIp } from '../util/ip';

@@ -6,7 +6,7 @@
 import { formatDuration } from './duration';
 import { ITEM_TABLES } from './group-items';
 import { DEFAULT_RULE_PRIORITY, DEFAULT_TABLE_BASE, schemaLeaves } from './schema';
-import { RESERVED_RULE_PRIORITIES, RESERVED_TABLES } from './semantics';
+import { RESERVED_RULE_PRIORITIES, RESERVED_TABLES } from '../os/routing-numbers';
 import { describeSpec, FieldDef, FieldDefault, ItemSpec, ValueSpec } from './value-spec';
 
 export function renderConfigDocs(): string {

@@ -1,6 +1,5 @@
 /**
- * vipd's own duration format. convict-format-with-moment reads "10s" as
- * 10 ms, so durations are parsed here: "100ms", "1.5s", "2m", "1h", or a
+ * vipd's own duration format: "100ms", "1.5s", "2m", "1h", or a
  * bare number (or numeric string) meaning milliseconds. The result must be
  * a whole number of milliseconds so timers never see fractions.
  */

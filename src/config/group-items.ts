@@ -1,7 +1,6 @@
 /**
- * The item tables for `groups` and everything inside a group. convict has no
- * schema for array items, so these tables are the single description of
- * them: check-value.ts validates with them and docs.ts documents them.
+ * The item tables for `groups` and everything inside a group, the single
+ * description of them: check-value.ts validates with them and docs.ts documents them.
  * FieldTable<T> makes the compiler reject a table that misses or adds a key
  * of the matching type in types.ts.
  */
@@ -14,7 +13,7 @@ const EIP_ALLOCATION_SPEC = spec.string(/^eipalloc-[0-9a-f]{8,17}$/, 'an Elastic
 
 type Variant<T extends TrackerConfig['type']> = Omit<Extract<TrackerConfig, { type: T }>, keyof TrackerCommon | 'type'>;
 
-const vipFields: FieldTable<VipConfig> = {
+const vipFields: FieldTable<Omit<VipConfig, 'family'>> = {
   address: { doc: 'The floating address (IPv4 or IPv6). Must lie in the subnet of the group interface\'s primary address.', spec: spec.ip(), default: required() },
   prefix: {
     doc: 'Prefix length put on the interface with the address (1-32 for IPv4, 1-128 for IPv6); null takes the subnet\'s prefix from the interface\'s primary address.',

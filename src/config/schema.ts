@@ -1,31 +1,31 @@
 /**
- * The one convict schema: every key with its doc, format, default and
- * environment variable. Each leaf also carries `vipd`, the ValueSpec that
- * check-value.ts validates against and docs.ts documents; `format` is the
- * convict format registered for that spec's kind (convict-extensions.ts), which
- * convict needs to turn environment strings into numbers and booleans.
+ * The one schema: every key with its doc, default, environment variable and
+ * `vipd`, the ValueSpec that check-value.ts validates against and docs.ts
+ * documents (docs/configuration.md is generated from it).
  *
- * `satisfies convict.Schema<VipdConfig>` makes the compiler reject a schema
- * whose keys or defaults drift from types.ts.
+ * `satisfies SchemaOf<VipdConfig>` makes the compiler reject a schema whose
+ * keys or defaults drift from types.ts.
  */
-import type convict from 'convict';
 import { GROUP_ITEM, NAME_SPEC } from './group-items';
 import type { OsConfig, VipdConfig } from './types';
-import { baseKind, spec, ValueKind, ValueSpec } from './value-spec';
+import { spec, ValueSpec } from './value-spec';
 
-export interface LeafDef<T> extends convict.SchemaObj<T> {
+export interface LeafDef<T> {
   readonly doc: string;
-  readonly format: string;
+  /** null: required (no default), unless the spec is nullable. */
+  readonly default: T | null;
   readonly vipd: ValueSpec;
+  /** The environment variable that overrides the file's value. */
   readonly env?: string;
 }
 
-export function convictFormatName(kind: ValueKind): string {
-  return `vipd-${kind}`;
-}
+type Scalar = string | number | boolean | null | readonly unknown[];
+
+/** The schema's shape for a config type: a leaf for each value, a section for each nested object. */
+export type SchemaOf<T> = { readonly [K in keyof T]-?: T[K] extends Scalar ? LeafDef<T[K]> : SchemaOf<T[K]> | LeafDef<T[K]> };
 
 function leaf<T>(doc: string, s: ValueSpec, defaultValue: T | null, env?: string): LeafDef<T> {
-  const base = { doc, format: convictFormatName(baseKind(s)), default: defaultValue, vipd: s };
+  const base = { doc, default: defaultValue, vipd: s };
   return env === undefined ? base : { ...base, env };
 }
 
@@ -125,7 +125,7 @@ export const SCHEMA = {
     level: leaf<VipdConfig['log']['level']>('Least severe level logged (NDJSON on stdout).', spec.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal']), 'info', 'VIPD_LOG_LEVEL'),
   },
   groups: leaf<VipdConfig['groups']>('The VRRP-style groups this node takes part in; see "Group items" below. At least one.', spec.list(GROUP_ITEM, 1), null),
-} satisfies convict.Schema<VipdConfig>;
+} satisfies SchemaOf<VipdConfig>;
 
 export type SchemaNode = { readonly [key: string]: SchemaNode | LeafDef<unknown> };
 

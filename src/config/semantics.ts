@@ -4,7 +4,7 @@
  * checks, so one run reports as much as possible; a check whose input key is
  * itself invalid is skipped (that key was reported already).
  */
-import { groupTableRange } from './routing-numbers';
+import { groupTableRange, RESERVED_RULE_PRIORITIES, RESERVED_TABLES, type ReservedRange as Range } from '../os/routing-numbers';
 import { InterfaceLookup } from './interfaces';
 import { familyName, formatIp, fullPrefix, isIpv6LinkLocal, isUnspecified, parseIp, type ParsedIp, sameIp, sameNetwork } from '../util/ip';
 import { ConfigProblem, invalidValue } from './problems';
@@ -26,22 +26,6 @@ export interface SemanticInput {
   /** null: the host's interfaces are not checked (config checked for another machine). */
   readonly interfaces: InterfaceLookup | null;
 }
-
-interface Range {
-  readonly from: number;
-  readonly to: number;
-  readonly owner: string;
-}
-
-/** Table numbers and rule priorities that OS agents rewrite (docs/configuration.md explains). */
-export const RESERVED_TABLES: readonly Range[] = [
-  { from: 10, to: 255, owner: 'oci-utils (tables 10-254) and the kernel (253 default, 254 main, 255 local)' },
-  { from: 10_000, to: 11_999, owner: 'amazon-ec2-net-utils (10000 + 100 x card + device)' },
-];
-export const RESERVED_RULE_PRIORITIES: readonly Range[] = [
-  { from: 10, to: 254, owner: 'oci-utils (10-254)' },
-  { from: 10_000, to: 11_999, owner: 'amazon-ec2-net-utils (10000 + 100 x card + device)' },
-];
 
 export function checkSemantics(input: SemanticInput): ConfigProblem[] {
   return [

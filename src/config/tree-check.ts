@@ -1,9 +1,9 @@
 /**
- * Walks the schema over what convict loaded (file + defaults + environment)
- * and reports every unknown key and every invalid value with its exact path
- * and origin. convict's own validate() would stop at one message string per
- * key and cannot see inside list items; this walk returns structured
- * problems and the normalised tree.
+ * Walks the schema over the parsed file and reports every unknown key and
+ * every invalid value with its exact path and origin, returning the
+ * normalised tree. Each leaf's value is its environment variable when set
+ * (VIPD_*, which wins over the file), else the file's, else the schema
+ * default; strings from either place are read by the same checker.
  */
 import { checkValue, CheckContext, INVALID, isMapping } from './check-value';
 import { childPath, ConfigProblem, invalidValue, unknownKey } from './problems';
@@ -16,16 +16,11 @@ export interface TreeCheckResult {
   readonly invalidKeys: ReadonlySet<string>;
 }
 
-export interface TreeCheckOptions {
-  /** Check only the keys present (a raw file without defaults); absent keys are not "missing". */
-  readonly partial?: boolean;
-}
-
-export function checkTree(raw: unknown, env: NodeJS.ProcessEnv, problems: ConfigProblem[], options: TreeCheckOptions = {}): TreeCheckResult {
+export function checkTree(raw: unknown, env: NodeJS.ProcessEnv, problems: ConfigProblem[]): TreeCheckResult {
   const tree: Record<string, unknown> = {};
   const invalidKeys = new Set<string>();
   const resolveRef = (key: string): unknown => (invalidKeys.has(key) ? undefined : lookupKey(tree, key));
-  walk(SCHEMA, raw, '', tree, { problems, invalidKeys, env, resolveRef, partial: options.partial === true });
+  walk(SCHEMA, raw, '', tree, { problems, invalidKeys, env, resolveRef });
   return { tree, invalidKeys };
 }
 
@@ -34,21 +29,21 @@ interface WalkState {
   readonly invalidKeys: Set<string>;
   readonly env: NodeJS.ProcessEnv;
   readonly resolveRef: (key: string) => unknown;
-  readonly partial: boolean;
 }
 
 function walk(node: SchemaNode, raw: unknown, path: string, out: Record<string, unknown>, state: WalkState): void {
   const keys = Object.keys(node);
-  const given = isMapping(raw) ? raw : {};
-  if (!isMapping(raw)) state.problems.push(invalidValue(path, raw, `a mapping with keys ${keys.join(', ')}`));
+  // An absent section is all defaults; anything else that is not a mapping is reported.
+  const section = raw === undefined ? {} : raw;
+  const given = isMapping(section) ? section : {};
+  if (!isMapping(section)) state.problems.push(invalidValue(path, raw, `a mapping with keys ${keys.join(', ')}`));
   for (const key of Object.keys(given)) {
     if (!Object.hasOwn(node, key)) state.problems.push(unknownKey(childPath(path, key), keys));
   }
   for (const [key, child] of Object.entries(node)) {
     const childKey = childPath(path, key);
-    if (state.partial && given[key] === undefined) continue;
     if (isLeaf(child)) {
-      out[key] = checkLeaf(child, given[key], childKey, isMapping(raw), state);
+      out[key] = checkLeaf(child, given[key], childKey, isMapping(section), state);
     } else {
       const sub: Record<string, unknown> = {};
       out[key] = sub;
@@ -63,11 +58,13 @@ function checkLeaf(leaf: LeafDef<unknown>, value: unknown, path: string, parentV
     state.invalidKeys.add(path);
     return leaf.default;
   }
-  // convict stores "no value" for a required key as its null default: report it as missing.
-  const missing = value === null && leaf.default === null && leaf.vipd.kind !== 'nullable';
-  const fromEnv = leaf.env !== undefined && state.env[leaf.env] !== undefined ? `env ${leaf.env}` : undefined;
+  const envText = leaf.env === undefined ? undefined : state.env[leaf.env];
+  const fromEnv = envText === undefined ? undefined : `env ${leaf.env}`;
+  const effective = envText ?? (value === undefined ? leaf.default : value);
+  // A required key's default is null: absent (or written as null), it is missing, not invalid.
+  const missing = effective === null && leaf.default === null && leaf.vipd.kind !== 'nullable';
   const ctx: CheckContext = fromEnv === undefined ? { problems: state.problems, resolveRef: state.resolveRef } : { problems: state.problems, resolveRef: state.resolveRef, source: fromEnv };
-  const checked = checkValue(leaf.vipd, missing ? undefined : value, path, ctx);
+  const checked = checkValue(leaf.vipd, missing ? undefined : effective, path, ctx);
   if (checked !== INVALID) return checked;
   state.invalidKeys.add(path);
   return leaf.default;

@@ -1,8 +1,11 @@
 /**
  * The typed, validated, frozen configuration. Only config/loader.ts reads
- * convict; everything else receives (parts of) this object. Durations are
+ * the file; everything else receives (parts of) this object. Durations are
  * milliseconds (numbers), parsed from "100ms", "1s", "2m".
  */
+import type { OsSettings } from '../os/settings';
+import type { Family } from '../util/ip';
+
 export type ProviderType = 'none' | 'aws' | 'oci' | 'gcp';
 
 export interface PeerConfig {
@@ -14,7 +17,10 @@ export interface PeerConfig {
 }
 
 export interface VipConfig {
+  /** Canonical text (util/ip formatIp): the loader rewrites the address as written. */
   readonly address: string;
+  /** Derived by the loader from the address (not a config key): VipConfig is a util/vip-group Vip. */
+  readonly family: Family;
   /** Prefix length; null means "the subnet's, derived from the interface's primary address". */
   readonly prefix: number | null;
   /** AWS only: Elastic IP allocation id to associate with this VIP when it moves here. */
@@ -75,30 +81,8 @@ export interface HeartbeatConfig {
   readonly nextKeyFile: string | null;
 }
 
-export interface OsConfig {
-  /** false: do not touch addresses, rules or ARP (the "log only" owner). */
-  readonly enabled: boolean;
-  readonly policyRouting: boolean;
-  /** First routing table number; group N's VIP k uses tableBase + index. */
-  readonly tableBase: number;
-  readonly rulePriority: number;
-  /** null = derived from the main table's default route on the interface. */
-  readonly gateway: string | null;
-  readonly arp: {
-    readonly sender: 'native' | 'arping';
-    readonly count: number;
-    readonly repeatDelayMs: number;
-    readonly refreshIntervalMs: number; // 0 = off
-  };
-  /** After another node claimed a group this MASTER keeps (keepalived's garp_lower_prio_repeat / _delay). */
-  readonly reannounce: {
-    readonly count: number; // 0 = no ARP/NA, the cloud is still re-checked
-    readonly delayMs: number; // second burst; 0 = none
-    readonly minIntervalMs: number;
-  };
-  readonly reconcileIntervalMs: number;
-  readonly commandTimeoutMs: number;
-}
+/** The os section is the OS layer's own settings type (os/settings.ts). */
+export type OsConfig = OsSettings;
 
 export interface AwsProviderConfig {
   readonly region: string | null;

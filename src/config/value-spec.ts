@@ -113,8 +113,3 @@ export function describeSpec(s: ValueSpec): string {
       return `${describeSpec(s.inner)}, or null`;
   }
 }
-
-/** The kind convict registers a format for (nullable is a wrapper, not a format). */
-export function baseKind(s: ValueSpec): ValueKind {
-  return s.kind === 'nullable' ? baseKind(s.inner) : s.kind;
-}

@@ -1,5 +1,5 @@
 import type { GroupConfig } from '../config/types';
-import { tableFor } from '../config/routing-numbers';
+import { tableFor } from '../os/routing-numbers';
 import { asVipdError } from '../errors';
 import type { OsVipView } from '../os/view';
 import type { CheckResult, DoctorContext } from './types';

@@ -1,6 +1,6 @@
 import { decodePacket, type HeartbeatPacket } from './codec';
 import { buildGroupTable, senderKey, type GroupEntry, type GroupTable, type PeerEndpoint } from './group-table';
-import { canonicalIp } from './ip-address';
+import { canonicalPeerIp } from '../util/ip';
 import type { AcceptedKeys, KeySlot } from './keys';
 import type { RejectReason } from './reject-reasons';
 import { ReplayGuard, type ReplayVerdict } from './replay-guard';
@@ -49,7 +49,7 @@ export class PacketClassifier {
     const peer = group.peers.get(packet.nodeId);
     if (peer === undefined) return reject('unknown-sender', `group ${group.name}: ${packet.nodeId} is not a configured peer`);
 
-    const source = canonicalIp(from.address);
+    const source = canonicalPeerIp(from.address);
     if (source === null || source.address !== peer.address || from.port !== peer.port) {
       return reject('unknown-address', `group ${group.name}: peer ${peer.id} is configured at ${formatEndpoint(peer.address, peer.port)}, packet came from ${formatEndpoint(from.address, from.port)}`);
     }

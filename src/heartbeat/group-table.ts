@@ -1,12 +1,12 @@
 import type { PeerConfig } from '../config/types';
 import { VipdError } from '../errors';
-import { canonicalIp } from './ip-address';
+import { canonicalPeerIp } from '../util/ip';
 import type { HeartbeatGroup } from './types';
 import { VIP_DIGEST_BYTES, isValidGroupId, isValidNodeId } from './wire-format';
 
 export interface PeerEndpoint {
   readonly id: string;
-  /** canonicalIp() form, compared exactly with the datagram's source. */
+  /** canonicalPeerIp() form, compared exactly with the datagram's source. */
   readonly address: string;
   readonly family: 4 | 6;
   readonly port: number;
@@ -45,7 +45,7 @@ export function buildGroupTable(nodeId: string, groups: readonly HeartbeatGroup[
       if (!isValidNodeId(peer.id)) fail(`${where}: peer id ${JSON.stringify(peer.id)} is not 1-64 of [A-Za-z0-9._-]`);
       if (peer.id === nodeId) fail(`${where}: peer ${peer.id} is this node's own id`);
       if (peers.has(peer.id)) fail(`${where}: peer ${peer.id} is listed twice`);
-      const ip = canonicalIp(peer.address);
+      const ip = canonicalPeerIp(peer.address);
       if (ip === null) fail(`${where}: peer ${peer.id} address ${JSON.stringify(peer.address)} is not an IP address`);
       if (!Number.isInteger(peer.port) || peer.port < 1 || peer.port > 65535) fail(`${where}: peer ${peer.id} port ${peer.port} outside 1-65535`);
       peers.set(peer.id, { id: peer.id, address: ip.address, family: ip.family, port: peer.port, config: peer });

@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { VipdError } from '../errors';
 import type { Logger } from '../util/logger';
-import { canonicalIp } from './ip-address';
+import { canonicalPeerIp } from '../util/ip';
 import type { DatagramSource } from './types';
 
 /** What a probe carries: nothing. Its only use is the kernel's answer when no socket listens. */
@@ -33,7 +33,7 @@ export class PeerProber {
   private readonly counters = { sent: 0, refused: 0, errors: 0 };
 
   constructor(opts: { bindAddress: string; logger: Logger }) {
-    const ip = canonicalIp(opts.bindAddress);
+    const ip = canonicalPeerIp(opts.bindAddress);
     if (ip === null) throw new VipdError('VIPD_E_CONFIG', `heartbeat bind address ${JSON.stringify(opts.bindAddress)} is not an IP address`, { details: { bindAddress: opts.bindAddress } });
     this.bindAddress = ip.family === 4 ? ip.address : opts.bindAddress;
     this.family = ip.family;
@@ -139,7 +139,7 @@ export class PeerProber {
   }
 
   private target(address: string): string | null {
-    const ip = canonicalIp(address);
+    const ip = canonicalPeerIp(address);
     if (ip === null) return null;
     if (this.family === 6) return ip.family === 4 ? `::ffff:${ip.address}` : address;
     return ip.family === 4 ? ip.address : null;

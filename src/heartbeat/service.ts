@@ -6,7 +6,7 @@ import { DEFAULT_RETIRED_EPOCHS, ReplayGuard } from './replay-guard';
 import { PacketClassifier } from './classifier';
 import { encodePacket, type HeartbeatPacket } from './codec';
 import { senderKey } from './group-table';
-import { canonicalIp } from './ip-address';
+import { canonicalPeerIp } from '../util/ip';
 import { prepareKeys, type AcceptedKeys, type HeartbeatKeys } from './keys';
 import { zeroRejectCounts, type RejectReason } from './reject-reasons';
 import type { PeerProber } from './prober';
@@ -22,7 +22,7 @@ export interface HeartbeatServiceDeps {
   readonly keys: HeartbeatKeys;
   readonly nodeId: string;
   readonly groups: readonly HeartbeatGroup[];
-  /** Per process start, chosen by the shell: start time in the high bits, random low bits (wiring.ts newBootEpoch). */
+  /** Per process start, chosen by the shell: start time in the high bits, random low bits (boot-epoch.ts newBootEpoch). */
   readonly epoch: bigint;
   /** Monotonic time of arrival for the replay guard. */
   readonly clock: MonotonicClock;
@@ -190,7 +190,7 @@ export class HeartbeatService {
 
   /** Every (group, peer) configured at that endpoint hears of it; the cores judge whether it matters. */
   private refused(endpoint: DatagramSource, onRefused: (groupId: number, peerId: string) => void): void {
-    const address = canonicalIp(endpoint.address)?.address;
+    const address = canonicalPeerIp(endpoint.address)?.address;
     for (const group of this.classifier.groupTable().values()) {
       for (const peer of group.peers.values()) {
         if (peer.address === address && peer.port === endpoint.port) this.guarded('onRefused', () => onRefused(group.id, peer.id));

@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { VipdError } from '../errors';
 import type { Logger } from '../util/logger';
-import { canonicalIp } from './ip-address';
+import { canonicalPeerIp } from '../util/ip';
 import type { DatagramSource } from './types';
 
 /** Unicast datagrams in and out of one socket (heartbeats go out from the port they are received on). */
@@ -52,7 +52,7 @@ export class UdpTransport implements DatagramTransport {
   private drainWaiters: Array<() => void> = [];
 
   constructor(opts: { bindAddress: string; port: number; logger: Logger; recvBufferBytes?: number }) {
-    const ip = canonicalIp(opts.bindAddress);
+    const ip = canonicalPeerIp(opts.bindAddress);
     if (ip === null) {
       throw new VipdError('VIPD_E_CONFIG', `heartbeat bind address ${JSON.stringify(opts.bindAddress)} is not an IP address`, { details: { bindAddress: opts.bindAddress } });
     }
@@ -201,7 +201,7 @@ export class UdpTransport implements DatagramTransport {
 
   /** An IPv6 socket reaches IPv4 peers through mapped addresses; an IPv4 socket cannot reach IPv6 at all. */
   private targetAddress(address: string): string | { problem: string } {
-    const ip = canonicalIp(address);
+    const ip = canonicalPeerIp(address);
     if (ip === null) return { problem: `peer address ${JSON.stringify(address)} is not an IP address` };
     if (this.family === 6) return ip.family === 4 ? `::ffff:${ip.address}` : address;
     if (ip.family === 6) return { problem: `cannot send to IPv6 peer ${address} from the IPv4 heartbeat socket (bind to an IPv6 address such as "::")` };

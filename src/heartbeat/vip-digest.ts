@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { VipdError } from '../errors';
-import { canonicalIp } from './ip-address';
+import { canonicalPeerIp } from '../util/ip';
 import { VIP_DIGEST_BYTES } from './wire-format';
 
 /**
@@ -19,7 +19,7 @@ export function vipDigest(addresses: readonly string[]): Buffer {
 
 function canonicalEntry(entry: string): string {
   const [address = '', prefix, ...rest] = entry.trim().split('/');
-  const ip = canonicalIp(address);
+  const ip = canonicalPeerIp(address);
   if (ip === null || rest.length > 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) {
     throw new VipdError('VIPD_E_CONFIG', `VIP ${JSON.stringify(entry)} is not an IP address (optionally with /prefix)`, { details: { vip: entry } });
   }

@@ -1,6 +1,7 @@
 import { processClock, type MonotonicClock } from '../util/clock';
 import { VipdError, isVipdError } from '../errors';
-import type { GroupConfig, OsConfig } from '../config/types';
+import type { VipGroup } from '../util/vip-group';
+import type { OsSettings } from './settings';
 import type { Logger } from '../util/logger';
 import { announceCommands, runAnnounceCommand } from './announce';
 import { ArpingGarpSender, type GarpSender } from './garp';
@@ -31,7 +32,7 @@ const IFNAME = /^[^\s/:'"\\#-][^\s/:'"\\#]{0,14}$/;
 export class OsConfigurator {
   private readonly runner: CommandRunner;
   private readonly log: Logger;
-  private readonly config: OsConfig;
+  private readonly config: OsSettings;
   /** VIPs of every group seen per interface, so a leftover VIP is never taken for the primary address. */
   private readonly vipsByInterface = new Map<string, Set<string>>();
   private readonly background = new Set<Promise<void>>();
@@ -65,7 +66,7 @@ export class OsConfigurator {
    * into a lab namespace; the in-process sender always sends from this
    * process's own namespace, so only the daemon's factory passes it.
    */
-  constructor(deps: { runner: CommandRunner; logger: Logger; config: OsConfig; clock?: MonotonicClock; garp?: GarpSender }) {
+  constructor(deps: { runner: CommandRunner; logger: Logger; config: OsSettings; clock?: MonotonicClock; garp?: GarpSender }) {
     this.runner = deps.runner;
     this.garp = deps.garp ?? new ArpingGarpSender(deps.runner, deps.config.commandTimeoutMs);
     this.log = deps.logger.child({ component: 'os' });
@@ -74,7 +75,7 @@ export class OsConfigurator {
   }
 
   /** While not holding the group: refresh what acquire will plan from. */
-  async standby(group: GroupConfig): Promise<void> {
+  async standby(group: VipGroup): Promise<void> {
     if (!this.config.enabled) return;
     const snapshot = await this.snapshot(group);
     this.standbySnapshots.set(group.name, { snapshot, at: this.clock.nowMs() });
@@ -88,7 +89,7 @@ export class OsConfigurator {
   }
 
   /** Tools installed, numbering sane, interfaces present with what the plans need (prefix, gateway). */
-  async preflight(groups: readonly GroupConfig[]): Promise<void> {
+  async preflight(groups: readonly VipGroup[]): Promise<void> {
     for (const g of groups) this.remember(g);
     const timeoutMs = this.config.commandTimeoutMs;
     await checkTool(this.runner, TOOLS.ip, timeoutMs);
@@ -104,7 +105,7 @@ export class OsConfigurator {
   }
 
   /** Addresses, rules and tables (only what is missing), then the first ARP/NA burst in the background. */
-  async acquire(group: GroupConfig): Promise<void> {
+  async acquire(group: VipGroup): Promise<void> {
     if (!this.config.enabled) return;
     const fast = await this.acquireFromStandby(group);
     if (fast) return;
@@ -113,7 +114,7 @@ export class OsConfigurator {
     this.announceInBackground(group, snapshot);
   }
 
-  private async acquireFromStandby(group: GroupConfig): Promise<boolean> {
+  private async acquireFromStandby(group: VipGroup): Promise<boolean> {
     const cached = this.standbySnapshots.get(group.name);
     this.standbySnapshots.delete(group.name);
     if (!cached || this.clock.nowMs() - cached.at > Math.max(10_000, 2 * this.config.reconcileIntervalMs)) return false;
@@ -133,7 +134,7 @@ export class OsConfigurator {
   }
 
   /** One ARP/NA burst of `count` rounds for every VIP of the group (the caller schedules repeats and refreshes). */
-  async announce(group: GroupConfig, count: number = this.config.arp.count): Promise<void> {
+  async announce(group: VipGroup, count: number = this.config.arp.count): Promise<void> {
     if (!this.config.enabled) return;
     // A repeat or refresh for a group we hold; after a release there is nothing to announce.
     const held = this.announcing.get(group.name);
@@ -145,7 +146,7 @@ export class OsConfigurator {
   }
 
   /** Removes exactly what acquire added; an address with another prefix is someone else's and stays. */
-  async release(group: GroupConfig): Promise<void> {
+  async release(group: VipGroup): Promise<void> {
     if (!this.config.enabled) return;
     this.announcing.get(group.name)?.abort();
     this.announcing.delete(group.name);
@@ -154,7 +155,7 @@ export class OsConfigurator {
     this.log.info({ group: group.name, changes: removed }, 'VIPs released from the host');
   }
 
-  async observe(group: GroupConfig): Promise<OsGroupView> {
+  async observe(group: VipGroup): Promise<OsGroupView> {
     const snapshot = await this.snapshot(group);
     const vips = group.vips.map((_, i) => {
       const { address } = vipAddress(group, i);
@@ -171,7 +172,7 @@ export class OsConfigurator {
   }
 
   /** Re-adds whatever is missing (an outside `ip addr del`, a flushed rule or table); returns what was done. */
-  async repair(group: GroupConfig): Promise<string[]> {
+  async repair(group: VipGroup): Promise<string[]> {
     if (!this.config.enabled) return [];
     const { applied, snapshot } = await this.converge(group);
     if (applied.length === 0) return [];
@@ -185,7 +186,7 @@ export class OsConfigurator {
    * crash): the groups' VIP addresses with our prefix, our rules from those
    * VIPs or into the groups' tables, and our routes in those tables.
    */
-  async cleanupOrphans(groups: readonly GroupConfig[]): Promise<string[]> {
+  async cleanupOrphans(groups: readonly VipGroup[]): Promise<string[]> {
     if (!this.config.enabled) return [];
     for (const g of groups) this.remember(g);
     const done: string[] = [];
@@ -209,7 +210,7 @@ export class OsConfigurator {
   // ---- internals ---------------------------------------------------------
 
   /** arping takes about a second per packet: the burst must not hold up acquire's return. */
-  private announceInBackground(group: GroupConfig, snapshot: HostSnapshot): void {
+  private announceInBackground(group: VipGroup, snapshot: HostSnapshot): void {
     const p: Promise<void> = this.announceWith(group, snapshot, this.hold(group))
       .catch((e: unknown) => {
         this.log.warn({ group: group.name, err: isVipdError(e) ? e : String(e) }, 'ARP/NA announcement failed');
@@ -218,12 +219,12 @@ export class OsConfigurator {
     this.background.add(p);
   }
 
-  private families(group: GroupConfig): Family[] {
+  private families(group: VipGroup): Family[] {
     const set = new Set(group.vips.map((_, i) => vipAddress(group, i).family));
     return [...set].sort();
   }
 
-  private remember(group: GroupConfig): void {
+  private remember(group: VipGroup): void {
     if (!IFNAME.test(group.interface)) {
       throw new VipdError('VIPD_E_CONFIG', `group ${group.name}: "${group.interface}" is not a valid interface name`);
     }
@@ -232,12 +233,12 @@ export class OsConfigurator {
     this.vipsByInterface.set(group.interface, set);
   }
 
-  private async snapshot(group: GroupConfig): Promise<HostSnapshot> {
+  private async snapshot(group: VipGroup): Promise<HostSnapshot> {
     this.remember(group);
     return observeHost(this.runner, group.interface, this.families(group), this.config.commandTimeoutMs);
   }
 
-  private planOne(group: GroupConfig, index: number, snapshot: HostSnapshot): VipPlan {
+  private planOne(group: VipGroup, index: number, snapshot: HostSnapshot): VipPlan {
     const { family } = vipAddress(group, index);
     return planVip({
       group,
@@ -250,7 +251,7 @@ export class OsConfigurator {
   }
 
   /** Orphans of an earlier run: no record, so the prefix is derived as acquire would; unknown -> leave the address alone. */
-  private derivedPrefix(group: GroupConfig, i: number, snapshot: HostSnapshot, address: string): number | null {
+  private derivedPrefix(group: VipGroup, i: number, snapshot: HostSnapshot, address: string): number | null {
     try {
       return expectedPrefix(group, i, snapshot.link, this.vipsByInterface.get(group.interface) ?? new Set());
     } catch (e) {
@@ -260,21 +261,21 @@ export class OsConfigurator {
     }
   }
 
-  private rememberPrefixes(group: GroupConfig, plans: readonly VipPlan[]): void {
+  private rememberPrefixes(group: VipGroup, plans: readonly VipPlan[]): void {
     for (const plan of plans) this.appliedPrefixes.set(prefixKey(group, plan.address), plan.prefix);
   }
 
-  private plans(group: GroupConfig, snapshot: HostSnapshot): VipPlan[] {
+  private plans(group: VipGroup, snapshot: HostSnapshot): VipPlan[] {
     return group.vips.map((_, i) => this.planOne(group, i, snapshot));
   }
 
-  private ipv6Gateway(group: GroupConfig, snapshot: HostSnapshot): string | null {
+  private ipv6Gateway(group: VipGroup, snapshot: HostSnapshot): string | null {
     const configured = this.config.gateway === null ? null : parseIp(this.config.gateway);
     if (configured?.family === 6) return formatIp(configured);
     return snapshot.v6 ? (mainDefaultOn(snapshot.v6, group.interface)?.gateway ?? null) : null;
   }
 
-  private async converge(group: GroupConfig): Promise<{ applied: string[]; snapshot: HostSnapshot }> {
+  private async converge(group: VipGroup): Promise<{ applied: string[]; snapshot: HostSnapshot }> {
     const snapshot = await this.snapshot(group);
     const plans = this.plans(group, snapshot);
     const changes = convergeChanges(plans, snapshot.link, snapshot);
@@ -284,7 +285,7 @@ export class OsConfigurator {
   }
 
   /** Acquire and repair: the group is held from now until release aborts this. */
-  private hold(group: GroupConfig): AbortSignal {
+  private hold(group: VipGroup): AbortSignal {
     let controller = this.announcing.get(group.name);
     if (!controller || controller.signal.aborted) {
       controller = new AbortController();
@@ -293,7 +294,7 @@ export class OsConfigurator {
     return controller.signal;
   }
 
-  private async announceWith(group: GroupConfig, snapshot: HostSnapshot | null, signal: AbortSignal, count: number = this.config.arp.count): Promise<void> {
+  private async announceWith(group: VipGroup, snapshot: HostSnapshot | null, signal: AbortSignal, count: number = this.config.arp.count): Promise<void> {
     const sends = group.vips.map((_, i) => {
       const { address, family } = vipAddress(group, i);
       if (family === 4) return this.garp.announce({ iface: group.interface, address, count, signal });
@@ -339,7 +340,7 @@ export class OsConfigurator {
    * host is read again and only what is still there counts as a failure
    * (it may have vanished on its own in between).
    */
-  private async removeWithRetry(group: GroupConfig, compute: (s: HostSnapshot) => Change[]): Promise<string[]> {
+  private async removeWithRetry(group: VipGroup, compute: (s: HostSnapshot) => Change[]): Promise<string[]> {
     const changes = compute(await this.snapshot(group));
     if (changes.length === 0) return [];
     try {
@@ -352,7 +353,7 @@ export class OsConfigurator {
     return changes.map((c) => c.description);
   }
 
-  private releaseTargets(group: GroupConfig, snapshot: HostSnapshot): ReleaseTarget[] {
+  private releaseTargets(group: VipGroup, snapshot: HostSnapshot): ReleaseTarget[] {
     const mapped = new Set(group.vips.map((_, i) => tableFor(this.config.tableBase, group.id, i)));
     return group.vips.map((_, i) => {
       const { address, family } = vipAddress(group, i);
@@ -368,7 +369,7 @@ export class OsConfigurator {
   }
 }
 
-function prefixKey(group: GroupConfig, address: string): string {
+function prefixKey(group: VipGroup, address: string): string {
   return `${group.id}/${address}`;
 }
 

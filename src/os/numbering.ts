@@ -1,6 +1,5 @@
 import { VipdError } from '../errors';
-import type { GroupConfig } from '../config/types';
-import { RESERVED_TABLES } from '../config/semantics';
+import type { VipGroup } from '../util/vip-group';
 
 /**
  * Routing numbers vipd owns. Every rule and route vipd adds carries
@@ -11,15 +10,15 @@ import { RESERVED_TABLES } from '../config/semantics';
  */
 export const VIPD_PROTOCOL = 86;
 
-export { TABLES_PER_GROUP, groupTableRange, tableFor } from '../config/routing-numbers';
-import { TABLES_PER_GROUP, groupTableRange } from '../config/routing-numbers';
+export { TABLES_PER_GROUP, groupTableRange, tableFor } from './routing-numbers';
+import { RESERVED_TABLES, TABLES_PER_GROUP, groupTableRange } from './routing-numbers';
 
 /** The same reserved ranges the config checker refuses (oci-utils, kernel, amazon-ec2-net-utils). */
 const FOREIGN_TABLES: readonly { first: number; last: number; owner: string }[] = RESERVED_TABLES.map((r) => ({ first: r.from, last: r.to, owner: r.owner }));
 const MAX_TABLE = 0xffffffff;
 
 /** Throws VIPD_E_CONFIG when a group has too many VIPs or a table lands in someone else's range. */
-export function checkNumbering(groups: readonly GroupConfig[], tableBase: number, rulePriority: number): void {
+export function checkNumbering(groups: readonly VipGroup[], tableBase: number, rulePriority: number): void {
   const problems: string[] = [];
   if (!Number.isInteger(rulePriority) || rulePriority < 1 || rulePriority > 32765) {
     problems.push(`os.rulePriority ${rulePriority} must be 1-32765 so the rule is evaluated before the main table (32766)`);

@@ -1,10 +1,11 @@
 import { VipdError } from '../errors';
-import type { GroupConfig, OsConfig } from '../config/types';
+import type { VipGroup } from '../util/vip-group';
+import type { OsSettings } from './settings';
 import type { FamilyState, IfAddress, LinkState, RouteEntry } from './host-state';
 import { type Family, formatCidr, formatIp, fullPrefix, isValidPrefix, networkOf, parseIp, requireIp, sameNetwork } from '../util/ip';
 import { tableFor } from './numbering';
 
-/** What one VIP should look like on the host, derived from config and what the kernel reports. */
+/** What one VIP should look like on the host, derived from the group's value and what the kernel reports. */
 export interface VipPlan {
   readonly address: string;
   readonly family: Family;
@@ -24,14 +25,13 @@ export interface RoutingPlan {
   readonly subnet: string | null;
 }
 
-export type OsPlanConfig = Pick<OsConfig, 'policyRouting' | 'tableBase' | 'rulePriority' | 'gateway'>;
+export type OsPlanConfig = Pick<OsSettings, 'policyRouting' | 'tableBase' | 'rulePriority' | 'gateway'>;
 
-/** Canonical text of a configured VIP address (throws VIPD_E_CONFIG when it is not an address). */
-export function vipAddress(group: GroupConfig, index: number): { address: string; family: Family } {
+/** A VIP of the group by position (addresses are canonical values since the config was loaded). */
+export function vipAddress(group: VipGroup, index: number): { address: string; family: Family } {
   const vip = group.vips[index];
   if (!vip) throw new VipdError('VIPD_E_INTERNAL', `group ${group.name} has no VIP #${index}`);
-  const ip = requireIp(vip.address, `group ${group.name} VIP`);
-  return { address: formatIp(ip), family: ip.family };
+  return { address: vip.address, family: vip.family };
 }
 
 /**
@@ -51,7 +51,7 @@ export function primaryAddress(link: LinkState, family: Family, vips: ReadonlySe
  * (the primary address's). A bare address would become /32, which breaks
  * on-link reachability of the VIP's neighbours through it.
  */
-export function expectedPrefix(group: GroupConfig, index: number, link: LinkState, vips: ReadonlySet<string>): number {
+export function expectedPrefix(group: VipGroup, index: number, link: LinkState, vips: ReadonlySet<string>): number {
   const { address, family } = vipAddress(group, index);
   const configured = group.vips[index]?.prefix ?? null;
   if (configured !== null) {
@@ -92,7 +92,7 @@ export function mainDefaultOn(state: FamilyState, iface: string): RouteEntry | n
 }
 
 export function planVip(args: {
-  group: GroupConfig;
+  group: VipGroup;
   index: number;
   link: LinkState;
   state: FamilyState | null;
@@ -108,7 +108,7 @@ export function planVip(args: {
 }
 
 function planRouting(
-  args: { group: GroupConfig; index: number; link: LinkState; state: FamilyState | null; vipsOnLink: ReadonlySet<string>; config: OsPlanConfig },
+  args: { group: VipGroup; index: number; link: LinkState; state: FamilyState | null; vipsOnLink: ReadonlySet<string>; config: OsPlanConfig },
   address: string,
   family: Family,
   prefix: number,

@@ -1,11 +1,11 @@
 import type { GroupConfig, OsConfig, PeerConfig } from '../config/types';
+import type { VipGroup } from '../util/vip-group';
 import type { CloudMover } from '../cloud/mover';
 import type { CloudHolder, CloudVip } from '../cloud/provider';
 import { VipdError, asVipdError } from '../errors';
 import type { OsConfigurator } from '../os/configurator';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
-import { canonicalIp } from '../util/ip';
 import type { TimerHandle, Timers } from '../util/timers';
 import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from './types';
 
@@ -74,8 +74,8 @@ export class CloudOsOwner implements VipOwner {
     const vips = group.vips.map((v) => ({
       address: v.address,
       cloud: holders === null ? null : withNodeId(holders.get(v.address), group.peers, v.address),
-      // The OS view speaks canonical addresses; the config keeps the operator's spelling (2001:DB8::1).
-      os: osView?.vips.find((o) => o.address === (canonicalIp(v.address) ?? v.address)) ?? null,
+      // Both sides are canonical text: the OS view reads the kernel's, the loader rewrote the operator's (2001:DB8::1).
+      os: osView?.vips.find((o) => o.address === v.address) ?? null,
     }));
     this.warnUnknownHolders(group, vips);
     return { vips };
@@ -175,7 +175,8 @@ export class CloudOsOwner implements VipOwner {
   }
 }
 
-export function cloudVips(group: GroupConfig): CloudVip[] {
+/** What the cloud moves: the group's addresses, canonical text since load (a provider never re-parses an operator's spelling). */
+export function cloudVips(group: VipGroup): CloudVip[] {
   return group.vips.map((v) => ({ address: v.address }));
 }
 

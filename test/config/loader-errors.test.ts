@@ -180,6 +180,15 @@ describe('loadConfig rejects bad configs, naming key, value and expectation', ()
     expect(keys).toEqual(['groups[0].priority', 'groups[1].peers[0].id']);
   });
 
+  test('a section of the wrong shape is reported with every other problem, not alone', () => {
+    const doc = baseConfig(fx.keyFile);
+    doc['heartbeat'] = 'fast';
+    group0(doc)['priority'] = 999;
+    doc['log'] = { level: 'loud' };
+    const keys = problemsOf(loadError(fx, doc)).map((p) => p.key);
+    expect(keys).toEqual(expect.arrayContaining(['heartbeat', 'groups[0].priority', 'log.level']));
+  });
+
   test('the value of an unknown key is never echoed', () => {
     const doc = baseConfig(fx.keyFile);
     doc['secretAccessKey'] = 'AKIA-very-secret-value';

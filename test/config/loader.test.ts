@@ -47,7 +47,7 @@ describe('loadConfig on valid configs', () => {
       claimOnRefusal: true,
       deadAfter: 3,
       interface: 'eth0',
-      vips: [{ address: '10.0.1.50', prefix: null, elasticIpAllocationId: null }],
+      vips: [{ address: '10.0.1.50', family: 4, prefix: null, elasticIpAllocationId: null }],
       peers: [{ id: 'node-b', address: '10.0.1.12', port: 9476 }],
       trackers: [
         { name: 'up', type: 'link', intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 2, weight: 0, interface: 'eth0' },
@@ -70,11 +70,21 @@ describe('loadConfig on valid configs', () => {
     expect(group?.preemptDelayMs).toBe(1500);
     expect(group?.preempt).toBe(false);
     expect(group?.vips).toEqual([
-      { address: '10.0.1.50', prefix: 32, elasticIpAllocationId: null },
-      { address: 'fd00:1::50', prefix: 64, elasticIpAllocationId: null },
+      { address: '10.0.1.50', family: 4, prefix: 32, elasticIpAllocationId: null },
+      { address: 'fd00:1::50', family: 6, prefix: 64, elasticIpAllocationId: null },
     ]);
     expect(config.os.arp.refreshIntervalMs).toBe(120_000);
     expect(config.os.reannounce).toEqual({ count: 0, delayMs: 2500, minIntervalMs: 0 });
+  });
+
+  test('hands VIPs on as values: canonical address text and family, however they were written', () => {
+    const doc = baseConfig(fx.keyFile);
+    Object.assign(group0(doc), { vips: ['FD00:1:0:0::50/64', { address: '10.0.1.50' }] });
+    const [group] = load(fx, doc).groups;
+    expect(group?.vips.map((v) => [v.address, v.family, v.prefix])).toEqual([
+      ['fd00:1::50', 6, 64],
+      ['10.0.1.50', 4, null],
+    ]);
   });
 
   test('environment overrides win over the file and are parsed strictly', () => {

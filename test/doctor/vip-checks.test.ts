@@ -1,6 +1,6 @@
 import { openCallScope } from '../../src/cloud/call-context';
 import type { CloudFacts, CloudHolder, CloudProvider } from '../../src/cloud/provider';
-import { tableFor } from '../../src/config/routing-numbers';
+import { tableFor } from '../../src/os/routing-numbers';
 import { checkGroup } from '../../src/doctor/vip-checks';
 import type { DoctorContext } from '../../src/doctor/types';
 import type { OsConfigurator } from '../../src/os/configurator';

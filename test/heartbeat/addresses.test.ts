@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { canonicalIp } from '../../src/heartbeat/ip-address';
+import { canonicalPeerIp } from '../../src/util/ip';
 import { vipDigest } from '../../src/heartbeat/vip-digest';
 
-describe('canonicalIp', () => {
+describe('canonicalPeerIp', () => {
   it.each([
     ['10.0.0.1', '10.0.0.1', 4],
     ['::ffff:10.0.0.1', '10.0.0.1', 4],
@@ -11,11 +11,11 @@ describe('canonicalIp', () => {
     ['FD00:0::2', 'fd00::2', 6],
     ['fe80::1%eth0', 'fe80::1', 6],
   ])('%s -> %s', (input, address, family) => {
-    expect(canonicalIp(input)).toEqual({ address, family });
+    expect(canonicalPeerIp(input)).toEqual({ address, family });
   });
 
   it.each(['', 'localhost', '10.0.0', '10.0.0.256', '::g', '%eth0'])('%j is not an IP', (input) => {
-    expect(canonicalIp(input)).toBeNull();
+    expect(canonicalPeerIp(input)).toBeNull();
   });
 });
 

@@ -1,4 +1,5 @@
 import type { GroupConfig, OsConfig, VipConfig } from '../../src/config/types';
+import { vipValue } from '../../src/config/vip-values';
 
 /** Config fragments for OS and lab tests. */
 export function osConfig(overrides: Partial<OsConfig> = {}): OsConfig {
@@ -16,8 +17,9 @@ export function osConfig(overrides: Partial<OsConfig> = {}): OsConfig {
   };
 }
 
+/** A VIP as the loader hands it on: canonical address text and its family. */
 export function vip(address: string, prefix: number | null = null): VipConfig {
-  return { address, prefix, elasticIpAllocationId: null };
+  return vipValue({ address, prefix, elasticIpAllocationId: null }, 'test VIP');
 }
 
 export function group(overrides: Partial<GroupConfig> & { vips: readonly VipConfig[] }): GroupConfig {

@@ -1,4 +1,4 @@
-import { canonicalIpv4, cidrContains, cidrSize, formatIpv4, parseIpv4, parseIpv4Cidr, type Ipv4Cidr } from '../../../src/cloud/ipv4';
+import { canonicalIpv4, cidrContains, cidrSize, formatIpv4, ipv4Number, parseIpv4Cidr, type Ipv4Cidr } from '../../../src/util/ip';
 import { ipv4AddressesPerEni } from '../../../src/cloud/aws/instance-limits';
 import { Ec2ApiError, notFoundEni } from './ec2-errors';
 import type { AwsLabCloudSpec, LabInstanceSpec } from './spec';
@@ -332,7 +332,7 @@ export class Ec2Model {
 
   private checkAssignable(text: string, eni: Eni, subnet: Subnet, allowReassignment: boolean): string {
     const address = this.canonical(text, 'PrivateIpAddress');
-    const value = parseIpv4(address)!;
+    const value = ipv4Number(address)!;
     if (!cidrContains(subnet.block, value)) {
       throw new Ec2ApiError('InvalidParameterValue', `Address ${address} does not fall within the subnet's address range (${subnet.cidr})`);
     }

@@ -1,5 +1,5 @@
 import { VipdError } from '../../../src/errors';
-import { canonicalIpv4, cidrContains, parseIpv4, parseIpv4Cidr } from '../../../src/cloud/ipv4';
+import { canonicalIpv4, cidrContains, ipv4Number, parseIpv4Cidr } from '../../../src/util/ip';
 import { normalizeMac } from '../../../src/cloud/aws/mac';
 
 /**
@@ -98,7 +98,7 @@ export function parseAwsLabCloudSpec(input: unknown): AwsLabCloudSpec {
     if (subnet === undefined) fail(`${where}.subnetId`, `unknown subnet ${eni.subnetId}`);
     const cidr = parseIpv4Cidr(subnet.cidr)!;
     for (const ip of eni.privateIps) {
-      if (!cidrContains(cidr, parseIpv4(ip)!)) fail(`${where}.privateIps`, `${ip} is outside ${subnet.cidr}`);
+      if (!cidrContains(cidr, ipv4Number(ip)!)) fail(`${where}.privateIps`, `${ip} is outside ${subnet.cidr}`);
     }
     if (eni.instanceId !== null && !instances.some((x) => x.id === eni.instanceId)) fail(`${where}.instanceId`, `unknown instance ${eni.instanceId}`);
   });

@@ -1,4 +1,4 @@
-import { canonicalIpv4 } from '../ipv4';
+import { canonicalIpv4 } from '../../util/ip';
 import type { ProviderEntry } from '../registry';
 import { AWS_OPERATIONS } from './operations';
 

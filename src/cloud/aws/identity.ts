@@ -1,6 +1,6 @@
 import { VipdError } from '../../errors';
 import type { CloudIdentity } from '../provider';
-import { formatCidr, parseIpv4Cidr } from '../ipv4';
+import { formatIpv4Cidr, parseIpv4Cidr } from '../../util/ip';
 import type { ImdsClient } from './imds';
 import { normalizeMac, type MacOf } from './mac';
 
@@ -44,7 +44,7 @@ export async function readAwsIdentity(imds: ImdsClient, interfaceName: string, m
     instanceId,
     nicId: eniId,
     mac,
-    subnetCidr: formatCidr(cidr!),
+    subnetCidr: formatIpv4Cidr(cidr!),
     region: configRegion ?? region,
     extra: { vpcId, subnetId, availabilityZone, instanceType, deviceNumber, interfaceName, metadataRegion: region },
   };

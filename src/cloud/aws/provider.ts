@@ -11,7 +11,7 @@ import type { AwsProviderConfig } from '../../config/types';
 import { VipdError, isVipdError } from '../../errors';
 import { processClock, type MonotonicClock } from '../../util/clock';
 import type { Logger } from '../../util/logger';
-import { canonicalIpv4, cidrContains, parseIpv4, parseIpv4Cidr } from '../ipv4';
+import { canonicalIpv4, cidrContains, ipv4Number, parseIpv4Cidr } from '../../util/ip';
 import { abortedError } from '../call-context';
 import { observeLocalViewFirst } from '../observe';
 import type { CloudCallContext, CloudCheck, CloudFactError, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../provider';
@@ -268,7 +268,7 @@ export class AwsProvider implements CloudProvider {
     const subnet = parseIpv4Cidr(id.subnetCidr);
     return vips.map((v) => {
       const address = requireIpv4(v.address);
-      if (subnet !== null && !cidrContains(subnet, parseIpv4(address)!)) {
+      if (subnet !== null && !cidrContains(subnet, ipv4Number(address)!)) {
         throw new VipdError('VIPD_E_CLOUD_INVALID', `VIP ${address} is outside subnet ${id.subnetCidr} of ${id.nicId}; AWS can only assign addresses of the ENI's own subnet`, {
           details: { vip: address, subnet: id.subnetCidr, eni: id.nicId },
         });
