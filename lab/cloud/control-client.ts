@@ -60,6 +60,16 @@ export class LabCloudControlClient {
     return this.call('POST', '/imds/expire-tokens');
   }
 
+  /** Role credentials issued from now on live lifetimeMs and are replaced in metadata rotateBeforeMs before they expire. */
+  setRoleCredentialLifetime(lifetimeMs: number, rotateBeforeMs: number): Promise<void> {
+    return this.call('PUT', '/credentials', { lifetimeMs, rotateBeforeMs });
+  }
+
+  /** Every role credential expires now (EC2 answers RequestExpired); metadata serves new ones. */
+  expireRoleCredentials(): Promise<{ expired: number }> {
+    return this.call('POST', '/credentials/expire');
+  }
+
   setInstanceState(instanceId: string, state: 'pending' | 'running' | 'stopping' | 'stopped'): Promise<void> {
     return this.call('PUT', `/instances/${encodeURIComponent(instanceId)}/state`, { state });
   }

@@ -15,6 +15,8 @@ export interface LabCloudControls {
   setPropagationDelay(ms: number): void;
   setDescribePageSize(size: number | null): void;
   expireMetadataTokens(): number;
+  setRoleCredentialLifetime(settings: { lifetimeMs: unknown; rotateBeforeMs: unknown }): void;
+  expireRoleCredentials(): number;
   setInstanceState(id: string, state: InstanceState): void;
   /** Resolves once queued fabric changes are done. */
   settled(): Promise<void>;
@@ -34,6 +36,8 @@ export interface LabCloudControls {
  *   PUT    /propagation   { delayMs }
  *   PUT    /paging        { describePageSize: n|null }
  *   POST   /imds/expire-tokens
+ *   PUT    /credentials   { lifetimeMs, rotateBeforeMs }  (role credentials issued from now on)
+ *   POST   /credentials/expire   (every role credential EC2 accepts now expires; metadata serves new ones)
  *   PUT    /instances/ID/state  { state }
  *   GET    /settled       (waits until queued fabric changes are done)
  */
@@ -80,6 +84,11 @@ export async function handleControlRequest(req: IncomingMessage, res: ServerResp
         return send(200, { describePageSize: o.describePageSize ?? null });
       case route === 'POST /imds/expire-tokens':
         return send(200, { expired: cloud.expireMetadataTokens() });
+      case route === 'PUT /credentials':
+        cloud.setRoleCredentialLifetime({ lifetimeMs: o.lifetimeMs, rotateBeforeMs: o.rotateBeforeMs });
+        return send(200, { lifetimeMs: o.lifetimeMs, rotateBeforeMs: o.rotateBeforeMs });
+      case route === 'POST /credentials/expire':
+        return send(200, { expired: cloud.expireRoleCredentials() });
       case instanceState !== null: {
         const state = o.state;
         if (state !== 'pending' && state !== 'running' && state !== 'stopping' && state !== 'stopped') return send(400, { error: 'state must be pending|running|stopping|stopped' });

@@ -152,6 +152,19 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
     return this.flavour.expireMetadataTokens();
   }
 
+  setRoleCredentialLifetime(settings: { lifetimeMs: unknown; rotateBeforeMs: unknown }): void {
+    const ok = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= 43_200_000;
+    const { lifetimeMs, rotateBeforeMs } = settings;
+    if (!ok(lifetimeMs, 1000) || !ok(rotateBeforeMs, 0) || rotateBeforeMs >= lifetimeMs) {
+      throw new VipdError('VIPD_E_CONFIG', 'role credentials: lifetimeMs must be an integer 1000..43200000 and rotateBeforeMs an integer below it');
+    }
+    this.flavour.setRoleCredentialLifetime(lifetimeMs, rotateBeforeMs);
+  }
+
+  expireRoleCredentials(): number {
+    return this.flavour.expireRoleCredentials();
+  }
+
   setPropagationDelay(ms: number): void {
     if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new VipdError('VIPD_E_CONFIG', 'propagation delay must be an integer 0..600000 ms');
     this.dataplane.setDelay(ms);

@@ -5,6 +5,7 @@ import type { Ec2Model } from './ec2-model';
 import { addressXml, eniXml, reservationXml } from './ec2-render';
 import type { FaultInjector } from '../faults';
 import { QueryParams } from './query';
+import { evaluateIam } from './iam-policy';
 import { verifySigV4, type KeyRecord, type SigningPrincipal } from './sigv4';
 import { ec2Document, ec2ErrorDocument, itemSet, leaf, node, type Xml } from './xml';
 
@@ -160,6 +161,12 @@ export async function handleEc2Request(req: Ec2HttpRequest, deps: Ec2ApiDeps): P
     if (principal.allowedActions !== null && !principal.allowedActions.includes(action)) {
       throw new Ec2ApiError('UnauthorizedOperation', `You are not authorized to perform this operation. User: ${principal.id} is not authorized to perform: ec2:${action}`, 403);
     }
+    if (principal.policy !== null) {
+      const decision = evaluateIam(principal.policy, `ec2:${action}`, resourcesOf(action, p, deps.model));
+      if (!decision.allowed) {
+        throw new Ec2ApiError('UnauthorizedOperation', `You are not authorized to perform this operation. User: ${principal.id} is not authorized to perform: ec2:${action} on resource: ${decision.resource}`, 403);
+      }
+    }
     if (p.bool('DryRun')) throw new Ec2ApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
     const body = handler(p, deps);
     return answer(200, ec2Document(action, requestId, body), 'ok');
@@ -167,6 +174,34 @@ export async function handleEc2Request(req: Ec2HttpRequest, deps: Ec2ApiDeps): P
     if (e instanceof Ec2ApiError) return answer(e.status, ec2ErrorDocument(e.code, e.message, requestId), e.code);
     const message = e instanceof Error ? e.message : String(e);
     return answer(500, ec2ErrorDocument('InternalError', `emulator bug: ${message}`, requestId), 'InternalError');
+  }
+}
+
+/**
+ * The resource ARNs IAM authorizes a call on, per the Service Authorization
+ * Reference for EC2: the Describe actions have no resource-level
+ * permissions ("*"); an assign or unassign acts on the ENI; an association
+ * on the Elastic IP and the ENI (or instance) it is associated with.
+ */
+function resourcesOf(action: string, p: QueryParams, model: Ec2Model): string[] {
+  const arn = (type: string, id: string): string => `arn:aws:ec2:${model.region}:${model.accountId}:${type}/${id}`;
+  switch (action) {
+    case 'AssignPrivateIpAddresses':
+    case 'UnassignPrivateIpAddresses':
+      return [arn('network-interface', p.required('NetworkInterfaceId'))];
+    case 'AssociateAddress': {
+      const allocationId = p.get('AllocationId') ?? model.eips.find((e) => e.publicIp === p.get('PublicIp'))?.allocationId ?? '*';
+      const eni = p.get('NetworkInterfaceId');
+      const instance = p.get('InstanceId');
+      return [arn('elastic-ip', allocationId), ...(eni !== null ? [arn('network-interface', eni)] : []), ...(instance !== null ? [arn('instance', instance)] : [])];
+    }
+    case 'DisassociateAddress': {
+      const associationId = p.get('AssociationId');
+      const eip = model.eips.find((e) => (associationId !== null ? e.association?.associationId === associationId : e.publicIp === p.get('PublicIp')));
+      return [arn('elastic-ip', eip?.allocationId ?? '*')];
+    }
+    default:
+      return ['*'];
   }
 }
 
