@@ -65,6 +65,11 @@ export class LabCloudControlClient {
     return this.call('PUT', '/credentials', { lifetimeMs, rotateBeforeMs });
   }
 
+  /** Eventual consistency: Describe* answers show the cloud's state of readLagMs ago (0: live). */
+  setReadLag(readLagMs: number): Promise<void> {
+    return this.call('PUT', '/consistency', { readLagMs });
+  }
+
   /** Every role credential expires now (EC2 answers RequestExpired); metadata serves new ones. */
   expireRoleCredentials(): Promise<{ expired: number }> {
     return this.call('POST', '/credentials/expire');

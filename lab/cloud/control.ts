@@ -17,6 +17,7 @@ export interface LabCloudControls {
   expireMetadataTokens(): number;
   setRoleCredentialLifetime(settings: { lifetimeMs: unknown; rotateBeforeMs: unknown }): void;
   expireRoleCredentials(): number;
+  setReadLag(ms: number): void;
   setInstanceState(id: string, state: InstanceState): void;
   /** Resolves once queued fabric changes are done. */
   settled(): Promise<void>;
@@ -37,6 +38,7 @@ export interface LabCloudControls {
  *   PUT    /paging        { describePageSize: n|null }
  *   POST   /imds/expire-tokens
  *   PUT    /credentials   { lifetimeMs, rotateBeforeMs }  (role credentials issued from now on)
+ *   PUT    /consistency  { readLagMs }  (the API's Describe calls show the state of that long ago)
  *   POST   /credentials/expire   (every role credential EC2 accepts now expires; metadata serves new ones)
  *   PUT    /instances/ID/state  { state }
  *   GET    /settled       (waits until queued fabric changes are done)
@@ -87,6 +89,9 @@ export async function handleControlRequest(req: IncomingMessage, res: ServerResp
       case route === 'PUT /credentials':
         cloud.setRoleCredentialLifetime({ lifetimeMs: o.lifetimeMs, rotateBeforeMs: o.rotateBeforeMs });
         return send(200, { lifetimeMs: o.lifetimeMs, rotateBeforeMs: o.rotateBeforeMs });
+      case route === 'PUT /consistency':
+        cloud.setReadLag(o.readLagMs as number);
+        return send(200, { readLagMs: o.readLagMs });
       case route === 'POST /credentials/expire':
         return send(200, { expired: cloud.expireRoleCredentials() });
       case instanceState !== null: {

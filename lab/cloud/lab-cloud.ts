@@ -161,6 +161,11 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
     this.flavour.setRoleCredentialLifetime(lifetimeMs, rotateBeforeMs);
   }
 
+  setReadLag(ms: number): void {
+    if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new VipdError('VIPD_E_CONFIG', 'read lag must be an integer 0..600000 ms');
+    this.flavour.setReadLag(ms);
+  }
+
   expireRoleCredentials(): number {
     return this.flavour.expireRoleCredentials();
   }

@@ -24,6 +24,10 @@ export interface Ec2ApiDeps {
   readonly wallNowMs: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly requestId: () => string;
+  /** What Describe* reads: the live model, or (eventual consistency) the model as it was a while ago. */
+  readonly readView: () => Ec2Model;
+  /** Told after every change an action made, so the lagging read view can follow. */
+  readonly changed: () => void;
   /** Test knob: page DescribeNetworkInterfaces by this size even without MaxResults. */
   readonly describePageSize: () => number | null;
 }
@@ -70,7 +74,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     return leaf('return', true);
   },
   DescribeNetworkInterfaces: (p, deps) => {
-    const all = deps.model.describeNetworkInterfaces({ ids: p.list('NetworkInterfaceId'), filters: p.filters() });
+    const view = deps.readView();
+    const all = view.describeNetworkInterfaces({ ids: p.list('NetworkInterfaceId'), filters: p.filters() });
     const maxResults = p.int('MaxResults');
     if (maxResults !== null && (maxResults < 5 || maxResults > 1000)) {
       throw new Ec2ApiError('InvalidParameterValue', `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
@@ -81,16 +86,18 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const next = pageSize !== null && start + page.length < all.length ? encodeToken(start + page.length) : null;
     return itemSet(
       'networkInterfaceSet',
-      page.map((eni) => eniXml(deps.model, eni)),
+      page.map((eni) => eniXml(view, eni)),
     ) + leaf('nextToken', next);
   },
-  DescribeInstances: (p, { model }) =>
-    itemSet(
+  DescribeInstances: (p, { readView }) => {
+    const model = readView();
+    return itemSet(
       'reservationSet',
       model.describeInstances({ ids: p.list('InstanceId'), filters: p.filters() }).map((inst) => reservationXml(model, inst)),
-    ),
-  DescribeNetworkInterfaceAttribute: (p, { model }) => {
-    const eni = model.eni(p.required('NetworkInterfaceId'));
+    );
+  },
+  DescribeNetworkInterfaceAttribute: (p, { readView }) => {
+    const eni = readView().eni(p.required('NetworkInterfaceId'));
     const attribute = p.required('Attribute');
     const value = (() => {
       switch (attribute) {
@@ -125,11 +132,13 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     model.disassociateAddress({ associationId: p.get('AssociationId'), publicIp: p.get('PublicIp') });
     return leaf('return', true);
   },
-  DescribeAddresses: (p, { model }) =>
-    itemSet(
+  DescribeAddresses: (p, { readView }) => {
+    const model = readView();
+    return itemSet(
       'addressesSet',
       model.describeAddresses({ allocationIds: p.list('AllocationId'), publicIps: p.list('PublicIp'), filters: p.filters() }).map((e) => addressXml(model, e)),
-    ),
+    );
+  },
 };
 
 export const EC2_ACTIONS: readonly string[] = Object.keys(HANDLERS);
@@ -169,6 +178,7 @@ export async function handleEc2Request(req: Ec2HttpRequest, deps: Ec2ApiDeps): P
     }
     if (p.bool('DryRun')) throw new Ec2ApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
     const body = handler(p, deps);
+    if (!action.startsWith('Describe')) deps.changed();
     return answer(200, ec2Document(action, requestId, body), 'ok');
   } catch (e) {
     if (e instanceof Ec2ApiError) return answer(e.status, ec2ErrorDocument(e.code, e.message, requestId), e.code);

@@ -27,6 +27,9 @@ export class AwsFlavour implements LabCloudFlavour {
   private readonly keys = new Map<string, KeyRecord>();
   private pageSize: number | null = null;
   private credentialLifetimeMs = ROLE_CREDENTIAL_LIFETIME_MS;
+  /** EC2's eventual consistency: Describe* shows the state of this long ago (0: live). */
+  private readLagMs = 0;
+  private readView: Ec2Model | null = null;
   private credentialRotateBeforeMs = ROLE_CREDENTIAL_ROTATE_BEFORE_MS;
 
   constructor(
@@ -66,6 +69,8 @@ export class AwsFlavour implements LabCloudFlavour {
       sleep: (ms) => sleep(this.ctx.timers, ms),
       requestId: randomUUID,
       describePageSize: () => this.pageSize,
+      readView: () => this.readView ?? this.model,
+      changed: () => this.onChanged(),
     });
     return { status: answer.status, headers: { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': answer.requestId, ...this.dateHeader() }, body: answer.body };
   }
@@ -122,12 +127,27 @@ export class AwsFlavour implements LabCloudFlavour {
     return n;
   }
 
+  setReadLag(ms: number): void {
+    this.readLagMs = ms;
+    // From now on reads lag behind the changes made from now on; a lag of 0 reads live again.
+    this.readView = ms > 0 ? this.model.frozenCopy() : null;
+  }
+
+  private onChanged(): void {
+    if (this.readLagMs === 0) return;
+    const copy = this.model.frozenCopy();
+    // Timers fire in order: at t the view is the state after the last change made before t - lag.
+    this.ctx.timers.setTimeout(() => {
+      if (this.readLagMs > 0) this.readView = copy;
+    }, this.readLagMs);
+  }
+
   setListPageSize(size: number | null): void {
     this.pageSize = size;
   }
 
   state(): Record<string, unknown> {
-    return { ...this.model.snapshot(), describePageSize: this.pageSize, metadataTokens: this.imds.tokenCount() };
+    return { ...this.model.snapshot(), describePageSize: this.pageSize, readLagMs: this.readLagMs, metadataTokens: this.imds.tokenCount() };
   }
 
   /** Role credentials issued to an instance (tests compare with what the SDK signed with). */
