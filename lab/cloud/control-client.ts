@@ -52,6 +52,11 @@ export class LabCloudControlClient {
     return this.call('PUT', '/propagation', { delayMs });
   }
 
+  /** Separate delays: the new holder's metadata listing the address, the old holder's dropping it, traffic following. */
+  setPropagationDelays(delays: { winnerMetadataMs: number; loserMetadataMs: number; trafficMs: number }): Promise<void> {
+    return this.call('PUT', '/propagation', delays);
+  }
+
   setDescribePageSize(describePageSize: number | null): Promise<void> {
     return this.call('PUT', '/paging', { describePageSize });
   }

@@ -18,6 +18,7 @@ export interface LabCloudControls {
   setRoleCredentialLifetime(settings: { lifetimeMs: unknown; rotateBeforeMs: unknown }): void;
   expireRoleCredentials(): number;
   setReadLag(ms: number): void;
+  setPropagationDelays(d: { winnerMetadataMs: unknown; loserMetadataMs: unknown; trafficMs: unknown }): void;
   setInstanceState(id: string, state: InstanceState): void;
   /** Resolves once queued fabric changes are done. */
   settled(): Promise<void>;
@@ -34,7 +35,7 @@ export interface LabCloudControls {
  *   DELETE /calls
  *   GET    /faults | POST /faults (one rule) | PUT /faults (all rules) | DELETE /faults
  *   PUT    /outage        { api?: refuse|reset|http503|hang|null, metadata?: refuse|reset|http500|hang|null, metadataInstances?: [instance id]|null }
- *   PUT    /propagation   { delayMs }
+ *   PUT    /propagation   { delayMs } | { winnerMetadataMs, loserMetadataMs, trafficMs }
  *   PUT    /paging        { describePageSize: n|null }
  *   POST   /imds/expire-tokens
  *   PUT    /credentials   { lifetimeMs, rotateBeforeMs }  (role credentials issued from now on)
@@ -79,6 +80,10 @@ export async function handleControlRequest(req: IncomingMessage, res: ServerResp
       case route === 'PUT /outage':
         return send(200, await cloud.setOutage({ api: o.api as string | null | undefined, metadata: o.metadata as string | null | undefined, metadataInstances: o.metadataInstances }));
       case route === 'PUT /propagation':
+        if (o.delayMs === undefined) {
+          cloud.setPropagationDelays({ winnerMetadataMs: o.winnerMetadataMs, loserMetadataMs: o.loserMetadataMs, trafficMs: o.trafficMs });
+          return send(200, { winnerMetadataMs: o.winnerMetadataMs, loserMetadataMs: o.loserMetadataMs, trafficMs: o.trafficMs });
+        }
         cloud.setPropagationDelay(o.delayMs as number);
         return send(200, { delayMs: o.delayMs });
       case route === 'PUT /paging':

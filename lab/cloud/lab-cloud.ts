@@ -161,6 +161,14 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
     this.flavour.setRoleCredentialLifetime(lifetimeMs, rotateBeforeMs);
   }
 
+  /** Separate delays for the winner's metadata, the loser's metadata and the traffic. */
+  setPropagationDelays(d: { winnerMetadataMs: unknown; loserMetadataMs: unknown; trafficMs: unknown }): void {
+    const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 600_000;
+    const { winnerMetadataMs, loserMetadataMs, trafficMs } = d;
+    if (!ok(winnerMetadataMs) || !ok(loserMetadataMs) || !ok(trafficMs)) throw new VipdError('VIPD_E_CONFIG', 'propagation delays (winnerMetadataMs, loserMetadataMs, trafficMs) must be integers 0..600000 ms');
+    this.dataplane.setDelays({ winnerMetadataMs, loserMetadataMs, trafficMs });
+  }
+
   setReadLag(ms: number): void {
     if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new VipdError('VIPD_E_CONFIG', 'read lag must be an integer 0..600000 ms');
     this.flavour.setReadLag(ms);
@@ -193,6 +201,7 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
       ...this.flavour.state(),
       dataplane: this.dataplane.view(),
       propagationDelayMs: this.dataplane.propagationDelayMs,
+      propagationDelays: this.dataplane.propagationDelays,
       faults: this.faults.list(),
       outage: this.outageState,
       fabric: this.dataplane.fabricEvents(),
