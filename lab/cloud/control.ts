@@ -34,7 +34,7 @@ export interface LabCloudControls {
  *   GET    /calls                       -> { ec2: [...], imds: [...] }
  *   DELETE /calls
  *   GET    /faults | POST /faults (one rule) | PUT /faults (all rules) | DELETE /faults
- *   PUT    /outage        { api?: refuse|reset|http503|hang|null, metadata?: refuse|reset|http500|hang|null, metadataInstances?: [instance id]|null }
+ *   PUT    /outage        { api?: refuse|reset|http503|hang|null, metadata?: refuse|reset|http500|http429|hang|null, metadataInstances?: [instance id]|null }
  *   PUT    /propagation   { delayMs } | { winnerMetadataMs, loserMetadataMs, trafficMs }
  *   PUT    /paging        { describePageSize: n|null }
  *   POST   /imds/expire-tokens

@@ -179,6 +179,7 @@ export async function handleEc2Request(req: Ec2HttpRequest, deps: Ec2ApiDeps): P
     if (p.bool('DryRun')) throw new Ec2ApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
     const body = handler(p, deps);
     if (!action.startsWith('Describe')) deps.changed();
+    if (fault.answerLatencyMs > 0) await deps.sleep(fault.answerLatencyMs);
     return answer(200, ec2Document(action, requestId, body), 'ok');
   } catch (e) {
     if (e instanceof Ec2ApiError) return answer(e.status, ec2ErrorDocument(e.code, e.message, requestId), e.code);
