@@ -19,7 +19,10 @@ export interface DriverContext {
   readonly dir: string;
   readonly nodes: number;
   readonly intervalMs: number;
+  /** The VIP the client probes (the group's last). */
   readonly vip: string;
+  /** Every VIP of the group, in config order (vipd only; keepalived's scenario has one). */
+  readonly vips: readonly string[];
 }
 
 /** What the new master itself says about a takeover (vipd's log); null fields when the daemon does not say. */

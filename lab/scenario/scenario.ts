@@ -9,7 +9,7 @@ import type { Logger } from '../../src/util/logger';
 import { sleep, type Timers } from '../../src/util/timers';
 import { Lab, type ProbeHandle } from '../netns/lab';
 import { type OutageAnalysis, type ProbeRecord, analyzeOutage } from '../netns/probe-analysis';
-import { SCENARIO_INTERFACE, SCENARIO_VIP, SERVICE_PORT, scenarioPriority } from './config';
+import { SCENARIO_INTERFACE, SERVICE_PORT, scenarioPriority, scenarioVips } from './config';
 import type { DaemonDriver, DaemonKind, TakeoverReport } from './daemon';
 import { type VipHolders, classifyHolders, interfaceHasAddress } from './holders';
 import { KeepalivedDriver } from './keepalived';
@@ -58,6 +58,8 @@ export interface ScenarioOptions {
   /** Compiled output (vipd, probe, service); default: the repo's dist/. */
   readonly distDir?: string;
   readonly probeIntervalMs?: number;
+  /** VIPs in the group (default 1); the client probes the last one (vipd only). */
+  readonly vipCount?: number;
 }
 
 export interface Fault {
@@ -92,7 +94,9 @@ const STEADY_ANSWERS = 5;
 export class FailoverScenario {
   readonly nodes: number;
   readonly intervalMs: number;
-  readonly vip = SCENARIO_VIP;
+  /** The VIP the client probes: the group's last. */
+  readonly vip: string;
+  readonly vips: readonly string[];
   private probe: ProbeHandle | null = null;
   /** The probe's records once awaitRecovery stopped it; the last fault injected: a failed trial's evidence. */
   private stoppedProbeRecords: readonly ProbeRecord[] = [];
@@ -110,6 +114,8 @@ export class FailoverScenario {
   ) {
     this.nodes = options.nodes ?? 2;
     this.intervalMs = options.intervalMs;
+    this.vips = scenarioVips(options.vipCount ?? 1);
+    this.vip = this.vips[this.vips.length - 1]!;
   }
 
   /** Builds the lab and writes the configs; nothing runs yet. Tears down what it built when it fails. */
@@ -124,8 +130,11 @@ export class FailoverScenario {
     const dir = mkdtempSync(join(tmpdir(), 'vipd-scenario-'));
     let prepared: PreparedProvider | null = null;
     try {
-      prepared = await provider.prepare({ lab, dir, vip: SCENARIO_VIP, nodes });
-      const ctx = { lab, dir, nodes, intervalMs: options.intervalMs, vip: SCENARIO_VIP };
+      const vips = scenarioVips(options.vipCount ?? 1);
+      if (vips.length > 1 && (options.daemon ?? 'vipd') !== 'vipd') throw new VipdError('VIPD_E_CONFIG', 'the keepalived baseline runs one VIP');
+      const vip = vips[vips.length - 1]!;
+      prepared = await provider.prepare({ lab, dir, vip, vips, nodes });
+      const ctx = { lab, dir, nodes, intervalMs: options.intervalMs, vip, vips };
       // keepalived with a cloud provider runs the guides' notify script (the provider's recipe).
       const recipe = prepared.keepalivedRecipe?.bind(prepared) ?? null;
       const driver = (options.daemon ?? 'vipd') === 'vipd' ? new VipdDriver(ctx, prepared, lab.options.distDir) : new KeepalivedDriver(ctx, recipe);
