@@ -168,7 +168,9 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     }
   }
-  const command = `npm run bench:scale${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
+  // The note is printed as such, not as part of the command.
+  const shown = argv.filter((a, i) => a !== '--note' && argv[i - 1] !== '--note');
+  const command = `npm run bench:scale${shown.length > 0 ? ` -- ${shown.join(' ')}` : ''}`;
   const section = renderScaleSection(cells, { date: new Date().toISOString().slice(0, 10), command, intervalMs: options.intervalMs, load, note: options.note });
   process.stdout.write(`\n${section}\n`);
   if (options.doc !== null) {
