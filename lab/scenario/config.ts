@@ -41,6 +41,8 @@ export interface VipdNodeConfigInput {
   readonly vip?: string;
   /** Every VIP of the group (overrides `vip`). */
   readonly vips?: readonly string[];
+  /** More groups on the pair, one VIP each (group k: name gk, id k, VIP extraGroupVips[k-2]). */
+  readonly extraGroupVips?: readonly string[];
 }
 
 /** The scenario's VIPs for a group of `count`: SCENARIO_VIP and the addresses after it. */
@@ -69,6 +71,15 @@ export function vipdNodeConfig(input: VipdNodeConfigInput): Record<string, unkno
         vips: [...(input.vips ?? [input.vip ?? SCENARIO_VIP])],
         peers: input.peers.map((p) => ({ id: p.id, address: p.address })),
       },
+      ...(input.extraGroupVips ?? []).map((vip, k) => ({
+        name: `g${k + 2}`,
+        id: k + 2,
+        priority: input.priority,
+        intervalMs: `${input.intervalMs}ms`,
+        interface: SCENARIO_INTERFACE,
+        vips: [vip],
+        peers: input.peers.map((p) => ({ id: p.id, address: p.address })),
+      })),
     ],
   };
 }

@@ -60,6 +60,8 @@ export interface ScenarioOptions {
   readonly probeIntervalMs?: number;
   /** VIPs in the group (default 1); the client probes the last one (vipd only). */
   readonly vipCount?: number;
+  /** Groups on the pair, one VIP each beyond the first group's (default 1; vipd only); the client probes the last group's VIP. */
+  readonly groupCount?: number;
 }
 
 export interface Fault {
@@ -114,7 +116,7 @@ export class FailoverScenario {
   ) {
     this.nodes = options.nodes ?? 2;
     this.intervalMs = options.intervalMs;
-    this.vips = scenarioVips(options.vipCount ?? 1);
+    this.vips = scenarioVips((options.vipCount ?? 1) + (options.groupCount ?? 1) - 1);
     this.vip = this.vips[this.vips.length - 1]!;
   }
 
@@ -130,11 +132,12 @@ export class FailoverScenario {
     const dir = mkdtempSync(join(tmpdir(), 'vipd-scenario-'));
     let prepared: PreparedProvider | null = null;
     try {
-      const vips = scenarioVips(options.vipCount ?? 1);
-      if (vips.length > 1 && (options.daemon ?? 'vipd') !== 'vipd') throw new VipdError('VIPD_E_CONFIG', 'the keepalived baseline runs one VIP');
-      const vip = vips[vips.length - 1]!;
-      prepared = await provider.prepare({ lab, dir, vip, vips, nodes });
-      const ctx = { lab, dir, nodes, intervalMs: options.intervalMs, vip, vips };
+      const groupVips = options.vipCount ?? 1;
+      const all = scenarioVips(groupVips + (options.groupCount ?? 1) - 1);
+      if (all.length > 1 && (options.daemon ?? 'vipd') !== 'vipd') throw new VipdError('VIPD_E_CONFIG', 'the keepalived baseline runs one VIP');
+      const vip = all[all.length - 1]!;
+      prepared = await provider.prepare({ lab, dir, vip, vips: all, nodes });
+      const ctx = { lab, dir, nodes, intervalMs: options.intervalMs, vip, vips: all.slice(0, groupVips), groups: options.groupCount ?? 1, extraGroupVips: all.slice(groupVips) };
       // keepalived with a cloud provider runs the guides' notify script (the provider's recipe).
       const recipe = prepared.keepalivedRecipe?.bind(prepared) ?? null;
       const driver = (options.daemon ?? 'vipd') === 'vipd' ? new VipdDriver(ctx, prepared, lab.options.distDir) : new KeepalivedDriver(ctx, recipe);

@@ -57,6 +57,7 @@ export class VipdDriver implements DaemonDriver {
       stateDir: this.stateDir(node),
       provider: this.provider.providerSection(node),
       vips: this.ctx.vips,
+      extraGroupVips: this.ctx.extraGroupVips ?? [],
     });
     const path = this.configPath(node);
     writeFileSync(path, stringify(config));
