@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   VIPD_E_CLOUD_THROTTLED: 'The cloud API throttled the request (retried with backoff).',
   VIPD_E_CLOUD_UNAVAILABLE: 'The cloud API answered 5xx, timed out or could not be reached (retried).',
   VIPD_E_CLOUD_PERMISSION: 'The cloud API refused the call for lack of permission (not retried).',
+  VIPD_E_CLOUD_CREDENTIALS_EXPIRED: 'The cloud API rejected the temporary (role) credentials as expired; fresh ones are fetched and the call retried.',
   VIPD_E_CLOUD_INVALID: 'The cloud API rejected the request as invalid (not retried).',
   VIPD_E_CLOUD_LIMIT: 'A cloud limit was hit, e.g. addresses per NIC (not retried).',
   VIPD_E_CLOUD_CONFLICT: 'A concurrent change raced ours (e.g. stale fingerprint); re-read and retry.',

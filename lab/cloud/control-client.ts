@@ -52,12 +52,32 @@ export class LabCloudControlClient {
     return this.call('PUT', '/propagation', { delayMs });
   }
 
+  /** Separate delays: the new holder's metadata listing the address, the old holder's dropping it, traffic following. */
+  setPropagationDelays(delays: { winnerMetadataMs: number; loserMetadataMs: number; trafficMs: number }): Promise<void> {
+    return this.call('PUT', '/propagation', delays);
+  }
+
   setDescribePageSize(describePageSize: number | null): Promise<void> {
     return this.call('PUT', '/paging', { describePageSize });
   }
 
   expireMetadataTokens(): Promise<{ expired: number }> {
     return this.call('POST', '/imds/expire-tokens');
+  }
+
+  /** Role credentials issued from now on live lifetimeMs and are replaced in metadata rotateBeforeMs before they expire. */
+  setRoleCredentialLifetime(lifetimeMs: number, rotateBeforeMs: number): Promise<void> {
+    return this.call('PUT', '/credentials', { lifetimeMs, rotateBeforeMs });
+  }
+
+  /** Eventual consistency: Describe* answers show the cloud's state of readLagMs ago (0: live). */
+  setReadLag(readLagMs: number): Promise<void> {
+    return this.call('PUT', '/consistency', { readLagMs });
+  }
+
+  /** Every role credential expires now (EC2 answers RequestExpired); metadata serves new ones. */
+  expireRoleCredentials(): Promise<{ expired: number }> {
+    return this.call('POST', '/credentials/expire');
   }
 
   setInstanceState(instanceId: string, state: 'pending' | 'running' | 'stopping' | 'stopped'): Promise<void> {

@@ -15,6 +15,10 @@ export interface LabCloudControls {
   setPropagationDelay(ms: number): void;
   setDescribePageSize(size: number | null): void;
   expireMetadataTokens(): number;
+  setRoleCredentialLifetime(settings: { lifetimeMs: unknown; rotateBeforeMs: unknown }): void;
+  expireRoleCredentials(): number;
+  setReadLag(ms: number): void;
+  setPropagationDelays(d: { winnerMetadataMs: unknown; loserMetadataMs: unknown; trafficMs: unknown }): void;
   setInstanceState(id: string, state: InstanceState): void;
   /** Resolves once queued fabric changes are done. */
   settled(): Promise<void>;
@@ -30,10 +34,13 @@ export interface LabCloudControls {
  *   GET    /calls                       -> { ec2: [...], imds: [...] }
  *   DELETE /calls
  *   GET    /faults | POST /faults (one rule) | PUT /faults (all rules) | DELETE /faults
- *   PUT    /outage        { api?: refuse|reset|http503|hang|null, metadata?: refuse|reset|http500|hang|null, metadataInstances?: [instance id]|null }
- *   PUT    /propagation   { delayMs }
+ *   PUT    /outage        { api?: refuse|reset|http503|hang|null, metadata?: refuse|reset|http500|http429|hang|null, metadataInstances?: [instance id]|null }
+ *   PUT    /propagation   { delayMs } | { winnerMetadataMs, loserMetadataMs, trafficMs }
  *   PUT    /paging        { describePageSize: n|null }
  *   POST   /imds/expire-tokens
+ *   PUT    /credentials   { lifetimeMs, rotateBeforeMs }  (role credentials issued from now on)
+ *   PUT    /consistency  { readLagMs }  (the API's Describe calls show the state of that long ago)
+ *   POST   /credentials/expire   (every role credential EC2 accepts now expires; metadata serves new ones)
  *   PUT    /instances/ID/state  { state }
  *   GET    /settled       (waits until queued fabric changes are done)
  */
@@ -73,6 +80,10 @@ export async function handleControlRequest(req: IncomingMessage, res: ServerResp
       case route === 'PUT /outage':
         return send(200, await cloud.setOutage({ api: o.api as string | null | undefined, metadata: o.metadata as string | null | undefined, metadataInstances: o.metadataInstances }));
       case route === 'PUT /propagation':
+        if (o.delayMs === undefined) {
+          cloud.setPropagationDelays({ winnerMetadataMs: o.winnerMetadataMs, loserMetadataMs: o.loserMetadataMs, trafficMs: o.trafficMs });
+          return send(200, { winnerMetadataMs: o.winnerMetadataMs, loserMetadataMs: o.loserMetadataMs, trafficMs: o.trafficMs });
+        }
         cloud.setPropagationDelay(o.delayMs as number);
         return send(200, { delayMs: o.delayMs });
       case route === 'PUT /paging':
@@ -80,6 +91,14 @@ export async function handleControlRequest(req: IncomingMessage, res: ServerResp
         return send(200, { describePageSize: o.describePageSize ?? null });
       case route === 'POST /imds/expire-tokens':
         return send(200, { expired: cloud.expireMetadataTokens() });
+      case route === 'PUT /credentials':
+        cloud.setRoleCredentialLifetime({ lifetimeMs: o.lifetimeMs, rotateBeforeMs: o.rotateBeforeMs });
+        return send(200, { lifetimeMs: o.lifetimeMs, rotateBeforeMs: o.rotateBeforeMs });
+      case route === 'PUT /consistency':
+        cloud.setReadLag(o.readLagMs as number);
+        return send(200, { readLagMs: o.readLagMs });
+      case route === 'POST /credentials/expire':
+        return send(200, { expired: cloud.expireRoleCredentials() });
       case instanceState !== null: {
         const state = o.state;
         if (state !== 'pending' && state !== 'running' && state !== 'stopping' && state !== 'stopped') return send(400, { error: 'state must be pending|running|stopping|stopped' });

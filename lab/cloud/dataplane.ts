@@ -29,48 +29,94 @@ export interface DataplaneDeps {
 
 const MAX_EVENTS = 10_000;
 
+/**
+ * How long each consequence of a change takes: the new holder's metadata
+ * listing the address, the old holder's metadata dropping it, and traffic
+ * following (the fabric route). In AWS these are separate asynchronous
+ * processes; the single propagation delay sets all three alike.
+ */
+export interface PropagationDelays {
+  readonly winnerMetadataMs: number;
+  readonly loserMetadataMs: number;
+  readonly trafficMs: number;
+}
+
 export class Dataplane {
-  private delayMs: number;
+  private delays: PropagationDelays;
   private readonly visible = new Map<string, string | null>();
   private readonly appliedSeq = new Map<string, number>();
+  /** What each ENI's metadata lists: "eniId address" present, with the sequence number that decided it. */
+  private readonly listed = new Map<string, { present: boolean; seq: number }>();
+  /** The control plane's holder per address as last reported (the loser of the next change). */
+  private readonly controlHolder = new Map<string, string | null>();
   private seq = 0;
   private readonly pending = new Set<TimerHandle>();
   private queue: Promise<void> = Promise.resolve();
   private readonly events: FabricEvent[] = [];
 
   constructor(private readonly deps: DataplaneDeps) {
-    this.delayMs = deps.delayMs;
+    this.delays = { winnerMetadataMs: deps.delayMs, loserMetadataMs: deps.delayMs, trafficMs: deps.delayMs };
   }
 
+  /** The traffic delay (the one delay when all three are alike). */
   get propagationDelayMs(): number {
-    return this.delayMs;
+    return this.delays.trafficMs;
+  }
+
+  get propagationDelays(): PropagationDelays {
+    return this.delays;
   }
 
   setDelay(ms: number): void {
-    this.delayMs = ms;
+    this.delays = { winnerMetadataMs: ms, loserMetadataMs: ms, trafficMs: ms };
+  }
+
+  setDelays(delays: PropagationDelays): void {
+    this.delays = { ...delays };
   }
 
   /** Start state: visible at once and programmed, so the fabric matches the cloud from the first packet. */
   init(holders: readonly (readonly [string, string | null])[]): void {
-    for (const [address, eniId] of holders) this.apply(address, eniId, ++this.seq);
+    for (const [address, eniId] of holders) {
+      const seq = ++this.seq;
+      this.controlHolder.set(address, eniId);
+      if (eniId !== null) this.list(eniId, address, true, seq);
+      this.apply(address, eniId, seq);
+    }
   }
 
   change(address: string, eniId: string | null): void {
     const seq = ++this.seq;
-    if (this.delayMs <= 0) {
-      this.apply(address, eniId, seq);
+    const loser = this.controlHolder.get(address) ?? null;
+    this.controlHolder.set(address, eniId);
+    if (loser !== null && loser !== eniId) this.after(this.delays.loserMetadataMs, () => this.list(loser, address, false, seq));
+    if (eniId !== null) this.after(this.delays.winnerMetadataMs, () => this.list(eniId, address, true, seq));
+    this.after(this.delays.trafficMs, () => this.apply(address, eniId, seq));
+  }
+
+  private after(ms: number, fn: () => void): void {
+    if (ms <= 0) {
+      fn();
       return;
     }
     const handle = this.deps.timers.setTimeout(() => {
       this.pending.delete(handle);
-      this.apply(address, eniId, seq);
-    }, this.delayMs);
+      fn();
+    }, ms);
     this.pending.add(handle);
   }
 
-  /** Secondary addresses the data plane currently routes to this ENI. */
+  private list(eniId: string, address: string, present: boolean, seq: number): void {
+    const key = `${eniId} ${address}`;
+    // A later change that already landed wins over an older one arriving late.
+    if ((this.listed.get(key)?.seq ?? 0) > seq) return;
+    this.listed.set(key, { present, seq });
+  }
+
+  /** Secondary addresses this ENI's instance metadata lists now (local-ipv4s). */
   visibleOn(eniId: string): string[] {
-    return [...this.visible].filter(([, holder]) => holder === eniId).map(([address]) => address);
+    const prefix = `${eniId} `;
+    return [...this.listed].filter(([key, v]) => v.present && key.startsWith(prefix)).map(([key]) => key.slice(prefix.length));
   }
 
   /** The ENI the data plane currently sends this address to; null while nobody holds it (or it is untracked). */

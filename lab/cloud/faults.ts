@@ -10,6 +10,8 @@ export interface FaultRule {
   /** The API's operation name (EC2: the Action), or "*" for every operation. */
   readonly action: string;
   readonly latencyMs?: number;
+  /** Delay added AFTER the call took effect, before the answer: a client that times out meanwhile retries a change already made. */
+  readonly answerLatencyMs?: number;
   /** Probability in [0, 1] that a matching call fails with `error` (default 1). */
   readonly errorRate?: number;
   readonly error?: { readonly code: string; readonly status?: number; readonly message?: string };
@@ -18,9 +20,10 @@ export interface FaultRule {
 }
 
 export type ApiOutage = 'refuse' | 'reset' | 'http503' | 'hang';
-export type MetadataOutage = 'refuse' | 'reset' | 'http500' | 'hang';
+/** http429: the metadata service throttling the caller (IMDS limits requests per instance). */
+export type MetadataOutage = 'refuse' | 'reset' | 'http500' | 'http429' | 'hang';
 export const API_OUTAGES: readonly ApiOutage[] = ['refuse', 'reset', 'http503', 'hang'];
-export const METADATA_OUTAGES: readonly MetadataOutage[] = ['refuse', 'reset', 'http500', 'hang'];
+export const METADATA_OUTAGES: readonly MetadataOutage[] = ['refuse', 'reset', 'http500', 'http429', 'hang'];
 
 interface LiveRule {
   readonly rule: FaultRule;
@@ -36,6 +39,7 @@ export interface InjectedError {
 
 export interface FaultOutcome {
   readonly latencyMs: number;
+  readonly answerLatencyMs: number;
   readonly error: InjectedError | null;
 }
 
@@ -66,18 +70,20 @@ export class FaultInjector {
 
   evaluate(action: string): FaultOutcome {
     let latencyMs = 0;
+    let answerLatencyMs = 0;
     let error: InjectedError | null = null;
     for (const live of this.rules) {
       const { rule } = live;
       if (rule.action !== '*' && rule.action !== action) continue;
       latencyMs = Math.max(latencyMs, rule.latencyMs ?? 0);
+      answerLatencyMs = Math.max(answerLatencyMs, rule.answerLatencyMs ?? 0);
       if (error === null && rule.error !== undefined && this.random() < (rule.errorRate ?? 1)) {
         error = { code: rule.error.code, status: rule.error.status ?? null, message: rule.error.message ?? null };
       }
       if (live.remaining !== null) live.remaining--;
     }
     this.rules = this.rules.filter((r) => r.remaining === null || r.remaining > 0);
-    return { latencyMs, error };
+    return { latencyMs, answerLatencyMs, error };
   }
 }
 
@@ -87,7 +93,7 @@ export function parseFaultRule(input: unknown): FaultRule {
   };
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return bad('must be an object');
   const o = input as Record<string, unknown>;
-  const allowed = new Set(['action', 'latencyMs', 'errorRate', 'error', 'times']);
+  const allowed = new Set(['action', 'latencyMs', 'answerLatencyMs', 'errorRate', 'error', 'times']);
   for (const k of Object.keys(o)) if (!allowed.has(k)) bad(`unknown key ${k}`);
   if (typeof o.action !== 'string' || !/^(\*|[A-Z][A-Za-z]+)$/.test(o.action)) bad('action must be an API operation name (EC2: the Action) or "*"');
   const num = (k: string, ok: (n: number) => boolean): number | undefined => {
@@ -97,6 +103,7 @@ export function parseFaultRule(input: unknown): FaultRule {
     return v as number;
   };
   const latencyMs = num('latencyMs', (n) => Number.isInteger(n) && n >= 0 && n <= 600_000);
+  const answerLatencyMs = num('answerLatencyMs', (n) => Number.isInteger(n) && n >= 0 && n <= 600_000);
   const errorRate = num('errorRate', (n) => n >= 0 && n <= 1);
   const times = num('times', (n) => Number.isInteger(n) && n >= 1);
   let error: FaultRule['error'];
@@ -107,6 +114,6 @@ export function parseFaultRule(input: unknown): FaultRule {
     if (e.message !== undefined && typeof e.message !== 'string') bad('error.message must be a string');
     error = { code: e.code as string, status: e.status as number | undefined, message: e.message as string | undefined };
   }
-  if (latencyMs === undefined && error === undefined) bad('needs latencyMs or error');
-  return { action: o.action as string, latencyMs, errorRate, error, times };
+  if (latencyMs === undefined && answerLatencyMs === undefined && error === undefined) bad('needs latencyMs, answerLatencyMs or error');
+  return { action: o.action as string, latencyMs, ...(answerLatencyMs !== undefined ? { answerLatencyMs } : {}), errorRate, error, times };
 }

@@ -64,6 +64,12 @@ export interface LabCloudFlavour {
   setInstanceState(id: string, state: InstanceState): void;
   /** Invalidates every metadata session token; returns how many there were. */
   expireMetadataTokens(): number;
+  /** Lifetime of instance credentials issued from now on, and how long before expiry metadata serves their successor. */
+  setRoleCredentialLifetime(lifetimeMs: number, rotateBeforeMs: number): void;
+  /** Every instance credential expires now (the API rejects it as expired); returns how many. */
+  expireRoleCredentials(): number;
+  /** Eventual consistency: the API's read calls show the state of `ms` ago (0: live). */
+  setReadLag(ms: number): void;
   /** Test knob: page list answers by this size even when the caller asked for none (null: the cloud's default). */
   setListPageSize(size: number | null): void;
   /** The model as JSON, for the control endpoint's /state. */

@@ -139,7 +139,7 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
       throw new VipdError('VIPD_E_CONFIG', `metadata outage must be one of ${METADATA_OUTAGES.join('|')} or null`);
     }
     // Absent: kept while the metadata outage stays http500 (setting only `api` must not widen it to every caller).
-    const instancesInput = next.metadataInstances === undefined ? (metadata === 'http500' ? this.outageState.metadataInstances : null) : next.metadataInstances;
+    const instancesInput = next.metadataInstances === undefined ? (isHttpOutage(metadata) ? this.outageState.metadataInstances : null) : next.metadataInstances;
     const metadataInstances = this.parseMetadataInstances(instancesInput, metadata as MetadataOutage | null);
     this.outageState = { api: api as ApiOutage | null, metadata: metadata as MetadataOutage | null, metadataInstances };
     await this.apiServer?.setMode(serverMode(this.outageState.api));
@@ -150,6 +150,32 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
 
   expireMetadataTokens(): number {
     return this.flavour.expireMetadataTokens();
+  }
+
+  setRoleCredentialLifetime(settings: { lifetimeMs: unknown; rotateBeforeMs: unknown }): void {
+    const ok = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= 43_200_000;
+    const { lifetimeMs, rotateBeforeMs } = settings;
+    if (!ok(lifetimeMs, 1000) || !ok(rotateBeforeMs, 0) || rotateBeforeMs >= lifetimeMs) {
+      throw new VipdError('VIPD_E_CONFIG', 'role credentials: lifetimeMs must be an integer 1000..43200000 and rotateBeforeMs an integer below it');
+    }
+    this.flavour.setRoleCredentialLifetime(lifetimeMs, rotateBeforeMs);
+  }
+
+  /** Separate delays for the winner's metadata, the loser's metadata and the traffic. */
+  setPropagationDelays(d: { winnerMetadataMs: unknown; loserMetadataMs: unknown; trafficMs: unknown }): void {
+    const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 600_000;
+    const { winnerMetadataMs, loserMetadataMs, trafficMs } = d;
+    if (!ok(winnerMetadataMs) || !ok(loserMetadataMs) || !ok(trafficMs)) throw new VipdError('VIPD_E_CONFIG', 'propagation delays (winnerMetadataMs, loserMetadataMs, trafficMs) must be integers 0..600000 ms');
+    this.dataplane.setDelays({ winnerMetadataMs, loserMetadataMs, trafficMs });
+  }
+
+  setReadLag(ms: number): void {
+    if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new VipdError('VIPD_E_CONFIG', 'read lag must be an integer 0..600000 ms');
+    this.flavour.setReadLag(ms);
+  }
+
+  expireRoleCredentials(): number {
+    return this.flavour.expireRoleCredentials();
   }
 
   setPropagationDelay(ms: number): void {
@@ -175,6 +201,7 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
       ...this.flavour.state(),
       dataplane: this.dataplane.view(),
       propagationDelayMs: this.dataplane.propagationDelayMs,
+      propagationDelays: this.dataplane.propagationDelays,
       faults: this.faults.list(),
       outage: this.outageState,
       fabric: this.dataplane.fabricEvents(),
@@ -203,7 +230,7 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
       throw new VipdError('VIPD_E_CONFIG', 'metadataInstances must be a non-empty array of instance ids, or null');
     }
     // refuse/reset/hang are modes of the whole server; only an HTTP answer can depend on the caller.
-    if (metadata !== 'http500') throw new VipdError('VIPD_E_CONFIG', 'metadataInstances needs metadata: http500');
+    if (!isHttpOutage(metadata)) throw new VipdError('VIPD_E_CONFIG', 'metadataInstances needs metadata: http500 or http429');
     for (const id of input as string[]) {
       if (!this.flavour.hasInstance(id)) throw new VipdError('VIPD_E_CONFIG', `metadataInstances: instance ${id} does not exist`);
     }
@@ -211,7 +238,7 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
   }
 
   private metadataFailsFor(source: string): boolean {
-    if (this.outageState.metadata !== 'http500') return false;
+    if (!isHttpOutage(this.outageState.metadata)) return false;
     const only = this.outageState.metadataInstances;
     if (only === null) return true;
     const caller = this.flavour.instanceOf(source);
@@ -221,7 +248,8 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
   private async serveMetadata(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (this.metadataFailsFor(sourceOf(req))) {
-        reply(res, 500, 'text/plain', 'Internal Server Error');
+        if (this.outageState.metadata === 'http429') reply(res, 429, 'text/plain', 'Too Many Requests');
+        else reply(res, 500, 'text/plain', 'Internal Server Error');
         return;
       }
       await readBody(req, 64 * 1024);
@@ -231,6 +259,11 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
       if (!res.headersSent) reply(res, 500, 'text/plain', 'emulator failure');
     }
   }
+}
+
+/** The metadata outages that are HTTP answers, which can depend on the caller. */
+function isHttpOutage(outage: string | null | undefined): boolean {
+  return outage === 'http500' || outage === 'http429';
 }
 
 function serverMode(outage: ApiOutage | MetadataOutage | null): 'up' | 'refuse' | 'reset' | 'hang' {

@@ -27,7 +27,8 @@ export function awsScenarioProvider(options: AwsScenarioOptions = {}): ScenarioP
   return {
     name: 'aws',
     prepare: async (ctx): Promise<PreparedProvider> => {
-      const cloud = await startLabCloud(ctx.lab, { vips: [ctx.vip], dir: ctx.dir, ...(options.propagationMs === undefined ? {} : { propagationMs: options.propagationMs }) });
+      // A type whose ENIs hold 50 addresses: the scale benchmark puts 32 VIPs on one.
+      const cloud = await startLabCloud(ctx.lab, { vips: [...ctx.vips], dir: ctx.dir, ...(ctx.vips.length > 11 ? { instanceType: 'm5.24xlarge' } : {}), ...(options.propagationMs === undefined ? {} : { propagationMs: options.propagationMs }) });
       options.onReady?.(cloud);
       const env = labCloudEnvOverrides(process.env, cloud.region);
       return {

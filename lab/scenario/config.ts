@@ -39,6 +39,17 @@ export interface VipdNodeConfigInput {
   /** The `provider` section (provider none, or what a cloud plug-in supplies). */
   readonly provider: Readonly<Record<string, unknown>>;
   readonly vip?: string;
+  /** Every VIP of the group (overrides `vip`). */
+  readonly vips?: readonly string[];
+  /** More groups on the pair, one VIP each (group k: name gk, id k, VIP extraGroupVips[k-2]). */
+  readonly extraGroupVips?: readonly string[];
+}
+
+/** The scenario's VIPs for a group of `count`: SCENARIO_VIP and the addresses after it. */
+export function scenarioVips(count: number): string[] {
+  if (!Number.isInteger(count) || count < 1 || count > 100) throw new VipdError('VIPD_E_CONFIG', `VIP count must be 1-100, got ${count}`);
+  const base = Number(SCENARIO_VIP.split('.')[3]);
+  return Array.from({ length: count }, (_, k) => `10.0.1.${base + k}`);
 }
 
 export function vipdNodeConfig(input: VipdNodeConfigInput): Record<string, unknown> {
@@ -57,9 +68,18 @@ export function vipdNodeConfig(input: VipdNodeConfigInput): Record<string, unkno
         priority: input.priority,
         intervalMs: `${input.intervalMs}ms`,
         interface: SCENARIO_INTERFACE,
-        vips: [input.vip ?? SCENARIO_VIP],
+        vips: [...(input.vips ?? [input.vip ?? SCENARIO_VIP])],
         peers: input.peers.map((p) => ({ id: p.id, address: p.address })),
       },
+      ...(input.extraGroupVips ?? []).map((vip, k) => ({
+        name: `g${k + 2}`,
+        id: k + 2,
+        priority: input.priority,
+        intervalMs: `${input.intervalMs}ms`,
+        interface: SCENARIO_INTERFACE,
+        vips: [vip],
+        peers: input.peers.map((p) => ({ id: p.id, address: p.address })),
+      })),
     ],
   };
 }

@@ -19,7 +19,14 @@ export interface DriverContext {
   readonly dir: string;
   readonly nodes: number;
   readonly intervalMs: number;
+  /** The VIP the client probes (the group's last). */
   readonly vip: string;
+  /** Every VIP of the group, in config order (vipd only; keepalived's scenario has one). */
+  readonly vips: readonly string[];
+  /** Groups on the pair (default 1); with more, group 1 holds `vips` and each other group one more VIP. */
+  readonly groups?: number;
+  /** The VIPs of groups 2..groups. */
+  readonly extraGroupVips?: readonly string[];
 }
 
 /** What the new master itself says about a takeover (vipd's log); null fields when the daemon does not say. */

@@ -14,6 +14,8 @@ export interface ScenarioProviderContext {
   /** The scenario's private temp dir (configs, sockets, state files). */
   readonly dir: string;
   readonly vip: string;
+  /** Every VIP of the group (the cloud must know them all). */
+  readonly vips: readonly string[];
   readonly nodes: number;
 }
 

@@ -9,7 +9,7 @@ import type { Logger } from '../../src/util/logger';
 import { sleep, type Timers } from '../../src/util/timers';
 import { Lab, type ProbeHandle } from '../netns/lab';
 import { type OutageAnalysis, type ProbeRecord, analyzeOutage } from '../netns/probe-analysis';
-import { SCENARIO_INTERFACE, SCENARIO_VIP, SERVICE_PORT, scenarioPriority } from './config';
+import { SCENARIO_INTERFACE, SERVICE_PORT, scenarioPriority, scenarioVips } from './config';
 import type { DaemonDriver, DaemonKind, TakeoverReport } from './daemon';
 import { type VipHolders, classifyHolders, interfaceHasAddress } from './holders';
 import { KeepalivedDriver } from './keepalived';
@@ -60,6 +60,10 @@ export interface ScenarioOptions {
   readonly probeIntervalMs?: number;
   /** The node binary vipd runs on (the footprint benchmark compares Node lines); default this process's. */
   readonly nodeBinary?: string;
+  /** VIPs in the group (default 1); the client probes the last one (vipd only). */
+  readonly vipCount?: number;
+  /** Groups on the pair, one VIP each beyond the first group's (default 1; vipd only); the client probes the last group's VIP. */
+  readonly groupCount?: number;
 }
 
 export interface Fault {
@@ -94,7 +98,9 @@ const STEADY_ANSWERS = 5;
 export class FailoverScenario {
   readonly nodes: number;
   readonly intervalMs: number;
-  readonly vip = SCENARIO_VIP;
+  /** The VIP the client probes: the group's last. */
+  readonly vip: string;
+  readonly vips: readonly string[];
   private probe: ProbeHandle | null = null;
   /** The probe's records once awaitRecovery stopped it; the last fault injected: a failed trial's evidence. */
   private stoppedProbeRecords: readonly ProbeRecord[] = [];
@@ -112,6 +118,8 @@ export class FailoverScenario {
   ) {
     this.nodes = options.nodes ?? 2;
     this.intervalMs = options.intervalMs;
+    this.vips = scenarioVips((options.vipCount ?? 1) + (options.groupCount ?? 1) - 1);
+    this.vip = this.vips[this.vips.length - 1]!;
   }
 
   /** Builds the lab and writes the configs; nothing runs yet. Tears down what it built when it fails. */
@@ -126,8 +134,12 @@ export class FailoverScenario {
     const dir = mkdtempSync(join(tmpdir(), 'vipd-scenario-'));
     let prepared: PreparedProvider | null = null;
     try {
-      prepared = await provider.prepare({ lab, dir, vip: SCENARIO_VIP, nodes });
-      const ctx = { lab, dir, nodes, intervalMs: options.intervalMs, vip: SCENARIO_VIP };
+      const groupVips = options.vipCount ?? 1;
+      const all = scenarioVips(groupVips + (options.groupCount ?? 1) - 1);
+      if (all.length > 1 && (options.daemon ?? 'vipd') !== 'vipd') throw new VipdError('VIPD_E_CONFIG', 'the keepalived baseline runs one VIP');
+      const vip = all[all.length - 1]!;
+      prepared = await provider.prepare({ lab, dir, vip, vips: all, nodes });
+      const ctx = { lab, dir, nodes, intervalMs: options.intervalMs, vip, vips: all.slice(0, groupVips), groups: options.groupCount ?? 1, extraGroupVips: all.slice(groupVips) };
       // keepalived with a cloud provider runs the guides' notify script (the provider's recipe).
       const recipe = prepared.keepalivedRecipe?.bind(prepared) ?? null;
       const driver = (options.daemon ?? 'vipd') === 'vipd' ? new VipdDriver(ctx, prepared, lab.options.distDir, options.nodeBinary ?? process.execPath) : new KeepalivedDriver(ctx, recipe);

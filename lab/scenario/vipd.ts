@@ -57,7 +57,8 @@ export class VipdDriver implements DaemonDriver {
       controlSocket: this.socketPath(node),
       stateDir: this.stateDir(node),
       provider: this.provider.providerSection(node),
-      vip: this.ctx.vip,
+      vips: this.ctx.vips,
+      extraGroupVips: this.ctx.extraGroupVips ?? [],
     });
     const path = this.configPath(node);
     writeFileSync(path, stringify(config));

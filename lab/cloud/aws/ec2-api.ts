@@ -5,6 +5,7 @@ import type { Ec2Model } from './ec2-model';
 import { addressXml, eniXml, reservationXml } from './ec2-render';
 import type { FaultInjector } from '../faults';
 import { QueryParams } from './query';
+import { evaluateIam } from './iam-policy';
 import { verifySigV4, type KeyRecord, type SigningPrincipal } from './sigv4';
 import { ec2Document, ec2ErrorDocument, itemSet, leaf, node, type Xml } from './xml';
 
@@ -23,6 +24,10 @@ export interface Ec2ApiDeps {
   readonly wallNowMs: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly requestId: () => string;
+  /** What Describe* reads: the live model, or (eventual consistency) the model as it was a while ago. */
+  readonly readView: () => Ec2Model;
+  /** Told after every change an action made, so the lagging read view can follow. */
+  readonly changed: () => void;
   /** Test knob: page DescribeNetworkInterfaces by this size even without MaxResults. */
   readonly describePageSize: () => number | null;
 }
@@ -69,7 +74,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     return leaf('return', true);
   },
   DescribeNetworkInterfaces: (p, deps) => {
-    const all = deps.model.describeNetworkInterfaces({ ids: p.list('NetworkInterfaceId'), filters: p.filters() });
+    const view = deps.readView();
+    const all = view.describeNetworkInterfaces({ ids: p.list('NetworkInterfaceId'), filters: p.filters() });
     const maxResults = p.int('MaxResults');
     if (maxResults !== null && (maxResults < 5 || maxResults > 1000)) {
       throw new Ec2ApiError('InvalidParameterValue', `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
@@ -80,16 +86,18 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const next = pageSize !== null && start + page.length < all.length ? encodeToken(start + page.length) : null;
     return itemSet(
       'networkInterfaceSet',
-      page.map((eni) => eniXml(deps.model, eni)),
+      page.map((eni) => eniXml(view, eni)),
     ) + leaf('nextToken', next);
   },
-  DescribeInstances: (p, { model }) =>
-    itemSet(
+  DescribeInstances: (p, { readView }) => {
+    const model = readView();
+    return itemSet(
       'reservationSet',
       model.describeInstances({ ids: p.list('InstanceId'), filters: p.filters() }).map((inst) => reservationXml(model, inst)),
-    ),
-  DescribeNetworkInterfaceAttribute: (p, { model }) => {
-    const eni = model.eni(p.required('NetworkInterfaceId'));
+    );
+  },
+  DescribeNetworkInterfaceAttribute: (p, { readView }) => {
+    const eni = readView().eni(p.required('NetworkInterfaceId'));
     const attribute = p.required('Attribute');
     const value = (() => {
       switch (attribute) {
@@ -124,11 +132,13 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     model.disassociateAddress({ associationId: p.get('AssociationId'), publicIp: p.get('PublicIp') });
     return leaf('return', true);
   },
-  DescribeAddresses: (p, { model }) =>
-    itemSet(
+  DescribeAddresses: (p, { readView }) => {
+    const model = readView();
+    return itemSet(
       'addressesSet',
       model.describeAddresses({ allocationIds: p.list('AllocationId'), publicIps: p.list('PublicIp'), filters: p.filters() }).map((e) => addressXml(model, e)),
-    ),
+    );
+  },
 };
 
 export const EC2_ACTIONS: readonly string[] = Object.keys(HANDLERS);
@@ -160,13 +170,49 @@ export async function handleEc2Request(req: Ec2HttpRequest, deps: Ec2ApiDeps): P
     if (principal.allowedActions !== null && !principal.allowedActions.includes(action)) {
       throw new Ec2ApiError('UnauthorizedOperation', `You are not authorized to perform this operation. User: ${principal.id} is not authorized to perform: ec2:${action}`, 403);
     }
+    if (principal.policy !== null) {
+      const decision = evaluateIam(principal.policy, `ec2:${action}`, resourcesOf(action, p, deps.model));
+      if (!decision.allowed) {
+        throw new Ec2ApiError('UnauthorizedOperation', `You are not authorized to perform this operation. User: ${principal.id} is not authorized to perform: ec2:${action} on resource: ${decision.resource}`, 403);
+      }
+    }
     if (p.bool('DryRun')) throw new Ec2ApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
     const body = handler(p, deps);
+    if (!action.startsWith('Describe')) deps.changed();
+    if (fault.answerLatencyMs > 0) await deps.sleep(fault.answerLatencyMs);
     return answer(200, ec2Document(action, requestId, body), 'ok');
   } catch (e) {
     if (e instanceof Ec2ApiError) return answer(e.status, ec2ErrorDocument(e.code, e.message, requestId), e.code);
     const message = e instanceof Error ? e.message : String(e);
     return answer(500, ec2ErrorDocument('InternalError', `emulator bug: ${message}`, requestId), 'InternalError');
+  }
+}
+
+/**
+ * The resource ARNs IAM authorizes a call on, per the Service Authorization
+ * Reference for EC2: the Describe actions have no resource-level
+ * permissions ("*"); an assign or unassign acts on the ENI; an association
+ * on the Elastic IP and the ENI (or instance) it is associated with.
+ */
+function resourcesOf(action: string, p: QueryParams, model: Ec2Model): string[] {
+  const arn = (type: string, id: string): string => `arn:aws:ec2:${model.region}:${model.accountId}:${type}/${id}`;
+  switch (action) {
+    case 'AssignPrivateIpAddresses':
+    case 'UnassignPrivateIpAddresses':
+      return [arn('network-interface', p.required('NetworkInterfaceId'))];
+    case 'AssociateAddress': {
+      const allocationId = p.get('AllocationId') ?? model.eips.find((e) => e.publicIp === p.get('PublicIp'))?.allocationId ?? '*';
+      const eni = p.get('NetworkInterfaceId');
+      const instance = p.get('InstanceId');
+      return [arn('elastic-ip', allocationId), ...(eni !== null ? [arn('network-interface', eni)] : []), ...(instance !== null ? [arn('instance', instance)] : [])];
+    }
+    case 'DisassociateAddress': {
+      const associationId = p.get('AssociationId');
+      const eip = model.eips.find((e) => (associationId !== null ? e.association?.associationId === associationId : e.publicIp === p.get('PublicIp')));
+      return [arn('elastic-ip', eip?.allocationId ?? '*')];
+    }
+    default:
+      return ['*'];
   }
 }
 

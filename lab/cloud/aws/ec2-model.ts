@@ -317,6 +317,16 @@ export class Ec2Model {
     inst.state = state;
   }
 
+  /** A copy of the mutable state as it is now (what an eventually consistent read may show later). */
+  frozenCopy(): Ec2Model {
+    const copy = Object.create(Ec2Model.prototype) as Ec2Model;
+    return Object.assign(copy, this, {
+      instances: this.instances.map((i) => ({ ...i })),
+      enis: this.enis.map((e) => ({ ...e, ips: e.ips.map((ip) => ({ ...ip })) })),
+      eips: this.eips.map((e) => ({ ...e })),
+    });
+  }
+
   snapshot(): Record<string, unknown> {
     return {
       region: this.region,

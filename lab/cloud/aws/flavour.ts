@@ -10,7 +10,9 @@ import { ImdsService, type RoleCredentials } from './imds-service';
 import type { KeyRecord } from './sigv4';
 import { ec2ErrorDocument } from './xml';
 
+/** What EC2 issues an instance role: about six hours, with new credentials in metadata at least five minutes before expiry. */
 const ROLE_CREDENTIAL_LIFETIME_MS = 6 * 3600 * 1000;
+const ROLE_CREDENTIAL_ROTATE_BEFORE_MS = 5 * 60 * 1000;
 
 /**
  * The aws flavour of the lab cloud: the EC2 Query API (SigV4 against the
@@ -24,6 +26,11 @@ export class AwsFlavour implements LabCloudFlavour {
   private readonly roleCredentials = new Map<string, RoleCredentials>();
   private readonly keys = new Map<string, KeyRecord>();
   private pageSize: number | null = null;
+  private credentialLifetimeMs = ROLE_CREDENTIAL_LIFETIME_MS;
+  /** EC2's eventual consistency: Describe* shows the state of this long ago (0: live). */
+  private readLagMs = 0;
+  private readView: Ec2Model | null = null;
+  private credentialRotateBeforeMs = ROLE_CREDENTIAL_ROTATE_BEFORE_MS;
 
   constructor(
     private readonly spec: AwsCloudSpec,
@@ -35,9 +42,9 @@ export class AwsFlavour implements LabCloudFlavour {
     });
     for (const inst of this.model.instances) this.issueRoleCredentials(inst);
     for (const u of spec.users) {
-      this.keys.set(u.accessKeyId, { secretAccessKey: u.secretAccessKey, sessionToken: null, principal: { kind: 'user', id: u.name, allowedActions: u.allowedActions } });
+      this.keys.set(u.accessKeyId, { secretAccessKey: u.secretAccessKey, sessionToken: null, principal: { kind: 'user', id: u.name, allowedActions: u.allowedActions, policy: null }, expiresAtMs: null });
     }
-    this.imds = new ImdsService({ model: this.model, dataplane: ctx.dataplane, clock: ctx.clock, log: ctx.calls, credentialsOf: (id) => this.roleCredentials.get(id) ?? null });
+    this.imds = new ImdsService({ model: this.model, dataplane: ctx.dataplane, clock: ctx.clock, log: ctx.calls, credentialsOf: (id) => this.currentCredentials(id) });
   }
 
   routedAddresses(): ReadonlyArray<readonly [string, string | null]> {
@@ -62,6 +69,8 @@ export class AwsFlavour implements LabCloudFlavour {
       sleep: (ms) => sleep(this.ctx.timers, ms),
       requestId: randomUUID,
       describePageSize: () => this.pageSize,
+      readView: () => this.readView ?? this.model,
+      changed: () => this.onChanged(),
     });
     return { status: answer.status, headers: { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': answer.requestId, ...this.dateHeader() }, body: answer.body };
   }
@@ -99,16 +108,60 @@ export class AwsFlavour implements LabCloudFlavour {
     return this.imds.expireTokens();
   }
 
+  setRoleCredentialLifetime(lifetimeMs: number, rotateBeforeMs: number): void {
+    this.credentialLifetimeMs = lifetimeMs;
+    this.credentialRotateBeforeMs = rotateBeforeMs;
+    for (const inst of this.model.instances) this.issueRoleCredentials(inst);
+  }
+
+  expireRoleCredentials(): number {
+    const now = this.ctx.wallNowMs();
+    let n = 0;
+    for (const [id, key] of this.keys) {
+      if (key.principal.kind !== 'instance' || (key.expiresAtMs !== null && key.expiresAtMs <= now)) continue;
+      this.keys.set(id, { ...key, expiresAtMs: now });
+      n++;
+    }
+    for (const inst of this.model.instances) this.issueRoleCredentials(inst);
+    this.ctx.logger.warn({ expired: n }, 'role credentials expired');
+    return n;
+  }
+
+  setReadLag(ms: number): void {
+    this.readLagMs = ms;
+    // From now on reads lag behind the changes made from now on; a lag of 0 reads live again.
+    this.readView = ms > 0 ? this.model.frozenCopy() : null;
+  }
+
+  private onChanged(): void {
+    if (this.readLagMs === 0) return;
+    const copy = this.model.frozenCopy();
+    // Timers fire in order: at t the view is the state after the last change made before t - lag.
+    this.ctx.timers.setTimeout(() => {
+      if (this.readLagMs > 0) this.readView = copy;
+    }, this.readLagMs);
+  }
+
   setListPageSize(size: number | null): void {
     this.pageSize = size;
   }
 
   state(): Record<string, unknown> {
-    return { ...this.model.snapshot(), describePageSize: this.pageSize, metadataTokens: this.imds.tokenCount() };
+    return { ...this.model.snapshot(), describePageSize: this.pageSize, readLagMs: this.readLagMs, metadataTokens: this.imds.tokenCount() };
   }
 
   /** Role credentials issued to an instance (tests compare with what the SDK signed with). */
   credentialsOf(instanceId: string): RoleCredentials | null {
+    return this.roleCredentials.get(instanceId) ?? null;
+  }
+
+  /** What metadata serves now: the successor once the current credentials are within the rotation lead of expiry. */
+  private currentCredentials(instanceId: string): RoleCredentials | null {
+    const current = this.roleCredentials.get(instanceId) ?? null;
+    const inst = this.model.instances.find((i) => i.id === instanceId);
+    if (current === null || inst === undefined) return current;
+    if (Date.parse(current.expiration) - this.ctx.wallNowMs() > this.credentialRotateBeforeMs) return current;
+    this.issueRoleCredentials(inst);
     return this.roleCredentials.get(instanceId) ?? null;
   }
 
@@ -124,14 +177,16 @@ export class AwsFlavour implements LabCloudFlavour {
       accessKeyId: `ASIA${alnum(16)}`,
       secretAccessKey: randomBytes(30).toString('base64'),
       sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(96).toString('base64')}`,
-      expiration: new Date(now + ROLE_CREDENTIAL_LIFETIME_MS).toISOString().replace(/\.[0-9]{3}Z$/, 'Z'),
+      expiration: new Date(now + this.credentialLifetimeMs).toISOString().replace(/\.[0-9]{3}Z$/, 'Z'),
       lastUpdated: new Date(now).toISOString().replace(/\.[0-9]{3}Z$/, 'Z'),
     };
     this.roleCredentials.set(inst.id, creds);
     this.keys.set(creds.accessKeyId, {
       secretAccessKey: creds.secretAccessKey,
       sessionToken: creds.sessionToken,
-      principal: { kind: 'instance', id: inst.id, allowedActions: inst.allowedActions },
+      principal: { kind: 'instance', id: inst.id, allowedActions: inst.allowedActions, policy: inst.policy },
+      // Whole seconds, as the Expiration string the client reads: neither side may think it lasts longer.
+      expiresAtMs: Date.parse(creds.expiration),
     });
   }
 }

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Ec2ApiError } from './ec2-errors';
+import type { IamPolicy } from './iam-policy';
 
 /**
  * Server-side AWS Signature Version 4 verification (header form), so the
@@ -13,6 +14,8 @@ export interface SigningPrincipal {
   /** Instance id or user name. */
   readonly id: string;
   readonly allowedActions: readonly string[] | null;
+  /** The identity policy checked on action and resource ARNs; null: no policy check. */
+  readonly policy: IamPolicy | null;
 }
 
 export interface KeyRecord {
@@ -20,6 +23,8 @@ export interface KeyRecord {
   /** Temporary (role) credentials carry a session token that must be presented. */
   readonly sessionToken: string | null;
   readonly principal: SigningPrincipal;
+  /** Wall-clock ms after which temporary credentials are refused as expired; null: never (static keys). */
+  readonly expiresAtMs: number | null;
 }
 
 export interface SignedRequest {
@@ -65,6 +70,9 @@ export function verifySigV4(req: SignedRequest, opts: VerifyOptions): KeyRecord 
   if (Math.abs(opts.nowMs - signedAt) > MAX_SKEW_MS) {
     throw new Ec2ApiError('RequestExpired', `Request has expired. Timestamp date is ${amzDate}`, 400);
   }
+  // EC2 answers an expired role session with RequestExpired as well (clients cannot tell it from a
+  // skewed clock by the code, only by the answer's Date header agreeing with their own clock).
+  if (key.expiresAtMs !== null && opts.nowMs >= key.expiresAtMs) throw new Ec2ApiError('RequestExpired', 'Request has expired.', 400);
   if (auth.date !== amzDate.slice(0, 8)) throw new Ec2ApiError('SignatureDoesNotMatch', 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP', 403);
   if (auth.region !== opts.region) throw new Ec2ApiError('SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${auth.region}'. Expected '${opts.region}'.`, 403);
   if (auth.service !== opts.service) throw new Ec2ApiError('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${opts.service}'.`, 403);

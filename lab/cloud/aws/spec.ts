@@ -1,6 +1,7 @@
 import { VipdError } from '../../../src/errors';
 import { canonicalIpv4, cidrContains, ipv4Number, parseIpv4Cidr } from '../../../src/util/ip';
 import { normalizeMac } from '../../../src/cloud/aws/mac';
+import { parseIamPolicy, type IamPolicy } from './iam-policy';
 
 /**
  * The emulated AWS cloud's starting state: the `aws` flavour of a lab cloud
@@ -39,6 +40,8 @@ export interface LabInstanceSpec {
   readonly sourceAddresses: readonly string[];
   /** EC2 actions the role may call; null: all. */
   readonly allowedActions: readonly string[] | null;
+  /** The role's IAM identity policy (action and resource ARN of every call); null: none checked. */
+  readonly policy: IamPolicy | null;
 }
 
 export interface LabEniSpec {
@@ -154,6 +157,7 @@ function parseInstance(v: unknown, where: string): LabInstanceSpec {
     role: o.role === null || o.role === undefined ? null : str(o.role, `${where}.role`, /^[\w+=,.@-]{1,64}$/),
     sourceAddresses: arr(o.sourceAddresses ?? [], `${where}.sourceAddresses`).map((s, i) => ipv4(s, `${where}.sourceAddresses[${i}]`)),
     allowedActions: actions(o.allowedActions, `${where}.allowedActions`),
+    policy: o.policy === undefined || o.policy === null ? null : parseIamPolicy(o.policy, `${where}.policy`),
   };
 }
 

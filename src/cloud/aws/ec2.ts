@@ -3,7 +3,7 @@ import { cloudOutcome } from '../../metrics/cloud-outcome';
 import { abortedError, throwIfAborted } from '../call-context';
 import type { CloudCallContext } from '../provider';
 import type { CloudRequestSink } from '../requests';
-import { classifyAwsError } from './errors';
+import { classifyAwsError, isExpiredCredentialsError } from './errors';
 
 export interface Ec2ClientSettings {
   readonly region: string;
@@ -45,6 +45,19 @@ export function createEc2Client(s: Ec2ClientSettings): EC2Client {
       socketTimeout: s.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     },
   });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (e) {
+        // The SDK refreshes role credentials only by their stated Expiration; credentials EC2 already
+        // calls expired would sign every retry until then. Refetch before the error reaches retry.ts.
+        if (isExpiredCredentialsError(e)) await refreshCredentials(client);
+        throw e;
+      }
+    },
+    { step: 'initialize', name: 'vipdRefreshExpiredCredentials', priority: 'low' },
+  );
   const sink = s.requests;
   if (sink !== undefined) {
     const now = s.nowMs ?? (() => performance.now());
@@ -79,6 +92,15 @@ export async function ec2Call<T>(operation: string, ctx: CloudCallContext, call:
     return await call({ abortSignal: ctx.signal });
   } catch (e) {
     throw abortedError(ctx) ?? classifyAwsError(e, operation);
+  }
+}
+
+/** A failed refresh is not this call's error: the retry's own credential fetch reports it. */
+async function refreshCredentials(client: EC2Client): Promise<void> {
+  try {
+    await client.config.credentials({ forceRefresh: true });
+  } catch {
+    return;
   }
 }
 

@@ -31,13 +31,25 @@ const PERMISSION_CODES = new Set([
   'IncompleteSignature',
   'MissingAuthenticationToken',
   'UnrecognizedClientException',
-  'ExpiredToken',
-  'ExpiredTokenException',
-  'RequestExpired',
   'OptInRequired',
   'Blocked',
   'PendingVerification',
 ]);
+
+/**
+ * The temporary credentials expired. EC2 answers an expired role session
+ * with RequestExpired (HTTP 400), the code it also uses for a request signed
+ * with a clock more than 15 minutes off; the SDK tells the two apart by
+ * correcting its offset from the answer's Date header (clockSkewCorrected),
+ * so an uncorrected RequestExpired means the credentials, not the clock.
+ */
+const EXPIRED_CREDENTIAL_CODES = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired']);
+
+/** Whether a raw SDK error says the credentials it was signed with have expired (the client then refreshes them). */
+export function isExpiredCredentialsError(e: unknown): boolean {
+  const s = shapeOf(e);
+  return (s.status !== null || s.fault !== null) && EXPIRED_CREDENTIAL_CODES.has(s.name) && !s.clockSkewCorrected;
+}
 
 const LIMIT_CODES = new Set(['PrivateIpAddressLimitExceeded', 'AddressLimitExceeded', 'InsufficientFreeAddressesInSubnet']);
 
@@ -90,6 +102,13 @@ export function classifyAwsError(e: unknown, operation: string): VipdError {
   if (s.clockSkewCorrected && (s.name === 'RequestExpired' || s.name === 'RequestTimeTooSkewed' || s.name === 'InvalidSignatureException' || s.name === 'SignatureDoesNotMatch' || s.name === 'AuthFailure')) {
     return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the system clock is off; the SDK corrected its offset from EC2\'s answer and the retry signs with the right time. Fix NTP (chrony) all the same.');
   }
+  if (isExpiredCredentialsError(e)) {
+    return make(
+      'VIPD_E_CLOUD_CREDENTIALS_EXPIRED',
+      true,
+      'the instance role credentials had expired; vipd fetches fresh ones from instance metadata and retries. If this persists, instance metadata is not serving new credentials, or the clock is far off (NTP).',
+    );
+  }
   if (THROTTLING_CODES.has(s.name) || s.status === 429) {
     return make('VIPD_E_CLOUD_THROTTLED', true, 'the account is over its EC2 API request rate; vipd retries with backoff. Look for other tools polling EC2 in this account/region.');
   }
@@ -122,8 +141,6 @@ function permissionHint(name: string, operation: string): string {
   if (name === 'UnauthorizedOperation' || name === 'AccessDenied' || name === 'AccessDeniedException') {
     return `the instance role lacks ec2:${operation}; add it (see docs/clouds/aws.md for the least-privilege policy). Decode an encoded message with \`aws sts decode-authorization-message\`.`;
   }
-  if (name === 'RequestExpired') return 'the system clock is off by more than 15 minutes (EC2\'s signature window); fix NTP (chrony).';
-  if (name === 'ExpiredToken' || name === 'ExpiredTokenException') return 'the role credentials expired and were not refreshed; check instance metadata access.';
   return 'the credentials were not accepted; on EC2 attach an instance profile (role) to the instance, and do not set static keys.';
 }
 

@@ -25,6 +25,7 @@ const IPV4_PER_ENI: Readonly<Record<string, number>> = {
   'm5.large': 10,
   'm5.xlarge': 15,
   'm5.2xlarge': 15,
+  'm5.24xlarge': 50,
   'm6i.large': 10,
   'm6i.xlarge': 15,
   'c5.large': 10,

@@ -8,7 +8,7 @@ import type { CloudCallContext, CloudVip } from '../../../src/cloud/provider';
 import { VipdError } from '../../../src/errors';
 import { processClock } from '../../../src/util/clock';
 import { silentLogger } from '../../../src/util/logger';
-import { EIP, NODE1, NODE2, REGION, VIPS, adminClient, labSpec, startLab, type RunningLab } from '../../lab/cloud/fixtures';
+import { EIP, NODE1, NODE2, REGION, VIPS, adminClient, eventually, labSpec, startLab, type RunningLab } from '../../lab/cloud/fixtures';
 import { rejection } from '../../support/rejection';
 
 const vips = (...addresses: string[]): CloudVip[] => addresses.map((address) => ({ address }));
@@ -366,5 +366,41 @@ describe('AwsProvider against the lab cloud', () => {
     await p.assign(vips(VIPS[0], VIPS[1]), call());
     const out = await admin().send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [NODE1.eni] }));
     expect(out.NetworkInterfaces![0]!.PrivateIpAddresses!.map((a) => a.PrivateIpAddress)).toEqual([NODE1.primary, VIPS[0], VIPS[1]]);
+  });
+  it('a retry after a client timeout re-sends the assign for addresses the ENI already holds: accepted, and the move completes', async () => {
+    const p = provider(NODE1.source, 'eth1', { requestTimeoutMs: 500 });
+    await p.identity(call());
+    // EC2 makes the change, then the answer comes too late for the client.
+    await lab.control.addFault({ action: 'AssignPrivateIpAddresses', answerLatencyMs: 1_500, times: 1 });
+    const result = await mover(p).acquire(vips(VIPS[0], VIPS[1]), deadline(20_000));
+    expect(result.assignCalls).toBe(2);
+    for (let i = 0; i < 50 && ec2Calls('AssignPrivateIpAddresses').length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    // Both were accepted: the retry (answered first) found the addresses already on this ENI.
+    expect(ec2Calls('AssignPrivateIpAddresses').map((c) => [c.caller, c.result])).toEqual([
+      [NODE1.id, 'ok'],
+      [NODE1.id, 'ok'],
+    ]);
+    expect(lab.cloud.flavour.model.eni(NODE1.eni).ips.filter((i) => !i.primary).map((i) => i.address)).toEqual([VIPS[0], VIPS[1]]);
+  });
+
+  it.each(['http429', 'hang'])('instance metadata answering %s for a while during the confirmation: retried, the move completes once it is back', async (outage) => {
+    const p = provider(NODE1.source, 'eth1');
+    await p.identity(call());
+    await lab.control.setPropagationDelay(300);
+    await lab.control.setOutage({ metadata: outage });
+    let settled = false;
+    const pending = mover(p)
+      .acquire(vips(VIPS[0]), deadline(20_000))
+      .finally(() => {
+        settled = true;
+      });
+    await eventually(() => ec2Calls('AssignPrivateIpAddresses').length === 1);
+    await new Promise((r) => setTimeout(r, 1_500));
+    // Still waiting, not failed: metadata trouble is transient.
+    expect(settled).toBe(false);
+    await lab.control.setOutage({ metadata: null });
+    const result = await pending;
+    expect(result.assignCalls).toBe(1);
+    expect(lab.cloud.dataplane.visibleOn(NODE1.eni)).toEqual([VIPS[0]]);
   });
 });

@@ -4,7 +4,7 @@ import { scenarioProvider } from '../../../lab/scenario/providers';
 describe('scenario providers', () => {
   it('none gives vipd provider none and no extra environment', async () => {
     expect(scenarioProvider('none')).toBe(noneProvider);
-    const p = await noneProvider.prepare({ lab: null as never, dir: '/tmp/x', vip: '10.0.1.100', nodes: 2 });
+    const p = await noneProvider.prepare({ lab: null as never, dir: '/tmp/x', vip: '10.0.1.100', vips: ['10.0.1.100'], nodes: 2 });
     expect(p.providerSection(1)).toEqual({ type: 'none' });
     expect(p.env(2)).toEqual({});
   });

@@ -30,7 +30,7 @@ describe('SigV4 verification (AWS test suite vector)', () => {
     ],
     body: Buffer.alloc(0),
   };
-  const key = { secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: null, principal: { kind: 'user' as const, id: 'example', allowedActions: null } };
+  const key = { secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: null, principal: { kind: 'user' as const, id: 'example', allowedActions: null, policy: null }, expiresAtMs: null };
   const opts = { region: 'us-east-1', service: 'service', lookup: (id: string) => (id === 'AKIDEXAMPLE' ? key : null), nowMs: Date.UTC(2015, 7, 30, 12, 36) };
 
   it('accepts the published signature', () => {
@@ -44,6 +44,12 @@ describe('SigV4 verification (AWS test suite vector)', () => {
 
   it('rejects a request signed long ago as RequestExpired', () => {
     expect(() => verifySigV4(request, { ...opts, nowMs: opts.nowMs + 16 * 60 * 1000 })).toThrow(expect.objectContaining({ code: 'RequestExpired' }));
+  });
+
+  it('rejects temporary credentials past their expiry as RequestExpired (what EC2 answers an expired role session), a correct signature notwithstanding', () => {
+    const temporary = { ...key, expiresAtMs: opts.nowMs };
+    expect(() => verifySigV4(request, { ...opts, lookup: () => temporary })).toThrow(expect.objectContaining({ code: 'RequestExpired', status: 400 }));
+    expect(verifySigV4(request, { ...opts, lookup: () => ({ ...temporary, expiresAtMs: opts.nowMs + 1 }) }).principal.id).toBe('example');
   });
 
   it('rejects a malformed Authorization header as IncompleteSignature', () => {
