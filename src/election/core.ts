@@ -11,6 +11,7 @@ import type { AnnounceReason, ElectionEvent, ElectionOptions, ElectionOutput, El
 import { checkTime, validateAdvert, validateOptions } from './validate';
 
 const MIN_PRIORITY = 1;
+const DEFAULT_OWNER_FAULT_HOLD_MS = 30_000;
 const MAX_PRIORITY = 254;
 
 type DownCause = { readonly reason: 'master-down' | 'peer-resigned' | 'peer-refused'; readonly peer: string | undefined };
@@ -26,7 +27,10 @@ export class ElectionCore {
   private opts: ElectionOptions;
   private readonly peers: PeerTable;
   private penalty = 0;
+  /** A weight-0 tracker is down (setHealth). */
   private faulty = false;
+  /** After ownerFailed: FAULT is held until this time, whatever the trackers say. */
+  private ownerFaultUntil: number | null = null;
   private maintenanceOn = false;
 
   /** The peer believed to be MASTER (never self). */
@@ -101,7 +105,7 @@ export class ElectionCore {
     if (this.current === 'STOP') return;
     if (this.current !== 'INIT') throw new VipdError('VIPD_E_INTERNAL', `election: start() called in ${this.current}`);
     this.advanceTo(now);
-    if (this.faulty) {
+    if (this.inFault()) {
       this.transition(now, 'FAULT', 'tracker-fault');
     } else {
       this.transition(now, 'BACKUP', 'start');
@@ -113,6 +117,10 @@ export class ElectionCore {
 
   tick(now: number): void {
     if (!this.accept(now)) return;
+    if (this.ownerFaultUntil !== null && now >= this.ownerFaultUntil) {
+      this.ownerFaultUntil = null;
+      this.applyFault(now);
+    }
     if (this.current === 'BACKUP') this.tickBackup(now);
     this.tickAdverts(now);
     if (this.current === 'MASTER') this.emitAnnounce(this.reannounce.due(now));
@@ -193,28 +201,20 @@ export class ElectionCore {
     const before = this.effective();
     this.penalty = h.penalty;
     this.faulty = h.fault;
-    switch (this.current) {
-      case 'MASTER':
-        if (h.fault) this.leaveMaster(now, 'FAULT', 'tracker-fault');
-        // Backups learn the new priority at once, so one that now outranks us preempts without waiting.
-        else if (this.effective() !== before) this.sendAdvert(now);
-        return;
-      case 'BACKUP':
-        if (h.fault) {
-          this.clearBackupTimers();
-          this.transition(now, 'FAULT', 'tracker-fault');
-        }
-        return;
-      case 'FAULT':
-        if (!h.fault) {
-          this.transition(now, 'BACKUP', 'tracker-recovered');
-          this.refreshMaster(now);
-          this.armDown(now);
-        }
-        return;
-      default:
-        return;
-    }
+    // Backups learn the new priority at once, so one that now outranks us preempts without waiting.
+    if (!this.applyFault(now) && this.current === 'MASTER' && this.effective() !== before) this.sendAdvert(now);
+  }
+
+  /**
+   * Taking or releasing the VIPs failed permanently (permission, invalid
+   * request): FAULT, held for ownerFaultHoldMs (a deadline beside the down
+   * and preempt timers), then the node competes again unless a tracker still
+   * holds it down. Another failure during the hold starts it afresh.
+   */
+  ownerFailed(now: number): void {
+    if (!this.accept(now)) return;
+    this.ownerFaultUntil = now + (this.opts.ownerFaultHoldMs ?? DEFAULT_OWNER_FAULT_HOLD_MS);
+    this.applyFault(now);
   }
 
   setMaintenance(on: boolean, now: number): void {
@@ -252,6 +252,7 @@ export class ElectionCore {
     this.advanceTo(now);
     if (this.current === 'MASTER') this.send(this.resignAdvert('STOP'));
     this.clearBackupTimers();
+    this.ownerFaultUntil = null;
     this.nextAdvertAt = null;
     this.transition(now, 'STOP', 'admin-stop');
   }
@@ -324,7 +325,7 @@ export class ElectionCore {
   nextDeadline(): number | null {
     let next: number | null = null;
     const announceAt = this.current === 'MASTER' ? this.reannounce.deadline() : null;
-    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt]) if (t !== null && (next === null || t < next)) next = t;
+    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt, this.ownerFaultUntil]) if (t !== null && (next === null || t < next)) next = t;
     return this.current === 'STOP' ? null : next;
   }
 
@@ -343,7 +344,7 @@ export class ElectionCore {
       peers: this.peers.list(),
       maintenance: this.maintenanceOn,
       lastMasterAdvertAt: this.lastMasterAdvertAt,
-      timers: { downAt: this.downAt, preemptAt: this.preemptAt, nextAdvertAt: this.nextAdvertAt },
+      timers: { downAt: this.downAt, preemptAt: this.preemptAt, nextAdvertAt: this.nextAdvertAt, ownerFaultUntil: this.ownerFaultUntil },
       splitBrainHolder: this.suspectedHolder,
       claimBlockedBy: this.claimBlockedBy,
       holdAfterResign: this.hold !== null,
@@ -538,6 +539,35 @@ export class ElectionCore {
   }
 
   // --- helpers -------------------------------------------------------------------
+
+  /** A weight-0 tracker is down, or an owner failure is being held. */
+  private inFault(): boolean {
+    return this.faulty || this.ownerFaultUntil !== null;
+  }
+
+  /** Moves into or out of FAULT as inFault() now says; true when it made a transition. */
+  private applyFault(now: number): boolean {
+    const fault = this.inFault();
+    switch (this.current) {
+      case 'MASTER':
+        if (!fault) return false;
+        this.leaveMaster(now, 'FAULT', 'tracker-fault');
+        return true;
+      case 'BACKUP':
+        if (!fault) return false;
+        this.clearBackupTimers();
+        this.transition(now, 'FAULT', 'tracker-fault');
+        return true;
+      case 'FAULT':
+        if (fault) return false;
+        this.transition(now, 'BACKUP', 'tracker-recovered');
+        this.refreshMaster(now);
+        this.armDown(now);
+        return true;
+      default:
+        return false;
+    }
+  }
 
   private accept(now: number): boolean {
     if (this.current === 'STOP') return false;

@@ -41,6 +41,13 @@ export interface ElectionOptions {
   readonly claimOnRefusal?: boolean;
   /** Least time between two re-announcements (announce outputs); default 1000 ms. 0 = no limit. */
   readonly reannounceMinIntervalMs?: number;
+  /**
+   * After ownerFailed (a permanent error taking or releasing the VIPs): how
+   * long the group stays in FAULT before this node competes again; default
+   * 30000 ms. One attempt per hold, so a fixed IAM policy heals without a
+   * restart and a broken one is not retried in a loop.
+   */
+  readonly ownerFaultHoldMs?: number;
 }
 
 export type ElectionOutput =
@@ -119,7 +126,7 @@ export interface ElectionStatus {
   readonly lastMasterAdvertAt: number | null;
   // Additions below are optional so statuses built elsewhere (fakes in tests) stay valid.
   /** Pending deadlines (monotonic ms), null when not armed. */
-  readonly timers?: { readonly downAt: number | null; readonly preemptAt: number | null; readonly nextAdvertAt: number | null };
+  readonly timers?: { readonly downAt: number | null; readonly preemptAt: number | null; readonly nextAdvertAt: number | null; readonly ownerFaultUntil?: number | null };
   /** The other holder the cloud showed while we were MASTER, until cleared. */
   readonly splitBrainHolder?: string | null;
   /** After a cloud-outranked step-down: the node we will not claim against until heard again. */

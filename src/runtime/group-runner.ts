@@ -101,8 +101,6 @@ export class GroupRunner {
   private trackers: TrackerSet;
   private readonly log: Logger;
   private trackerHealth: GroupHealth = { penalty: 0, fault: false };
-  private ownerFault: VipdError | null = null;
-  private ownerFaultTimer: TimerHandle | null = null;
   private lastError: VipdError | null = null;
   private pendingFailover: { decidedAt: number; lastHeard: number | null; reason: string; previousMaster: string | null } | null = null;
   private lastFailover: LastFailover | null = null;
@@ -141,6 +139,7 @@ export class GroupRunner {
       intervalMs: groupConfig.intervalMs,
       deadAfter: groupConfig.deadAfter,
       claimOnRefusal: groupConfig.claimOnRefusal,
+      ownerFaultHoldMs: deps.ownerFaultHoldMs,
       ...(deps.reannounceMinIntervalMs === undefined ? {} : { reannounceMinIntervalMs: deps.reannounceMinIntervalMs }),
     });
     this.reconciler = new OwnershipReconciler(groupConfig, {
@@ -304,7 +303,7 @@ export class GroupRunner {
     this.core.stop(now);
     this.flush();
     this.trackers.stop();
-    this.clearOwnerFault();
+    this.stopBlockedWatch();
     const applied = await this.reconciler.releaseBeforeStop(STOP_RELEASE_ATTEMPTS, this.deps.ownership.retryDelayMs);
     if (applied !== 'inactive') {
       this.log.error({ applied, attempts: STOP_RELEASE_ATTEMPTS }, 'stopping with the VIPs possibly still configured on this host: the release kept failing (the next start removes them as orphans)');
@@ -319,7 +318,7 @@ export class GroupRunner {
     this.stopped = true;
     this.releaseHooks(true);
     this.trackers.stop();
-    this.clearOwnerFault();
+    this.stopBlockedWatch();
     this.reconciler.close();
   }
 
@@ -556,25 +555,9 @@ export class GroupRunner {
   private onOwnerFailed(err: VipdError, op: 'acquire' | 'release'): void {
     this.lastError = err;
     this.log.error({ err: err.toJSON(), operation: op }, `cannot ${op} the VIPs: ${err.message}`);
-    this.ownerFault = err;
-    this.pushHealth(this.deps.clock.nowMs());
+    // The core holds FAULT for ownerFaultHoldMs (its own deadline), then lets the node compete again.
+    this.core.ownerFailed(this.deps.clock.nowMs());
     this.flush();
-    if (this.ownerFaultTimer) this.deps.timers.clearTimeout(this.ownerFaultTimer);
-    // Permanent errors (permission, invalid) are not retried in a loop: hold FAULT, then let the
-    // node compete again, so a fixed IAM policy heals without a restart.
-    this.ownerFaultTimer = this.deps.timers.setTimeout(() => {
-      this.ownerFaultTimer = null;
-      this.ownerFault = null;
-      this.pushHealth(this.deps.clock.nowMs());
-      this.flush();
-    }, this.deps.ownerFaultHoldMs);
-    this.ownerFaultTimer.unref?.();
-  }
-
-  private clearOwnerFault(): void {
-    if (this.ownerFaultTimer) this.deps.timers.clearTimeout(this.ownerFaultTimer);
-    this.ownerFaultTimer = null;
-    this.stopBlockedWatch();
   }
 
   private onTrackerHealth(h: GroupHealth): void {
@@ -587,7 +570,7 @@ export class GroupRunner {
   }
 
   private pushHealth(now: number): void {
-    this.core.setHealth({ penalty: this.trackerHealth.penalty, fault: this.trackerHealth.fault || this.ownerFault !== null }, now);
+    this.core.setHealth({ penalty: this.trackerHealth.penalty, fault: this.trackerHealth.fault }, now);
   }
 
   private onVerified(report: VerifyReport): void {

@@ -299,6 +299,49 @@ const rows: readonly Row[] = [
     role: 'MASTER',
   },
   { name: 'a fault reported before start starts in FAULT', inputs: [['health', 0, 0, true], ['start', 0]], expected: ['0 INIT->FAULT tracker-fault'], role: 'FAULT' },
+  // --- the owner-fault hold (a permanent error taking or releasing the VIPs) ---
+  {
+    name: 'an owner failure on a master: resign, FAULT, held until the deadline, then a full down interval',
+    opts: { ownerFaultHoldMs: 30000 },
+    inputs: [...BECOME_MASTER, ['owner-failed', 4000], ['tick', 33999], ['tick', 34000], ['tick', 37609], ['tick', 37609.375]],
+    expected: ['4000 send resign role=FAULT', '4000 MASTER->FAULT tracker-fault', '34000 FAULT->BACKUP tracker-recovered', ...CLAIM(37609.375, 'master-down')],
+    role: 'MASTER',
+  },
+  {
+    name: 'the hold ends on the first tick at or after its deadline, never from a tracker recovery',
+    opts: { ownerFaultHoldMs: 5000 },
+    inputs: [['start', 0], ['mark'], ['owner-failed', 100], ['health', 200, 0, false], ['tick', 5099], ['tick', 5250]],
+    expected: ['100 BACKUP->FAULT tracker-fault', '5250 FAULT->BACKUP tracker-recovered'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'a tracker still down at the end of the hold keeps FAULT',
+    opts: { ownerFaultHoldMs: 5000 },
+    inputs: [['start', 0], ['mark'], ['owner-failed', 100], ['health', 200, 0, true], ['tick', 5100], ['health', 6000, 0, false]],
+    expected: ['100 BACKUP->FAULT tracker-fault', '6000 FAULT->BACKUP tracker-recovered'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'a second owner failure during the hold starts it afresh',
+    opts: { ownerFaultHoldMs: 5000 },
+    inputs: [['start', 0], ['mark'], ['owner-failed', 100], ['owner-failed', 3000], ['tick', 5100], ['tick', 8000]],
+    expected: ['100 BACKUP->FAULT tracker-fault', '8000 FAULT->BACKUP tracker-recovered'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'an owner failure before start starts in FAULT, held from the failure',
+    opts: { ownerFaultHoldMs: 5000 },
+    inputs: [['owner-failed', 0], ['start', 0], ['tick', 5000]],
+    expected: ['0 INIT->FAULT tracker-fault', '5000 FAULT->BACKUP tracker-recovered'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'stop ends the hold',
+    opts: { ownerFaultHoldMs: 5000 },
+    inputs: [['start', 0], ['owner-failed', 100], ['mark'], ['stop', 200], ['tick', 6000]],
+    expected: ['200 FAULT->STOP admin-stop'],
+    role: 'STOP',
+  },
   // --- maintenance ---
   {
     name: 'maintenance on a master resigns and never claims while on',
@@ -662,6 +705,27 @@ describe('re-announce deadline', () => {
   it('refuses a negative or non-finite minimum interval', () => {
     expect(() => makeCore({ reannounceMinIntervalMs: -1 })).toThrow(/reannounceMinIntervalMs/);
     expect(() => makeCore({ reannounceMinIntervalMs: Number.NaN })).toThrow(/reannounceMinIntervalMs/);
+  });
+});
+
+describe('owner-fault hold deadline', () => {
+  it('the shell is told to wake for the end of the hold, and status shows it', () => {
+    const core = makeCore({ ownerFaultHoldMs: 5000 });
+    core.start(0);
+    core.tick(1000);
+    core.ownerFailed(1500);
+    // FAULT heartbeats every interval; the hold's end (6500) is the deadline after the last of them.
+    expect(core.status(1500).timers?.ownerFaultUntil).toBe(6500);
+    core.tick(6000);
+    expect(core.nextDeadline()).toBe(6500);
+    core.tick(6500);
+    expect(core.role).toBe('BACKUP');
+    expect(core.status(6500).timers?.ownerFaultUntil).toBeNull();
+  });
+
+  it('refuses a hold that is not a positive number', () => {
+    expect(() => makeCore({ ownerFaultHoldMs: 0 })).toThrow(/ownerFaultHoldMs/);
+    expect(() => makeCore({ ownerFaultHoldMs: Number.NaN })).toThrow(/ownerFaultHoldMs/);
   });
 });
 
