@@ -189,6 +189,14 @@ export class OwnershipReconciler {
     this.acquiring = abort;
     try {
       const report = await owner.acquire(this.group, startedAt + options.acquireDeadlineMs, abort.signal);
+      if (abort.signal.aborted) {
+        // The election changed its mind while the acquire ran and the owner finished anyway (its last
+        // step was past cancelling). Not "ready": this node no longer holds the mastership it was for.
+        // What is on the host is unknown to us: the loop goes on to what is wanted now.
+        this.appliedState = 'unknown';
+        logger.info({ group: this.group.name, wanted: this.desired }, 'acquire completed after this node stopped wanting the VIPs; not reported as ready');
+        return true;
+      }
       this.appliedState = 'active';
       listener.acquired(report, startedAt, clock.nowMs());
       return true;

@@ -112,7 +112,24 @@ describe('OwnershipReconciler', () => {
     owner.gates.shift()?.resolve();
     await rec.settle();
     expect(rec.applied).toBe('inactive');
-    expect(events).toEqual(['acquired', 'released']);
+    // The acquire finished after the change of mind: it is not reported (no "VIPs ready" after a preemption).
+    expect(events).toEqual(['released']);
+  });
+
+  it('an acquire that completes after the VIPs stopped being wanted, then wanted again, is not reported: a fresh acquire is', async () => {
+    const { owner, events, rec } = setup();
+    rec.want('active');
+    await flush();
+    rec.want('inactive'); // preempted while the acquire runs (an owner past cancelling finishes anyway)
+    rec.want('active'); // and master again before it landed
+    owner.gates.shift()?.resolve();
+    await flush();
+    expect(events).toEqual([]);
+    expect(owner.log).toEqual(['acquire:start', 'acquire:end', 'acquire:start']);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(rec.applied).toBe('active');
+    expect(events).toEqual(['acquired']);
   });
 
   it('retries a transient acquire failure after the retry delay, not in a hot loop', async () => {
