@@ -1,4 +1,5 @@
 import { VipdError } from '../errors';
+import { acquisitionKind, type MasterClaim } from './acquisition';
 import { judgeCloudHolder } from './cloud-arbiter';
 import { PeerTable } from './peer-table';
 import { REFUSAL_OVERDUE_FRACTION, RefusalEvidence } from './refusal';
@@ -535,7 +536,10 @@ export class ElectionCore {
     this.refusals.reset();
     // A deferred re-announcement belongs to this mastership only.
     if (from === 'MASTER') this.reannounce.cancel();
-    this.pending.push(peer === undefined ? { type: 'transition', from, to, reason, at: now } : { type: 'transition', from, to, reason, peer, at: now });
+    const priority = { base: this.opts.priority, effective: this.effective(), maintenance: this.maintenanceOn };
+    const claim: MasterClaim | undefined =
+      to === 'MASTER' ? { kind: acquisitionKind({ reason, previousMaster: peer ?? null }) === 'failover' ? 'failover' : 'initial', reason, previousMaster: peer ?? null, lastMasterAdvertAt: this.lastMasterAdvertAt } : undefined;
+    this.pending.push({ type: 'transition', from, to, reason, ...(peer === undefined ? {} : { peer }), at: now, priority, ...(claim === undefined ? {} : { claim }) });
   }
 
   // --- helpers -------------------------------------------------------------------

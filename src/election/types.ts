@@ -1,3 +1,5 @@
+import type { MasterClaim } from './acquisition';
+
 /**
  * Inputs and outputs of the pure election core (one core per group).
  * The core never reads a clock, a socket or a random source: the shell
@@ -62,6 +64,10 @@ export type ElectionOutput =
       /** The peer whose message caused it, when one did. */
       readonly peer?: string;
       readonly at: number;
+      /** Priorities as of this transition (metrics show them), so the shell need not read status(). */
+      readonly priority: { readonly base: number; readonly effective: number; readonly maintenance: boolean };
+      /** Into MASTER only: the takeover this acquire will serve (failover accounting). */
+      readonly claim?: MasterClaim;
     }
   | { readonly type: 'event'; readonly event: ElectionEvent; readonly at: number }
   | {

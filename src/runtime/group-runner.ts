@@ -1,16 +1,21 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { GroupConfig } from '../config/types';
-import { acquisitionKind } from '../election/acquisition';
 import { ElectionCore } from '../election/core';
 import type { SuccessorVerdict } from '../election/successor';
-import type { ElectionOutput, ElectionStatus, PeerAdvert, Role } from '../election/types';
+import type { ElectionOutput, PeerAdvert, Role } from '../election/types';
 import { asVipdError, type VipdError } from '../errors';
 import type { AcquireReport, VerifyReport, VipOwner } from '../owner/types';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
 import type { TimerHandle, Timers } from '../util/timers';
 import { OwnershipReconciler, type OwnershipOptions } from './ownership';
-import type { AdvertSender, FailoverPhases, GroupHealth, HookEvent, HookQueue, RuntimeMetrics, TrackerSet, TrackerSetFactory } from './ports';
+import { FailoverAccounting } from './failover';
+import { buildGroupStatus, type GroupStatus } from './group-status';
+import { HookSequencer, hookForTransition } from './hook-sequencer';
+import { IntervalDriftWarner } from './interval-drift';
+import type { AdvertSender, GroupHealth, HookQueue, RuntimeMetrics, TrackerSet, TrackerSetFactory } from './ports';
+
+export type { GroupStatus, PeerStatus, VerifyStatus } from './group-status';
 
 export interface GroupRunnerDeps {
   readonly nodeId: string;
@@ -33,60 +38,6 @@ export interface GroupRunnerDeps {
   readonly reannounceMinIntervalMs?: number;
 }
 
-export interface LastFailover extends FailoverPhases {
-  readonly at: number;
-  readonly reason: string;
-  readonly previousMaster: string | null;
-}
-
-/**
- * A peer as status shows it. `role` is what it advertises now: null once it
- * has been silent past the down interval (`live` false), when only
- * `lastRole` and how long ago it was heard remain true.
- */
-export interface PeerStatus {
-  readonly id: string;
-  readonly live: boolean;
-  readonly role: Role | null;
-  readonly lastRole: Role | null;
-  readonly priority: number | null;
-  readonly lastHeardAt: number | null;
-  /** Wall-clock time (ISO 8601) of the last advert heard; null = never since this start. */
-  readonly lastHeard: string | null;
-  readonly silentForMs: number | null;
-}
-
-/**
- * The OS and cloud view of the group's VIPs from the last check. `fresh`
- * only when taken after the last role or ownership change and within two
- * reconcile intervals: anything else is history, shown with its age.
- */
-export interface VerifyStatus extends VerifyReport {
-  readonly at: string;
-  readonly ageMs: number;
-  readonly fresh: boolean;
-  /** This node's role when the view was taken. */
-  readonly takenAs: Role;
-}
-
-export interface GroupStatus {
-  readonly name: string;
-  readonly id: number;
-  readonly election: Omit<ElectionStatus, 'peers'> & { readonly peers: readonly PeerStatus[] };
-  readonly settings: { readonly interface: string; readonly intervalMs: number; readonly deadAfter: number; readonly preempt: boolean; readonly preemptDelayMs: number };
-  /** Wall-clock time (ISO 8601) this node entered its current role. */
-  readonly roleSince: string;
-  readonly lastTransition: { readonly at: string; readonly from: Role; readonly to: Role; readonly reason: string; readonly peer: string | null } | null;
-  readonly vips: readonly string[];
-  readonly ownership: { readonly wanted: string; readonly applied: string; readonly lastError: ReturnType<VipdError['toJSON']> | null };
-  readonly lastFailover: (LastFailover & { readonly atTime: string }) | null;
-  readonly lastVerify: VerifyStatus | null;
-  readonly splitBrainSuspected: boolean;
-  readonly trackers: ReturnType<TrackerSet['status']>;
-}
-
-const HOOK_EVENT: Partial<Record<Role, HookEvent>> = { MASTER: 'master', BACKUP: 'backup', FAULT: 'fault', STOP: 'stop' };
-
 /** Release retries a stop makes before exiting anyway (systemd's TimeoutStopSec bounds the rest). */
 const STOP_RELEASE_ATTEMPTS = 3;
 
@@ -102,8 +53,7 @@ export class GroupRunner {
   private readonly log: Logger;
   private trackerHealth: GroupHealth = { penalty: 0, fault: false };
   private lastError: VipdError | null = null;
-  private pendingFailover: { decidedAt: number; lastHeard: number | null; reason: string; previousMaster: string | null } | null = null;
-  private lastFailover: LastFailover | null = null;
+  private readonly failovers = new FailoverAccounting();
   private lastVerify: { report: VerifyReport; at: number; role: Role } | null = null;
   /** Monotonic ms of the last role or ownership change: a view of the host from before it is history. */
   private viewInvalidatedAt = 0;
@@ -112,24 +62,18 @@ export class GroupRunner {
   private splitBrain = false;
   private maintenance = false;
   private blockedWatch: TimerHandle | null = null;
-  /** Peers whose advertised interval differs from ours (warned once each). */
-  private readonly intervalMismatch = new Set<string>();
+  private readonly drift: IntervalDriftWarner;
+  private readonly hooks: HookSequencer;
   /** Bumped when the block ends: a check already in flight must not deliver its (stale) holder read. */
   private blockedWatchGeneration = 0;
   private stopped = false;
-  /**
-   * Hooks wait for the VIPs (keepalived's order, docs/trackers.md): master
-   * once they are ready here, backup/fault/stop once they are released.
-   * They run in transition order; one whose state a later transition
-   * abandoned (released before it was reached) runs then.
-   */
-  private readonly heldHooks: Array<{ readonly job: Parameters<HookQueue['enqueue']>[0]; readonly until: 'active' | 'inactive' }> = [];
 
   constructor(
     private groupConfig: GroupConfig,
     private readonly deps: GroupRunnerDeps,
   ) {
     this.log = deps.logger.child({ group: groupConfig.name });
+    this.drift = new IntervalDriftWarner(this.log);
     this.core = new ElectionCore({
       nodeId: deps.nodeId,
       peers: groupConfig.peers.map((p) => p.id),
@@ -153,7 +97,7 @@ export class GroupRunner {
         released: () => {
           this.viewInvalidatedAt = this.deps.clock.nowMs();
           this.log.info({ vips: this.vipAddresses() }, 'VIPs released');
-          this.releaseHooks();
+          this.hooks.release();
         },
         failed: (err, op) => this.onOwnerFailed(err, op),
         verified: (report) => this.onVerified(report),
@@ -167,6 +111,7 @@ export class GroupRunner {
         },
       },
     });
+    this.hooks = new HookSequencer(deps.hooks, () => ({ applied: this.reconciler.applied, acquireInFlight: this.reconciler.acquireInFlight }));
     this.trackers = deps.trackers(groupConfig, (h) => this.onTrackerHealth(h));
   }
 
@@ -240,30 +185,9 @@ export class GroupRunner {
   onAdvert(advert: PeerAdvert, now: number): void {
     this.deps.metrics.advertReceived(this.groupConfig.name);
     this.deps.metrics.peerSeen(this.groupConfig.name, advert.from, this.deps.wallSeconds());
-    this.checkInterval(advert);
+    this.drift.check(advert, this.groupConfig.intervalMs);
     this.core.step(advert, now);
     this.flush();
-  }
-
-  /**
-   * Each node times the master by its own intervalMs: a backup set to 100 ms
-   * under a master at 1 s claims between every advert. Said once per peer
-   * (and once more when it matches again), like the VIP digest.
-   */
-  private checkInterval(advert: PeerAdvert): void {
-    if (advert.kind === 'resign') return;
-    const differs = advert.intervalMs !== this.groupConfig.intervalMs;
-    if (differs === this.intervalMismatch.has(advert.from)) return;
-    if (differs) {
-      this.intervalMismatch.add(advert.from);
-      this.log.warn(
-        { peer: advert.from, theirs: advert.intervalMs, ours: this.groupConfig.intervalMs },
-        `peer ${advert.from} advertises every ${advert.intervalMs} ms, this node expects ${this.groupConfig.intervalMs} ms (groups[].intervalMs must be the same on every node, or the faster side flaps)`,
-      );
-    } else {
-      this.intervalMismatch.delete(advert.from);
-      this.log.info({ peer: advert.from, intervalMs: advert.intervalMs }, `peer ${advert.from} advertises at this node's interval again`);
-    }
   }
 
   /** The peer's host refused a probe (nothing listens on its heartbeat port); the core judges it. */
@@ -309,49 +233,39 @@ export class GroupRunner {
       this.log.error({ applied, attempts: STOP_RELEASE_ATTEMPTS }, 'stopping with the VIPs possibly still configured on this host: the release kept failing (the next start removes them as orphans)');
     }
     // The stop hook runs even when the release kept failing: late, never lost.
-    this.releaseHooks(true);
+    this.hooks.release(true);
     this.reconciler.close();
   }
 
   /** Stop without touching ownership: for a reload that replaces this group with an identical one. */
   detach(): void {
     this.stopped = true;
-    this.releaseHooks(true);
+    this.hooks.release(true);
     this.trackers.stop();
     this.stopBlockedWatch();
     this.reconciler.close();
   }
 
   status(now: number): GroupStatus {
-    const election = this.core.status(now);
     const g = this.groupConfig;
-    const wallMs = this.deps.wallSeconds() * 1000;
-    const iso = (at: number): string => new Date(wallMs - (now - at)).toISOString();
-    const downAfter = election.peerDownAfterMs ?? Infinity;
-    const peers = election.peers.map((p): PeerStatus => {
-      const silentForMs = p.lastHeardAt === null ? null : now - p.lastHeardAt;
-      const live = silentForMs !== null && silentForMs <= downAfter;
-      return { ...p, live, role: live ? p.role : null, lastRole: p.role, lastHeard: p.lastHeardAt === null ? null : iso(p.lastHeardAt), silentForMs };
-    });
-    const v = this.lastVerify;
-    const freshFor = 2 * this.deps.ownership.reconcileIntervalMs + 1000;
-    return {
-      name: g.name,
-      id: g.id,
-      election: { ...election, peers },
-      settings: { interface: g.interface, intervalMs: g.intervalMs, deadAfter: g.deadAfter, preempt: g.preempt, preemptDelayMs: g.preemptDelayMs },
-      roleSince: iso(this.roleSinceAt),
-      lastTransition: this.lastTransition === null ? null : { ...this.lastTransition, at: iso(this.lastTransition.at) },
-      vips: this.vipAddresses(),
-      ownership: { wanted: this.reconciler.wanted, applied: this.reconciler.applied, lastError: this.lastError?.toJSON() ?? null },
-      lastFailover: this.lastFailover === null ? null : { ...this.lastFailover, atTime: iso(this.lastFailover.at) },
-      lastVerify:
-        v === null
-          ? null
-          : { ...v.report, at: iso(v.at), ageMs: now - v.at, fresh: v.at >= this.viewInvalidatedAt && v.role === election.role && now - v.at <= freshFor, takenAs: v.role },
-      splitBrainSuspected: this.splitBrain,
-      trackers: this.trackers.status(),
-    };
+    return buildGroupStatus(
+      {
+        group: g,
+        vips: this.vipAddresses(),
+        election: this.core.status(now),
+        roleSinceAt: this.roleSinceAt,
+        lastTransition: this.lastTransition,
+        ownership: { wanted: this.reconciler.wanted, applied: this.reconciler.applied, lastError: this.lastError },
+        lastFailover: this.failovers.last,
+        lastVerify: this.lastVerify,
+        viewInvalidatedAt: this.viewInvalidatedAt,
+        freshForMs: 2 * this.deps.ownership.reconcileIntervalMs + 1000,
+        splitBrainSuspected: this.splitBrain,
+        trackers: this.trackers.status(),
+      },
+      now,
+      this.deps.wallSeconds() * 1000,
+    );
   }
 
   async settle(): Promise<void> {
@@ -454,52 +368,19 @@ export class GroupRunner {
       self ? `this node became MASTER of ${name} (${t.reason})` : `${name}: ${t.from} -> ${t.to} (${t.reason})`,
     );
     this.deps.metrics.transition(name, t.from, t.to);
-    this.publishPriority(t.at);
-    const s = this.core.status(t.at);
-    if (t.to === 'MASTER') {
-      this.pendingFailover = { decidedAt: t.at, lastHeard: s.lastMasterAdvertAt, reason: t.reason, previousMaster: t.peer ?? null };
+    this.deps.metrics.setPriority(name, t.priority.base, t.priority.maintenance ? 0 : t.priority.effective);
+    if (t.claim !== undefined) {
+      this.failovers.claimed(t.claim, t.at);
       this.reconciler.want('active');
     } else if (t.from === 'MASTER' || t.to === 'FAULT' || t.to === 'STOP') {
-      this.pendingFailover = null;
+      this.failovers.abandoned();
       this.reconciler.want('inactive');
     } else if (t.from === 'INIT') {
       this.reconciler.startInactive();
     }
-    const event = HOOK_EVENT[t.to];
-    if (event) {
-      this.holdHook(t.to === 'MASTER' ? 'active' : 'inactive', {
-        group: name,
-        event,
-        argv: this.groupConfig.notify[event],
-        timeoutMs: this.groupConfig.notify.timeoutMs,
-        context: {
-          VIPD_GROUP: name,
-          VIPD_EVENT: event,
-          VIPD_FROM: t.from,
-          VIPD_TO: t.to,
-          VIPD_REASON: t.reason,
-          VIPD_VIPS: this.vipAddresses().join(','),
-          VIPD_NODE_ID: this.deps.nodeId,
-        },
-      });
-    }
+    const hook = hookForTransition(this.groupConfig, t, this.vipAddresses(), this.deps.nodeId);
+    if (hook !== null) this.hooks.hold(t.to === 'MASTER' ? 'active' : 'inactive', hook);
     this.deps.roleChanged?.();
-  }
-
-  private holdHook(until: 'active' | 'inactive', job: Parameters<HookQueue['enqueue']>[0]): void {
-    this.heldHooks.push({ job, until });
-    this.releaseHooks();
-  }
-
-  /** Enqueues, in order, every held hook whose VIP state is reached (or was abandoned by a later transition). */
-  private releaseHooks(all = false): void {
-    for (let first = this.heldHooks[0]; first !== undefined; first = this.heldHooks[0]) {
-      const reached = this.reconciler.applied === first.until && (first.until === 'active' || !this.reconciler.acquireInFlight);
-      const abandoned = this.heldHooks.some((h) => h.until !== first.until);
-      if (!all && !reached && !abandoned) return;
-      this.heldHooks.shift();
-      this.deps.hooks.enqueue(first.job);
-    }
   }
 
   private onEvent(event: Extract<ElectionOutput, { type: 'event' }>['event']): void {
@@ -532,24 +413,12 @@ export class GroupRunner {
 
   private onAcquired(report: AcquireReport, startedAt: number, doneAt: number): void {
     this.viewInvalidatedAt = doneAt;
-    this.releaseHooks();
-    const pending = this.pendingFailover;
-    this.pendingFailover = null;
-    const osDone = doneAt;
-    const detectionMs = pending && pending.lastHeard !== null ? pending.decidedAt - pending.lastHeard : null;
-    const totalMs = pending && pending.lastHeard !== null ? osDone - pending.lastHeard : null;
-    const phases: FailoverPhases = { detectionMs, cloudMs: report.timings.cloudMs, osMs: report.timings.osMs, totalMs };
-    const kind = acquisitionKind(pending);
+    this.hooks.release();
+    const a = this.failovers.acquired(report, startedAt, doneAt);
     this.lastError = null;
-    this.deps.metrics.acquired(this.groupConfig.name, kind, doneAt - startedAt);
-    if (kind === 'failover') {
-      this.lastFailover = { ...phases, at: doneAt, reason: pending?.reason ?? 'reassert', previousMaster: pending?.previousMaster ?? null };
-      this.deps.metrics.failover(this.groupConfig.name, phases, pending?.reason ?? 'reassert');
-    }
-    this.log.info(
-      { event: 'vips-ready', kind, vips: this.vipAddresses(), phases, acquireMs: doneAt - startedAt, cloudCalls: report.cloudCalls },
-      'VIPs ready on this node',
-    );
+    this.deps.metrics.acquired(this.groupConfig.name, a.kind, a.acquireMs);
+    if (a.failover !== null) this.deps.metrics.failover(this.groupConfig.name, a.phases, a.failover.reason);
+    this.log.info({ event: 'vips-ready', kind: a.kind, vips: this.vipAddresses(), phases: a.phases, acquireMs: a.acquireMs, cloudCalls: report.cloudCalls }, 'VIPs ready on this node');
   }
 
   private onOwnerFailed(err: VipdError, op: 'acquire' | 'release'): void {
