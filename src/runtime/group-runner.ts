@@ -3,11 +3,11 @@ import type { GroupConfig } from '../config/types';
 import { ElectionCore } from '../election/core';
 import type { SuccessorVerdict } from '../election/successor';
 import type { ElectionOutput, PeerAdvert, Role } from '../election/types';
-import { asVipdError, type VipdError } from '../errors';
+import type { VipdError } from '../errors';
 import type { AcquireReport, VerifyReport, VipOwner } from '../owner/types';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
-import type { TimerHandle, Timers } from '../util/timers';
+import type { Timers } from '../util/timers';
 import { OwnershipReconciler, type OwnershipOptions } from './ownership';
 import { FailoverAccounting } from './failover';
 import { buildGroupStatus, type GroupStatus } from './group-status';
@@ -61,12 +61,8 @@ export class GroupRunner {
   private lastTransition: { at: number; from: Role; to: Role; reason: string; peer: string | null } | null = null;
   private splitBrain = false;
   private maintenance = false;
-  private blockedWatch: TimerHandle | null = null;
   private readonly drift: IntervalDriftWarner;
   private readonly hooks: HookSequencer;
-  /** Bumped when the block ends: a check already in flight must not deliver its (stale) holder read. */
-  private blockedWatchGeneration = 0;
-  private stopped = false;
 
   constructor(
     private groupConfig: GroupConfig,
@@ -223,11 +219,9 @@ export class GroupRunner {
 
   /** Graceful stop: resign (the core sends priority 0), then release what we hold. */
   async stop(now: number): Promise<void> {
-    this.stopped = true;
     this.core.stop(now);
     this.flush();
     this.trackers.stop();
-    this.stopBlockedWatch();
     const applied = await this.reconciler.releaseBeforeStop(STOP_RELEASE_ATTEMPTS, this.deps.ownership.retryDelayMs);
     if (applied !== 'inactive') {
       this.log.error({ applied, attempts: STOP_RELEASE_ATTEMPTS }, 'stopping with the VIPs possibly still configured on this host: the release kept failing (the next start removes them as orphans)');
@@ -239,10 +233,8 @@ export class GroupRunner {
 
   /** Stop without touching ownership: for a reload that replaces this group with an identical one. */
   detach(): void {
-    this.stopped = true;
     this.hooks.release(true);
     this.trackers.stop();
-    this.stopBlockedWatch();
     this.reconciler.close();
   }
 
@@ -278,44 +270,8 @@ export class GroupRunner {
 
   private flush(): void {
     for (const out of this.core.drain()) this.execute(out);
-    if (this.core.yieldedTo === null) this.stopBlockedWatch();
-    this.watchWhileBlocked();
-  }
-
-  /**
-   * A node that yielded to a higher-ranked holder the cloud showed stays down
-   * until it hears that peer again or the holder is gone. Only the cloud can
-   * say the latter, so while blocked it keeps looking (at the verify interval).
-   */
-  private watchWhileBlocked(): void {
-    if (this.stopped || this.blockedWatch !== null) return;
-    if (this.core.yieldedTo === null) return;
-    const generation = this.blockedWatchGeneration;
-    const current = (): boolean => generation === this.blockedWatchGeneration && !this.stopped;
-    this.blockedWatch = this.deps.timers.setTimeout(() => {
-      void this.deps.owner
-        .verify(this.groupConfig)
-        .then((report) => {
-          // The block may have ended while we read (the peer was heard, then resigned, and this node
-          // claimed): a holder read from before this mastership's acquire names the old master and
-          // would make the new master yield to it (docs/election.md, cloud arbitration).
-          if (current() && this.core.yieldedTo !== null && this.core.role !== 'MASTER') this.onVerified(report);
-        })
-        .catch((e: unknown) => this.log.warn({ err: asVipdError(e).toJSON() }, 'cloud check while yielding failed; will look again'))
-        .finally(() => {
-          if (!current()) return;
-          this.blockedWatch = null;
-          this.watchWhileBlocked();
-        });
-    }, this.deps.ownership.reconcileIntervalMs);
-    this.blockedWatch.unref?.();
-  }
-
-  private stopBlockedWatch(): void {
-    if (this.blockedWatch === null) return;
-    this.deps.timers.clearTimeout(this.blockedWatch);
-    this.blockedWatch = null;
-    this.blockedWatchGeneration++;
+    // Yielded to a holder the cloud showed: only the cloud can say it is gone (docs/election.md, cloud arbitration).
+    this.reconciler.watchHolders(this.core.yieldedTo !== null);
   }
 
   private execute(out: ElectionOutput): void {

@@ -44,6 +44,10 @@ export class OwnershipReconciler {
   private acquiring: AbortController | null = null;
   /** The next periodic check runs at once (announceAgain): set while an operation is in flight. */
   private recheck = false;
+  /** While inactive, the periodic check also reads the cloud's holders (watchHolders). */
+  private watching = false;
+  /** Bumped when the watch ends: a holder read already in flight is dropped. */
+  private watchGeneration = 0;
 
   constructor(
     group: GroupConfig,
@@ -119,6 +123,20 @@ export class OwnershipReconciler {
     this.periodic = null;
     // Busy: whatever is in flight ends by scheduling the check (at once, now).
     if (!this.busy) this.schedulePeriodic();
+  }
+
+  /**
+   * The election yielded to a holder the cloud showed and waits until it
+   * hears that peer again or the holder is gone. Only the cloud can say the
+   * latter, so while inactive each periodic check also reads the holders and
+   * reports them (verified). Ending the watch drops a read in flight: it was
+   * taken before whatever ended it, and would name the old master to a node
+   * that may have claimed since.
+   */
+  watchHolders(on: boolean): void {
+    if (on === this.watching) return;
+    this.watching = on;
+    if (!on) this.watchGeneration++;
   }
 
   updateGroup(group: GroupConfig): void {
@@ -287,15 +305,12 @@ export class OwnershipReconciler {
   private async check(): Promise<void> {
     if (this.closed) return;
     const owner = this.deps.owner;
-    if (!this.busy && this.appliedState === 'inactive' && this.desired === 'inactive' && owner.standby) {
-      this.busy = owner
-        .standby(this.group)
-        .catch((e: unknown) => this.deps.logger.debug({ err: asVipdError(e).toJSON() }, 'standby refresh failed'))
-        .finally(() => {
-          this.busy = null;
-          if (this.desired !== this.appliedState) this.kick();
-          else this.schedulePeriodic();
-        });
+    if (!this.busy && this.appliedState === 'inactive' && this.desired === 'inactive' && (owner.standby || this.watching)) {
+      this.busy = this.checkInactive().finally(() => {
+        this.busy = null;
+        if (this.desired !== this.appliedState) this.kick();
+        else this.schedulePeriodic();
+      });
       return;
     }
     if (this.busy || this.appliedState !== 'active' || this.desired !== 'active') {
@@ -318,6 +333,20 @@ export class OwnershipReconciler {
       if (this.desired !== this.appliedState) this.kick();
       else this.schedulePeriodic();
     });
+  }
+
+  /** Inactive: refresh the standby reading for the next acquire, and read the holders while watching. */
+  private async checkInactive(): Promise<void> {
+    const { owner, logger, listener } = this.deps;
+    if (owner.standby) await owner.standby(this.group).catch((e: unknown) => logger.debug({ err: asVipdError(e).toJSON() }, 'standby refresh failed'));
+    if (!this.watching) return;
+    const generation = this.watchGeneration;
+    try {
+      const report = await owner.verify(this.group);
+      if (!this.closed && generation === this.watchGeneration && this.desired === 'inactive') listener.verified(report);
+    } catch (e) {
+      logger.warn({ err: asVipdError(e).toJSON(), group: this.group.name }, 'cloud check while yielding failed; will look again');
+    }
   }
 
   private clearTimers(): void {

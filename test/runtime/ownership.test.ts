@@ -375,6 +375,41 @@ describe('OwnershipReconciler standby', () => {
     expect(rec.applied).toBe('active');
   });
 
+  it('while watching (yielded to a cloud holder), each inactive check reads the holders and reports them', async () => {
+    const { owner, rec, timers, events } = setup();
+    rec.startInactive();
+    await flush();
+    expect(owner.log).toEqual([]); // no standby, not watching: nothing to read
+    rec.watchHolders(true);
+    timers.fireAll();
+    await flush();
+    expect(owner.log).toEqual(['verify']);
+    expect(events).toEqual(['verified']);
+    timers.fireAll();
+    await flush();
+    expect(events).toEqual(['verified', 'verified']);
+    rec.watchHolders(false);
+    timers.fireAll();
+    await flush();
+    expect(owner.log).toEqual(['verify', 'verify']);
+  });
+
+  it('ending the watch drops a holder read in flight (it names the holder from before)', async () => {
+    const { owner, rec, timers, events } = setup();
+    let answer: () => void = () => undefined;
+    owner.verify = () => new Promise<VerifyReport>((resolve) => (answer = () => resolve({ vips: [] })));
+    rec.startInactive();
+    rec.watchHolders(true);
+    await flush();
+    timers.fireAll();
+    await flush();
+    rec.watchHolders(false); // the yielded-to peer was heard again
+    answer();
+    await flush();
+    expect(events).toEqual([]);
+    expect(timers.pending.map((p) => p.ms)).toEqual([3000]);
+  });
+
   it('at start (BACKUP, host cleaned up) takes the standby reading at once and refreshes it every period', async () => {
     const { owner, rec, timers } = setup();
     owner.standby = async () => {
