@@ -272,6 +272,23 @@ describe('OwnershipReconciler', () => {
     expect(timers.pending).toEqual([]);
   });
 
+  it('after a permanent failure the loop waits for the election, and a new wish tries once more', async () => {
+    const { owner, timers, events, rec } = setup();
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.reject(new VipdError('VIPD_E_CLOUD_PERMISSION', 'denied'));
+    await rec.settle();
+    timers.fireAll();
+    await flush();
+    expect(owner.log).toEqual(['acquire:start']);
+    rec.want('active'); // the hold ended and the node claimed again
+    await flush();
+    expect(owner.log).toEqual(['acquire:start', 'acquire:start']);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(events).toEqual(['failed:acquire:VIPD_E_CLOUD_PERMISSION', 'acquired']);
+  });
+
   it('a permanent failure sends the group to FAULT; the release that follows runs at once (a half-done acquire must not stay on the host)', async () => {
     // GroupRunner: failed -> FAULT -> want('inactive'), synchronously.
     const { owner, timers, events, rec } = setup({ onFailed: (r) => r.want('inactive') });
