@@ -294,6 +294,13 @@ export class ElectionCore {
       tookOverFrom: this.tookOverFrom,
       contestedBefore: holder !== null && this.contested.has(holder),
     });
+    this.applyCloudVerdict(verdict, holder, view !== undefined, now);
+    // A master the cloud does not show holding every VIP (nobody, another node it contests or
+    // ignores) runs its acquire again: the cloud is the arbiter of where traffic goes.
+    if (this.current === 'MASTER' && holder !== this.opts.nodeId) this.pending.push({ type: 'reassert', holder, at: now });
+  }
+
+  private applyCloudVerdict(verdict: ReturnType<typeof judgeCloudHolder>, holder: string | null, holderIsPeer: boolean, now: number): void {
     switch (verdict) {
       case 'clear':
         if (this.claimBlockedBy !== null) {
@@ -305,7 +312,7 @@ export class ElectionCore {
       case 'ignore':
         return;
       case 'contest':
-        if (view !== undefined && holder !== null) this.contested.add(holder);
+        if (holderIsPeer && holder !== null) this.contested.add(holder);
         if (holder !== null && this.suspectedHolder !== holder) {
           this.suspect(holder, now);
           if (this.current === 'MASTER') this.requestAnnounce(now, 'cloud-split', holder);

@@ -54,6 +54,8 @@ export interface ElectionOptions {
 
 export type ElectionOutput =
   | { readonly type: 'send'; readonly advert: OutgoingAdvert }
+  /** While MASTER: the cloud did not show every VIP on this node; run the acquire again (observeCloudHolder). */
+  | { readonly type: 'reassert'; readonly holder: string | null; readonly at: number }
   /** Send one probe to this peer's heartbeat port through the socket connected to it (its refusals come back as peerRefused). */
   | { readonly type: 'probe'; readonly peer: string }
   | {

@@ -293,6 +293,10 @@ export class GroupRunner {
       case 'announce':
         this.onAnnounce(out);
         return;
+      case 'reassert':
+        this.log.warn({ holder: out.holder }, 'the cloud does not show all VIPs on this node; re-asserting');
+        this.reconciler.reassert();
+        return;
     }
   }
 
@@ -413,9 +417,5 @@ export class GroupRunner {
       this.core.observeCloudHolder(allMine ? this.deps.nodeId : null, now);
     }
     this.flush();
-    if (!allMine && this.core.role === 'MASTER') {
-      this.log.warn({ holders }, 'the cloud does not show all VIPs on this node; re-asserting');
-      this.reconciler.reassert();
-    }
   }
 }

@@ -571,7 +571,7 @@ const rows: readonly Row[] = [
   {
     name: 'a holder whose last word was a resign is contested, never yielded to (its late assign must not strand the VIP on a stopping node)',
     inputs: [['start', 0], ['advert', 500, 'b', 150], ['resign-from', 1000, 'b'], ['tick', 1609.375], ['mark'], ['cloud', 5000, 'b']],
-    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '5000 reassert holder=b'],
     role: 'MASTER',
   },
   {
@@ -585,13 +585,13 @@ const rows: readonly Row[] = [
     opts: { preempt: false },
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['tick', 4109.375], ['advert', 4200, 'b', 50], ['mark'], ['cloud', 5000, 'b']],
     // The answer to b's advert at 4200 announced already: the cloud's verdict waits out the rate limit.
-    expected: ['5000 event split-brain-suspected b'],
+    expected: ['5000 event split-brain-suspected b', '5000 reassert holder=b'],
     role: 'MASTER',
   },
   {
     name: 'a contested holder heard again is ranked afresh (a new episode, not a ping-pong)',
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['cloud', 5000, 'b'], ['cloud', 5100, 'a'], ['advert', 6000, 'b', 50], ['mark'], ['cloud', 7000, 'b']],
-    expected: ['7000 event split-brain-suspected b', '7000 announce cloud-split peer=b'],
+    expected: ['7000 event split-brain-suspected b', '7000 announce cloud-split peer=b', '7000 reassert holder=b'],
     role: 'MASTER',
   },
   {
@@ -609,13 +609,13 @@ const rows: readonly Row[] = [
   {
     name: 'a master ranks a cloud holder on its backup heartbeats: lower, contest',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50, 'BACKUP'], ['cloud', 5000, 'b']],
-    expected: ['4000 announce peer-returned peer=b', '5000 event split-brain-suspected b', '5000 announce cloud-split peer=b'],
+    expected: ['4000 announce peer-returned peer=b', '5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '5000 reassert holder=b'],
     role: 'MASTER',
   },
   {
     name: 'cloud shows a never-heard peer: equal priority assumed, a wins the tie-break: contest',
     inputs: [...BECOME_MASTER, ['cloud', 5000, 'b']],
-    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '5000 reassert holder=b'],
     role: 'MASTER',
   },
   {
@@ -628,13 +628,13 @@ const rows: readonly Row[] = [
   {
     name: 'cloud shows a lower heard peer: contest; clear once the cloud shows us',
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['mark'], ['cloud', 5000, 'b'], ['cloud', 6000, 'a'], ['cloud', 7000, 'a']],
-    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '6000 event split-brain-cleared'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '5000 reassert holder=b', '6000 event split-brain-cleared'],
     role: 'MASTER',
   },
   {
     name: 'the same holder seen again after we contested it: yield instead of ping-pong',
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['mark'], ['cloud', 5000, 'b'], ['cloud', 6000, 'a'], ['cloud', 7000, 'b']],
-    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '6000 event split-brain-cleared', '7000 MASTER->BACKUP cloud-outranked peer=b', '7000 event split-brain-suspected b'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '5000 reassert holder=b', '6000 event split-brain-cleared', '7000 MASTER->BACKUP cloud-outranked peer=b', '7000 event split-brain-suspected b'],
     role: 'BACKUP',
   },
   {
@@ -647,17 +647,31 @@ const rows: readonly Row[] = [
       ['resign-from', 5200, 'c'], // ...which resigns: we claim again after skew
       ['tick', 5809.375],
       ['mark'],
-      ['cloud', 5900, 'b'], // still suspected from before: no new event, and no yield
+      ['cloud', 5900, 'b'], // still suspected from before: no new event, and no yield; the assign is repeated
     ],
-    expected: [],
+    expected: ['5900 reassert holder=b'],
     role: 'MASTER',
   },
   {
     name: 'a holder that is not a group member is contested, never yielded to',
     inputs: [...BECOME_MASTER, ['cloud', 5000, 'i-0abc'], ['cloud', 6000, 'a'], ['cloud', 7000, 'i-0abc'], ['cloud', 8000, 'i-0abc']],
-    expected: ['5000 event split-brain-suspected i-0abc', '5000 announce cloud-split peer=i-0abc', '6000 event split-brain-cleared', '7000 event split-brain-suspected i-0abc', '7000 announce cloud-split peer=i-0abc'],
+    expected: [
+      '5000 event split-brain-suspected i-0abc',
+      '5000 announce cloud-split peer=i-0abc',
+      '5000 reassert holder=i-0abc',
+      '6000 event split-brain-cleared',
+      '7000 event split-brain-suspected i-0abc',
+      '7000 announce cloud-split peer=i-0abc',
+      '7000 reassert holder=i-0abc',
+      '8000 reassert holder=i-0abc',
+    ],
     role: 'MASTER',
   },
+  // --- re-assert: the cloud arbitrates where traffic goes ---
+  { name: 'a master the cloud shows holding nothing re-asserts, every time it is told', inputs: [...BECOME_MASTER, ['cloud', 5000, null], ['cloud', 8000, null]], expected: ['5000 reassert holder=nobody', '8000 reassert holder=nobody'], role: 'MASTER' },
+  { name: 'a master the cloud shows holding every VIP does nothing', inputs: [...BECOME_MASTER, ['cloud', 5000, 'a']], expected: [], role: 'MASTER' },
+  { name: 'a master that yields to the holder does not re-assert', inputs: [['start', 0], ['advert', 500, 'b', 150], ['tick', 4109.375], ['mark'], ['cloud', 5000, 'b']], expected: ['5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'], role: 'BACKUP' },
+  { name: 'a backup told of nobody holding does not re-assert', inputs: [['start', 0], ['mark'], ['cloud', 100, null]], expected: [], role: 'BACKUP' },
   { name: 'a backup expects another holder', inputs: [['start', 0], ['mark'], ['cloud', 100, 'b']], expected: [], role: 'BACKUP' },
   {
     name: 'the cloud showing nobody lifts the block; claim after a full interval',

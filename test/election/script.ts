@@ -45,6 +45,8 @@ export function render(at: number, out: ElectionOutput): string {
       return out.advert.role === 'MASTER' ? `${at} send advert p=${out.advert.priority}` : `${at} heartbeat ${out.advert.role} p=${out.advert.priority}`;
     case 'probe':
       return `${at} probe ${out.peer}`;
+    case 'reassert':
+      return `${out.at} reassert holder=${out.holder ?? 'nobody'}`;
     case 'transition':
       return `${out.at} ${out.from}->${out.to} ${out.reason}${out.peer === undefined ? '' : ` peer=${out.peer}`}`;
     case 'event': {
