@@ -13,6 +13,20 @@ export type AcquisitionKind = 'failover' | 'initial' | 'reassert';
 
 export const ACQUISITION_KINDS: readonly AcquisitionKind[] = ['failover', 'initial', 'reassert'];
 
+/**
+ * What a transition to MASTER tells the shell about the takeover it starts:
+ * the failover phases are measured from `lastMasterAdvertAt` (the old
+ * master's last word heard here) and `at` (the decision).
+ */
+export interface MasterClaim {
+  readonly kind: Exclude<AcquisitionKind, 'reassert'>;
+  readonly reason: TransitionReason;
+  /** The master this node replaced, when one was lost. */
+  readonly previousMaster: string | null;
+  /** Last advert heard from the believed master before the claim; null when none was heard. */
+  readonly lastMasterAdvertAt: number | null;
+}
+
 /** `claim`: the transition to MASTER this acquire serves (its reason and the master it replaced), or null. */
 export function acquisitionKind(claim: { readonly reason: TransitionReason | string; readonly previousMaster: string | null } | null): AcquisitionKind {
   if (claim === null) return 'reassert';

@@ -1,4 +1,5 @@
 import { VipdError } from '../errors';
+import { acquisitionKind, type MasterClaim } from './acquisition';
 import { judgeCloudHolder } from './cloud-arbiter';
 import { PeerTable } from './peer-table';
 import { REFUSAL_OVERDUE_FRACTION, RefusalEvidence } from './refusal';
@@ -11,6 +12,7 @@ import type { AnnounceReason, ElectionEvent, ElectionOptions, ElectionOutput, El
 import { checkTime, validateAdvert, validateOptions } from './validate';
 
 const MIN_PRIORITY = 1;
+const DEFAULT_OWNER_FAULT_HOLD_MS = 30_000;
 const MAX_PRIORITY = 254;
 
 type DownCause = { readonly reason: 'master-down' | 'peer-resigned' | 'peer-refused'; readonly peer: string | undefined };
@@ -26,7 +28,10 @@ export class ElectionCore {
   private opts: ElectionOptions;
   private readonly peers: PeerTable;
   private penalty = 0;
+  /** A weight-0 tracker is down (setHealth). */
   private faulty = false;
+  /** After ownerFailed: FAULT is held until this time, whatever the trackers say. */
+  private ownerFaultUntil: number | null = null;
   private maintenanceOn = false;
 
   /** The peer believed to be MASTER (never self). */
@@ -101,7 +106,7 @@ export class ElectionCore {
     if (this.current === 'STOP') return;
     if (this.current !== 'INIT') throw new VipdError('VIPD_E_INTERNAL', `election: start() called in ${this.current}`);
     this.advanceTo(now);
-    if (this.faulty) {
+    if (this.inFault()) {
       this.transition(now, 'FAULT', 'tracker-fault');
     } else {
       this.transition(now, 'BACKUP', 'start');
@@ -113,6 +118,10 @@ export class ElectionCore {
 
   tick(now: number): void {
     if (!this.accept(now)) return;
+    if (this.ownerFaultUntil !== null && now >= this.ownerFaultUntil) {
+      this.ownerFaultUntil = null;
+      this.applyFault(now);
+    }
     if (this.current === 'BACKUP') this.tickBackup(now);
     this.tickAdverts(now);
     if (this.current === 'MASTER') this.emitAnnounce(this.reannounce.due(now));
@@ -193,28 +202,20 @@ export class ElectionCore {
     const before = this.effective();
     this.penalty = h.penalty;
     this.faulty = h.fault;
-    switch (this.current) {
-      case 'MASTER':
-        if (h.fault) this.leaveMaster(now, 'FAULT', 'tracker-fault');
-        // Backups learn the new priority at once, so one that now outranks us preempts without waiting.
-        else if (this.effective() !== before) this.sendAdvert(now);
-        return;
-      case 'BACKUP':
-        if (h.fault) {
-          this.clearBackupTimers();
-          this.transition(now, 'FAULT', 'tracker-fault');
-        }
-        return;
-      case 'FAULT':
-        if (!h.fault) {
-          this.transition(now, 'BACKUP', 'tracker-recovered');
-          this.refreshMaster(now);
-          this.armDown(now);
-        }
-        return;
-      default:
-        return;
-    }
+    // Backups learn the new priority at once, so one that now outranks us preempts without waiting.
+    if (!this.applyFault(now) && this.current === 'MASTER' && this.effective() !== before) this.sendAdvert(now);
+  }
+
+  /**
+   * Taking or releasing the VIPs failed permanently (permission, invalid
+   * request): FAULT, held for ownerFaultHoldMs (a deadline beside the down
+   * and preempt timers), then the node competes again unless a tracker still
+   * holds it down. Another failure during the hold starts it afresh.
+   */
+  ownerFailed(now: number): void {
+    if (!this.accept(now)) return;
+    this.ownerFaultUntil = now + (this.opts.ownerFaultHoldMs ?? DEFAULT_OWNER_FAULT_HOLD_MS);
+    this.applyFault(now);
   }
 
   setMaintenance(on: boolean, now: number): void {
@@ -252,6 +253,7 @@ export class ElectionCore {
     this.advanceTo(now);
     if (this.current === 'MASTER') this.send(this.resignAdvert('STOP'));
     this.clearBackupTimers();
+    this.ownerFaultUntil = null;
     this.nextAdvertAt = null;
     this.transition(now, 'STOP', 'admin-stop');
   }
@@ -292,6 +294,13 @@ export class ElectionCore {
       tookOverFrom: this.tookOverFrom,
       contestedBefore: holder !== null && this.contested.has(holder),
     });
+    this.applyCloudVerdict(verdict, holder, view !== undefined, now);
+    // A master the cloud does not show holding every VIP (nobody, another node it contests or
+    // ignores) runs its acquire again: the cloud is the arbiter of where traffic goes.
+    if (this.current === 'MASTER' && holder !== this.opts.nodeId) this.pending.push({ type: 'reassert', holder, at: now });
+  }
+
+  private applyCloudVerdict(verdict: ReturnType<typeof judgeCloudHolder>, holder: string | null, holderIsPeer: boolean, now: number): void {
     switch (verdict) {
       case 'clear':
         if (this.claimBlockedBy !== null) {
@@ -303,7 +312,7 @@ export class ElectionCore {
       case 'ignore':
         return;
       case 'contest':
-        if (view !== undefined && holder !== null) this.contested.add(holder);
+        if (holderIsPeer && holder !== null) this.contested.add(holder);
         if (holder !== null && this.suspectedHolder !== holder) {
           this.suspect(holder, now);
           if (this.current === 'MASTER') this.requestAnnounce(now, 'cloud-split', holder);
@@ -324,7 +333,7 @@ export class ElectionCore {
   nextDeadline(): number | null {
     let next: number | null = null;
     const announceAt = this.current === 'MASTER' ? this.reannounce.deadline() : null;
-    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt]) if (t !== null && (next === null || t < next)) next = t;
+    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt, this.ownerFaultUntil]) if (t !== null && (next === null || t < next)) next = t;
     return this.current === 'STOP' ? null : next;
   }
 
@@ -343,7 +352,7 @@ export class ElectionCore {
       peers: this.peers.list(),
       maintenance: this.maintenanceOn,
       lastMasterAdvertAt: this.lastMasterAdvertAt,
-      timers: { downAt: this.downAt, preemptAt: this.preemptAt, nextAdvertAt: this.nextAdvertAt },
+      timers: { downAt: this.downAt, preemptAt: this.preemptAt, nextAdvertAt: this.nextAdvertAt, ownerFaultUntil: this.ownerFaultUntil },
       splitBrainHolder: this.suspectedHolder,
       claimBlockedBy: this.claimBlockedBy,
       holdAfterResign: this.hold !== null,
@@ -534,10 +543,42 @@ export class ElectionCore {
     this.refusals.reset();
     // A deferred re-announcement belongs to this mastership only.
     if (from === 'MASTER') this.reannounce.cancel();
-    this.pending.push(peer === undefined ? { type: 'transition', from, to, reason, at: now } : { type: 'transition', from, to, reason, peer, at: now });
+    const priority = { base: this.opts.priority, effective: this.effective(), maintenance: this.maintenanceOn };
+    const claim: MasterClaim | undefined =
+      to === 'MASTER' ? { kind: acquisitionKind({ reason, previousMaster: peer ?? null }) === 'failover' ? 'failover' : 'initial', reason, previousMaster: peer ?? null, lastMasterAdvertAt: this.lastMasterAdvertAt } : undefined;
+    this.pending.push({ type: 'transition', from, to, reason, ...(peer === undefined ? {} : { peer }), at: now, priority, ...(claim === undefined ? {} : { claim }) });
   }
 
   // --- helpers -------------------------------------------------------------------
+
+  /** A weight-0 tracker is down, or an owner failure is being held. */
+  private inFault(): boolean {
+    return this.faulty || this.ownerFaultUntil !== null;
+  }
+
+  /** Moves into or out of FAULT as inFault() now says; true when it made a transition. */
+  private applyFault(now: number): boolean {
+    const fault = this.inFault();
+    switch (this.current) {
+      case 'MASTER':
+        if (!fault) return false;
+        this.leaveMaster(now, 'FAULT', 'tracker-fault');
+        return true;
+      case 'BACKUP':
+        if (!fault) return false;
+        this.clearBackupTimers();
+        this.transition(now, 'FAULT', 'tracker-fault');
+        return true;
+      case 'FAULT':
+        if (fault) return false;
+        this.transition(now, 'BACKUP', 'tracker-recovered');
+        this.refreshMaster(now);
+        this.armDown(now);
+        return true;
+      default:
+        return false;
+    }
+  }
 
   private accept(now: number): boolean {
     if (this.current === 'STOP') return false;

@@ -1,3 +1,5 @@
+import type { MasterClaim } from './acquisition';
+
 /**
  * Inputs and outputs of the pure election core (one core per group).
  * The core never reads a clock, a socket or a random source: the shell
@@ -41,10 +43,19 @@ export interface ElectionOptions {
   readonly claimOnRefusal?: boolean;
   /** Least time between two re-announcements (announce outputs); default 1000 ms. 0 = no limit. */
   readonly reannounceMinIntervalMs?: number;
+  /**
+   * After ownerFailed (a permanent error taking or releasing the VIPs): how
+   * long the group stays in FAULT before this node competes again; default
+   * 30000 ms. One attempt per hold, so a fixed IAM policy heals without a
+   * restart and a broken one is not retried in a loop.
+   */
+  readonly ownerFaultHoldMs?: number;
 }
 
 export type ElectionOutput =
   | { readonly type: 'send'; readonly advert: OutgoingAdvert }
+  /** While MASTER: the cloud did not show every VIP on this node; run the acquire again (observeCloudHolder). */
+  | { readonly type: 'reassert'; readonly holder: string | null; readonly at: number }
   /** Send one probe to this peer's heartbeat port through the socket connected to it (its refusals come back as peerRefused). */
   | { readonly type: 'probe'; readonly peer: string }
   | {
@@ -55,6 +66,10 @@ export type ElectionOutput =
       /** The peer whose message caused it, when one did. */
       readonly peer?: string;
       readonly at: number;
+      /** Priorities as of this transition (metrics show them), so the shell need not read status(). */
+      readonly priority: { readonly base: number; readonly effective: number; readonly maintenance: boolean };
+      /** Into MASTER only: the takeover this acquire will serve (failover accounting). */
+      readonly claim?: MasterClaim;
     }
   | { readonly type: 'event'; readonly event: ElectionEvent; readonly at: number }
   | {
@@ -119,7 +134,7 @@ export interface ElectionStatus {
   readonly lastMasterAdvertAt: number | null;
   // Additions below are optional so statuses built elsewhere (fakes in tests) stay valid.
   /** Pending deadlines (monotonic ms), null when not armed. */
-  readonly timers?: { readonly downAt: number | null; readonly preemptAt: number | null; readonly nextAdvertAt: number | null };
+  readonly timers?: { readonly downAt: number | null; readonly preemptAt: number | null; readonly nextAdvertAt: number | null; readonly ownerFaultUntil?: number | null };
   /** The other holder the cloud showed while we were MASTER, until cleared. */
   readonly splitBrainHolder?: string | null;
   /** After a cloud-outranked step-down: the node we will not claim against until heard again. */

@@ -19,6 +19,8 @@ export function validateOptions(opts: ElectionOptions): void {
   if (opts.claimOnRefusal !== undefined && typeof opts.claimOnRefusal !== 'boolean') bad('claimOnRefusal must be a boolean', opts.claimOnRefusal);
   const minGap = opts.reannounceMinIntervalMs;
   if (minGap !== undefined && (!Number.isFinite(minGap) || minGap < 0)) bad('reannounceMinIntervalMs must be a number >= 0', minGap);
+  const hold = opts.ownerFaultHoldMs;
+  if (hold !== undefined && (!Number.isFinite(hold) || hold <= 0)) bad('ownerFaultHoldMs must be a positive number', hold);
   const seen = new Set<string>();
   for (const peer of opts.peers) {
     if (typeof peer !== 'string' || peer.length === 0) bad('peer ids must be non-empty strings', peer);

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { ACQUISITION_KINDS, type AcquisitionKind } from '../election/acquisition';
 import { ANNOUNCE_REASONS } from '../election/reannounce';
 import type { AnnounceReason, Role } from '../election/types';
+import type { FailoverPhases } from '../runtime/failover';
 import {
   CLOUD_ACQUIRE_BUCKETS,
   CLOUD_REQUEST_BUCKETS,
@@ -50,19 +51,8 @@ export interface GroupInfo {
 /** Period of prom-client's nodejs_eventloop_lag_* sampling timer. */
 export const EVENT_LOOP_SAMPLE_MS = 500;
 
-/** The per-phase latencies of one takeover, in milliseconds. */
 /** How a takeover was decided: the transition reasons into MASTER that follow a lost master, plus 'other'. */
 export const DETECTION_REASONS = ['master-down', 'peer-resigned', 'peer-refused', 'preempting', 'other'] as const;
-
-export interface FailoverPhaseTimings {
-  /** Last heartbeat from the old master -> decision here; null when no master died (start, preempt). */
-  readonly detectionMs: number | null;
-  /** Cloud call -> cloud confirms the VIPs on our NIC (0 for provider none). */
-  readonly cloudMs: number;
-  readonly osMs: number;
-  /** Last heartbeat from the old master -> VIPs ready here; null like detectionMs. */
-  readonly totalMs: number | null;
-}
 
 export const OTHER_REASON = 'other';
 
@@ -333,7 +323,7 @@ export class VipdMetrics {
   }
 
   /** `reason`: the transition reason that made this node MASTER (docs/election.md); anything else folds into 'other'. */
-  failover(group: string, phases: FailoverPhaseTimings, reason: string): void {
+  failover(group: string, phases: FailoverPhases, reason: string): void {
     const label = (DETECTION_REASONS as readonly string[]).includes(reason) ? reason : OTHER_REASON;
     if (phases.detectionMs !== null) this.failoverDetection.observe({ group, reason: label }, phases.detectionMs / 1000);
     // Provider none has no cloud phase: a series of zeros would only blur the per-phase view.

@@ -1,16 +1,21 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { GroupConfig } from '../config/types';
-import { acquisitionKind } from '../election/acquisition';
 import { ElectionCore } from '../election/core';
 import type { SuccessorVerdict } from '../election/successor';
-import type { ElectionOutput, ElectionStatus, PeerAdvert, Role } from '../election/types';
-import { asVipdError, type VipdError } from '../errors';
+import type { ElectionOutput, PeerAdvert, Role } from '../election/types';
+import type { VipdError } from '../errors';
 import type { AcquireReport, VerifyReport, VipOwner } from '../owner/types';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
-import type { TimerHandle, Timers } from '../util/timers';
+import type { Timers } from '../util/timers';
 import { OwnershipReconciler, type OwnershipOptions } from './ownership';
-import type { AdvertSender, FailoverPhases, GroupHealth, HookEvent, HookQueue, RuntimeMetrics, TrackerSet, TrackerSetFactory } from './ports';
+import { FailoverAccounting } from './failover';
+import { buildGroupStatus, type GroupStatus } from './group-status';
+import { HookSequencer, hookForTransition } from './hook-sequencer';
+import { IntervalDriftWarner } from './interval-drift';
+import type { AdvertSender, GroupHealth, HookQueue, RuntimeMetrics, TrackerSet, TrackerSetFactory } from './ports';
+
+export type { GroupStatus, PeerStatus, VerifyStatus } from './group-status';
 
 export interface GroupRunnerDeps {
   readonly nodeId: string;
@@ -33,60 +38,6 @@ export interface GroupRunnerDeps {
   readonly reannounceMinIntervalMs?: number;
 }
 
-export interface LastFailover extends FailoverPhases {
-  readonly at: number;
-  readonly reason: string;
-  readonly previousMaster: string | null;
-}
-
-/**
- * A peer as status shows it. `role` is what it advertises now: null once it
- * has been silent past the down interval (`live` false), when only
- * `lastRole` and how long ago it was heard remain true.
- */
-export interface PeerStatus {
-  readonly id: string;
-  readonly live: boolean;
-  readonly role: Role | null;
-  readonly lastRole: Role | null;
-  readonly priority: number | null;
-  readonly lastHeardAt: number | null;
-  /** Wall-clock time (ISO 8601) of the last advert heard; null = never since this start. */
-  readonly lastHeard: string | null;
-  readonly silentForMs: number | null;
-}
-
-/**
- * The OS and cloud view of the group's VIPs from the last check. `fresh`
- * only when taken after the last role or ownership change and within two
- * reconcile intervals: anything else is history, shown with its age.
- */
-export interface VerifyStatus extends VerifyReport {
-  readonly at: string;
-  readonly ageMs: number;
-  readonly fresh: boolean;
-  /** This node's role when the view was taken. */
-  readonly takenAs: Role;
-}
-
-export interface GroupStatus {
-  readonly name: string;
-  readonly id: number;
-  readonly election: Omit<ElectionStatus, 'peers'> & { readonly peers: readonly PeerStatus[] };
-  readonly settings: { readonly interface: string; readonly intervalMs: number; readonly deadAfter: number; readonly preempt: boolean; readonly preemptDelayMs: number };
-  /** Wall-clock time (ISO 8601) this node entered its current role. */
-  readonly roleSince: string;
-  readonly lastTransition: { readonly at: string; readonly from: Role; readonly to: Role; readonly reason: string; readonly peer: string | null } | null;
-  readonly vips: readonly string[];
-  readonly ownership: { readonly wanted: string; readonly applied: string; readonly lastError: ReturnType<VipdError['toJSON']> | null };
-  readonly lastFailover: (LastFailover & { readonly atTime: string }) | null;
-  readonly lastVerify: VerifyStatus | null;
-  readonly splitBrainSuspected: boolean;
-  readonly trackers: ReturnType<TrackerSet['status']>;
-}
-
-const HOOK_EVENT: Partial<Record<Role, HookEvent>> = { MASTER: 'master', BACKUP: 'backup', FAULT: 'fault', STOP: 'stop' };
-
 /** Release retries a stop makes before exiting anyway (systemd's TimeoutStopSec bounds the rest). */
 const STOP_RELEASE_ATTEMPTS = 3;
 
@@ -101,11 +52,8 @@ export class GroupRunner {
   private trackers: TrackerSet;
   private readonly log: Logger;
   private trackerHealth: GroupHealth = { penalty: 0, fault: false };
-  private ownerFault: VipdError | null = null;
-  private ownerFaultTimer: TimerHandle | null = null;
   private lastError: VipdError | null = null;
-  private pendingFailover: { decidedAt: number; lastHeard: number | null; reason: string; previousMaster: string | null } | null = null;
-  private lastFailover: LastFailover | null = null;
+  private readonly failovers = new FailoverAccounting();
   private lastVerify: { report: VerifyReport; at: number; role: Role } | null = null;
   /** Monotonic ms of the last role or ownership change: a view of the host from before it is history. */
   private viewInvalidatedAt = 0;
@@ -113,25 +61,15 @@ export class GroupRunner {
   private lastTransition: { at: number; from: Role; to: Role; reason: string; peer: string | null } | null = null;
   private splitBrain = false;
   private maintenance = false;
-  private blockedWatch: TimerHandle | null = null;
-  /** Peers whose advertised interval differs from ours (warned once each). */
-  private readonly intervalMismatch = new Set<string>();
-  /** Bumped when the block ends: a check already in flight must not deliver its (stale) holder read. */
-  private blockedWatchGeneration = 0;
-  private stopped = false;
-  /**
-   * Hooks wait for the VIPs (keepalived's order, docs/trackers.md): master
-   * once they are ready here, backup/fault/stop once they are released.
-   * They run in transition order; one whose state a later transition
-   * abandoned (released before it was reached) runs then.
-   */
-  private readonly heldHooks: Array<{ readonly job: Parameters<HookQueue['enqueue']>[0]; readonly until: 'active' | 'inactive' }> = [];
+  private readonly drift: IntervalDriftWarner;
+  private readonly hooks: HookSequencer;
 
   constructor(
     private groupConfig: GroupConfig,
     private readonly deps: GroupRunnerDeps,
   ) {
     this.log = deps.logger.child({ group: groupConfig.name });
+    this.drift = new IntervalDriftWarner(this.log);
     this.core = new ElectionCore({
       nodeId: deps.nodeId,
       peers: groupConfig.peers.map((p) => p.id),
@@ -141,6 +79,7 @@ export class GroupRunner {
       intervalMs: groupConfig.intervalMs,
       deadAfter: groupConfig.deadAfter,
       claimOnRefusal: groupConfig.claimOnRefusal,
+      ownerFaultHoldMs: deps.ownerFaultHoldMs,
       ...(deps.reannounceMinIntervalMs === undefined ? {} : { reannounceMinIntervalMs: deps.reannounceMinIntervalMs }),
     });
     this.reconciler = new OwnershipReconciler(groupConfig, {
@@ -154,7 +93,7 @@ export class GroupRunner {
         released: () => {
           this.viewInvalidatedAt = this.deps.clock.nowMs();
           this.log.info({ vips: this.vipAddresses() }, 'VIPs released');
-          this.releaseHooks();
+          this.hooks.release();
         },
         failed: (err, op) => this.onOwnerFailed(err, op),
         verified: (report) => this.onVerified(report),
@@ -168,6 +107,7 @@ export class GroupRunner {
         },
       },
     });
+    this.hooks = new HookSequencer(deps.hooks, () => ({ applied: this.reconciler.applied, acquireInFlight: this.reconciler.acquireInFlight }));
     this.trackers = deps.trackers(groupConfig, (h) => this.onTrackerHealth(h));
   }
 
@@ -241,30 +181,9 @@ export class GroupRunner {
   onAdvert(advert: PeerAdvert, now: number): void {
     this.deps.metrics.advertReceived(this.groupConfig.name);
     this.deps.metrics.peerSeen(this.groupConfig.name, advert.from, this.deps.wallSeconds());
-    this.checkInterval(advert);
+    this.drift.check(advert, this.groupConfig.intervalMs);
     this.core.step(advert, now);
     this.flush();
-  }
-
-  /**
-   * Each node times the master by its own intervalMs: a backup set to 100 ms
-   * under a master at 1 s claims between every advert. Said once per peer
-   * (and once more when it matches again), like the VIP digest.
-   */
-  private checkInterval(advert: PeerAdvert): void {
-    if (advert.kind === 'resign') return;
-    const differs = advert.intervalMs !== this.groupConfig.intervalMs;
-    if (differs === this.intervalMismatch.has(advert.from)) return;
-    if (differs) {
-      this.intervalMismatch.add(advert.from);
-      this.log.warn(
-        { peer: advert.from, theirs: advert.intervalMs, ours: this.groupConfig.intervalMs },
-        `peer ${advert.from} advertises every ${advert.intervalMs} ms, this node expects ${this.groupConfig.intervalMs} ms (groups[].intervalMs must be the same on every node, or the faster side flaps)`,
-      );
-    } else {
-      this.intervalMismatch.delete(advert.from);
-      this.log.info({ peer: advert.from, intervalMs: advert.intervalMs }, `peer ${advert.from} advertises at this node's interval again`);
-    }
   }
 
   /** The peer's host refused a probe (nothing listens on its heartbeat port); the core judges it. */
@@ -300,59 +219,45 @@ export class GroupRunner {
 
   /** Graceful stop: resign (the core sends priority 0), then release what we hold. */
   async stop(now: number): Promise<void> {
-    this.stopped = true;
     this.core.stop(now);
     this.flush();
     this.trackers.stop();
-    this.clearOwnerFault();
     const applied = await this.reconciler.releaseBeforeStop(STOP_RELEASE_ATTEMPTS, this.deps.ownership.retryDelayMs);
     if (applied !== 'inactive') {
       this.log.error({ applied, attempts: STOP_RELEASE_ATTEMPTS }, 'stopping with the VIPs possibly still configured on this host: the release kept failing (the next start removes them as orphans)');
     }
     // The stop hook runs even when the release kept failing: late, never lost.
-    this.releaseHooks(true);
+    this.hooks.release(true);
     this.reconciler.close();
   }
 
   /** Stop without touching ownership: for a reload that replaces this group with an identical one. */
   detach(): void {
-    this.stopped = true;
-    this.releaseHooks(true);
+    this.hooks.release(true);
     this.trackers.stop();
-    this.clearOwnerFault();
     this.reconciler.close();
   }
 
   status(now: number): GroupStatus {
-    const election = this.core.status(now);
     const g = this.groupConfig;
-    const wallMs = this.deps.wallSeconds() * 1000;
-    const iso = (at: number): string => new Date(wallMs - (now - at)).toISOString();
-    const downAfter = election.peerDownAfterMs ?? Infinity;
-    const peers = election.peers.map((p): PeerStatus => {
-      const silentForMs = p.lastHeardAt === null ? null : now - p.lastHeardAt;
-      const live = silentForMs !== null && silentForMs <= downAfter;
-      return { ...p, live, role: live ? p.role : null, lastRole: p.role, lastHeard: p.lastHeardAt === null ? null : iso(p.lastHeardAt), silentForMs };
-    });
-    const v = this.lastVerify;
-    const freshFor = 2 * this.deps.ownership.reconcileIntervalMs + 1000;
-    return {
-      name: g.name,
-      id: g.id,
-      election: { ...election, peers },
-      settings: { interface: g.interface, intervalMs: g.intervalMs, deadAfter: g.deadAfter, preempt: g.preempt, preemptDelayMs: g.preemptDelayMs },
-      roleSince: iso(this.roleSinceAt),
-      lastTransition: this.lastTransition === null ? null : { ...this.lastTransition, at: iso(this.lastTransition.at) },
-      vips: this.vipAddresses(),
-      ownership: { wanted: this.reconciler.wanted, applied: this.reconciler.applied, lastError: this.lastError?.toJSON() ?? null },
-      lastFailover: this.lastFailover === null ? null : { ...this.lastFailover, atTime: iso(this.lastFailover.at) },
-      lastVerify:
-        v === null
-          ? null
-          : { ...v.report, at: iso(v.at), ageMs: now - v.at, fresh: v.at >= this.viewInvalidatedAt && v.role === election.role && now - v.at <= freshFor, takenAs: v.role },
-      splitBrainSuspected: this.splitBrain,
-      trackers: this.trackers.status(),
-    };
+    return buildGroupStatus(
+      {
+        group: g,
+        vips: this.vipAddresses(),
+        election: this.core.status(now),
+        roleSinceAt: this.roleSinceAt,
+        lastTransition: this.lastTransition,
+        ownership: { wanted: this.reconciler.wanted, applied: this.reconciler.applied, lastError: this.lastError },
+        lastFailover: this.failovers.last,
+        lastVerify: this.lastVerify,
+        viewInvalidatedAt: this.viewInvalidatedAt,
+        freshForMs: 2 * this.deps.ownership.reconcileIntervalMs + 1000,
+        splitBrainSuspected: this.splitBrain,
+        trackers: this.trackers.status(),
+      },
+      now,
+      this.deps.wallSeconds() * 1000,
+    );
   }
 
   async settle(): Promise<void> {
@@ -365,44 +270,8 @@ export class GroupRunner {
 
   private flush(): void {
     for (const out of this.core.drain()) this.execute(out);
-    if (this.core.yieldedTo === null) this.stopBlockedWatch();
-    this.watchWhileBlocked();
-  }
-
-  /**
-   * A node that yielded to a higher-ranked holder the cloud showed stays down
-   * until it hears that peer again or the holder is gone. Only the cloud can
-   * say the latter, so while blocked it keeps looking (at the verify interval).
-   */
-  private watchWhileBlocked(): void {
-    if (this.stopped || this.blockedWatch !== null) return;
-    if (this.core.yieldedTo === null) return;
-    const generation = this.blockedWatchGeneration;
-    const current = (): boolean => generation === this.blockedWatchGeneration && !this.stopped;
-    this.blockedWatch = this.deps.timers.setTimeout(() => {
-      void this.deps.owner
-        .verify(this.groupConfig)
-        .then((report) => {
-          // The block may have ended while we read (the peer was heard, then resigned, and this node
-          // claimed): a holder read from before this mastership's acquire names the old master and
-          // would make the new master yield to it (docs/election.md, cloud arbitration).
-          if (current() && this.core.yieldedTo !== null && this.core.role !== 'MASTER') this.onVerified(report);
-        })
-        .catch((e: unknown) => this.log.warn({ err: asVipdError(e) }, 'cloud check while yielding failed; will look again'))
-        .finally(() => {
-          if (!current()) return;
-          this.blockedWatch = null;
-          this.watchWhileBlocked();
-        });
-    }, this.deps.ownership.reconcileIntervalMs);
-    this.blockedWatch.unref?.();
-  }
-
-  private stopBlockedWatch(): void {
-    if (this.blockedWatch === null) return;
-    this.deps.timers.clearTimeout(this.blockedWatch);
-    this.blockedWatch = null;
-    this.blockedWatchGeneration++;
+    // Yielded to a holder the cloud showed: only the cloud can say it is gone (docs/election.md, cloud arbitration).
+    this.reconciler.watchHolders(this.core.yieldedTo !== null);
   }
 
   private execute(out: ElectionOutput): void {
@@ -423,6 +292,10 @@ export class GroupRunner {
         return;
       case 'announce':
         this.onAnnounce(out);
+        return;
+      case 'reassert':
+        this.log.warn({ holder: out.holder }, 'the cloud does not show all VIPs on this node; re-asserting');
+        this.reconciler.reassert();
         return;
     }
   }
@@ -452,52 +325,19 @@ export class GroupRunner {
     // One wording for every transition, this node's own MASTER included: one pattern to search and alert on.
     this.log.info({ event: 'transition', from: t.from, to: t.to, reason: t.reason, peer: t.peer ?? null }, `group ${name}: ${t.from} -> ${t.to} (${t.reason})`);
     this.deps.metrics.transition(name, t.from, t.to);
-    this.publishPriority(t.at);
-    const s = this.core.status(t.at);
-    if (t.to === 'MASTER') {
-      this.pendingFailover = { decidedAt: t.at, lastHeard: s.lastMasterAdvertAt, reason: t.reason, previousMaster: t.peer ?? null };
+    this.deps.metrics.setPriority(name, t.priority.base, t.priority.maintenance ? 0 : t.priority.effective);
+    if (t.claim !== undefined) {
+      this.failovers.claimed(t.claim, t.at);
       this.reconciler.want('active');
     } else if (t.from === 'MASTER' || t.to === 'FAULT' || t.to === 'STOP') {
-      this.pendingFailover = null;
+      this.failovers.abandoned();
       this.reconciler.want('inactive');
     } else if (t.from === 'INIT') {
       this.reconciler.startInactive();
     }
-    const event = HOOK_EVENT[t.to];
-    if (event) {
-      this.holdHook(t.to === 'MASTER' ? 'active' : 'inactive', {
-        group: name,
-        event,
-        argv: this.groupConfig.notify[event],
-        timeoutMs: this.groupConfig.notify.timeoutMs,
-        context: {
-          VIPD_GROUP: name,
-          VIPD_EVENT: event,
-          VIPD_FROM: t.from,
-          VIPD_TO: t.to,
-          VIPD_REASON: t.reason,
-          VIPD_VIPS: this.vipAddresses().join(','),
-          VIPD_NODE_ID: this.deps.nodeId,
-        },
-      });
-    }
+    const hook = hookForTransition(this.groupConfig, t, this.vipAddresses(), this.deps.nodeId);
+    if (hook !== null) this.hooks.hold(t.to === 'MASTER' ? 'active' : 'inactive', hook);
     this.deps.roleChanged?.();
-  }
-
-  private holdHook(until: 'active' | 'inactive', job: Parameters<HookQueue['enqueue']>[0]): void {
-    this.heldHooks.push({ job, until });
-    this.releaseHooks();
-  }
-
-  /** Enqueues, in order, every held hook whose VIP state is reached (or was abandoned by a later transition). */
-  private releaseHooks(all = false): void {
-    for (let first = this.heldHooks[0]; first !== undefined; first = this.heldHooks[0]) {
-      const reached = this.reconciler.applied === first.until && (first.until === 'active' || !this.reconciler.acquireInFlight);
-      const abandoned = this.heldHooks.some((h) => h.until !== first.until);
-      if (!all && !reached && !abandoned) return;
-      this.heldHooks.shift();
-      this.deps.hooks.enqueue(first.job);
-    }
   }
 
   private onEvent(event: Extract<ElectionOutput, { type: 'event' }>['event']): void {
@@ -530,48 +370,20 @@ export class GroupRunner {
 
   private onAcquired(report: AcquireReport, startedAt: number, doneAt: number): void {
     this.viewInvalidatedAt = doneAt;
-    this.releaseHooks();
-    const pending = this.pendingFailover;
-    this.pendingFailover = null;
-    const osDone = doneAt;
-    const detectionMs = pending && pending.lastHeard !== null ? pending.decidedAt - pending.lastHeard : null;
-    const totalMs = pending && pending.lastHeard !== null ? osDone - pending.lastHeard : null;
-    const phases: FailoverPhases = { detectionMs, cloudMs: report.timings.cloudMs, osMs: report.timings.osMs, totalMs };
-    const kind = acquisitionKind(pending);
+    this.hooks.release();
+    const a = this.failovers.acquired(report, startedAt, doneAt);
     this.lastError = null;
-    this.deps.metrics.acquired(this.groupConfig.name, kind, doneAt - startedAt);
-    if (kind === 'failover') {
-      this.lastFailover = { ...phases, at: doneAt, reason: pending?.reason ?? 'reassert', previousMaster: pending?.previousMaster ?? null };
-      this.deps.metrics.failover(this.groupConfig.name, phases, pending?.reason ?? 'reassert');
-    }
-    this.log.info(
-      { event: 'vips-ready', kind, vips: this.vipAddresses(), phases, acquireMs: doneAt - startedAt, cloudCalls: report.cloudCalls },
-      'VIPs ready on this node',
-    );
+    this.deps.metrics.acquired(this.groupConfig.name, a.kind, a.acquireMs);
+    if (a.failover !== null) this.deps.metrics.failover(this.groupConfig.name, a.phases, a.failover.reason);
+    this.log.info({ event: 'vips-ready', kind: a.kind, vips: this.vipAddresses(), phases: a.phases, acquireMs: a.acquireMs, cloudCalls: report.cloudCalls }, 'VIPs ready on this node');
   }
 
   private onOwnerFailed(err: VipdError, op: 'acquire' | 'release'): void {
     this.lastError = err;
     this.log.error({ err, operation: op }, `cannot ${op} the VIPs: ${err.message}`);
-    this.ownerFault = err;
-    this.pushHealth(this.deps.clock.nowMs());
+    // The core holds FAULT for ownerFaultHoldMs (its own deadline), then lets the node compete again.
+    this.core.ownerFailed(this.deps.clock.nowMs());
     this.flush();
-    if (this.ownerFaultTimer) this.deps.timers.clearTimeout(this.ownerFaultTimer);
-    // Permanent errors (permission, invalid) are not retried in a loop: hold FAULT, then let the
-    // node compete again, so a fixed IAM policy heals without a restart.
-    this.ownerFaultTimer = this.deps.timers.setTimeout(() => {
-      this.ownerFaultTimer = null;
-      this.ownerFault = null;
-      this.pushHealth(this.deps.clock.nowMs());
-      this.flush();
-    }, this.deps.ownerFaultHoldMs);
-    this.ownerFaultTimer.unref?.();
-  }
-
-  private clearOwnerFault(): void {
-    if (this.ownerFaultTimer) this.deps.timers.clearTimeout(this.ownerFaultTimer);
-    this.ownerFaultTimer = null;
-    this.stopBlockedWatch();
   }
 
   private onTrackerHealth(h: GroupHealth): void {
@@ -584,7 +396,7 @@ export class GroupRunner {
   }
 
   private pushHealth(now: number): void {
-    this.core.setHealth({ penalty: this.trackerHealth.penalty, fault: this.trackerHealth.fault || this.ownerFault !== null }, now);
+    this.core.setHealth({ penalty: this.trackerHealth.penalty, fault: this.trackerHealth.fault }, now);
   }
 
   private onVerified(report: VerifyReport): void {
@@ -602,9 +414,5 @@ export class GroupRunner {
       this.core.observeCloudHolder(allMine ? this.deps.nodeId : null, now);
     }
     this.flush();
-    if (!allMine && this.core.role === 'MASTER') {
-      this.log.warn({ holders }, 'the cloud does not show all VIPs on this node; re-asserting');
-      this.reconciler.reassert();
-    }
   }
 }

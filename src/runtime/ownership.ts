@@ -26,24 +26,40 @@ export interface OwnershipOptions {
 }
 
 /**
- * Desired vs applied ownership of one group's VIPs. The election says what
- * is desired; this drives the owner there, one operation at a time and in
- * order, so a release can never overtake the acquire before it. While
- * active it re-verifies and repairs periodically: state drifts (agents,
- * networkd restarts, the other node's API calls).
+ * Desired vs applied ownership of one group's VIPs, as one loop in the
+ * manner of vip-manager's applyLoop: on every signal (the election's wish,
+ * a re-assert, an announcement, a timer) `turn()` compares the mode the
+ * election wants with what is applied and takes one step: an operation
+ * towards the mode, or the periodic check of it. One step at a time and in
+ * order, so a release can never overtake the acquire before it. The check
+ * re-verifies and repairs while active (state drifts: agents, networkd
+ * restarts, the other node's API calls), refreshes the standby reading while
+ * inactive, and reads the cloud's holders while watching.
  */
 export class OwnershipReconciler {
-  private desired: 'active' | 'inactive' = 'inactive';
+  /** What the election wants: the loop's mode. */
+  private mode: 'active' | 'inactive' = 'inactive';
+  /** While inactive, the check also reads the cloud's holders (watchHolders). */
+  private watching = false;
+  /** Bumped when the watch ends: a holder read already in flight is dropped. */
+  private watchGeneration = 0;
   private appliedState: Applied = 'unknown';
-  private busy: Promise<void> | null = null;
-  private periodic: TimerHandle | null = null;
-  private retry: TimerHandle | null = null;
-  private closed = false;
-  private group: GroupConfig;
+  /** The step running now (an operation or a check); the loop never runs two. */
+  private step: Promise<void> | null = null;
+  /**
+   * After a failed operation the loop waits instead of trying again at once:
+   * for the retry timer (transient), or for a new wish of the election (a
+   * permanent failure is reported once, never retried in a loop).
+   */
+  private backoff: 'retry' | 'wish' | null = null;
+  private retryTimer: TimerHandle | null = null;
+  private checkTimer: TimerHandle | null = null;
+  /** The next check runs at once instead of at its interval (announceAgain). */
+  private checkSoon = false;
   /** The acquire in flight, so a change of mind can stop it (owner.acquire's signal). */
   private acquiring: AbortController | null = null;
-  /** The next periodic check runs at once (announceAgain): set while an operation is in flight. */
-  private recheck = false;
+  private closed = false;
+  private group: GroupConfig;
 
   constructor(
     group: GroupConfig,
@@ -64,7 +80,7 @@ export class OwnershipReconciler {
   }
 
   get wanted(): 'active' | 'inactive' {
-    return this.desired;
+    return this.mode;
   }
 
   /** While an acquire runs, `applied` still says what held before it: the VIPs may already be partly here. */
@@ -74,11 +90,12 @@ export class OwnershipReconciler {
 
   want(state: 'active' | 'inactive'): void {
     if (this.closed) return;
-    this.desired = state;
+    this.mode = state;
     // A preempted node must not go on polling for a confirmation that cannot come
     // (the winner assigned after it) until the deadline: that blocked its next acquire.
     if (state !== 'active') this.acquiring?.abort();
-    this.kick();
+    this.endBackoff();
+    this.turn();
   }
 
   /**
@@ -88,46 +105,59 @@ export class OwnershipReconciler {
    * a node that was never master would plan its first failover from nothing.
    */
   startInactive(): void {
-    if (this.closed || this.busy || this.appliedState !== 'unknown' || this.desired !== 'inactive') return;
+    if (this.closed || this.step || this.appliedState !== 'unknown' || this.mode !== 'inactive') return;
     this.appliedState = 'inactive';
-    void this.check();
+    this.check();
   }
 
   /** Re-run acquire although we believe we hold the VIPs (the cloud says otherwise). */
   reassert(): void {
-    if (this.closed || this.desired !== 'active') return;
+    if (this.closed || this.mode !== 'active') return;
     this.appliedState = 'unknown';
-    this.kick();
+    this.endBackoff();
+    this.turn();
   }
 
   /**
    * Another node claimed the group while we hold it. The link hears from us
    * again at once: the announcement changes no state and the owner sends only
-   * for a held group, so it does not wait behind a check in flight (an acquire
-   * in flight announces when it lands). Then the periodic check runs now
-   * instead of at its interval: on a cloud, a holder other than us is
-   * re-asserted through the listener, as on every check.
+   * for a held group, so it does not wait behind a step in flight (an acquire
+   * in flight announces when it lands). Then the check runs now instead of at
+   * its interval (after the step in flight): on a cloud, a holder other than
+   * us is re-asserted through the listener, as on every check.
    */
   announceAgain(): void {
-    if (this.closed || this.desired !== 'active') return;
+    if (this.closed || this.mode !== 'active') return;
     const { owner, logger } = this.deps;
     if (this.appliedState === 'active' && owner.announce) {
       owner.announce(this.group).catch((e: unknown) => logger.warn({ err: asVipdError(e), group: this.group.name }, 're-announcement of the VIPs failed'));
     }
-    this.recheck = true;
-    if (this.periodic) this.deps.timers.clearTimeout(this.periodic);
-    this.periodic = null;
-    // Busy: whatever is in flight ends by scheduling the check (at once, now).
-    if (!this.busy) this.schedulePeriodic();
+    this.checkSoon = true;
+    this.clearCheckTimer();
+    this.turn();
+  }
+
+  /**
+   * The election yielded to a holder the cloud showed and waits until it
+   * hears that peer again or the holder is gone. Only the cloud can say the
+   * latter, so while inactive each check also reads the holders and reports
+   * them (verified). Ending the watch drops a read in flight: it was taken
+   * before whatever ended it, and would name the old master to a node that
+   * may have claimed since.
+   */
+  watchHolders(on: boolean): void {
+    if (on === this.watching) return;
+    this.watching = on;
+    if (!on) this.watchGeneration++;
   }
 
   updateGroup(group: GroupConfig): void {
     this.group = group;
   }
 
-  /** Resolves when no operation is in flight and applied equals desired (or an error stopped progress). */
+  /** Resolves when no step is in flight and applied equals the mode (or a failure stopped progress). */
   async settle(): Promise<void> {
-    while (this.busy) await this.busy;
+    while (this.step) await this.step;
   }
 
   /**
@@ -137,9 +167,10 @@ export class OwnershipReconciler {
    */
   async releaseBeforeStop(attempts: number, delayMs: number): Promise<Applied> {
     await this.settle();
-    for (let i = 0; i < attempts && !this.closed && this.desired === 'inactive' && this.appliedState !== 'inactive'; i++) {
+    for (let i = 0; i < attempts && !this.closed && this.mode === 'inactive' && this.appliedState !== 'inactive'; i++) {
       await new Promise<void>((resolve) => this.deps.timers.setTimeout(resolve, delayMs));
-      this.kick();
+      this.endBackoff();
+      this.turn();
       await this.settle();
     }
     return this.appliedState;
@@ -148,74 +179,77 @@ export class OwnershipReconciler {
   close(): void {
     this.closed = true;
     this.acquiring?.abort();
-    this.clearTimers();
+    this.clearRetryTimer();
+    this.clearCheckTimer();
   }
 
-  private kick(): void {
-    if (this.busy || this.closed) return;
-    if (this.retry) {
-      this.deps.timers.clearTimeout(this.retry);
-      this.retry = null;
+  /**
+   * The loop's one decision, taken whenever something changed and no step
+   * runs (a step ends by calling it): move towards the mode, unless backing
+   * off after a failure; once there, wait for the next check.
+   */
+  private turn(): void {
+    if (this.closed || this.step) return;
+    if (this.mode !== this.appliedState) {
+      if (this.backoff !== null) return;
+      this.run(this.mode === 'active' ? this.acquireStep() : this.releaseStep());
+      return;
     }
-    this.busy = this.pump().finally(() => {
-      this.busy = null;
+    this.scheduleCheck();
+  }
+
+  private run(step: Promise<void>): void {
+    this.step = step.finally(() => {
+      this.step = null;
+      this.turn();
     });
   }
 
-  private async pump(): Promise<void> {
-    let released = false;
-    while (!this.closed && this.desired !== this.appliedState) {
-      const target = this.desired;
-      if (target === 'active') {
-        if (!(await this.doAcquire())) return;
-      } else {
-        if (!(await this.doRelease())) return;
-        released = true;
-      }
-    }
-    // Read the host for the next acquire now: a failover soon after a release must not wait a period for it.
-    if (released && this.appliedState === 'inactive' && this.deps.owner.standby) {
-      await this.deps.owner.standby(this.group).catch((e: unknown) => this.deps.logger.debug({ err: asVipdError(e) }, 'standby refresh failed'));
-      // The election may have changed its mind while we read.
-      if (!this.closed && this.desired !== this.appliedState) return this.pump();
-    }
-    this.schedulePeriodic();
+  private endBackoff(): void {
+    this.backoff = null;
+    this.clearRetryTimer();
   }
 
-  private async doAcquire(): Promise<boolean> {
+  private async acquireStep(): Promise<void> {
     const { owner, clock, logger, options, listener } = this.deps;
     const startedAt = clock.nowMs();
     const abort = new AbortController();
     this.acquiring = abort;
     try {
       const report = await owner.acquire(this.group, startedAt + options.acquireDeadlineMs, abort.signal);
+      if (abort.signal.aborted) {
+        // The election changed its mind while the acquire ran and the owner finished anyway (its last
+        // step was past cancelling). Not "ready": this node no longer holds the mastership it was for.
+        // What is on the host is unknown to us: the loop goes on to what is wanted now.
+        this.appliedState = 'unknown';
+        logger.info({ group: this.group.name, wanted: this.mode }, 'acquire completed after this node stopped wanting the VIPs; not reported as ready');
+        return;
+      }
       this.appliedState = 'active';
       listener.acquired(report, startedAt, clock.nowMs());
-      return true;
     } catch (e) {
       const err = asVipdError(e);
       this.appliedState = 'unknown';
       if (abort.signal.aborted) {
         // Not a failure: the VIPs are no longer wanted; go straight on to what is.
         logger.info({ err, group: this.group.name }, 'acquire abandoned: this node no longer wants the VIPs');
-        return true;
+        return;
       }
       if (err.code === 'VIPD_E_CLOUD_UNCONFIRMED') {
         await this.observeAfterUnconfirmed();
         // The election stepped down on that read: go straight on to release, no retry.
-        if (this.closed || this.desired !== 'active') return true;
+        if (this.closed || this.mode !== 'active') return;
       }
       if (err.transient || err.code === 'VIPD_E_CLOUD_DEADLINE') {
         logger.warn({ err, group: this.group.name }, 'acquire did not complete; will retry');
-        this.scheduleRetry();
+        this.backOff('retry');
       } else {
         logger.error({ err, group: this.group.name }, 'acquire failed permanently');
+        this.backOff('wish');
         listener.failed(err, 'acquire');
-        // The election goes to FAULT and no longer wants the VIPs: release at once whatever part of
-        // the acquire did land (an address added before a rule failed), or it stays on this host.
-        if (!this.closed && this.desired !== 'active') return true;
+        // The election goes to FAULT and no longer wants the VIPs (its want() ended the backoff): the
+        // release runs at once, so whatever part of the acquire did land does not stay on this host.
       }
-      return false;
     } finally {
       this.acquiring = null;
     }
@@ -239,83 +273,92 @@ export class OwnershipReconciler {
     }
   }
 
-  private async doRelease(): Promise<boolean> {
+  private async releaseStep(): Promise<void> {
     const { owner, logger, listener } = this.deps;
     try {
       await owner.release(this.group);
       this.appliedState = 'inactive';
       listener.released();
-      return true;
     } catch (e) {
       const err = asVipdError(e);
       logger.error({ err, group: this.group.name }, 'release failed; will retry');
       this.appliedState = 'unknown';
+      this.backOff('retry');
       if (!err.transient) listener.failed(err, 'release');
-      this.scheduleRetry();
-      return false;
+      return;
+    }
+    // Read the host for the next acquire now: a failover soon after a release must not wait a period for it.
+    if (this.mode === 'inactive' && owner.standby) {
+      await owner.standby(this.group).catch((e: unknown) => logger.debug({ err: asVipdError(e) }, 'standby refresh failed'));
     }
   }
 
-  private scheduleRetry(): void {
-    if (this.closed) return;
-    this.retry = this.deps.timers.setTimeout(() => {
-      this.retry = null;
-      this.kick();
+  private backOff(until: 'retry' | 'wish'): void {
+    this.backoff = until;
+    if (until !== 'retry' || this.closed) return;
+    this.retryTimer = this.deps.timers.setTimeout(() => {
+      this.retryTimer = null;
+      this.backoff = null;
+      this.turn();
     }, this.deps.options.retryDelayMs);
-    this.retry.unref?.();
+    this.retryTimer.unref?.();
   }
 
-  private schedulePeriodic(): void {
-    if (this.closed || this.periodic) return;
-    const delayMs = this.recheck ? 0 : this.deps.options.reconcileIntervalMs;
-    this.recheck = false;
-    this.periodic = this.deps.timers.setTimeout(() => {
-      this.periodic = null;
-      void this.check();
+  private scheduleCheck(): void {
+    if (this.closed || this.checkTimer) return;
+    const delayMs = this.checkSoon ? 0 : this.deps.options.reconcileIntervalMs;
+    this.checkSoon = false;
+    this.checkTimer = this.deps.timers.setTimeout(() => {
+      this.checkTimer = null;
+      this.check();
     }, delayMs);
-    this.periodic.unref?.();
+    this.checkTimer.unref?.();
   }
 
-  private async check(): Promise<void> {
+  /** The periodic check of the mode reached; with a step in flight, or away from the mode, it waits for the next period. */
+  private check(): void {
     if (this.closed) return;
-    const owner = this.deps.owner;
-    if (!this.busy && this.appliedState === 'inactive' && this.desired === 'inactive' && owner.standby) {
-      this.busy = owner
-        .standby(this.group)
-        .catch((e: unknown) => this.deps.logger.debug({ err: asVipdError(e) }, 'standby refresh failed'))
-        .finally(() => {
-          this.busy = null;
-          if (this.desired !== this.appliedState) this.kick();
-          else this.schedulePeriodic();
-        });
+    if (this.step || this.mode !== this.appliedState) {
+      this.scheduleCheck();
       return;
     }
-    if (this.busy || this.appliedState !== 'active' || this.desired !== 'active') {
-      this.schedulePeriodic();
-      return;
-    }
-    const run = (async () => {
-      const { owner, listener } = this.deps;
-      try {
-        const repairs = await owner.repair(this.group);
-        if (repairs.repairs.length > 0) listener.repaired(repairs.repairs);
-        listener.verified(await owner.verify(this.group));
-      } catch (e) {
-        listener.verifyFailed(asVipdError(e));
-      }
-    })();
-    this.busy = run.finally(() => {
-      this.busy = null;
-      // A desired change that arrived during the check must not wait a period.
-      if (this.desired !== this.appliedState) this.kick();
-      else this.schedulePeriodic();
-    });
+    if (this.mode === 'active') this.run(this.checkActive());
+    else if (this.deps.owner.standby || this.watching) this.run(this.checkInactive());
+    else this.scheduleCheck();
   }
 
-  private clearTimers(): void {
-    if (this.periodic) this.deps.timers.clearTimeout(this.periodic);
-    if (this.retry) this.deps.timers.clearTimeout(this.retry);
-    this.periodic = null;
-    this.retry = null;
+  private async checkActive(): Promise<void> {
+    const { owner, listener } = this.deps;
+    try {
+      const repairs = await owner.repair(this.group);
+      if (repairs.repairs.length > 0) listener.repaired(repairs.repairs);
+      listener.verified(await owner.verify(this.group));
+    } catch (e) {
+      listener.verifyFailed(asVipdError(e));
+    }
+  }
+
+  /** Inactive: refresh the standby reading for the next acquire, and read the holders while watching. */
+  private async checkInactive(): Promise<void> {
+    const { owner, logger, listener } = this.deps;
+    if (owner.standby) await owner.standby(this.group).catch((e: unknown) => logger.debug({ err: asVipdError(e) }, 'standby refresh failed'));
+    if (!this.watching) return;
+    const generation = this.watchGeneration;
+    try {
+      const report = await owner.verify(this.group);
+      if (!this.closed && generation === this.watchGeneration && this.mode === 'inactive') listener.verified(report);
+    } catch (e) {
+      logger.warn({ err: asVipdError(e), group: this.group.name }, 'cloud check while yielding failed; will look again');
+    }
+  }
+
+  private clearRetryTimer(): void {
+    if (this.retryTimer) this.deps.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private clearCheckTimer(): void {
+    if (this.checkTimer) this.deps.timers.clearTimeout(this.checkTimer);
+    this.checkTimer = null;
   }
 }

@@ -1,6 +1,7 @@
 import type { GroupConfig } from '../config/types';
 import type { AcquisitionKind } from '../election/acquisition';
 import type { AnnounceReason, OutgoingAdvert, Role } from '../election/types';
+import type { FailoverPhases } from './failover';
 
 /**
  * What the runtime needs from its collaborators, as narrow structural
@@ -37,12 +38,7 @@ export interface TrackerSet {
 
 export type TrackerSetFactory = (group: GroupConfig, onChange: (health: GroupHealth) => void, carryOver?: unknown) => TrackerSet;
 
-export interface FailoverPhases {
-  readonly detectionMs: number | null;
-  readonly cloudMs: number;
-  readonly osMs: number;
-  readonly totalMs: number | null;
-}
+export type { FailoverPhases } from './failover';
 
 /** The metrics the runtime reports; the Prometheus implementation lives in metrics/. */
 export interface RuntimeMetrics {

@@ -299,6 +299,49 @@ const rows: readonly Row[] = [
     role: 'MASTER',
   },
   { name: 'a fault reported before start starts in FAULT', inputs: [['health', 0, 0, true], ['start', 0]], expected: ['0 INIT->FAULT tracker-fault'], role: 'FAULT' },
+  // --- the owner-fault hold (a permanent error taking or releasing the VIPs) ---
+  {
+    name: 'an owner failure on a master: resign, FAULT, held until the deadline, then a full down interval',
+    opts: { ownerFaultHoldMs: 30000 },
+    inputs: [...BECOME_MASTER, ['owner-failed', 4000], ['tick', 33999], ['tick', 34000], ['tick', 37609], ['tick', 37609.375]],
+    expected: ['4000 send resign role=FAULT', '4000 MASTER->FAULT tracker-fault', '34000 FAULT->BACKUP tracker-recovered', ...CLAIM(37609.375, 'master-down')],
+    role: 'MASTER',
+  },
+  {
+    name: 'the hold ends on the first tick at or after its deadline, never from a tracker recovery',
+    opts: { ownerFaultHoldMs: 5000 },
+    inputs: [['start', 0], ['mark'], ['owner-failed', 100], ['health', 200, 0, false], ['tick', 5099], ['tick', 5250]],
+    expected: ['100 BACKUP->FAULT tracker-fault', '5250 FAULT->BACKUP tracker-recovered'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'a tracker still down at the end of the hold keeps FAULT',
+    opts: { ownerFaultHoldMs: 5000 },
+    inputs: [['start', 0], ['mark'], ['owner-failed', 100], ['health', 200, 0, true], ['tick', 5100], ['health', 6000, 0, false]],
+    expected: ['100 BACKUP->FAULT tracker-fault', '6000 FAULT->BACKUP tracker-recovered'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'a second owner failure during the hold starts it afresh',
+    opts: { ownerFaultHoldMs: 5000 },
+    inputs: [['start', 0], ['mark'], ['owner-failed', 100], ['owner-failed', 3000], ['tick', 5100], ['tick', 8000]],
+    expected: ['100 BACKUP->FAULT tracker-fault', '8000 FAULT->BACKUP tracker-recovered'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'an owner failure before start starts in FAULT, held from the failure',
+    opts: { ownerFaultHoldMs: 5000 },
+    inputs: [['owner-failed', 0], ['start', 0], ['tick', 5000]],
+    expected: ['0 INIT->FAULT tracker-fault', '5000 FAULT->BACKUP tracker-recovered'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'stop ends the hold',
+    opts: { ownerFaultHoldMs: 5000 },
+    inputs: [['start', 0], ['owner-failed', 100], ['mark'], ['stop', 200], ['tick', 6000]],
+    expected: ['200 FAULT->STOP admin-stop'],
+    role: 'STOP',
+  },
   // --- maintenance ---
   {
     name: 'maintenance on a master resigns and never claims while on',
@@ -528,7 +571,7 @@ const rows: readonly Row[] = [
   {
     name: 'a holder whose last word was a resign is contested, never yielded to (its late assign must not strand the VIP on a stopping node)',
     inputs: [['start', 0], ['advert', 500, 'b', 150], ['resign-from', 1000, 'b'], ['tick', 1609.375], ['mark'], ['cloud', 5000, 'b']],
-    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '5000 reassert holder=b'],
     role: 'MASTER',
   },
   {
@@ -542,13 +585,13 @@ const rows: readonly Row[] = [
     opts: { preempt: false },
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['tick', 4109.375], ['advert', 4200, 'b', 50], ['mark'], ['cloud', 5000, 'b']],
     // The answer to b's advert at 4200 announced already: the cloud's verdict waits out the rate limit.
-    expected: ['5000 event split-brain-suspected b'],
+    expected: ['5000 event split-brain-suspected b', '5000 reassert holder=b'],
     role: 'MASTER',
   },
   {
     name: 'a contested holder heard again is ranked afresh (a new episode, not a ping-pong)',
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['cloud', 5000, 'b'], ['cloud', 5100, 'a'], ['advert', 6000, 'b', 50], ['mark'], ['cloud', 7000, 'b']],
-    expected: ['7000 event split-brain-suspected b', '7000 announce cloud-split peer=b'],
+    expected: ['7000 event split-brain-suspected b', '7000 announce cloud-split peer=b', '7000 reassert holder=b'],
     role: 'MASTER',
   },
   {
@@ -566,13 +609,13 @@ const rows: readonly Row[] = [
   {
     name: 'a master ranks a cloud holder on its backup heartbeats: lower, contest',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50, 'BACKUP'], ['cloud', 5000, 'b']],
-    expected: ['4000 announce peer-returned peer=b', '5000 event split-brain-suspected b', '5000 announce cloud-split peer=b'],
+    expected: ['4000 announce peer-returned peer=b', '5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '5000 reassert holder=b'],
     role: 'MASTER',
   },
   {
     name: 'cloud shows a never-heard peer: equal priority assumed, a wins the tie-break: contest',
     inputs: [...BECOME_MASTER, ['cloud', 5000, 'b']],
-    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '5000 reassert holder=b'],
     role: 'MASTER',
   },
   {
@@ -585,13 +628,13 @@ const rows: readonly Row[] = [
   {
     name: 'cloud shows a lower heard peer: contest; clear once the cloud shows us',
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['mark'], ['cloud', 5000, 'b'], ['cloud', 6000, 'a'], ['cloud', 7000, 'a']],
-    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '6000 event split-brain-cleared'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '5000 reassert holder=b', '6000 event split-brain-cleared'],
     role: 'MASTER',
   },
   {
     name: 'the same holder seen again after we contested it: yield instead of ping-pong',
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['mark'], ['cloud', 5000, 'b'], ['cloud', 6000, 'a'], ['cloud', 7000, 'b']],
-    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '6000 event split-brain-cleared', '7000 MASTER->BACKUP cloud-outranked peer=b', '7000 event split-brain-suspected b'],
+    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '5000 reassert holder=b', '6000 event split-brain-cleared', '7000 MASTER->BACKUP cloud-outranked peer=b', '7000 event split-brain-suspected b'],
     role: 'BACKUP',
   },
   {
@@ -604,17 +647,31 @@ const rows: readonly Row[] = [
       ['resign-from', 5200, 'c'], // ...which resigns: we claim again after skew
       ['tick', 5809.375],
       ['mark'],
-      ['cloud', 5900, 'b'], // still suspected from before: no new event, and no yield
+      ['cloud', 5900, 'b'], // still suspected from before: no new event, and no yield; the assign is repeated
     ],
-    expected: [],
+    expected: ['5900 reassert holder=b'],
     role: 'MASTER',
   },
   {
     name: 'a holder that is not a group member is contested, never yielded to',
     inputs: [...BECOME_MASTER, ['cloud', 5000, 'i-0abc'], ['cloud', 6000, 'a'], ['cloud', 7000, 'i-0abc'], ['cloud', 8000, 'i-0abc']],
-    expected: ['5000 event split-brain-suspected i-0abc', '5000 announce cloud-split peer=i-0abc', '6000 event split-brain-cleared', '7000 event split-brain-suspected i-0abc', '7000 announce cloud-split peer=i-0abc'],
+    expected: [
+      '5000 event split-brain-suspected i-0abc',
+      '5000 announce cloud-split peer=i-0abc',
+      '5000 reassert holder=i-0abc',
+      '6000 event split-brain-cleared',
+      '7000 event split-brain-suspected i-0abc',
+      '7000 announce cloud-split peer=i-0abc',
+      '7000 reassert holder=i-0abc',
+      '8000 reassert holder=i-0abc',
+    ],
     role: 'MASTER',
   },
+  // --- re-assert: the cloud arbitrates where traffic goes ---
+  { name: 'a master the cloud shows holding nothing re-asserts, every time it is told', inputs: [...BECOME_MASTER, ['cloud', 5000, null], ['cloud', 8000, null]], expected: ['5000 reassert holder=nobody', '8000 reassert holder=nobody'], role: 'MASTER' },
+  { name: 'a master the cloud shows holding every VIP does nothing', inputs: [...BECOME_MASTER, ['cloud', 5000, 'a']], expected: [], role: 'MASTER' },
+  { name: 'a master that yields to the holder does not re-assert', inputs: [['start', 0], ['advert', 500, 'b', 150], ['tick', 4109.375], ['mark'], ['cloud', 5000, 'b']], expected: ['5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'], role: 'BACKUP' },
+  { name: 'a backup told of nobody holding does not re-assert', inputs: [['start', 0], ['mark'], ['cloud', 100, null]], expected: [], role: 'BACKUP' },
   { name: 'a backup expects another holder', inputs: [['start', 0], ['mark'], ['cloud', 100, 'b']], expected: [], role: 'BACKUP' },
   {
     name: 'the cloud showing nobody lifts the block; claim after a full interval',
@@ -662,6 +719,27 @@ describe('re-announce deadline', () => {
   it('refuses a negative or non-finite minimum interval', () => {
     expect(() => makeCore({ reannounceMinIntervalMs: -1 })).toThrow(/reannounceMinIntervalMs/);
     expect(() => makeCore({ reannounceMinIntervalMs: Number.NaN })).toThrow(/reannounceMinIntervalMs/);
+  });
+});
+
+describe('owner-fault hold deadline', () => {
+  it('the shell is told to wake for the end of the hold, and status shows it', () => {
+    const core = makeCore({ ownerFaultHoldMs: 5000 });
+    core.start(0);
+    core.tick(1000);
+    core.ownerFailed(1500);
+    // FAULT heartbeats every interval; the hold's end (6500) is the deadline after the last of them.
+    expect(core.status(1500).timers?.ownerFaultUntil).toBe(6500);
+    core.tick(6000);
+    expect(core.nextDeadline()).toBe(6500);
+    core.tick(6500);
+    expect(core.role).toBe('BACKUP');
+    expect(core.status(6500).timers?.ownerFaultUntil).toBeNull();
+  });
+
+  it('refuses a hold that is not a positive number', () => {
+    expect(() => makeCore({ ownerFaultHoldMs: 0 })).toThrow(/ownerFaultHoldMs/);
+    expect(() => makeCore({ ownerFaultHoldMs: Number.NaN })).toThrow(/ownerFaultHoldMs/);
   });
 });
 

@@ -19,6 +19,8 @@ export type Input =
   | readonly ['cloud', number, string | null]
   /** The host of this peer refused a probe (ICMP port unreachable). */
   | readonly ['refused', number, string]
+  /** Taking or releasing the VIPs failed permanently (the owner-fault hold starts). */
+  | readonly ['owner-failed', number]
   /** Forget the outputs so far: the rows's expectation starts after it. */
   | readonly ['mark'];
 
@@ -43,6 +45,8 @@ export function render(at: number, out: ElectionOutput): string {
       return out.advert.role === 'MASTER' ? `${at} send advert p=${out.advert.priority}` : `${at} heartbeat ${out.advert.role} p=${out.advert.priority}`;
     case 'probe':
       return `${at} probe ${out.peer}`;
+    case 'reassert':
+      return `${out.at} reassert holder=${out.holder ?? 'nobody'}`;
     case 'transition':
       return `${out.at} ${out.from}->${out.to} ${out.reason}${out.peer === undefined ? '' : ` peer=${out.peer}`}`;
     case 'event': {
@@ -123,6 +127,10 @@ function runAll(core: ElectionCore, inputs: readonly Input[]): string[] {
       case 'refused':
         at = input[1];
         core.peerRefused(input[2], at);
+        break;
+      case 'owner-failed':
+        at = input[1];
+        core.ownerFailed(at);
         break;
       case 'mark':
         core.drain();

@@ -112,7 +112,24 @@ describe('OwnershipReconciler', () => {
     owner.gates.shift()?.resolve();
     await rec.settle();
     expect(rec.applied).toBe('inactive');
-    expect(events).toEqual(['acquired', 'released']);
+    // The acquire finished after the change of mind: it is not reported (no "VIPs ready" after a preemption).
+    expect(events).toEqual(['released']);
+  });
+
+  it('an acquire that completes after the VIPs stopped being wanted, then wanted again, is not reported: a fresh acquire is', async () => {
+    const { owner, events, rec } = setup();
+    rec.want('active');
+    await flush();
+    rec.want('inactive'); // preempted while the acquire runs (an owner past cancelling finishes anyway)
+    rec.want('active'); // and master again before it landed
+    owner.gates.shift()?.resolve();
+    await flush();
+    expect(events).toEqual([]);
+    expect(owner.log).toEqual(['acquire:start', 'acquire:end', 'acquire:start']);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(rec.applied).toBe('active');
+    expect(events).toEqual(['acquired']);
   });
 
   it('retries a transient acquire failure after the retry delay, not in a hot loop', async () => {
@@ -255,6 +272,23 @@ describe('OwnershipReconciler', () => {
     expect(timers.pending).toEqual([]);
   });
 
+  it('after a permanent failure the loop waits for the election, and a new wish tries once more', async () => {
+    const { owner, timers, events, rec } = setup();
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.reject(new VipdError('VIPD_E_CLOUD_PERMISSION', 'denied'));
+    await rec.settle();
+    timers.fireAll();
+    await flush();
+    expect(owner.log).toEqual(['acquire:start']);
+    rec.want('active'); // the hold ended and the node claimed again
+    await flush();
+    expect(owner.log).toEqual(['acquire:start', 'acquire:start']);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(events).toEqual(['failed:acquire:VIPD_E_CLOUD_PERMISSION', 'acquired']);
+  });
+
   it('a permanent failure sends the group to FAULT; the release that follows runs at once (a half-done acquire must not stay on the host)', async () => {
     // GroupRunner: failed -> FAULT -> want('inactive'), synchronously.
     const { owner, timers, events, rec } = setup({ onFailed: (r) => r.want('inactive') });
@@ -356,6 +390,41 @@ describe('OwnershipReconciler standby', () => {
     owner.gates.shift()?.resolve();
     await rec.settle();
     expect(rec.applied).toBe('active');
+  });
+
+  it('while watching (yielded to a cloud holder), each inactive check reads the holders and reports them', async () => {
+    const { owner, rec, timers, events } = setup();
+    rec.startInactive();
+    await flush();
+    expect(owner.log).toEqual([]); // no standby, not watching: nothing to read
+    rec.watchHolders(true);
+    timers.fireAll();
+    await flush();
+    expect(owner.log).toEqual(['verify']);
+    expect(events).toEqual(['verified']);
+    timers.fireAll();
+    await flush();
+    expect(events).toEqual(['verified', 'verified']);
+    rec.watchHolders(false);
+    timers.fireAll();
+    await flush();
+    expect(owner.log).toEqual(['verify', 'verify']);
+  });
+
+  it('ending the watch drops a holder read in flight (it names the holder from before)', async () => {
+    const { owner, rec, timers, events } = setup();
+    let answer: () => void = () => undefined;
+    owner.verify = () => new Promise<VerifyReport>((resolve) => (answer = () => resolve({ vips: [] })));
+    rec.startInactive();
+    rec.watchHolders(true);
+    await flush();
+    timers.fireAll();
+    await flush();
+    rec.watchHolders(false); // the yielded-to peer was heard again
+    answer();
+    await flush();
+    expect(events).toEqual([]);
+    expect(timers.pending.map((p) => p.ms)).toEqual([3000]);
   });
 
   it('at start (BACKUP, host cleaned up) takes the standby reading at once and refreshes it every period', async () => {

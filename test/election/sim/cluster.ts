@@ -498,6 +498,9 @@ export class SimCluster {
       case 'probe':
         for (const delay of this.network.plan()) this.queue.push(this.clock + delay, { kind: 'probe', from: node.id, to: out.peer, group });
         return;
+      case 'reassert':
+        // The simulated cloud has no assignment to repeat.
+        return;
       case 'announce':
         this.announces.push({ at: out.at, node: node.id, group, reason: out.reason, peer: out.peer, role: node.cores.get(group)?.role ?? 'STOP' });
         this.linkOwners.set(group, node.id);
