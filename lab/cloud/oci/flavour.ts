@@ -1,9 +1,11 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { VipdError } from '../../../src/errors';
 import { sleep } from '../../../src/util/timers';
 import type { ApiRequest, FlavourContext, HttpAnswer, InstanceState, LabCloudFlavour, MetadataRequest } from '../flavour';
 import { handleOciRequest, type OciPrincipal } from './api';
-import { OciImdsService, type OciIdentityDocs } from './imds';
+import { OciImdsService } from './imds';
+import { InstancePrincipals } from './principals';
+import { headerMap } from './signature';
 import { OciApiError, OciModel } from './model';
 import type { OciCloudSpec } from './spec';
 
@@ -18,7 +20,7 @@ export class OciFlavour implements LabCloudFlavour {
   readonly model: OciModel;
   private readonly imds: OciImdsService;
   private readonly keys = new Map<string, { key: KeyObject; principal: OciPrincipal }>();
-  private readonly identityDocs = new Map<string, OciIdentityDocs>();
+  private readonly principals: InstancePrincipals;
   private pageSize: number | null = null;
   private inFlight = 0;
   private maxInFlightSeen = 0;
@@ -38,7 +40,8 @@ export class OciFlavour implements LabCloudFlavour {
     for (const u of spec.users) {
       this.keys.set(`${spec.tenancyId}/${u.userId}/${u.fingerprint}`, { key: createPublicKey(u.publicKeyPem), principal: { id: u.userId, allowedOperations: u.allowedOperations } });
     }
-    this.imds = new OciImdsService({ spec, model: this.model, log: ctx.calls, clock: ctx.clock, identityOf: (id) => this.identityDocs.get(id) ?? null });
+    this.principals = new InstancePrincipals(spec.tenancyId, spec.instances.map((i) => i.id), spec.sessionTokenLifetimeS, ctx.wallNowMs);
+    this.imds = new OciImdsService({ spec, model: this.model, log: ctx.calls, clock: ctx.clock, identityOf: (id) => this.principals.identityOf(id) });
   }
 
   routedAddresses(): ReadonlyArray<readonly [string, string | null]> {
@@ -67,10 +70,11 @@ export class OciFlavour implements LabCloudFlavour {
     }
   }
 
-  private handle(req: ApiRequest): Promise<HttpAnswer> {
+  private async handle(req: ApiRequest): Promise<HttpAnswer> {
+    if (req.method === 'POST' && req.target.split('?')[0] === '/v1/x509') return this.federate(req);
     return handleOciRequest(req, {
       model: this.model,
-      keyOf: (id) => this.keys.get(id) ?? null,
+      keyOf: (id) => this.keys.get(id) ?? this.sessionKey(id),
       faults: this.ctx.faults,
       log: this.ctx.calls,
       clock: this.ctx.clock,
@@ -80,6 +84,20 @@ export class OciFlavour implements LabCloudFlavour {
       compartmentId: this.spec.compartmentId,
       availabilityDomain: `Uocm:${this.spec.region.toUpperCase()}-AD-1`,
     });
+  }
+
+  /** Instance principal federation: certificate in, session token out (logged as operation FederateX509). */
+  private federate(req: ApiRequest): HttpAnswer {
+    const answer = this.principals.federate({ method: req.method, target: req.target, headers: headerMap(req.rawHeaders), body: req.body });
+    const requestId = randomUUID();
+    this.ctx.calls.addEc2({ atMs: this.ctx.clock.nowMs(), action: 'FederateX509', params: {}, caller: answer.caller, source: req.source, status: answer.status, result: answer.status === 200 ? 'ok' : String(answer.body['code']), requestId, body: req.body.toString('utf8') });
+    return { status: answer.status, headers: { 'content-type': 'application/json', 'opc-request-id': requestId }, body: JSON.stringify(answer.body) };
+  }
+
+  private sessionKey(keyId: string): { key: KeyObject; principal: { id: string; allowedOperations: readonly string[] | null } } | null {
+    const s = this.principals.session(keyId);
+    if (s === null) return null;
+    return { key: s.key, principal: { id: s.instanceId, allowedOperations: this.spec.instances.find((i) => i.id === s.instanceId)?.allowedOperations ?? null } };
   }
 
   apiUnavailable(): HttpAnswer {

@@ -23,6 +23,8 @@ export interface OciLabCloudSpec {
   readonly propagationDelayMs: number;
   /** Secondary private IPs one VNIC may hold (OCI documents 63-64). */
   readonly secondaryLimitPerVnic: number;
+  /** Lifetime of an instance principal session token (its JWT exp). */
+  readonly sessionTokenLifetimeS: number;
 }
 
 export interface OciLabSubnetSpec {
@@ -60,7 +62,7 @@ type Obj = Record<string, unknown>;
 
 export function parseOciLabCloudSpec(input: unknown): OciLabCloudSpec {
   const root = obj(input, '$');
-  const allowed = new Set(['region', 'tenancyId', 'compartmentId', 'subnets', 'instances', 'vnics', 'users', 'vips', 'propagationDelayMs', 'secondaryLimitPerVnic']);
+  const allowed = new Set(['region', 'tenancyId', 'compartmentId', 'subnets', 'instances', 'vnics', 'users', 'vips', 'propagationDelayMs', 'secondaryLimitPerVnic', 'sessionTokenLifetimeS']);
   for (const k of Object.keys(root)) if (!allowed.has(k)) bad(`$.${k}`, 'is not a known key');
   const region = str(root.region, '$.region', /^[a-z]{2}(-[a-z]+)+-[0-9]+$/);
   const tenancyId = str(root.tenancyId, '$.tenancyId', /^ocid1\.tenancy\./);
@@ -116,7 +118,8 @@ export function parseOciLabCloudSpec(input: unknown): OciLabCloudSpec {
   });
   const propagationDelayMs = int(root.propagationDelayMs, '$.propagationDelayMs', 0, 600_000, 0);
   const secondaryLimitPerVnic = int(root.secondaryLimitPerVnic, '$.secondaryLimitPerVnic', 0, 1000, 64);
-  return { region, tenancyId, compartmentId, subnets, instances, vnics, users, vips, propagationDelayMs, secondaryLimitPerVnic };
+  const sessionTokenLifetimeS = int(root.sessionTokenLifetimeS, '$.sessionTokenLifetimeS', 1, 86_400, 3600);
+  return { region, tenancyId, compartmentId, subnets, instances, vnics, users, vips, propagationDelayMs, secondaryLimitPerVnic, sessionTokenLifetimeS };
 }
 
 function ops(v: unknown, path: string): readonly string[] | null {

@@ -27,13 +27,14 @@ describe('OciProvider (real oci-core SDK) against the lab cloud', () => {
     await lab.stop();
   });
 
-  function provider(node: typeof NODE1 | typeof NODE2, interfaceName: string, opts: { requestTimeoutMs?: number; requests?: CloudRequestSink; configFile?: string } = {}): OciProvider {
+  function provider(node: typeof NODE1 | typeof NODE2, interfaceName: string, opts: { requestTimeoutMs?: number; requests?: CloudRequestSink; configFile?: string; instancePrincipal?: boolean } = {}): OciProvider {
     const config: OciProviderConfig = {
-      auth: 'api_key',
+      auth: opts.instancePrincipal === true ? 'instance_principal' : 'api_key',
       region: null,
       endpoint: lab.endpoints.apiUrl,
       metadataEndpoint: lab.endpoints.imdsUrl,
-      federationEndpoint: null,
+      // The federation endpoint is on the emulator's API listener, as its /v1/x509.
+      federationEndpoint: lab.endpoints.apiUrl,
       configFile: opts.configFile ?? (node === NODE1 ? lab.configFile.node1 : lab.configFile.node2),
       profile: 'DEFAULT',
     };
@@ -201,5 +202,39 @@ describe('OciProvider (real oci-core SDK) against the lab cloud', () => {
       ['VNIC address headroom', 'pass'],
       ['VNIC', 'pass'],
     ]);
+  });
+
+  describe('instance principals (identity certificates from metadata, federation, ST$ session tokens)', () => {
+    // The SDK's builder reads metadata without binding a source address: loopback 127.0.0.1 is node1 here.
+    const asNode1 = (s: Record<string, unknown>): void => void ((s.instances as Record<string, unknown>[])[0]!.sourceAddresses = [NODE1.source, '127.0.0.1']);
+
+    it('signs as the instance: one federation, then every call by the instance principal', async () => {
+      lab = await startOciLab(asNode1);
+      const p1 = provider(NODE1, 'eth1', { instancePrincipal: true });
+      await mover(p1).acquire(vips(...VIPS), deadline(20_000));
+      for (const ip of VIPS) expect(holderOf(ip)).toBe(NODE1.vnic);
+      expect(calls('FederateX509').map((c) => [c.caller, c.status])).toEqual([[NODE1.id, 200]]);
+      expect(calls('CreatePrivateIp').every((c) => c.caller === NODE1.id)).toBe(true);
+      const paths = lab.cloud.calls.imds().map((c) => c.path);
+      expect(paths).toEqual(expect.arrayContaining(['/opc/v2/identity/cert.pem', '/opc/v2/identity/key.pem', '/opc/v2/identity/intermediate.pem']));
+    });
+
+    it('a session token past its exp is renewed by a new federation before the next call', async () => {
+      lab = await startOciLab((s) => {
+        asNode1(s);
+        s.sessionTokenLifetimeS = 2;
+      });
+      const p1 = provider(NODE1, 'eth1', { instancePrincipal: true });
+      await p1.assign(vips(VIPS[0]), call());
+      expect(calls('FederateX509')).toHaveLength(1);
+      // Waits for the token's expiry (state), then uses the provider again.
+      await new Promise((r) => setTimeout(r, 2_500));
+      await p1.assign(vips(VIPS[1]), call());
+      expect(calls('FederateX509')).toHaveLength(2);
+      expect(calls('CreatePrivateIp').map((c) => [c.caller, c.status])).toEqual([
+        [NODE1.id, 200],
+        [NODE1.id, 200],
+      ]);
+    });
   });
 });
