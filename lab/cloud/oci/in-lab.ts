@@ -14,9 +14,10 @@ import { parseOciLabCloudSpec } from './spec';
  * The emulated OCI cloud inside a Lab: one instance + VNIC per node (the
  * node's real eth0 MAC and primary address), the emulator in the fabric
  * namespace with its metadata service on 169.254.169.254:80 and its Core
- * Services API on the subnet gateway. Each node signs with its own API key
- * (an OCI config file per node, written here), so the call log names the
- * node that made each call. The fabric routes each VIP as the VCN does.
+ * Services API (and federation endpoint) on the subnet gateway. A node
+ * signs as its instance principal, or with its own API key (an OCI config
+ * file per node, written here); either way the call log names the node
+ * that made each call. The fabric routes each VIP as the VCN does.
  */
 export const OCI_LAB_API_PORT = 8774;
 export const OCI_LAB_REGION = 'us-ashburn-1';
@@ -134,9 +135,15 @@ export class OciLabCloudHandle {
     private readonly ownDir: string | null,
   ) {}
 
-  /** The `provider.oci` block of a vipd config for node i (API key auth). */
-  vipdProviderConfig(i: number): Record<string, string | null> {
-    return { auth: 'api_key', region: this.region, endpoint: this.apiUrl, metadataEndpoint: this.imdsUrl.replace(/:80$/, ''), configFile: this.node(i).configFile };
+  /**
+   * The `provider.oci` block of a vipd config for node i: by default the
+   * instance principal (identity certificates from the lab's metadata,
+   * federation at the emulator's /v1/x509), as on a real instance; or the
+   * node's own API key.
+   */
+  vipdProviderConfig(i: number, auth: 'instance_principal' | 'api_key' = 'instance_principal'): Record<string, string | null> {
+    const common = { region: this.region, endpoint: this.apiUrl, metadataEndpoint: this.imdsUrl.replace(/:80$/, '') };
+    return auth === 'api_key' ? { ...common, auth, configFile: this.node(i).configFile } : { ...common, auth, federationEndpoint: this.apiUrl };
   }
 
   node(index: number): OciLabNode {

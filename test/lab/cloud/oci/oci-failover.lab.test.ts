@@ -17,8 +17,8 @@ describeLab('OCI lab: hard failover through the emulated cloud with the real oci
     cluster = null;
   });
 
-  it('moves three VIPs with one UpdatePrivateIp each, signed by the new master, and the client follows', async () => {
-    cluster = await OciLabCluster.create({ vips: VIPS });
+  it.each(['instance_principal', 'api_key'] as const)('%s: moves three VIPs with one UpdatePrivateIp each, signed by the new master, and the client follows', async (auth) => {
+    cluster = await OciLabCluster.create({ vips: VIPS, auth });
     const c = cluster;
     for (const vip of VIPS) expect(await c.cloud.fabricRoute(vip)).toEqual({ kind: 'blackhole' });
 
@@ -42,7 +42,7 @@ describeLab('OCI lab: hard failover through the emulated cloud with the real oci
     const updates = await c.cloud.apiCalls('UpdatePrivateIp');
     expect(updates).toHaveLength(3);
     for (const u of updates) {
-      expect(u).toMatchObject({ caller: c.cloud.node(2).userId, result: 'ok', status: 200 });
+      expect(u).toMatchObject({ caller: auth === 'api_key' ? c.cloud.node(2).userId : c.cloud.node(2).instanceId, result: 'ok', status: 200 });
       expect(JSON.parse(u.body)).toEqual({ vnicId: c.cloud.node(2).vnicId });
     }
     expect(await c.cloud.apiCalls('DeletePrivateIp')).toHaveLength(0);

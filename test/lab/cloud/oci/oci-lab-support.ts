@@ -10,6 +10,8 @@ import { VIPD_MAIN, VipdProcess, type LogLine } from '../../../support/vipd-proc
 import { GROUP, HEARTBEAT_PORT, METRICS_PORT, SERVICE_PORT, metricValue } from '../../aws-support';
 
 export interface OciClusterOptions extends Omit<OciLabCloudOptions, 'dir'> {
+  /** How the nodes sign (default: instance principals). */
+  readonly auth?: 'instance_principal' | 'api_key';
   readonly nodes?: number;
   readonly intervalMs?: number;
   readonly verifyIntervalMs?: number;
@@ -64,7 +66,7 @@ export class OciLabCluster {
         type: 'oci',
         acquireDeadlineMs: `${this.opts.acquireDeadlineMs ?? 20_000}ms`,
         verifyIntervalMs: `${this.opts.verifyIntervalMs ?? 1000}ms`,
-        oci: this.cloud.vipdProviderConfig(i),
+        oci: this.cloud.vipdProviderConfig(i, this.opts.auth),
       },
       os: { enabled: true, policyRouting: true, reconcileIntervalMs: '1s' },
       metrics: { enabled: true, listen: this.lab.nodeIp(i), port: METRICS_PORT },
