@@ -129,9 +129,9 @@ export class OciFlavour implements LabCloudFlavour {
     }
   }
 
-  /** OCI metadata v2 has no session tokens. */
+  /** OCI metadata v2 has no session tokens; this ends the instance principals' API sessions instead. */
   expireMetadataTokens(): number {
-    return 0;
+    return this.principals.revokeSessions();
   }
 
   setListPageSize(size: number | null): void {

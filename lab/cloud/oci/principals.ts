@@ -54,6 +54,13 @@ export class InstancePrincipals {
     return s !== undefined && s.exp * 1000 > this.wallNowMs() ? s : null;
   }
 
+  /** Ends every session now (a revoked token, the service's key rotation): the next signed call is a 401. */
+  revokeSessions(): number {
+    const n = this.sessions.size;
+    this.sessions.clear();
+    return n;
+  }
+
   federate(req: SignedRequest): FederationAnswer {
     const verified = verifyOciSignature(req, (keyId) => {
       // The SDK writes the SHA-1 as sshpk's hex, colon-separated.

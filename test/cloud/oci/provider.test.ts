@@ -236,5 +236,18 @@ describe('OciProvider (real oci-core SDK) against the lab cloud', () => {
         [NODE1.id, 200],
       ]);
     });
+
+    it('a 401 on a revoked session token forces a new federation, and the retry succeeds', async () => {
+      lab = await startOciLab(asNode1);
+      const p1 = provider(NODE1, 'eth1', { instancePrincipal: true });
+      await p1.assign(vips(VIPS[0]), call());
+      expect(lab.cloud.expireMetadataTokens()).toBe(1);
+      lab.cloud.calls.clear();
+      await mover(p1).acquire(vips(VIPS[1]), deadline(20_000));
+      const log = lab.cloud.calls.ec2().map((c) => [c.action, c.status]);
+      expect(log[0]).toEqual(['ListPrivateIps', 401]);
+      expect(log).toContainEqual(['FederateX509', 200]);
+      expect(holderOf(VIPS[1])).toBe(NODE1.vnic);
+    });
   });
 });
