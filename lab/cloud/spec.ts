@@ -1,6 +1,7 @@
 import { VipdError } from '../../src/errors';
 import { type AwsCloudSpec, parseAwsLabCloudSpec } from './aws/spec';
 import { LAB_CLOUDS, type LabCloudKind } from './flavour';
+import { type OciCloudSpec, parseOciLabCloudSpec } from './oci/spec';
 
 /**
  * A lab cloud's starting state file: `cloud` names the flavour (aws; oci
@@ -9,7 +10,7 @@ import { LAB_CLOUDS, type LabCloudKind } from './flavour';
  * while nobody holds them) and a propagation delay; the rest is its own.
  */
 /** One entry per flavour that has an emulator. */
-export type LabCloudSpec = AwsCloudSpec;
+export type LabCloudSpec = AwsCloudSpec | OciCloudSpec;
 
 export function parseLabCloudSpec(input: unknown): LabCloudSpec {
   const root = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : null;
@@ -23,7 +24,14 @@ export function parseLabCloudSpec(input: unknown): LabCloudSpec {
     case 'aws':
       return { cloud: 'aws', ...parseAwsLabCloudSpec(rest) };
     case 'oci':
+      return { cloud: 'oci', ...parseOciLabCloudSpec(rest) };
     case 'gcp':
-      throw new VipdError('VIPD_E_CONFIG', `lab cloud state: $.cloud ${cloud} has no emulator yet (only aws)`);
+      throw new VipdError('VIPD_E_CONFIG', `lab cloud state: $.cloud ${cloud} has no emulator yet (only aws and oci)`);
   }
+}
+
+/** The spec as the given flavour's, or a config error naming both (tests and tools that know which cloud they start). */
+export function labCloudSpecOf<K extends LabCloudSpec['cloud']>(spec: LabCloudSpec, cloud: K): Extract<LabCloudSpec, { readonly cloud: K }> {
+  if (spec.cloud !== cloud) throw new VipdError('VIPD_E_CONFIG', `lab cloud state: expected cloud ${cloud}, got ${spec.cloud}`);
+  return spec as Extract<LabCloudSpec, { readonly cloud: K }>;
 }

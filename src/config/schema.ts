@@ -77,6 +77,20 @@ export const SCHEMA = {
       endpoint: leaf<string>('EC2 API endpoint override (the lab emulator, VPC endpoints); null = the SDK\'s default for the region.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_AWS_ENDPOINT'),
       metadataEndpoint: leaf<string>('Instance metadata endpoint override (the lab emulator); null = the SDK\'s default.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_AWS_METADATA_ENDPOINT'),
     },
+    oci: {
+      auth: leaf<VipdConfig['provider']['oci']['auth']>(
+        'How vipd signs OCI API calls: instance_principal = the instance\'s own identity (a dynamic group and policy allow it; nothing secret on disk), api_key = a user\'s API signing key from an OCI config file (off-cloud use).',
+        spec.oneOf(['instance_principal', 'api_key']),
+        'instance_principal',
+        'VIPD_PROVIDER_OCI_AUTH',
+      ),
+      region: leaf<string>('OCI canonical region name (us-ashburn-1); null = the instance\'s own (from instance metadata).', spec.nullable(spec.string(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'an OCI region name such as us-ashburn-1')), null, 'VIPD_PROVIDER_OCI_REGION'),
+      endpoint: leaf<string>('Core Services (VirtualNetwork) API endpoint override, without /20160918 (the lab emulator); null = the SDK\'s endpoint for the region.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_OCI_ENDPOINT'),
+      metadataEndpoint: leaf<string>('Instance metadata base override, up to but without /opc/v2 (the lab emulator); null = http://169.254.169.254.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_OCI_METADATA_ENDPOINT'),
+      federationEndpoint: leaf<string>('Instance-principal federation endpoint override (the lab emulator); null = the SDK\'s auth endpoint for the region.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_OCI_FEDERATION_ENDPOINT'),
+      configFile: leaf<string>('auth api_key: the OCI config file holding tenancy, user, fingerprint and key_file; null = ~/.oci/config. The key itself never goes in vipd\'s config.', spec.nullable(spec.path()), null, 'VIPD_PROVIDER_OCI_CONFIG_FILE'),
+      profile: leaf('auth api_key: the profile of that file.', spec.string(/^[A-Za-z0-9_.-]{1,64}$/, 'a profile name such as DEFAULT'), 'DEFAULT', 'VIPD_PROVIDER_OCI_PROFILE'),
+    },
   },
   os: {
     enabled: leaf('Configure the OS (addresses, policy rules, ARP). false = log the planned OS actions only.', spec.boolean(), true, 'VIPD_OS_ENABLED'),

@@ -92,6 +92,24 @@ export interface AwsProviderConfig {
   readonly metadataEndpoint: string | null;
 }
 
+export type OciAuth = 'instance_principal' | 'api_key';
+
+export interface OciProviderConfig {
+  /** instance_principal: the instance's own identity (IMDS certificates, federation); api_key: a user's signing key (off-cloud, tests). */
+  readonly auth: OciAuth;
+  /** Canonical region name (us-ashburn-1); null = the instance's own, from instance metadata. */
+  readonly region: string | null;
+  /** Override the Core Services API endpoint (the lab emulator); null = the SDK's endpoint for the region. */
+  readonly endpoint: string | null;
+  /** Override the instance metadata base (the lab emulator); null = http://169.254.169.254. */
+  readonly metadataEndpoint: string | null;
+  /** Override the instance-principal federation endpoint (the lab emulator); null = the SDK's default for the region. */
+  readonly federationEndpoint: string | null;
+  /** api_key only: OCI config file (the SDK's format) and profile holding tenancy, user, fingerprint and key_file. */
+  readonly configFile: string | null;
+  readonly profile: string;
+}
+
 export interface ProviderConfig {
   readonly type: ProviderType;
   /** Budget for one acquire (call + confirmation), retries included. */
@@ -101,6 +119,7 @@ export interface ProviderConfig {
   /** How long a permanent acquire error holds the group in FAULT before it competes again. */
   readonly faultHoldMs: number;
   readonly aws: AwsProviderConfig;
+  readonly oci: OciProviderConfig;
 }
 
 export interface MetricsConfig {

@@ -48,12 +48,26 @@ describe('vipd check-config refuses what run would refuse', () => {
     expect(check(fx, doc())).toMatchObject({ code: 0, out: expect.stringContaining(': OK (node node-a, 1 group(s): web)') });
   });
 
-  it('refuses provider.type oci (run exits 78 with it)', () => {
+  it('refuses provider.type gcp (run exits 78 with it)', () => {
     const d = doc();
-    d['provider'] = { type: 'oci' };
+    d['provider'] = { type: 'gcp' };
     const r = check(fx, d);
     expect(r.code).toBe(78);
-    expect(r.err).toContain('provider.type: "oci" is not valid; expected aws or none: provider oci is not implemented yet');
+    expect(r.err).toContain('provider.type: "gcp" is not valid; expected aws, oci or none: provider gcp is not implemented yet');
+  });
+
+  it('accepts provider.type oci with its section', () => {
+    const d = doc();
+    d['provider'] = { type: 'oci', oci: { auth: 'instance_principal', endpoint: 'http://127.0.0.1:1', federationEndpoint: 'http://127.0.0.1:1' } };
+    expect(check(fx, d)).toMatchObject({ code: 0 });
+  });
+
+  it('refuses an unknown provider.oci.auth', () => {
+    const d = doc();
+    d['provider'] = { type: 'oci', oci: { auth: 'password' } };
+    const r = check(fx, d);
+    expect(r.code).toBe(78);
+    expect(r.err).toContain('provider.oci.auth');
   });
 
   it.each<[string, (d: Doc) => void, string]>([
@@ -111,7 +125,7 @@ describe('vipd check-config refuses what run would refuse', () => {
 
   it('--json: the problems with their keys', () => {
     const d = doc();
-    d['provider'] = { type: 'oci' };
+    d['provider'] = { type: 'gcp' };
     const r = check(fx, d, { json: true });
     expect(r.code).toBe(78);
     const parsed = JSON.parse(r.out) as { valid: boolean; problems: Array<{ key: string }> };
@@ -136,7 +150,7 @@ describe('vipd check-config refuses what run would refuse', () => {
 
     it('still refuses schema and cross-key problems: an unimplemented provider, a VIP that is its own prefix\'s broadcast address', () => {
       const d = doc();
-      d['provider'] = { type: 'oci' };
+      d['provider'] = { type: 'gcp' };
       group0(d)['vips'] = ['10.9.0.255/24'];
       const r = check(fx, d, { offline: true });
       expect(r.code).toBe(78);
@@ -178,7 +192,7 @@ describe('vipd run and vipd check-config agree (real processes)', () => {
   }
 
   it.each<[string, (d: Doc, dir: string) => void, string]>([
-    ['provider oci', (d) => (d['provider'] = { type: 'oci' }), 'provider.type'],
+    ['provider gcp', (d) => (d['provider'] = { type: 'gcp' }), 'provider.type'],
     ['a missing hook program', (d) => ((d['groups'] as Doc[])[0]!['notify'] = { master: ['/nonexistent/hook'] }), 'groups[0].notify.master[0]'],
     ['a tracker program that is not executable', (d, dir) => {
       const script = join(dir, 'check.sh');

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PROVIDERS, createProvider, providerEntry, providerOperations } from '../../src/cloud/registry';
+import { OCI_OPERATIONS } from '../../src/cloud/oci/operations';
 import { AWS_OPERATIONS } from '../../src/cloud/aws/operations';
 import { processClock } from '../../src/util/clock';
 import { silentLogger } from '../../src/util/logger';
@@ -61,9 +62,10 @@ describe('provider registry', () => {
   });
 
   it('a cloud is one line: aws is registered with the EC2 operations it sends; a cloud without an adapter is a config error naming the ones there are', async () => {
-    expect(Object.keys(PROVIDERS)).toEqual(['aws']);
+    expect(Object.keys(PROVIDERS)).toEqual(['aws', 'oci']);
     expect(providerOperations('aws')).toEqual(AWS_OPERATIONS);
-    expect(() => providerEntry('oci')).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('use aws or none') }));
+    expect(providerOperations('oci')).toEqual(OCI_OPERATIONS);
+    expect(() => providerEntry('gcp')).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('use aws, oci or none') }));
     const doc = baseConfig(fx.keyFile);
     doc['provider'] = { type: 'gcp' };
     // The shared config validation (check-config and run) refuses it first, naming the key.
@@ -75,5 +77,12 @@ describe('provider registry', () => {
     doc['provider'] = { type: 'aws', aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9' } };
     const provider = await createProvider({ config: load(fx, doc), logger: silentLogger(), clock: processClock });
     expect(provider?.name).toBe('aws');
+  });
+
+  it('creates the OCI adapter through the registry (the SDK loaded on demand)', async () => {
+    const doc = baseConfig(fx.keyFile);
+    doc['provider'] = { type: 'oci', oci: { endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9', federationEndpoint: 'http://127.0.0.1:9' } };
+    const provider = await createProvider({ config: load(fx, doc), logger: silentLogger(), clock: processClock });
+    expect(provider?.name).toBe('oci');
   });
 });

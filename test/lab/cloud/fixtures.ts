@@ -3,7 +3,8 @@ import { silentLogger } from '../../../src/util/logger';
 import { LabCloudControlClient } from '../../../lab/cloud/control-client';
 import type { FabricProgrammer } from '../../../lab/cloud/fabric';
 import { LabCloud, type LabCloudEndpoints } from '../../../lab/cloud/lab-cloud';
-import { parseLabCloudSpec, type LabCloudSpec } from '../../../lab/cloud/spec';
+import type { AwsCloudSpec } from '../../../lab/cloud/aws/spec';
+import { labCloudSpecOf, parseLabCloudSpec } from '../../../lab/cloud/spec';
 
 // Static credentials are used below: the SDK must never probe a metadata address.
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -46,10 +47,10 @@ export function labSpecJson(): Record<string, unknown> {
   };
 }
 
-export function labSpec(patch: (s: Record<string, unknown>) => void = () => undefined): LabCloudSpec {
+export function labSpec(patch: (s: Record<string, unknown>) => void = () => undefined): AwsCloudSpec {
   const json = labSpecJson();
   patch(json);
-  return parseLabCloudSpec(json);
+  return labCloudSpecOf(parseLabCloudSpec(json), 'aws');
 }
 
 export type FabricCall = { readonly op: 'route'; readonly vip: string; readonly via: string } | { readonly op: 'blackhole'; readonly vip: string };
@@ -72,14 +73,14 @@ export class RecordingFabric implements FabricProgrammer {
 }
 
 export interface RunningLab {
-  readonly cloud: LabCloud;
+  readonly cloud: LabCloud<AwsCloudSpec>;
   readonly endpoints: LabCloudEndpoints;
   readonly fabric: RecordingFabric;
   readonly control: LabCloudControlClient;
   stop(): Promise<void>;
 }
 
-export async function startLab(spec: LabCloudSpec = labSpec()): Promise<RunningLab> {
+export async function startLab(spec: AwsCloudSpec = labSpec()): Promise<RunningLab> {
   const fabric = new RecordingFabric();
   const cloud = new LabCloud(spec, { fabric, logger: silentLogger() });
   const endpoints = await cloud.start({

@@ -11,9 +11,10 @@ describe('scenario providers', () => {
 
   it('aws is the emulated cloud (lab/scenario/aws-provider.ts)', () => {
     expect(scenarioProvider('aws').name).toBe('aws');
+    expect(scenarioProvider('oci').name).toBe('oci');
   });
 
   it('an unknown provider is a config error listing the known ones', () => {
-    expect(() => scenarioProvider('gcp')).toThrow(/unknown provider "gcp"; expected one of none, aws/);
+    expect(() => scenarioProvider('gcp')).toThrow(/unknown provider "gcp"; expected one of none, aws, oci/);
   });
 });

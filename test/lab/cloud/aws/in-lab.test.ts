@@ -1,4 +1,4 @@
-import { parseLabCloudSpec } from '../../../../lab/cloud/spec';
+import { labCloudSpecOf, parseLabCloudSpec } from '../../../../lab/cloud/spec';
 import { LAB_REGION, labCloudEnv, labCloudEnvOverrides, labCloudSpec, labEniId, labInstanceId, parseFabricRoute } from '../../../../lab/cloud/aws/in-lab';
 
 const NODES = [
@@ -8,7 +8,7 @@ const NODES = [
 
 describe('lab cloud state for a Lab', () => {
   it('one instance and ENI per node, by the node MAC and primary address; valid for the emulator', () => {
-    const spec = parseLabCloudSpec(labCloudSpec(NODES, { vips: ['10.0.1.100', '10.0.1.101'], propagationMs: 2000, allowedActions: { 2: ['DescribeNetworkInterfaces'] } }));
+    const spec = labCloudSpecOf(parseLabCloudSpec(labCloudSpec(NODES, { vips: ['10.0.1.100', '10.0.1.101'], propagationMs: 2000, allowedActions: { 2: ['DescribeNetworkInterfaces'] } })), 'aws');
     expect(spec.region).toBe(LAB_REGION);
     expect(spec.subnets).toEqual([{ id: 'subnet-0lab0001', vpcId: 'vpc-0lab0001', cidr: '10.0.1.0/24' }]);
     expect(spec.instances.map((i) => [i.id, i.role, i.sourceAddresses, i.allowedActions])).toEqual([
