@@ -134,6 +134,20 @@ export class OciFlavour implements LabCloudFlavour {
     return this.principals.revokeSessions();
   }
 
+  /** OCI has no role credentials: instance principals renew their session token by its exp (sessionTokenLifetimeS). */
+  setRoleCredentialLifetime(): void {
+    throw new VipdError('VIPD_E_CONFIG', 'the oci flavour has no role credentials: set sessionTokenLifetimeS in its spec, or revoke sessions with expireRoleCredentials');
+  }
+
+  /** The nearest OCI event: every session token issued so far stops being accepted. */
+  expireRoleCredentials(): number {
+    return this.principals.revokeSessions();
+  }
+
+  setReadLag(): void {
+    throw new VipdError('VIPD_E_CONFIG', 'a read lag is emulated by the aws flavour only');
+  }
+
   setListPageSize(size: number | null): void {
     this.pageSize = size;
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { canonicalIpv4, cidrContains, parseIpv4, parseIpv4Cidr } from '../../../src/cloud/ipv4';
+import { canonicalIpv4, cidrContains, ipv4Number, parseIpv4Cidr } from '../../../src/util/ip';
 import type { InstanceState } from '../flavour';
 import type { OciLabCloudSpec } from './spec';
 
@@ -84,7 +84,7 @@ export class OciModel {
     const vnic = this.vnic(vnicId);
     const cidr = this.subnetCidr(vnic.subnetId);
     const ip = ipAddress === undefined ? this.freeAddress(vnic.subnetId) : canonicalIpv4(ipAddress);
-    if (ip === null || !cidrContains(parseIpv4Cidr(cidr)!, parseIpv4(ip)!)) {
+    if (ip === null || !cidrContains(parseIpv4Cidr(cidr)!, ipv4Number(ip)!)) {
       throw new OciApiError(400, 'InvalidParameter', `ipAddress ${ipAddress ?? ''} is not in the VNIC's subnet ${cidr}`);
     }
     if ([...this.ips.values()].some((p) => p.subnetId === vnic.subnetId && p.ipAddress === ip)) {

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { VipdError } from '../../../src/errors';
-import { canonicalIpv4, cidrContains, parseIpv4, parseIpv4Cidr } from '../../../src/cloud/ipv4';
+import { canonicalIpv4, cidrContains, ipv4Number, parseIpv4Cidr } from '../../../src/util/ip';
 import { normalizeMac } from '../../../src/cloud/aws/mac';
 
 /**
@@ -83,7 +83,7 @@ export function parseOciLabCloudSpec(input: unknown): OciLabCloudSpec {
     if (subnet === undefined) bad(`${p}.subnetId`, 'names no subnet');
     const ips = arr(o.privateIps, `${p}.privateIps`).map((a, j) => {
       const ip = canonicalIpv4(str(a, `${p}.privateIps[${j}]`));
-      if (ip === null || !cidrContains(parseIpv4Cidr(subnet!.cidr)!, parseIpv4(ip)!)) bad(`${p}.privateIps[${j}]`, `must be an address of ${subnet!.cidr}`);
+      if (ip === null || !cidrContains(parseIpv4Cidr(subnet!.cidr)!, ipv4Number(ip)!)) bad(`${p}.privateIps[${j}]`, `must be an address of ${subnet!.cidr}`);
       return ip!;
     });
     if (ips.length === 0) bad(`${p}.privateIps`, 'needs the primary address');

@@ -1,5 +1,5 @@
 import { VipdError } from '../../errors';
-import { canonicalIpv4, formatCidr, parseIpv4Cidr } from '../ipv4';
+import { canonicalIpv4, formatIpv4Cidr, parseIpv4Cidr } from '../../util/ip';
 import type { CloudIdentity } from '../provider';
 import { normalizeMac, type MacOf } from '../aws/mac';
 import type { OciImdsClient } from './imds';
@@ -43,7 +43,7 @@ export async function readOciIdentity(imds: OciImdsClient, interfaceName: string
     instanceId: id,
     nicId: vnicId,
     mac,
-    subnetCidr: formatCidr(cidr),
+    subnetCidr: formatIpv4Cidr(cidr),
     region: configRegion ?? region,
     extra: { compartmentId, primaryAddress: primary, virtualRouterIp: router, interfaceName, metadataRegion: region },
   };

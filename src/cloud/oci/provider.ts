@@ -4,7 +4,7 @@ import type { OciProviderConfig } from '../../config/types';
 import { VipdError, isVipdError } from '../../errors';
 import type { Logger } from '../../util/logger';
 import { abortedError } from '../call-context';
-import { canonicalIpv4, cidrContains, parseIpv4, parseIpv4Cidr } from '../ipv4';
+import { canonicalIpv4, cidrContains, ipv4Number, parseIpv4Cidr } from '../../util/ip';
 import { observeLocalViewFirst } from '../observe';
 import type { CloudCallContext, CloudFactError, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../provider';
 import type { CloudRequestSink } from '../requests';
@@ -233,7 +233,7 @@ export class OciProvider implements CloudProvider {
     const subnet = parseIpv4Cidr(id.subnetCidr);
     return vips.map((v) => {
       const address = requireIpv4(v.address);
-      if (subnet !== null && !cidrContains(subnet, parseIpv4(address)!)) {
+      if (subnet !== null && !cidrContains(subnet, ipv4Number(address)!)) {
         throw new VipdError('VIPD_E_CLOUD_INVALID', `VIP ${address} is outside subnet ${id.subnetCidr} of ${id.nicId}; OCI moves a private IP only between VNICs of one subnet`, {
           details: { vip: address, subnet: id.subnetCidr, vnic: id.nicId },
         });
