@@ -1,5 +1,6 @@
 import { VipdError } from '../../src/errors';
 import { type AwsCloudSpec, parseAwsLabCloudSpec } from './aws/spec';
+import { type GcpCloudSpec, parseGcpLabCloudSpec } from './gcp/spec';
 import { LAB_CLOUDS, type LabCloudKind } from './flavour';
 
 /**
@@ -9,7 +10,7 @@ import { LAB_CLOUDS, type LabCloudKind } from './flavour';
  * while nobody holds them) and a propagation delay; the rest is its own.
  */
 /** One entry per flavour that has an emulator. */
-export type LabCloudSpec = AwsCloudSpec;
+export type LabCloudSpec = AwsCloudSpec | GcpCloudSpec;
 
 export function parseLabCloudSpec(input: unknown): LabCloudSpec {
   const root = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : null;
@@ -22,8 +23,9 @@ export function parseLabCloudSpec(input: unknown): LabCloudSpec {
   switch (cloud as LabCloudKind) {
     case 'aws':
       return { cloud: 'aws', ...parseAwsLabCloudSpec(rest) };
-    case 'oci':
     case 'gcp':
-      throw new VipdError('VIPD_E_CONFIG', `lab cloud state: $.cloud ${cloud} has no emulator yet (only aws)`);
+      return { cloud: 'gcp', ...parseGcpLabCloudSpec(rest) };
+    case 'oci':
+      throw new VipdError('VIPD_E_CONFIG', `lab cloud state: $.cloud ${cloud} has no emulator yet (only aws, gcp)`);
   }
 }

@@ -3,6 +3,7 @@ import { VipdError } from '../errors';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
 import { awsProviderEntry } from './aws/entry';
+import { gcpProviderEntry } from './gcp/entry';
 import type { CloudProvider } from './provider';
 import type { CloudRequestSink } from './requests';
 
@@ -33,6 +34,7 @@ export type CloudProviderType = Exclude<ProviderType, 'none'>;
 /** A new cloud is a folder under cloud/ with its entry, plus one line here. */
 export const PROVIDERS: Readonly<Partial<Record<CloudProviderType, ProviderEntry>>> = {
   aws: awsProviderEntry,
+  gcp: gcpProviderEntry,
 };
 
 /** The entry for a cloud type; a type without an adapter is a configuration error. */

@@ -9,6 +9,7 @@
  * whose keys or defaults drift from types.ts.
  */
 import type convict from 'convict';
+import { GCP_PEER_ITEM, GCP_PROJECT_SPEC, GCP_ZONE_SPEC } from './gcp-items';
 import { GROUP_ITEM, NAME_SPEC } from './group-items';
 import type { OsConfig, VipdConfig } from './types';
 import { baseKind, spec, ValueKind, ValueSpec } from './value-spec';
@@ -76,6 +77,13 @@ export const SCHEMA = {
       region: leaf<string>('AWS region; null = the instance\'s own region (from instance metadata).', spec.nullable(spec.string(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'an AWS region name such as eu-west-1')), null, 'VIPD_PROVIDER_AWS_REGION'),
       endpoint: leaf<string>('EC2 API endpoint override (the lab emulator, VPC endpoints); null = the SDK\'s default for the region.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_AWS_ENDPOINT'),
       metadataEndpoint: leaf<string>('Instance metadata endpoint override (the lab emulator); null = the SDK\'s default.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_AWS_METADATA_ENDPOINT'),
+    },
+    gcp: {
+      project: leaf<string>('GCP project id; null = the instance\'s own project (from metadata).', spec.nullable(GCP_PROJECT_SPEC), null, 'VIPD_PROVIDER_GCP_PROJECT'),
+      zone: leaf<string>('GCP zone of this instance; null = its own zone (from metadata).', spec.nullable(GCP_ZONE_SPEC), null, 'VIPD_PROVIDER_GCP_ZONE'),
+      peers: leaf<VipdConfig['provider']['gcp']['peers']>('The other VMs of the pair (`{instance, zone}`; zone null = this one\'s): read to learn who holds a VIP, and emptied of it before it is added here (GCP moves an alias in two steps).', spec.list(GCP_PEER_ITEM), []),
+      endpoint: leaf<string>('Compute API endpoint override (the lab emulator); null = https://compute.googleapis.com.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_GCP_ENDPOINT'),
+      metadataEndpoint: leaf<string>('Metadata server override (the lab emulator); null = http://169.254.169.254.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_GCP_METADATA_ENDPOINT'),
     },
   },
   os: {

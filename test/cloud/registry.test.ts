@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PROVIDERS, createProvider, providerEntry, providerOperations } from '../../src/cloud/registry';
 import { AWS_OPERATIONS } from '../../src/cloud/aws/operations';
+import { GCP_OPERATIONS } from '../../src/cloud/gcp/operations';
 import { processClock } from '../../src/util/clock';
 import { silentLogger } from '../../src/util/logger';
 import { ensureBuilt } from '../support/build';
@@ -25,7 +26,8 @@ const runner = { run: async () => { throw new Error('no commands in this test');
 buildOwner(config, { runner, logger: silentLogger(), dryRun: false, metrics: { cloudRequest() {} }, clock: processClock, timers: realTimers, random: Math.random })
   .then((owner) => {
     const sdk = Object.keys(require.cache).filter((k) => k.includes('/node_modules/@aws-sdk/'));
-    process.stdout.write(JSON.stringify({ owner: owner.constructor.name, awsSdkModules: sdk.length }));
+    const google = Object.keys(require.cache).filter((k) => k.includes('/node_modules/@google-cloud/'));
+    process.stdout.write(JSON.stringify({ owner: owner.constructor.name, awsSdkModules: sdk.length, googleSdkModules: google.length }));
   })
   .catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exit(2); });
 `;
@@ -38,20 +40,24 @@ describe('provider registry', () => {
   });
   afterEach(() => fx.cleanup());
 
-  async function ownerInChild(provider: Record<string, unknown>): Promise<{ owner: string; awsSdkModules: number }> {
+  async function ownerInChild(provider: Record<string, unknown>): Promise<{ owner: string; awsSdkModules: number; googleSdkModules: number }> {
     const doc = baseConfig(fx.keyFile);
     doc['provider'] = provider;
     doc['os'] = { arp: { sender: 'arping' } };
     const config = load(fx, doc);
     const out = await promisify(execFile)(process.execPath, ['-e', CHILD], { env: { ...process.env, VIPD_TEST_CONFIG: JSON.stringify(config) }, timeout: 60_000 });
-    return JSON.parse(out.stdout) as { owner: string; awsSdkModules: number };
+    return JSON.parse(out.stdout) as { owner: string; awsSdkModules: number; googleSdkModules: number };
   }
 
   it('plain L2 (provider none) builds its owner without loading @aws-sdk; provider aws loads it (the check can see it)', async () => {
-    expect(await ownerInChild({ type: 'none' })).toEqual({ owner: 'CloudOsOwner', awsSdkModules: 0 });
+    expect(await ownerInChild({ type: 'none' })).toEqual({ owner: 'CloudOsOwner', awsSdkModules: 0, googleSdkModules: 0 });
     const aws = await ownerInChild({ type: 'aws', aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9' } });
     expect(aws.owner).toBe('CloudOsOwner');
     expect(aws.awsSdkModules).toBeGreaterThan(0);
+    expect(aws.googleSdkModules).toBe(0);
+    const gcp = await ownerInChild({ type: 'gcp', gcp: { endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9', peers: ['vipd-b'] } });
+    expect(gcp).toEqual({ owner: 'CloudOsOwner', awsSdkModules: 0, googleSdkModules: expect.any(Number) });
+    expect(gcp.googleSdkModules).toBeGreaterThan(0);
   });
 
   it('no cloud is no provider at all, not one that pretends', async () => {
@@ -60,12 +66,13 @@ describe('provider registry', () => {
     expect(providerOperations('none')).toEqual([]);
   });
 
-  it('a cloud is one line: aws is registered with the EC2 operations it sends; a cloud without an adapter is a config error naming the ones there are', async () => {
-    expect(Object.keys(PROVIDERS)).toEqual(['aws']);
+  it('a cloud is one line: aws and gcp are registered with the API operations they send; a cloud without an adapter is a config error naming the ones there are', async () => {
+    expect(Object.keys(PROVIDERS)).toEqual(['aws', 'gcp']);
     expect(providerOperations('aws')).toEqual(AWS_OPERATIONS);
-    expect(() => providerEntry('oci')).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('use aws or none') }));
+    expect(providerOperations('gcp')).toEqual(GCP_OPERATIONS);
+    expect(() => providerEntry('oci')).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('use aws, gcp or none') }));
     const doc = baseConfig(fx.keyFile);
-    doc['provider'] = { type: 'gcp' };
+    doc['provider'] = { type: 'oci' };
     // The shared config validation (check-config and run) refuses it first, naming the key.
     expect(() => load(fx, doc)).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('provider.type') }));
   });
@@ -75,5 +82,16 @@ describe('provider registry', () => {
     doc['provider'] = { type: 'aws', aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9' } };
     const provider = await createProvider({ config: load(fx, doc), logger: silentLogger(), clock: processClock });
     expect(provider?.name).toBe('aws');
+  });
+
+  it('creates the GCP adapter through the registry; peers given as names or {instance, zone} load with the zone defaulted', async () => {
+    const doc = baseConfig(fx.keyFile);
+    doc['provider'] = { type: 'gcp', gcp: { endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9', peers: ['vipd-b', { instance: 'vipd-c', zone: 'europe-west1-c' }] } };
+    const config = load(fx, doc);
+    expect(config.provider.gcp.peers).toEqual([{ instance: 'vipd-b', zone: null }, { instance: 'vipd-c', zone: 'europe-west1-c' }]);
+    const provider = await createProvider({ config, logger: silentLogger(), clock: processClock });
+    expect(provider?.name).toBe('gcp');
+    doc['provider'] = { type: 'gcp', gcp: { peers: [{ instance: 'Bad_Name' }] } };
+    expect(() => load(fx, doc)).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('peers') }));
   });
 });

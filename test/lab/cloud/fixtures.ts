@@ -3,6 +3,7 @@ import { silentLogger } from '../../../src/util/logger';
 import { LabCloudControlClient } from '../../../lab/cloud/control-client';
 import type { FabricProgrammer } from '../../../lab/cloud/fabric';
 import { LabCloud, type LabCloudEndpoints } from '../../../lab/cloud/lab-cloud';
+import type { AwsCloudSpec } from '../../../lab/cloud/aws/spec';
 import { parseLabCloudSpec, type LabCloudSpec } from '../../../lab/cloud/spec';
 
 // Static credentials are used below: the SDK must never probe a metadata address.
@@ -46,10 +47,12 @@ export function labSpecJson(): Record<string, unknown> {
   };
 }
 
-export function labSpec(patch: (s: Record<string, unknown>) => void = () => undefined): LabCloudSpec {
+export function labSpec(patch: (s: Record<string, unknown>) => void = () => undefined): AwsCloudSpec {
   const json = labSpecJson();
   patch(json);
-  return parseLabCloudSpec(json);
+  const spec = parseLabCloudSpec(json);
+  if (spec.cloud !== 'aws') throw new Error('labSpec describes an aws lab cloud');
+  return spec;
 }
 
 export type FabricCall = { readonly op: 'route'; readonly vip: string; readonly via: string } | { readonly op: 'blackhole'; readonly vip: string };
@@ -71,15 +74,15 @@ export class RecordingFabric implements FabricProgrammer {
   }
 }
 
-export interface RunningLab {
-  readonly cloud: LabCloud;
+export interface RunningLab<S extends LabCloudSpec = AwsCloudSpec> {
+  readonly cloud: LabCloud<S>;
   readonly endpoints: LabCloudEndpoints;
   readonly fabric: RecordingFabric;
   readonly control: LabCloudControlClient;
   stop(): Promise<void>;
 }
 
-export async function startLab(spec: LabCloudSpec = labSpec()): Promise<RunningLab> {
+export async function startLab<S extends LabCloudSpec = AwsCloudSpec>(spec: S = labSpec() as S): Promise<RunningLab<S>> {
   const fabric = new RecordingFabric();
   const cloud = new LabCloud(spec, { fabric, logger: silentLogger() });
   const endpoints = await cloud.start({

@@ -9,6 +9,7 @@ const NODES = [
 describe('lab cloud state for a Lab', () => {
   it('one instance and ENI per node, by the node MAC and primary address; valid for the emulator', () => {
     const spec = parseLabCloudSpec(labCloudSpec(NODES, { vips: ['10.0.1.100', '10.0.1.101'], propagationMs: 2000, allowedActions: { 2: ['DescribeNetworkInterfaces'] } }));
+    if (spec.cloud !== 'aws') throw new Error('an aws state file');
     expect(spec.region).toBe(LAB_REGION);
     expect(spec.subnets).toEqual([{ id: 'subnet-0lab0001', vpcId: 'vpc-0lab0001', cidr: '10.0.1.0/24' }]);
     expect(spec.instances.map((i) => [i.id, i.role, i.sourceAddresses, i.allowedActions])).toEqual([

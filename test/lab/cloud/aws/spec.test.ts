@@ -16,6 +16,7 @@ describe('lab cloud state file', () => {
         delete (s.instances as Record<string, unknown>[])[1]!.sourceAddresses;
       }),
     );
+    if (spec.cloud !== 'aws') throw new Error('an aws state file');
     expect(spec.accountId).toBe('123456789012');
     expect(spec.propagationDelayMs).toBe(0);
     expect(spec.instances[0]!.sourceAddresses).toEqual([NODE1.source]);
