@@ -47,6 +47,8 @@ interface Route {
 export class GceApi {
   private readonly operations = new Map<string, GceOperation & { done: Promise<void>; finish: () => void }>();
   private readonly byRequestId = new Map<string, string>();
+  /** Updates received and not yet answered, by requestId: a re-send waits for the first one's operation. */
+  private readonly inFlight = new Map<string, Promise<HttpAnswer>>();
   private readonly timersPending = new Set<ReturnType<Timers['setTimeout']>>();
 
   constructor(private readonly deps: GceApiDeps) {}
@@ -71,11 +73,27 @@ export class GceApi {
         if (account.permissions !== null && !account.permissions.includes(permission)) {
           throw new GceApiError(403, 'forbidden', `Required '${permission}' permission for 'projects/${model.spec.project}/zones/${model.spec.zone}/${route.instance !== null ? `instances/${route.instance}` : `operations/${route.operation ?? ''}`}'`);
         }
+        const pending = route.requestId !== null ? this.inFlight.get(route.requestId) : undefined;
+        if (pending !== undefined) return await pending;
         const fault = this.deps.faults.evaluate(route.action);
-        if (fault.latencyMs > 0) await this.deps.sleep(fault.latencyMs);
-        if (fault.error !== null && fault.error.status !== null) throw new GceApiError(fault.error.status, fault.error.code, fault.error.message ?? `injected ${fault.error.code}`);
-        const opError = fault.error !== null ? { code: fault.error.code, message: fault.error.message ?? `injected ${fault.error.code}` } : null;
-        return await this.run(route, body, opError);
+        const current = route;
+        const running = (async (): Promise<HttpAnswer> => {
+          try {
+            if (fault.latencyMs > 0) await this.deps.sleep(fault.latencyMs);
+            if (fault.error !== null && fault.error.status !== null) throw new GceApiError(fault.error.status, fault.error.code, fault.error.message ?? `injected ${fault.error.code}`);
+            const opError = fault.error !== null ? { code: fault.error.code, message: fault.error.message ?? `injected ${fault.error.code}` } : null;
+            return await this.run(current, body, opError);
+          } catch (e) {
+            if (e instanceof GceApiError) return json(e.status, googleError(e.status, e.reason, e.message));
+            throw e;
+          }
+        })();
+        const id = route.requestId;
+        if (id !== null && route.action === 'instances.updateNetworkInterface') {
+          this.inFlight.set(id, running);
+          void running.finally(() => this.inFlight.delete(id)).catch(() => undefined);
+        }
+        return await running;
       } catch (e) {
         if (e instanceof GceApiError) return json(e.status, googleError(e.status, e.reason, e.message));
         throw e;

@@ -52,6 +52,8 @@ export function holderKey(instance: string, nic: string): string {
 
 export class GceModel {
   readonly instances: GceInstance[];
+  /** Test knob: runs once when the next update arrives, before its fingerprint is checked (a change racing ours). */
+  beforeNextUpdate: (() => void) | null = null;
   private readonly primary: Ipv4Cidr;
   private readonly secondary: ReadonlyMap<string, Ipv4Cidr>;
 
@@ -101,6 +103,9 @@ export class GceModel {
    * operation finishes; null when the body leaves the ranges alone.
    */
   checkUpdate(instanceName: string, nicName: string, body: { aliasIpRanges?: unknown; fingerprint?: unknown }): GceAlias[] | null {
+    const race = this.beforeNextUpdate;
+    this.beforeNextUpdate = null;
+    race?.();
     const instance = this.instance(instanceName);
     const nic = this.nic(instanceName, nicName);
     if (!this.spec.updatesWhenStopped && instance.status !== 'RUNNING') {

@@ -3,7 +3,7 @@ import type { protos } from '@google-cloud/compute';
 import type { GcpProviderConfig } from '../../config/types';
 import { VipdError, isVipdError } from '../../errors';
 import type { Logger } from '../../util/logger';
-import { abortedError, throwIfAborted } from '../call-context';
+import { abortableSleep, abortedError, throwIfAborted } from '../call-context';
 import { canonicalIpv4, cidrContains, parseIpv4, parseIpv4Cidr } from '../ipv4';
 import { observeLocalViewFirst } from '../observe';
 import type { CloudCallContext, CloudCheck, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../provider';
@@ -29,6 +29,9 @@ export interface GcpProviderDeps {
   readonly requests?: CloudRequestSink;
   /** Compute's per-NIC limit on alias ranges (doctor's capacity line). */
   readonly aliasLimit?: number;
+  /** Between two reads of a running operation. */
+  readonly operationPollMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** A VM as the adapter needs it: where it is and its NICs with the fingerprints the next update must carry. */
@@ -45,6 +48,9 @@ interface NicRecord {
   readonly fingerprint: string;
   readonly ranges: readonly AliasRange[];
 }
+
+/** Updates of alias ranges take seconds; a read every half second finds the end without spending quota. */
+export const DEFAULT_OPERATION_POLL_MS = 500;
 
 /** Compute's documented limit of alias IP ranges per network interface. */
 const DEFAULT_ALIAS_LIMIT = 100;
@@ -65,6 +71,8 @@ export class GcpProvider implements CloudProvider {
   private readonly clients: GcpClients;
   private readonly macOf: MacOf;
   private readonly log: Logger;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly operationPollMs: number;
   private identityPromise: Promise<{ meta: GcpMetadataIdentity; id: CloudIdentity }> | null = null;
   /** requestId per update body: a body re-sent after a timeout is the same request to Compute, not a second change. */
   private readonly pendingRequestIds = new Map<string, string>();
@@ -74,6 +82,8 @@ export class GcpProvider implements CloudProvider {
     this.clients = deps.clients ?? new GcpClients({ endpoint: deps.config.endpoint, metadata: this.metadata, requestTimeoutMs: deps.requestTimeoutMs, requests: deps.requests });
     this.macOf = deps.macOf ?? sysfsMacOf();
     this.log = deps.logger.child({ component: 'cloud', provider: 'gcp' });
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.operationPollMs = deps.operationPollMs ?? DEFAULT_OPERATION_POLL_MS;
   }
 
   identity(ctx: CloudCallContext): Promise<CloudIdentity> {
@@ -229,14 +239,20 @@ export class GcpProvider implements CloudProvider {
     await this.waitDone(project, zone, op, `${instance}/${nic.name}`, ctx);
   }
 
-  /** Until the operation is DONE; DONE with `error` is a failure (the SDK resolves it without throwing). */
+  /**
+   * Until the operation is DONE; DONE with `error` is a failure (the SDK
+   * resolves it without throwing). Polled with zoneOperations.get, each a
+   * short request: `wait` long-polls for up to two minutes, which the
+   * transporter's timeout (the only one that ends a hung call) would cut
+   * as if Compute were down. The sleeps end with the context.
+   */
   private async waitDone(project: string, zone: string, first: Operation, target: string, ctx: CloudCallContext): Promise<void> {
     let op = first;
     const name = op.name;
     if (typeof name !== 'string' || name === '') throw new VipdError('VIPD_E_CLOUD_RESPONSE', `updateNetworkInterface on ${target} answered without an operation name`);
     while (String(op.status) !== 'DONE') {
-      // wait long-polls (up to 2 min) and may return early, not DONE: asked again, each bounded by the context.
-      const [next] = await this.clients.call('zoneOperations.wait', ctx, () => this.clients.zoneOperations.wait({ project, zone, operation: name }));
+      await abortableSleep(this.sleep, this.operationPollMs, ctx);
+      const [next] = await this.clients.call('zoneOperations.get', ctx, () => this.clients.zoneOperations.get({ project, zone, operation: name }));
       op = next;
     }
     const errors = op.error?.errors ?? [];
