@@ -1,15 +1,17 @@
 import { VipdError } from '../../src/errors';
 import { awsScenarioProvider } from './aws-provider';
+import { gcpScenarioProvider } from './gcp-provider';
 import { noneProvider, type ScenarioProvider } from './provider';
 
 /** The scenario providers by the name the demo's --provider takes. */
-export const SCENARIO_PROVIDER_NAMES = ['none', 'aws'] as const;
+export const SCENARIO_PROVIDER_NAMES = ['none', 'aws', 'gcp'] as const;
 export type ScenarioProviderName = (typeof SCENARIO_PROVIDER_NAMES)[number];
 
 /** null: accepted on the command line, not wired yet. */
 const SCENARIO_PROVIDERS: Readonly<Record<ScenarioProviderName, ScenarioProvider | null>> = {
   none: noneProvider,
   aws: awsScenarioProvider(),
+  gcp: gcpScenarioProvider(),
 };
 
 export function isScenarioProviderName(name: string): name is ScenarioProviderName {
