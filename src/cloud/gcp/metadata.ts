@@ -142,6 +142,8 @@ export class GceMetadataClient {
               if (!finish()) return;
               reject(
                 new VipdError('VIPD_E_METADATA', `instance metadata GET ${path} at ${this.baseUrl} answered without "Metadata-Flavor: Google" (HTTP ${res.statusCode ?? 0}); this is not the GCE metadata server`, {
+                  // A 5xx from something in the way (a proxy) may clear; a 2xx from a stranger will not.
+                  transient: (res.statusCode ?? 0) >= 500,
                   details: { path, endpoint: this.baseUrl, status: res.statusCode ?? 0 },
                 }),
               );
