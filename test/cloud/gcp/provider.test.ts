@@ -222,6 +222,21 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     expect(apiCalls().length).toBeGreaterThan(0);
   });
 
+  it('describe (vipd doctor): the NIC found by MAC with its alias capacity, a missing compute.instances.get named, an empty peers list warned about, the guest agent mode as a line of its own', async () => {
+    lab = await startGcpLab();
+    const facts = await provider(A.source, 'eth1').describe(call());
+    expect(facts.nicId).toBe('nic1');
+    expect(facts.addressCapacity).toEqual({ limit: 101, used: 1 });
+    expect(facts.checks.find((c) => c.check === 'NIC')).toMatchObject({ status: 'pass', detail: expect.stringContaining(A.mac) });
+    expect(facts.checks.find((c) => c.check === 'guest agent ip_aliases')?.detail).toContain('[IpForwarding] ip_aliases');
+    await lab.stop();
+    lab = await startGcpLab(gcpSpec((s) => void (instanceJson(s, A.name).permissions = [])));
+    // Without compute.instances.get even the identity (which maps the NIC through the API) fails: doctor reports it as such.
+    expect(await rejection(provider(A.source, 'eth1').describe(call()))).toMatchObject({ code: 'VIPD_E_CLOUD_PERMISSION', message: expect.stringContaining('compute.instances.get') });
+    const facts2 = await provider(B.source, 'eth0', { peers: [] }).describe(call());
+    expect(facts2.checks.find((c) => c.check === 'peers')).toMatchObject({ status: 'warn' });
+  });
+
   it('tokens: the API accepts only tokens the metadata issued (refreshHandler); Application Default Credentials through GCE_METADATA_HOST work as well', async () => {
     lab = await startGcpLab(gcpSpec((s) => void (instanceJson(s, A.name).sourceAddresses = [A.source, '127.0.0.1'])));
     const stranger = new OAuth2Client();
