@@ -60,7 +60,7 @@ describe('docs/operations.md cloud label values', () => {
   function listed(label: string): string[] {
     const item = new RegExp(`^- \`${label}\`:([\\s\\S]*?)(?=^- |^$)`, 'm').exec(OPERATIONS);
     if (item === null) throw new Error(`no label values item for ${label}`);
-    return [...(item[1] ?? '').matchAll(/`([A-Za-z-]+)`/g)].map((m) => m[1]!);
+    return [...(item[1] ?? '').matchAll(/`([A-Za-z.-]+)`/g)].map((m) => m[1]!);
   }
 
   it('names every API operation of every registered provider, and none that is not sent', () => {
