@@ -116,6 +116,7 @@ export function detectionPaths(reasons: readonly string[] | undefined): string {
 
 export function renderTable(report: BenchReport): string {
   const aws = report.caseName === 'aws';
+  const cloudCase = report.caseName !== 'l2';
   const baseline = aws ? 'keepalived + AWS CLI notify script' : 'keepalived';
   const header = [
     'heartbeat interval',
@@ -123,7 +124,7 @@ export function renderTable(report: BenchReport): string {
     'vipd outage, ms (min / **median** / max)',
     `${baseline} outage, ms (min / **median** / max)`,
     'vipd / keepalived median',
-    aws ? "vipd's own phases, median ms (detection / cloud / OS)" : "vipd's own phases, median ms (detection / OS)",
+    cloudCase ? "vipd's own phases, median ms (detection / cloud / OS)" : "vipd's own phases, median ms (detection / OS)",
     'vipd detection path (trials)',
     ...(aws ? ['notify script, median ms (AWS CLI / ip addr add)'] : []),
     'failed runs',
@@ -135,7 +136,7 @@ export function renderTable(report: BenchReport): string {
       const k = find(report.cells, 'keepalived', intervalMs, kind);
       const vs = v ? summarize(v.outagesMs) : null;
       const ks = k ? summarize(k.outagesMs) : null;
-      const phases = aws ? medians(v?.detectionMs, v?.cloudMs, v?.osMs) : medians(v?.detectionMs, v?.osMs);
+      const phases = cloudCase ? medians(v?.detectionMs, v?.cloudMs, v?.osMs) : medians(v?.detectionMs, v?.osMs);
       const failed = [v ? `vipd ${v.failures.length}` : null, k ? `keepalived ${k.failures.length}` : null].filter((x) => x !== null).join(', ');
       const cells = [
         formatInterval(intervalMs),
@@ -165,7 +166,9 @@ export function renderSection(report: BenchReport): string {
   const cloud =
     report.caseName === 'aws'
       ? [`Emulated AWS cloud in the lab, propagation delay ${report.propagationMs} ms (the API call moves the traffic at once${report.propagationMs > 0 ? ' after that delay' : ''}).`]
-      : [];
+      : report.caseName === 'gcp'
+        ? ['Emulated GCP cloud in the lab: the two-step alias move (remove from the old VM, operation, add to the new one, operation; 300 ms per operation, polled every 500 ms); no keepalived baseline (no notify recipe for GCP).']
+        : [];
   return [
     start,
     `Run on ${report.date} with \`${report.command}\` (${report.runs} trials per cell; vipd and keepalived alternate trial by trial, each trial in a freshly built lab; ${trials} trials in ${formatDuration(report.durationMs)}).`,

@@ -1,6 +1,8 @@
 import { VipdError, asVipdError } from '../src/errors';
 import type { LabCloudHandle } from '../lab/cloud/aws/in-lab';
+import type { GcpLabCloudHandle } from '../lab/cloud/gcp/in-lab';
 import { awsScenarioProvider } from '../lab/scenario/aws-provider';
+import { gcpScenarioProvider } from '../lab/scenario/gcp-provider';
 import { type FailoverResult, FailoverScenario, type FaultKind, type ScenarioDeps } from '../lab/scenario/scenario';
 import type { DaemonKind } from '../lab/scenario/daemon';
 import { type ScenarioProvider, noneProvider } from '../lab/scenario/provider';
@@ -26,8 +28,38 @@ export interface TrialSpec {
 export interface CloudCheck {
   /** Lab node index the cloud routes the VIP to, null = nobody. */
   readonly holder: number | null;
-  /** AssignPrivateIpAddresses calls between the fault and the end of the takeover, with their callers' node index and result. */
+  /** The moving calls between the fault and the end of the takeover, with their callers' node index and result. */
   readonly assigns: ReadonlyArray<{ readonly node: number | null; readonly result: string }>;
+  /** What those calls are (default AssignPrivateIpAddresses; gcp: the updateNetworkInterface that adds the VIP to the caller's own NIC). */
+  readonly operation?: string;
+}
+
+/** The emulated cloud of a trial, whichever it is: its record and its moving calls. */
+interface TrialCloud {
+  clearCalls(): Promise<void>;
+  check(vip: string): Promise<CloudCheck>;
+}
+
+function awsTrialCloud(c: LabCloudHandle): TrialCloud {
+  return {
+    clearCalls: () => c.control.clearCalls(),
+    check: async (vip) => ({
+      holder: (await c.holders([vip])).get(vip) ?? null,
+      assigns: (await c.ec2Calls('AssignPrivateIpAddresses')).map((a) => ({ node: c.nodeOfInstance(a.caller ?? ''), result: a.result })),
+    }),
+  };
+}
+
+function gcpTrialCloud(c: GcpLabCloudHandle): TrialCloud {
+  return {
+    clearCalls: () => c.control.clearCalls(),
+    check: async (vip) => ({
+      holder: (await c.holders([vip])).get(vip) ?? null,
+      // The second step: the caller adding the VIP to its own NIC.
+      assigns: (await c.apiCalls('instances.updateNetworkInterface')).filter((a) => a.caller === a.params.instance).map((a) => ({ node: c.nodeOfInstance(a.caller ?? ''), result: a.result })),
+      operation: 'instances.updateNetworkInterface (add)',
+    }),
+  };
 }
 
 export interface TrialOutcome {
@@ -51,18 +83,20 @@ export function trialProblems(result: FailoverResult, newMasterIndex: number, cl
   if (cloud !== null) {
     if (cloud.holder !== newMasterIndex) problems.push(`the cloud routes the VIP to ${cloud.holder === null ? 'nobody' : `node ${cloud.holder}`}, not to ${result.newMaster}`);
     const ok = cloud.assigns.filter((a) => a.result === 'ok' && a.node === newMasterIndex);
-    if (ok.length === 0) problems.push(`no successful AssignPrivateIpAddresses by ${result.newMaster} after the fault`);
+    if (ok.length === 0) problems.push(`no successful ${cloud.operation ?? 'AssignPrivateIpAddresses'} by ${result.newMaster} after the fault`);
   }
   return problems;
 }
 
-function providerFor(spec: TrialSpec, onReady: (c: LabCloudHandle) => void): ScenarioProvider {
-  return spec.caseName === 'aws' ? awsScenarioProvider({ propagationMs: spec.awsPropagationMs, onReady }) : noneProvider;
+function providerFor(spec: TrialSpec, onReady: (c: TrialCloud) => void): ScenarioProvider {
+  if (spec.caseName === 'aws') return awsScenarioProvider({ propagationMs: spec.awsPropagationMs, onReady: (c) => onReady(awsTrialCloud(c)) });
+  if (spec.caseName === 'gcp') return gcpScenarioProvider({ onReady: (c) => onReady(gcpTrialCloud(c)) });
+  return noneProvider;
 }
 
 export async function runTrial(deps: ScenarioDeps, spec: TrialSpec): Promise<TrialOutcome> {
   const begin = deps.clock.nowMs();
-  let cloud: LabCloudHandle | null = null;
+  let cloud: TrialCloud | null = null;
   const scenario = await FailoverScenario.create(deps, {
     daemon: spec.daemon,
     intervalMs: spec.intervalMs,
@@ -72,18 +106,14 @@ export async function runTrial(deps: ScenarioDeps, spec: TrialSpec): Promise<Tri
   try {
     await scenario.start();
     const master = await scenario.waitForSteadyState();
-    const c = cloud as LabCloudHandle | null;
+    const c = cloud as TrialCloud | null;
     // Only the failover's calls count: the start-up assign is not part of it.
-    await c?.control.clearCalls();
+    await c?.clearCalls();
     const fault = await scenario.injectFault(spec.kind, master);
     const result = await scenario.awaitRecovery(fault);
     const newMaster = scenario.nodeIndex(result.newMaster);
     let check: CloudCheck | null = null;
-    if (c !== null) {
-      const holders = await c.holders([scenario.vip]);
-      const assigns = (await c.ec2Calls('AssignPrivateIpAddresses')).map((a) => ({ node: c.nodeOfInstance(a.caller ?? ''), result: a.result }));
-      check = { holder: holders.get(scenario.vip) ?? null, assigns };
-    }
+    if (c !== null) check = await c.check(scenario.vip);
     outcome = { result, cloud: check, problems: trialProblems(result, newMaster, check) };
   } catch (e) {
     const evidence = keepEvidence(scenario, spec.evidenceDir, deps);

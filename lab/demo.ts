@@ -131,8 +131,8 @@ export async function demoCommand(raw: DemoRawOptions, io: DemoIo = defaultIo())
   }
 }
 
-const USAGE = `usage: node dist/lab/demo.js [--provider aws|none] [--interval DURATION] [--kill hard|graceful|crash]
-  --provider  aws (the emulated AWS cloud: the VIP moves by API call) | none (plain L2: gratuitous ARP); default aws
+const USAGE = `usage: node dist/lab/demo.js [--provider aws|gcp|none] [--interval DURATION] [--kill hard|graceful|crash]
+  --provider  aws (the emulated AWS cloud: the VIP moves by API call) | gcp (the emulated GCP cloud: the alias range moves in two steps) | none (plain L2: gratuitous ARP); default aws
   --interval  heartbeat interval, e.g. 100ms or 1s; default 100ms
   --kill      hard (link cut + kill -9) | graceful (SIGTERM) | crash (kill -9, host and link up); default hard
 Needs root and Linux: builds network namespaces, runs two vipd nodes and a client, kills the active node

@@ -95,7 +95,7 @@ export function parseFaultRule(input: unknown): FaultRule {
   const o = input as Record<string, unknown>;
   const allowed = new Set(['action', 'latencyMs', 'answerLatencyMs', 'errorRate', 'error', 'times']);
   for (const k of Object.keys(o)) if (!allowed.has(k)) bad(`unknown key ${k}`);
-  if (typeof o.action !== 'string' || !/^(\*|[A-Z][A-Za-z]+)$/.test(o.action)) bad('action must be an API operation name (EC2: the Action) or "*"');
+  if (typeof o.action !== 'string' || !/^(\*|[A-Z][A-Za-z]+|[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)+)$/.test(o.action)) bad('action must be an API operation name (EC2: the Action; GCP: the method, e.g. instances.get) or "*"');
   const num = (k: string, ok: (n: number) => boolean): number | undefined => {
     const v = o[k];
     if (v === undefined) return undefined;

@@ -1,5 +1,6 @@
 import { VipdError } from '../../src/errors';
 import { type AwsCloudSpec, parseAwsLabCloudSpec } from './aws/spec';
+import { type GcpCloudSpec, parseGcpLabCloudSpec } from './gcp/spec';
 import { LAB_CLOUDS, type LabCloudKind } from './flavour';
 import { type OciCloudSpec, parseOciLabCloudSpec } from './oci/spec';
 
@@ -10,7 +11,7 @@ import { type OciCloudSpec, parseOciLabCloudSpec } from './oci/spec';
  * while nobody holds them) and a propagation delay; the rest is its own.
  */
 /** One entry per flavour that has an emulator. */
-export type LabCloudSpec = AwsCloudSpec | OciCloudSpec;
+export type LabCloudSpec = AwsCloudSpec | OciCloudSpec | GcpCloudSpec;
 
 export function parseLabCloudSpec(input: unknown): LabCloudSpec {
   const root = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : null;
@@ -26,7 +27,7 @@ export function parseLabCloudSpec(input: unknown): LabCloudSpec {
     case 'oci':
       return { cloud: 'oci', ...parseOciLabCloudSpec(rest) };
     case 'gcp':
-      throw new VipdError('VIPD_E_CONFIG', `lab cloud state: $.cloud ${cloud} has no emulator yet (only aws and oci)`);
+      return { cloud: 'gcp', ...parseGcpLabCloudSpec(rest) };
   }
 }
 

@@ -1,10 +1,11 @@
 import { VipdError } from '../../src/errors';
 import { ociScenarioProvider } from '../cloud/oci/scenario-provider';
 import { awsScenarioProvider } from './aws-provider';
+import { gcpScenarioProvider } from './gcp-provider';
 import { noneProvider, type ScenarioProvider } from './provider';
 
 /** The scenario providers by the name the demo's --provider takes. */
-export const SCENARIO_PROVIDER_NAMES = ['none', 'aws', 'oci'] as const;
+export const SCENARIO_PROVIDER_NAMES = ['none', 'aws', 'oci', 'gcp'] as const;
 export type ScenarioProviderName = (typeof SCENARIO_PROVIDER_NAMES)[number];
 
 /** null: accepted on the command line, not wired yet. */
@@ -12,6 +13,7 @@ const SCENARIO_PROVIDERS: Readonly<Record<ScenarioProviderName, ScenarioProvider
   none: noneProvider,
   aws: awsScenarioProvider(),
   oci: ociScenarioProvider(),
+  gcp: gcpScenarioProvider(),
 };
 
 export function isScenarioProviderName(name: string): name is ScenarioProviderName {

@@ -4,6 +4,7 @@ import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
 import { awsProviderEntry } from './aws/entry';
 import { ociProviderEntry } from './oci/entry';
+import { gcpProviderEntry } from './gcp/entry';
 import type { CloudProvider } from './provider';
 import type { CloudRequestSink } from './requests';
 
@@ -35,6 +36,7 @@ export type CloudProviderType = Exclude<ProviderType, 'none'>;
 export const PROVIDERS: Readonly<Partial<Record<CloudProviderType, ProviderEntry>>> = {
   aws: awsProviderEntry,
   oci: ociProviderEntry,
+  gcp: gcpProviderEntry,
 };
 
 /** The entry for a cloud type; a type without an adapter is a configuration error. */

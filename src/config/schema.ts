@@ -6,6 +6,7 @@
  * `satisfies SchemaOf<VipdConfig>` makes the compiler reject a schema whose
  * keys or defaults drift from types.ts.
  */
+import { GCP_PEER_ITEM, GCP_PROJECT_SPEC, GCP_ZONE_SPEC } from './gcp-items';
 import { GROUP_ITEM, NAME_SPEC } from './group-items';
 import type { OsConfig, VipdConfig } from './types';
 import { spec, ValueSpec } from './value-spec';
@@ -90,6 +91,13 @@ export const SCHEMA = {
       federationEndpoint: leaf<string>('Instance-principal federation endpoint override (the lab emulator); null = the SDK\'s auth endpoint for the region.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_OCI_FEDERATION_ENDPOINT'),
       configFile: leaf<string>('auth api_key: the OCI config file holding tenancy, user, fingerprint and key_file; null = ~/.oci/config. The key itself never goes in vipd\'s config.', spec.nullable(spec.path()), null, 'VIPD_PROVIDER_OCI_CONFIG_FILE'),
       profile: leaf('auth api_key: the profile of that file.', spec.string(/^[A-Za-z0-9_.-]{1,64}$/, 'a profile name such as DEFAULT'), 'DEFAULT', 'VIPD_PROVIDER_OCI_PROFILE'),
+    },
+    gcp: {
+      project: leaf<string>('GCP project id; null = the instance\'s own project (from metadata).', spec.nullable(GCP_PROJECT_SPEC), null, 'VIPD_PROVIDER_GCP_PROJECT'),
+      zone: leaf<string>('GCP zone of this instance; null = its own zone (from metadata).', spec.nullable(GCP_ZONE_SPEC), null, 'VIPD_PROVIDER_GCP_ZONE'),
+      peers: leaf<VipdConfig['provider']['gcp']['peers']>('The other VMs of the pair (`{instance, zone}`; zone null = this one\'s): read to learn who holds a VIP, and emptied of it before it is added here (GCP moves an alias in two steps).', spec.list(GCP_PEER_ITEM), []),
+      endpoint: leaf<string>('Compute API endpoint override (the lab emulator); null = https://compute.googleapis.com.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_GCP_ENDPOINT'),
+      metadataEndpoint: leaf<string>('Metadata server override (the lab emulator); null = http://169.254.169.254.', spec.nullable(spec.url()), null, 'VIPD_PROVIDER_GCP_METADATA_ENDPOINT'),
     },
   },
   os: {

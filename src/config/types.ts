@@ -110,6 +110,25 @@ export interface OciProviderConfig {
   readonly profile: string;
 }
 
+export interface GcpPeerConfig {
+  readonly instance: string;
+  /** null = this instance's own zone. */
+  readonly zone: string | null;
+}
+
+export interface GcpProviderConfig {
+  /** Project id; null = this instance's project (from metadata). */
+  readonly project: string | null;
+  /** Zone; null = this instance's zone (from metadata). */
+  readonly zone: string | null;
+  /** The other VMs of the pair, read for holders and emptied of the VIPs before they are added here. */
+  readonly peers: readonly GcpPeerConfig[];
+  /** Override the Compute API endpoint (the lab emulator); null = https://compute.googleapis.com. */
+  readonly endpoint: string | null;
+  /** Override the metadata server (the lab emulator); null = http://169.254.169.254. */
+  readonly metadataEndpoint: string | null;
+}
+
 export interface ProviderConfig {
   readonly type: ProviderType;
   /** Budget for one acquire (call + confirmation), retries included. */
@@ -120,6 +139,7 @@ export interface ProviderConfig {
   readonly faultHoldMs: number;
   readonly aws: AwsProviderConfig;
   readonly oci: OciProviderConfig;
+  readonly gcp: GcpProviderConfig;
 }
 
 export interface MetricsConfig {

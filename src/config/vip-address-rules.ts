@@ -16,11 +16,14 @@ export interface Subnet {
  * the start (0, 1, ...) and from the end (-1 is the last address). AWS: the
  * network address, the VPC router, the DNS server, one reserved for future
  * use, and the last address (IPv4 and IPv6 alike). OCI: the network
- * address, the virtual router and the last address.
+ * address, the virtual router and the last address. GCP: the network
+ * address, the default gateway, the second-to-last address and the
+ * broadcast address of a subnet's primary IPv4 range.
  */
 const PROVIDER_RESERVED: Readonly<Record<string, { readonly offsets: readonly number[]; readonly what: string }>> = {
   aws: { offsets: [0, 1, 2, 3, -1], what: 'AWS reserves the first four and the last address of every subnet' },
   oci: { offsets: [0, 1, -1], what: 'OCI reserves the first two and the last address of every subnet' },
+  gcp: { offsets: [0, 1, -2, -1], what: 'GCP reserves the network, gateway, second-to-last and broadcast addresses of every subnet range' },
 };
 
 export function subnetOf(address: ParsedIp, prefix: number): Subnet {

@@ -59,7 +59,11 @@ describe('bench arguments', () => {
     expect(() => parseBenchArgs(['--intervals', '15ms'], '/d')).toThrow(/multiple of 10 ms/);
     expect(() => parseBenchArgs(['--l2-intervals', 'soon'], '/d')).toThrow(/--l2-intervals/);
     expect(() => parseBenchArgs(['--kinds', 'hard,soft'], '/d')).toThrow(/"soft" is not one of hard, graceful, crash/);
-    expect(() => parseBenchArgs(['--cases', 'l2,gcp'], '/d')).toThrow(/"gcp" is not one of l2, aws/);
+    expect(() => parseBenchArgs(['--cases', 'l2,oci'], '/d')).toThrow(/"oci" is not one of l2, aws, gcp/);
+    // gcp runs when asked for (not by default); its own flags need it in --cases.
+    expect(parseBenchArgs(['--cases', 'gcp', '--gcp-runs', '2'], '/d').cases).toEqual([{ name: 'gcp', runs: 2, intervalsMs: [1000, 100] }]);
+    expect(parseBenchArgs([], '/d').cases.map((c) => c.name)).toEqual(['l2', 'aws']);
+    expect(() => parseBenchArgs(['--cases', 'l2', '--gcp-runs', '3'], '/d')).toThrow(/--gcp-runs: the gcp case is not in --cases l2/);
     expect(() => parseBenchArgs(['--cases', 'l2', '--aws-runs', '3'], '/d')).toThrow(/--aws-runs: the aws case is not in --cases l2/);
     expect(() => parseBenchArgs(['--aws-propagation-ms', '-1'], '/d')).toThrow(/--aws-propagation-ms/);
     expect(() => parseBenchArgs(['--frobnicate'], '/d')).toThrow(/usage/);

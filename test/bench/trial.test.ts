@@ -34,6 +34,8 @@ describe('what makes a benchmark trial fail', () => {
     expect(trialProblems(result(), 2, { holder: 1, assigns: [{ node: 2, result: 'ok' }] })).toEqual(['the cloud routes the VIP to node 1, not to n2']);
     expect(trialProblems(result(), 2, { holder: 2, assigns: [{ node: 2, result: 'RequestLimitExceeded' }] })).toEqual(['no successful AssignPrivateIpAddresses by n2 after the fault']);
     expect(trialProblems(result(), 2, { holder: 2, assigns: [] })).toEqual(['no successful AssignPrivateIpAddresses by n2 after the fault']);
+    // gcp: the move call that counts is the new master's add to its own NIC.
+    expect(trialProblems(result(), 2, { holder: 2, assigns: [], operation: 'instances.updateNetworkInterface (add)' })).toEqual(['no successful instances.updateNetworkInterface (add) by n2 after the fault']);
   });
 
   it('fails keepalived when its notify script or keepalived itself reported a problem; vipd\'s reason is only why it took over', () => {

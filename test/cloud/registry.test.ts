@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PROVIDERS, createProvider, providerEntry, providerOperations } from '../../src/cloud/registry';
+import { PROVIDERS, createProvider, providerOperations } from '../../src/cloud/registry';
 import { OCI_OPERATIONS } from '../../src/cloud/oci/operations';
 import { AWS_OPERATIONS } from '../../src/cloud/aws/operations';
+import { GCP_OPERATIONS } from '../../src/cloud/gcp/operations';
 import { processClock } from '../../src/util/clock';
 import { silentLogger } from '../../src/util/logger';
 import { ensureBuilt } from '../support/build';
@@ -26,7 +27,8 @@ const runner = { run: async () => { throw new Error('no commands in this test');
 buildOwner(config, { runner, logger: silentLogger(), dryRun: false, metrics: { cloudRequest() {} }, clock: processClock, timers: realTimers, random: Math.random })
   .then((owner) => {
     const sdk = Object.keys(require.cache).filter((k) => k.includes('/node_modules/@aws-sdk/'));
-    process.stdout.write(JSON.stringify({ owner: owner.constructor.name, awsSdkModules: sdk.length }));
+    const google = Object.keys(require.cache).filter((k) => k.includes('/node_modules/@google-cloud/'));
+    process.stdout.write(JSON.stringify({ owner: owner.constructor.name, awsSdkModules: sdk.length, googleSdkModules: google.length }));
   })
   .catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exit(2); });
 `;
@@ -39,20 +41,24 @@ describe('provider registry', () => {
   });
   afterEach(() => fx.cleanup());
 
-  async function ownerInChild(provider: Record<string, unknown>): Promise<{ owner: string; awsSdkModules: number }> {
+  async function ownerInChild(provider: Record<string, unknown>): Promise<{ owner: string; awsSdkModules: number; googleSdkModules: number }> {
     const doc = baseConfig(fx.keyFile);
     doc['provider'] = provider;
     doc['os'] = { arp: { sender: 'arping' } };
     const config = load(fx, doc);
     const out = await promisify(execFile)(process.execPath, ['-e', CHILD], { env: { ...process.env, VIPD_TEST_CONFIG: JSON.stringify(config) }, timeout: 60_000 });
-    return JSON.parse(out.stdout) as { owner: string; awsSdkModules: number };
+    return JSON.parse(out.stdout) as { owner: string; awsSdkModules: number; googleSdkModules: number };
   }
 
   it('plain L2 (provider none) builds its owner without loading @aws-sdk; provider aws loads it (the check can see it)', async () => {
-    expect(await ownerInChild({ type: 'none' })).toEqual({ owner: 'CloudOsOwner', awsSdkModules: 0 });
+    expect(await ownerInChild({ type: 'none' })).toEqual({ owner: 'CloudOsOwner', awsSdkModules: 0, googleSdkModules: 0 });
     const aws = await ownerInChild({ type: 'aws', aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9' } });
     expect(aws.owner).toBe('CloudOsOwner');
     expect(aws.awsSdkModules).toBeGreaterThan(0);
+    expect(aws.googleSdkModules).toBe(0);
+    const gcp = await ownerInChild({ type: 'gcp', gcp: { endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9', peers: ['vipd-b'] } });
+    expect(gcp).toEqual({ owner: 'CloudOsOwner', awsSdkModules: 0, googleSdkModules: expect.any(Number) });
+    expect(gcp.googleSdkModules).toBeGreaterThan(0);
   });
 
   it('no cloud is no provider at all, not one that pretends', async () => {
@@ -61,14 +67,13 @@ describe('provider registry', () => {
     expect(providerOperations('none')).toEqual([]);
   });
 
-  it('a cloud is one line: aws is registered with the EC2 operations it sends; a cloud without an adapter is a config error naming the ones there are', async () => {
-    expect(Object.keys(PROVIDERS)).toEqual(['aws', 'oci']);
+  it('a cloud is one line: aws, oci and gcp are registered with the API operations they send; an unknown type is refused by the config', async () => {
+    expect(Object.keys(PROVIDERS)).toEqual(['aws', 'oci', 'gcp']);
     expect(providerOperations('aws')).toEqual(AWS_OPERATIONS);
     expect(providerOperations('oci')).toEqual(OCI_OPERATIONS);
-    expect(() => providerEntry('gcp')).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('use aws, oci or none') }));
+    expect(providerOperations('gcp')).toEqual(GCP_OPERATIONS);
     const doc = baseConfig(fx.keyFile);
-    doc['provider'] = { type: 'gcp' };
-    // The shared config validation (check-config and run) refuses it first, naming the key.
+    doc['provider'] = { type: 'azure' };
     expect(() => load(fx, doc)).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('provider.type') }));
   });
 
@@ -84,5 +89,16 @@ describe('provider registry', () => {
     doc['provider'] = { type: 'oci', oci: { endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9', federationEndpoint: 'http://127.0.0.1:9' } };
     const provider = await createProvider({ config: load(fx, doc), logger: silentLogger(), clock: processClock });
     expect(provider?.name).toBe('oci');
+  });
+
+  it('creates the GCP adapter through the registry; peers given as names or {instance, zone} load with the zone defaulted', async () => {
+    const doc = baseConfig(fx.keyFile);
+    doc['provider'] = { type: 'gcp', gcp: { endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9', peers: ['vipd-b', { instance: 'vipd-c', zone: 'europe-west1-c' }] } };
+    const config = load(fx, doc);
+    expect(config.provider.gcp.peers).toEqual([{ instance: 'vipd-b', zone: null }, { instance: 'vipd-c', zone: 'europe-west1-c' }]);
+    const provider = await createProvider({ config, logger: silentLogger(), clock: processClock });
+    expect(provider?.name).toBe('gcp');
+    doc['provider'] = { type: 'gcp', gcp: { peers: [{ instance: 'Bad_Name' }] } };
+    expect(() => load(fx, doc)).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('peers') }));
   });
 });

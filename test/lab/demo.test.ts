@@ -30,15 +30,16 @@ describe('demo options', () => {
     expect(() => parseDemoOptions({ provider: 'none', interval: '100ms', kill: 'soft' })).toThrow(/--kill/);
     expect(() => parseDemoOptions({ provider: 'none', interval: 'fast', kill: 'hard' })).toThrow(/--interval/);
     expect(() => parseDemoOptions({ provider: 'none', interval: '5ms', kill: 'hard' })).toThrow(/10ms-1m/);
-    expect(() => parseDemoOptions({ provider: 'gcp', interval: '100ms', kill: 'hard' })).toThrow(/unknown provider "gcp"/);
+    expect(() => parseDemoOptions({ provider: 'azure', interval: '100ms', kill: 'hard' })).toThrow(/unknown provider "azure"/);
+    expect(parseDemoOptions({ provider: 'gcp', interval: '100ms', kill: 'hard' }).provider.name).toBe('gcp');
     expect(parseDemoOptions({ provider: 'aws', interval: '100ms', kill: 'hard' }).provider.name).toBe('aws');
   });
 
   it('exits 64 on a bad option and 77 without root, before building anything', async () => {
     const err = sink();
     const io = { out: sink().stream, err: err.stream, scenarioDeps: noDeps };
-    expect(await demoCommand({ provider: 'gcp', interval: '100ms', kill: 'hard' }, { ...io, labUnavailable: () => Promise.resolve(null) })).toBe(64);
-    expect(err.text()).toMatch(/unknown provider "gcp"/);
+    expect(await demoCommand({ provider: 'azure', interval: '100ms', kill: 'hard' }, { ...io, labUnavailable: () => Promise.resolve(null) })).toBe(64);
+    expect(err.text()).toMatch(/unknown provider "azure"/);
     expect(await demoCommand({ provider: 'none', interval: '100ms', kill: 'hard' }, { ...io, labUnavailable: () => Promise.resolve('needs root for network namespaces') })).toBe(77);
     expect(err.text()).toMatch(/needs root/);
   });
@@ -48,7 +49,7 @@ describe('npm run demo command line (lab/demo.ts, not a vipd subcommand)', () =>
   it('prints its usage on --help and exits 0 without building anything', async () => {
     const out = sink();
     expect(await demoMain(['--help'], { out: out.stream, err: sink().stream, scenarioDeps: noDeps, labUnavailable: () => Promise.reject(new Error('not reached')) })).toBe(0);
-    expect(out.text()).toMatch(/--provider aws\|none/);
+    expect(out.text()).toMatch(/--provider aws\|gcp\|none/);
   });
 
   it('exits 64 on an unknown flag, and hands the defaults (aws, 100ms, hard) to the demo', async () => {

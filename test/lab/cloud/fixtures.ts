@@ -4,7 +4,7 @@ import { LabCloudControlClient } from '../../../lab/cloud/control-client';
 import type { FabricProgrammer } from '../../../lab/cloud/fabric';
 import { LabCloud, type LabCloudEndpoints } from '../../../lab/cloud/lab-cloud';
 import type { AwsCloudSpec } from '../../../lab/cloud/aws/spec';
-import { labCloudSpecOf, parseLabCloudSpec } from '../../../lab/cloud/spec';
+import { labCloudSpecOf, parseLabCloudSpec, type LabCloudSpec } from '../../../lab/cloud/spec';
 
 // Static credentials are used below: the SDK must never probe a metadata address.
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -72,15 +72,15 @@ export class RecordingFabric implements FabricProgrammer {
   }
 }
 
-export interface RunningLab {
-  readonly cloud: LabCloud<AwsCloudSpec>;
+export interface RunningLab<S extends LabCloudSpec = AwsCloudSpec> {
+  readonly cloud: LabCloud<S>;
   readonly endpoints: LabCloudEndpoints;
   readonly fabric: RecordingFabric;
   readonly control: LabCloudControlClient;
   stop(): Promise<void>;
 }
 
-export async function startLab(spec: AwsCloudSpec = labSpec()): Promise<RunningLab> {
+export async function startLab<S extends LabCloudSpec = AwsCloudSpec>(spec: S = labSpec() as S): Promise<RunningLab<S>> {
   const fabric = new RecordingFabric();
   const cloud = new LabCloud(spec, { fabric, logger: silentLogger() });
   const endpoints = await cloud.start({

@@ -23,10 +23,12 @@ describe('lab cloud state file', () => {
     expect(spec.networkInterfaces[1]!.sourceDestCheck).toBe(false);
   });
 
-  it('names its flavour: aws when written, aws when absent; oci and gcp have no emulator yet; anything else is refused', () => {
+  it('names its flavour: aws when written, aws when absent; oci and gcp are flavours of their own; anything else is refused', () => {
     expect(parseLabCloudSpec(withPatch((s) => void (s.cloud = 'aws'))).cloud).toBe('aws');
     expect(parseLabCloudSpec(labSpecJson()).cloud).toBe('aws');
-    expect(() => parseLabCloudSpec(withPatch((s) => void (s.cloud = 'gcp')))).toThrow(/\$\.cloud gcp has no emulator yet/);
+    // An aws state file named gcp or oci is checked as one of theirs, and is not one.
+    expect(() => parseLabCloudSpec(withPatch((s) => void (s.cloud = 'gcp')))).toThrow(/lab cloud state/);
+    expect(() => parseLabCloudSpec(withPatch((s) => void (s.cloud = 'oci')))).toThrow(/lab cloud state/);
     expect(() => parseLabCloudSpec(withPatch((s) => void (s.cloud = 'azure')))).toThrow(/\$\.cloud must be one of aws\|oci\|gcp/);
     expect(() => parseLabCloudSpec([])).toThrow(/\$ must be an object/);
   });
