@@ -1,4 +1,4 @@
-import type { InvariantBudgets, Sample, Timeline } from './timeline';
+import type { InvariantBudgets, Sample, Timeline, Waiver } from './timeline';
 
 /**
  * The invariants of a failover pair, judged over a sampled timeline (pure:
@@ -60,17 +60,26 @@ function spans(samples: readonly Sample[], bad: (s: Sample) => string | null): A
   return out;
 }
 
+/** A span's duration minus the time the scenario waived that rule. */
+function counted(span: { from: number; to: number }, rule: Waiver['rule'], waivers: readonly Waiver[]): number {
+  let waived = 0;
+  for (const w of waivers) if (w.rule === rule) waived += Math.max(0, Math.min(span.to, w.to) - Math.max(span.from, w.from));
+  return span.to - span.from - waived;
+}
+
 export function judgeTimeline(timeline: Timeline, budgets: InvariantBudgets): Verdict {
   const violations: Violation[] = [];
   const owners: Record<string, string[]> = {};
   const longestNoOwnerMs: Record<string, number> = {};
   const samples = timeline.samples;
+  const waivers = timeline.waivers ?? [];
   for (const vip of timeline.vips) {
     for (const sp of spans(samples, (s) => {
       const h = upHolders(s, vip);
       return h.length > 1 ? `held by ${h.join(' and ')}` : null;
     })) {
-      if (sp.to - sp.from > budgets.dualHoldMs) violations.push({ rule: 'dual-holder', vip, ...sp, detail: `${sp.detail} for ${sp.to - sp.from} ms (budget ${budgets.dualHoldMs} ms)` });
+      const ms = counted(sp, 'dual-holder', waivers);
+      if (ms > budgets.dualHoldMs) violations.push({ rule: 'dual-holder', vip, ...sp, detail: `${sp.detail} for ${ms} ms outside waivers (budget ${budgets.dualHoldMs} ms)` });
     }
 
     for (const sp of spans(samples, (s) => {
@@ -78,13 +87,15 @@ export function judgeTimeline(timeline: Timeline, budgets: InvariantBudgets): Ve
       if (named === undefined || named === null) return null;
       return (s.os[vip] ?? []).includes(named) ? null : `the cloud names ${named}, which does not carry it`;
     })) {
-      if (sp.to - sp.from > budgets.cloudMismatchMs) violations.push({ rule: 'cloud-mismatch', vip, ...sp, detail: `${sp.detail} for ${sp.to - sp.from} ms (budget ${budgets.cloudMismatchMs} ms)` });
+      const ms = counted(sp, 'cloud-mismatch', waivers);
+      if (ms > budgets.cloudMismatchMs) violations.push({ rule: 'cloud-mismatch', vip, ...sp, detail: `${sp.detail} for ${ms} ms outside waivers (budget ${budgets.cloudMismatchMs} ms)` });
     }
 
     let longest = 0;
     for (const sp of spans(samples, (s) => (ownerAt(s, vip) === null && Object.values(s.nodes).includes('up') ? 'no owner while a node is up' : null))) {
-      longest = Math.max(longest, sp.to - sp.from);
-      if (sp.to - sp.from > budgets.noOwnerMs) violations.push({ rule: 'no-owner', vip, ...sp, detail: `${sp.detail} for ${sp.to - sp.from} ms (budget ${budgets.noOwnerMs} ms)` });
+      const ms = counted(sp, 'no-owner', waivers);
+      longest = Math.max(longest, ms);
+      if (ms > budgets.noOwnerMs) violations.push({ rule: 'no-owner', vip, ...sp, detail: `${sp.detail} for ${ms} ms outside waivers (budget ${budgets.noOwnerMs} ms)` });
     }
     longestNoOwnerMs[vip] = longest;
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { MonotonicClock } from '../../src/util/clock';
 import type { ProbeRecord } from '../netns/probe-analysis';
 import { judgeTimeline, type Verdict } from './judge';
-import type { InvariantBudgets, NodeCondition, Sample, Timeline, TimelineEvent } from './timeline';
+import type { InvariantBudgets, NodeCondition, Sample, Timeline, TimelineEvent, Waiver } from './timeline';
 
 /**
  * The invariant monitor's sampling loop (the imperative half; judge.ts
@@ -35,6 +35,7 @@ export interface MonitorOptions {
 export class InvariantMonitor {
   private readonly samples: Sample[] = [];
   private readonly events: TimelineEvent[] = [];
+  private readonly waivers: Waiver[] = [];
   private readonly conditions: Record<string, NodeCondition>;
   private readonly roles: Record<string, string | null>;
   private running = false;
@@ -67,6 +68,11 @@ export class InvariantMonitor {
     this.events.push({ t: this.clock.nowMs(), what });
   }
 
+  /** Waives a rule between two times (see Waiver): the scenario says why, the timeline keeps it. */
+  waive(waiver: Waiver): void {
+    this.waivers.push(waiver);
+  }
+
   get sampleCount(): number {
     return this.samples.length;
   }
@@ -80,6 +86,7 @@ export class InvariantMonitor {
       vips: [...this.options.vips],
       samples: [...this.samples],
       events: [...this.events],
+      waivers: [...this.waivers],
       probe: [...this.sources.probe()],
     };
   }

@@ -25,7 +25,21 @@ export interface TimelineEvent {
   readonly what: string;
 }
 
+/**
+ * A window in which the scenario itself makes a rule unkeepable (a heartbeat
+ * partition without a cloud to arbitrate: both sides hold the VIP by
+ * design). Time inside it does not count towards that rule's budget; the
+ * budget runs again from its end.
+ */
+export interface Waiver {
+  readonly rule: 'dual-holder' | 'cloud-mismatch' | 'no-owner';
+  readonly from: number;
+  readonly to: number;
+  readonly why: string;
+}
+
 export interface Timeline {
+  readonly waivers?: readonly Waiver[];
   readonly scenario: string;
   readonly provider: string;
   readonly vips: readonly string[];

@@ -8,7 +8,7 @@ import { processClock } from '../../../src/util/clock';
 import { type LabCloudHandle, labCloudEnvOverrides, startLabCloud } from '../../../lab/cloud/aws/in-lab';
 import { IpBatchReader } from '../../../lab/invariants/ip-batch';
 import { InvariantMonitor, judgeAndKeep } from '../../../lab/invariants/monitor';
-import type { InvariantBudgets, NodeCondition, Timeline } from '../../../lab/invariants/timeline';
+import type { InvariantBudgets, NodeCondition, Timeline, Waiver } from '../../../lab/invariants/timeline';
 import type { Verdict } from '../../../lab/invariants/judge';
 import type { Lab, ProbeHandle } from '../../../lab/netns/lab';
 import { eventually, newLab } from '../../support/lab';
@@ -231,6 +231,24 @@ export class FaultPair {
 
   event(what: string): void {
     this.monitor?.event(what);
+  }
+
+  waive(rule: Waiver['rule'], from: number, to: number, why: string): void {
+    this.monitor?.waive({ rule, from, to, why });
+  }
+
+  /** iptables inside node i: drop (or stop dropping) the peer's heartbeats arriving there. */
+  async heartbeatFilter(i: number, op: '-A' | '-D', extra: readonly string[] = []): Promise<void> {
+    const peer = this.lab.nodeIp(3 - i);
+    const r = await this.lab.run(this.lab.nodeNs(i), ['iptables', op, 'INPUT', '-p', 'udp', '-s', peer, '--dport', String(HEARTBEAT_PORT), ...extra, '-j', 'DROP']);
+    if (r.exitCode !== 0) throw new Error(`iptables ${op} in n${i}: ${r.stderr}`);
+  }
+
+  /** Scrapes node i's /metrics from inside its namespace. */
+  async metrics(i: number): Promise<string> {
+    const r = await this.lab.run(this.lab.nodeNs(i), ['curl', '-sf', '--max-time', '5', `http://${this.lab.nodeIp(i)}:9477/metrics`], { timeoutMs: 15_000 });
+    if (r.exitCode !== 0) throw new Error(`scraping n${i} /metrics failed (${r.exitCode}): ${r.stderr}`);
+    return r.stdout;
   }
 
   /** Stops the monitor and judges; on a violation keeps the timeline and the daemons' logs and throws. */

@@ -61,6 +61,17 @@ describe('judgeTimeline', () => {
     }
   });
 
+  it('does not count time inside a waiver of that rule, and counts it again after the waiver ends', () => {
+    const base = timeline([[10, { os: ['n1'], cloud: 'n1' }], [100, { os: ['n1', 'n2'], cloud: 'n1' }], [10, { os: ['n1'], cloud: 'n1' }]]);
+    expect(judgeTimeline(base, BUDGETS).violations.map((x) => x.rule)).toEqual(['dual-holder']);
+    const covered = { ...base, waivers: [{ rule: 'dual-holder' as const, from: 200, to: 1800, why: 'partition' }] };
+    expect(judgeTimeline(covered, BUDGETS).ok).toBe(true);
+    const endsEarly = { ...base, waivers: [{ rule: 'dual-holder' as const, from: 200, to: 600, why: 'partition' }] };
+    expect(judgeTimeline(endsEarly, BUDGETS).violations.map((x) => x.rule)).toEqual(['dual-holder']);
+    const otherRule = { ...base, waivers: [{ rule: 'no-owner' as const, from: 0, to: 5000, why: 'unrelated' }] };
+    expect(judgeTimeline(otherRule, BUDGETS).violations.map((x) => x.rule)).toEqual(['dual-holder']);
+  });
+
   it('fails the cloud naming a node that does not carry the VIP beyond the confirmation budget', () => {
     const long = judgeTimeline(timeline([[10, { os: ['n1'], cloud: 'n1' }], [110, { os: ['n1'], cloud: 'n2' }], [10, { os: ['n2'], cloud: 'n2' }]]), { ...BUDGETS, noOwnerMs: 10_000 });
     expect(long.violations.map((x) => x.rule)).toEqual(['cloud-mismatch']);
