@@ -1,4 +1,5 @@
 import { judgeTimeline, ownerAt } from '../../../lab/invariants/judge';
+import { expectedSpuriousClaims, poissonQuantile } from '../../../lab/invariants/loss-model';
 import type { InvariantBudgets, NodeCondition, Sample, Timeline } from '../../../lab/invariants/timeline';
 
 const VIP = '10.0.1.100';
@@ -109,5 +110,22 @@ describe('judgeTimeline', () => {
     expect(v.violations.map((x) => x.rule)).toEqual(['ping-pong']);
     expect(v.violations[0]!.detail).toContain('n1 -> n2 -> n1');
     expect(judgeTimeline(timeline(steps), { ...BUDGETS, maxOwnerChanges: 2 }).ok).toBe(true);
+  });
+});
+
+describe('the heartbeat loss model', () => {
+  it('expects n (1-p) p^deadAfter claims and separates deadAfter from deadAfter - 1', () => {
+    expect(expectedSpuriousClaims(600, 0.2, 3)).toBeCloseTo(3.84, 6);
+    expect(expectedSpuriousClaims(600, 0.4, 3)).toBeCloseTo(23.04, 6);
+    // A backup claiming one advert early: far above the 99.9 % quantile of the right rate.
+    expect(expectedSpuriousClaims(600, 0.4, 2)).toBeGreaterThan(poissonQuantile(expectedSpuriousClaims(600, 0.4, 3), 0.999));
+    expect(expectedSpuriousClaims(600, 0.2, 2)).toBeGreaterThan(poissonQuantile(expectedSpuriousClaims(600, 0.2, 3), 0.999));
+  });
+
+  it('gives Poisson quantiles', () => {
+    expect(poissonQuantile(1, 0.5)).toBe(1);
+    expect(poissonQuantile(3.84, 0.001)).toBe(0);
+    expect(poissonQuantile(23.04, 0.001)).toBeGreaterThan(8);
+    expect(poissonQuantile(23.04, 0.999)).toBeLessThan(40);
   });
 });
