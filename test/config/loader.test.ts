@@ -12,7 +12,15 @@ describe('loadConfig on valid configs', () => {
     const config = load(fx, baseConfig(fx.keyFile));
     expect(config.node.id).toBe('node-a');
     expect(config.heartbeat).toEqual({ bind: '0.0.0.0', port: 9476, keyFile: fx.keyFile, nextKeyFile: null });
-    expect(config.provider).toEqual({ type: 'none', acquireDeadlineMs: 20_000, verifyIntervalMs: 5000, faultHoldMs: 30_000, aws: { region: null, endpoint: null, metadataEndpoint: null } });
+    expect(config.provider).toEqual({
+      type: 'none',
+      acquireDeadlineMs: 20_000,
+      verifyIntervalMs: 5000,
+      faultHoldMs: 30_000,
+      aws: { region: null, endpoint: null, metadataEndpoint: null },
+      oci: { auth: 'instance_principal', region: null, endpoint: null, metadataEndpoint: null, federationEndpoint: null, configFile: null, profile: 'DEFAULT' },
+      gcp: { project: null, zone: null, peers: [], endpoint: null, metadataEndpoint: null },
+    });
     expect(config.os).toEqual({
       enabled: true,
       policyRouting: true,

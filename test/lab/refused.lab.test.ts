@@ -88,9 +88,17 @@ describeLab('refused probes: the master\'s daemon dies on a live host (real vipd
     [100, 4],
     [100, 6],
   ] as const)('kill -9 at %i ms over IPv%i: the backup takes over on the refusals (peer-refused), before the down timer could fire', async (intervalMs, family) => {
-    const v = await pair(intervalMs, family);
-    const from = await killMaster(v);
-    const t = await takeover(v, from);
+    // At 100 ms a starved machine can delay the dead socket's close or the refusal past the overdue
+    // point, and then the timer path decides first (correctly). A trial is repeated, at most three
+    // times, until the refusal path is seen; every trial must still end in one clean takeover.
+    let v = await pair(intervalMs, family);
+    let t = await takeover(v, await killMaster(v));
+    for (let attempt = 1; attempt < 3 && t.reason !== 'peer-refused'; attempt++) {
+      expect(t.reason).toBe('master-down');
+      await d?.destroy();
+      v = await pair(intervalMs, family);
+      t = await takeover(v, await killMaster(v));
+    }
     expect(t.reason).toBe('peer-refused');
     // Measured by n2 from n1's last advert: the timer path could not decide before the down interval.
     expect(t.detectionMs).toBeLessThan(downMs(intervalMs));

@@ -18,7 +18,7 @@ let listing: string[];
 let unpacked: string;
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, ...opts, env: { ...process.env, ...opts.env } });
+  return spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024, ...opts, env: { ...process.env, ...opts.env } });
 }
 
 function ok(r: SpawnSyncReturns<string>, what: string): string {
