@@ -48,12 +48,12 @@ describe('vipd check-config refuses what run would refuse', () => {
     expect(check(fx, doc())).toMatchObject({ code: 0, out: expect.stringContaining(': OK (node node-a, 1 group(s): web)') });
   });
 
-  it('refuses provider.type gcp (run exits 78 with it)', () => {
+  it('refuses an unknown provider.type (run exits 78 with it)', () => {
     const d = doc();
-    d['provider'] = { type: 'gcp' };
+    d['provider'] = { type: 'azure' };
     const r = check(fx, d);
     expect(r.code).toBe(78);
-    expect(r.err).toContain('provider.type: "gcp" is not valid; expected aws, oci or none: provider gcp is not implemented yet');
+    expect(r.err).toContain('provider.type: "azure" is not valid');
   });
 
   it('accepts provider.type oci with its section', () => {
@@ -114,7 +114,7 @@ describe('vipd check-config refuses what run would refuse', () => {
 
   it('every problem at once, each with its key', () => {
     const d = doc();
-    d['provider'] = { type: 'gcp' };
+    d['provider'] = { type: 'azure' };
     d['node'] = { id: 'node-a', stateDir: '/nonexistent' };
     group0(d)['notify'] = { stop: ['/nope'] };
     const r = check(fx, d);
@@ -125,7 +125,7 @@ describe('vipd check-config refuses what run would refuse', () => {
 
   it('--json: the problems with their keys', () => {
     const d = doc();
-    d['provider'] = { type: 'gcp' };
+    d['provider'] = { type: 'azure' };
     const r = check(fx, d, { json: true });
     expect(r.code).toBe(78);
     const parsed = JSON.parse(r.out) as { valid: boolean; problems: Array<{ key: string }> };
@@ -150,7 +150,7 @@ describe('vipd check-config refuses what run would refuse', () => {
 
     it('still refuses schema and cross-key problems: an unimplemented provider, a VIP that is its own prefix\'s broadcast address', () => {
       const d = doc();
-      d['provider'] = { type: 'gcp' };
+      d['provider'] = { type: 'azure' };
       group0(d)['vips'] = ['10.9.0.255/24'];
       const r = check(fx, d, { offline: true });
       expect(r.code).toBe(78);
@@ -192,7 +192,7 @@ describe('vipd run and vipd check-config agree (real processes)', () => {
   }
 
   it.each<[string, (d: Doc, dir: string) => void, string]>([
-    ['provider gcp', (d) => (d['provider'] = { type: 'gcp' }), 'provider.type'],
+    ['an unknown provider', (d) => (d['provider'] = { type: 'azure' }), 'provider.type'],
     ['a missing hook program', (d) => ((d['groups'] as Doc[])[0]!['notify'] = { master: ['/nonexistent/hook'] }), 'groups[0].notify.master[0]'],
     ['a tracker program that is not executable', (d, dir) => {
       const script = join(dir, 'check.sh');

@@ -15,6 +15,7 @@ describe('scenario providers', () => {
   });
 
   it('an unknown provider is a config error listing the known ones', () => {
-    expect(() => scenarioProvider('gcp')).toThrow(/unknown provider "gcp"; expected one of none, aws, oci/);
+    expect(scenarioProvider('gcp').name).toBe('gcp');
+    expect(() => scenarioProvider('azure')).toThrow(/unknown provider "azure"; expected one of none, aws, oci, gcp/);
   });
 });
