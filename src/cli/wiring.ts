@@ -47,7 +47,7 @@ export function heartbeatFactory(logger: Logger, epoch: bigint): (config: VipdCo
     return {
       start: () => service.start(),
       close: () => service.close(),
-      sendAdvert: (groupId, advert) => service.sendAdvert(groupId, advert),
+      sendAdvert: (groupId, advert, to) => service.sendAdvert(groupId, advert, to),
       probe: (groupId, peerId) => service.probe(groupId, peerId),
       updateGroups: (groups) => {
         service.updateGroups(heartbeatGroups(groups));

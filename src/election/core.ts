@@ -420,8 +420,13 @@ export class ElectionCore {
     if (outranks({ id: advert.from, priority: advert.priority }, this.self())) {
       // Priority 0 first, as on every way out of MASTER: the winner learns that we had claimed (and
       // announced) even if none of our adverts reached it, and announces again.
-      this.send(this.resignAdvert('BACKUP'));
+      // To the winner only: to any other backup a resign says the mastership is free, and one that has
+      // not heard the winner yet would claim it (a holder after a switchover included).
+      this.pending.push({ type: 'send', advert: this.resignAdvert('BACKUP'), to: advert.from });
       this.transition(now, 'BACKUP', 'preempted', advert.from);
+      // The resign is this interval's heartbeat: a BACKUP advert right behind it could overtake it on
+      // the wire, and the winner's replay guard would then drop it.
+      this.nextAdvertAt = now + this.opts.intervalMs;
       this.refreshMaster(now);
       this.lastMasterAdvertAt = now;
       this.armDown(now);

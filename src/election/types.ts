@@ -53,7 +53,8 @@ export interface ElectionOptions {
 }
 
 export type ElectionOutput =
-  | { readonly type: 'send'; readonly advert: OutgoingAdvert }
+  /** `to`: only that peer (a preempted master's resign is for the winner, not a cue for every backup). */
+  | { readonly type: 'send'; readonly advert: OutgoingAdvert; readonly to?: string }
   /** While MASTER: the cloud did not show every VIP on this node; run the acquire again (observeCloudHolder). */
   | { readonly type: 'reassert'; readonly holder: string | null; readonly at: number }
   /** Send one probe to this peer's heartbeat port through the socket connected to it (its refusals come back as peerRefused). */

@@ -112,7 +112,8 @@ export class HeartbeatService {
     return this.transport.bind();
   }
 
-  sendAdvert(groupId: number, advert: OutgoingAdvert): void {
+  /** To every peer of the group, or only to the peer `to`. */
+  sendAdvert(groupId: number, advert: OutgoingAdvert, to?: string): void {
     const group = this.classifier.groupTable().get(groupId);
     if (group === undefined) {
       this.countSendError(groupId, '*', new VipdError('VIPD_E_INTERNAL', `sendAdvert for group id ${groupId}, which is not configured`));
@@ -141,6 +142,7 @@ export class HeartbeatService {
       return;
     }
     for (const peer of group.peers.values()) {
+      if (to !== undefined && peer.id !== to) continue;
       this.counters.sent += 1;
       const onError = (error: VipdError): void => this.countSendError(groupId, peer.id, error);
       try {

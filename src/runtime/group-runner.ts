@@ -278,7 +278,7 @@ export class GroupRunner {
     const name = this.groupConfig.name;
     switch (out.type) {
       case 'send':
-        this.deps.sender.sendAdvert(this.groupConfig.id, out.advert);
+        this.deps.sender.sendAdvert(this.groupConfig.id, out.advert, out.to);
         this.deps.metrics.advertSent(name);
         return;
       case 'probe':

@@ -9,7 +9,8 @@ import type { FailoverPhases } from './failover';
  * through the constructor (never jest.mock).
  */
 export interface AdvertSender {
-  sendAdvert(groupId: number, advert: OutgoingAdvert): void;
+  /** To every peer of the group, or only to `to`. */
+  sendAdvert(groupId: number, advert: OutgoingAdvert, to?: string): void;
   /** One probe of the peer's heartbeat port; a refusal comes back through HeartbeatHandlers.onRefused. */
   probe(groupId: number, peerId: string): void;
 }

@@ -249,7 +249,7 @@ const rows: readonly Row[] = [
   {
     name: 'a master steps down to a higher master',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 150]],
-    expected: ['4000 send resign role=BACKUP', '4000 MASTER->BACKUP preempted peer=b', '4000 event master-seen b p=150'],
+    expected: ['4000 send resign role=BACKUP to=b', '4000 MASTER->BACKUP preempted peer=b', '4000 event master-seen b p=150'],
     role: 'BACKUP',
   },
   {
@@ -268,7 +268,7 @@ const rows: readonly Row[] = [
     name: 'master b loses the tie to a',
     opts: { nodeId: 'b', peers: ['a', 'c'] },
     inputs: [...BECOME_MASTER, ['advert', 4000, 'a', 100]],
-    expected: ['4000 send resign role=BACKUP', '4000 MASTER->BACKUP preempted peer=a', '4000 event master-seen a p=100'],
+    expected: ['4000 send resign role=BACKUP to=a', '4000 MASTER->BACKUP preempted peer=a', '4000 event master-seen a p=100'],
     role: 'BACKUP',
   },
   {
@@ -453,7 +453,7 @@ const rows: readonly Row[] = [
   {
     name: 'a stalled master advertises at once, keeps its role, then yields to a queued higher advert',
     inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20000, 'b', 150]],
-    expected: ['20000 send advert p=100', '20000 announce stall', '20000 send resign role=BACKUP', '20000 MASTER->BACKUP preempted peer=b', '20000 event master-seen b p=150'],
+    expected: ['20000 send advert p=100', '20000 announce stall', '20000 send resign role=BACKUP to=b', '20000 MASTER->BACKUP preempted peer=b', '20000 event master-seen b p=150'],
     role: 'BACKUP',
   },
   // --- re-announcing the VIPs after another node claimed them (issue 15) ---
@@ -510,7 +510,7 @@ const rows: readonly Row[] = [
   {
     name: 'a master preempted by a higher one resigns first, so the winner announces again even if none of its adverts got through',
     inputs: [...BECOME_MASTER, ['advert', 5000, 'b', 150]],
-    expected: ['5000 send resign role=BACKUP', '5000 MASTER->BACKUP preempted peer=b', '5000 event master-seen b p=150'],
+    expected: ['5000 send resign role=BACKUP to=b', '5000 MASTER->BACKUP preempted peer=b', '5000 event master-seen b p=150'],
     role: 'BACKUP',
   },
   {
@@ -529,7 +529,7 @@ const rows: readonly Row[] = [
   {
     name: 'a deferred announcement is dropped when the node stops being MASTER',
     inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['advert', 4200, 'c', 60], ['mark'], ['advert', 4300, 'c', 150], ['tick', 5000], ['tick', 6000]],
-    expected: ['4300 send resign role=BACKUP', '4300 MASTER->BACKUP preempted peer=c', '4300 event master-seen c p=150'],
+    expected: ['4300 send resign role=BACKUP to=c', '4300 MASTER->BACKUP preempted peer=c', '4300 event master-seen c p=150'],
     role: 'BACKUP',
   },
   {

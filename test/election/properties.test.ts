@@ -17,11 +17,6 @@ import {
   skewMsOf,
 } from './sim/arbitraries';
 
-// CI runs these schedules from a fixed seed: two known counterexamples (about one schedule in 1,500,
-// a preempted master's resign racing the winner's advert at a third node) are open, and a random seed
-// would fail a build by chance. VIPD_FC_RANDOM=1 explores new schedules (docs/election.md).
-if (process.env.VIPD_FC_RANDOM !== '1') fc.configureGlobal({ seed: 20261207 });
-
 /**
  * Properties over random schedules of the simulated cluster. Each run is
  * fully determined by the generated values (the seed included), so a

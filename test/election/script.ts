@@ -41,7 +41,7 @@ export function makeCore(overrides: Partial<ElectionOptions> = {}): ElectionCore
 export function render(at: number, out: ElectionOutput): string {
   switch (out.type) {
     case 'send':
-      if (out.advert.kind === 'resign') return `${at} send resign role=${out.advert.role}`;
+      if (out.advert.kind === 'resign') return `${at} send resign role=${out.advert.role}${out.to === undefined ? '' : ` to=${out.to}`}`;
       return out.advert.role === 'MASTER' ? `${at} send advert p=${out.advert.priority}` : `${at} heartbeat ${out.advert.role} p=${out.advert.priority}`;
     case 'probe':
       return `${at} probe ${out.peer}`;

@@ -109,6 +109,18 @@ describe('HeartbeatService over loopback UDP', () => {
     expect(b.service.stats()).toMatchObject({ accepted: 2, sendErrors: 0, sent: 1 });
   });
 
+  it('an advert for one peer (a preempted master\'s resign to the winner) reaches that peer only', async () => {
+    const a = await startNode('node-a', { current: KEY_A, next: null });
+    const b = await startNode('node-b', { current: KEY_A, next: null });
+    const c = await startNode('node-c', { current: KEY_A, next: null });
+    connect([a, b, c]);
+    a.service.sendAdvert(7, { kind: 'resign', priority: 0, role: 'BACKUP', intervalMs: 100 }, 'node-b');
+    a.service.sendAdvert(7, ADVERT);
+    await waitFor(() => b.adverts.length === 2 && c.adverts.length === 1, 'the resign to b, the advert to both');
+    expect(b.adverts.map((x) => x.advert.kind)).toEqual(['resign', 'advert']);
+    expect(c.adverts.map((x) => x.advert.kind)).toEqual(['advert']);
+  });
+
   it('a peer signing with a wrong key is rejected as bad-tag, counted, and never reaches onAdvert', async () => {
     const a = await startNode('node-a', { current: KEY_A, next: null });
     const b = await startNode('node-b', { current: KEY_A, next: null });

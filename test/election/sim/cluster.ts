@@ -485,7 +485,7 @@ export class SimCluster {
     switch (out.type) {
       case 'send':
         this.sends.push({ at: this.clock, node: node.id, group, advert: out.advert });
-        this.broadcast(node.id, group, out.advert);
+        this.broadcast(node.id, group, out.advert, out.to);
         return;
       case 'transition':
         this.transitions.push({ at: out.at, node: node.id, group, from: out.from, to: out.to, reason: out.reason, peer: out.peer });
@@ -508,12 +508,12 @@ export class SimCluster {
     }
   }
 
-  private broadcast(from: string, group: string, advert: OutgoingAdvert): void {
+  private broadcast(from: string, group: string, advert: OutgoingAdvert, to?: string): void {
     const peerAdvert: PeerAdvert = { kind: advert.kind, from, priority: advert.priority, role: advert.role, intervalMs: advert.intervalMs };
     const sender = this.node(from);
     const seq = sender.nextSeq++;
     for (const m of this.groupSpec(group).members) {
-      if (m.id === from) continue;
+      if (m.id === from || (to !== undefined && m.id !== to)) continue;
       for (const delay of this.network.plan()) {
         this.queue.push(this.clock + delay, { kind: 'deliver', to: m.id, group, advert: peerAdvert, epoch: sender.epoch, seq });
       }
