@@ -50,6 +50,9 @@ mkdir -p "$APP/native" && cp native/*.c native/*.h "$APP/native/"
 # Production dependencies exactly as locked; no third-party native addon, so
 # nothing here depends on this Node's module ABI (install.sh checks N-API and arch).
 (cd "$APP" && npm ci --omit=dev --no-audit --no-fund --prefer-offline --loglevel=error >/dev/null)
+# Type declarations are never loaded at run time; oci-common lists several @types packages as
+# production dependencies, which would ship ~100 .d.ts files.
+rm -rf "$APP/node_modules/@types"
 node -e "
   const broken = require('$APP/dist/src/native/addons.js').loadNativeAddons().filter((l) => l.error !== null);
   for (const l of broken) console.error(l.error.message);
