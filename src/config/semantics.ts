@@ -41,16 +41,11 @@ export function checkSemantics(input: SemanticInput): ConfigProblem[] {
 }
 
 /** Provider types in the schema whose adapter does not exist yet; `vipd run` could not start with them. */
-const UNIMPLEMENTED_PROVIDERS: ReadonlySet<string> = new Set<string>();
-
 function checkProvider(input: SemanticInput): ConfigProblem[] {
   if (!trusted(input, 'provider.type')) return [];
   const type = input.config.provider.type;
-  if (UNIMPLEMENTED_PROVIDERS.has(type)) {
-    return [invalidValue('provider.type', type, `aws, oci, gcp or none: provider ${type} is not implemented yet (docs/clouds/${type}.md)`)];
-  }
   if (type === 'none') return [];
-  // One daemon has one cloud NIC (buildProvider): every group must sit on it.
+  // One daemon has one cloud NIC (cloud/registry.ts createProvider): every group must sit on it.
   const first = input.groups[0];
   if (first === undefined) return [];
   return input.groups
