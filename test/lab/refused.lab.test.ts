@@ -36,16 +36,16 @@ describeLab('refused probes: the master\'s daemon dies on a live host (real vipd
   let lab: Lab;
   let d: LabVipd | null = null;
 
-  beforeAll(async () => {
-    ensureBuilt();
+  // A fresh lab per test: the kernel's ICMP rate limit is per destination and lives in the
+  // namespace (docs/election.md, "The kernel's ICMP rate limit"). A previous test's master sending
+  // adverts to a dead daemon drains n1's bucket for n2, and the next kill -9 then gets no refusal.
+  beforeAll(() => ensureBuilt());
+  beforeEach(async () => {
     lab = await newLab({ nodes: 2, ipv6: true });
   });
   afterEach(async () => {
     await d?.destroy();
     d = null;
-    for (const tool of ['iptables', 'ip6tables']) await lab.run(lab.nodeNs(1), [tool, '-F', 'INPUT']);
-  });
-  afterAll(async () => {
     await lab?.teardown();
   });
 
