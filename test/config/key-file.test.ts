@@ -1,8 +1,12 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readKeyFile } from '../../src/config/key-file';
 import { VipdError } from '../../src/errors';
+import { ensureBuilt } from '../support/build';
 import { Fixture, makeFixture } from './helpers';
+
+const ROOT = join(__dirname, '..', '..');
 
 function keyFileError(path: string): VipdError {
   try {
@@ -70,10 +74,26 @@ describe('readKeyFile', () => {
     expect(keyFileError(path).message).toContain('is not a regular file');
   });
 
-  const asRoot = process.getuid?.() === 0;
-  (asRoot ? test.skip : test)('an unreadable file is refused (not testable as root)', () => {
+  test('an unreadable file is refused (as root: checked by a child that runs as nobody)', () => {
     const path = fx.write('locked', 'abcdefghijklmnopqrstuvwxyz\n');
     chmodSync(path, 0o000);
-    expect(keyFileError(path).message).toContain('is not readable by this user');
+    if (process.getuid?.() !== 0) {
+      expect(keyFileError(path).message).toContain('is not readable by this user');
+      return;
+    }
+    // Root reads a mode-000 file: only a process without that privilege sees the refusal.
+    // The child gets its own copy of the two compiled modules: the checkout may sit where nobody cannot go.
+    ensureBuilt();
+    chmodSync(fx.dir, 0o755);
+    mkdirSync(join(fx.dir, 'js', 'config'), { recursive: true, mode: 0o755 });
+    for (const f of ['errors.js', join('config', 'key-file.js')]) copyFileSync(join(ROOT, 'dist', 'src', f), join(fx.dir, 'js', f));
+    const script = `
+      try { require(${JSON.stringify(join(fx.dir, 'js', 'config', 'key-file.js'))}).readKeyFile(${JSON.stringify(path)}); console.log('read'); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: '/' });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const got = JSON.parse(r.stdout) as { code: string; message: string };
+    expect(got.code).toBe('VIPD_E_KEY_FILE');
+    expect(got.message).toContain('is not readable by this user (EACCES)');
   });
 });
