@@ -59,6 +59,12 @@ export class ElectionCore {
   /** Per mastership: the peer whose silence made us claim (master-down). */
   private tookOverFrom: string | null = null;
   private readonly refusals = new RefusalEvidence();
+  /**
+   * A nopreempt MASTER back from a stall long enough for a peer to have claimed: until then it
+   * sends no advert and yields to any master it hears (or the cloud shows), so a peer that took
+   * over meanwhile keeps the group; with nobody heard it advertises again at this time.
+   */
+  private listenUntil: number | null = null;
 
   /** Re-announcements of the VIPs while MASTER, rate-limited. */
   private readonly reannounce: ReannounceLimiter;
@@ -95,7 +101,7 @@ export class ElectionCore {
     this.opts = { ...this.opts, ...change };
     if (this.opts.claimOnRefusal !== true) this.refusals.reset();
     if (this.current === 'MASTER') {
-      this.sendAdvert(now);
+      if (this.listenUntil === null) this.sendAdvert(now);
     } else if (this.current === 'BACKUP') {
       this.preemptAt = null;
       if (this.downAt !== null) this.armDown(now);
@@ -123,6 +129,7 @@ export class ElectionCore {
       this.applyFault(now);
     }
     if (this.current === 'BACKUP') this.tickBackup(now);
+    if (this.listenUntil !== null && now >= this.listenUntil) this.endListen(now);
     this.tickAdverts(now);
     if (this.current === 'MASTER') this.emitAnnounce(this.reannounce.due(now));
   }
@@ -203,7 +210,8 @@ export class ElectionCore {
     this.penalty = h.penalty;
     this.faulty = h.fault;
     // Backups learn the new priority at once, so one that now outranks us preempts without waiting.
-    if (!this.applyFault(now) && this.current === 'MASTER' && this.effective() !== before) this.sendAdvert(now);
+    // While listening after a stall the priority goes out with the advert that ends the listen.
+    if (!this.applyFault(now) && this.current === 'MASTER' && this.effective() !== before && this.listenUntil === null) this.sendAdvert(now);
   }
 
   /**
@@ -265,6 +273,14 @@ export class ElectionCore {
     }
     this.advanceTo(now);
     if (this.current === 'MASTER') {
+      if (!this.opts.preempt && this.peerMayHaveClaimed(stalledMs)) {
+        // nopreempt: a peer that claimed while we were frozen keeps the group. Our advert would
+        // make it step down whenever we outrank it (two masters meeting are ranked, whatever
+        // preempt says), so listen first: its adverts queued while we were frozen.
+        this.listenUntil = Math.max(this.listenUntil ?? now, now + this.listenWindowMs());
+        this.nextAdvertAt = null;
+        return;
+      }
       // Peers may have claimed meanwhile: tell them at once; their queued adverts settle the rest.
       this.sendAdvert(now);
       // A backup that claimed sent gratuitous ARP: the link must learn again where the VIPs are.
@@ -284,6 +300,11 @@ export class ElectionCore {
     }
     this.advanceTo(now);
     const view = holder === null ? undefined : this.peers.get(holder);
+    if (this.listenUntil !== null && view !== undefined && view.priority !== 0 && holder !== null) {
+      // A member took the VIPs while we were frozen (nopreempt): it keeps them.
+      this.stepDown(now, 'stall', holder);
+      return;
+    }
     const verdict = judgeCloudHolder({
       holder,
       self: this.self(),
@@ -333,7 +354,7 @@ export class ElectionCore {
   nextDeadline(): number | null {
     let next: number | null = null;
     const announceAt = this.current === 'MASTER' ? this.reannounce.deadline() : null;
-    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt, this.ownerFaultUntil]) if (t !== null && (next === null || t < next)) next = t;
+    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt, this.ownerFaultUntil, this.listenUntil]) if (t !== null && (next === null || t < next)) next = t;
     return this.current === 'STOP' ? null : next;
   }
 
@@ -352,7 +373,7 @@ export class ElectionCore {
       peers: this.peers.list(),
       maintenance: this.maintenanceOn,
       lastMasterAdvertAt: this.lastMasterAdvertAt,
-      timers: { downAt: this.downAt, preemptAt: this.preemptAt, nextAdvertAt: this.nextAdvertAt, ownerFaultUntil: this.ownerFaultUntil },
+      timers: { downAt: this.downAt, preemptAt: this.preemptAt, nextAdvertAt: this.nextAdvertAt, ownerFaultUntil: this.ownerFaultUntil, listenUntil: this.listenUntil },
       splitBrainHolder: this.suspectedHolder,
       claimBlockedBy: this.claimBlockedBy,
       holdAfterResign: this.hold !== null,
@@ -411,6 +432,11 @@ export class ElectionCore {
       this.requestAnnounce(now, 'peer-stepped-down', advert.from);
       return;
     }
+    if (this.listenUntil !== null && advert.role === 'MASTER') {
+      // Back from a stall under nopreempt: whoever claimed meanwhile keeps the group, higher or lower.
+      this.stepDown(now, 'stall', advert.from);
+      return;
+    }
     if (advert.role !== 'MASTER') {
       // Back from a silence (a healed partition) in another role: it may have claimed and announced
       // meanwhile, then stepped down on our first advert before any of its own reached us.
@@ -418,18 +444,7 @@ export class ElectionCore {
       return;
     }
     if (outranks({ id: advert.from, priority: advert.priority }, this.self())) {
-      // Priority 0 first, as on every way out of MASTER: the winner learns that we had claimed (and
-      // announced) even if none of our adverts reached it, and announces again.
-      // To the winner only: to any other backup a resign says the mastership is free, and one that has
-      // not heard the winner yet would claim it (a holder after a switchover included).
-      this.pending.push({ type: 'send', advert: this.resignAdvert('BACKUP'), to: advert.from });
-      this.transition(now, 'BACKUP', 'preempted', advert.from);
-      // The resign is this interval's heartbeat: a BACKUP advert right behind it could overtake it on
-      // the wire, and the winner's replay guard would then drop it.
-      this.nextAdvertAt = now + this.opts.intervalMs;
-      this.refreshMaster(now);
-      this.lastMasterAdvertAt = now;
-      this.armDown(now);
+      this.stepDown(now, 'preempted', advert.from);
       return;
     }
     // Answer at once so the lower master steps down now, not at its next timer.
@@ -475,6 +490,48 @@ export class ElectionCore {
     } else {
       this.preemptAt = null;
     }
+  }
+
+  /**
+   * MASTER -> BACKUP in favour of `winner`, a master heard (or, after a stall, shown by the cloud).
+   * Priority 0 first, as on every way out of MASTER: the winner learns that we had claimed (and
+   * announced) even if none of our adverts reached it, and announces again.
+   * To the winner only: to any other backup a resign says the mastership is free, and one that has
+   * not heard the winner yet would claim it (a holder after a switchover included).
+   */
+  private stepDown(now: number, reason: 'preempted' | 'stall', winner: string): void {
+    this.pending.push({ type: 'send', advert: this.resignAdvert('BACKUP'), to: winner });
+    this.transition(now, 'BACKUP', reason, winner);
+    // The resign is this interval's heartbeat: a BACKUP advert right behind it could overtake it on
+    // the wire, and the winner's replay guard would then drop it.
+    this.nextAdvertAt = now + this.opts.intervalMs;
+    this.refreshMaster(now);
+    this.lastMasterAdvertAt = now;
+    this.armDown(now);
+  }
+
+  /** Nobody claimed while we were frozen (none heard within the listen window): assert mastership again. */
+  private endListen(now: number): void {
+    this.listenUntil = null;
+    this.sendAdvert(now);
+    // A backup may have claimed and stepped down again, or claimed unheard: its gratuitous ARP is on the link.
+    this.requestAnnounce(now, 'stall', undefined);
+  }
+
+  /**
+   * Could a peer ranked below us have claimed during a stall of `stalledMs`? Its down interval is
+   * longer than ours (same timing assumed) and our last advert went out at most one interval before
+   * the stall. A higher peer that claimed needs no listening: our advert makes us step down to it.
+   */
+  private peerMayHaveClaimed(stalledMs: number): boolean {
+    return stalledMs + this.opts.intervalMs >= this.downIntervalMs();
+  }
+
+  /** One advert interval of the slowest member: a master that claimed sends at least one in it. */
+  private listenWindowMs(): number {
+    let longest = this.opts.intervalMs;
+    for (const id of this.opts.peers) longest = Math.max(longest, this.peers.get(id)?.intervalMs ?? 0);
+    return longest;
   }
 
   /**
@@ -546,8 +603,11 @@ export class ElectionCore {
     this.current = to;
     // Refusals are judged per role: what a peer's firewall showed before says nothing about the next master.
     this.refusals.reset();
-    // A deferred re-announcement belongs to this mastership only.
-    if (from === 'MASTER') this.reannounce.cancel();
+    // A deferred re-announcement, like listening after a stall, belongs to this mastership only.
+    if (from === 'MASTER') {
+      this.reannounce.cancel();
+      this.listenUntil = null;
+    }
     const priority = { base: this.opts.priority, effective: this.effective(), maintenance: this.maintenanceOn };
     const claim: MasterClaim | undefined =
       to === 'MASTER' ? { kind: acquisitionKind({ reason, previousMaster: peer ?? null }) === 'failover' ? 'failover' : 'initial', reason, previousMaster: peer ?? null, lastMasterAdvertAt: this.lastMasterAdvertAt } : undefined;
@@ -672,6 +732,8 @@ export class ElectionCore {
   }
 
   private requestAnnounce(now: number, reason: AnnounceReason, peer: string | undefined): void {
+    // Listening after a stall: the advert that ends it announces, unless a master heard meanwhile keeps the group.
+    if (this.listenUntil !== null) return;
     this.emitAnnounce(this.reannounce.request(now, reason, peer));
   }
 

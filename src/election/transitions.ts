@@ -13,7 +13,7 @@ export const TRANSITIONS: ReadonlyArray<{ readonly from: Role; readonly to: Role
   { from: 'BACKUP', to: 'MASTER', reasons: ['master-down', 'peer-resigned', 'peer-refused', 'preempting'] },
   { from: 'BACKUP', to: 'FAULT', reasons: ['tracker-fault'] },
   { from: 'BACKUP', to: 'STOP', reasons: ['admin-stop'] },
-  { from: 'MASTER', to: 'BACKUP', reasons: ['preempted', 'admin-resign', 'cloud-outranked'] },
+  { from: 'MASTER', to: 'BACKUP', reasons: ['preempted', 'admin-resign', 'cloud-outranked', 'stall'] },
   { from: 'MASTER', to: 'FAULT', reasons: ['tracker-fault'] },
   { from: 'MASTER', to: 'STOP', reasons: ['admin-stop'] },
   { from: 'FAULT', to: 'BACKUP', reasons: ['tracker-recovered'] },

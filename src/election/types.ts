@@ -112,7 +112,7 @@ export type TransitionReason =
   | 'tracker-recovered'
   | 'admin-resign'       // switchover / maintenance
   | 'admin-stop'         // graceful shutdown
-  | 'stall'              // the shell reported a stall longer than the down interval
+  | 'stall'              // nopreempt: back from a stall, another node had claimed meanwhile
   | 'cloud-outranked';   // the cloud shows a higher-ranked node holding the VIP
 
 export type ElectionEvent =
@@ -135,7 +135,7 @@ export interface ElectionStatus {
   readonly lastMasterAdvertAt: number | null;
   // Additions below are optional so statuses built elsewhere (fakes in tests) stay valid.
   /** Pending deadlines (monotonic ms), null when not armed. */
-  readonly timers?: { readonly downAt: number | null; readonly preemptAt: number | null; readonly nextAdvertAt: number | null; readonly ownerFaultUntil?: number | null };
+  readonly timers?: { readonly downAt: number | null; readonly preemptAt: number | null; readonly nextAdvertAt: number | null; readonly ownerFaultUntil?: number | null; readonly listenUntil?: number | null };
   /** The other holder the cloud showed while we were MASTER, until cleared. */
   readonly splitBrainHolder?: string | null;
   /** After a cloud-outranked step-down: the node we will not claim against until heard again. */

@@ -315,14 +315,18 @@ export class Daemon {
   private onAdvert(groupId: number, advert: PeerAdvert): void {
     const runner = this.runners.get(groupId);
     if (!runner) return; // the heartbeat layer already rejects unknown groups; a reload can race it
-    runner.onAdvert(advert, this.deps.clock.nowMs());
+    const now = this.deps.clock.nowMs();
+    this.loop.checkStall(now);
+    runner.onAdvert(advert, now);
     this.loop.poke();
   }
 
   private onRefused(groupId: number, peerId: string): void {
     const runner = this.runners.get(groupId);
     if (!runner) return;
-    runner.onPeerRefused(peerId, this.deps.clock.nowMs());
+    const now = this.deps.clock.nowMs();
+    this.loop.checkStall(now);
+    runner.onPeerRefused(peerId, now);
     this.loop.poke();
   }
 

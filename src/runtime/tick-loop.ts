@@ -31,6 +31,8 @@ export class TickLoop {
   private lastTickAt: number | null = null;
   private dueAt = 0;
   private running = false;
+  /** The stall since the last tick was already reported (by checkStall), so the next tick does not report it again. */
+  private stallReported = false;
 
   constructor(
     private readonly clock: MonotonicClock,
@@ -49,6 +51,19 @@ export class TickLoop {
     this.running = false;
     if (this.handle) this.timers.clearTimeout(this.handle);
     this.handle = null;
+  }
+
+  /**
+   * An input (advert, refused probe) is about to reach the cores. After a stall, the poll phase
+   * may deliver what queued on the sockets before the late tick runs (a wake-up from epoll after
+   * SIGCONT, or the tick's own yield to I/O): the cores must learn of the stall before they step it.
+   */
+  checkStall(now: number): void {
+    if (!this.running || this.lastTickAt === null || this.stallReported) return;
+    const gap = now - this.lastTickAt;
+    if (gap <= this.options.stallThresholdMs) return;
+    this.stallReported = true;
+    this.listener.stall(now, gap);
   }
 
   /** An input moved a deadline earlier (a resign: claim now): wake up for it instead of at the old time. */
@@ -90,9 +105,10 @@ export class TickLoop {
     }
     const gap = this.lastTickAt === null ? 0 : now - this.lastTickAt;
     this.listener.lag(Math.max(0, now - this.dueAt));
-    if (gap > this.options.stallThresholdMs) this.listener.stall(now, gap);
+    if (gap > this.options.stallThresholdMs && !this.stallReported) this.listener.stall(now, gap);
     this.listener.tick(now);
     this.lastTickAt = now;
+    this.stallReported = false;
     this.schedule();
   }
 }

@@ -456,6 +456,55 @@ const rows: readonly Row[] = [
     expected: ['20000 send advert p=100', '20000 announce stall', '20000 send resign role=BACKUP to=b', '20000 MASTER->BACKUP preempted peer=b', '20000 event master-seen b p=150'],
     role: 'BACKUP',
   },
+  // --- nopreempt: a master back from a stall listens before it asserts mastership ---
+  {
+    name: 'nopreempt: a stalled master sends nothing, then yields to the master whose adverts queued (lower included), announcing nothing',
+    opts: { preempt: false },
+    inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['tick', 20000], ['advert', 20000, 'b', 50, 'BACKUP'], ['advert', 20000, 'b', 50], ['tick', 20500], ['advert', 21000, 'b', 50]],
+    expected: ['20000 send resign role=BACKUP to=b', '20000 MASTER->BACKUP stall peer=b', '20000 event master-seen b p=50'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'nopreempt: a stalled master yields to a higher master the same way (stall, not preempted)',
+    opts: { preempt: false },
+    inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20000, 'b', 150]],
+    expected: ['20000 send resign role=BACKUP to=b', '20000 MASTER->BACKUP stall peer=b', '20000 event master-seen b p=150'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'nopreempt: a stalled master that hears no master within one interval advertises, announces and stays MASTER',
+    opts: { preempt: false },
+    inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20500, 'c', 40, 'BACKUP'], ['tick', 20999], ['tick', 21000], ['tick', 22000]],
+    expected: ['21000 send advert p=100', '21000 announce stall', '22000 send advert p=100'],
+    role: 'MASTER',
+  },
+  {
+    name: 'nopreempt: while listening, the cloud showing a member as holder is its claim: yield to it, no reassert',
+    opts: { preempt: false },
+    inputs: [['start', 0], ['advert', 1000, 'b', 50, 'BACKUP'], ['tick', 3609.375], ['mark'], ['stall', 20000, 15000], ['cloud', 20010, 'b']],
+    expected: ['20010 send resign role=BACKUP to=b', '20010 MASTER->BACKUP stall peer=b'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'nopreempt: a stall too short for any lower peer to have claimed changes nothing (advert and announce at once)',
+    opts: { preempt: false },
+    inputs: [...BECOME_MASTER, ['stall', 20000, 2000], ['advert', 20000, 'b', 50]],
+    expected: ['20000 send advert p=100', '20000 announce stall', '20000 send advert p=100', '20000 event lower-master-answered b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'preempt: a stalled master still advertises at once and answers a queued lower master (it takes the group back once)',
+    inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20000, 'b', 50]],
+    expected: ['20000 send advert p=100', '20000 announce stall', '20000 send advert p=100', '20000 event lower-master-answered b'],
+    role: 'MASTER',
+  },
+  {
+    name: 'nopreempt: stepping down after a stall, then the new master is lost: claims again after a down interval',
+    opts: { preempt: false },
+    inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20000, 'b', 50], ['mark'], ['tick', 23609], ['tick', 23609.375]],
+    expected: ['23609.375 BACKUP->MASTER master-down peer=b', '23609.375 send advert p=100'],
+    role: 'MASTER',
+  },
   // --- re-announcing the VIPs after another node claimed them (issue 15) ---
   {
     name: 'a lower master claims: answered and re-announced once per claim, not per advert',

@@ -98,6 +98,32 @@ describe('TickLoop', () => {
     expect(ticks).toEqual([50, 500]);
     loop.stop();
   });
+
+  it('after a stall, a datagram delivered before the late tick is preceded by the stall report, once', () => {
+    const order: string[] = [];
+    const time = new SimTime();
+    const loop = new TickLoop({ nowMs: () => time.now }, time, { periodMs: 50, stallThresholdMs: 300 }, {
+      tick: (now) => order.push(`tick ${now}`),
+      stall: (now, ms) => order.push(`stall ${ms} at ${now}`),
+      lag: () => undefined,
+      nextDeadline: () => null,
+    });
+    loop.start();
+    time.advanceTo(50);
+    loop.checkStall(60); // an ordinary datagram: no stall
+    time.advanceTo(100, 400); // SIGSTOP: the timer due at 100 fires at 500 and yields to I/O
+    loop.checkStall(500); // the poll phase delivers the adverts that queued meanwhile
+    order.push('datagram delivered');
+    loop.checkStall(500);
+    order.push('datagram delivered');
+    time.advanceTo(500);
+    expect(order).toEqual(['tick 50', 'stall 450 at 500', 'datagram delivered', 'datagram delivered', 'tick 500']);
+    // The next stall is reported again.
+    time.advanceTo(550, 400);
+    time.advanceTo(950);
+    expect(order.slice(5)).toEqual(['stall 450 at 950', 'tick 950']);
+    loop.stop();
+  });
 });
 
 it('never busy-loops on a deadline a tick does not move', () => {
