@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { GroupSpec } from './sim/cluster';
 import { SimCluster } from './sim/cluster';
+import type { LinkProfile } from './sim/network';
 import {
   INTERVAL_MS,
   TICK_MS,
@@ -13,6 +14,7 @@ import {
   describeRun,
   disallowedTransitions,
   downMsOf,
+  maxDownMs,
   settleMs,
   skewMsOf,
 } from './sim/arbitraries';
@@ -207,6 +209,77 @@ describe('election properties (simulated cluster)', () => {
       }),
       { numRuns: RUNS, ...(process.env.VIPD_PROP_SEED ? { seed: Number(process.env.VIPD_PROP_SEED), path: process.env.VIPD_PROP_PATH } : {}) },
     );
+  });
+
+  describe('(6) a master frozen (SIGSTOP, VM pause) and resumed', () => {
+    /** Small delays well under the listen window (one interval), duplication, no loss. */
+    const arbStallLink = fc.record({ loss: fc.constant(0), duplicate: fc.double({ min: 0, max: 0.3, noNaN: true }), minDelayMs: fc.constant(0), maxDelayMs: fc.integer({ min: 0, max: 20 }) });
+
+    interface PausedRun {
+      readonly sim: SimCluster;
+      readonly paused: string;
+      readonly preempt: boolean;
+      readonly pausedAt: number;
+      /** The group had no master at some moment after the pause began. */
+      readonly leaderless: boolean;
+    }
+
+    function pauseTheMaster(g: GroupSpec, seed: number, link: LinkProfile, pauseMs: (sim: SimCluster) => number, alone: boolean): PausedRun {
+      const sim = new SimCluster({ groups: [g], tickMs: TICK_MS, seed, link });
+      converge(sim, [g]);
+      const [paused, ...more] = sim.masters(g.name);
+      expect(more).toEqual([]);
+      if (alone) for (const id of sim.nodeIds) if (id !== paused) sim.crash(id);
+      const ms = pauseMs(sim);
+      const pausedAt = sim.now;
+      sim.pause(paused as string, ms);
+      const end = pausedAt + ms + settleMs(sim, [g]);
+      const leaderless = sim.runUntilTrue(() => sim.masters(g.name).length === 0, end) !== null;
+      sim.runUntil(end);
+      return { sim, paused: paused as string, preempt: g.members.find((m) => m.id === paused)?.preempt ?? true, pausedAt, leaderless };
+    }
+
+    /** How often the paused node got the group back from a node that claimed after the pause began. */
+    function handBacks({ sim, paused, pausedAt }: PausedRun, group: string): number {
+      const after = sim.transitionsSince(pausedAt, group);
+      const othersClaimed = after.some((t) => t.node !== paused && t.to === 'MASTER');
+      const reentries = after.filter((t) => t.node === paused && t.to === 'MASTER').length;
+      const left = after.some((t) => t.node === paused && t.from === 'MASTER');
+      // Never having left while another node claimed means it made that node step down: a hand-back too.
+      return reentries + (othersClaimed && !left ? 1 : 0);
+    }
+
+    it('for longer than every backup\'s down interval: the best backup takes over; nopreempt never takes it back, preempt at most once', () => {
+      fc.assert(
+        fc.property(arbGroup('g1', { preempt: 'random' }), arbSeed, arbStallLink, fc.integer({ min: 0, max: 4 * 1000 }), (g, seed, link, extra) => {
+          const run = pauseTheMaster(g, seed, link, (sim) => maxDownMs(sim, g) + 2 * INTERVAL_MS + extra, false);
+          const { sim, paused, preempt, leaderless } = run;
+          const masters = sim.masters('g1');
+          const log = describeRun(sim, 'g1');
+          expect({ masters: masters.length, leaderless, log }).toEqual({ masters: 1, leaderless: false, log });
+          expect({ handBacks: handBacks(run, 'g1') <= (preempt ? 1 : 0), log }).toEqual({ handBacks: true, log });
+          if (!preempt) expect({ final: masters[0] !== paused, log }).toEqual({ final: true, log });
+          expect(disallowedTransitions(sim)).toEqual([]);
+        }),
+        { numRuns: RUNS, ...(process.env.VIPD_PROP_SEED ? { seed: Number(process.env.VIPD_PROP_SEED), path: process.env.VIPD_PROP_PATH } : {}) },
+      );
+    });
+
+    it('for any length, alone or not: never two nodes stepping down (no moment without a master), one master at the end; alone it stays MASTER', () => {
+      fc.assert(
+        fc.property(arbGroup('g1', { preempt: 'random' }), arbSeed, arbStallLink, fc.integer({ min: 1, max: 5 * 4 * INTERVAL_MS }), fc.boolean(), (g, seed, link, ms, alone) => {
+          const run = pauseTheMaster(g, seed, link, () => ms, alone);
+          const { sim, paused, preempt, pausedAt, leaderless } = run;
+          const log = describeRun(sim, 'g1');
+          expect({ masters: sim.masters('g1').length, leaderless, log }).toEqual({ masters: 1, leaderless: false, log });
+          // A nopreempt node that stepped down for a peer that claimed meanwhile never comes back while it lives.
+          if (!preempt) expect({ reentries: sim.transitionsSince(pausedAt, 'g1').filter((t) => t.node === paused && t.to === 'MASTER'), log }).toEqual({ reentries: [], log });
+          if (alone) expect({ transitions: sim.transitionsSince(pausedAt, 'g1'), masters: sim.masters('g1') }).toEqual({ transitions: [], masters: [paused] });
+          expect(disallowedTransitions(sim)).toEqual([]);
+        }),
+        { numRuns: RUNS, ...(process.env.VIPD_PROP_SEED ? { seed: Number(process.env.VIPD_PROP_SEED), path: process.env.VIPD_PROP_PATH } : {}) },
+      );
+    });
   });
 
   describe('refused probes (claimOnRefusal)', () => {
