@@ -792,6 +792,28 @@ describe('owner-fault hold deadline', () => {
   });
 });
 
+describe('nopreempt listening after a stall: deadline and status', () => {
+  it('the shell is told to wake for the end of the listen (the longest interval, a slower peer included), and status shows it', () => {
+    const core = makeCore({ preempt: false });
+    core.start(0);
+    core.step({ kind: 'advert', from: 'b', priority: 50, role: 'BACKUP', intervalMs: 1500 }, 100);
+    core.tick(3609.375);
+    expect(core.role).toBe('MASTER');
+    core.drain();
+    core.noteStall(20000, 15000);
+    expect(core.drain()).toEqual([]);
+    expect(core.nextDeadline()).toBe(21500);
+    expect(core.status(20000).timers?.listenUntil).toBe(21500);
+    // A priority change while listening goes out with the advert that ends it, not before.
+    core.setHealth({ penalty: -10, fault: false }, 20500);
+    expect(core.drain()).toEqual([]);
+    core.tick(21500);
+    expect(core.drain().map((o) => (o.type === 'send' ? `send ${o.advert.role} p=${o.advert.priority}` : o.type))).toEqual(['send MASTER p=90', 'announce']);
+    expect(core.status(21500).timers?.listenUntil).toBeNull();
+    expect(core.nextDeadline()).toBe(22500);
+  });
+});
+
 describe('reconfigure (config reload)', () => {
   const base = { nodeId: 'a', peers: ['b'], priority: 100, preempt: true, preemptDelayMs: 0, intervalMs: 100, deadAfter: 3 };
 
