@@ -23,7 +23,7 @@ export interface CloudMoverDeps {
 }
 
 export interface CloudAcquireResult {
-  /** From the first assign attempt to the cloud confirming every VIP on our NIC. */
+  /** From the first assign attempt to the cloud confirming every VIP on our NIC, minus the time spent in `afterAssign`. */
   readonly cloudMs: number;
   /** Assign attempts made (1 unless transient errors were retried). */
   readonly assignCalls: number;
@@ -58,8 +58,14 @@ export class CloudMover {
    * attempt or confirm poll is made, and VIPD_E_CANCELLED is thrown; a
    * preempted node must not go on polling for a confirmation that can never
    * come (the winner's assign came after its own) and block its next acquire.
+   *
+   * `afterAssign` runs once the assign call succeeded, before confirmation is
+   * polled: the cloud routes the VIPs here from that call on (its record is
+   * what the fabric follows), so the host must carry them from then on, not
+   * from the confirmation, which a metadata outage can hold up for as long as
+   * it lasts. An error it throws ends the acquire with that error.
    */
-  async acquire(vips: readonly CloudVip[], deadlineAt: number, signal?: AbortSignal): Promise<CloudAcquireResult> {
+  async acquire(vips: readonly CloudVip[], deadlineAt: number, signal?: AbortSignal, afterAssign?: () => Promise<void>): Promise<CloudAcquireResult> {
     if (vips.length === 0) return { cloudMs: 0, assignCalls: 0 };
     const { provider, clock, logger } = this.deps;
     const addresses = vips.map((v) => v.address);
@@ -79,8 +85,14 @@ export class CloudMover {
         throwIfCancelled(ctx);
         throw e;
       });
+      let afterAssignMs = 0;
+      if (afterAssign) {
+        const hookStart = clock.nowMs();
+        await afterAssign();
+        afterAssignMs = clock.nowMs() - hookStart;
+      }
       await this.pollConfirm(vips, ctx);
-      const cloudMs = clock.nowMs() - startedAt;
+      const cloudMs = clock.nowMs() - startedAt - afterAssignMs;
       logger.info({ provider: provider.name, vips: addresses, cloudMs, assignCalls }, 'cloud confirmed the VIPs on this node');
       return { cloudMs, assignCalls };
     } finally {
@@ -159,6 +171,8 @@ export class CloudMover {
           if (!(e instanceof VipdError) || e.code !== 'VIPD_E_CLOUD_DEADLINE') throw e;
         }
       }
+      // Stopped wanting them mid-wait: that is the outcome, not a missing confirmation.
+      throwIfCancelled(ctx);
       const why = lastError === null ? 'the cloud still does not report them on this NIC' : `last error: ${lastError.code}: ${lastError.message}`;
       // Its own code: the assign went through, so whoever the cloud shows now wrote after us (docs/cloud.md).
       throw new VipdError('VIPD_E_CLOUD_UNCONFIRMED', `assigned ${vips.map((v) => v.address).join(', ')} but the cloud did not confirm before the deadline (${polls} checks); ${why}`, {

@@ -25,7 +25,11 @@ export interface CloudOsOwnerDeps {
 /**
  * Owning a VIP takes both layers, in this order: the cloud first (its
  * record decides where packets go), then the OS (address, policy routing,
- * gratuitous ARP/NA). Release touches the OS only: the cloud assignment
+ * gratuitous ARP/NA) as soon as the cloud's assign call succeeded, while
+ * the cloud's confirmation is still polled: the fabric follows the record
+ * from that call on, and a metadata outage must delay only the
+ * confirmation, not the traffic. A move the cloud never confirms takes the
+ * OS part back before it fails. Release touches the OS only: the cloud assignment
  * stays until the next holder's assign takes it, so a handover leaves the
  * VIP assigned to nobody only inside that assign, and only on a cloud whose
  * move is remove-then-add (GCP; AWS and OCI move atomically: docs/cloud.md).
@@ -50,16 +54,41 @@ export class CloudOsOwner implements VipOwner {
 
   async acquire(group: GroupConfig, deadlineAt: number, signal?: AbortSignal): Promise<AcquireReport> {
     const { mover, os, clock } = this.deps;
-    const cloud = mover === null ? { cloudMs: 0, assignCalls: 0 } : await mover.acquire(cloudVips(group), deadlineAt, signal);
-    // The cloud half may have finished just as the node stopped wanting the VIPs: leave the host alone.
-    if (signal?.aborted === true) {
-      throw new VipdError('VIPD_E_CANCELLED', `acquire of ${group.name} abandoned after the cloud move: this node no longer wants the VIPs`, { details: { group: group.name } });
+    let osMs = 0;
+    let configured = false;
+    const configureOs = async (): Promise<void> => {
+      // The assign may have finished just as the node stopped wanting the VIPs: leave the host alone.
+      if (signal?.aborted === true) {
+        throw new VipdError('VIPD_E_CANCELLED', `acquire of ${group.name} abandoned after the cloud move: this node no longer wants the VIPs`, { details: { group: group.name } });
+      }
+      const osStart = clock.nowMs();
+      configured = true;
+      if (os) await os.acquire(group);
+      osMs = clock.nowMs() - osStart;
+      this.scheduleAnnouncements(group);
+    };
+    if (mover === null) {
+      await configureOs();
+      return { timings: { cloudMs: 0, osMs }, cloudCalls: 0 };
     }
-    const osStart = clock.nowMs();
-    if (os) await os.acquire(group);
-    const osMs = clock.nowMs() - osStart;
-    this.scheduleAnnouncements(group);
-    return { timings: { cloudMs: cloud.cloudMs, osMs }, cloudCalls: cloud.assignCalls };
+    try {
+      const cloud = await mover.acquire(cloudVips(group), deadlineAt, signal, configureOs);
+      return { timings: { cloudMs: cloud.cloudMs, osMs }, cloudCalls: cloud.assignCalls };
+    } catch (e) {
+      // Not confirmed (another node wrote after us, or the confirmation never came in time): the host
+      // must not keep VIPs the cloud does not show here. A cancelled move is released by the caller.
+      if (configured && !(e instanceof VipdError && e.code === 'VIPD_E_CANCELLED')) await this.releaseAfterFailedMove(group, e);
+      throw e;
+    }
+  }
+
+  private async releaseAfterFailedMove(group: GroupConfig, cause: unknown): Promise<void> {
+    try {
+      await this.release(group);
+    } catch (e) {
+      // The acquire's own error is what the caller must see; the reconciler releases again if it no longer wants them.
+      this.deps.logger.warn({ group: group.name, err: asVipdError(e), cause: asVipdError(cause).code }, 'taking the VIPs off this host after an unconfirmed cloud move failed');
+    }
   }
 
   async release(group: GroupConfig): Promise<void> {

@@ -17,6 +17,9 @@ class FakeCloud implements CloudProvider {
   /** What confirm() (the cheap local view) answers. */
   localView = true;
   onAssign: () => void = () => undefined;
+  /** confirm() fails this many more times first, as during a metadata outage. */
+  confirmErrors = 0;
+  onConfirm: () => void = () => undefined;
 
   constructor(private readonly journal: string[]) {}
 
@@ -31,6 +34,11 @@ class FakeCloud implements CloudProvider {
   }
   async confirm(): Promise<boolean> {
     this.journal.push('confirm');
+    this.onConfirm();
+    if (this.confirmErrors > 0) {
+      this.confirmErrors--;
+      throw new VipdError('VIPD_E_METADATA', 'instance metadata refused the connection', { transient: true });
+    }
     return this.localView;
   }
   async holders(): Promise<ReadonlyMap<string, CloudHolder>> {
@@ -205,10 +213,10 @@ describe('CloudOsOwner', () => {
     expect(journal).toEqual(['os.preflight', 'os.cleanupOrphans', 'os.acquire', 'os.observe']);
   });
 
-  it('acquire: cloud, then OS; abandoned when the node stops wanting the VIPs during the cloud move', async () => {
+  it('acquire: the cloud assign, then the OS at once, then the confirmation; abandoned when the node stops wanting the VIPs during the assign', async () => {
     const { journal, cloud, owner } = setup();
     expect(await owner.acquire(web, 10_000)).toMatchObject({ cloudCalls: 1 });
-    expect(journal).toEqual(['assign 10.0.1.100,10.0.1.101', 'confirm', 'os.acquire']);
+    expect(journal).toEqual(['assign 10.0.1.100,10.0.1.101', 'os.acquire', 'confirm']);
 
     journal.length = 0;
     const abort = new AbortController();
@@ -219,6 +227,42 @@ describe('CloudOsOwner', () => {
     );
     expect((err as VipdError).code).toBe('VIPD_E_CANCELLED');
     expect(journal).toEqual(['assign 10.0.1.100,10.0.1.101']);
+  });
+
+  it('a metadata outage during the confirmation: the host carries the VIPs from the assign on, and the acquire completes once metadata answers', async () => {
+    const { journal, cloud, owner } = setup();
+    cloud.confirmErrors = 3;
+    const report = await owner.acquire(web, 10_000);
+    expect(journal).toEqual(['assign 10.0.1.100,10.0.1.101', 'os.acquire', 'confirm', 'confirm', 'confirm', 'confirm']);
+    // Three polls of 250 ms waited for the confirmation; the OS time is not counted as cloud time.
+    expect(report.timings.cloudMs).toBe(750);
+  });
+
+  it('a move the cloud never confirms before the deadline: the OS part is taken back, and the error is the confirmation\'s', async () => {
+    const { journal, cloud, owner } = setup();
+    cloud.localView = false; // another node wrote after us
+    const err = await owner.acquire(web, 1_000).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as VipdError).code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
+    expect(journal[0]).toBe('assign 10.0.1.100,10.0.1.101');
+    expect(journal[1]).toBe('os.acquire');
+    expect(journal.slice(2, -1).every((j) => j === 'confirm')).toBe(true);
+    expect(journal[journal.length - 1]).toBe('os.release');
+  });
+
+  it('cancelled while confirming: the error is VIPD_E_CANCELLED and the release is left to the caller (it no longer wants the VIPs)', async () => {
+    const { journal, cloud, owner } = setup();
+    cloud.localView = false;
+    const abort = new AbortController();
+    cloud.onConfirm = () => abort.abort();
+    const err = await owner.acquire(web, 10_000, abort.signal).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as VipdError).code).toBe('VIPD_E_CANCELLED');
+    expect(journal).toEqual(['assign 10.0.1.100,10.0.1.101', 'os.acquire', 'confirm']);
   });
 
   it('verify names a peer holding the VIPs by its NIC primary address, and warns once about a stranger', async () => {
