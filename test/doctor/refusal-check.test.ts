@@ -4,6 +4,7 @@ import { checkPeerRefusals, type RefusalProbe } from '../../src/doctor/refusal-c
 import { probeForRefusal } from '../../src/heartbeat/prober';
 import type { DaemonStatus } from '../../src/runtime/daemon';
 import { silentLogger } from '../../src/util/logger';
+import { daemonStatus, groupStatus, peerStatus } from '../support/daemon-status';
 import { group, vip } from '../support/os-fixtures';
 
 const PORT = 9476;
@@ -16,20 +17,8 @@ function config(claimOnRefusal = true): Pick<VipdConfig, 'heartbeat' | 'groups'>
 }
 
 function daemon(lastHeardAt: number | null): DaemonStatus {
-  const election = { role: 'MASTER', basePriority: 200, effectivePriority: 200, master: 'n1', peers: [{ id: 'n2', lastHeardAt, priority: 100, role: 'BACKUP' }], maintenance: false, lastMasterAdvertAt: null };
-  return {
-    schemaVersion: 2,
-    now: '2026-12-07T04:00:10.000Z',
-    startedAt: '2026-12-07T04:00:00.000Z',
-    nodeId: 'n1',
-    provider: 'none',
-    startedAtMonotonicMs: 0,
-    uptimeMs: 10_000,
-    lastStall: null,
-    eventLoopLagMs: 0,
-    maintenance: false,
-    groups: [{ name: 'web', election } as unknown as DaemonStatus['groups'][number]],
-  };
+  const peer = peerStatus('n2', { live: lastHeardAt !== null, lastHeardAt, priority: 100, role: 'BACKUP', lastRole: 'BACKUP' });
+  return daemonStatus({ nodeId: 'n1', uptimeMs: 10_000, groups: [groupStatus({ election: { role: 'MASTER', basePriority: 200, effectivePriority: 200, master: 'n1', peers: [peer] } })] });
 }
 
 function recordingProbe(answer: boolean): { probe: RefusalProbe; calls: Array<[string, number]> } {
