@@ -5,15 +5,16 @@ import { probeForRefusal } from '../../src/heartbeat/prober';
 import type { DaemonStatus } from '../../src/runtime/daemon';
 import { silentLogger } from '../../src/util/logger';
 import { daemonStatus, groupStatus, peerStatus } from '../support/daemon-status';
-import { group, vip } from '../support/os-fixtures';
+import { group0, type Doc } from '../config/helpers';
+import { testConfig } from '../support/config';
 
 const PORT = 9476;
 
-function config(claimOnRefusal = true): Pick<VipdConfig, 'heartbeat' | 'groups'> {
-  return {
-    heartbeat: { port: PORT } as VipdConfig['heartbeat'],
-    groups: [group({ vips: [vip('10.0.1.100')], claimOnRefusal, peers: [{ id: 'n2', address: '10.0.1.11', port: PORT }] })],
-  };
+function config(claimOnRefusal = true): VipdConfig {
+  return testConfig((doc) => {
+    doc.heartbeat = { ...(doc.heartbeat as Doc), port: PORT };
+    Object.assign(group0(doc), { vips: ['10.0.1.100'], claimOnRefusal, peers: [{ id: 'n2', address: '10.0.1.12' }] });
+  });
 }
 
 function daemon(lastHeardAt: number | null): DaemonStatus {
@@ -29,16 +30,16 @@ function recordingProbe(answer: boolean): { probe: RefusalProbe; calls: Array<[s
 describe('doctor: probe refusals', () => {
   it('a peer not heard is probed on its heartbeat port; a refusal passes', async () => {
     const p = recordingProbe(true);
-    const [r] = await checkPeerRefusals({ config: config() as VipdConfig, daemon: daemon(null) }, p.probe);
-    expect(p.calls).toEqual([['10.0.1.11', PORT]]);
+    const [r] = await checkPeerRefusals({ config: config(), daemon: daemon(null) }, p.probe);
+    expect(p.calls).toEqual([['10.0.1.12', PORT]]);
     expect(r).toMatchObject({ check: 'probe refusals from n2', status: 'pass', fix: null });
     expect(r?.detail).toMatch(/peer-refused/);
   });
 
   it('a live peer is probed on the next port (its vipd holds the heartbeat port); no refusal warns with the fix', async () => {
     const p = recordingProbe(false);
-    const [r] = await checkPeerRefusals({ config: config() as VipdConfig, daemon: daemon(9_900) }, p.probe);
-    expect(p.calls).toEqual([['10.0.1.11', PORT + 1]]);
+    const [r] = await checkPeerRefusals({ config: config(), daemon: daemon(9_900) }, p.probe);
+    expect(p.calls).toEqual([['10.0.1.12', PORT + 1]]);
     expect(r?.status).toBe('warn');
     expect(r?.detail).toMatch(/down timer only/);
     expect(r?.fix).toMatch(/claimOnRefusal: false in web/);
@@ -46,7 +47,7 @@ describe('doctor: probe refusals', () => {
 
   it('skips, probing nothing, when claimOnRefusal is off everywhere', async () => {
     const p = recordingProbe(true);
-    const [r] = await checkPeerRefusals({ config: config(false) as VipdConfig, daemon: null }, p.probe);
+    const [r] = await checkPeerRefusals({ config: config(false), daemon: null }, p.probe);
     expect(p.calls).toEqual([]);
     expect(r?.status).toBe('skip');
   });
