@@ -1,6 +1,7 @@
 import { OFFLINE_SKIPPED, validateConfig, type ValidateConfigOptions } from '../config/validate-config';
 import { asVipdError } from '../errors';
 import { EXIT_CONFIG, EXIT_OK } from '../util/exit-codes';
+import type { TextOut } from './text-out';
 
 export interface CheckConfigOptions extends Pick<ValidateConfigOptions, 'env' | 'interfaces' | 'hostFiles' | 'loadArpSender'> {
   readonly offline?: boolean;
@@ -11,7 +12,7 @@ export interface CheckConfigOptions extends Pick<ValidateConfigOptions, 'env' | 
  * `vipd check-config FILE`: the validation `vipd run` makes at start (validateConfig),
  * without starting (like `keepalived -t`). --offline: the file alone, host checks skipped and said so.
  */
-export function checkConfigCommand(file: string, opts: CheckConfigOptions = {}, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+export function checkConfigCommand(file: string, opts: CheckConfigOptions = {}, out: TextOut = process.stdout, err: TextOut = process.stderr): number {
   const offline = opts.offline === true;
   const skipped = offline ? [...OFFLINE_SKIPPED] : [];
   try {

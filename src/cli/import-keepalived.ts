@@ -8,6 +8,7 @@ import { mapKeepalived, type ImportNote } from '../keepalived/map';
 import { offlineConfigProblems } from '../keepalived/offline-check';
 import { parseKeepalived } from '../keepalived/parse';
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../util/exit-codes';
+import type { TextOut } from './text-out';
 
 export interface ImportKeepalivedOptions {
   readonly file: string;
@@ -26,7 +27,7 @@ export const DEFAULT_IMPORT_KEY_FILE = '/etc/vipd/heartbeat.key';
  * 78 when it still needs a hand edit (the reason is printed), 78 too when the
  * keepalived file cannot be read or parsed.
  */
-export function importKeepalivedCommand(opts: ImportKeepalivedOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+export function importKeepalivedCommand(opts: ImportKeepalivedOptions, out: TextOut = process.stdout, err: TextOut = process.stderr): number {
   const peers: { id: string; address: string }[] = [];
   for (const p of opts.peers) {
     const m = /^([^=]+)=(.+)$/.exec(p);

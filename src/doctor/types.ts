@@ -22,8 +22,8 @@ export interface CheckResult {
 export interface DoctorContext {
   readonly config: VipdConfig;
   readonly runner: CommandRunner;
-  /** null when os.enabled is false. */
-  readonly os: OsConfigurator | null;
+  /** null when os.enabled is false. The doctor only reads the host's view. */
+  readonly os: Pick<OsConfigurator, 'observe'> | null;
   /** null: no cloud (provider none, plain L2). */
   readonly provider: CloudProvider | null;
   /** A bounded context for one cloud read (its deadline aborts a hung call); dispose it after. */

@@ -72,20 +72,20 @@ export function parseKeepalived(path: string, source: KeepalivedSource, opts: Pa
       throw importError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, file, e);
     }
     const pending = text.split(/\r?\n/).map((line, i) => ({ line, at: `${file}:${i + 1}` }));
-    while (pending.length > 0) {
-      const { line: raw, at } = pending.shift() as { line: string; at: string };
+    for (let item = pending.shift(); item !== undefined; item = pending.shift()) {
+      const { line: raw, at } = item;
       let line = stripComment(raw).trim();
       if (line === '') continue;
       const condition = /^@(\^?)(\S+)\s*(.*)$/.exec(line);
       if (condition) {
-        const [, negated, id, rest] = condition as unknown as [string, string, string, string];
+        const [, negated = '', id = '', rest = ''] = condition; // every group takes part in a match
         const matches = opts.configId !== null && id === opts.configId;
         if (matches === (negated === '^')) continue;
         line = rest;
       }
       const definition = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
       if (definition) {
-        const [, name, first] = definition as unknown as [string, string, string];
+        const [, name = '', first = ''] = definition; // every group takes part in a match
         let value = first;
         // A definition ending in '\' continues on the next lines; each continued line is one line of the value.
         while (value.endsWith('\\')) {

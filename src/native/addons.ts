@@ -29,17 +29,24 @@ export function findNativeAddon(name: NativeAddonName, from: string = __dirname)
 
 const BUILD_FIX = 'build it with `npm ci` or `npm run build:native` (needs python3, make and a C compiler), or reinstall the release tarball';
 
+/** What an addon is known to export once loaded: its function (the signature is the C side's promise, declared by its user). */
+export type NativeBinding<N extends NativeAddonName> = { readonly [F in (typeof NATIVE_ADDONS)[N]['exports']]: (...args: unknown[]) => unknown };
+
+function exportsFunction<F extends string>(binding: unknown, fn: F): binding is { readonly [K in F]: (...args: unknown[]) => unknown } {
+  return typeof binding === 'object' && binding !== null && typeof Reflect.get(binding, fn) === 'function';
+}
+
 /**
  * Loads `name` from `path` and checks it is ours (it has the expected
  * function). Throws a VipdError with `code` naming what cannot be loaded and
  * why (not built, not loadable with this Node/C library, not vipd's).
  */
-export function requireNativeAddon(
-  name: NativeAddonName,
+export function requireNativeAddon<N extends NativeAddonName>(
+  name: N,
   path: string | null,
   code: 'VIPD_E_TOOL_MISSING' | 'VIPD_E_SD_NOTIFY',
   alternative = '',
-): Record<string, unknown> {
+): NativeBinding<N> {
   const { purpose, exports: fn } = NATIVE_ADDONS[name];
   const fix = BUILD_FIX + alternative;
   if (path === null) throw new VipdError(code, `the ${purpose} (build/Release/${name}.node) is not built: ${fix}`, { details: { addon: name } });
@@ -51,10 +58,10 @@ export function requireNativeAddon(
     const why = e instanceof Error ? e.message : String(e);
     throw new VipdError(code, `the ${purpose} ${path} does not load with Node ${process.versions.node} (${why}): ${fix}`, { cause: e, details: { addon: name, path } });
   }
-  if (typeof binding !== 'object' || binding === null || typeof (binding as Record<string, unknown>)[fn] !== 'function') {
+  if (!exportsFunction(binding, fn)) {
     throw new VipdError(code, `${path} is not vipd's ${purpose} (no ${fn}()): ${fix}`, { details: { addon: name, path } });
   }
-  return binding as Record<string, unknown>;
+  return binding;
 }
 
 export interface NativeAddonLoad {

@@ -111,6 +111,6 @@ export function findGarpAddon(from: string = __dirname): string | null {
 }
 
 export function loadNativeGarp(path: string | null = findGarpAddon()): NativeGarpSender {
-  const binding = requireNativeAddon('vipd_garp', path, 'VIPD_E_TOOL_MISSING', ', or set os.arp.sender: arping');
-  return new NativeGarpSender(binding as unknown as GarpBinding);
+  const binding: GarpBinding = requireNativeAddon('vipd_garp', path, 'VIPD_E_TOOL_MISSING', ', or set os.arp.sender: arping');
+  return new NativeGarpSender(binding);
 }

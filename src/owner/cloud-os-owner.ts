@@ -9,11 +9,14 @@ import type { Logger } from '../util/logger';
 import type { TimerHandle, Timers } from '../util/timers';
 import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from './types';
 
+/** What the owner asks of the OS configurator (os/configurator.ts). */
+export type OwnerOs = Pick<OsConfigurator, 'preflight' | 'cleanupOrphans' | 'acquire' | 'release' | 'announce' | 'observe' | 'repair' | 'standby' | 'close'>;
+
 export interface CloudOsOwnerDeps {
   /** null: no cloud (provider none, plain L2): the OS side (address + ARP) is the whole move. */
   readonly mover: CloudMover | null;
   /** null when os.enabled is false: the cloud moves the VIP, something else configures the host. */
-  readonly os: OsConfigurator | null;
+  readonly os: OwnerOs | null;
   readonly osConfig: OsConfig;
   readonly clock: MonotonicClock;
   readonly timers: Timers;

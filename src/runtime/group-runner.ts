@@ -1,19 +1,23 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { GroupConfig } from '../config/types';
 import { ElectionCore } from '../election/core';
 import type { SuccessorVerdict } from '../election/successor';
-import type { ElectionOutput, PeerAdvert, Role } from '../election/types';
-import type { VipdError } from '../errors';
-import type { AcquireReport, VerifyReport, VipOwner } from '../owner/types';
+import type { PeerAdvert, Role } from '../election/types';
+import type { VipOwner } from '../owner/types';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
 import type { Timers } from '../util/timers';
-import { OwnershipReconciler, type OwnershipOptions } from './ownership';
-import { FailoverAccounting } from './failover';
+import { cloudView } from './cloud-view';
+import { ElectionEventLog } from './election-event-log';
+import { electionOptions, reloadableElectionSettings } from './election-settings';
 import { buildGroupStatus, type GroupStatus } from './group-status';
-import { HookSequencer, hookForTransition } from './hook-sequencer';
-import { IntervalDriftWarner } from './interval-drift';
-import type { AdvertSender, GroupHealth, HookQueue, RuntimeMetrics, TrackerSet, TrackerSetFactory } from './ports';
+import { HeartbeatIntake } from './heartbeat-intake';
+import { HookSequencer } from './hook-sequencer';
+import { OutputExecutor } from './output-executor';
+import { OwnershipReconciler, type OwnershipOptions } from './ownership';
+import { OwnershipOutcomes } from './ownership-outcomes';
+import type { AdvertSender, GroupHealth, HookQueue, RuntimeMetrics, TrackerSetFactory } from './ports';
+import { TrackerFeed } from './tracker-feed';
+import { TransitionLog } from './transition-log';
 
 export type { GroupStatus, PeerStatus, VerifyStatus } from './group-status';
 
@@ -42,73 +46,88 @@ export interface GroupRunnerDeps {
 const STOP_RELEASE_ATTEMPTS = 3;
 
 /**
- * The imperative shell around one group's election core: feeds it time,
- * adverts and health; executes what it decides (send, own, release, hooks,
- * metrics, logs). All decisions stay in the core.
+ * The imperative shell around one group's election core, as a composition:
+ * every input (time, adverts and refusals through the HeartbeatIntake,
+ * tracker health through the TrackerFeed, maintenance, the owner's
+ * permanent failures, the cloud's holders the reconciler read) goes to the
+ * core, and after each one the core's outputs go to the OutputExecutor.
+ * All decisions stay in the core.
  */
 export class GroupRunner {
   private readonly core: ElectionCore;
   private readonly reconciler: OwnershipReconciler;
-  private trackers: TrackerSet;
   private readonly log: Logger;
-  private trackerHealth: GroupHealth = { penalty: 0, fault: false };
-  private lastError: VipdError | null = null;
-  private readonly failovers = new FailoverAccounting();
-  private lastVerify: { report: VerifyReport; at: number; role: Role } | null = null;
-  /** Monotonic ms of the last role or ownership change: a view of the host from before it is history. */
-  private viewInvalidatedAt = 0;
-  private roleSinceAt = 0;
-  private lastTransition: { at: number; from: Role; to: Role; reason: string; peer: string | null } | null = null;
-  private splitBrain = false;
-  private maintenance = false;
-  private readonly drift: IntervalDriftWarner;
+  private readonly heartbeat: HeartbeatIntake;
+  private readonly trackers: TrackerFeed;
+  private readonly transitions: TransitionLog;
+  private readonly events: ElectionEventLog;
+  private readonly outcomes: OwnershipOutcomes;
   private readonly hooks: HookSequencer;
+  private readonly executor: OutputExecutor;
+  private maintenance = false;
 
   constructor(
     private groupConfig: GroupConfig,
     private readonly deps: GroupRunnerDeps,
   ) {
-    this.log = deps.logger.child({ group: groupConfig.name });
-    this.drift = new IntervalDriftWarner(this.log);
-    this.core = new ElectionCore({
-      nodeId: deps.nodeId,
-      peers: groupConfig.peers.map((p) => p.id),
-      priority: groupConfig.priority,
-      preempt: groupConfig.preempt,
-      preemptDelayMs: groupConfig.preemptDelayMs,
-      intervalMs: groupConfig.intervalMs,
-      deadAfter: groupConfig.deadAfter,
-      claimOnRefusal: groupConfig.claimOnRefusal,
-      ownerFaultHoldMs: deps.ownerFaultHoldMs,
-      ...(deps.reannounceMinIntervalMs === undefined ? {} : { reannounceMinIntervalMs: deps.reannounceMinIntervalMs }),
-    });
+    const log = (this.log = deps.logger.child({ group: groupConfig.name }));
+    const { metrics, wallSeconds } = deps;
+    this.core = new ElectionCore(electionOptions(groupConfig, deps));
+    this.heartbeat = new HeartbeatIntake({ metrics, log, wallSeconds });
+    this.transitions = new TransitionLog({ log, metrics });
+    this.events = new ElectionEventLog({ log, metrics, wallSeconds });
+    this.outcomes = new OwnershipOutcomes({ log, metrics });
     this.reconciler = new OwnershipReconciler(groupConfig, {
       owner: deps.owner,
       clock: deps.clock,
       timers: deps.timers,
-      logger: this.log,
+      logger: log,
       options: deps.ownership,
       listener: {
-        acquired: (report, startedAt, doneAt) => this.onAcquired(report, startedAt, doneAt),
+        acquired: (report, startedAt, doneAt) => {
+          this.transitions.ownershipChanged(doneAt);
+          this.hooks.release();
+          this.outcomes.acquired(this.groupConfig.name, this.vipAddresses(), report, startedAt, doneAt);
+        },
         released: () => {
-          this.viewInvalidatedAt = this.deps.clock.nowMs();
-          this.log.info({ vips: this.vipAddresses() }, 'VIPs released');
+          this.transitions.ownershipChanged(deps.clock.nowMs());
+          this.outcomes.released(this.vipAddresses());
           this.hooks.release();
         },
-        failed: (err, op) => this.onOwnerFailed(err, op),
-        verified: (report) => this.onVerified(report),
-        repaired: (repairs) => {
-          this.deps.metrics.osRepairs(this.groupConfig.name, repairs.length);
-          this.log.warn({ repairs }, 'repaired VIP state that something else changed');
+        failed: (err, op) => {
+          this.outcomes.failed(err, op);
+          // The core holds FAULT for ownerFaultHoldMs (its own deadline), then lets the node compete again.
+          this.core.ownerFailed(deps.clock.nowMs());
+          this.flush();
         },
-        verifyFailed: (err) => {
-          this.lastError = err;
-          this.log.error({ err }, 'could not verify VIP ownership (not read as "nothing there")');
+        verified: (report) => {
+          const now = deps.clock.nowMs();
+          this.outcomes.verified(report, now, this.core.role);
+          const view = cloudView(report, deps.nodeId);
+          if (view === null) return; // provider none: the cloud has no say
+          metrics.cloudAssignmentMatch(this.groupConfig.name, view.allHere === (this.core.role === 'MASTER'));
+          this.core.observeCloudHolder(view.holder, now);
+          this.flush();
         },
+        repaired: (repairs) => this.outcomes.repaired(this.groupConfig.name, repairs),
+        verifyFailed: (err) => this.outcomes.verifyFailed(err),
       },
     });
     this.hooks = new HookSequencer(deps.hooks, () => ({ applied: this.reconciler.applied, acquireInFlight: this.reconciler.acquireInFlight }));
-    this.trackers = deps.trackers(groupConfig, (h) => this.onTrackerHealth(h));
+    this.trackers = new TrackerFeed(groupConfig, { factory: deps.trackers, metrics, changed: (h) => this.onTrackerHealth(h) });
+    this.executor = new OutputExecutor({
+      nodeId: deps.nodeId,
+      group: () => this.groupConfig,
+      log,
+      sender: deps.sender,
+      metrics,
+      ownership: this.reconciler,
+      outcomes: this.outcomes,
+      transitions: this.transitions,
+      events: this.events,
+      hooks: this.hooks,
+      ...(deps.roleChanged === undefined ? {} : { roleChanged: deps.roleChanged }),
+    });
   }
 
   get config(): GroupConfig {
@@ -120,14 +139,12 @@ export class GroupRunner {
   }
 
   start(now: number): void {
-    this.roleSinceAt = now;
+    this.transitions.started(now);
     this.trackers.start();
-    this.trackerHealth = this.trackers.health();
     this.core.start(now);
-    this.pushHealth(now);
+    this.core.setHealth(this.trackers.health, now);
     if (this.maintenance) this.core.setMaintenance(true, now);
     this.flush();
-    this.publishTrackers();
     this.publishPriority(now);
   }
 
@@ -137,22 +154,10 @@ export class GroupRunner {
    * priority/timers apply at once, trackers keep their verdicts.
    */
   reconfigure(group: GroupConfig, now: number): void {
-    const previous = this.groupConfig;
     this.groupConfig = group;
     this.reconciler.updateGroup(group);
-    if (!isDeepStrictEqual(previous.trackers, group.trackers)) {
-      const carry = this.trackers.carryOver?.();
-      this.trackers.stop();
-      this.trackers = this.deps.trackers(group, (h) => this.onTrackerHealth(h), carry);
-      this.trackers.start();
-      this.trackerHealth = this.trackers.health();
-      this.pushHealth(now);
-      this.publishTrackers(); // drops the series of trackers no longer configured
-    }
-    this.core.reconfigure(
-      { priority: group.priority, preempt: group.preempt, preemptDelayMs: group.preemptDelayMs, intervalMs: group.intervalMs, deadAfter: group.deadAfter, claimOnRefusal: group.claimOnRefusal },
-      now,
-    );
+    if (this.trackers.replace(group)) this.core.setHealth(this.trackers.health, now);
+    this.core.reconfigure(reloadableElectionSettings(group), now);
     this.flush();
     this.publishPriority(now);
     this.log.info({ priority: group.priority, intervalMs: group.intervalMs }, 'group reconfigured in place (role kept)');
@@ -167,30 +172,15 @@ export class GroupRunner {
     this.flush();
   }
 
-  /** A node in maintenance never holds the VIP, whatever its trackers say: it shows priority 0, as `vipd maintenance on` promises. */
-  private publishPriority(now: number): void {
-    const s = this.core.status(now);
-    this.deps.metrics.setPriority(this.groupConfig.name, s.basePriority, s.maintenance ? 0 : s.effectivePriority);
-  }
-
-  /** vipd_tracker_up for every tracker of the group (the tracker set reports each up/down change). */
-  private publishTrackers(): void {
-    this.deps.metrics.setTrackers(this.groupConfig.name, this.trackers.status().map((t) => ({ name: t.name, up: t.up })));
-  }
-
   onAdvert(advert: PeerAdvert, now: number): void {
-    this.deps.metrics.advertReceived(this.groupConfig.name);
-    this.deps.metrics.peerSeen(this.groupConfig.name, advert.from, this.deps.wallSeconds());
-    this.drift.check(advert, this.groupConfig.intervalMs);
+    this.heartbeat.advert(this.groupConfig, advert);
     this.core.step(advert, now);
     this.flush();
   }
 
   /** The peer's host refused a probe (nothing listens on its heartbeat port); the core judges it. */
   onPeerRefused(peer: string, now: number): void {
-    if (!this.groupConfig.peers.some((p) => p.id === peer)) return;
-    this.deps.metrics.peerRefused(this.groupConfig.name, peer);
-    this.log.debug({ peer }, `peer ${peer} refused a probe (ICMP port unreachable)`);
+    if (!this.heartbeat.refusal(this.groupConfig, peer)) return;
     this.core.peerRefused(peer, now);
     this.flush();
   }
@@ -239,20 +229,19 @@ export class GroupRunner {
   }
 
   status(now: number): GroupStatus {
-    const g = this.groupConfig;
     return buildGroupStatus(
       {
-        group: g,
+        group: this.groupConfig,
         vips: this.vipAddresses(),
         election: this.core.status(now),
-        roleSinceAt: this.roleSinceAt,
-        lastTransition: this.lastTransition,
-        ownership: { wanted: this.reconciler.wanted, applied: this.reconciler.applied, lastError: this.lastError },
-        lastFailover: this.failovers.last,
-        lastVerify: this.lastVerify,
-        viewInvalidatedAt: this.viewInvalidatedAt,
+        roleSinceAt: this.transitions.roleSinceAt,
+        lastTransition: this.transitions.lastTransition,
+        ownership: { wanted: this.reconciler.wanted, applied: this.reconciler.applied, lastError: this.outcomes.lastError },
+        lastFailover: this.outcomes.lastFailover,
+        lastVerify: this.outcomes.lastVerify,
+        viewInvalidatedAt: this.transitions.viewInvalidatedAt,
         freshForMs: 2 * this.deps.ownership.reconcileIntervalMs + 1000,
-        splitBrainSuspected: this.splitBrain,
+        splitBrainSuspected: this.events.splitBrainSuspected,
         trackers: this.trackers.status(),
       },
       now,
@@ -268,151 +257,23 @@ export class GroupRunner {
     return this.groupConfig.vips.map((v) => v.address);
   }
 
+  /** Every input ends here: the core's outputs are executed in order. */
   private flush(): void {
-    for (const out of this.core.drain()) this.execute(out);
+    for (const out of this.core.drain()) this.executor.execute(out);
     // Yielded to a holder the cloud showed: only the cloud can say it is gone (docs/election.md, cloud arbitration).
     this.reconciler.watchHolders(this.core.yieldedTo !== null);
   }
 
-  private execute(out: ElectionOutput): void {
-    const name = this.groupConfig.name;
-    switch (out.type) {
-      case 'send':
-        this.deps.sender.sendAdvert(this.groupConfig.id, out.advert, out.to);
-        this.deps.metrics.advertSent(name);
-        return;
-      case 'probe':
-        this.deps.sender.probe(this.groupConfig.id, out.peer);
-        return;
-      case 'transition':
-        this.onTransition(out);
-        return;
-      case 'event':
-        this.onEvent(out.event);
-        return;
-      case 'announce':
-        this.onAnnounce(out);
-        return;
-      case 'reassert':
-        this.log.warn({ holder: out.holder }, 'the cloud does not show all VIPs on this node; re-asserting');
-        this.reconciler.reassert();
-        return;
-    }
-  }
-
-  private onAnnounce(a: Extract<ElectionOutput, { type: 'announce' }>): void {
-    const peer = a.peer ?? 'a peer';
-    const why: Record<typeof a.reason, string> = {
-      'lower-master': `${peer} claimed MASTER`,
-      'peer-returned': `${peer} is heard again after a silence (it may have claimed meanwhile)`,
-      'peer-stepped-down': `${peer} stepped down from MASTER`,
-      stall: 'this node resumed from a stall',
-      'cloud-split': `the cloud shows ${peer} holding them`,
-    };
-    this.log.warn(
-      { event: 'reannounce', reason: a.reason, peer: a.peer ?? null, coalesced: a.coalesced },
-      `announcing the VIPs of ${this.groupConfig.name} again: ${why[a.reason]}`,
-    );
-    this.deps.metrics.reannounce(this.groupConfig.name, a.reason, this.deps.wallSeconds());
-    this.reconciler.announceAgain();
-  }
-
-  private onTransition(t: Extract<ElectionOutput, { type: 'transition' }>): void {
-    const name = this.groupConfig.name;
-    this.roleSinceAt = t.at;
-    this.viewInvalidatedAt = t.at;
-    this.lastTransition = { at: t.at, from: t.from, to: t.to, reason: t.reason, peer: t.peer ?? null };
-    // One wording for every transition, this node's own MASTER included: one pattern to search and alert on.
-    this.log.info({ event: 'transition', from: t.from, to: t.to, reason: t.reason, peer: t.peer ?? null }, `group ${name}: ${t.from} -> ${t.to} (${t.reason})`);
-    this.deps.metrics.transition(name, t.from, t.to);
-    this.deps.metrics.setPriority(name, t.priority.base, t.priority.maintenance ? 0 : t.priority.effective);
-    if (t.claim !== undefined) {
-      this.failovers.claimed(t.claim, t.at);
-      this.reconciler.want('active');
-    } else if (t.from === 'MASTER' || t.to === 'FAULT' || t.to === 'STOP') {
-      this.failovers.abandoned();
-      this.reconciler.want('inactive');
-    } else if (t.from === 'INIT') {
-      this.reconciler.startInactive();
-    }
-    const hook = hookForTransition(this.groupConfig, t, this.vipAddresses(), this.deps.nodeId);
-    if (hook !== null) this.hooks.hold(t.to === 'MASTER' ? 'active' : 'inactive', hook);
-    this.deps.roleChanged?.();
-  }
-
-  private onEvent(event: Extract<ElectionOutput, { type: 'event' }>['event']): void {
-    const name = this.groupConfig.name;
-    switch (event.kind) {
-      case 'split-brain-suspected':
-        if (!this.splitBrain) this.log.error({ holder: event.holder }, `split brain suspected: the cloud shows ${event.holder} holding the VIPs of ${name}`);
-        this.splitBrain = true;
-        this.deps.metrics.splitBrainSuspected(name, true);
-        return;
-      case 'split-brain-cleared':
-        if (this.splitBrain) this.log.warn('split brain cleared');
-        this.splitBrain = false;
-        this.deps.metrics.splitBrainSuspected(name, false);
-        return;
-      case 'master-seen':
-        this.log.debug({ peer: event.peer, priority: event.priority }, `peer ${event.peer} is MASTER`);
-        return;
-      case 'lower-master-answered':
-        this.log.warn({ peer: event.peer }, `peer ${event.peer} claims MASTER with lower priority; answered at once`);
-        return;
-      case 'refusal-contradicted':
-        this.log.warn(
-          { peer: event.peer },
-          `peer ${event.peer} refused our probe yet its adverts arrive: a firewall REJECT on its heartbeat port? Its refusals are ignored (takeover by the down timer only) until this node changes role`,
-        );
-        return;
-    }
-  }
-
-  private onAcquired(report: AcquireReport, startedAt: number, doneAt: number): void {
-    this.viewInvalidatedAt = doneAt;
-    this.hooks.release();
-    const a = this.failovers.acquired(report, startedAt, doneAt);
-    this.lastError = null;
-    this.deps.metrics.acquired(this.groupConfig.name, a.kind, a.acquireMs);
-    if (a.failover !== null) this.deps.metrics.failover(this.groupConfig.name, a.phases, a.failover.reason);
-    this.log.info({ event: 'vips-ready', kind: a.kind, vips: this.vipAddresses(), phases: a.phases, acquireMs: a.acquireMs, cloudCalls: report.cloudCalls }, 'VIPs ready on this node');
-  }
-
-  private onOwnerFailed(err: VipdError, op: 'acquire' | 'release'): void {
-    this.lastError = err;
-    this.log.error({ err, operation: op }, `cannot ${op} the VIPs: ${err.message}`);
-    // The core holds FAULT for ownerFaultHoldMs (its own deadline), then lets the node compete again.
-    this.core.ownerFailed(this.deps.clock.nowMs());
-    this.flush();
-  }
-
-  private onTrackerHealth(h: GroupHealth): void {
-    this.trackerHealth = h;
-    this.publishTrackers();
+  private onTrackerHealth(health: GroupHealth): void {
     const now = this.deps.clock.nowMs();
-    this.pushHealth(now);
+    this.core.setHealth(health, now);
     this.flush();
     this.publishPriority(now);
   }
 
-  private pushHealth(now: number): void {
-    this.core.setHealth({ penalty: this.trackerHealth.penalty, fault: this.trackerHealth.fault }, now);
-  }
-
-  private onVerified(report: VerifyReport): void {
-    this.lastVerify = { report, at: this.deps.clock.nowMs(), role: this.core.role };
-    this.lastError = null;
-    const now = this.deps.clock.nowMs();
-    const holders = report.vips.map((v) => v.cloud).filter((c): c is NonNullable<typeof c> => c !== null);
-    if (holders.length === 0) return; // provider none: the cloud has no say
-    const other = holders.find((h) => h.kind === 'other');
-    const allMine = holders.every((h) => h.kind === 'me');
-    this.deps.metrics.cloudAssignmentMatch(this.groupConfig.name, allMine === (this.core.role === 'MASTER'));
-    if (other && other.kind === 'other') {
-      this.core.observeCloudHolder(other.nodeId ?? other.instanceId, now);
-    } else {
-      this.core.observeCloudHolder(allMine ? this.deps.nodeId : null, now);
-    }
-    this.flush();
+  /** A node in maintenance never holds the VIP, whatever its trackers say: it shows priority 0, as `vipd maintenance on` promises. */
+  private publishPriority(now: number): void {
+    const s = this.core.status(now);
+    this.deps.metrics.setPriority(this.groupConfig.name, s.basePriority, s.maintenance ? 0 : s.effectivePriority);
   }
 }

@@ -21,7 +21,7 @@ export interface NotifyBinding {
 
 /** Loaded only when NOTIFY_SOCKET is set, so a missing addon never affects runs outside systemd. */
 export function loadNotifyBinding(path: string | null = findNativeAddon('vipd_notify')): NotifyBinding {
-  return requireNativeAddon('vipd_notify', path, 'VIPD_E_SD_NOTIFY') as unknown as NotifyBinding;
+  return requireNativeAddon('vipd_notify', path, 'VIPD_E_SD_NOTIFY');
 }
 
 /** sun_path holds 108 bytes with the terminating NUL (an abstract name's leading NUL takes the '@'). */

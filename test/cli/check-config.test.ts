@@ -6,6 +6,7 @@ import type { HostFiles, PathKind } from '../../src/config/host-files';
 import { ensureBuilt } from '../support/build';
 import { VipdProcess } from '../support/vipd-process';
 import { baseConfig, type Doc, type Fixture, group0, HOST, makeFixture } from '../config/helpers';
+import type { TextOut } from '../../src/cli/text-out';
 
 /**
  * check-config refuses what `vipd run` would refuse at start, naming the key;
@@ -14,7 +15,7 @@ import { baseConfig, type Doc, type Fixture, group0, HOST, makeFixture } from '.
  */
 class Sink {
   text = '';
-  readonly stream = { write: (s: string): boolean => ((this.text += s), true) } as unknown as NodeJS.WritableStream;
+  readonly stream: TextOut = { write: (s) => (this.text += s) };
 }
 
 function fakeFiles(entries: Record<string, PathKind | 'exec'>): HostFiles {

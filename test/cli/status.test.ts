@@ -1,29 +1,13 @@
 import { humanDuration, renderStatus } from '../../src/cli/status';
 import type { DaemonStatus } from '../../src/runtime/daemon';
+import type { GroupStatus } from '../../src/runtime/group-status';
+import { daemonStatus, groupStatus, type GroupStatusPatch } from '../support/daemon-status';
 
-function status(trackers: unknown[], refusal?: unknown): DaemonStatus {
-  return {
-    nodeId: 'n1',
-    provider: 'none',
-    startedAtMonotonicMs: 0,
-    uptimeMs: 5000,
-    lastStall: null,
-    eventLoopLagMs: 0,
-    maintenance: false,
-    groups: [
-      {
-        name: 'web',
-        id: 1,
-        election: { role: 'BACKUP', effectivePriority: 100, basePriority: 100, master: null, peers: [], refusal },
-        vips: [],
-        ownership: { wanted: 'inactive', applied: 'inactive', lastError: null },
-        lastFailover: null,
-        lastVerify: null,
-        splitBrainSuspected: false,
-        trackers,
-      },
-    ],
-  } as unknown as DaemonStatus;
+type Trackers = GroupStatus['trackers'];
+type Refusal = GroupStatus['election']['refusal'];
+
+function status(trackers: Trackers, refusal?: Refusal): DaemonStatus {
+  return daemonStatus({ nodeId: 'n1', groups: [groupStatus({ trackers, election: refusal === undefined ? {} : { refusal } })] });
 }
 
 describe('vipd status rendering', () => {
@@ -61,9 +45,8 @@ describe('humanDuration', () => {
 });
 
 describe('vipd status rendering: peers and VIP views', () => {
-  function withGroup(group: Record<string, unknown>): DaemonStatus {
-    const s = status([]) as unknown as { groups: Array<Record<string, unknown>> };
-    return { ...s, now: '2026-12-07T04:00:10.000Z', startedAt: '2026-12-07T04:00:05.000Z', groups: [{ ...s.groups[0], ...group }] } as unknown as DaemonStatus;
+  function withGroup(group: GroupStatusPatch): DaemonStatus {
+    return daemonStatus({ nodeId: 'n1', groups: [groupStatus(group)] });
   }
 
   it('a peer never heard, a live one, a down one', () => {
@@ -88,7 +71,7 @@ describe('vipd status rendering: peers and VIP views', () => {
   });
 
   it('a VIP view is current only when fresh; otherwise it is history with its age and role', () => {
-    const view = { vips: [{ address: '10.0.1.100', cloud: null, os: { onInterface: true, prefix: 24, addressOk: true, ruleOk: true, tableOk: true } }] };
+    const view = { vips: [{ address: '10.0.1.100', cloud: null, os: { address: '10.0.1.100', onInterface: true, prefix: 24, expectedPrefix: 24, addressOk: true, ruleOk: true, tableOk: true } }] };
     const fresh = renderStatus(withGroup({ vips: ['10.0.1.100'], lastVerify: { ...view, at: 'x', ageMs: 300, fresh: true, takenAs: 'MASTER' } }));
     expect(fresh).toContain('vip 10.0.1.100: os on interface /24; cloud - (checked 300 ms ago)');
     const stale = renderStatus(withGroup({ vips: ['10.0.1.100'], lastVerify: { ...view, at: 'x', ageMs: 3_600_000, fresh: false, takenAs: 'MASTER' } }));

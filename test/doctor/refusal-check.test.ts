@@ -4,32 +4,22 @@ import { checkPeerRefusals, type RefusalProbe } from '../../src/doctor/refusal-c
 import { probeForRefusal } from '../../src/heartbeat/prober';
 import type { DaemonStatus } from '../../src/runtime/daemon';
 import { silentLogger } from '../../src/util/logger';
-import { group, vip } from '../support/os-fixtures';
+import { daemonStatus, groupStatus, peerStatus } from '../support/daemon-status';
+import { group0, type Doc } from '../config/helpers';
+import { testConfig } from '../support/config';
 
 const PORT = 9476;
 
-function config(claimOnRefusal = true): Pick<VipdConfig, 'heartbeat' | 'groups'> {
-  return {
-    heartbeat: { port: PORT } as VipdConfig['heartbeat'],
-    groups: [group({ vips: [vip('10.0.1.100')], claimOnRefusal, peers: [{ id: 'n2', address: '10.0.1.11', port: PORT }] })],
-  };
+function config(claimOnRefusal = true): VipdConfig {
+  return testConfig((doc) => {
+    doc.heartbeat = { ...(doc.heartbeat as Doc), port: PORT };
+    Object.assign(group0(doc), { vips: ['10.0.1.100'], claimOnRefusal, peers: [{ id: 'n2', address: '10.0.1.12' }] });
+  });
 }
 
 function daemon(lastHeardAt: number | null): DaemonStatus {
-  const election = { role: 'MASTER', basePriority: 200, effectivePriority: 200, master: 'n1', peers: [{ id: 'n2', lastHeardAt, priority: 100, role: 'BACKUP' }], maintenance: false, lastMasterAdvertAt: null };
-  return {
-    schemaVersion: 2,
-    now: '2026-12-07T04:00:10.000Z',
-    startedAt: '2026-12-07T04:00:00.000Z',
-    nodeId: 'n1',
-    provider: 'none',
-    startedAtMonotonicMs: 0,
-    uptimeMs: 10_000,
-    lastStall: null,
-    eventLoopLagMs: 0,
-    maintenance: false,
-    groups: [{ name: 'web', election } as unknown as DaemonStatus['groups'][number]],
-  };
+  const peer = peerStatus('n2', { live: lastHeardAt !== null, lastHeardAt, priority: 100, role: 'BACKUP', lastRole: 'BACKUP' });
+  return daemonStatus({ nodeId: 'n1', uptimeMs: 10_000, groups: [groupStatus({ election: { role: 'MASTER', basePriority: 200, effectivePriority: 200, master: 'n1', peers: [peer] } })] });
 }
 
 function recordingProbe(answer: boolean): { probe: RefusalProbe; calls: Array<[string, number]> } {
@@ -40,16 +30,16 @@ function recordingProbe(answer: boolean): { probe: RefusalProbe; calls: Array<[s
 describe('doctor: probe refusals', () => {
   it('a peer not heard is probed on its heartbeat port; a refusal passes', async () => {
     const p = recordingProbe(true);
-    const [r] = await checkPeerRefusals({ config: config() as VipdConfig, daemon: daemon(null) }, p.probe);
-    expect(p.calls).toEqual([['10.0.1.11', PORT]]);
+    const [r] = await checkPeerRefusals({ config: config(), daemon: daemon(null) }, p.probe);
+    expect(p.calls).toEqual([['10.0.1.12', PORT]]);
     expect(r).toMatchObject({ check: 'probe refusals from n2', status: 'pass', fix: null });
     expect(r?.detail).toMatch(/peer-refused/);
   });
 
   it('a live peer is probed on the next port (its vipd holds the heartbeat port); no refusal warns with the fix', async () => {
     const p = recordingProbe(false);
-    const [r] = await checkPeerRefusals({ config: config() as VipdConfig, daemon: daemon(9_900) }, p.probe);
-    expect(p.calls).toEqual([['10.0.1.11', PORT + 1]]);
+    const [r] = await checkPeerRefusals({ config: config(), daemon: daemon(9_900) }, p.probe);
+    expect(p.calls).toEqual([['10.0.1.12', PORT + 1]]);
     expect(r?.status).toBe('warn');
     expect(r?.detail).toMatch(/down timer only/);
     expect(r?.fix).toMatch(/claimOnRefusal: false in web/);
@@ -57,7 +47,7 @@ describe('doctor: probe refusals', () => {
 
   it('skips, probing nothing, when claimOnRefusal is off everywhere', async () => {
     const p = recordingProbe(true);
-    const [r] = await checkPeerRefusals({ config: config(false) as VipdConfig, daemon: null }, p.probe);
+    const [r] = await checkPeerRefusals({ config: config(false), daemon: null }, p.probe);
     expect(p.calls).toEqual([]);
     expect(r?.status).toBe('skip');
   });

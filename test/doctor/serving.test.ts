@@ -3,8 +3,11 @@ import { doctorFailed, renderDoctor, runDoctor } from '../../src/doctor/doctor';
 import type { DoctorContext } from '../../src/doctor/types';
 import { VipdError } from '../../src/errors';
 import type { CommandRunner } from '../../src/os/runner';
+import type { Role } from '../../src/election/types';
 import type { DaemonStatus } from '../../src/runtime/daemon';
+import type { PeerStatus } from '../../src/runtime/group-status';
 import { baseConfig, group0, load, makeFixture, type Doc, type Fixture } from '../config/helpers';
+import { daemonStatus, groupStatus, peerStatus } from '../support/daemon-status';
 
 /**
  * The doctor fails when this node cannot serve: the checks an operator is
@@ -14,40 +17,29 @@ import { baseConfig, group0, load, makeFixture, type Doc, type Fixture } from '.
 const NOW = 1_000_000;
 const STATE = '/var/lib/vipd';
 
-type Peer = DaemonStatus['groups'][number]['election']['peers'][number];
 type Tracker = DaemonStatus['groups'][number]['trackers'][number];
 
-function daemon(role: string, opts: { peers?: Peer[]; trackers?: Tracker[]; lastError?: Record<string, unknown> | null; maintenance?: boolean } = {}): DaemonStatus {
-  return {
-    nodeId: 'node-a',
-    provider: 'none',
+function daemon(role: Role, opts: { peers?: PeerStatus[]; trackers?: Tracker[]; lastError?: VipdError | null; maintenance?: boolean } = {}): DaemonStatus {
+  const maintenance = opts.maintenance ?? false;
+  return daemonStatus({
     startedAtMonotonicMs: NOW - 60_000,
     uptimeMs: 60_000,
-    lastStall: null,
     eventLoopLagMs: 1,
-    maintenance: opts.maintenance ?? false,
+    maintenance,
     groups: [
-      {
-        name: 'web',
-        id: 1,
+      groupStatus({
         election: {
           role,
-          basePriority: 100,
-          effectivePriority: 100,
           master: role === 'MASTER' ? 'node-a' : null,
-          peers: opts.peers ?? [{ id: 'node-b', lastHeardAt: NOW - 300, priority: 90, role: 'BACKUP' }],
-          maintenance: opts.maintenance ?? false,
-          lastMasterAdvertAt: null,
+          peers: opts.peers ?? [peerStatus('node-b', { live: true, lastHeardAt: NOW - 300, priority: 90, role: 'BACKUP', lastRole: 'BACKUP' })],
+          maintenance,
         },
         vips: ['10.0.1.50'],
-        ownership: { wanted: 'inactive', applied: 'inactive', lastError: opts.lastError ?? null },
-        lastFailover: null,
-        lastVerify: null,
-        splitBrainSuspected: false,
+        ownership: { wanted: 'inactive', applied: 'inactive', lastError: opts.lastError?.toJSON() ?? null },
         trackers: opts.trackers ?? [],
-      },
+      }),
     ],
-  } as unknown as DaemonStatus;
+  });
 }
 
 const GOOD_FILES: HostFiles = { kind: (p) => (p === STATE ? 'directory' : p === '/usr/local/bin/hook' || p === '/usr/local/bin/check' ? 'file' : 'missing'), executable: (p) => p === '/usr/local/bin/hook' || p === '/usr/local/bin/check' };
@@ -102,7 +94,7 @@ describe('vipd doctor fails when the node cannot serve', () => {
   });
 
   it('FAULT after a permanent VIP error names the error', async () => {
-    const results = await runDoctor(context(fx, daemon('FAULT', { lastError: { code: 'VIPD_E_CLOUD_PERMISSION', message: 'UnauthorizedOperation' } })));
+    const results = await runDoctor(context(fx, daemon('FAULT', { lastError: new VipdError('VIPD_E_CLOUD_PERMISSION', 'UnauthorizedOperation') })));
     expect(results.find((r) => r.check === 'serving')?.detail).toContain('VIPD_E_CLOUD_PERMISSION: UnauthorizedOperation');
   });
 
@@ -112,7 +104,7 @@ describe('vipd doctor fails when the node cannot serve', () => {
   });
 
   it('no live peer able to take over: a warning, not a failure', async () => {
-    const results = await runDoctor(context(fx, daemon('MASTER', { peers: [{ id: 'node-b', live: false, lastHeardAt: NOW - 18_000, priority: 90, role: null, lastRole: 'BACKUP', lastHeard: null, silentForMs: 18_000 }] })));
+    const results = await runDoctor(context(fx, daemon('MASTER', { peers: [peerStatus('node-b', { lastHeardAt: NOW - 18_000, priority: 90, lastRole: 'BACKUP', silentForMs: 18_000 })] })));
     const peer = results.find((r) => r.check === 'peer able to take over');
     expect(peer?.status).toBe('warn');
     expect(peer?.detail).toMatch(/no live peer would take over \(node-b has been silent for 18 s/);

@@ -3,12 +3,12 @@ import type { CloudFacts, CloudHolder, CloudProvider } from '../../src/cloud/pro
 import { tableFor } from '../../src/os/routing-numbers';
 import { checkGroup } from '../../src/doctor/vip-checks';
 import type { DoctorContext } from '../../src/doctor/types';
-import type { OsConfigurator } from '../../src/os/configurator';
 import type { CommandResult, CommandRunner } from '../../src/os/runner';
-import type { DaemonStatus } from '../../src/runtime/daemon';
+import type { Role } from '../../src/election/types';
 import { processClock } from '../../src/util/clock';
 import { realTimers } from '../../src/util/timers';
 import { baseConfig, group0, load, makeFixture, type Fixture } from '../config/helpers';
+import { daemonStatus, groupStatus } from '../support/daemon-status';
 
 /** `ip route get DEST from SRC` as the kernel answers it: a family mismatch is an error, not a route. */
 class RouteGet implements CommandRunner {
@@ -21,6 +21,20 @@ class RouteGet implements CommandRunner {
     if (dest.includes(':') !== from.includes(':')) return { stdout: '', stderr: 'Error: inet prefix is expected rather than "fd00:1::50".\n', exitCode: 1 };
     return { stdout: JSON.stringify([{ dst: dest, dev: 'eth0', table: String(this.table), prefsrc: from }]), stderr: '', exitCode: 0 };
   }
+}
+
+/** A doctor context with nothing to say beyond what the test sets: no OS view, no cloud, no files, nothing saved. */
+function doctorContext(over: Pick<DoctorContext, 'config' | 'runner' | 'daemon'> & Partial<DoctorContext>): DoctorContext {
+  return {
+    os: null,
+    provider: null,
+    cloudScope: () => openCallScope({ clock: processClock, timers: realTimers }, processClock.nowMs() + 5_000, 'doctor read'),
+    loadGarp: () => null,
+    loadNotify: () => ({}),
+    hostFiles: { kind: () => 'missing', executable: () => false },
+    maintenance: { location: '/nonexistent', load: async () => null },
+    ...over,
+  };
 }
 
 describe('doctor: replies from the VIP', () => {
@@ -37,9 +51,9 @@ describe('doctor: replies from the VIP', () => {
     const g = config.groups[0]!;
     const table = tableFor(config.os.tableBase, g.id, 0);
     const runner = new RouteGet(table);
-    const os = { observe: async () => ({ vips: [{ address: 'fd00:1::50', onInterface: true, prefix: 64, expectedPrefix: 64, addressOk: true, ruleOk: true, tableOk: true }] }) } as unknown as OsConfigurator;
-    const daemon = { groups: [{ name: g.name, election: { role: 'MASTER' } }] } as unknown as DaemonStatus;
-    const ctx = { config, runner, os, provider: null, daemon } as unknown as DoctorContext;
+    const os: DoctorContext['os'] = { observe: async () => ({ group: g.name, interface: g.interface, vips: [{ address: 'fd00:1::50', onInterface: true, prefix: 64, expectedPrefix: 64, addressOk: true, ruleOk: true, tableOk: true }] }) };
+    const daemon = daemonStatus({ groups: [groupStatus({ name: g.name, election: { role: 'MASTER' } })] });
+    const ctx = doctorContext({ config, runner, os, daemon });
     const results = await checkGroup(ctx, g);
     expect(results.find((r) => r.check === 'replies from fd00:1::50')).toMatchObject({ status: 'pass', detail: `ip route get 2001:db8::1 from fd00:1::50: dev eth0 table ${table}` });
     expect(runner.asked).toEqual([['ip', '-json', 'route', 'get', '2001:db8::1', 'from', 'fd00:1::50']]);
@@ -68,25 +82,13 @@ describe('doctor: the cloud part reads typed facts from whichever provider is co
     };
   }
 
-  async function run(provider: CloudProvider | null, role: string) {
+  async function run(provider: CloudProvider | null, role: Role) {
     const doc = baseConfig(fx.keyFile);
     group0(doc)['vips'] = ['10.0.1.50', '10.0.1.51'];
     const config = load(fx, doc);
     const g = config.groups[0]!;
-    const daemon = { groups: [{ name: g.name, election: { role } }] } as unknown as DaemonStatus;
-    const ctx: DoctorContext = {
-      config,
-      runner: new RouteGet(tableFor(config.os.tableBase, g.id, 0)),
-      os: null,
-      provider,
-      cloudScope: () => openCallScope({ clock: processClock, timers: realTimers }, processClock.nowMs() + 5_000, 'doctor read'),
-      loadGarp: () => null,
-      loadNotify: () => ({}),
-      hostFiles: { kind: () => 'missing', executable: () => false },
-      maintenance: { location: '/nonexistent', load: async () => ({ on: false }) } as unknown as DoctorContext['maintenance'],
-      daemon,
-    };
-    return checkGroup(ctx, g);
+    const daemon = daemonStatus({ groups: [groupStatus({ name: g.name, election: { role } })] });
+    return checkGroup(doctorContext({ config, runner: new RouteGet(tableFor(config.os.tableBase, g.id, 0)), provider, daemon }), g);
   }
 
   it('no cloud (provider none): the cloud checks are skipped, nothing is read', async () => {

@@ -42,6 +42,7 @@ describe('ElectionCore refuses malformed input loudly and loses nothing', () => 
     const core = makeCore();
     core.start(0);
     core.drain();
+    // Cast on purpose: an advert no decoder would produce, to show the core's own guard refuses it.
     const bad = { ...good, ...patch } as unknown as PeerAdvert;
     expect(() => core.step(bad, 5000)).toThrow(expect.objectContaining({ code: 'VIPD_E_INTERNAL' }));
     // Nothing recorded, nothing emitted, and the next good advert is handled as usual.

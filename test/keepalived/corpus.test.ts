@@ -7,6 +7,7 @@ import { importKeepalivedCommand, type ImportKeepalivedOptions } from '../../src
 import { offlineConfigProblems } from '../../src/keepalived/offline-check';
 import { ensureBuilt } from '../support/build';
 import { VIPD_MAIN } from '../support/vipd-process';
+import type { TextOut } from '../../src/cli/text-out';
 
 const CORPUS = join(__dirname, '..', 'fixtures', 'keepalived');
 
@@ -36,9 +37,9 @@ const CASES: readonly Case[] = [
   { file: 'parameters.conf', configId: 'east', groups: ['DB'], says: /smtp_alert is not carried over/ },
 ];
 
-function collect(): { stream: NodeJS.WritableStream; text: () => string } {
+function collect(): { stream: TextOut; text: () => string } {
   const chunks: string[] = [];
-  const stream = { write: (c: string | Buffer) => chunks.push(String(c)) > 0 } as unknown as NodeJS.WritableStream;
+  const stream: TextOut = { write: (c) => chunks.push(c) };
   return { stream, text: () => chunks.join('') };
 }
 

@@ -93,6 +93,7 @@ describe('loading the addon', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the native addon itself
     const binding = require(path ?? '') as GarpBinding;
     expect(() => binding.sendGratuitousArp('lo', 'not-an-ip', false)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    // Cast on purpose: a call with no arguments at all, which the addon's own argument check must refuse.
     expect(() => (binding.sendGratuitousArp as unknown as () => void)()).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => binding.sendGratuitousArp('x'.repeat(40), '10.0.0.1', false)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     // Loopback has no MAC: refused before anything is sent (nothing leaves this host).

@@ -3,9 +3,10 @@ import { observeLocalViewFirst } from '../../src/cloud/observe';
 import type { CloudCallContext, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../../src/cloud/provider';
 import type { GroupConfig } from '../../src/config/types';
 import { VipdError } from '../../src/errors';
-import type { OsConfigurator } from '../../src/os/configurator';
-import { CloudOsOwner } from '../../src/owner/cloud-os-owner';
+import type { OsGroupView, OsVipView } from '../../src/os/view';
+import { CloudOsOwner, type OwnerOs } from '../../src/owner/cloud-os-owner';
 import { silentLogger, type Logger } from '../../src/util/logger';
+import type { VipGroup } from '../../src/util/vip-group';
 import { realTimers } from '../../src/util/timers';
 import { group, osConfig, vip } from '../support/os-fixtures';
 
@@ -54,28 +55,41 @@ class FakeCloud implements CloudProvider {
   }
 }
 
-/** The OS side as the owner sees it: only the calls, recorded. */
 /** What the fake host's observe() reports (the real one speaks canonical addresses). */
-const observed: { address: string; addressOk: boolean }[] = [];
+const observed: OsVipView[] = [];
 
-function fakeOs(journal: string[]): OsConfigurator {
-  const record = (name: string) => async (): Promise<never[]> => {
-    journal.push(`os.${name}`);
+/** The OS side as the owner sees it: only the calls, recorded. */
+class FakeOs implements OwnerOs {
+  constructor(private readonly journal: string[]) {}
+  private record(name: string): void {
+    this.journal.push(`os.${name}`);
+  }
+  async preflight(): Promise<void> {
+    this.record('preflight');
+  }
+  async cleanupOrphans(): Promise<string[]> {
+    this.record('cleanupOrphans');
     return [];
+  }
+  async acquire(): Promise<void> {
+    this.record('acquire');
+  }
+  async release(): Promise<void> {
+    this.record('release');
+  }
+  announce = async (_group: VipGroup, _count?: number): Promise<void> => {
+    this.record('announce');
   };
-  const os = {
-    preflight: record('preflight'),
-    cleanupOrphans: record('cleanupOrphans'),
-    acquire: record('acquire'),
-    release: record('release'),
-    announce: record('announce'),
-    repair: record('repair'),
-    observe: async () => {
-      journal.push('os.observe');
-      return { vips: observed };
-    },
-  };
-  return os as unknown as OsConfigurator;
+  async repair(): Promise<string[]> {
+    this.record('repair');
+    return [];
+  }
+  async observe(group: VipGroup): Promise<OsGroupView> {
+    this.record('observe');
+    return { group: group.name, interface: group.interface, vips: observed };
+  }
+  async standby(): Promise<void> {}
+  close(): void {}
 }
 
 function recordingLogger(lines: { level: string; obj: object; msg: string }[]): Logger {
@@ -92,6 +106,7 @@ function setup(opts: { os?: boolean; startDeadlineMs?: number; cloud?: boolean; 
   const journal: string[] = [];
   const logs: { level: string; obj: object; msg: string }[] = [];
   const cloud = new FakeCloud(journal);
+  const os = new FakeOs(journal);
   let now = 0;
   const clock = { nowMs: () => now };
   const mover = new CloudMover({
@@ -106,14 +121,14 @@ function setup(opts: { os?: boolean; startDeadlineMs?: number; cloud?: boolean; 
   });
   const owner = new CloudOsOwner({
     mover: opts.cloud === false ? null : mover,
-    os: opts.os === false ? null : fakeOs(journal),
+    os: opts.os === false ? null : os,
     osConfig: osConfig({ arp: { sender: 'arping', count: 1, repeatDelayMs: 0, refreshIntervalMs: 0 }, ...(opts.reannounce ? { reannounce: opts.reannounce } : {}) }),
     clock,
     timers: realTimers,
     logger: recordingLogger(logs),
     startDeadlineMs: opts.startDeadlineMs ?? 5_000,
   });
-  return { journal, logs, cloud, owner };
+  return { journal, logs, cloud, os, owner };
 }
 
 const web: GroupConfig = group({
@@ -126,8 +141,7 @@ describe('CloudOsOwner.announce (another node claimed the group)', () => {
 
   function withCountingOs(reannounce: { count: number; delayMs: number; minIntervalMs: number }) {
     const s = setup({ reannounce });
-    const os = (s.owner as unknown as { deps: { os: { announce: (g: GroupConfig, count?: number) => Promise<void> } } }).deps.os;
-    os.announce = async (g, count) => {
+    s.os.announce = async (g, count) => {
       s.journal.push(`os.announce ${g.name} count=${String(count)}`);
     };
     return s;
@@ -172,10 +186,11 @@ describe('CloudOsOwner', () => {
 
   it('verify matches the OS view to a VIP written in another spelling (IPv6 upper case, zeros)', async () => {
     const { owner } = setup();
-    observed.push({ address: '2001:db8::1', addressOk: true });
+    const view: OsVipView = { address: '2001:db8::1', onInterface: true, prefix: 64, expectedPrefix: 64, addressOk: true, ruleOk: true, tableOk: true };
+    observed.push(view);
     const v6 = group({ vips: [vip('2001:DB8:0::1')], peers: [{ id: 'n2', address: '10.0.1.11', port: 9476 }] });
     const report = await owner.verify(v6);
-    expect(report.vips[0]?.os).toEqual({ address: '2001:db8::1', addressOk: true });
+    expect(report.vips[0]?.os).toEqual(view);
   });
 
   it('cleanup reads the cloud identity first, then cleans the OS', async () => {

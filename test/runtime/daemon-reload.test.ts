@@ -3,6 +3,7 @@ import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../
 import { Daemon } from '../../src/runtime/daemon';
 import { noMetrics } from '../../src/runtime/ports';
 import { silentLogger } from '../../src/util/logger';
+import { testConfig } from '../support/config';
 import { FakeTime } from '../support/fake-time';
 
 /*
@@ -40,32 +41,19 @@ class SlowReleaseOwner implements VipOwner {
   }
 }
 
-function group(id: number, peers: readonly string[]): GroupConfig {
-  return {
-    name: `g${id}`,
-    id,
-    priority: 100,
-    preempt: true,
-    preemptDelayMs: 0,
-    intervalMs: 1000,
-    deadAfter: 3,
-    interface: 'eth0',
-    vips: [{ address: `10.0.1.${50 + id}`, prefix: null, elasticIpAllocationId: null }],
-    peers: peers.map((p, i) => ({ id: p, address: `10.0.1.${20 + i}`, port: 9476 })),
-    trackers: [],
-    notify: { master: null, backup: null, fault: null, stop: null, timeoutMs: 1000 },
-    servicePorts: [],
-  } as unknown as GroupConfig;
-}
-
+/** Groups g1, g2, ... with one VIP each, the same peers, node id a, and short provider timings. */
 function config(peers: readonly string[], ids: readonly number[] = [1, 2]): VipdConfig {
-  return {
-    node: { id: 'a', stateDir: '/nonexistent' },
-    heartbeat: {},
-    os: { reconcileIntervalMs: 3000, reannounce: { count: 3, delayMs: 1000, minIntervalMs: 1000 } },
-    provider: { type: 'none', acquireDeadlineMs: 1000, faultHoldMs: 1000, verifyIntervalMs: 3000 },
-    groups: ids.map((id) => group(id, peers)),
-  } as unknown as VipdConfig;
+  return testConfig((doc) => {
+    doc.node = { id: 'a', stateDir: '/nonexistent' };
+    doc.provider = { type: 'none', acquireDeadlineMs: 1000, faultHoldMs: 1000, verifyIntervalMs: 3000 };
+    doc.groups = ids.map((id) => ({
+      name: `g${id}`,
+      id,
+      interface: 'eth0',
+      vips: [`10.0.1.${50 + id}`],
+      peers: peers.map((p, i) => ({ id: p, address: `10.0.1.${20 + i}` })),
+    }));
+  });
 }
 
 const settle = async (): Promise<void> => {

@@ -1,32 +1,17 @@
-import type { GroupConfig } from '../../src/config/types';
 import type { AcquisitionKind } from '../../src/election/acquisition';
-import { acquisitionKind } from '../../src/election/acquisition';
 import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
 import { GroupRunner } from '../../src/runtime/group-runner';
 import { noMetrics, type FailoverPhases, type RuntimeMetrics } from '../../src/runtime/ports';
 import { silentLogger } from '../../src/util/logger';
 import type { TimerHandle, Timers } from '../../src/util/timers';
+import { testGroup } from '../support/config';
 
 /**
  * The failover histograms observe failovers only: a start-up acquisition and
  * a node taking back what it resigned when nobody claimed are counted under
  * vipd_acquire_seconds{kind} but never mixed into the per-phase failover times.
  */
-const GROUP = {
-  name: 'web',
-  id: 1,
-  priority: 100,
-  preempt: true,
-  preemptDelayMs: 0,
-  intervalMs: 1000,
-  deadAfter: 3,
-  interface: 'eth0',
-  vips: [{ address: '10.0.1.50', prefix: null, elasticIpAllocationId: null }],
-  peers: [{ id: 'a', address: '10.0.1.11', port: 9476 }],
-  trackers: [],
-  notify: { master: null, backup: null, fault: null, stop: null, timeoutMs: 1000 },
-  servicePorts: [],
-} as unknown as GroupConfig;
+const GROUP = testGroup((g) => void (g.peers = [{ id: 'a', address: '10.0.1.12' }]));
 
 const NO_TIMERS: Timers = { setTimeout: (): TimerHandle => ({}), clearTimeout: () => undefined };
 
@@ -108,17 +93,5 @@ describe('failover histograms: failovers only', () => {
     expect(acquisitions).toEqual(['failover', 'initial']);
     expect(failovers).toHaveLength(1);
     expect(runner.status(at(25_000)).lastFailover).toMatchObject({ reason: 'master-down', previousMaster: 'a', detectionMs: DOWN_MS });
-  });
-});
-
-describe('acquisitionKind', () => {
-  it.each<[Parameters<typeof acquisitionKind>[0], AcquisitionKind]>([
-    [null, 'reassert'],
-    [{ reason: 'master-down', previousMaster: null }, 'initial'],
-    [{ reason: 'master-down', previousMaster: 'a' }, 'failover'],
-    [{ reason: 'peer-resigned', previousMaster: 'a' }, 'failover'],
-    [{ reason: 'preempting', previousMaster: 'a' }, 'failover'],
-  ])('%j is %s', (claim, kind) => {
-    expect(acquisitionKind(claim)).toBe(kind);
   });
 });

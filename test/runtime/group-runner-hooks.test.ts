@@ -1,9 +1,9 @@
-import type { GroupConfig } from '../../src/config/types';
 import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
 import { GroupRunner } from '../../src/runtime/group-runner';
 import { noMetrics } from '../../src/runtime/ports';
 import { silentLogger } from '../../src/util/logger';
 import type { TimerHandle, Timers } from '../../src/util/timers';
+import { testGroup } from '../support/config';
 
 /**
  * Hook order (keepalived's, promised by docs/trackers.md): master runs once
@@ -11,21 +11,10 @@ import type { TimerHandle, Timers } from '../../src/util/timers';
  * is gated by hand, so "ready" and "released" happen exactly when the test
  * says; the log interleaves owner completions and hook enqueues.
  */
-const GROUP = {
-  name: 'web',
-  id: 1,
-  priority: 100,
-  preempt: true,
-  preemptDelayMs: 0,
-  intervalMs: 1000,
-  deadAfter: 3,
-  interface: 'eth0',
-  vips: [{ address: '10.0.1.50', prefix: null, elasticIpAllocationId: null }],
-  peers: [{ id: 'a', address: '10.0.1.11', port: 9476 }],
-  trackers: [],
-  notify: { master: ['/m'], backup: ['/b'], fault: ['/f'], stop: ['/s'], timeoutMs: 1000 },
-  servicePorts: [],
-} as unknown as GroupConfig;
+const GROUP = testGroup((g) => {
+  g.peers = [{ id: 'a', address: '10.0.1.12' }];
+  g.notify = { master: ['/m'], backup: ['/b'], fault: ['/f'], stop: ['/s'] };
+});
 
 const NO_TIMERS: Timers = { setTimeout: (): TimerHandle => ({}), clearTimeout: () => undefined };
 

@@ -1,4 +1,3 @@
-import type { GroupConfig } from '../../src/config/types';
 import type { Role } from '../../src/election/types';
 import { VipdError } from '../../src/errors';
 import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
@@ -6,6 +5,7 @@ import { GroupRunner } from '../../src/runtime/group-runner';
 import { noMetrics } from '../../src/runtime/ports';
 import { silentLogger } from '../../src/util/logger';
 import type { TimerHandle, Timers } from '../../src/util/timers';
+import { testGroup } from '../support/config';
 
 /**
  * A permanent owner error holds the group in FAULT for ownerFaultHoldMs.
@@ -13,21 +13,7 @@ import type { TimerHandle, Timers } from '../../src/util/timers';
  * timer: the timers given here never fire, so a hold kept on a shell timer
  * would never end.
  */
-const GROUP = {
-  name: 'web',
-  id: 1,
-  priority: 100,
-  preempt: true,
-  preemptDelayMs: 0,
-  intervalMs: 1000,
-  deadAfter: 3,
-  interface: 'eth0',
-  vips: [{ address: '10.0.1.50', prefix: null, elasticIpAllocationId: null }],
-  peers: [{ id: 'a', address: '10.0.1.11', port: 9476 }],
-  trackers: [],
-  notify: { master: null, backup: null, fault: null, stop: null, timeoutMs: 1000 },
-  servicePorts: [],
-} as unknown as GroupConfig;
+const GROUP = testGroup((g) => void (g.peers = [{ id: 'a', address: '10.0.1.12' }]));
 
 const NEVER_FIRES: Timers = { setTimeout: (): TimerHandle => ({}), clearTimeout: () => undefined };
 

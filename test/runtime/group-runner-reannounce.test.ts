@@ -4,6 +4,7 @@ import { GroupRunner } from '../../src/runtime/group-runner';
 import { noMetrics } from '../../src/runtime/ports';
 import type { Logger } from '../../src/util/logger';
 import type { TimerHandle, Timers } from '../../src/util/timers';
+import { testGroup } from '../support/config';
 
 /**
  * Issue 15: the election's `announce` output, executed by the shell: said in
@@ -44,21 +45,11 @@ class RecordingOwner implements VipOwner {
   }
 }
 
-const GROUP = {
-  name: 'web',
-  id: 1,
-  priority: 200,
-  preempt: true,
-  preemptDelayMs: 0,
-  intervalMs: 100,
-  deadAfter: 3,
-  interface: 'eth0',
-  vips: [{ address: '10.0.1.50', prefix: null, elasticIpAllocationId: null }],
-  peers: [{ id: 'b', address: '10.0.1.12', port: 9476 }],
-  trackers: [],
-  notify: { master: null, backup: null, fault: null, stop: null, timeoutMs: 1000 },
-  servicePorts: [],
-} as unknown as GroupConfig;
+const GROUP = testGroup((g) => {
+  g.priority = 200;
+  g.intervalMs = 100;
+  g.peers = [{ id: 'b', address: '10.0.1.12' }];
+});
 
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));

@@ -1,9 +1,9 @@
-import type { GroupConfig } from '../../src/config/types';
 import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
 import { GroupRunner } from '../../src/runtime/group-runner';
 import { noMetrics } from '../../src/runtime/ports';
-import { silentLogger, type Logger } from '../../src/util/logger';
+import { silentLogger } from '../../src/util/logger';
 import type { TimerHandle, Timers } from '../../src/util/timers';
+import { testGroup } from '../support/config';
 
 /**
  * The cloud check a node runs while it has yielded to a holder (docs/election.md,
@@ -54,21 +54,7 @@ class GatedAcquireOwner implements VipOwner {
   }
 }
 
-const GROUP = {
-  name: 'web',
-  id: 1,
-  priority: 100,
-  preempt: true,
-  preemptDelayMs: 0,
-  intervalMs: 1000,
-  deadAfter: 3,
-  interface: 'eth0',
-  vips: [{ address: '10.0.1.50', prefix: null, elasticIpAllocationId: null }],
-  peers: [{ id: 'a', address: '10.0.1.11', port: 9476 }],
-  trackers: [],
-  notify: { master: null, backup: null, fault: null, stop: null, timeoutMs: 1000 },
-  servicePorts: [],
-} as unknown as GroupConfig;
+const GROUP = testGroup((g) => void (g.peers = [{ id: 'a', address: '10.0.1.12' }]));
 
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
@@ -120,38 +106,5 @@ describe('GroupRunner: the cloud check while yielded', () => {
     owner.openGate();
     await flush();
     expect(runner.status(now).ownership.applied).toBe('active');
-  });
-});
-
-describe('GroupRunner: interval mismatch', () => {
-  it('warns once per peer advertising another interval, and once more when it matches again', async () => {
-    const lines: { level: string; msg: string }[] = [];
-    const at = (level: string) => (a: object | string, b?: string): void => {
-      lines.push({ level, msg: typeof a === 'string' ? a : (b ?? '') });
-    };
-    const logger: Logger = { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal'), child: () => logger };
-    const runner = new GroupRunner(GROUP, {
-      nodeId: 'b',
-      clock: { nowMs: () => 0 },
-      timers: new HandTimers(),
-      logger,
-      owner: new GatedAcquireOwner(),
-      sender: { sendAdvert: () => undefined, probe: () => undefined },
-      hooks: { enqueue: () => undefined, idle: async () => undefined },
-      metrics: noMetrics,
-      trackers: () => ({ start: () => undefined, stop: () => undefined, health: () => ({ penalty: 0, fault: false }), status: () => [] }),
-      ownership: { acquireDeadlineMs: 20_000, reconcileIntervalMs: 3000, retryDelayMs: 1000 },
-      ownerFaultHoldMs: 30_000,
-      wallSeconds: () => 0,
-    });
-    runner.start(0);
-    const mismatch = () => lines.filter((l) => l.msg.includes('advertises every')).map((l) => `${l.level}: ${l.msg}`);
-    runner.onAdvert({ kind: 'advert', from: 'a', priority: 200, role: 'MASTER', intervalMs: 100 }, 10);
-    runner.onAdvert({ kind: 'advert', from: 'a', priority: 200, role: 'MASTER', intervalMs: 100 }, 110);
-    expect(mismatch()).toEqual(['warn: peer a advertises every 100 ms, this node expects 1000 ms (groups[].intervalMs must be the same on every node, or the faster side flaps)']);
-    runner.onAdvert({ kind: 'advert', from: 'a', priority: 200, role: 'MASTER', intervalMs: 1000 }, 210);
-    runner.onAdvert({ kind: 'advert', from: 'a', priority: 200, role: 'MASTER', intervalMs: 1000 }, 1210);
-    expect(lines.filter((l) => l.msg.includes("at this node's interval again"))).toHaveLength(1);
-    await runner.stop(2000);
   });
 });

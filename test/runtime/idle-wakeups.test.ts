@@ -1,8 +1,10 @@
-import type { GroupConfig, VipdConfig } from '../../src/config/types';
+import type { VipdConfig } from '../../src/config/types';
 import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
 import { Daemon } from '../../src/runtime/daemon';
 import { noMetrics } from '../../src/runtime/ports';
 import { silentLogger } from '../../src/util/logger';
+import { group0 } from '../config/helpers';
+import { testConfig } from '../support/config';
 import { FakeTime } from '../support/fake-time';
 
 /*
@@ -27,28 +29,13 @@ class QuietOwner implements VipOwner {
 }
 
 function config(intervalMs: number): VipdConfig {
-  const group = {
-    name: 'web',
-    id: 1,
-    priority: 100,
-    preempt: true,
-    preemptDelayMs: 0,
-    intervalMs,
-    deadAfter: 3,
-    interface: 'eth0',
-    vips: [{ address: '10.0.1.50', prefix: null, elasticIpAllocationId: null }],
-    peers: [{ id: 'b', address: '10.0.1.20', port: 9476 }],
-    trackers: [],
-    notify: { master: null, backup: null, fault: null, stop: null, timeoutMs: 1000 },
-    servicePorts: [],
-  } as unknown as GroupConfig;
-  return {
-    node: { id: 'a', stateDir: '/nonexistent' },
-    heartbeat: {},
-    os: { reconcileIntervalMs: 3000, reannounce: { count: 3, delayMs: 1000, minIntervalMs: 1000 } },
-    provider: { type: 'none', acquireDeadlineMs: 1000, faultHoldMs: 1000, verifyIntervalMs: 3000 },
-    groups: [group],
-  } as unknown as VipdConfig;
+  return testConfig((doc) => {
+    doc.node = { id: 'a', stateDir: '/nonexistent' };
+    doc.provider = { type: 'none', acquireDeadlineMs: 1000, faultHoldMs: 1000, verifyIntervalMs: 3000 };
+    const group = group0(doc);
+    group.intervalMs = intervalMs;
+    group.peers = [{ id: 'b', address: '10.0.1.20' }];
+  });
 }
 
 async function wakeUpsPerSecondAsMaster(intervalMs: number): Promise<{ wakeUps: number; adverts: number; lagSamples: number }> {

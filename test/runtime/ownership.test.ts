@@ -4,8 +4,9 @@ import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../
 import { OwnershipReconciler, type OwnershipListener } from '../../src/runtime/ownership';
 import { silentLogger } from '../../src/util/logger';
 import type { TimerHandle, Timers } from '../../src/util/timers';
+import { testGroup } from '../support/config';
 
-const group = { name: 'web', id: 1, vips: [{ address: '10.0.1.42', prefix: null, elasticIpAllocationId: null }] } as unknown as GroupConfig;
+const group = testGroup((g) => void (g.vips = ['10.0.1.42']));
 
 /** Timers the test fires by hand. */
 class ManualTimers implements Timers {
@@ -367,11 +368,11 @@ describe('OwnershipReconciler', () => {
 describe('OwnershipReconciler standby', () => {
   it('refreshes the standby reading right after a release, and still acts on a change that arrives meanwhile', async () => {
     const { owner, rec } = setup();
-    let standbyGate: (() => void) | null = null;
+    const standbyGate = { open: (): void => undefined };
     owner.standby = () => {
       owner.log.push('standby');
       return new Promise<void>((resolve) => {
-        standbyGate = resolve;
+        standbyGate.open = resolve;
       });
     };
     rec.want('active');
@@ -384,7 +385,7 @@ describe('OwnershipReconciler standby', () => {
     await flush();
     expect(owner.log.slice(-1)).toEqual(['standby']);
     rec.want('active'); // arrives while the standby read is in flight
-    (standbyGate as unknown as () => void)();
+    standbyGate.open();
     await flush();
     expect(owner.log.filter((l) => l === 'acquire:start')).toHaveLength(2);
     owner.gates.shift()?.resolve();

@@ -10,13 +10,16 @@ export function toolAvailable(command: string, args: readonly string[] = ['--ver
   return r.error === undefined && r.status === 0;
 }
 
-export function itWithTool(available: boolean, tool: string): jest.It {
+/** A test declared as with `it`: the only use the callers make of it. */
+export type TestDeclaration = (name: string, fn: jest.ProvidesCallback, timeout?: number) => void;
+
+export function itWithTool(available: boolean, tool: string): TestDeclaration {
   if (available) return it;
   if (process.env.VIPD_REQUIRE_LAB === '1') {
-    return ((name: string) =>
+    return (name) =>
       it(name, () => {
         throw new Error(`VIPD_REQUIRE_LAB=1 but ${tool} is not installed (scripts/setup.sh installs it)`);
-      })) as unknown as jest.It;
+      });
   }
   console.warn(`skipping tests that need ${tool}: not installed (set VIPD_REQUIRE_LAB=1 to fail instead)`);
   return it.skip;

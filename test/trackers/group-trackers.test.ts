@@ -311,6 +311,7 @@ describe('GroupTrackers', () => {
     ['interval 0', [tracker('a', { intervalMs: 0 })]],
     ['timeout NaN', [tracker('a', { timeoutMs: Number.NaN })]],
     ['weight 300', [tracker('a', { weight: 300 })]],
+    // Cast on purpose: a tracker type the config's schema would refuse, to show GroupTrackers refuses it too.
     ['unknown type', [{ ...tracker('a'), type: 'ping' } as unknown as TrackerConfig]],
   ])('rejects a bad config: %s', (_label, trackers) => {
     const time = new FakeTime();
@@ -330,6 +331,7 @@ describe('defaultCheckFactory', () => {
     expect(factory({ ...common, type: 'link', interface: 'lo' })).toBeInstanceOf(LinkCheck);
   });
   it('rejects an unknown type and bad targets with VIPD_E_CONFIG', () => {
+    // Cast on purpose: an unknown type, which the type system (rightly) cannot express.
     expect(() => factory({ ...common, type: 'ping' } as unknown as TrackerConfig)).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG' }));
     expect(() => factory({ ...common, type: 'link', interface: '../x' })).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG' }));
   });

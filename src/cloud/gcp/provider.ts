@@ -232,7 +232,7 @@ export class GcpProvider implements CloudProvider {
           networkInterfaceResource: { aliasIpRanges, fingerprint: nic.fingerprint },
         }),
       );
-      op = raw ?? (lro as unknown as { latestResponse?: Operation }).latestResponse ?? {};
+      op = raw ?? computeOperation(lro.latestResponse);
     }
     // Compute has the request: a later attempt re-reads and sends a new body.
     this.pendingRequestIds.delete(bodyKey);
@@ -314,4 +314,9 @@ function untilAborted<T>(promise: Promise<T>, ctx: CloudCallContext): Promise<T>
       },
     );
   });
+}
+
+/** The client's LRO holds compute's own Operation as its latest response, whatever google-gax's generic type for it says. */
+function computeOperation(latest: unknown): Operation {
+  return typeof latest === 'object' && latest !== null ? latest : {};
 }

@@ -1,5 +1,6 @@
 import { classifyAwsError } from '../../../../src/cloud/aws/errors';
-import { DescribeNetworkInterfacesCommand, EC2Client, type EC2ServiceException } from '@aws-sdk/client-ec2';
+import { DescribeNetworkInterfacesCommand, EC2Client, type EC2ServiceException, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-ec2';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { silentLogger } from '../../../../src/util/logger';
 import { Ec2ApiError } from '../../../../lab/cloud/aws/ec2-errors';
 import { LabCloud } from '../../../../lab/cloud/lab-cloud';
@@ -13,6 +14,12 @@ async function failure(p: Promise<unknown>): Promise<EC2ServiceException> {
     return e as EC2ServiceException;
   }
   throw new Error('expected the call to fail');
+}
+
+/** The request as it leaves the signer: a Query API call, its form body a string. */
+function isSignedQuery(request: unknown): request is { body: string; headers: Record<string, string> } {
+  if (typeof request !== 'object' || request === null || !('body' in request) || !('headers' in request)) return false;
+  return typeof request.body === 'string' && typeof request.headers === 'object' && request.headers !== null;
 }
 
 describe('SigV4 verification (AWS test suite vector)', () => {
@@ -100,17 +107,14 @@ describe('lab cloud rejects what EC2 would reject', () => {
 
   it('a body changed after signing: SignatureDoesNotMatch', async () => {
     const ec2 = client(adminClient(lab));
-    type Args = { request: { body: string; headers: Record<string, string> } };
-    const tamper = (next: (a: Args) => Promise<unknown>) => async (a: Args) => {
-      a.request.body = `${a.request.body}&Filter.1.Name=subnet-id&Filter.1.Value.1=subnet-0a000000000000001`;
-      a.request.headers['content-length'] = String(Buffer.byteLength(a.request.body));
-      return next(a);
+    const tamper: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next) => async (args) => {
+      const request = args.request;
+      if (!isSignedQuery(request)) throw new Error('the signed request is not an HTTP request with a text body');
+      request.body = `${request.body}&Filter.1.Name=subnet-id&Filter.1.Value.1=subnet-0a000000000000001`;
+      request.headers['content-length'] = String(Buffer.byteLength(request.body));
+      return next(args);
     };
-    ec2.middlewareStack.addRelativeTo(tamper as unknown as Parameters<typeof ec2.middlewareStack.addRelativeTo>[0], {
-      relation: 'after',
-      toMiddleware: 'httpSigningMiddleware',
-      name: 'tamper',
-    });
+    ec2.middlewareStack.addRelativeTo(tamper, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'tamper' });
     expect((await failure(ec2.send(new DescribeNetworkInterfacesCommand({})))).name).toBe('SignatureDoesNotMatch');
   });
 
