@@ -20,4 +20,8 @@ export const ociProviderEntry: ProviderEntry = {
     }
     return new OciProvider({ interfaceName, config: config.provider.oci, logger, requests, reservedPublicIps });
   },
+  async routeSdkOutput(logger) {
+    const { routeOciSdkOutput } = await import('./sdk-output');
+    return routeOciSdkOutput(logger);
+  },
 };
