@@ -9,9 +9,14 @@ import { FAULT_KINDS, type FaultKind } from '../lab/scenario/scenario';
  * the VIP) and `aws` (the emulated AWS cloud: the API call moves it;
  * keepalived runs the guides' notify script with the AWS CLI).
  */
-export type BenchCaseName = 'l2' | 'aws' | 'gcp';
-export const BENCH_CASES: readonly BenchCaseName[] = ['l2', 'aws', 'gcp'];
-/** `gcp` (the emulated GCP cloud: the two-step alias move; vipd only, no keepalived recipe) runs when asked for. */
+export type BenchCaseName = 'l2' | 'aws' | 'gcp' | 'oci';
+export const BENCH_CASES: readonly BenchCaseName[] = ['l2', 'aws', 'gcp', 'oci'];
+/**
+ * `gcp` (the emulated GCP cloud: the two-step alias move) and `oci` (the
+ * emulated OCI cloud: one UpdatePrivateIp, signed by the instance
+ * principal) run when asked for, vipd only: no keepalived notify recipe
+ * (the OCI CLI is not installable here).
+ */
 export const DEFAULT_CASES: readonly BenchCaseName[] = ['l2', 'aws'];
 
 export interface BenchCaseOptions {
@@ -32,12 +37,12 @@ export interface BenchOptions {
 
 /** Defaults: modest, so a plain `npm run bench` takes minutes, not an hour. */
 export const DEFAULT_RUNS = 5;
-export const DEFAULT_INTERVALS: Readonly<Record<BenchCaseName, string>> = { l2: '1s,100ms,20ms', aws: '1s,100ms', gcp: '1s,100ms' };
+export const DEFAULT_INTERVALS: Readonly<Record<BenchCaseName, string>> = { l2: '1s,100ms,20ms', aws: '1s,100ms', gcp: '1s,100ms', oci: '1s,100ms' };
 
 export const BENCH_USAGE = [
-  'usage: npm run bench -- [--cases l2,aws,gcp] [--runs N] [--intervals 1s,100ms] [--kinds hard,graceful] [--daemons vipd,keepalived]',
+  'usage: npm run bench -- [--cases l2,aws,gcp,oci] [--runs N] [--intervals 1s,100ms] [--kinds hard,graceful] [--daemons vipd,keepalived]',
   '                        [--l2-runs N] [--l2-intervals 1s,100ms,20ms] [--aws-runs N] [--aws-intervals 1s,100ms]',
-  '                        [--gcp-runs N] [--gcp-intervals 1s,100ms]',
+  '                        [--gcp-runs N] [--gcp-intervals 1s,100ms] [--oci-runs N] [--oci-intervals 1s,100ms]',
   '                        [--aws-propagation-ms N] [--doc docs/benchmarks.md | --no-doc]',
   `defaults: cases ${DEFAULT_CASES.join(',')}, ${DEFAULT_RUNS} runs, l2 at ${DEFAULT_INTERVALS.l2}, aws at ${DEFAULT_INTERVALS.aws}; --runs/--intervals apply to every case, --CASE-runs/--CASE-intervals override them for one`,
 ].join('\n');
@@ -96,6 +101,8 @@ export function parseBenchArgs(argv: readonly string[], defaultDoc: string): Ben
         'aws-propagation-ms': { type: 'string', default: '0' },
         'gcp-runs': { type: 'string' },
         'gcp-intervals': { type: 'string' },
+        'oci-runs': { type: 'string' },
+        'oci-intervals': { type: 'string' },
         kinds: { type: 'string', default: FAULT_KINDS.join(',') },
         daemons: { type: 'string', default: DAEMON_KINDS.join(',') },
         doc: { type: 'string' },

@@ -168,7 +168,11 @@ export function renderSection(report: BenchReport): string {
       ? [`Emulated AWS cloud in the lab, propagation delay ${report.propagationMs} ms (the API call moves the traffic at once${report.propagationMs > 0 ? ' after that delay' : ''}).`]
       : report.caseName === 'gcp'
         ? ['Emulated GCP cloud in the lab: the two-step alias move (remove from the old VM, operation, add to the new one, operation; 300 ms per operation, polled every 500 ms); no keepalived baseline (no notify recipe for GCP).']
-        : [];
+        : report.caseName === 'oci'
+          ? [
+              'Emulated OCI cloud in the lab: one signed UpdatePrivateIp per VIP (instance principals), confirmed with ListPrivateIps on the VNIC; no keepalived baseline (its notify recipe needs the OCI CLI, which is not installable here).',
+            ]
+          : [];
   return [
     start,
     `Run on ${report.date} with \`${report.command}\` (${report.runs} trials per cell; vipd and keepalived alternate trial by trial, each trial in a freshly built lab; ${trials} trials in ${formatDuration(report.durationMs)}).`,

@@ -3,6 +3,8 @@ import type { LabCloudHandle } from '../lab/cloud/aws/in-lab';
 import type { GcpLabCloudHandle } from '../lab/cloud/gcp/in-lab';
 import { awsScenarioProvider } from '../lab/scenario/aws-provider';
 import { gcpScenarioProvider } from '../lab/scenario/gcp-provider';
+import type { OciLabCloudHandle } from '../lab/cloud/oci/in-lab';
+import { ociScenarioProvider } from '../lab/cloud/oci/scenario-provider';
 import { type FailoverResult, FailoverScenario, type FaultKind, type ScenarioDeps } from '../lab/scenario/scenario';
 import type { DaemonKind } from '../lab/scenario/daemon';
 import { type ScenarioProvider, noneProvider } from '../lab/scenario/provider';
@@ -88,9 +90,22 @@ export function trialProblems(result: FailoverResult, newMasterIndex: number, cl
   return problems;
 }
 
+function ociTrialCloud(c: OciLabCloudHandle): TrialCloud {
+  return {
+    clearCalls: () => c.control.clearCalls(),
+    check: async (vip) => ({
+      holder: (await c.holders([vip])).get(vip) ?? null,
+      // The VIP exists after the start-up: the failover moves it with one UpdatePrivateIp (never a delete and create).
+      assigns: (await c.apiCalls('UpdatePrivateIp')).map((a) => ({ node: c.nodeOfCaller(a.caller), result: a.result })),
+      operation: 'UpdatePrivateIp',
+    }),
+  };
+}
+
 function providerFor(spec: TrialSpec, onReady: (c: TrialCloud) => void): ScenarioProvider {
   if (spec.caseName === 'aws') return awsScenarioProvider({ propagationMs: spec.awsPropagationMs, onReady: (c) => onReady(awsTrialCloud(c)) });
   if (spec.caseName === 'gcp') return gcpScenarioProvider({ onReady: (c) => onReady(gcpTrialCloud(c)) });
+  if (spec.caseName === 'oci') return ociScenarioProvider({ onReady: (c) => onReady(ociTrialCloud(c)) });
   return noneProvider;
 }
 

@@ -7,12 +7,14 @@ import { probeForRefusal } from '../heartbeat/prober';
 import { OsConfigurator } from '../os/configurator';
 import { loadNativeGarp } from '../os/garp';
 import { openCallScope } from '../cloud/call-context';
-import { createProvider } from '../cloud/registry';
+import { createProvider, routeProviderSdkOutput } from '../cloud/registry';
+import type { VipdConfig } from '../config/types';
 import type { DaemonStatus } from '../runtime/daemon';
 import { FileMaintenanceStore } from '../state/maintenance-store';
 import { loadNotifyBinding } from '../systemd/notify-transport';
 import { processClock } from '../util/clock';
 import { silentLogger } from '../util/logger';
+import { createRootLogger } from '../util/root-logger';
 import { realTimers } from '../util/timers';
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from '../util/exit-codes';
 import { defaultRunner } from './wiring';
@@ -29,6 +31,16 @@ export async function doctorCommand(opts: { configPath: string; socket: string |
     process.stderr.write(`vipd doctor: ${asVipdError(e, 'VIPD_E_CONFIG').message}\n`);
     return EXIT_CONFIG;
   }
+  // The report is stdout; whatever the cloud SDK prints goes to stderr, as log lines.
+  const unrouteSdkOutput = await routeProviderSdkOutput(config.provider.type, createRootLogger('warn', 2, { format: 'auto' }));
+  try {
+    return await doctorWith(config, opts);
+  } finally {
+    unrouteSdkOutput();
+  }
+}
+
+async function doctorWith(config: VipdConfig, opts: { socket: string | null; json: boolean }): Promise<number> {
   const socket = opts.socket ?? config.control.socket;
   // Unreachable socket: the daemon is not running, and the doctor checks the host alone.
   const daemon = (await new ControlClient(socket).call('status', {}, 3000).catch(() => null)) as DaemonStatus | null;

@@ -7,7 +7,7 @@ import { REJECT_REASONS } from '../heartbeat/reject-reasons';
 import { StatusHttpServer } from '../metrics/http-server';
 import { VipdMetrics } from '../metrics/metrics';
 import { buildOwner } from '../owner/factory';
-import { providerOperations } from '../cloud/registry';
+import { providerOperations, routeProviderSdkOutput } from '../cloud/registry';
 import { Daemon } from '../runtime/daemon';
 import { DryRunMaintenanceStore, FileMaintenanceStore, type MaintenanceStore } from '../state/maintenance-store';
 import { SdNotify, Watchdog } from '../systemd/sd-notify';
@@ -61,7 +61,10 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     return err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE' ? EXIT_CONFIG : EXIT_FAILURE;
   }
   const logger = createRootLogger(config.log.level, 1, { format: opts.logFormat ?? 'auto', bindings: { node: config.node.id } });
+  // From here stdout is the log: a cloud SDK that prints (OCI's does) prints into it as JSON lines.
+  let unrouteSdkOutput = (): void => undefined;
   try {
+    unrouteSdkOutput = await routeProviderSdkOutput(config.provider.type, logger);
     return await runDaemon(config, opts, logger, {
       takePendingStop: () => pendingStop,
       setHandler: (h) => {
@@ -74,6 +77,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     logger.flush();
     return isVipdError(e) && (err.code === 'VIPD_E_CONFIG' || err.code === 'VIPD_E_KEY_FILE') ? EXIT_CONFIG : EXIT_FAILURE;
   } finally {
+    unrouteSdkOutput();
     unlisten();
   }
 }

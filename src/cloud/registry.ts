@@ -28,6 +28,12 @@ export interface ProviderEntry {
   /** The API operations it sends, so their request counters start at zero. */
   readonly operations: readonly string[];
   create(deps: ProviderFactoryDeps): Promise<CloudProvider>;
+  /**
+   * For an SDK that prints on its own (process-wide): sends that output to
+   * the daemon's log instead, and returns the undo. The composition root
+   * calls it once at start, for the configured provider only.
+   */
+  routeSdkOutput?(logger: Logger): Promise<() => void>;
 }
 
 export type CloudProviderType = Exclude<ProviderType, 'none'>;
@@ -46,6 +52,13 @@ export function providerEntry(type: CloudProviderType): ProviderEntry {
     throw new VipdError('VIPD_E_CONFIG', `provider.type ${type} is not implemented yet (see docs/clouds/${type}.md); use ${Object.keys(PROVIDERS).join(', ')} or none`);
   }
   return entry;
+}
+
+/** Routes the configured provider's SDK output into `logger` (see ProviderEntry.routeSdkOutput); the result undoes it. */
+export async function routeProviderSdkOutput(type: ProviderType, logger: Logger): Promise<() => void> {
+  const entry = type === 'none' ? undefined : PROVIDERS[type];
+  if (entry?.routeSdkOutput === undefined) return () => undefined;
+  return entry.routeSdkOutput(logger);
 }
 
 /** The API operations of the configured provider (none for plain L2). */

@@ -10,6 +10,8 @@ import { defaultsTo, defaultsToKey, FieldDef, FieldTable, ItemSpec, required, sp
 export const NAME_SPEC = spec.string(/^[A-Za-z0-9._-]{1,64}$/, '1-64 characters from A-Z a-z 0-9 . _ -');
 export const INTERFACE_SPEC = spec.string(/^(?!\.\.?$)[^\s/:]{1,15}$/, 'a Linux interface name (1-15 characters, no whitespace, / or :)');
 const EIP_ALLOCATION_SPEC = spec.string(/^eipalloc-[0-9a-f]{8,17}$/, 'an Elastic IP allocation id (eipalloc-0123456789abcdef0)');
+/** OCID syntax: ocid1.publicip.<realm>.<region, may be empty>[.<future use>].<unique id>. */
+const OCI_PUBLIC_IP_SPEC = spec.string(/^ocid1\.publicip\.[a-z0-9]+\.[a-z0-9-]*(\.[a-z0-9-]+)?\.[a-z0-9]{1,200}$/, 'a public IP OCID (ocid1.publicip.oc1.iad.aaaa...)');
 
 type Variant<T extends TrackerConfig['type']> = Omit<Extract<TrackerConfig, { type: T }>, keyof TrackerCommon | 'type'>;
 
@@ -23,6 +25,11 @@ const vipFields: FieldTable<Omit<VipConfig, 'family'>> = {
   elasticIpAllocationId: {
     doc: 'AWS only (provider.type aws): Elastic IP allocation to associate with this address when it moves here.',
     spec: spec.nullable(EIP_ALLOCATION_SPEC),
+    default: defaultsTo(null),
+  },
+  reservedPublicIpId: {
+    doc: 'OCI only (provider.type oci): reserved public IP to assign to this address when vipd creates its private IP. A private IP that moves keeps its public IP, so no call is needed then.',
+    spec: spec.nullable(OCI_PUBLIC_IP_SPEC),
     default: defaultsTo(null),
   },
 };

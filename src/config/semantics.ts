@@ -131,6 +131,9 @@ function checkVips({ index, group }: IndexedGroup, input: SemanticInput): Config
     if (vip.elasticIpAllocationId !== null && provider !== null && provider !== 'aws') {
       problems.push(invalidValue(`${key}.elasticIpAllocationId`, vip.elasticIpAllocationId, `null, since Elastic IPs exist only with provider.type aws (it is ${provider})`));
     }
+    if (vip.reservedPublicIpId !== null && provider !== null && provider !== 'oci') {
+      problems.push(invalidValue(`${key}.reservedPublicIpId`, vip.reservedPublicIpId, `null, since reserved public IPs are set with provider.type oci only (it is ${provider})`));
+    }
   });
   return problems;
 }

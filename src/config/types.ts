@@ -25,6 +25,8 @@ export interface VipConfig {
   readonly prefix: number | null;
   /** AWS only: Elastic IP allocation id to associate with this VIP when it moves here. */
   readonly elasticIpAllocationId: string | null;
+  /** OCI only: reserved public IP OCID assigned to this VIP's private IP when vipd creates it. */
+  readonly reservedPublicIpId: string | null;
 }
 
 export type TrackerConfig =

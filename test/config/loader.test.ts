@@ -55,7 +55,7 @@ describe('loadConfig on valid configs', () => {
       claimOnRefusal: true,
       deadAfter: 3,
       interface: 'eth0',
-      vips: [{ address: '10.0.1.50', family: 4, prefix: null, elasticIpAllocationId: null }],
+      vips: [{ address: '10.0.1.50', family: 4, prefix: null, elasticIpAllocationId: null, reservedPublicIpId: null }],
       peers: [{ id: 'node-b', address: '10.0.1.12', port: 9476 }],
       trackers: [
         { name: 'up', type: 'link', intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 2, weight: 0, interface: 'eth0' },
@@ -78,8 +78,8 @@ describe('loadConfig on valid configs', () => {
     expect(group?.preemptDelayMs).toBe(1500);
     expect(group?.preempt).toBe(false);
     expect(group?.vips).toEqual([
-      { address: '10.0.1.50', family: 4, prefix: 32, elasticIpAllocationId: null },
-      { address: 'fd00:1::50', family: 6, prefix: 64, elasticIpAllocationId: null },
+      { address: '10.0.1.50', family: 4, prefix: 32, elasticIpAllocationId: null, reservedPublicIpId: null },
+      { address: 'fd00:1::50', family: 6, prefix: 64, elasticIpAllocationId: null, reservedPublicIpId: null },
     ]);
     expect(config.os.arp.refreshIntervalMs).toBe(120_000);
     expect(config.os.reannounce).toEqual({ count: 0, delayMs: 2500, minIntervalMs: 0 });
@@ -128,6 +128,14 @@ describe('loadConfig on valid configs', () => {
     const config = load(fx, doc);
     expect(config.groups[0]?.vips[0]?.elasticIpAllocationId).toBe('eipalloc-0123456789abcdef0');
     expect(config.provider.aws.region).toBe('eu-west-1');
+  });
+
+  test('a reserved public IP is accepted with provider oci', () => {
+    const doc = baseConfig(fx.keyFile);
+    doc['provider'] = { type: 'oci', oci: { auth: 'api_key', endpoint: 'http://127.0.0.1:4567' } };
+    group0(doc)['vips'] = [{ address: '10.0.1.50', reservedPublicIpId: 'ocid1.publicip.oc1.iad.aaaaaaaa5jm2ndrsnzzpvyxgmlpwbz3s4kdkrhm7lnzw4ctgp2tflffkfwaq' }];
+    const config = load(fx, doc);
+    expect(config.groups[0]?.vips[0]?.reservedPublicIpId).toBe('ocid1.publicip.oc1.iad.aaaaaaaa5jm2ndrsnzzpvyxgmlpwbz3s4kdkrhm7lnzw4ctgp2tflffkfwaq');
   });
 
   test('the result is deep-frozen: writes throw', () => {

@@ -19,7 +19,7 @@ export function osConfig(overrides: Partial<OsConfig> = {}): OsConfig {
 
 /** A VIP as the loader hands it on: canonical address text and its family. */
 export function vip(address: string, prefix: number | null = null): VipConfig {
-  return vipValue({ address, prefix, elasticIpAllocationId: null }, 'test VIP');
+  return vipValue({ address, prefix, elasticIpAllocationId: null, reservedPublicIpId: null }, 'test VIP');
 }
 
 export function group(overrides: Partial<GroupConfig> & { vips: readonly VipConfig[] }): GroupConfig {

@@ -3,7 +3,7 @@ import type { MonotonicClock } from '../../../src/util/clock';
 import type { CallLog } from '../call-log';
 import type { FaultInjector, InjectedError } from '../faults';
 import type { ApiRequest, HttpAnswer } from '../flavour';
-import { OciApiError, type OciModel, type PrivateIpRecord, type VnicRecord } from './model';
+import { OciApiError, type OciModel, type PrivateIpRecord, type PublicIpRecord, type VnicRecord } from './model';
 import { headerMap, verifyOciSignature } from './signature';
 
 /** Who signed a request, and what its policy lets it call (null: everything). */
@@ -30,7 +30,9 @@ const PREFIX = '/20160918';
 /**
  * The Core Services (VirtualNetwork) REST API as oci-core calls it, under
  * /20160918: privateIps list (by vnicId, or ipAddress + subnetId; paged with
- * `page` and `opc-next-page`), create, get, update, delete; vnics get.
+ * `page` and `opc-next-page`), create, get, update, delete; vnics get;
+ * publicIps get, update (assign to a private IP) and
+ * actions/getByPrivateIpId.
  * Lists are JSON arrays, errors `{"code","message"}`, every answer carries
  * opc-request-id. Every request is signed (signature.ts) and logged.
  */
@@ -87,6 +89,13 @@ function routeOf(method: string, path: string): Route | null {
     if (method === 'PUT') return { operation: 'UpdatePrivateIp', id, run: (_u, b, d) => ok(renderPrivateIp(d.model.update(id, { vnicId: optStr(b, 'vnicId'), displayName: optStr(b, 'displayName') }), d)) };
     if (method === 'DELETE') return { operation: 'DeletePrivateIp', id, run: (_u, _b, d) => (d.model.delete(id), { status: 204, body: '' }) };
   }
+  if (kind === 'publicIps' && id === 'actions' && extra === 'getByPrivateIpId' && method === 'POST') {
+    return { operation: 'GetPublicIpByPrivateIpId', run: (_u, b, d) => ok(renderPublicIp(d.model.publicIpOf(reqStr(b, 'privateIpId')), d)) };
+  }
+  if (kind === 'publicIps' && id !== undefined && id !== 'actions' && extra === undefined) {
+    if (method === 'GET') return { operation: 'GetPublicIp', id, run: (_u, _b, d) => ok(renderPublicIp(d.model.publicIp(id), d)) };
+    if (method === 'PUT') return { operation: 'UpdatePublicIp', id, run: (_u, b, d) => ok(renderPublicIp(d.model.assignPublicIp(id, optStr(b, 'privateIpId')), d)) };
+  }
   if (kind === 'vnics' && id !== undefined && extra === undefined && method === 'GET') return { operation: 'GetVnic', id, run: (_u, _b, d) => ok(renderVnic(d.model.vnic(id), d)) };
   return null;
 }
@@ -129,6 +138,22 @@ export function renderPrivateIp(p: PrivateIpRecord, deps: Pick<OciApiDeps, 'comp
     vnicId: p.vnicId,
     lifetime: 'EPHEMERAL',
     ipState: p.vnicId === null ? 'AVAILABLE' : 'ASSIGNED',
+    definedTags: {},
+    freeformTags: {},
+  };
+}
+
+function renderPublicIp(p: PublicIpRecord, deps: Pick<OciApiDeps, 'compartmentId' | 'model'>): Record<string, unknown> {
+  return {
+    id: p.id,
+    compartmentId: deps.compartmentId,
+    displayName: p.id.slice(-8),
+    ipAddress: p.ipAddress,
+    lifecycleState: deps.model.publicIpState(p),
+    lifetime: 'RESERVED',
+    scope: 'REGION',
+    ...(p.privateIpId === null ? {} : { privateIpId: p.privateIpId, assignedEntityId: p.privateIpId, assignedEntityType: 'PRIVATE_IP' }),
+    timeCreated: new Date(0).toISOString(),
     definedTags: {},
     freeformTags: {},
   };

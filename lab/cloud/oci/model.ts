@@ -24,6 +24,16 @@ export interface PrivateIpRecord {
   readonly timeCreated: string;
 }
 
+export type PublicIpState = 'AVAILABLE' | 'ASSIGNING' | 'ASSIGNED';
+
+export interface PublicIpRecord {
+  readonly id: string;
+  readonly ipAddress: string;
+  privateIpId: string | null;
+  /** Wall time (ms) at which a pending assignment completes: ASSIGNING until then. */
+  assignedAtMs: number;
+}
+
 export interface VnicRecord {
   readonly id: string;
   readonly mac: string;
@@ -38,10 +48,14 @@ export interface VnicRecord {
  * primary is neither moved nor deleted; a VNIC holds at most
  * `secondaryLimitPerVnic` secondaries; an address in use cannot be created
  * again (409 Conflict, assumed: OCI's exact code is undocumented).
+ * Reserved public IPs point at a private IP by its OCID, so one follows its
+ * private IP when that moves; assigning one (UpdatePublicIp) is
+ * asynchronous: ASSIGNING for `publicIpAssignDelayMs`, then ASSIGNED.
  */
 export class OciModel {
   readonly vnics: readonly VnicRecord[];
   private readonly ips = new Map<string, PrivateIpRecord>();
+  private readonly publicIps = new Map<string, PublicIpRecord>();
   private readonly instanceStates = new Map<string, InstanceState>();
 
   constructor(
@@ -54,6 +68,48 @@ export class OciModel {
       v.privateIps.forEach((ip, i) => this.add({ ipAddress: ip, vnicId: v.id, subnetId: v.subnetId, isPrimary: i === 0, displayName: i === 0 ? 'primary' : 'secondary' }));
     }
     for (const inst of spec.instances) this.instanceStates.set(inst.id, 'running');
+    for (const pub of spec.publicIps) {
+      const on = pub.assignedTo === null ? undefined : [...this.ips.values()].find((p) => p.ipAddress === pub.assignedTo);
+      this.publicIps.set(pub.id, { id: pub.id, ipAddress: pub.ipAddress, privateIpId: on?.id ?? null, assignedAtMs: 0 });
+    }
+  }
+
+  publicIp(id: string): PublicIpRecord {
+    const p = this.publicIps.get(id);
+    if (p === undefined) throw notFound();
+    return p;
+  }
+
+  publicIpState(p: PublicIpRecord): PublicIpState {
+    if (p.privateIpId === null) return 'AVAILABLE';
+    return this.wallNowMs() < p.assignedAtMs ? 'ASSIGNING' : 'ASSIGNED';
+  }
+
+  publicIpOf(privateIpId: string): PublicIpRecord {
+    this.privateIp(privateIpId);
+    const p = [...this.publicIps.values()].find((q) => q.privateIpId === privateIpId);
+    if (p === undefined) throw notFound();
+    return p;
+  }
+
+  /** UpdatePublicIp: assign to a private IP (or unassign with ''), taking effect after the configured delay. */
+  assignPublicIp(id: string, privateIpId: string | undefined): PublicIpRecord {
+    const pub = this.publicIp(id);
+    if (privateIpId === undefined) return pub;
+    if (this.publicIpState(pub) === 'ASSIGNING') throw new OciApiError(409, 'IncorrectState', `public IP ${id} is ASSIGNING; retry when it is ASSIGNED`);
+    if (privateIpId === '') {
+      pub.privateIpId = null;
+      return pub;
+    }
+    const target = this.privateIp(privateIpId);
+    if (target.vnicId === null) throw new OciApiError(400, 'InvalidParameter', `private IP ${privateIpId} is not on a VNIC`);
+    const taken = [...this.publicIps.values()].find((q) => q.privateIpId === privateIpId && q.id !== id);
+    if (taken !== undefined) throw new OciApiError(409, 'Conflict', `private IP ${privateIpId} already has public IP ${taken.id}`);
+    if (pub.privateIpId !== privateIpId) {
+      pub.privateIpId = privateIpId;
+      pub.assignedAtMs = this.wallNowMs() + this.spec.publicIpAssignDelayMs;
+    }
+    return pub;
   }
 
   vnic(id: string): VnicRecord {
@@ -114,6 +170,7 @@ export class OciModel {
     const rec = this.privateIp(id);
     if (rec.isPrimary) throw new OciApiError(400, 'InvalidParameter', 'a primary private IP cannot be deleted');
     this.ips.delete(id);
+    for (const pub of this.publicIps.values()) if (pub.privateIpId === id) pub.privateIpId = null;
     this.onHolderChange(rec.ipAddress, null);
   }
 
@@ -135,7 +192,12 @@ export class OciModel {
   }
 
   snapshot(): Record<string, unknown> {
-    return { vnics: this.vnics, privateIps: [...this.ips.values()], instances: Object.fromEntries(this.instanceStates) };
+    return {
+      vnics: this.vnics,
+      privateIps: [...this.ips.values()],
+      publicIps: [...this.publicIps.values()].map((p) => ({ id: p.id, ipAddress: p.ipAddress, privateIpId: p.privateIpId, lifecycleState: this.publicIpState(p) })),
+      instances: Object.fromEntries(this.instanceStates),
+    };
   }
 
   private checkRoom(vnicId: string): void {

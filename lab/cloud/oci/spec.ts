@@ -25,6 +25,17 @@ export interface OciLabCloudSpec {
   readonly secondaryLimitPerVnic: number;
   /** Lifetime of an instance principal session token (its JWT exp). */
   readonly sessionTokenLifetimeS: number;
+  /** Reserved public IPs of the compartment. */
+  readonly publicIps: readonly OciLabPublicIpSpec[];
+  /** How long an UpdatePublicIp assignment stays ASSIGNING before it is ASSIGNED. */
+  readonly publicIpAssignDelayMs: number;
+}
+
+export interface OciLabPublicIpSpec {
+  readonly id: string;
+  readonly ipAddress: string;
+  /** The private address (of a VNIC in the spec) it starts assigned to; null: AVAILABLE. */
+  readonly assignedTo: string | null;
 }
 
 export interface OciLabSubnetSpec {
@@ -62,7 +73,7 @@ type Obj = Record<string, unknown>;
 
 export function parseOciLabCloudSpec(input: unknown): OciLabCloudSpec {
   const root = obj(input, '$');
-  const allowed = new Set(['region', 'tenancyId', 'compartmentId', 'subnets', 'instances', 'vnics', 'users', 'vips', 'propagationDelayMs', 'secondaryLimitPerVnic', 'sessionTokenLifetimeS']);
+  const allowed = new Set(['region', 'tenancyId', 'compartmentId', 'subnets', 'instances', 'vnics', 'users', 'vips', 'propagationDelayMs', 'secondaryLimitPerVnic', 'sessionTokenLifetimeS', 'publicIps', 'publicIpAssignDelayMs']);
   for (const k of Object.keys(root)) if (!allowed.has(k)) bad(`$.${k}`, 'is not a known key');
   const region = str(root.region, '$.region', /^[a-z]{2}(-[a-z]+)+-[0-9]+$/);
   const tenancyId = str(root.tenancyId, '$.tenancyId', /^ocid1\.tenancy\./);
@@ -119,7 +130,20 @@ export function parseOciLabCloudSpec(input: unknown): OciLabCloudSpec {
   const propagationDelayMs = int(root.propagationDelayMs, '$.propagationDelayMs', 0, 600_000, 0);
   const secondaryLimitPerVnic = int(root.secondaryLimitPerVnic, '$.secondaryLimitPerVnic', 0, 1000, 64);
   const sessionTokenLifetimeS = int(root.sessionTokenLifetimeS, '$.sessionTokenLifetimeS', 1, 86_400, 3600);
-  return { region, tenancyId, compartmentId, subnets, instances, vnics, users, vips, propagationDelayMs, secondaryLimitPerVnic, sessionTokenLifetimeS };
+  const publicIps = (root.publicIps === undefined ? [] : arr(root.publicIps, '$.publicIps')).map((s, i): OciLabPublicIpSpec => {
+    const p = `$.publicIps[${i}]`;
+    const o = obj(s, p);
+    const ipAddress = canonicalIpv4(str(o.ipAddress, `${p}.ipAddress`));
+    if (ipAddress === null) bad(`${p}.ipAddress`, 'is not an IPv4 address');
+    let assignedTo: string | null = null;
+    if (o.assignedTo !== undefined && o.assignedTo !== null) {
+      assignedTo = canonicalIpv4(str(o.assignedTo, `${p}.assignedTo`));
+      if (assignedTo === null || !vnics.some((v) => v.privateIps.includes(assignedTo!))) bad(`${p}.assignedTo`, 'must be a private address of a VNIC in the spec');
+    }
+    return { id: str(o.id, `${p}.id`, /^ocid1\.publicip\./), ipAddress: ipAddress!, assignedTo };
+  });
+  const publicIpAssignDelayMs = int(root.publicIpAssignDelayMs, '$.publicIpAssignDelayMs', 0, 600_000, 0);
+  return { region, tenancyId, compartmentId, subnets, instances, vnics, users, vips, propagationDelayMs, secondaryLimitPerVnic, sessionTokenLifetimeS, publicIps, publicIpAssignDelayMs };
 }
 
 function ops(v: unknown, path: string): readonly string[] | null {

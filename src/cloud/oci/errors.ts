@@ -20,6 +20,9 @@ interface OciErrorShape {
 export const OCI_POLICY_HINT =
   'the instance principal (its dynamic group) or API user needs `use private-ips` and `use vnics` in the VCN\'s compartment (see docs/clouds/oci.md for the policy), or an OCID vipd read is wrong';
 
+export const OCI_PUBLIC_IP_HINT =
+  'the reservedPublicIpId names no public IP this principal can see, or its dynamic group or API user lacks `manage public-ips` (assigning a reserved public IP) besides `use private-ips` (see docs/clouds/oci.md for the policy)';
+
 /** `renewable`: a 401 can heal by renewing the session token (instance principals); with an API key it cannot. */
 export function classifyOciError(e: unknown, operation: string, renewable = true): VipdError {
   if (e instanceof VipdError) return e;
@@ -43,7 +46,7 @@ export function classifyOciError(e: unknown, operation: string, renewable = true
   if (s.status === 409 && code === 'IncorrectState') return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the resource is busy with another change (IncorrectState); vipd retries.');
   if (s.status === 401 && !renewable) return make('VIPD_E_CLOUD_PERMISSION', false, 'the API key signature was not accepted (NotAuthenticated): check the user, fingerprint and key of the OCI config profile, and the clock (NTP).');
   if (s.status === 401) return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the request signature was not accepted; the session token is renewed and the call retried. If it persists, check the clock (NTP) and the API key or dynamic group.');
-  if (s.status === 404 || code === 'NotAuthorizedOrNotFound' || s.status === 403) return make('VIPD_E_CLOUD_PERMISSION', false, OCI_POLICY_HINT);
+  if (s.status === 404 || code === 'NotAuthorizedOrNotFound' || s.status === 403) return make('VIPD_E_CLOUD_PERMISSION', false, operation.includes('PublicIp') ? OCI_PUBLIC_IP_HINT : OCI_POLICY_HINT);
   if (code === 'LimitExceeded' || code === 'QuotaExceeded') return make('VIPD_E_CLOUD_LIMIT', false, 'the VNIC has no room for another secondary private IP (64 per VNIC) or a quota is hit; use fewer VIPs per VNIC.');
   if (s.status === 409) return make('VIPD_E_CLOUD_INVALID', false, 'OCI refused the change as conflicting (e.g. the address is in use in a way vipd cannot take over, or is a primary).');
   if (s.status >= 400) return make('VIPD_E_CLOUD_INVALID', false, 'OCI rejected the request as invalid (a VIP outside the VNIC\'s subnet, or a primary address); it will not succeed by retrying.');

@@ -4,5 +4,5 @@
  * the adapter so the provider registry can name them without loading the
  * OCI SDK.
  */
-export const OCI_OPERATIONS = ['ListPrivateIps', 'CreatePrivateIp', 'UpdatePrivateIp', 'GetVnic'] as const;
+export const OCI_OPERATIONS = ['ListPrivateIps', 'CreatePrivateIp', 'UpdatePrivateIp', 'GetVnic', 'UpdatePublicIp', 'GetPublicIp'] as const;
 export type OciOperation = (typeof OCI_OPERATIONS)[number];

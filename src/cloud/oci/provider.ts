@@ -14,6 +14,7 @@ import { createVirtualNetworkClient, ociCall, type OciCallDeps } from './client'
 import { readOciIdentity } from './identity';
 import { OciImdsClient } from './imds';
 import type { OciOperation } from './operations';
+import { ensureReservedPublicIp } from './public-ip';
 
 export interface OciProviderDeps {
   readonly interfaceName: string;
@@ -28,12 +29,18 @@ export interface OciProviderDeps {
   readonly requests?: CloudRequestSink;
   /** VIPs moved at once (one request each); the rest wait their turn. */
   readonly concurrency?: number;
+  /** Reserved public IP OCID per VIP address (canonical): assigned when vipd creates the VIP's private IP. */
+  readonly reservedPublicIps?: ReadonlyMap<string, string>;
+  /** Time between two GetPublicIp while a public IP is ASSIGNING. */
+  readonly publicIpPollMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** Addresses a VNIC can hold, primary included: 1 + 63 secondary (the lower of the two figures OCI's documentation gives). */
 export const OCI_ADDRESSES_PER_VNIC = 64;
 const DEFAULT_CONCURRENCY = 8;
 const MAX_PAGES = 50;
+const DEFAULT_PUBLIC_IP_POLL_MS = 500;
 
 /**
  * OCI: a VIP is a secondary private IP on the VNIC behind the configured
@@ -44,6 +51,8 @@ const MAX_PAGES = 50;
  * nobody holds the address and loses a public IP attached to it.
  * Instance metadata lists no secondary addresses, so confirm() and the
  * periodic check ask the API (ListPrivateIps on this VNIC: one call).
+ * A reserved public IP on the private IP moves with it; only a private IP
+ * vipd creates (or finds already here) needs one assigned (public-ip.ts).
  */
 export class OciProvider implements CloudProvider {
   readonly name = 'oci';
@@ -150,6 +159,7 @@ export class OciProvider implements CloudProvider {
         ? { check: 'VNIC', status: 'pass', detail: `${id.nicId} in subnet ${subnet} (${id.subnetCidr})`, fix: null }
         : { check: 'VNIC', status: 'fail', detail: subnet.error.message, fix: 'allow the dynamic group `use vnics` (GetVnic)' },
     );
+    checks.push(...(await this.publicIpChecks(id, ctx)));
     return { nicId: id.nicId, addressCapacity, checks };
   }
 
@@ -157,11 +167,18 @@ export class OciProvider implements CloudProvider {
     const { client, call } = await this.client(id);
     const existing = (await this.listPrivateIps({ ipAddress: address, subnetId }, ctx)).find((p) => canonicalIpv4(p.ipAddress ?? '') === address);
     if (existing === undefined) {
-      await ociCall('CreatePrivateIp', ctx, call, () => client.createPrivateIp({ createPrivateIpDetails: { vnicId: id.nicId, ipAddress: address, displayName: 'vipd' } }));
+      const created = await ociCall('CreatePrivateIp', ctx, call, () => client.createPrivateIp({ createPrivateIpDetails: { vnicId: id.nicId, ipAddress: address, displayName: 'vipd' } }));
       this.log.info({ vip: address, vnic: id.nicId }, 'created the VIP as a secondary private IP on this VNIC');
+      const createdId = created.privateIp.id;
+      if (typeof createdId !== 'string' || createdId === '') throw new VipdError('VIPD_E_CLOUD_RESPONSE', `CreatePrivateIp for ${address} answered without an id`);
+      await this.ensurePublicIp(address, createdId, false, client, call, ctx);
       return;
     }
-    if (existing.vnicId === id.nicId) return;
+    if (existing.vnicId === id.nicId) {
+      // Here already, perhaps from an attempt whose public IP assignment did not finish: one GetPublicIp tells.
+      if (typeof existing.id === 'string') await this.ensurePublicIp(address, existing.id, true, client, call, ctx);
+      return;
+    }
     if (existing.isPrimary === true) {
       throw new VipdError('VIPD_E_CLOUD_INVALID', `VIP ${address} is the primary private IP of VNIC ${existing.vnicId ?? '?'}; OCI cannot move a primary, so it cannot be a VIP`, {
         details: { vip: address, holderVnic: existing.vnicId ?? null },
@@ -170,6 +187,41 @@ export class OciProvider implements CloudProvider {
     if (typeof existing.id !== 'string') throw new VipdError('VIPD_E_CLOUD_RESPONSE', `ListPrivateIps returned ${address} without an id`);
     await ociCall('UpdatePrivateIp', ctx, call, () => client.updatePrivateIp({ privateIpId: existing.id!, updatePrivateIpDetails: { vnicId: id.nicId } }));
     this.log.info({ vip: address, vnic: id.nicId, from: existing.vnicId ?? null }, 'moved the VIP to this VNIC');
+  }
+
+  /** One GetPublicIp per configured reserved public IP: its state and where it points. */
+  private async publicIpChecks(id: CloudIdentity, ctx: CloudCallContext): Promise<CloudFacts['checks'][number][]> {
+    const configured = [...(this.deps.reservedPublicIps ?? new Map<string, string>())];
+    if (configured.length === 0) return [];
+    const { client, call } = await this.client(id);
+    return Promise.all(
+      configured.map(async ([address, publicIpId]) => {
+        const check = `reserved public IP of ${address}`;
+        const got = await fact(async () => (await ociCall('GetPublicIp', ctx, call, () => client.getPublicIp({ publicIpId }))).publicIp);
+        if ('error' in got) return { check, status: 'fail' as const, detail: got.error.message, fix: 'check groups[].vips[].reservedPublicIpId and the `manage public-ips` policy (docs/clouds/oci.md)' };
+        const state = String(got.lifecycleState ?? 'unknown');
+        const reserved = got.lifetime === undefined || String(got.lifetime) === 'RESERVED';
+        const usable = reserved && state !== 'TERMINATING' && state !== 'TERMINATED';
+        return {
+          check,
+          status: usable ? ('pass' as const) : ('fail' as const),
+          detail: `${publicIpId} (${got.ipAddress ?? '?'}) is ${reserved ? '' : `${String(got.lifetime)}, `}${state}${got.privateIpId !== undefined ? `, on private IP ${got.privateIpId}` : ', on no private IP'}`,
+          fix: usable ? null : 'configure a RESERVED public IP that is not being terminated',
+        };
+      }),
+    );
+  }
+
+  private async ensurePublicIp(address: string, privateIpId: string, known: boolean, client: VirtualNetworkClient, call: OciCallDeps, ctx: CloudCallContext): Promise<void> {
+    const publicIpId = this.deps.reservedPublicIps?.get(address);
+    if (publicIpId === undefined) return;
+    await ensureReservedPublicIp(publicIpId, privateIpId, address, known, ctx, {
+      client,
+      call,
+      sleep: this.deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      pollMs: this.deps.publicIpPollMs ?? DEFAULT_PUBLIC_IP_POLL_MS,
+      log: this.log,
+    });
   }
 
   private async listPrivateIps(filter: { vnicId?: string; ipAddress?: string; subnetId?: string }, ctx: CloudCallContext): Promise<PrivateIp[]> {

@@ -24,6 +24,14 @@ describe('classifyOciError', () => {
     expect(e.message).toContain('OCI UpdatePrivateIp failed');
   });
 
+  it('404 on a public IP operation names the public IP policy and the config key, not the private IP policy', () => {
+    const e = classifyOciError(http(404, 'NotAuthorizedOrNotFound'), 'UpdatePublicIp');
+    expect(e).toMatchObject({ code: 'VIPD_E_CLOUD_PERMISSION', transient: false });
+    expect(e.message).toContain('manage public-ips');
+    expect(e.message).toContain('reservedPublicIpId');
+    expect(e.message).not.toContain('use vnics');
+  });
+
   it('404 names the policy statements and the request id', () => {
     const e = classifyOciError(http(404, 'NotAuthorizedOrNotFound'), 'UpdatePrivateIp');
     expect(e.message).toContain('use private-ips');

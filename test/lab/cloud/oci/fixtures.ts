@@ -75,13 +75,18 @@ export interface RunningOciLab {
   stop(): Promise<void>;
 }
 
-export async function startOciLab(patch: (s: Record<string, unknown>) => void = () => undefined, allowed: { node1?: readonly string[]; node2?: readonly string[] } = {}): Promise<RunningOciLab> {
+export async function startOciLab(
+  patch: (s: Record<string, unknown>) => void = () => undefined,
+  allowed: { node1?: readonly string[]; node2?: readonly string[] } = {},
+  /** The emulator's wall clock (signature dates, token exp, public IP assignment delays). */
+  wallNowMs?: () => number,
+): Promise<RunningOciLab> {
   const keys = { node1: apiKey(NODE1.user), node2: apiKey(NODE2.user) };
   const json = ociSpecJson(keys, allowed);
   patch(json);
   const spec = labCloudSpecOf(parseLabCloudSpec(json), 'oci');
   const fabric = new RecordingFabric();
-  const cloud = new LabCloud(spec, { fabric, logger: silentLogger() });
+  const cloud = new LabCloud(spec, { fabric, logger: silentLogger(), wallNowMs });
   const endpoints = await cloud.start({ imds: { host: '127.0.0.1', port: 0 }, api: { host: '127.0.0.1', port: 0 } });
   const dir = mkdtempSync(join(tmpdir(), 'vipd-oci-'));
   const write = (name: string, key: ApiKey): string => {

@@ -88,9 +88,12 @@ export class OciLabCluster {
     };
   }
 
-  start(i: number): VipdProcess {
+  /** `patch` changes node i's config before it is written (a broken endpoint, say). */
+  start(i: number, patch: (config: Record<string, unknown>) => void = () => undefined): VipdProcess {
     const file = join(this.dir, `n${i}.yaml`);
-    writeFileSync(file, stringify(this.config(i)));
+    const config = this.config(i);
+    patch(config);
+    writeFileSync(file, stringify(config));
     const env: Record<string, string> = {};
     // No host OCI setting may leak into the lab: the SDK reads some OCI_* variables.
     for (const k of Object.keys(process.env)) if (k.startsWith('OCI_')) env[k] = '';
