@@ -59,7 +59,9 @@ describe('bench arguments', () => {
     expect(() => parseBenchArgs(['--intervals', '15ms'], '/d')).toThrow(/multiple of 10 ms/);
     expect(() => parseBenchArgs(['--l2-intervals', 'soon'], '/d')).toThrow(/--l2-intervals/);
     expect(() => parseBenchArgs(['--kinds', 'hard,soft'], '/d')).toThrow(/"soft" is not one of hard, graceful, crash/);
-    expect(() => parseBenchArgs(['--cases', 'l2,oci'], '/d')).toThrow(/"oci" is not one of l2, aws, gcp/);
+    expect(() => parseBenchArgs(['--cases', 'l2,azure'], '/d')).toThrow(/"azure" is not one of l2, aws, gcp, oci/);
+    expect(() => parseBenchArgs(['--oci-runs', '2'], '/d')).toThrow(/--oci-runs/);
+    expect(parseBenchArgs(['--cases', 'oci', '--oci-runs', '2'], '/d').cases).toEqual([{ name: 'oci', runs: 2, intervalsMs: [1000, 100] }]);
     // gcp runs when asked for (not by default); its own flags need it in --cases.
     expect(parseBenchArgs(['--cases', 'gcp', '--gcp-runs', '2'], '/d').cases).toEqual([{ name: 'gcp', runs: 2, intervalsMs: [1000, 100] }]);
     expect(parseBenchArgs([], '/d').cases.map((c) => c.name)).toEqual(['l2', 'aws']);
