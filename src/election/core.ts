@@ -14,6 +14,8 @@ import { checkTime, validateAdvert, validateOptions } from './validate';
 const MIN_PRIORITY = 1;
 const DEFAULT_OWNER_FAULT_HOLD_MS = 30_000;
 const MAX_PRIORITY = 254;
+/** After a stall, the announce waits for the next wake-up: by then the shell has stepped every advert that queued. */
+const STALL_ANNOUNCE_DELAY_MS = 1;
 
 type DownCause = { readonly reason: 'master-down' | 'peer-resigned' | 'peer-refused'; readonly peer: string | undefined };
 
@@ -283,8 +285,11 @@ export class ElectionCore {
       }
       // Peers may have claimed meanwhile: tell them at once; their queued adverts settle the rest.
       this.sendAdvert(now);
-      // A backup that claimed sent gratuitous ARP: the link must learn again where the VIPs are.
-      this.requestAnnounce(now, 'stall', undefined);
+      // A backup that claimed sent gratuitous ARP: the link must learn again where the VIPs are, but
+      // only from a node still MASTER once the adverts queued during the stall were stepped (the
+      // shell reports the stall first): one of them may make us step down, and an announce already
+      // out would leave the link pointing here. So from the next tick, cancelled by a step-down.
+      this.reannounce.requestFrom(now + STALL_ANNOUNCE_DELAY_MS, 'stall', undefined);
     } else if (this.current === 'BACKUP') {
       // Our deadlines expired while we could not hear anyone: they prove nothing about the master.
       this.refusals.dropPending();
@@ -466,7 +471,10 @@ export class ElectionCore {
       // has already won that race: it claims at once instead of waiting the skew.
       this.hold = null;
       this.preemptAt = null;
-      const wait = this.outranksLiveCompetitors(advert.from, now) ? 0 : skewMs(this.effective(), this.opts.intervalMs);
+      // One that does not waits an advert interval on top: the better one's claim is on the wire
+      // by then, and the skew alone (7 ms at priority 237, 100 ms adverts) is shorter than a tick
+      // plus the link delay, so equal or close priorities used to claim together.
+      const wait = this.outranksLiveCompetitors(advert.from, now) ? 0 : skewMs(this.effective(), this.opts.intervalMs) + this.opts.intervalMs;
       const at = now + wait;
       if (this.downAt === null || at < this.downAt) {
         this.downAt = at;

@@ -35,6 +35,22 @@ export class ReannounceLimiter {
     return this.emit(now, reason, peer, 0);
   }
 
+  /**
+   * An announce for `notBefore` at the earliest, never at once: for news that
+   * inputs queued meanwhile may still overturn (a stall: the adverts that
+   * waited in the socket are stepped next, and one of them may end the
+   * mastership, which cancels it). Folds into a deferred one like request().
+   */
+  requestFrom(notBefore: number, reason: AnnounceReason, peer: string | undefined): void {
+    if (this.deferred !== null) {
+      this.deferred.coalesced++;
+      this.deferred.at = Math.max(this.deferred.at, notBefore);
+      return;
+    }
+    const quietUntil = this.lastAt === null ? notBefore : Math.max(notBefore, this.lastAt + this.minIntervalMs);
+    this.deferred = { at: quietUntil, reason, peer, coalesced: 0 };
+  }
+
   /** The deferred announce, once its time has come. */
   due(now: number): AnnounceOutput | null {
     const d = this.deferred;

@@ -210,9 +210,9 @@ const rows: readonly Row[] = [
   },
   // --- resign from the master ---
   {
-    name: 'resign from the master while a higher live backup is heard: claim after skew only',
-    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['advert', 1500, 'c', 120, 'BACKUP'], ['resign-from', 2000, 'b'], ['tick', 2609], ['tick', 2609.375]],
-    expected: ['1000 event master-seen b p=150', '2609.375 BACKUP->MASTER peer-resigned peer=b', '2609.375 send advert p=100'],
+    name: 'resign from the master while a higher live backup is heard: claim after skew plus one interval (the higher one claims at once; its advert has that long to arrive)',
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['advert', 1500, 'c', 120, 'BACKUP'], ['resign-from', 2000, 'b'], ['tick', 2609.375], ['tick', 3609], ['tick', 3609.375]],
+    expected: ['1000 event master-seen b p=150', '3609.375 BACKUP->MASTER peer-resigned peer=b', '3609.375 send advert p=100'],
     role: 'MASTER',
   },
   {
@@ -223,8 +223,8 @@ const rows: readonly Row[] = [
   },
   {
     name: 'an advert with priority 0 counts as a resign',
-    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['advert', 1500, 'c', 120, 'BACKUP'], ['advert', 2000, 'b', 0], ['tick', 2609.375]],
-    expected: ['1000 event master-seen b p=150', '2609.375 BACKUP->MASTER peer-resigned peer=b', '2609.375 send advert p=100'],
+    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['advert', 1500, 'c', 120, 'BACKUP'], ['advert', 2000, 'b', 0], ['tick', 3609.375]],
+    expected: ['1000 event master-seen b p=150', '3609.375 BACKUP->MASTER peer-resigned peer=b', '3609.375 send advert p=100'],
     role: 'MASTER',
   },
   {
@@ -451,9 +451,9 @@ const rows: readonly Row[] = [
     role: 'MASTER',
   },
   {
-    name: 'a stalled master advertises at once, keeps its role, then yields to a queued higher advert',
-    inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20000, 'b', 150]],
-    expected: ['20000 send advert p=100', '20000 announce stall', '20000 send resign role=BACKUP to=b', '20000 MASTER->BACKUP preempted peer=b', '20000 event master-seen b p=150'],
+    name: 'a stalled master advertises at once, keeps its role, then yields to a queued higher advert (and never announces: the link stays on the winner)',
+    inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20000, 'b', 150], ['tick', 20001]],
+    expected: ['20000 send advert p=100', '20000 send resign role=BACKUP to=b', '20000 MASTER->BACKUP preempted peer=b', '20000 event master-seen b p=150'],
     role: 'BACKUP',
   },
   // --- nopreempt: a master back from a stall listens before it asserts mastership ---
@@ -486,16 +486,16 @@ const rows: readonly Row[] = [
     role: 'BACKUP',
   },
   {
-    name: 'nopreempt: a stall too short for any lower peer to have claimed changes nothing (advert and announce at once)',
+    name: 'nopreempt: a stall too short for any lower peer to have claimed changes nothing (advert at once, announce once the queued adverts were stepped)',
     opts: { preempt: false },
-    inputs: [...BECOME_MASTER, ['stall', 20000, 2000], ['advert', 20000, 'b', 50]],
-    expected: ['20000 send advert p=100', '20000 announce stall', '20000 send advert p=100', '20000 event lower-master-answered b'],
+    inputs: [...BECOME_MASTER, ['stall', 20000, 2000], ['advert', 20000, 'b', 50], ['tick', 20001]],
+    expected: ['20000 send advert p=100', '20000 send advert p=100', '20000 event lower-master-answered b', '20001 announce stall coalesced=1'],
     role: 'MASTER',
   },
   {
     name: 'preempt: a stalled master still advertises at once and answers a queued lower master (it takes the group back once)',
-    inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20000, 'b', 50]],
-    expected: ['20000 send advert p=100', '20000 announce stall', '20000 send advert p=100', '20000 event lower-master-answered b'],
+    inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['advert', 20000, 'b', 50], ['tick', 20001]],
+    expected: ['20000 send advert p=100', '20000 send advert p=100', '20000 event lower-master-answered b', '20001 announce stall coalesced=1'],
     role: 'MASTER',
   },
   {
@@ -571,8 +571,8 @@ const rows: readonly Row[] = [
   {
     name: 'rate limit 0: every claim announces at once',
     opts: { reannounceMinIntervalMs: 0 },
-    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['advert', 4001, 'c', 60], ['mark'], ['stall', 4002, 4000]],
-    expected: ['4002 send advert p=100', '4002 announce stall'],
+    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['advert', 4001, 'c', 60], ['mark'], ['stall', 4002, 4000], ['tick', 4003]],
+    expected: ['4002 send advert p=100', '4003 announce stall'],
     role: 'MASTER',
   },
   {

@@ -144,7 +144,19 @@ describe('successor prediction against the simulated cluster', () => {
           }
         },
       ),
-      { numRuns: 200 },
+      {
+        numRuns: 200,
+        // Found with 20000 runs: d and a (both 237) claimed together after b resigned; a claims at once,
+        // and d used to wait only its 7 ms skew, less than a tick plus the link delay.
+        examples: [
+          [
+            { name: 'g1', intervalMs: 100, deadAfter: 2, members: [ { id: 'b', priority: 254, preempt: true, preemptDelayMs: 0 }, { id: 'd', priority: 237, preempt: true, preemptDelayMs: 0 }, { id: 'a', priority: 237, preempt: true, preemptDelayMs: 0 } ] },
+            987351189,
+            ['ok', 'ok', 'crash', 'crash'],
+            null,
+          ],
+        ],
+      },
     );
   });
 });
