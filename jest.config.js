@@ -32,7 +32,17 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
-      testPathIgnorePatterns: ['\\.lab\\.test\\.ts$', '/test/acceptance/', '/test/packaging/', '/test/lab/cloud/main\\.test\\.ts$', '/test/lab/cloud/aws/aws-cli\\.test\\.ts$', '/test/os/exec-runner\\.test\\.ts$', '/test/metrics/scrape\\.test\\.ts$', '/test/systemd/status-line\\.test\\.ts$', '/test/cli/dry-run-hooks\\.test\\.ts$'],
+      testPathIgnorePatterns: [
+        '\\.lab\\.test\\.ts$',
+        '/test/acceptance/',
+        '/test/packaging/',
+        '/test/lab/cloud/main\\.test\\.ts$',
+        '/test/lab/cloud/aws/aws-cli\\.test\\.ts$',
+        '/test/os/exec-runner\\.test\\.ts$',
+        '/test/metrics/scrape\\.test\\.ts$',
+        '/test/systemd/status-line\\.test\\.ts$',
+        '/test/cli/dry-run-hooks\\.test\\.ts$',
+      ],
       transform,
     },
     {

@@ -48,7 +48,10 @@ export const BENCH_USAGE = [
 ].join('\n');
 
 function list<T extends string>(text: string, allowed: readonly T[], flag: string): T[] {
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (items.length === 0) throw new VipdError('VIPD_E_CONFIG', `${flag}: empty list`);
   for (const i of items) {
     if (!(allowed as readonly string[]).includes(i)) throw new VipdError('VIPD_E_CONFIG', `${flag}: "${i}" is not one of ${allowed.join(', ')}`);

@@ -62,7 +62,11 @@ export function parseFootprintArgs(argv: readonly string[], defaultDoc: string):
   } catch (e) {
     throw new VipdError('VIPD_E_CONFIG', `${asVipdError(e).message}\n${FOOTPRINT_USAGE}`);
   }
-  const items = (s: unknown): string[] => String(s).split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const items = (s: unknown): string[] =>
+    String(s)
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
   const cases = items(v.cases);
   for (const c of cases) if (c !== 'l2' && c !== 'aws') throw new VipdError('VIPD_E_CONFIG', `--cases: "${c}" is not l2 or aws`);
   const intervalsMs = items(v.intervals).map((s) => {
@@ -75,9 +79,11 @@ export function parseFootprintArgs(argv: readonly string[], defaultDoc: string):
     return Number(s);
   });
   const seconds = Number(v.seconds);
-  if (!Number.isInteger(seconds) || seconds < 2 || seconds > 3600) throw new VipdError('VIPD_E_CONFIG', `--seconds: expected an integer 2-3600, got ${String(v.seconds)}`);
+  if (!Number.isInteger(seconds) || seconds < 2 || seconds > 3600)
+    throw new VipdError('VIPD_E_CONFIG', `--seconds: expected an integer 2-3600, got ${String(v.seconds)}`);
   const warmupSeconds = Number(v.warmup);
-  if (!Number.isInteger(warmupSeconds) || warmupSeconds < 0 || warmupSeconds > 600) throw new VipdError('VIPD_E_CONFIG', `--warmup: expected an integer 0-600, got ${String(v.warmup)}`);
+  if (!Number.isInteger(warmupSeconds) || warmupSeconds < 0 || warmupSeconds > 600)
+    throw new VipdError('VIPD_E_CONFIG', `--warmup: expected an integer 0-600, got ${String(v.warmup)}`);
   if (cases.length === 0 || intervalsMs.length === 0 || nodeMajors.length === 0) throw new VipdError('VIPD_E_CONFIG', `empty list\n${FOOTPRINT_USAGE}`);
   return {
     cases: [...new Set(cases)] as BenchCaseName[],
@@ -153,7 +159,12 @@ async function measureOne(
     const driver = scenario.driver;
     const readyMs =
       driver instanceof VipdDriver
-        ? [master, backup].flatMap((n) => driver.logs(n).filter((l) => l.event === 'ready' && typeof l.startMs === 'number').map((l) => l.startMs as number))
+        ? [master, backup].flatMap((n) =>
+            driver
+              .logs(n)
+              .filter((l) => l.event === 'ready' && typeof l.startMs === 'number')
+              .map((l) => l.startMs as number),
+          )
         : [];
     return { master: at(0), backup: at(1), readyMs, failure: null };
   } finally {
@@ -178,14 +189,20 @@ export function renderFootprintTable(rows: readonly FootprintRow[]): string {
     const target = r.daemon === 'vipd' ? `< ${cpuT === null ? '—' : `${cpuT}%`} / < ${rssTargetMiB(r.caseName)} MB` : '';
     const ready = r.readyMs.length > 0 ? r.readyMs.map((ms) => String(Math.round(ms))).join(', ') : '—';
     const failed = r.failure === null ? '' : ` (failed: ${r.failure.replace(/\|/g, '/').slice(0, 120)})`;
-    lines.push(`| ${r.caseName} | ${formatInterval(r.intervalMs)} | ${r.daemon} | ${r.runtime} | ${cell(r, 'master')} | ${cell(r, 'backup')} | ${ready}${failed} | ${target} |`);
+    lines.push(
+      `| ${r.caseName} | ${formatInterval(r.intervalMs)} | ${r.daemon} | ${r.runtime} | ${cell(r, 'master')} | ${cell(r, 'backup')} | ${ready}${failed} | ${target} |`,
+    );
   }
   return lines.join('\n');
 }
 
 export const FOOTPRINT_MARKERS = { start: '<!-- bench:footprint:start -->', end: '<!-- bench:footprint:end -->' };
 
-export async function runFootprint(deps: ScenarioDeps, options: FootprintOptions, env: { repo: string; command: string; keepalived: string | null; vipdVersion: string }): Promise<number> {
+export async function runFootprint(
+  deps: ScenarioDeps,
+  options: FootprintOptions,
+  env: { repo: string; command: string; keepalived: string | null; vipdVersion: string },
+): Promise<number> {
   const begin = deps.clock.nowMs();
   const loadBefore = loadavg();
   const runtimes: Array<{ daemon: DaemonKind; bin: string | null; runtime: string }> = [];
@@ -203,12 +220,24 @@ export async function runFootprint(deps: ScenarioDeps, options: FootprintOptions
         const base = { caseName, intervalMs, daemon: rt.daemon, runtime: rt.runtime };
         let row: FootprintRow;
         try {
-          row = { ...base, ...(await measureOne(deps, { caseName, intervalMs, daemon: rt.daemon, nodeBinary: rt.bin, seconds: options.seconds, warmupSeconds: options.warmupSeconds })) };
+          row = {
+            ...base,
+            ...(await measureOne(deps, {
+              caseName,
+              intervalMs,
+              daemon: rt.daemon,
+              nodeBinary: rt.bin,
+              seconds: options.seconds,
+              warmupSeconds: options.warmupSeconds,
+            })),
+          };
         } catch (e) {
           row = { ...base, master: null, backup: null, readyMs: [], failure: asVipdError(e).message.split('\n')[0] ?? 'failed' };
         }
         rows.push(row);
-        process.stdout.write(`${caseName} ${formatInterval(intervalMs)} ${rt.daemon} ${rt.runtime}: master ${cell(row, 'master')}, backup ${cell(row, 'backup')}${row.readyMs.length > 0 ? `, READY after ${row.readyMs.map(Math.round).join(' / ')} ms` : ''}${row.failure ? ` FAILED: ${row.failure}` : ''}\n`);
+        process.stdout.write(
+          `${caseName} ${formatInterval(intervalMs)} ${rt.daemon} ${rt.runtime}: master ${cell(row, 'master')}, backup ${cell(row, 'backup')}${row.readyMs.length > 0 ? `, READY after ${row.readyMs.map(Math.round).join(' / ')} ms` : ''}${row.failure ? ` FAILED: ${row.failure}` : ''}\n`,
+        );
       }
     }
   }

@@ -47,7 +47,10 @@ interface GroupsOptions {
 }
 
 function counts(text: string, flag: string, max: number): number[] {
-  const out = text.split(',').filter((s) => s.trim() !== '').map((s) => Number(s.trim()));
+  const out = text
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((s) => Number(s.trim()));
   if (out.some((n) => !Number.isInteger(n) || n < 1 || n > max)) throw new VipdError('VIPD_E_CONFIG', `${flag}: integers 1-${max}, got ${text}`);
   return out;
 }
@@ -85,7 +88,8 @@ export function cpuSeconds(statLine: string): number {
   const rest = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new VipdError('VIPD_E_INTERNAL', `cannot read utime/stime from /proc stat: ${statLine.slice(0, 120)}`);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime))
+    throw new VipdError('VIPD_E_INTERNAL', `cannot read utime/stime from /proc stat: ${statLine.slice(0, 120)}`);
   return (utime + stime) / TICKS_PER_S;
 }
 
@@ -117,7 +121,18 @@ async function groupsTrial(deps: ScenarioDeps, provider: ProviderName, groups: n
     if (pid === null) throw new VipdError('VIPD_E_INTERNAL', `no vipd on node ${survivor}`);
     const groupNames = ['web', ...Array.from({ length: groups - 1 }, (_, k) => `g${k + 2}`)];
     // Every group settled on the master before the clock starts.
-    await waitUntil(deps, () => (scenario.driver.output(master).stdout.split('\n').filter((l) => l.includes('"vips-ready"')).length >= groups ? true : null), `all ${groups} groups ready on the master`, { timeoutMs: 60_000, everyMs: 100 });
+    await waitUntil(
+      deps,
+      () =>
+        scenario.driver
+          .output(master)
+          .stdout.split('\n')
+          .filter((l) => l.includes('"vips-ready"')).length >= groups
+          ? true
+          : null,
+      `all ${groups} groups ready on the master`,
+      { timeoutMs: 60_000, everyMs: 100 },
+    );
     const steadyStart = cpuOf(pid);
     await sleep(deps.timers, STEADY_SAMPLE_MS);
     const steadyCpuShare = (cpuOf(pid) - steadyStart) / (STEADY_SAMPLE_MS / 1000);
@@ -161,7 +176,10 @@ interface GroupsCell {
   readonly failures: string[];
 }
 
-export function renderGroupsSection(cells: readonly GroupsCell[], meta: { date: string; command: string; intervalMs: number; load: readonly number[]; note: string | null }): string {
+export function renderGroupsSection(
+  cells: readonly GroupsCell[],
+  meta: { date: string; command: string; intervalMs: number; load: readonly number[]; note: string | null },
+): string {
   const med = (xs: number[]): string => {
     const s = summarize(xs);
     return s === null ? '–' : `${formatMs(s.min)} / **${formatMs(s.median)}** / ${formatMs(s.max)}`;
@@ -177,7 +195,7 @@ export function renderGroupsSection(cells: readonly GroupsCell[], meta: { date: 
     MARKERS.start,
     `Run ${meta.date} with \`${meta.command}\`: vipd only, node death (kill -9 + link cut) of the node every group prefers, ${formatInterval(meta.intervalMs)} adverts. Load average before: ${meta.load.map((x) => x.toFixed(2)).join(' ')}.${meta.note === null ? '' : ` ${meta.note}`}`,
     '',
-    '| provider | groups | good runs | fault → last group ready, ms (min / **median** / max) | client outage on the last group\'s VIP, ms | survivor CPU during the takeover, ms (median) | survivor CPU in steady state, % of one core (median) |',
+    "| provider | groups | good runs | fault → last group ready, ms (min / **median** / max) | client outage on the last group's VIP, ms | survivor CPU during the takeover, ms (median) | survivor CPU in steady state, % of one core (median) |",
     '|---|---|---|---|---|---|---|',
     ...rows,
     ...(failures.length > 0 ? ['', 'Failed trials:', ...failures] : []),
@@ -220,7 +238,9 @@ async function main(argv: readonly string[]): Promise<number> {
             continue;
           }
           cell.trials.push(t);
-          process.stdout.write(`${label}: last group ready ${formatMs(t.lastReadyMs)} ms, outage ${formatMs(t.outageMs)} ms, takeover CPU ${formatMs(t.takeoverCpuS * 1000)} ms, steady ${(t.steadyCpuShare * 100).toFixed(1)}%\n`);
+          process.stdout.write(
+            `${label}: last group ready ${formatMs(t.lastReadyMs)} ms, outage ${formatMs(t.outageMs)} ms, takeover CPU ${formatMs(t.takeoverCpuS * 1000)} ms, steady ${(t.steadyCpuShare * 100).toFixed(1)}%\n`,
+          );
         } catch (e) {
           const message = (asVipdError(e).message.split('\n')[0] ?? '').slice(0, 300);
           cell.failures.push(`run ${run}: ${message}`);
@@ -231,7 +251,13 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const shown = argv.filter((a, i) => a !== '--note' && argv[i - 1] !== '--note');
   const command = `npm run bench:groups${shown.length > 0 ? ` -- ${shown.join(' ')}` : ''}`;
-  const section = renderGroupsSection(cells, { date: new Date().toISOString().slice(0, 10), command, intervalMs: options.intervalMs, load, note: options.note });
+  const section = renderGroupsSection(cells, {
+    date: new Date().toISOString().slice(0, 10),
+    command,
+    intervalMs: options.intervalMs,
+    load,
+    note: options.note,
+  });
   process.stdout.write(`\n${section}\n`);
   if (options.doc !== null) {
     writeFileSync(options.doc, replaceMarkedSection(readFileSync(options.doc, 'utf8'), section, MARKERS));

@@ -111,7 +111,10 @@ export function detectionPaths(reasons: readonly string[] | undefined): string {
   if (reasons === undefined || reasons.length === 0) return '-';
   const counts = new Map<string, number>();
   for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([r, n]) => `${r} ${n}`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
 }
 
 export function renderTable(report: BenchReport): string {
@@ -165,9 +168,13 @@ export function renderSection(report: BenchReport): string {
   if (report.caseName === 'aws') versions.push(report.awsCli ?? 'AWS CLI not found');
   const cloud =
     report.caseName === 'aws'
-      ? [`Emulated AWS cloud in the lab, propagation delay ${report.propagationMs} ms (the API call moves the traffic at once${report.propagationMs > 0 ? ' after that delay' : ''}).`]
+      ? [
+          `Emulated AWS cloud in the lab, propagation delay ${report.propagationMs} ms (the API call moves the traffic at once${report.propagationMs > 0 ? ' after that delay' : ''}).`,
+        ]
       : report.caseName === 'gcp'
-        ? ['Emulated GCP cloud in the lab: the two-step alias move (remove from the old VM, operation, add to the new one, operation; 300 ms per operation, polled every 500 ms); no keepalived baseline (no notify recipe for GCP).']
+        ? [
+            'Emulated GCP cloud in the lab: the two-step alias move (remove from the old VM, operation, add to the new one, operation; 300 ms per operation, polled every 500 ms); no keepalived baseline (no notify recipe for GCP).',
+          ]
         : report.caseName === 'oci'
           ? [
               'Emulated OCI cloud in the lab: one signed UpdatePrivateIp per VIP (instance principals), confirmed with ListPrivateIps on the VNIC; no keepalived baseline (its notify recipe needs the OCI CLI, which is not installable here).',
@@ -194,7 +201,9 @@ export function replaceMarkedSection(doc: string, section: string, markers: Sect
   const end = doc.indexOf(markers.end);
   if (start < 0 && end < 0) return `${doc.replace(/\n*$/, '\n\n')}${section}\n`;
   if (start < 0 || end < 0 || end < start) throw new RangeError(`${markers.start} / ${markers.end}: markers missing or out of order`);
-  if (doc.indexOf(markers.start, start + 1) >= 0 || doc.indexOf(markers.end, end + 1) >= 0) throw new RangeError(`${markers.start} / ${markers.end}: markers appear more than once`);
-  if (!section.startsWith(markers.start) || !section.endsWith(markers.end)) throw new RangeError(`the new section must begin with ${markers.start} and end with ${markers.end}`);
+  if (doc.indexOf(markers.start, start + 1) >= 0 || doc.indexOf(markers.end, end + 1) >= 0)
+    throw new RangeError(`${markers.start} / ${markers.end}: markers appear more than once`);
+  if (!section.startsWith(markers.start) || !section.endsWith(markers.end))
+    throw new RangeError(`the new section must begin with ${markers.start} and end with ${markers.end}`);
   return doc.slice(0, start) + section + doc.slice(end + markers.end.length);
 }

@@ -14,7 +14,18 @@ import { sweepLeftovers } from '../lab/netns/sweep';
 import { type BenchCaseOptions, type BenchOptions, parseBenchArgs } from './args';
 import { type FootprintOptions, parseFootprintArgs, runFootprint } from './footprint';
 import { machineInfo } from './machine';
-import { type BenchCell, type BenchReport, formatDuration, formatInterval, formatMs, newCell, renderSection, renderTable, replaceMarkedSection, sectionMarkers } from './report';
+import {
+  type BenchCell,
+  type BenchReport,
+  formatDuration,
+  formatInterval,
+  formatMs,
+  newCell,
+  renderSection,
+  renderTable,
+  replaceMarkedSection,
+  sectionMarkers,
+} from './report';
 import { runTrial } from './trial';
 
 /**
@@ -80,10 +91,17 @@ async function runCase(
               into.cloudMs.push(p.cloudMs);
               into.osMs.push(p.osMs);
             }
-            const phases = p ? ` [${p.detectionMs === null ? '' : `detection ${formatMs(p.detectionMs)}, `}cloud ${formatMs(p.cloudMs)}, OS ${formatMs(p.osMs)}]` : '';
-            const assigns = t.cloud && t.cloud.assigns.length !== 1 ? ` (${t.cloud.assigns.length} assign calls: ${t.cloud.assigns.map((a) => `n${a.node ?? '?'} ${a.result}`).join(', ')})` : '';
+            const phases = p
+              ? ` [${p.detectionMs === null ? '' : `detection ${formatMs(p.detectionMs)}, `}cloud ${formatMs(p.cloudMs)}, OS ${formatMs(p.osMs)}]`
+              : '';
+            const assigns =
+              t.cloud && t.cloud.assigns.length !== 1
+                ? ` (${t.cloud.assigns.length} assign calls: ${t.cloud.assigns.map((a) => `n${a.node ?? '?'} ${a.result}`).join(', ')})`
+                : '';
             const path = daemon === 'vipd' ? ` via ${r.takeover.reason ?? '?'}` : '';
-            process.stdout.write(`${label}: outage ${formatMs(r.outageMs)} ms (${r.oldMaster} -> ${r.newMaster}${path})${phases}${assigns}; trial ${formatDuration(t.wallMs)}\n`);
+            process.stdout.write(
+              `${label}: outage ${formatMs(r.outageMs)} ms (${r.oldMaster} -> ${r.newMaster}${path})${phases}${assigns}; trial ${formatDuration(t.wallMs)}\n`,
+            );
           } catch (e) {
             const message = asVipdError(e).message.split('\n')[0] ?? '';
             into.failures.push(`run ${run}: ${message.slice(0, 300)}`);
@@ -156,7 +174,9 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`bench: ${AWS_CLI} not found: the aws case measures vipd only\n`);
       daemons = daemons.filter((d) => d !== 'keepalived');
     }
-    process.stdout.write(`\n== case ${c.name}: ${c.runs} runs at ${c.intervalsMs.map(formatInterval).join(', ')}, ${options.kinds.join(', ')}, ${daemons.join(' vs ')}\n`);
+    process.stdout.write(
+      `\n== case ${c.name}: ${c.runs} runs at ${c.intervalsMs.map(formatInterval).join(', ')}, ${options.kinds.join(', ')}, ${daemons.join(' vs ')}\n`,
+    );
     const { cells, durationMs } = await runCase(deps, options, c, daemons, evidenceRoot);
     const report: BenchReport = {
       caseName: c.name,

@@ -61,8 +61,16 @@ export function parseScaleArgs(argv: readonly string[]): ScaleOptions {
   const counts = (values.counts ?? '1,8,32').split(',').map((s) => Number(s.trim()));
   if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 48)) throw new VipdError('VIPD_E_CONFIG', `--counts: integers 1-48, got ${values.counts}`);
   const providers = (values.providers ?? 'none,aws').split(',').map((s) => s.trim());
-  for (const p of providers) if (!(PROVIDERS as readonly string[]).includes(p)) throw new VipdError('VIPD_E_CONFIG', `--providers: "${p}" is not one of ${PROVIDERS.join(', ')}`);
-  return { runs, intervalMs, counts, providers: providers as ProviderName[], doc: values['no-doc'] === true ? null : (values.doc ?? DOC), note: values.note ?? null };
+  for (const p of providers)
+    if (!(PROVIDERS as readonly string[]).includes(p)) throw new VipdError('VIPD_E_CONFIG', `--providers: "${p}" is not one of ${PROVIDERS.join(', ')}`);
+  return {
+    runs,
+    intervalMs,
+    counts,
+    providers: providers as ProviderName[],
+    doc: values['no-doc'] === true ? null : (values.doc ?? DOC),
+    note: values.note ?? null,
+  };
 }
 
 interface ScaleCell {
@@ -90,7 +98,13 @@ async function scaleTrial(deps: ScenarioDeps, provider: ProviderName, vipCount: 
     const problems: string[] = [];
     const newMaster = scenario.nodeIndex(result.newMaster);
     for (const vip of scenario.vips) {
-      const on = await Promise.all([1, 2].map(async (i) => ((await scenario.lab.ipJson(scenario.lab.nodeNs(i), ['-4', 'addr', 'show', 'dev', 'eth0'])) as { addr_info?: { local?: string }[] }[]).some((l) => (l.addr_info ?? []).some((a) => a.local === vip))));
+      const on = await Promise.all(
+        [1, 2].map(async (i) =>
+          ((await scenario.lab.ipJson(scenario.lab.nodeNs(i), ['-4', 'addr', 'show', 'dev', 'eth0'])) as { addr_info?: { local?: string }[] }[]).some((l) =>
+            (l.addr_info ?? []).some((a) => a.local === vip),
+          ),
+        ),
+      );
       if (!on[newMaster - 1]) problems.push(`${vip} is not on ${result.newMaster}`);
     }
     if (c !== null) {
@@ -106,7 +120,10 @@ async function scaleTrial(deps: ScenarioDeps, provider: ProviderName, vipCount: 
   }
 }
 
-export function renderScaleSection(cells: readonly ScaleCell[], meta: { date: string; command: string; intervalMs: number; load: readonly number[]; note: string | null }): string {
+export function renderScaleSection(
+  cells: readonly ScaleCell[],
+  meta: { date: string; command: string; intervalMs: number; load: readonly number[]; note: string | null },
+): string {
   const rows = cells.map((c) => {
     const s = summarize(c.outagesMs);
     const one = summarize(cells.find((x) => x.provider === c.provider && x.vips === 1)?.outagesMs ?? []);

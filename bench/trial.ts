@@ -58,7 +58,9 @@ function gcpTrialCloud(c: GcpLabCloudHandle): TrialCloud {
     check: async (vip) => ({
       holder: (await c.holders([vip])).get(vip) ?? null,
       // The second step: the caller adding the VIP to its own NIC.
-      assigns: (await c.apiCalls('instances.updateNetworkInterface')).filter((a) => a.caller === a.params.instance).map((a) => ({ node: c.nodeOfInstance(a.caller ?? ''), result: a.result })),
+      assigns: (await c.apiCalls('instances.updateNetworkInterface'))
+        .filter((a) => a.caller === a.params.instance)
+        .map((a) => ({ node: c.nodeOfInstance(a.caller ?? ''), result: a.result })),
       operation: 'instances.updateNetworkInterface (add)',
     }),
   };
@@ -83,7 +85,8 @@ export function trialProblems(result: FailoverResult, newMasterIndex: number, cl
   // keepalived's reason carries its notify script's failures (vipd's is the takeover reason).
   if (result.daemon === 'keepalived' && result.takeover.reason !== null) problems.push(result.takeover.reason);
   if (cloud !== null) {
-    if (cloud.holder !== newMasterIndex) problems.push(`the cloud routes the VIP to ${cloud.holder === null ? 'nobody' : `node ${cloud.holder}`}, not to ${result.newMaster}`);
+    if (cloud.holder !== newMasterIndex)
+      problems.push(`the cloud routes the VIP to ${cloud.holder === null ? 'nobody' : `node ${cloud.holder}`}, not to ${result.newMaster}`);
     const ok = cloud.assigns.filter((a) => a.result === 'ok' && a.node === newMasterIndex);
     if (ok.length === 0) problems.push(`no successful ${cloud.operation ?? 'AssignPrivateIpAddresses'} by ${result.newMaster} after the fault`);
   }
@@ -147,7 +150,7 @@ function keepEvidence(scenario: FailoverScenario, dir: string, deps: ScenarioDep
   try {
     return scenario.keepEvidence(dir);
   } catch (e) {
-    deps.logger.error({ err: asVipdError(e).toJSON(), dir }, 'could not keep the failed trial\'s evidence');
+    deps.logger.error({ err: asVipdError(e).toJSON(), dir }, "could not keep the failed trial's evidence");
     return null;
   }
 }

@@ -28,7 +28,8 @@ export interface DemoOptions {
 
 /** Checks every option; throws VIPD_E_CONFIG naming the bad one (an unwired provider says "not yet"). */
 export function parseDemoOptions(raw: DemoRawOptions): DemoOptions {
-  if (raw.kill !== 'hard' && raw.kill !== 'graceful' && raw.kill !== 'crash') throw new VipdError('VIPD_E_CONFIG', `--kill: expected hard, graceful or crash, got "${raw.kill}"`);
+  if (raw.kill !== 'hard' && raw.kill !== 'graceful' && raw.kill !== 'crash')
+    throw new VipdError('VIPD_E_CONFIG', `--kill: expected hard, graceful or crash, got "${raw.kill}"`);
   let intervalMs: number;
   try {
     intervalMs = parseDuration(raw.interval);
@@ -67,7 +68,9 @@ export function renderDemoResult(r: FailoverResult): string {
   const stale = r.holders.staleOnDeadNodes.length > 0 ? `; stale on dead ${r.holders.staleOnDeadNodes.join(', ')} (link cut, expected)` : '';
   lines.push('');
   lines.push(`${r.newMaster} took over from ${r.oldMaster} (${r.takeover.reason ?? '?'}); VIP held by ${r.holders.live.join(', ') || 'nobody'}${stale}.`);
-  lines.push(`The client (new TCP connection every 10 ms) saw ${r.outage.errorsAfterFault} failed attempts; the fault fell ${r.phaseDelayMs.toFixed(1)} ms into a heartbeat interval.`);
+  lines.push(
+    `The client (new TCP connection every 10 ms) saw ${r.outage.errorsAfterFault} failed attempts; the fault fell ${r.phaseDelayMs.toFixed(1)} ms into a heartbeat interval.`,
+  );
   lines.push('detection runs from the last advert heard, so it starts before the fault; the outage runs from the fault.');
   return `${lines.join('\n')}\n`;
 }

@@ -24,7 +24,8 @@ export const ERROR_CODES = {
   VIPD_E_CLOUD_LIMIT: 'A cloud limit was hit, e.g. addresses per NIC (not retried).',
   VIPD_E_CLOUD_CONFLICT: 'A concurrent change raced ours (e.g. stale fingerprint); re-read and retry.',
   VIPD_E_CLOUD_DEADLINE: 'A cloud call did not succeed before the failover deadline (retries included).',
-  VIPD_E_CLOUD_UNCONFIRMED: 'The cloud accepted the move but did not report the VIPs on this NIC before the deadline (slow propagation, or another node moved them again).',
+  VIPD_E_CLOUD_UNCONFIRMED:
+    'The cloud accepted the move but did not report the VIPs on this NIC before the deadline (slow propagation, or another node moved them again).',
   VIPD_E_CLOUD_RESPONSE: 'The cloud API answered something vipd cannot interpret.',
   VIPD_E_CANCELLED: 'A VIP move was abandoned because this node stopped wanting the VIPs while it ran (e.g. preempted mid-acquire).',
   VIPD_E_METADATA: 'The instance metadata service could not be read; identity is unknown.',

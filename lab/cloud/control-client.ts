@@ -44,7 +44,11 @@ export class LabCloudControlClient {
     return this.call('DELETE', '/faults');
   }
 
-  setOutage(outage: { api?: string | null; metadata?: string | null; metadataInstances?: readonly string[] | null }): Promise<{ api: string | null; metadata: string | null; metadataInstances: string[] | null }> {
+  setOutage(outage: {
+    api?: string | null;
+    metadata?: string | null;
+    metadataInstances?: readonly string[] | null;
+  }): Promise<{ api: string | null; metadata: string | null; metadataInstances: string[] | null }> {
     return this.call('PUT', '/outage', outage);
   }
 
@@ -96,7 +100,9 @@ export class LabCloudControlClient {
       const req = request(
         {
           method,
-          ...(where !== null ? { host: where.hostname, port: where.port, path: where.pathname } : { socketPath: (this.target as { socketPath: string }).socketPath, path }),
+          ...(where !== null
+            ? { host: where.hostname, port: where.port, path: where.pathname }
+            : { socketPath: (this.target as { socketPath: string }).socketPath, path }),
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
           timeout: this.timeoutMs,
           agent: false,

@@ -78,7 +78,14 @@ export async function handleControlRequest(req: IncomingMessage, res: ServerResp
         cloud.faults.clear();
         return send(200, { ok: true });
       case route === 'PUT /outage':
-        return send(200, await cloud.setOutage({ api: o.api as string | null | undefined, metadata: o.metadata as string | null | undefined, metadataInstances: o.metadataInstances }));
+        return send(
+          200,
+          await cloud.setOutage({
+            api: o.api as string | null | undefined,
+            metadata: o.metadata as string | null | undefined,
+            metadataInstances: o.metadataInstances,
+          }),
+        );
       case route === 'PUT /propagation':
         if (o.delayMs === undefined) {
           cloud.setPropagationDelays({ winnerMetadataMs: o.winnerMetadataMs, loserMetadataMs: o.loserMetadataMs, trafficMs: o.trafficMs });
@@ -101,7 +108,8 @@ export async function handleControlRequest(req: IncomingMessage, res: ServerResp
         return send(200, { expired: cloud.expireRoleCredentials() });
       case instanceState !== null: {
         const state = o.state;
-        if (state !== 'pending' && state !== 'running' && state !== 'stopping' && state !== 'stopped') return send(400, { error: 'state must be pending|running|stopping|stopped' });
+        if (state !== 'pending' && state !== 'running' && state !== 'stopping' && state !== 'stopped')
+          return send(400, { error: 'state must be pending|running|stopping|stopped' });
         cloud.setInstanceState(decodeURIComponent(instanceState![1]!), state);
         return send(200, { ok: true });
       }

@@ -95,7 +95,8 @@ export function parseFaultRule(input: unknown): FaultRule {
   const o = input as Record<string, unknown>;
   const allowed = new Set(['action', 'latencyMs', 'answerLatencyMs', 'errorRate', 'error', 'times']);
   for (const k of Object.keys(o)) if (!allowed.has(k)) bad(`unknown key ${k}`);
-  if (typeof o.action !== 'string' || !/^(\*|[A-Z][A-Za-z]+|[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)+)$/.test(o.action)) bad('action must be an API operation name (EC2: the Action; GCP: the method, e.g. instances.get) or "*"');
+  if (typeof o.action !== 'string' || !/^(\*|[A-Z][A-Za-z]+|[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)+)$/.test(o.action))
+    bad('action must be an API operation name (EC2: the Action; GCP: the method, e.g. instances.get) or "*"');
   const num = (k: string, ok: (n: number) => boolean): number | undefined => {
     const v = o[k];
     if (v === undefined) return undefined;
@@ -110,7 +111,8 @@ export function parseFaultRule(input: unknown): FaultRule {
   if (o.error !== undefined) {
     const e = o.error as Record<string, unknown>;
     if (typeof e !== 'object' || e === null || typeof e.code !== 'string' || e.code === '') bad('error.code must be a non-empty string');
-    if (e.status !== undefined && (typeof e.status !== 'number' || !Number.isInteger(e.status) || e.status < 400 || e.status > 599)) bad('error.status must be 400-599');
+    if (e.status !== undefined && (typeof e.status !== 'number' || !Number.isInteger(e.status) || e.status < 400 || e.status > 599))
+      bad('error.status must be 400-599');
     if (e.message !== undefined && typeof e.message !== 'string') bad('error.message must be a string');
     error = { code: e.code as string, status: e.status as number | undefined, message: e.message as string | undefined };
   }

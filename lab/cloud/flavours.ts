@@ -5,7 +5,13 @@ import { OciFlavour } from './oci/flavour';
 import type { LabCloudSpec } from './spec';
 
 /** The flavour a spec's `cloud` names, with its own type (aws: the EC2 model and role credentials tests read). */
-export type FlavourOf<S extends LabCloudSpec> = S extends { readonly cloud: 'aws' } ? AwsFlavour : S extends { readonly cloud: 'oci' } ? OciFlavour : S extends { readonly cloud: 'gcp' } ? GcpFlavour : never;
+export type FlavourOf<S extends LabCloudSpec> = S extends { readonly cloud: 'aws' }
+  ? AwsFlavour
+  : S extends { readonly cloud: 'oci' }
+    ? OciFlavour
+    : S extends { readonly cloud: 'gcp' }
+      ? GcpFlavour
+      : never;
 
 /** One case per cloud that has an emulator. */
 export function createFlavour<S extends LabCloudSpec>(spec: S, ctx: FlavourContext): FlavourOf<S> {

@@ -134,7 +134,8 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
   async setOutage(next: { api?: string | null; metadata?: string | null; metadataInstances?: unknown }): Promise<Outage> {
     const api = next.api === undefined ? this.outageState.api : next.api;
     const metadata = next.metadata === undefined ? this.outageState.metadata : next.metadata;
-    if (api !== null && !API_OUTAGES.includes(api as ApiOutage)) throw new VipdError('VIPD_E_CONFIG', `api outage must be one of ${API_OUTAGES.join('|')} or null`);
+    if (api !== null && !API_OUTAGES.includes(api as ApiOutage))
+      throw new VipdError('VIPD_E_CONFIG', `api outage must be one of ${API_OUTAGES.join('|')} or null`);
     if (metadata !== null && !METADATA_OUTAGES.includes(metadata as MetadataOutage)) {
       throw new VipdError('VIPD_E_CONFIG', `metadata outage must be one of ${METADATA_OUTAGES.join('|')} or null`);
     }
@@ -165,7 +166,8 @@ export class LabCloud<S extends LabCloudSpec = LabCloudSpec> implements LabCloud
   setPropagationDelays(d: { winnerMetadataMs: unknown; loserMetadataMs: unknown; trafficMs: unknown }): void {
     const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 600_000;
     const { winnerMetadataMs, loserMetadataMs, trafficMs } = d;
-    if (!ok(winnerMetadataMs) || !ok(loserMetadataMs) || !ok(trafficMs)) throw new VipdError('VIPD_E_CONFIG', 'propagation delays (winnerMetadataMs, loserMetadataMs, trafficMs) must be integers 0..600000 ms');
+    if (!ok(winnerMetadataMs) || !ok(loserMetadataMs) || !ok(trafficMs))
+      throw new VipdError('VIPD_E_CONFIG', 'propagation delays (winnerMetadataMs, loserMetadataMs, trafficMs) must be integers 0..600000 ms');
     this.dataplane.setDelays({ winnerMetadataMs, loserMetadataMs, trafficMs });
   }
 

@@ -24,7 +24,8 @@ import { parseLabCloudSpec, type LabCloudSpec } from './spec';
  * current network namespace (run it inside the lab's fabric namespace), or
  * in `--fabric-netns NS`. Never point it at the host's own routing table.
  */
-const USAGE = 'usage: main.js --state FILE.json [--imds HOST:PORT] [--api HOST:PORT] [--control HOST:PORT | --control-socket PATH] [--propagation-ms N] [--fabric ip|none] [--fabric-netns NS] [--log-level LEVEL]';
+const USAGE =
+  'usage: main.js --state FILE.json [--imds HOST:PORT] [--api HOST:PORT] [--control HOST:PORT | --control-socket PATH] [--propagation-ms N] [--fabric ip|none] [--fabric-netns NS] [--log-level LEVEL]';
 
 async function main(argv: readonly string[]): Promise<number> {
   let values;

@@ -79,7 +79,8 @@ export function judgeTimeline(timeline: Timeline, budgets: InvariantBudgets): Ve
       return h.length > 1 ? `held by ${h.join(' and ')}` : null;
     })) {
       const ms = counted(sp, 'dual-holder', waivers);
-      if (ms > budgets.dualHoldMs) violations.push({ rule: 'dual-holder', vip, ...sp, detail: `${sp.detail} for ${ms} ms outside waivers (budget ${budgets.dualHoldMs} ms)` });
+      if (ms > budgets.dualHoldMs)
+        violations.push({ rule: 'dual-holder', vip, ...sp, detail: `${sp.detail} for ${ms} ms outside waivers (budget ${budgets.dualHoldMs} ms)` });
     }
 
     for (const sp of spans(samples, (s) => {
@@ -88,14 +89,16 @@ export function judgeTimeline(timeline: Timeline, budgets: InvariantBudgets): Ve
       return (s.os[vip] ?? []).includes(named) ? null : `the cloud names ${named}, which does not carry it`;
     })) {
       const ms = counted(sp, 'cloud-mismatch', waivers);
-      if (ms > budgets.cloudMismatchMs) violations.push({ rule: 'cloud-mismatch', vip, ...sp, detail: `${sp.detail} for ${ms} ms outside waivers (budget ${budgets.cloudMismatchMs} ms)` });
+      if (ms > budgets.cloudMismatchMs)
+        violations.push({ rule: 'cloud-mismatch', vip, ...sp, detail: `${sp.detail} for ${ms} ms outside waivers (budget ${budgets.cloudMismatchMs} ms)` });
     }
 
     let longest = 0;
     for (const sp of spans(samples, (s) => (ownerAt(s, vip) === null && Object.values(s.nodes).includes('up') ? 'no owner while a node is up' : null))) {
       const ms = counted(sp, 'no-owner', waivers);
       longest = Math.max(longest, ms);
-      if (ms > budgets.noOwnerMs) violations.push({ rule: 'no-owner', vip, ...sp, detail: `${sp.detail} for ${ms} ms outside waivers (budget ${budgets.noOwnerMs} ms)` });
+      if (ms > budgets.noOwnerMs)
+        violations.push({ rule: 'no-owner', vip, ...sp, detail: `${sp.detail} for ${ms} ms outside waivers (budget ${budgets.noOwnerMs} ms)` });
     }
     longestNoOwnerMs[vip] = longest;
 

@@ -10,16 +10,7 @@ import { NetnsRunner } from './netns-runner';
 import { type ProbeRecord, parseProbeRecords } from './probe-analysis';
 import type { LabProcess, ProcessSpawner } from './spawner';
 import { killNamespaceProcesses } from './sweep';
-import {
-  MAX_NODES,
-  clientBatch,
-  fabricBatch,
-  nodeAddress,
-  nodeAddress6,
-  nodeBatch,
-  secondUplinkBatches,
-  uplinkAddresses,
-} from './topology';
+import { MAX_NODES, clientBatch, fabricBatch, nodeAddress, nodeAddress6, nodeBatch, secondUplinkBatches, uplinkAddresses } from './topology';
 
 export interface LabDeps {
   readonly runner: CommandRunner;
@@ -235,7 +226,14 @@ export class Lab {
 
   /** The lab's HTTP service in node i, answering with its node name ("n1"); resolves once it listens. */
   async startService(i: number, port: number): Promise<LabProcess> {
-    const p = this.spawnInNode(i, [process.execPath, join(this.options.distDir, 'lab', 'netns', 'service.js'), '--name', this.nodeName(i), '--port', String(port)]);
+    const p = this.spawnInNode(i, [
+      process.execPath,
+      join(this.options.distDir, 'lab', 'netns', 'service.js'),
+      '--name',
+      this.nodeName(i),
+      '--port',
+      String(port),
+    ]);
     await p.waitForOutput(/^listening /, 15_000);
     return p;
   }

@@ -70,7 +70,10 @@ export class NodeProcessSpawner implements ProcessSpawner {
             if (line !== undefined) finish(() => resolve(line));
             else if (done) finish(() => reject(new Error(`${argv.join(' ')} exited before printing ${pattern}: ${err.slice(-2000)}`)));
           };
-          const timer = setTimeout(() => finish(() => reject(new Error(`${argv.join(' ')}: no ${pattern} within ${timeoutMs} ms: ${err.slice(-2000)}`))), timeoutMs);
+          const timer = setTimeout(
+            () => finish(() => reject(new Error(`${argv.join(' ')}: no ${pattern} within ${timeoutMs} ms: ${err.slice(-2000)}`))),
+            timeoutMs,
+          );
           const finish = (fn: () => void): void => {
             clearTimeout(timer);
             watchers.delete(check);

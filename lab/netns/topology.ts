@@ -46,7 +46,12 @@ export function fabricBatch(names: { client: string; nodes: readonly string[] },
 }
 
 export function nodeBatch(i: number, ipv6: boolean): string[] {
-  const lines = ['link set lo up', 'link set eth0 up', `address add ${nodeAddress(i)}/${SUBNET_PREFIX} dev eth0`, `route add default via ${SUBNET_GATEWAY} dev eth0`];
+  const lines = [
+    'link set lo up',
+    'link set eth0 up',
+    `address add ${nodeAddress(i)}/${SUBNET_PREFIX} dev eth0`,
+    `route add default via ${SUBNET_GATEWAY} dev eth0`,
+  ];
   if (ipv6) lines.push(`address add ${nodeAddress6(i)}/64 dev eth0 nodad`, `route add ::/0 via ${SUBNET6_GATEWAY} dev eth0`);
   return lines;
 }

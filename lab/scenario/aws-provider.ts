@@ -28,7 +28,12 @@ export function awsScenarioProvider(options: AwsScenarioOptions = {}): ScenarioP
     name: 'aws',
     prepare: async (ctx): Promise<PreparedProvider> => {
       // A type whose ENIs hold 50 addresses: the scale benchmark puts 32 VIPs on one.
-      const cloud = await startLabCloud(ctx.lab, { vips: [...ctx.vips], dir: ctx.dir, ...(ctx.vips.length > 11 ? { instanceType: 'm5.24xlarge' } : {}), ...(options.propagationMs === undefined ? {} : { propagationMs: options.propagationMs }) });
+      const cloud = await startLabCloud(ctx.lab, {
+        vips: [...ctx.vips],
+        dir: ctx.dir,
+        ...(ctx.vips.length > 11 ? { instanceType: 'm5.24xlarge' } : {}),
+        ...(options.propagationMs === undefined ? {} : { propagationMs: options.propagationMs }),
+      });
       options.onReady?.(cloud);
       const env = labCloudEnvOverrides(process.env, cloud.region);
       return {
@@ -37,7 +42,15 @@ export function awsScenarioProvider(options: AwsScenarioOptions = {}): ScenarioP
         close: () => cloud.stop(),
         // The HA guides' notify_master call, signed with the node's instance role from the emulated IMDS.
         keepalivedRecipe: (node) => ({
-          assignArgv: cloud.awsCliArgv(['ec2', 'assign-private-ip-addresses', '--network-interface-id', cloud.node(node).eniId, '--private-ip-addresses', ctx.vip, '--allow-reassignment']),
+          assignArgv: cloud.awsCliArgv([
+            'ec2',
+            'assign-private-ip-addresses',
+            '--network-interface-id',
+            cloud.node(node).eniId,
+            '--private-ip-addresses',
+            ctx.vip,
+            '--allow-reassignment',
+          ]),
           env: keepalivedScriptEnv(process.env, cloud.region),
         }),
       };

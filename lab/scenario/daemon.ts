@@ -61,5 +61,9 @@ export function scenarioNodes(lab: Lab, nodes: number): ScenarioNodeAddress[] {
 }
 
 export function lastLines(text: string, n: number): string {
-  return text.split('\n').filter((l) => l.trim() !== '').slice(-n).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-n)
+    .join('\n');
 }

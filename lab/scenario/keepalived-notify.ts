@@ -43,14 +43,16 @@ export function shellQuote(s: string): string {
 
 function checkArg(what: string, value: string): void {
   // keepalived splits notify_master "..." on spaces and the script path ends up in its config.
-  if (value === '' || /[\s"'\\]/.test(value)) throw new VipdError('VIPD_E_CONFIG', `notify script: ${what} "${value}" must be non-empty, without spaces or quotes`);
+  if (value === '' || /[\s"'\\]/.test(value))
+    throw new VipdError('VIPD_E_CONFIG', `notify script: ${what} "${value}" must be non-empty, without spaces or quotes`);
 }
 
 export function keepalivedNotifyScript(input: NotifyScriptInput): string {
   if (input.recipe.assignArgv.length === 0) throw new VipdError('VIPD_E_CONFIG', 'notify script: the cloud call has an empty argv');
   checkArg('VIP', input.vip);
   checkArg('interface', input.iface);
-  if (!Number.isInteger(input.prefix) || input.prefix < 0 || input.prefix > 32) throw new VipdError('VIPD_E_CONFIG', `notify script: prefix ${input.prefix} is not 0-32`);
+  if (!Number.isInteger(input.prefix) || input.prefix < 0 || input.prefix > 32)
+    throw new VipdError('VIPD_E_CONFIG', `notify script: prefix ${input.prefix} is not 0-32`);
   const arpCount = input.arpCount ?? 3;
   if (!Number.isInteger(arpCount) || arpCount < 1) throw new VipdError('VIPD_E_CONFIG', `notify script: arp count ${arpCount} must be a positive integer`);
   const env = Object.entries(input.recipe.env).map(([k, v]) => {
@@ -62,7 +64,7 @@ export function keepalivedNotifyScript(input: NotifyScriptInput): string {
   return [
     '#!/bin/bash',
     `# keepalived notify script for ${cidr} on ${input.iface}, written by the vipd benchmark:`,
-    '# the HA guides\' recipe (cloud CLI call, then the address, then gratuitous ARP).',
+    "# the HA guides' recipe (cloud CLI call, then the address, then gratuitous ARP).",
     'set -u',
     'export PATH=/usr/sbin:/usr/bin:/sbin:/bin',
     ...env,
@@ -145,7 +147,8 @@ export function notifyMasterRun(events: readonly NotifyEvent[], from: number): N
  * accessed - No such file or directory"): a disabled notify script leaves
  * keepalived running and the cloud never called, so these lines fail a run.
  */
-const SCRIPT_PROBLEM_RE = /(unsafe permissions found for script|script .* cannot be accessed|script .* is not executable|cannot find script|script .* (failed|timed out))/i;
+const SCRIPT_PROBLEM_RE =
+  /(unsafe permissions found for script|script .* cannot be accessed|script .* is not executable|cannot find script|script .* (failed|timed out))/i;
 
 export function keepalivedScriptProblems(output: string): string[] {
   return output

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { VipdError } from '../../src/errors';
 import { SCENARIO_GROUP, SCENARIO_INTERFACE, SCENARIO_VIP_PREFIX, keepalivedConfig, scenarioPriority } from './config';
 import { type DaemonDriver, type DriverContext, type TakeoverReport, lastLines, scenarioNodes } from './daemon';
-import { type KeepalivedCloudRecipe, type NotifyEvent, keepalivedNotifyScript, keepalivedScriptProblems, notifyMasterRun, parseNotifyLog } from './keepalived-notify';
+import {
+  type KeepalivedCloudRecipe,
+  type NotifyEvent,
+  keepalivedNotifyScript,
+  keepalivedScriptProblems,
+  notifyMasterRun,
+  parseNotifyLog,
+} from './keepalived-notify';
 import type { ExitStatus, LabProcess } from '../netns/spawner';
 import { type NodeView, agreedMaster } from './settle';
 
@@ -63,7 +70,13 @@ export class KeepalivedDriver implements DaemonDriver {
 
   private writeNotifyScript(node: number, recipe: KeepalivedCloudRecipe): string {
     const path = join(this.ctx.dir, `keepalived-notify-${this.ctx.lab.nodeName(node)}.sh`);
-    const text = keepalivedNotifyScript({ recipe, vip: this.ctx.vip, prefix: SCENARIO_VIP_PREFIX, iface: SCENARIO_INTERFACE, logFile: this.notifyLogPath(node) });
+    const text = keepalivedNotifyScript({
+      recipe,
+      vip: this.ctx.vip,
+      prefix: SCENARIO_VIP_PREFIX,
+      iface: SCENARIO_INTERFACE,
+      logFile: this.notifyLogPath(node),
+    });
     // enable_script_security refuses scripts that anyone but root could change.
     writeFileSync(path, text, { mode: 0o700 });
     return path;
@@ -88,7 +101,24 @@ export class KeepalivedDriver implements DaemonDriver {
       }),
     );
     const pid = (kind: string): string => join(this.ctx.dir, `keepalived-${name}.${kind}.pid`);
-    const p = this.ctx.lab.spawnInNode(node, ['keepalived', '-n', '-l', '-D', '-P', '-G', '-f', conf, '-p', pid('main'), '-r', pid('vrrp'), '-c', pid('checkers'), '-b', pid('bfd')]);
+    const p = this.ctx.lab.spawnInNode(node, [
+      'keepalived',
+      '-n',
+      '-l',
+      '-D',
+      '-P',
+      '-G',
+      '-f',
+      conf,
+      '-p',
+      pid('main'),
+      '-r',
+      pid('vrrp'),
+      '-c',
+      pid('checkers'),
+      '-b',
+      pid('bfd'),
+    ]);
     this.processes.set(node, p);
     await p.waitForOutput(STATE_RE, START_TIMEOUT_MS);
   }
@@ -147,7 +177,10 @@ export class KeepalivedDriver implements DaemonDriver {
     const run = notifyMasterRun(this.notifyEvents(node), mark);
     if (run === null) return null;
     // ip addr add's exit is not checked: the address is normally there already (virtual_ipaddress); the scenario checks the interface.
-    const problems = [...keepalivedScriptProblems(`${p.stdout()}\n${p.stderr()}`), ...(run.cloudExit === 0 ? [] : [`notify script: the cloud CLI exited ${run.cloudExit}`])];
+    const problems = [
+      ...keepalivedScriptProblems(`${p.stdout()}\n${p.stderr()}`),
+      ...(run.cloudExit === 0 ? [] : [`notify script: the cloud CLI exited ${run.cloudExit}`]),
+    ];
     return { reason: problems.length === 0 ? null : problems.join('; '), phases: run.phases };
   }
 

@@ -29,7 +29,12 @@ export async function labUnavailable(runner: CommandRunner, uid: number | null):
 export async function keepalivedVersion(runner: CommandRunner): Promise<string | null> {
   const r = await runOrMissing(runner, 'keepalived', ['--version']);
   if (r === null || r.exitCode !== 0) return null;
-  return `${r.stdout}\n${r.stderr}`.split('\n').find((l) => /keepalived v/i.test(l))?.trim() ?? 'keepalived (version unknown)';
+  return (
+    `${r.stdout}\n${r.stderr}`
+      .split('\n')
+      .find((l) => /keepalived v/i.test(l))
+      ?.trim() ?? 'keepalived (version unknown)'
+  );
 }
 
 export function currentUid(): number | null {

@@ -139,10 +139,22 @@ export class FailoverScenario {
       if (all.length > 1 && (options.daemon ?? 'vipd') !== 'vipd') throw new VipdError('VIPD_E_CONFIG', 'the keepalived baseline runs one VIP');
       const vip = all[all.length - 1]!;
       prepared = await provider.prepare({ lab, dir, vip, vips: all, nodes });
-      const ctx = { lab, dir, nodes, intervalMs: options.intervalMs, vip, vips: all.slice(0, groupVips), groups: options.groupCount ?? 1, extraGroupVips: all.slice(groupVips) };
+      const ctx = {
+        lab,
+        dir,
+        nodes,
+        intervalMs: options.intervalMs,
+        vip,
+        vips: all.slice(0, groupVips),
+        groups: options.groupCount ?? 1,
+        extraGroupVips: all.slice(groupVips),
+      };
       // keepalived with a cloud provider runs the guides' notify script (the provider's recipe).
       const recipe = prepared.keepalivedRecipe?.bind(prepared) ?? null;
-      const driver = (options.daemon ?? 'vipd') === 'vipd' ? new VipdDriver(ctx, prepared, lab.options.distDir, options.nodeBinary ?? process.execPath) : new KeepalivedDriver(ctx, recipe);
+      const driver =
+        (options.daemon ?? 'vipd') === 'vipd'
+          ? new VipdDriver(ctx, prepared, lab.options.distDir, options.nodeBinary ?? process.execPath)
+          : new KeepalivedDriver(ctx, recipe);
       return new FailoverScenario(deps, lab, driver, prepared, provider.name, dir, options);
     } catch (e) {
       await prepared?.close().catch(() => undefined);

@@ -29,7 +29,9 @@ export function checkConfigCommand(file: string, opts: CheckConfigOptions = {}, 
     const error = asVipdError(e, 'VIPD_E_CONFIG');
     if (opts.json === true) {
       const problems = Array.isArray(error.details['problems']) ? error.details['problems'] : [];
-      out.write(`${JSON.stringify({ file, valid: false, offline, hostChecksSkipped: skipped, code: error.code, message: error.message, problems }, null, 2)}\n`);
+      out.write(
+        `${JSON.stringify({ file, valid: false, offline, hostChecksSkipped: skipped, code: error.code, message: error.message, problems }, null, 2)}\n`,
+      );
     }
     err.write(`${error.message}\n`);
     if (offline) err.write(`offline: host checks skipped (${skipped.join(', ')})\n`);

@@ -55,7 +55,8 @@ function argumentsOf(cmd: Command, registered: readonly Argument[]): CliArgument
 
 function describeOption(o: Option): CliOption {
   const value = /<([^>]+)>|\[([^\]]+)\]/.exec(o.flags);
-  const shown = o.defaultValue === undefined || o.defaultValue === false || (Array.isArray(o.defaultValue) && o.defaultValue.length === 0) ? null : String(o.defaultValue);
+  const shown =
+    o.defaultValue === undefined || o.defaultValue === false || (Array.isArray(o.defaultValue) && o.defaultValue.length === 0) ? null : String(o.defaultValue);
   return {
     flags: o.flags,
     names: [o.short, o.long].filter((n): n is string => typeof n === 'string'),
@@ -172,7 +173,13 @@ export function bashCompletion(program: Command): string {
     const positional = c.args[0];
     const words = positional?.choices ?? (positional?.name === 'cmd' || positional?.name === 'command' ? commands.map((x) => x.name) : null);
     const positionalAction =
-      positional === undefined ? 'COMPREPLY=()' : words !== null ? `COMPREPLY=($(compgen -W "${shellWords(words)}" -- "$cur"))` : takesPath(positional.name) ? 'COMPREPLY=($(compgen -f -- "$cur"))' : 'COMPREPLY=()';
+      positional === undefined
+        ? 'COMPREPLY=()'
+        : words !== null
+          ? `COMPREPLY=($(compgen -W "${shellWords(words)}" -- "$cur"))`
+          : takesPath(positional.name)
+            ? 'COMPREPLY=($(compgen -f -- "$cur"))'
+            : 'COMPREPLY=()';
     return [
       `    ${c.name})`,
       `      opts="${opts}"`,
@@ -235,7 +242,8 @@ function zshDescription(text: string): string {
 
 function zshOptionSpecs(options: readonly CliOption[]): string[] {
   return options.map((o) => {
-    const action = o.value === null ? '' : `:${zshDescription(o.value)}:${takesPath(o.value) ? '_files' : o.choices !== null ? `(${o.choices.join(' ')})` : ' '}`;
+    const action =
+      o.value === null ? '' : `:${zshDescription(o.value)}:${takesPath(o.value) ? '_files' : o.choices !== null ? `(${o.choices.join(' ')})` : ' '}`;
     const rest = `[${zshDescription(o.description)}]${action}`;
     return o.names.length > 1 ? `'(${o.names.join(' ')})'{${o.names.join(',')}}'${rest}'` : `'${o.names[0] ?? ''}${rest}'`;
   });
@@ -264,7 +272,9 @@ _vipd() {
 ${described.join('\n')}
   )
   _arguments -C \\
-${zshOptionSpecs(root.options).map((s) => `    ${s} \\`).join('\n')}
+${zshOptionSpecs(root.options)
+  .map((s) => `    ${s} \\`)
+  .join('\n')}
     '1: :->command' \\
     '*:: :->args'
   case $state in

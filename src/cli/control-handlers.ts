@@ -64,7 +64,11 @@ async function maintenanceOn(deps: ControlHandlerDeps): Promise<{ maintenance: b
     await deps.maintenanceStore.save({ since: deps.wallNow().toISOString() });
   } catch (e) {
     const err = asVipdError(e, 'VIPD_E_STATE_FILE');
-    throw new VipdError('VIPD_E_STATE_FILE', `maintenance is ON in the running daemon, but it was not saved and will be lost at the next restart: ${err.message}`, { cause: err, details: err.details });
+    throw new VipdError(
+      'VIPD_E_STATE_FILE',
+      `maintenance is ON in the running daemon, but it was not saved and will be lost at the next restart: ${err.message}`,
+      { cause: err, details: err.details },
+    );
   }
   return { maintenance: true, savedIn: deps.maintenanceStore.location };
 }
@@ -75,7 +79,11 @@ async function maintenanceOff(deps: ControlHandlerDeps): Promise<{ maintenance: 
     await deps.maintenanceStore.clear();
   } catch (e) {
     const err = asVipdError(e, 'VIPD_E_STATE_FILE');
-    throw new VipdError('VIPD_E_STATE_FILE', `maintenance stays ON: the saved state could not be removed, so the next start would be in maintenance again: ${err.message}`, { cause: err, details: err.details });
+    throw new VipdError(
+      'VIPD_E_STATE_FILE',
+      `maintenance stays ON: the saved state could not be removed, so the next start would be in maintenance again: ${err.message}`,
+      { cause: err, details: err.details },
+    );
   }
   deps.daemon.setMaintenance(false);
   return { maintenance: false, savedIn: deps.maintenanceStore.location };
@@ -98,7 +106,8 @@ async function switchover(deps: ControlHandlerDeps, params: SwitchoverParams): P
       if (!g.peers.some((p) => p.id === target)) throw new VipdError('VIPD_E_CONTROL', `${target} is not a peer of group ${g.name}`);
     }
   }
-  if (params.force !== undefined && typeof params.force !== 'boolean') throw new VipdError('VIPD_E_CONTROL', `switchover force must be true or false, got ${JSON.stringify(params.force)}`);
+  if (params.force !== undefined && typeof params.force !== 'boolean')
+    throw new VipdError('VIPD_E_CONTROL', `switchover force must be true or false, got ${JSON.stringify(params.force)}`);
   const started = processClock.nowMs();
   const resigned = daemon.switchover(groupName, { to: target, force: params.force === true });
   if (resigned.length === 0) {
@@ -115,7 +124,10 @@ async function switchover(deps: ControlHandlerDeps, params: SwitchoverParams): P
       const master = gs?.election.master ?? null;
       if (master !== null && master !== config.node.id) {
         if (target !== null && master !== target) {
-          throw new VipdError('VIPD_E_CONTROL', `${master} took over ${name}, not ${target}: ${target} must have the highest priority among the remaining nodes`);
+          throw new VipdError(
+            'VIPD_E_CONTROL',
+            `${master} took over ${name}, not ${target}: ${target} must have the highest priority among the remaining nodes`,
+          );
         }
         const cloudConfirmed = await cloudShowsOther(deps.owner, group);
         if (cloudConfirmed !== false) {

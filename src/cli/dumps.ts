@@ -81,7 +81,10 @@ export class SignalDumps {
       await this.deps.files.writeAtomic(path, `${JSON.stringify(doc, null, 2)}\n`, 0o640);
     } catch (e) {
       // The log still gets the dump: the file is a convenience, the log is the record.
-      logger.error({ event, signal, file: path, [what]: doc, err: asVipdError(e) }, `${signal}: ${what} in this line; could not write ${path}: ${asVipdError(e).message}`);
+      logger.error(
+        { event, signal, file: path, [what]: doc, err: asVipdError(e) },
+        `${signal}: ${what} in this line; could not write ${path}: ${asVipdError(e).message}`,
+      );
       return;
     }
     logger.info({ event, signal, file: path, [what]: doc }, `${signal}: ${what} written to the log and to ${path}`);

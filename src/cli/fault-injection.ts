@@ -21,7 +21,10 @@ export function injectedFault(env: Readonly<Record<string, string | undefined>>)
   const value = env[TEST_FAULT_ENV];
   if (value === undefined || value === '') return null;
   if (value === 'uncaught-exception' || value === 'unhandled-rejection') return value;
-  throw new VipdError('VIPD_E_CONFIG', `${TEST_FAULT_ENV}=${JSON.stringify(value)}: expected uncaught-exception or unhandled-rejection (a fault injection for tests only; unset it)`);
+  throw new VipdError(
+    'VIPD_E_CONFIG',
+    `${TEST_FAULT_ENV}=${JSON.stringify(value)}: expected uncaught-exception or unhandled-rejection (a fault injection for tests only; unset it)`,
+  );
 }
 
 /** The owner, unchanged except that its first successful acquire is followed by the fault, outside any caller's promise chain. */

@@ -128,7 +128,9 @@ command('switchover', 'planned handover: resign this node only if a live peer wo
         results: Array<{ group: string; newMaster: string; handoverMs: number; cloudConfirmed: boolean | null }>;
       };
       if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      else for (const x of r.results) process.stdout.write(`${x.group}: handed over to ${x.newMaster} in ${x.handoverMs} ms${x.cloudConfirmed ? ' (cloud confirmed)' : ''}\n`);
+      else
+        for (const x of r.results)
+          process.stdout.write(`${x.group}: handed over to ${x.newMaster} in ${x.handoverMs} ms${x.cloudConfirmed ? ' (cloud confirmed)' : ''}\n`);
       finish(EXIT_OK);
     } catch (e) {
       finish(controlFailureExit(e));
@@ -148,7 +150,9 @@ command('maintenance', 'on: priority 0, never take the VIP (hands it over if hel
     const socket = socketFor('maintenance', o);
     if (socket === null) return;
     try {
-      const r = (await (state === 'status' ? controlCall(socket, 'maintenance-status', {}, 5000) : controlCall(socket, 'maintenance', { on: state === 'on' }, 5000))) as {
+      const r = (await (state === 'status'
+        ? controlCall(socket, 'maintenance-status', {}, 5000)
+        : controlCall(socket, 'maintenance', { on: state === 'on' }, 5000))) as {
         maintenance: boolean;
         saved?: { since: string | null } | null;
         savedIn: string;
@@ -183,11 +187,18 @@ command('import-keepalived', 'write a vipd config from a keepalived.conf (stdout
   .argument('[file]', 'keepalived configuration', '/etc/keepalived/keepalived.conf')
   .option('-o, --output <file>', 'write the vipd config to this file instead of stdout')
   .option('--node-id <id>', "this node's node.id (default: node-<unicast_src_ip>, else router_id, else the host name)")
-  .option('--peer <id=address>', 'a peer for instances without unicast_peer (keepalived multicast); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option(
+    '--peer <id=address>',
+    'a peer for instances without unicast_peer (keepalived multicast); repeatable',
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  )
   .option('-i, --config-id <id>', "keepalived's -i config id for @id lines (default: the short host name, as keepalived)")
   .option('--key-file <path>', 'heartbeat.keyFile of the generated config', DEFAULT_IMPORT_KEY_FILE)
   .action((file: string, o: { output?: string; nodeId?: string; peer: string[]; configId?: string; keyFile: string }) =>
-    finish(importKeepalivedCommand({ file, output: o.output ?? null, nodeId: o.nodeId ?? null, peers: o.peer, configId: o.configId ?? null, keyFile: o.keyFile })),
+    finish(
+      importKeepalivedCommand({ file, output: o.output ?? null, nodeId: o.nodeId ?? null, peers: o.peer, configId: o.configId ?? null, keyFile: o.keyFile }),
+    ),
   );
 
 /** The command-line definition, for the generated man page and completions (gen-cli-docs.ts). */

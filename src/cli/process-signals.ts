@@ -56,7 +56,11 @@ export function handledSignals(execArgv: readonly string[]): ReadonlyArray<reado
  * a SIGUSR1 listener) and SIGUSR2's (its default action would kill a daemon
  * still flushing its last log lines).
  */
-export function listenForSignals(source: SignalSource, execArgv: readonly string[], onSignal: (signal: NodeJS.Signals, action: SignalAction) => void): () => void {
+export function listenForSignals(
+  source: SignalSource,
+  execArgv: readonly string[],
+  onSignal: (signal: NodeJS.Signals, action: SignalAction) => void,
+): () => void {
   const installed: Array<[NodeJS.Signals, (s: NodeJS.Signals) => void]> = [];
   for (const [signal, action] of handledSignals(execArgv)) {
     const listener = (): void => onSignal(signal, action);

@@ -208,7 +208,10 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: RootLogge
     const saved = await maintenanceStore.load();
     if (saved !== null) {
       daemon.setMaintenance(true);
-      logger.warn({ file: maintenanceStore.location, since: saved.since }, 'maintenance is on (saved before this start): this node will not take any VIP until `vipd maintenance off`');
+      logger.warn(
+        { file: maintenanceStore.location, since: saved.since },
+        'maintenance is on (saved before this start): this node will not take any VIP until `vipd maintenance off`',
+      );
     }
     await daemon.start();
     if (config.metrics.enabled) {

@@ -37,7 +37,8 @@ export function renderStatus(s: DaemonStatus): string {
   const monoNow = s.startedAtMonotonicMs + s.uptimeMs;
   lines.push(`node ${s.nodeId}  provider ${s.provider}  up ${humanDuration(s.uptimeMs)} (since ${wall(s.startedAt)})  now ${wall(s.now)}`);
   if (s.maintenance) lines.push('MAINTENANCE ON: this node takes no VIP (`vipd maintenance off` to end it)');
-  if (s.lastStall) lines.push(`last stall: ${humanDuration(s.lastStall.stalledMs)} at ${wall(s.lastStall.at)} (${humanDuration(monoNow - s.lastStall.atMs)} ago)`);
+  if (s.lastStall)
+    lines.push(`last stall: ${humanDuration(s.lastStall.stalledMs)} at ${wall(s.lastStall.at)} (${humanDuration(monoNow - s.lastStall.atMs)} ago)`);
   for (const g of s.groups) renderGroup(g, monoNow, Date.parse(s.now), lines);
   return `${lines.join('\n')}\n`;
 }
@@ -47,9 +48,14 @@ function renderGroup(g: GroupStatus, monoNow: number, wallNow: number, lines: st
   // Both wall times come from one snapshot's monotonic clock, so their difference is the role's true age.
   const since = g.roleSince ? ` since ${wall(g.roleSince)} (${humanDuration(wallNow - Date.parse(g.roleSince))})` : '';
   lines.push('');
-  lines.push(`group ${g.name} (id ${g.id}): ${e.role}${since}  priority ${e.effectivePriority} (base ${e.basePriority})  master ${e.master ?? 'none'}${g.splitBrainSuspected ? '  SPLIT BRAIN SUSPECTED' : ''}`);
+  lines.push(
+    `group ${g.name} (id ${g.id}): ${e.role}${since}  priority ${e.effectivePriority} (base ${e.basePriority})  master ${e.master ?? 'none'}${g.splitBrainSuspected ? '  SPLIT BRAIN SUSPECTED' : ''}`,
+  );
   const st = g.settings;
-  if (st) lines.push(`  interface ${st.interface}, adverts every ${humanDuration(st.intervalMs)}, preempt ${st.preempt ? `on (delay ${humanDuration(st.preemptDelayMs)})` : 'off (nopreempt)'}${e.maintenance ? ', maintenance on' : ''}`);
+  if (st)
+    lines.push(
+      `  interface ${st.interface}, adverts every ${humanDuration(st.intervalMs)}, preempt ${st.preempt ? `on (delay ${humanDuration(st.preemptDelayMs)})` : 'off (nopreempt)'}${e.maintenance ? ', maintenance on' : ''}`,
+    );
   const t = g.lastTransition;
   if (t) lines.push(`  last transition: ${t.from} -> ${t.to} (${t.reason}${t.peer ? `, ${t.peer}` : ''}) at ${wall(t.at)}`);
   if (e.notMaster) lines.push(`  not master: ${notMasterText(e.notMaster, monoNow)}`);
@@ -62,24 +68,39 @@ function renderGroup(g: GroupStatus, monoNow: number, wallNow: number, lines: st
       lines.push(`  vip ${vip}: not checked yet in this role`);
       continue;
     }
-    const os = x.os === null ? 'not managed' : x.os.onInterface ? `on interface /${x.os.prefix ?? '?'}${x.os.addressOk ? '' : ` (expected /${x.os.expectedPrefix ?? '?'})`}${x.os.ruleOk === false || x.os.tableOk === false ? ', policy routing MISSING' : ''}` : 'NOT on interface';
+    const os =
+      x.os === null
+        ? 'not managed'
+        : x.os.onInterface
+          ? `on interface /${x.os.prefix ?? '?'}${x.os.addressOk ? '' : ` (expected /${x.os.expectedPrefix ?? '?'})`}${x.os.ruleOk === false || x.os.tableOk === false ? ', policy routing MISSING' : ''}`
+          : 'NOT on interface';
     const cloud = x.cloud === null ? '-' : x.cloud.kind === 'other' ? `held by ${x.cloud.nodeId ?? x.cloud.instanceId}` : x.cloud.kind;
     const view = `os ${os}; cloud ${cloud}`;
     // Anything but a fresh check is history: say when it was true, never present it as now.
-    lines.push(v.fresh ? `  vip ${vip}: ${view} (checked ${humanDuration(v.ageMs)} ago)` : `  vip ${vip}: not checked since the last change; ${humanDuration(v.ageMs)} ago, as ${v.takenAs}: ${view}`);
+    lines.push(
+      v.fresh
+        ? `  vip ${vip}: ${view} (checked ${humanDuration(v.ageMs)} ago)`
+        : `  vip ${vip}: not checked since the last change; ${humanDuration(v.ageMs)} ago, as ${v.takenAs}: ${view}`,
+    );
   }
   const refusal = e.refusal;
   if (refusal?.pending) {
     const r = refusal.pending;
-    lines.push(`  refused probes: ${r.peer}'s host refused ${r.confirmed ? 'twice (confirmed: claiming once its next advert is overdue)' : 'once (probing again)'}`);
+    lines.push(
+      `  refused probes: ${r.peer}'s host refused ${r.confirmed ? 'twice (confirmed: claiming once its next advert is overdue)' : 'once (probing again)'}`,
+    );
   }
   for (const peer of refusal?.ignoredPeers ?? []) {
     lines.push(`  refused probes: ignored from ${peer} (its adverts arrive while its host refuses: a firewall REJECT?); the down timer applies`);
   }
-  lines.push(`  ownership: wanted ${g.ownership.wanted}, applied ${g.ownership.applied}${g.ownership.lastError ? `, last error ${String(g.ownership.lastError.code)}: ${String(g.ownership.lastError.message)}` : ''}`);
+  lines.push(
+    `  ownership: wanted ${g.ownership.wanted}, applied ${g.ownership.applied}${g.ownership.lastError ? `, last error ${String(g.ownership.lastError.code)}: ${String(g.ownership.lastError.message)}` : ''}`,
+  );
   const f = g.lastFailover;
   if (f) {
-    lines.push(`  last failover at ${wall(f.atTime)} (${f.reason}${f.previousMaster ? ` from ${f.previousMaster}` : ''}): detection ${fmt(f.detectionMs)}, cloud ${fmt(f.cloudMs)}, os ${fmt(f.osMs)}, total ${fmt(f.totalMs)}`);
+    lines.push(
+      `  last failover at ${wall(f.atTime)} (${f.reason}${f.previousMaster ? ` from ${f.previousMaster}` : ''}): detection ${fmt(f.detectionMs)}, cloud ${fmt(f.cloudMs)}, os ${fmt(f.osMs)}, total ${fmt(f.totalMs)}`,
+    );
   }
   for (const tr of g.trackers) {
     const state = tr.up ? 'up' : tr.lastCheckAt === null ? 'DOWN (not probed yet: down until proven up)' : 'DOWN';

@@ -15,7 +15,12 @@ export interface CallScope {
  * timer is the injected one, so tests drive it; the reason is a VipdError
  * so whoever sees the abort can rethrow it as is.
  */
-export function openCallScope(deps: { readonly clock: MonotonicClock; readonly timers: Timers }, deadlineAt: number, what: string, parent?: AbortSignal): CallScope {
+export function openCallScope(
+  deps: { readonly clock: MonotonicClock; readonly timers: Timers },
+  deadlineAt: number,
+  what: string,
+  parent?: AbortSignal,
+): CallScope {
   const controller = new AbortController();
   const abort = (reason: VipdError): void => {
     if (!controller.signal.aborted) controller.abort(reason);

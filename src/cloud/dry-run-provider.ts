@@ -18,7 +18,10 @@ export class DryRunProvider implements CloudProvider {
 
   async assign(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<void> {
     const id = await this.inner.identity(ctx);
-    this.logger.info({ dryRun: true, provider: this.name, nic: id.nicId, vips: vips.map((v) => v.address) }, `dry run: would assign ${vips.map((v) => v.address).join(', ')} to ${id.nicId}`);
+    this.logger.info(
+      { dryRun: true, provider: this.name, nic: id.nicId, vips: vips.map((v) => v.address) },
+      `dry run: would assign ${vips.map((v) => v.address).join(', ')} to ${id.nicId}`,
+    );
   }
 
   async confirm(): Promise<boolean> {

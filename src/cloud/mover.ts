@@ -118,11 +118,15 @@ export class CloudMover {
       if (!(e instanceof VipdError) || e.code !== 'VIPD_E_CLOUD_DEADLINE' || !(e.cause instanceof VipdError)) throw e;
       const last = e.cause;
       const attempts = typeof e.details.attempts === 'number' ? e.details.attempts : null;
-      throw new VipdError(last.code, `cannot read this instance's ${provider.name} identity at start (${attempts ?? '?'} attempts in ${Math.round(clock.nowMs() - startedAt)} ms): ${last.message}`, {
-        transient: last.transient,
-        cause: last,
-        details: { ...last.details, attempts, provider: provider.name },
-      });
+      throw new VipdError(
+        last.code,
+        `cannot read this instance's ${provider.name} identity at start (${attempts ?? '?'} attempts in ${Math.round(clock.nowMs() - startedAt)} ms): ${last.message}`,
+        {
+          transient: last.transient,
+          cause: last,
+          details: { ...last.details, attempts, provider: provider.name },
+        },
+      );
     } finally {
       scope.dispose();
     }
@@ -175,11 +179,15 @@ export class CloudMover {
       throwIfCancelled(ctx);
       const why = lastError === null ? 'the cloud still does not report them on this NIC' : `last error: ${lastError.code}: ${lastError.message}`;
       // Its own code: the assign went through, so whoever the cloud shows now wrote after us (docs/cloud.md).
-      throw new VipdError('VIPD_E_CLOUD_UNCONFIRMED', `assigned ${vips.map((v) => v.address).join(', ')} but the cloud did not confirm before the deadline (${polls} checks); ${why}`, {
-        transient: true,
-        cause: lastError ?? undefined,
-        details: { provider: provider.name, polls, vips: vips.map((v) => v.address) },
-      });
+      throw new VipdError(
+        'VIPD_E_CLOUD_UNCONFIRMED',
+        `assigned ${vips.map((v) => v.address).join(', ')} but the cloud did not confirm before the deadline (${polls} checks); ${why}`,
+        {
+          transient: true,
+          cause: lastError ?? undefined,
+          details: { provider: provider.name, polls, vips: vips.map((v) => v.address) },
+        },
+      );
     }
   }
 
@@ -193,7 +201,10 @@ export class CloudMover {
       baseDelayMs: this.deps.baseDelayMs,
       maxDelayMs: this.deps.maxDelayMs,
       onRetry: (err: VipdError, attempt: number, delayMs: number) =>
-        logger.warn({ provider: provider.name, op: what, vips, attempt, delayMs, code: err.code, err: err.message }, `cloud ${what} failed transiently; retrying`),
+        logger.warn(
+          { provider: provider.name, op: what, vips, attempt, delayMs, code: err.code, err: err.message },
+          `cloud ${what} failed transiently; retrying`,
+        ),
     };
   }
 }

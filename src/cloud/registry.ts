@@ -49,7 +49,10 @@ export const PROVIDERS: Readonly<Partial<Record<CloudProviderType, ProviderEntry
 export function providerEntry(type: CloudProviderType): ProviderEntry {
   const entry = PROVIDERS[type];
   if (entry === undefined) {
-    throw new VipdError('VIPD_E_CONFIG', `provider.type ${type} is not implemented yet (see docs/clouds/${type}.md); use ${Object.keys(PROVIDERS).join(', ')} or none`);
+    throw new VipdError(
+      'VIPD_E_CONFIG',
+      `provider.type ${type} is not implemented yet (see docs/clouds/${type}.md); use ${Object.keys(PROVIDERS).join(', ')} or none`,
+    );
   }
   return entry;
 }

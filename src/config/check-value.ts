@@ -91,7 +91,9 @@ function checkScalar(s: ValueSpec, value: unknown): unknown {
     case 'argv':
       return Array.isArray(value) && isAbsolutePath(value[0]) && value.every(isNonEmptyString) ? [...value] : INVALID;
     case 'ports':
-      return Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535) ? [...(value as number[])] : INVALID;
+      return Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535)
+        ? [...(value as number[])]
+        : INVALID;
     case 'strings':
       return Array.isArray(value) && value.every((v) => typeof v === 'string') ? [...value] : INVALID;
     default:

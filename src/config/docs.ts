@@ -132,7 +132,7 @@ function renderValue(value: unknown, s: ValueSpec): string {
   if ((s.kind === 'duration' || (s.kind === 'nullable' && s.inner.kind === 'duration')) && typeof value === 'number') {
     return code(value === 0 ? '0' : formatDuration(value));
   }
-  if (s.kind === 'object') return 'each key\'s default';
+  if (s.kind === 'object') return "each key's default";
   return code(JSON.stringify(value) ?? String(value));
 }
 

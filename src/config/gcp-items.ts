@@ -7,12 +7,12 @@ export const GCP_ZONE_SPEC = spec.string(/^[a-z]+-[a-z]+[0-9]+-[a-z]$/, 'a GCP z
 const GCP_INSTANCE_SPEC = spec.string(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a GCE instance name (1-63 characters: lower-case letters, digits, hyphens)');
 
 const peerFields: FieldTable<GcpPeerConfig> = {
-  instance: { doc: 'The peer VM\'s instance name.', spec: GCP_INSTANCE_SPEC, default: required() },
-  zone: { doc: 'Its zone; null = this instance\'s zone.', spec: spec.nullable(GCP_ZONE_SPEC), default: defaultsTo(null) },
+  instance: { doc: "The peer VM's instance name.", spec: GCP_INSTANCE_SPEC, default: required() },
+  zone: { doc: "Its zone; null = this instance's zone.", spec: spec.nullable(GCP_ZONE_SPEC), default: defaultsTo(null) },
 };
 
 export const GCP_PEER_ITEM: ItemSpec = {
   name: 'GCP peer',
   fields: peerFields,
-  shorthand: { describe: 'an instance name (in this instance\'s zone)', expand: (text) => ({ instance: text }) },
+  shorthand: { describe: "an instance name (in this instance's zone)", expand: (text) => ({ instance: text }) },
 };

@@ -53,7 +53,13 @@ export function checkHostFiles(config: VipdConfig, invalidKeys: ReadonlySet<stri
     const kind = files.kind(config.node.stateDir);
     if (kind !== 'directory') {
       const why = kind === 'missing' ? 'it does not exist' : 'it is not a directory';
-      problems.push(invalidValue('node.stateDir', config.node.stateDir, `an existing directory for the saved maintenance state (${why}; the unit creates it with StateDirectory=vipd)`));
+      problems.push(
+        invalidValue(
+          'node.stateDir',
+          config.node.stateDir,
+          `an existing directory for the saved maintenance state (${why}; the unit creates it with StateDirectory=vipd)`,
+        ),
+      );
     }
   }
   for (const { index, group } of groups) {

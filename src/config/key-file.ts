@@ -25,12 +25,22 @@ export function readKeyFile(path: string): Buffer {
     if (!stat.isFile()) throw keyFileError(path, `heartbeat key file ${path} is not a regular file`);
     const mode = stat.mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      throw keyFileError(path, `heartbeat key file ${path} has mode ${octal(mode)}, readable or writable by group or others; fix: chmod 600 ${path}`, undefined, { mode: octal(mode) });
+      throw keyFileError(
+        path,
+        `heartbeat key file ${path} has mode ${octal(mode)}, readable or writable by group or others; fix: chmod 600 ${path}`,
+        undefined,
+        { mode: octal(mode) },
+      );
     }
     const key = withoutTrailingNewline(readFileSync(fd));
     if (key.length === 0) throw keyFileError(path, `heartbeat key file ${path} is empty; ${CREATE_HINT(path)}`);
     if (key.length < MIN_KEY_BYTES) {
-      throw keyFileError(path, `heartbeat key file ${path} holds ${key.length} bytes; at least ${MIN_KEY_BYTES} are required; ${CREATE_HINT(path)}`, undefined, { bytes: key.length });
+      throw keyFileError(
+        path,
+        `heartbeat key file ${path} holds ${key.length} bytes; at least ${MIN_KEY_BYTES} are required; ${CREATE_HINT(path)}`,
+        undefined,
+        { bytes: key.length },
+      );
     }
     return key;
   } catch (e) {
@@ -50,7 +60,8 @@ function withoutTrailingNewline(data: Buffer): Buffer {
 function describeOpenError(path: string, e: unknown): string {
   const code = errnoCode(e);
   if (code === 'ENOENT') return `heartbeat key file ${path} does not exist; ${CREATE_HINT(path)}`;
-  if (code === 'EACCES' || code === 'EPERM') return `heartbeat key file ${path} is not readable by this user (${code}); it must be owned by the user vipd runs as`;
+  if (code === 'EACCES' || code === 'EPERM')
+    return `heartbeat key file ${path} is not readable by this user (${code}); it must be owned by the user vipd runs as`;
   if (code === 'EISDIR') return `heartbeat key file ${path} is a directory`;
   return `heartbeat key file ${path} could not be opened: ${e instanceof Error ? e.message : String(e)}`;
 }

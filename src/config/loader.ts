@@ -61,7 +61,9 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): VipdConf
   // The walk checked every leaf against SCHEMA, which the compiler holds to VipdConfig's shape.
   const config = tree as unknown as VipdConfig;
   const resolveRef = (key: string): unknown => (invalidKeys.has(key) ? undefined : lookupKey(tree, key));
-  const groups = invalidKeys.has('groups') ? salvageGroups(isMapping(raw) ? raw['groups'] : undefined, resolveRef) : config.groups.map((group, index) => ({ index, group }));
+  const groups = invalidKeys.has('groups')
+    ? salvageGroups(isMapping(raw) ? raw['groups'] : undefined, resolveRef)
+    : config.groups.map((group, index) => ({ index, group }));
   const interfaces = opts.interfaces ?? (checkHost ? systemInterfaceLookup : null);
   problems.push(...checkSemantics({ config, invalidKeys, groups, interfaces }));
   if (checkHost) problems.push(...checkKeyFiles(config, invalidKeys));

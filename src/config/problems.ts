@@ -58,9 +58,7 @@ export function configError(problems: readonly ConfigProblem[], file: string): V
   const [first] = problems;
   if (first === undefined) return new VipdError('VIPD_E_INTERNAL', 'configError called without problems');
   const message =
-    problems.length === 1
-      ? `${file}: ${first.message}`
-      : `${file}: ${problems.length} problems:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`;
+    problems.length === 1 ? `${file}: ${first.message}` : `${file}: ${problems.length} problems:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`;
   return new VipdError('VIPD_E_CONFIG', message, {
     details: { key: first.key, value: first.value, expected: first.expected, file, problems: [...problems] },
   });

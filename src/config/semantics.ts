@@ -50,7 +50,13 @@ function checkProvider(input: SemanticInput): ConfigProblem[] {
   if (first === undefined) return [];
   return input.groups
     .filter(({ group }) => group.interface !== first.group.interface)
-    .map(({ index, group }) => invalidValue(`groups[${index}].interface`, group.interface, `${first.group.interface}, the interface of groups[${first.index}]: with provider ${type} every group uses one interface`));
+    .map(({ index, group }) =>
+      invalidValue(
+        `groups[${index}].interface`,
+        group.interface,
+        `${first.group.interface}, the interface of groups[${first.index}]: with provider ${type} every group uses one interface`,
+      ),
+    );
 }
 
 function trusted(input: SemanticInput, key: string): boolean {
@@ -67,7 +73,14 @@ function checkGroupIdentity(groups: readonly IndexedGroup[]): ConfigProblem[] {
     else problems.push(invalidValue(`groups[${index}].id`, group.id, `a group id not used by another group (groups[${sameId}] has id ${group.id})`));
     const sameName = byName.get(group.name);
     if (sameName === undefined) byName.set(group.name, index);
-    else problems.push(invalidValue(`groups[${index}].name`, group.name, `a group name not used by another group (groups[${sameName}] is named ${JSON.stringify(group.name)})`));
+    else
+      problems.push(
+        invalidValue(
+          `groups[${index}].name`,
+          group.name,
+          `a group name not used by another group (groups[${sameName}] is named ${JSON.stringify(group.name)})`,
+        ),
+      );
   }
   return problems;
 }
@@ -82,10 +95,13 @@ function checkPeers({ index, group }: IndexedGroup, input: SemanticInput): Confi
     const earlier = seen.get(peer.id);
     if (earlier !== undefined) problems.push(invalidValue(`${key}.id`, peer.id, `a peer id not used by another peer of this group (peers[${earlier}] has it)`));
     else seen.set(peer.id, p);
-    if (peer.id === nodeId) problems.push(invalidValue(`${key}.id`, peer.id, `a peer id different from this node's node.id ${JSON.stringify(nodeId)} (two nodes with one id)`));
+    if (peer.id === nodeId)
+      problems.push(invalidValue(`${key}.id`, peer.id, `a peer id different from this node's node.id ${JSON.stringify(nodeId)} (two nodes with one id)`));
     const address = parseIp(peer.address);
     if (bind !== null && address !== null && !bindReaches(bind, address)) {
-      problems.push(invalidValue(`${key}.address`, peer.address, `an ${familyName(bind.family)} address, since heartbeat.bind is ${input.config.heartbeat.bind}`));
+      problems.push(
+        invalidValue(`${key}.address`, peer.address, `an ${familyName(bind.family)} address, since heartbeat.bind is ${input.config.heartbeat.bind}`),
+      );
     }
     // A copy-paste of this node's own address: it would only hear itself (rejected as "self") and
     // the real peer (rejected as unknown), and both nodes would become MASTER.
@@ -121,18 +137,34 @@ function checkVips({ index, group }: IndexedGroup, input: SemanticInput): Config
     const key = `groups[${index}].vips[${v}]`;
     const address = parseIp(vip.address);
     if (address === null) return;
-    if (vip.prefix !== null && vip.prefix > fullPrefix(address.family)) problems.push(invalidValue(`${key}.prefix`, vip.prefix, `a prefix length 1-${fullPrefix(address.family)} for an ${familyName(address.family)} address, or null`));
+    if (vip.prefix !== null && vip.prefix > fullPrefix(address.family))
+      problems.push(
+        invalidValue(`${key}.prefix`, vip.prefix, `a prefix length 1-${fullPrefix(address.family)} for an ${familyName(address.family)} address, or null`),
+      );
     if (isUnspecified(address)) problems.push(invalidValue(`${key}.address`, vip.address, 'a unicast address, not the unspecified address'));
-    if (peerAddresses.some((peer) => peer !== null && sameIp(peer, address))) problems.push(invalidValue(`${key}.address`, vip.address, "an address that is not a peer's own address"));
+    if (peerAddresses.some((peer) => peer !== null && sameIp(peer, address)))
+      problems.push(invalidValue(`${key}.address`, vip.address, "an address that is not a peer's own address"));
     if (vip.prefix !== null && vip.prefix <= fullPrefix(address.family)) {
       const unusable = unusableVipReason(address, subnetOf(address, vip.prefix), provider);
       if (unusable !== null) problems.push(invalidValue(`${key}.address`, vip.address, unusable));
     }
     if (vip.elasticIpAllocationId !== null && provider !== null && provider !== 'aws') {
-      problems.push(invalidValue(`${key}.elasticIpAllocationId`, vip.elasticIpAllocationId, `null, since Elastic IPs exist only with provider.type aws (it is ${provider})`));
+      problems.push(
+        invalidValue(
+          `${key}.elasticIpAllocationId`,
+          vip.elasticIpAllocationId,
+          `null, since Elastic IPs exist only with provider.type aws (it is ${provider})`,
+        ),
+      );
     }
     if (vip.reservedPublicIpId !== null && provider !== null && provider !== 'oci') {
-      problems.push(invalidValue(`${key}.reservedPublicIpId`, vip.reservedPublicIpId, `null, since reserved public IPs are set with provider.type oci only (it is ${provider})`));
+      problems.push(
+        invalidValue(
+          `${key}.reservedPublicIpId`,
+          vip.reservedPublicIpId,
+          `null, since reserved public IPs are set with provider.type oci only (it is ${provider})`,
+        ),
+      );
     }
   });
   return problems;
@@ -160,7 +192,8 @@ function checkTrackers({ index, group }: IndexedGroup): ConfigProblem[] {
   group.trackers.forEach((tracker, t) => {
     const key = `groups[${index}].trackers[${t}]`;
     const earlier = seen.get(tracker.name);
-    if (earlier !== undefined) problems.push(invalidValue(`${key}.name`, tracker.name, `a tracker name not used by another tracker of this group (trackers[${earlier}] has it)`));
+    if (earlier !== undefined)
+      problems.push(invalidValue(`${key}.name`, tracker.name, `a tracker name not used by another tracker of this group (trackers[${earlier}] has it)`));
     else seen.set(tracker.name, t);
     if (tracker.timeoutMs >= tracker.intervalMs) {
       problems.push(invalidValue(`${key}.timeoutMs`, tracker.timeoutMs, `a timeout shorter than the tracker's intervalMs (${tracker.intervalMs} ms)`));
@@ -211,14 +244,21 @@ function checkRanges(input: SemanticInput): ConfigProblem[] {
       const { first, last } = groupTableRange(os.tableBase, group.id);
       const clash = overlap(first, last, RESERVED_TABLES);
       if (clash !== null) {
-        problems.push(invalidValue('os.tableBase', os.tableBase, `${rangeExpectation('tables', first, last - first + 1, clash, RESERVED_TABLES)} (group ${group.name}, id ${group.id}, uses tables ${first}-${last})`));
+        problems.push(
+          invalidValue(
+            'os.tableBase',
+            os.tableBase,
+            `${rangeExpectation('tables', first, last - first + 1, clash, RESERVED_TABLES)} (group ${group.name}, id ${group.id}, uses tables ${first}-${last})`,
+          ),
+        );
         break;
       }
     }
   }
   if (policyRouting && trusted(input, 'os.rulePriority')) {
     const clash = overlap(os.rulePriority, os.rulePriority, RESERVED_RULE_PRIORITIES);
-    if (clash !== null) problems.push(invalidValue('os.rulePriority', os.rulePriority, rangeExpectation('rule priorities', os.rulePriority, 1, clash, RESERVED_RULE_PRIORITIES)));
+    if (clash !== null)
+      problems.push(invalidValue('os.rulePriority', os.rulePriority, rangeExpectation('rule priorities', os.rulePriority, 1, clash, RESERVED_RULE_PRIORITIES)));
     else if (os.rulePriority > 32_765) problems.push(invalidValue('os.rulePriority', os.rulePriority, `a rule priority below the main table's rule at 32766`));
   }
   return problems;

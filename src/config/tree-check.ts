@@ -63,7 +63,10 @@ function checkLeaf(leaf: LeafDef<unknown>, value: unknown, path: string, parentV
   const effective = envText ?? (value === undefined ? leaf.default : value);
   // A required key's default is null: absent (or written as null), it is missing, not invalid.
   const missing = effective === null && leaf.default === null && leaf.vipd.kind !== 'nullable';
-  const ctx: CheckContext = fromEnv === undefined ? { problems: state.problems, resolveRef: state.resolveRef } : { problems: state.problems, resolveRef: state.resolveRef, source: fromEnv };
+  const ctx: CheckContext =
+    fromEnv === undefined
+      ? { problems: state.problems, resolveRef: state.resolveRef }
+      : { problems: state.problems, resolveRef: state.resolveRef, source: fromEnv };
   const checked = checkValue(leaf.vipd, missing ? undefined : effective, path, ctx);
   if (checked !== INVALID) return checked;
   state.invalidKeys.add(path);

@@ -31,4 +31,10 @@ export function validateConfig(file: string, opts: ValidateConfigOptions = {}): 
 }
 
 /** What --offline leaves out, said in its output so nobody reads a pass as "fine on the host". */
-export const OFFLINE_SKIPPED = ['heartbeat key files', 'interfaces and the VIPs against their subnets', 'hook and tracker programs', 'node.stateDir', 'the native ARP sender'] as const;
+export const OFFLINE_SKIPPED = [
+  'heartbeat key files',
+  'interfaces and the VIPs against their subnets',
+  'hook and tracker programs',
+  'node.stateDir',
+  'the native ARP sender',
+] as const;

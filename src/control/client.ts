@@ -54,7 +54,8 @@ export class ControlClient {
         const response = decodeResponse(received.subarray(0, nl).toString('utf8'));
         if (typeof response === 'string') return fail(response);
         // id null: the daemon could not read our request at all (its error says why).
-        if (response.id !== id && !(response.id === null && !response.ok)) return fail(`daemon answered request ${String(response.id)} instead of ${id}`, { details: { response } });
+        if (response.id !== id && !(response.id === null && !response.ok))
+          return fail(`daemon answered request ${String(response.id)} instead of ${id}`, { details: { response } });
         if (response.ok) return finish(() => resolve(response.result));
         const { code, message, transient, details } = response.error;
         return finish(() => reject(new VipdError(code, message, { transient: transient ?? false, details: { ...details, remote: true } })));

@@ -38,8 +38,7 @@ const MAX_METHOD_LENGTH = 64;
 const MAX_ID_LENGTH = 128;
 
 export type DecodeResult =
-  | { readonly ok: true; readonly request: ControlRequest }
-  | { readonly ok: false; readonly id: RequestId | null; readonly message: string };
+  { readonly ok: true; readonly request: ControlRequest } | { readonly ok: false; readonly id: RequestId | null; readonly message: string };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

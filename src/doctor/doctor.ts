@@ -11,7 +11,9 @@ export async function runDoctor(ctx: DoctorContext): Promise<CheckResult[]> {
     check: 'daemon',
     group: null,
     status: ctx.daemon ? 'pass' : 'warn',
-    detail: ctx.daemon ? `running, node ${ctx.daemon.nodeId}, up ${Math.round(ctx.daemon.uptimeMs / 1000)} s${ctx.daemon.maintenance ? ', MAINTENANCE on' : ''}` : 'not running (control socket unreachable): checking the host only',
+    detail: ctx.daemon
+      ? `running, node ${ctx.daemon.nodeId}, up ${Math.round(ctx.daemon.uptimeMs / 1000)} s${ctx.daemon.maintenance ? ', MAINTENANCE on' : ''}`
+      : 'not running (control socket unreachable): checking the host only',
     fix: ctx.daemon ? null : 'systemctl start vipd; journalctl -u vipd',
   });
   results.push(await checkMaintenance(ctx));

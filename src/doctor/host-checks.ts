@@ -78,17 +78,33 @@ export async function checkMaintenance(ctx: Pick<DoctorContext, 'maintenance' | 
   try {
     saved = await ctx.maintenance.load();
   } catch (e) {
-    return result('maintenance', 'fail', `${asVipdError(e).message}; vipd will not start until it can read it`, `fix the owner/mode of ${where} (the unit runs as user vipd), or remove it to end maintenance`);
+    return result(
+      'maintenance',
+      'fail',
+      `${asVipdError(e).message}; vipd will not start until it can read it`,
+      `fix the owner/mode of ${where} (the unit runs as user vipd), or remove it to end maintenance`,
+    );
   }
   const running = ctx.daemon?.maintenance ?? null;
   const since = saved?.since ? ` since ${saved.since}` : '';
   if (saved === null && running !== true) return result('maintenance', 'pass', `off (nothing saved in ${where})`, null);
   if (saved === null) {
-    return result('maintenance', 'warn', `on in the running daemon but not saved in ${where}: a restart ends it`, `make ${where}'s directory writable by vipd, then vipd maintenance on again`);
+    return result(
+      'maintenance',
+      'warn',
+      `on in the running daemon but not saved in ${where}: a restart ends it`,
+      `make ${where}'s directory writable by vipd, then vipd maintenance on again`,
+    );
   }
-  if (running === true) return result('maintenance', 'warn', `ON${since} (saved in ${where}): this node takes no VIP`, 'vipd maintenance off when the work is done');
+  if (running === true)
+    return result('maintenance', 'warn', `ON${since} (saved in ${where}): this node takes no VIP`, 'vipd maintenance off when the work is done');
   if (running === false) {
-    return result('maintenance', 'warn', `saved as ON${since} in ${where}, but the running daemon is not in maintenance: the next start will be`, `vipd maintenance on (to match), or remove ${where}`);
+    return result(
+      'maintenance',
+      'warn',
+      `saved as ON${since} in ${where}, but the running daemon is not in maintenance: the next start will be`,
+      `vipd maintenance on (to match), or remove ${where}`,
+    );
   }
   return result('maintenance', 'warn', `ON${since} (saved in ${where}): the next start takes no VIP`, 'vipd maintenance off once the daemon runs again');
 }

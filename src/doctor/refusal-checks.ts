@@ -31,13 +31,23 @@ export async function checkPeerRefusals(ctx: Pick<DoctorContext, 'config' | 'dae
     }
   }
   if (peers.size === 0) {
-    return [{ check: 'probe refusals', group: null, status: 'skip', detail: 'claimOnRefusal is off in every group: only the down timer detects a dead peer', fix: null }];
+    return [
+      {
+        check: 'probe refusals',
+        group: null,
+        status: 'skip',
+        detail: 'claimOnRefusal is off in every group: only the down timer detects a dead peer',
+        fix: null,
+      },
+    ];
   }
   const out: CheckResult[] = [];
   for (const peer of peers.values()) {
     const alive = heardRecently(ctx, peer.id);
     const target = alive ? port + 1 : port;
-    const what = alive ? `UDP ${target} (its vipd holds ${port}; the next port stands in for it)` : `its heartbeat port UDP ${target} (not heard: nothing should listen there)`;
+    const what = alive
+      ? `UDP ${target} (its vipd holds ${port}; the next port stands in for it)`
+      : `its heartbeat port UDP ${target} (not heard: nothing should listen there)`;
     const refused = await probe(peer.address, target, REFUSAL_PROBE_TIMEOUT_MS);
     out.push(
       refused

@@ -29,7 +29,7 @@ export function checkServing(ctx: Pick<DoctorContext, 'config' | 'daemon'>): Che
         group: g.name,
         status: 'fail',
         detail: `FAULT: this node cannot hold the VIPs${causes.length ? `: ${causes.join('; ')}` : ''}`,
-        fix: 'fix the failing tracker\'s service, or the cloud/OS error (docs/errors.md for its code); the node competes again on its own once the cause clears',
+        fix: "fix the failing tracker's service, or the cloud/OS error (docs/errors.md for its code); the node competes again on its own once the cause clears",
       });
     } else {
       out.push({ check: 'serving', group: g.name, status: 'pass', detail: `${g.election.role}${g.election.maintenance ? ' (maintenance)' : ''}`, fix: null });
@@ -87,13 +87,24 @@ export function checkProgramFiles(ctx: Pick<DoctorContext, 'config' | 'hostFiles
   const groups = ctx.config.groups.map((group, index) => ({ index, group }));
   const problems = checkHostFiles(ctx.config, new Set(), groups, ctx.hostFiles);
   if (problems.length === 0) {
-    return [{ check: 'programs and state directory', group: null, status: 'pass', detail: 'hook and tracker programs are executable; node.stateDir exists', fix: null }];
+    return [
+      {
+        check: 'programs and state directory',
+        group: null,
+        status: 'pass',
+        detail: 'hook and tracker programs are executable; node.stateDir exists',
+        fix: null,
+      },
+    ];
   }
   return problems.map((p) => ({
     check: `file ${p.key}`,
     group: null,
     status: 'fail',
     detail: p.message,
-    fix: p.key === 'node.stateDir' ? `mkdir -p ${ctx.config.node.stateDir} && chown vipd ${ctx.config.node.stateDir}` : 'install the program or fix the path in the config, and chmod +x it',
+    fix:
+      p.key === 'node.stateDir'
+        ? `mkdir -p ${ctx.config.node.stateDir} && chown vipd ${ctx.config.node.stateDir}`
+        : 'install the program or fix the path in the config, and chmod +x it',
   }));
 }

@@ -53,9 +53,17 @@ async function cloudChecks(ctx: DoctorContext, group: GroupConfig, holder: boole
   let holders;
   const read = ctx.cloudScope();
   try {
-    holders = await provider.holders(group.vips.map((v) => ({ address: v.address })), read.ctx);
+    holders = await provider.holders(
+      group.vips.map((v) => ({ address: v.address })),
+      read.ctx,
+    );
   } catch (e) {
-    push('cloud assignment', 'fail', `cannot read the cloud's view: ${asVipdError(e).message}`, 'check instance metadata, credentials and the IAM policy in docs/clouds/');
+    push(
+      'cloud assignment',
+      'fail',
+      `cannot read the cloud's view: ${asVipdError(e).message}`,
+      'check instance metadata, credentials and the IAM policy in docs/clouds/',
+    );
     return;
   } finally {
     read.dispose();
@@ -87,7 +95,12 @@ async function cloudChecks(ctx: DoctorContext, group: GroupConfig, holder: boole
     } else if (capacity !== null) {
       const headroom = capacity.limit - capacity.used;
       const fits = headroom >= 0 && (holder || headroom >= group.vips.length);
-      push('NIC address limit', fits ? 'pass' : 'fail', `${headroom} more address(es) fit on ${facts.nicId} (limit ${capacity.limit})`, fits ? null : 'a larger instance shape or fewer secondary IPs on this NIC: the VIPs cannot (all) move here');
+      push(
+        'NIC address limit',
+        fits ? 'pass' : 'fail',
+        `${headroom} more address(es) fit on ${facts.nicId} (limit ${capacity.limit})`,
+        fits ? null : 'a larger instance shape or fewer secondary IPs on this NIC: the VIPs cannot (all) move here',
+      );
     }
     for (const c of facts.checks) push(c.check, c.status, c.detail, c.fix);
   } catch (e) {
@@ -100,12 +113,29 @@ async function cloudChecks(ctx: DoctorContext, group: GroupConfig, holder: boole
 async function osChecks(ctx: DoctorContext, group: GroupConfig, index: number, v: OsVipView, holder: boolean, push: Push): Promise<void> {
   const ifname = group.interface;
   if (!holder) {
-    push(`VIP ${v.address} on ${ifname}`, v.onInterface ? 'fail' : 'pass', v.onInterface ? `${v.address} is on ${ifname} of a non-master` : 'absent, as it should be', v.onInterface ? `ip addr del ${v.address}/${v.prefix ?? 32} dev ${ifname}, or restart vipd (it removes orphans at start)` : null);
+    push(
+      `VIP ${v.address} on ${ifname}`,
+      v.onInterface ? 'fail' : 'pass',
+      v.onInterface ? `${v.address} is on ${ifname} of a non-master` : 'absent, as it should be',
+      v.onInterface ? `ip addr del ${v.address}/${v.prefix ?? 32} dev ${ifname}, or restart vipd (it removes orphans at start)` : null,
+    );
     return;
   }
-  push(`VIP ${v.address} on ${ifname}`, v.onInterface ? 'pass' : 'fail', v.onInterface ? `present as /${v.prefix}` : 'missing', v.onInterface ? null : `vipd repairs this within os.reconcileIntervalMs; by hand: ip addr replace ${v.address}/${v.expectedPrefix ?? '?'} dev ${ifname}`);
+  push(
+    `VIP ${v.address} on ${ifname}`,
+    v.onInterface ? 'pass' : 'fail',
+    v.onInterface ? `present as /${v.prefix}` : 'missing',
+    v.onInterface ? null : `vipd repairs this within os.reconcileIntervalMs; by hand: ip addr replace ${v.address}/${v.expectedPrefix ?? '?'} dev ${ifname}`,
+  );
   if (v.onInterface) {
-    push(`prefix of ${v.address}`, v.addressOk ? 'pass' : 'fail', `/${v.prefix} on the interface, subnet wants /${v.expectedPrefix ?? '?'}`, v.addressOk ? null : `ip addr del ${v.address}/${v.prefix} dev ${ifname} && ip addr add ${v.address}/${v.expectedPrefix ?? '?'} dev ${ifname} (a /32 breaks on-subnet replies)`);
+    push(
+      `prefix of ${v.address}`,
+      v.addressOk ? 'pass' : 'fail',
+      `/${v.prefix} on the interface, subnet wants /${v.expectedPrefix ?? '?'}`,
+      v.addressOk
+        ? null
+        : `ip addr del ${v.address}/${v.prefix} dev ${ifname} && ip addr add ${v.address}/${v.expectedPrefix ?? '?'} dev ${ifname} (a /32 breaks on-subnet replies)`,
+    );
   }
   if (!ctx.config.os.policyRouting) {
     push(`policy routing ${v.address}`, 'skip', 'os.policyRouting is false');
@@ -113,7 +143,14 @@ async function osChecks(ctx: DoctorContext, group: GroupConfig, index: number, v
   }
   const table = tableFor(ctx.config.os.tableBase, group.id, index);
   const ok = v.ruleOk === true && v.tableOk === true;
-  push(`policy routing ${v.address}`, ok ? 'pass' : 'fail', `rule from ${v.address} lookup ${table}: ${v.ruleOk ? 'present' : 'MISSING'}; table ${table}: ${v.tableOk ? 'complete' : 'MISSING or incomplete'}`, ok ? null : 'vipd re-adds them while MASTER; if something keeps deleting them, look for amazon-ec2-net-utils/oci-utils/networkd rewriting rules (docs/os.md)');
+  push(
+    `policy routing ${v.address}`,
+    ok ? 'pass' : 'fail',
+    `rule from ${v.address} lookup ${table}: ${v.ruleOk ? 'present' : 'MISSING'}; table ${table}: ${v.tableOk ? 'complete' : 'MISSING or incomplete'}`,
+    ok
+      ? null
+      : 'vipd re-adds them while MASTER; if something keeps deleting them, look for amazon-ec2-net-utils/oci-utils/networkd rewriting rules (docs/os.md)',
+  );
   // Of the VIP's family: `ip route get 192.0.2.1 from fd00::1` is an error, not an answer.
   const probe = v.address.includes(':') ? PROBE_DESTINATION_V6 : PROBE_DESTINATION_V4;
   try {
@@ -124,8 +161,12 @@ async function osChecks(ctx: DoctorContext, group: GroupConfig, index: number, v
     push(
       `replies from ${v.address}`,
       viaTable ? 'pass' : 'fail',
-      route ? `ip route get ${probe} from ${v.address}: dev ${route.dev ?? '?'} table ${String(route.table ?? 'main')}` : `ip route get failed: ${r.stderr.trim()}`,
-      viaTable ? null : `replies would not leave through table ${table}; check "ip rule" for a rule at a lower priority than ${ctx.config.os.rulePriority} that catches them`,
+      route
+        ? `ip route get ${probe} from ${v.address}: dev ${route.dev ?? '?'} table ${String(route.table ?? 'main')}`
+        : `ip route get failed: ${r.stderr.trim()}`,
+      viaTable
+        ? null
+        : `replies would not leave through table ${table}; check "ip rule" for a rule at a lower priority than ${ctx.config.os.rulePriority} that catches them`,
     );
   } catch (e) {
     push(`replies from ${v.address}`, 'fail', asVipdError(e).message, 'apt-get install iproute2');
@@ -144,7 +185,12 @@ async function serviceChecks(ctx: DoctorContext, group: GroupConfig, push: Push)
   const vips = new Set(group.vips.map((v) => v.address));
   for (const port of group.servicePorts) {
     const hit = listeners.find((l) => l.port === port && (vips.has(l.address) || l.address === '0.0.0.0' || l.address === '::' || l.address === '*'));
-    push(`listener on port ${port}`, hit ? 'pass' : 'fail', hit ? `${hit.address}:${port}` : `nothing listens on a VIP or the wildcard address on TCP ${port}`, hit ? null : `start the service, bound to 0.0.0.0 or the VIP (with net.ipv4.ip_nonlocal_bind=1 to bind the VIP on a backup)`);
+    push(
+      `listener on port ${port}`,
+      hit ? 'pass' : 'fail',
+      hit ? `${hit.address}:${port}` : `nothing listens on a VIP or the wildcard address on TCP ${port}`,
+      hit ? null : `start the service, bound to 0.0.0.0 or the VIP (with net.ipv4.ip_nonlocal_bind=1 to bind the VIP on a backup)`,
+    );
   }
 }
 
@@ -156,7 +202,10 @@ async function tcpListeners(ctx: DoctorContext): Promise<Array<{ address: string
     const local = line.trim().split(/\s+/)[3];
     if (!local) continue;
     const at = local.lastIndexOf(':');
-    const address = local.slice(0, at).replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+    const address = local
+      .slice(0, at)
+      .replace(/^\[|\]$/g, '')
+      .replace(/%.*$/, '');
     const port = Number(local.slice(at + 1));
     if (Number.isInteger(port)) out.push({ address, port });
   }

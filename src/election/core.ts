@@ -8,7 +8,18 @@ import { outranks, type Ranked } from './rank';
 import { masterDownMs, skewMs } from './timing';
 import { switchoverSuccessor, type SuccessorVerdict } from './successor';
 import { isAllowedTransition } from './transitions';
-import type { AnnounceReason, ElectionEvent, ElectionOptions, ElectionOutput, ElectionStatus, NotMaster, OutgoingAdvert, PeerAdvert, Role, TransitionReason } from './types';
+import type {
+  AnnounceReason,
+  ElectionEvent,
+  ElectionOptions,
+  ElectionOutput,
+  ElectionStatus,
+  NotMaster,
+  OutgoingAdvert,
+  PeerAdvert,
+  Role,
+  TransitionReason,
+} from './types';
 import { checkTime, validateAdvert, validateOptions } from './validate';
 
 const MIN_PRIORITY = 1;
@@ -359,7 +370,8 @@ export class ElectionCore {
   nextDeadline(): number | null {
     let next: number | null = null;
     const announceAt = this.current === 'MASTER' ? this.reannounce.deadline() : null;
-    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt, this.ownerFaultUntil, this.listenUntil]) if (t !== null && (next === null || t < next)) next = t;
+    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt, this.ownerFaultUntil, this.listenUntil])
+      if (t !== null && (next === null || t < next)) next = t;
     return this.current === 'STOP' ? null : next;
   }
 
@@ -378,7 +390,13 @@ export class ElectionCore {
       peers: this.peers.list(),
       maintenance: this.maintenanceOn,
       lastMasterAdvertAt: this.lastMasterAdvertAt,
-      timers: { downAt: this.downAt, preemptAt: this.preemptAt, nextAdvertAt: this.nextAdvertAt, ownerFaultUntil: this.ownerFaultUntil, listenUntil: this.listenUntil },
+      timers: {
+        downAt: this.downAt,
+        preemptAt: this.preemptAt,
+        nextAdvertAt: this.nextAdvertAt,
+        ownerFaultUntil: this.ownerFaultUntil,
+        listenUntil: this.listenUntil,
+      },
       splitBrainHolder: this.suspectedHolder,
       claimBlockedBy: this.claimBlockedBy,
       holdAfterResign: this.hold !== null,
@@ -618,8 +636,24 @@ export class ElectionCore {
     }
     const priority = { base: this.opts.priority, effective: this.effective(), maintenance: this.maintenanceOn };
     const claim: MasterClaim | undefined =
-      to === 'MASTER' ? { kind: acquisitionKind({ reason, previousMaster: peer ?? null }) === 'failover' ? 'failover' : 'initial', reason, previousMaster: peer ?? null, lastMasterAdvertAt: this.lastMasterAdvertAt } : undefined;
-    this.pending.push({ type: 'transition', from, to, reason, ...(peer === undefined ? {} : { peer }), at: now, priority, ...(claim === undefined ? {} : { claim }) });
+      to === 'MASTER'
+        ? {
+            kind: acquisitionKind({ reason, previousMaster: peer ?? null }) === 'failover' ? 'failover' : 'initial',
+            reason,
+            previousMaster: peer ?? null,
+            lastMasterAdvertAt: this.lastMasterAdvertAt,
+          }
+        : undefined;
+    this.pending.push({
+      type: 'transition',
+      from,
+      to,
+      reason,
+      ...(peer === undefined ? {} : { peer }),
+      at: now,
+      priority,
+      ...(claim === undefined ? {} : { claim }),
+    });
   }
 
   // --- helpers -------------------------------------------------------------------

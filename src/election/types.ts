@@ -103,17 +103,17 @@ export type AnnounceReason =
 
 export type TransitionReason =
   | 'start'
-  | 'master-down'        // no advert from a master within the down interval
-  | 'peer-resigned'      // master sent priority 0
-  | 'peer-refused'       // the master's host refused our probes twice in a row and its adverts stopped
-  | 'preempted'          // a higher (or tie-winning) master was heard
-  | 'preempting'         // we outrank the current master and preempt
-  | 'tracker-fault'      // a weight-0 tracker failed
+  | 'master-down' // no advert from a master within the down interval
+  | 'peer-resigned' // master sent priority 0
+  | 'peer-refused' // the master's host refused our probes twice in a row and its adverts stopped
+  | 'preempted' // a higher (or tie-winning) master was heard
+  | 'preempting' // we outrank the current master and preempt
+  | 'tracker-fault' // a weight-0 tracker failed
   | 'tracker-recovered'
-  | 'admin-resign'       // switchover / maintenance
-  | 'admin-stop'         // graceful shutdown
-  | 'stall'              // nopreempt: back from a stall, another node had claimed meanwhile
-  | 'cloud-outranked';   // the cloud shows a higher-ranked node holding the VIP
+  | 'admin-resign' // switchover / maintenance
+  | 'admin-stop' // graceful shutdown
+  | 'stall' // nopreempt: back from a stall, another node had claimed meanwhile
+  | 'cloud-outranked'; // the cloud shows a higher-ranked node holding the VIP
 
 export type ElectionEvent =
   | { readonly kind: 'master-seen'; readonly peer: string; readonly priority: number }
@@ -135,7 +135,13 @@ export interface ElectionStatus {
   readonly lastMasterAdvertAt: number | null;
   // Additions below are optional so statuses built elsewhere (fakes in tests) stay valid.
   /** Pending deadlines (monotonic ms), null when not armed. */
-  readonly timers?: { readonly downAt: number | null; readonly preemptAt: number | null; readonly nextAdvertAt: number | null; readonly ownerFaultUntil?: number | null; readonly listenUntil?: number | null };
+  readonly timers?: {
+    readonly downAt: number | null;
+    readonly preemptAt: number | null;
+    readonly nextAdvertAt: number | null;
+    readonly ownerFaultUntil?: number | null;
+    readonly listenUntil?: number | null;
+  };
   /** The other holder the cloud showed while we were MASTER, until cleared. */
   readonly splitBrainHolder?: string | null;
   /** After a cloud-outranked step-down: the node we will not claim against until heard again. */
@@ -143,7 +149,10 @@ export interface ElectionStatus {
   /** After an admin resign: no preemption until the new master is lost. */
   readonly holdAfterResign?: boolean;
   /** Refused probes: the pending evidence against the believed master, and the peers whose refusals are ignored. */
-  readonly refusal?: { readonly pending: { readonly peer: string; readonly firstAt: number; readonly confirmed: boolean } | null; readonly ignoredPeers: readonly string[] };
+  readonly refusal?: {
+    readonly pending: { readonly peer: string; readonly firstAt: number; readonly confirmed: boolean } | null;
+    readonly ignoredPeers: readonly string[];
+  };
   /** A peer not heard for longer than this is down (the same window the election judges masters by). */
   readonly peerDownAfterMs?: number;
   /** Why this node is not MASTER right now; null while it is. */
@@ -160,7 +169,8 @@ export interface ElectionStatus {
  * `starting`, `stopped`.
  */
 export interface NotMaster {
-  readonly reason: 'outranked' | 'held-after-switchover' | 'nopreempt' | 'preempt-delay' | 'maintenance' | 'cloud-outranked' | 'fault' | 'waiting' | 'starting' | 'stopped';
+  readonly reason:
+    'outranked' | 'held-after-switchover' | 'nopreempt' | 'preempt-delay' | 'maintenance' | 'cloud-outranked' | 'fault' | 'waiting' | 'starting' | 'stopped';
   readonly peer: string | null;
   readonly untilAt: number | null;
 }

@@ -51,11 +51,18 @@ export class PacketClassifier {
 
     const source = canonicalPeerIp(from.address);
     if (source === null || source.address !== peer.address || from.port !== peer.port) {
-      return reject('unknown-address', `group ${group.name}: peer ${peer.id} is configured at ${formatEndpoint(peer.address, peer.port)}, packet came from ${formatEndpoint(from.address, from.port)}`);
+      return reject(
+        'unknown-address',
+        `group ${group.name}: peer ${peer.id} is configured at ${formatEndpoint(peer.address, peer.port)}, packet came from ${formatEndpoint(from.address, from.port)}`,
+      );
     }
 
     const verdict = this.replay.admit(senderKey(group.id, peer.id), packet.epoch, packet.seq, now);
-    if (verdict === 'replay') return reject('replay', `group ${group.name}: peer ${peer.id} epoch ${packet.epoch} sequence ${packet.seq} is not newer (or is from an earlier run while the current one is alive)`);
+    if (verdict === 'replay')
+      return reject(
+        'replay',
+        `group ${group.name}: peer ${peer.id} epoch ${packet.epoch} sequence ${packet.seq} is not newer (or is from an earlier run while the current one is alive)`,
+      );
     return { ok: true, packet, group, peer, keySlot: decoded.keySlot, replay: verdict };
   }
 

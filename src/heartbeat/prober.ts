@@ -34,7 +34,10 @@ export class PeerProber {
 
   constructor(opts: { bindAddress: string; logger: Logger }) {
     const ip = canonicalPeerIp(opts.bindAddress);
-    if (ip === null) throw new VipdError('VIPD_E_CONFIG', `heartbeat bind address ${JSON.stringify(opts.bindAddress)} is not an IP address`, { details: { bindAddress: opts.bindAddress } });
+    if (ip === null)
+      throw new VipdError('VIPD_E_CONFIG', `heartbeat bind address ${JSON.stringify(opts.bindAddress)} is not an IP address`, {
+        details: { bindAddress: opts.bindAddress },
+      });
     this.bindAddress = ip.family === 4 ? ip.address : opts.bindAddress;
     this.family = ip.family;
     this.logger = opts.logger;

@@ -13,10 +13,10 @@
  * back across a restart). A retired epoch never passes again.
  */
 export type ReplayVerdict =
-  | 'first'      // nothing known of this sender yet
-  | 'in-order'   // current epoch, higher sequence
-  | 'new-epoch'  // the sender restarted
-  | 'replay';    // not newer within the epoch, a retired epoch, or an earlier epoch while the current one is alive
+  | 'first' // nothing known of this sender yet
+  | 'in-order' // current epoch, higher sequence
+  | 'new-epoch' // the sender restarted
+  | 'replay'; // not newer within the epoch, a retired epoch, or an earlier epoch while the current one is alive
 
 export interface SenderReplayState {
   readonly epoch: bigint;

@@ -166,7 +166,9 @@ export class HeartbeatService {
     const present = new Set<string>();
     for (const g of this.classifier.groupTable().values()) for (const id of g.peers.keys()) present.add(senderKey(g.id, id));
     for (const key of [...this.digestMismatch]) if (!present.has(key)) this.digestMismatch.delete(key);
-    const endpoints = [...this.classifier.groupTable().values()].flatMap((g) => [...g.peers.values()].map((p) => ({ address: p.config.address, port: p.port })));
+    const endpoints = [...this.classifier.groupTable().values()].flatMap((g) =>
+      [...g.peers.values()].map((p) => ({ address: p.config.address, port: p.port })),
+    );
     this.prober?.retain(endpoints);
   }
 
@@ -235,7 +237,10 @@ export class HeartbeatService {
     if (differs === this.digestMismatch.has(key)) return;
     if (differs) {
       this.digestMismatch.add(key);
-      this.logger.warn({ group: groupName, peer: peerId, ours: ours.toString('hex'), theirs: theirs.toString('hex') }, 'peer serves a different VIP set for this group (config drift)');
+      this.logger.warn(
+        { group: groupName, peer: peerId, ours: ours.toString('hex'), theirs: theirs.toString('hex') },
+        'peer serves a different VIP set for this group (config drift)',
+      );
     } else {
       this.digestMismatch.delete(key);
       this.logger.info({ group: groupName, peer: peerId }, 'peer VIP set matches ours again');

@@ -54,7 +54,9 @@ export class UdpTransport implements DatagramTransport {
   constructor(opts: { bindAddress: string; port: number; logger: Logger; recvBufferBytes?: number }) {
     const ip = canonicalPeerIp(opts.bindAddress);
     if (ip === null) {
-      throw new VipdError('VIPD_E_CONFIG', `heartbeat bind address ${JSON.stringify(opts.bindAddress)} is not an IP address`, { details: { bindAddress: opts.bindAddress } });
+      throw new VipdError('VIPD_E_CONFIG', `heartbeat bind address ${JSON.stringify(opts.bindAddress)} is not an IP address`, {
+        details: { bindAddress: opts.bindAddress },
+      });
     }
     if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
       throw new VipdError('VIPD_E_CONFIG', `heartbeat port ${opts.port} is outside 0-65535`, { details: { port: opts.port } });
@@ -224,11 +226,22 @@ function bindError(err: NodeJS.ErrnoException, address: string, port: number): V
   const details = { address, port, errno: err.code };
   switch (err.code) {
     case 'EADDRINUSE':
-      return new VipdError('VIPD_E_BIND', `cannot bind heartbeat socket to ${where}: address in use (another vipd or program holds this UDP port)`, { transient: true, cause: err, details });
+      return new VipdError('VIPD_E_BIND', `cannot bind heartbeat socket to ${where}: address in use (another vipd or program holds this UDP port)`, {
+        transient: true,
+        cause: err,
+        details,
+      });
     case 'EADDRNOTAVAIL':
-      return new VipdError('VIPD_E_BIND', `cannot bind heartbeat socket to ${where}: address not available (${address} is not assigned to an interface of this host, or not yet)`, { transient: true, cause: err, details });
+      return new VipdError(
+        'VIPD_E_BIND',
+        `cannot bind heartbeat socket to ${where}: address not available (${address} is not assigned to an interface of this host, or not yet)`,
+        { transient: true, cause: err, details },
+      );
     case 'EACCES':
-      return new VipdError('VIPD_E_BIND', `cannot bind heartbeat socket to ${where}: permission denied (ports below 1024 need CAP_NET_BIND_SERVICE)`, { cause: err, details });
+      return new VipdError('VIPD_E_BIND', `cannot bind heartbeat socket to ${where}: permission denied (ports below 1024 need CAP_NET_BIND_SERVICE)`, {
+        cause: err,
+        details,
+      });
     case 'EAFNOSUPPORT':
       return new VipdError('VIPD_E_BIND', `cannot bind heartbeat socket to ${where}: address family not supported (IPv6 disabled?)`, { cause: err, details });
     default:

@@ -121,7 +121,10 @@ export function mapKeepalived(tree: readonly KeepalivedStatement[], opts: Import
         break;
       case 'virtual_server':
       case 'virtual_server_group':
-        note(s.at, `${keyword} ${s.words.slice(1).join(' ')} is not carried over: vipd moves IPs and does not drive IPVS; keep keepalived's checker (or ipvsadm) for load balancing`);
+        note(
+          s.at,
+          `${keyword} ${s.words.slice(1).join(' ')} is not carried over: vipd moves IPs and does not drive IPVS; keep keepalived's checker (or ipvsadm) for load balancing`,
+        );
         break;
       case 'static_ipaddress':
       case 'static_routes':
@@ -144,8 +147,9 @@ export function mapKeepalived(tree: readonly KeepalivedStatement[], opts: Import
   }
   const everyInstanceHasSrc = instances.every((inst) => (inst.block ?? []).some((x) => x.words[0] === 'unicast_src_ip' && isIP(x.words[1] ?? '') !== 0));
   const sharedSrc = srcIps.size === 1 && everyInstanceHasSrc ? ([...srcIps][0] as string) : null;
-  if (srcIps.size > 1) note(instances[0]?.at ?? '', `instances use different unicast_src_ip (${[...srcIps].join(', ')}): heartbeat.bind stays the wildcard address`);
-  const nodeId = opts.nodeId ?? (sharedSrc !== null ? nodeIdFor(sharedSrc) : routerIdAsNodeId(routerId) ?? opts.fallbackNodeId);
+  if (srcIps.size > 1)
+    note(instances[0]?.at ?? '', `instances use different unicast_src_ip (${[...srcIps].join(', ')}): heartbeat.bind stays the wildcard address`);
+  const nodeId = opts.nodeId ?? (sharedSrc !== null ? nodeIdFor(sharedSrc) : (routerIdAsNodeId(routerId) ?? opts.fallbackNodeId));
 
   const groups: Record<string, unknown>[] = [];
   const usedIds = new Set<number>();
@@ -164,7 +168,9 @@ export function mapKeepalived(tree: readonly KeepalivedStatement[], opts: Import
       );
     }
   }
-  const derivedPeerIds = groups.some((g) => (g.peers as { id: string; address: string }[]).some((p) => p.id === nodeIdFor(p.address) && !opts.peers.some((o) => o.address === p.address)));
+  const derivedPeerIds = groups.some((g) =>
+    (g.peers as { id: string; address: string }[]).some((p) => p.id === nodeIdFor(p.address) && !opts.peers.some((o) => o.address === p.address)),
+  );
   if (derivedPeerIds && (opts.nodeId !== null || sharedSrc === null)) {
     note(
       '',
@@ -172,7 +178,11 @@ export function mapKeepalived(tree: readonly KeepalivedStatement[], opts: Import
         'Run the import on each node with --node-id ID and --peer ID=ADDRESS (one per address of each peer), or edit node.id and peers[].id',
     );
   }
-  if (!authNoted) note('', `create the heartbeat key every node shares: head -c 32 /dev/urandom | base64 > ${opts.keyFile} && chmod 600 ${opts.keyFile}, copied to each peer (mode 0600)`);
+  if (!authNoted)
+    note(
+      '',
+      `create the heartbeat key every node shares: head -c 32 /dev/urandom | base64 > ${opts.keyFile} && chmod 600 ${opts.keyFile}, copied to each peer (mode 0600)`,
+    );
   if (instances.length === 0) note('', 'no vrrp_instance found: the vipd config has no group and will not load until one is added');
 
   const peerFamilies = new Set(groups.flatMap((g) => (g.peers as { address: string }[]).map((p) => isIP(p.address))));
@@ -313,7 +323,10 @@ function mapInstance(inst: KeepalivedStatement, ctx: InstanceContext): Record<st
   if (ctx.usedIds.has(vrid)) {
     let free = 1;
     while (ctx.usedIds.has(free)) free++;
-    note(inst.at, `vrrp_instance ${rawName}: virtual_router_id ${vrid} is used by an earlier instance (keepalived allows it on another interface, vipd ids are unique per node): id ${free} is used; import the peer's file the same way so both agree`);
+    note(
+      inst.at,
+      `vrrp_instance ${rawName}: virtual_router_id ${vrid} is used by an earlier instance (keepalived allows it on another interface, vipd ids are unique per node): id ${free} is used; import the peer's file the same way so both agree`,
+    );
     vrid = free;
   }
   ctx.usedIds.add(vrid);
@@ -328,7 +341,10 @@ function mapInstance(inst: KeepalivedStatement, ctx: InstanceContext): Record<st
     else if (version === 2 && ms % 1000 !== 0) {
       // What keepalived itself runs: VRRPv2 carries whole seconds.
       intervalMs = Math.max(1000, Math.round(ms / 1000) * 1000);
-      note(advertSeconds.at, `advert_int ${advertSeconds.text} under VRRPv2 is rounded by keepalived to ${intervalMs / 1000} s, so vipd uses ${intervalMs} ms; set intervalMs lower to get the sub-second adverts meant`);
+      note(
+        advertSeconds.at,
+        `advert_int ${advertSeconds.text} under VRRPv2 is rounded by keepalived to ${intervalMs / 1000} s, so vipd uses ${intervalMs} ms; set intervalMs lower to get the sub-second adverts meant`,
+      );
     } else intervalMs = ms;
   }
   if (!preempt && stateMaster !== null) {
@@ -336,17 +352,30 @@ function mapInstance(inst: KeepalivedStatement, ctx: InstanceContext): Record<st
     note(stateMaster.at, 'nopreempt with state MASTER is ignored by keepalived (it preempts): vipd preempts too; set preempt: false if you meant it');
   }
   family ??= peers.map((p) => isIP(p.address)).find((f) => f !== 0) ?? null;
-  family ??= vipLines.filter((v) => !v.excluded).map((v) => isIP((v.line.words[0] ?? '').split('/')[0] ?? '')).find((f) => f !== 0) ?? null;
+  family ??=
+    vipLines
+      .filter((v) => !v.excluded)
+      .map((v) => isIP((v.line.words[0] ?? '').split('/')[0] ?? ''))
+      .find((f) => f !== 0) ?? null;
   const vips = mapVips(vipLines, iface, family, note);
   if (!hadUnicastPeer) {
     if (ctx.peers.length > 0) peers.push(...ctx.peers.map((p) => ({ id: p.id, address: p.address })));
-    else note(inst.at, `vrrp_instance ${rawName} uses multicast VRRP (no unicast_peer): vipd heartbeats are unicast, so name the other node(s) with --peer ID=ADDRESS or add groups[].peers by hand; the config does not load without them`);
+    else
+      note(
+        inst.at,
+        `vrrp_instance ${rawName} uses multicast VRRP (no unicast_peer): vipd heartbeats are unicast, so name the other node(s) with --peer ID=ADDRESS or add groups[].peers by hand; the config does not load without them`,
+      );
   }
 
   if (genericNotify !== null) {
     const line = genericNotify.words[1];
     if (line === undefined) note(genericNotify.at, 'notify without a script ignored');
-    for (const [state, key] of [['MASTER', 'master'], ['BACKUP', 'backup'], ['FAULT', 'fault'], ['STOP', 'stop']] as const) {
+    for (const [state, key] of [
+      ['MASTER', 'master'],
+      ['BACKUP', 'backup'],
+      ['FAULT', 'fault'],
+      ['STOP', 'stop'],
+    ] as const) {
       if (line === undefined) break;
       if (hooks[key] !== undefined) {
         note(genericNotify.at, `notify ${line} is not run on ${state}: vipd runs one hook per state and notify_${key} is set (keepalived runs both)`);
@@ -376,7 +405,12 @@ function mapInstance(inst: KeepalivedStatement, ctx: InstanceContext): Record<st
   return group;
 }
 
-function mapVips(lines: readonly { line: KeepalivedStatement; excluded: boolean }[], iface: string, instanceFamily: number | null, note: (at: string, m: string) => void): string[] {
+function mapVips(
+  lines: readonly { line: KeepalivedStatement; excluded: boolean }[],
+  iface: string,
+  instanceFamily: number | null,
+  note: (at: string, m: string) => void,
+): string[] {
   const vips: string[] = [];
   const seen = new Set<string>();
   for (const { line: l, excluded } of lines) {
@@ -389,7 +423,10 @@ function mapVips(lines: readonly { line: KeepalivedStatement; excluded: boolean 
       continue;
     }
     if (!excluded && instanceFamily !== null && family !== instanceFamily) {
-      note(l.at, `virtual_ipaddress ${spec} is of another address family than the instance: keepalived ignores it, so it is skipped (list it in virtual_ipaddress_excluded to keep it)`);
+      note(
+        l.at,
+        `virtual_ipaddress ${spec} is of another address family than the instance: keepalived ignores it, so it is skipped (list it in virtual_ipaddress_excluded to keep it)`,
+      );
       continue;
     }
     const full = family === 4 ? 32 : 128;
@@ -436,13 +473,30 @@ function scriptTracker(t: KeepalivedStatement, scripts: ReadonlyMap<string, Scri
   const override = rest.length > 0 ? weightOf(rest, t.at, note) : def.weight;
   if (override === null) return [];
   const cmd = toArgv(def.line);
-  if (cmd.viaShell) note(def.at, `vrrp_script ${name}: "${def.line}" needs a shell (or PATH lookup) and runs as /bin/sh -c; an absolute path without shell syntax runs directly`);
+  if (cmd.viaShell)
+    note(
+      def.at,
+      `vrrp_script ${name}: "${def.line}" needs a shell (or PATH lookup) and runs as /bin/sh -c; an absolute path without shell syntax runs directly`,
+    );
   const [command = '', ...args] = cmd.argv;
   // vipd needs a check to end before the next starts; keepalived lets the timeout reach the interval.
   const cap = def.intervalMs - Math.max(10, Math.round(def.intervalMs / 10));
   const timeoutMs = Math.min(def.timeoutMs ?? cap, cap);
-  if (def.timeoutMs !== null && def.timeoutMs > cap) note(def.at, `vrrp_script ${name}: timeout ${def.timeoutMs / 1000} s becomes ${timeoutMs} ms (vipd's timeout must be shorter than the interval)`);
-  return [{ name: sanitizeName(name), type: 'script', command, args, intervalMs: `${def.intervalMs}ms`, timeoutMs: `${timeoutMs}ms`, rise: def.rise, fall: def.fall, weight: override }];
+  if (def.timeoutMs !== null && def.timeoutMs > cap)
+    note(def.at, `vrrp_script ${name}: timeout ${def.timeoutMs / 1000} s becomes ${timeoutMs} ms (vipd's timeout must be shorter than the interval)`);
+  return [
+    {
+      name: sanitizeName(name),
+      type: 'script',
+      command,
+      args,
+      intervalMs: `${def.intervalMs}ms`,
+      timeoutMs: `${timeoutMs}ms`,
+      rise: def.rise,
+      fall: def.fall,
+      weight: override,
+    },
+  ];
 }
 
 /** `weight N` (keepalived's -253..253) or nothing (0: down means FAULT). `reverse` has no counterpart. */
@@ -522,7 +576,10 @@ function readSyncGroup(s: KeepalivedStatement, out: Map<string, SyncGroup>, note
       if (argv !== null) hooks[HOOK_KEYWORDS[k as keyof typeof HOOK_KEYWORDS]] = argv;
     } else note(p.at, `vrrp_sync_group ${name}: ${k} is not carried over`);
   }
-  note(s.at, `vrrp_sync_group ${name} (${members.join(', ')}): vipd groups fail over one by one; give the members the same priorities on each node so they move together. Its notify hooks are given to members that have none`);
+  note(
+    s.at,
+    `vrrp_sync_group ${name} (${members.join(', ')}): vipd groups fail over one by one; give the members the same priorities on each node so they move together. Its notify hooks are given to members that have none`,
+  );
   out.set(name, { hooks, at: s.at, members });
 }
 

@@ -111,8 +111,7 @@ export class VipdMetrics {
 
     const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> =>
       new Histogram<L>({ name, help, labelNames, buckets, registers });
-    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> =>
-      new Gauge<L>({ name, help, labelNames, registers });
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> => new Gauge<L>({ name, help, labelNames, registers });
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
       new Counter<L>({ name, help, labelNames, registers });
 
@@ -152,17 +151,26 @@ export class VipdMetrics {
     this.transitions = counter('vipd_transitions_total', 'Role transitions of this node, by from and to role.', ['group', 'from', 'to']);
     this.advertsSent = counter('vipd_adverts_sent_total', 'Heartbeat adverts (and resigns) sent, counted once per advert, not per peer.', ['group']);
     this.advertsReceived = counter('vipd_adverts_received_total', 'Authenticated heartbeat adverts accepted from peers.', ['group']);
-    this.heartbeatsRejected = counter('vipd_heartbeats_rejected_total', 'Heartbeat packets dropped, by reason (bad signature, replay, unknown peer, ...).', ['reason']);
+    this.heartbeatsRejected = counter('vipd_heartbeats_rejected_total', 'Heartbeat packets dropped, by reason (bad signature, replay, unknown peer, ...).', [
+      'reason',
+    ]);
     this.peerRefusals = counter(
       'vipd_peer_refusals_total',
       "Probes of the peer's heartbeat port its host refused (ICMP port unreachable: no vipd listening, or a firewall REJECT).",
       ['group', 'peer'],
     );
-    this.peerLastSeen = gauge('vipd_peer_last_seen_timestamp_seconds', 'Unix time of the last accepted advert from the peer; 0 = never seen since start.', ['group', 'peer']);
+    this.peerLastSeen = gauge('vipd_peer_last_seen_timestamp_seconds', 'Unix time of the last accepted advert from the peer; 0 = never seen since start.', [
+      'group',
+      'peer',
+    ]);
     this.priority = gauge('vipd_priority', 'Configured base priority of this node in the group.', ['group']);
     this.effectivePriority = gauge('vipd_effective_priority', 'Priority this node advertises now (base plus tracker weights; 0 while resigning).', ['group']);
     this.trackerUpGauge = gauge('vipd_tracker_up', '1 when the tracker counts as up (after rise/fall), 0 when down.', ['group', 'tracker']);
-    this.cloudRequests = counter('vipd_cloud_requests_total', 'Cloud API operations sent (EC2 actions, REST calls), by outcome; each retry counts again.', ['provider', 'operation', 'outcome']);
+    this.cloudRequests = counter('vipd_cloud_requests_total', 'Cloud API operations sent (EC2 actions, REST calls), by outcome; each retry counts again.', [
+      'provider',
+      'operation',
+      'outcome',
+    ]);
     this.cloudRequestDuration = histogram(
       'vipd_cloud_request_duration_seconds',
       'Duration of one cloud API operation.',
@@ -176,7 +184,12 @@ export class VipdMetrics {
     );
     this.osRepairsTotal = counter('vipd_os_repairs_total', 'OS changes re-applied while MASTER because something else removed them.', ['group']);
     this.splitBrainSuspectedGauge = gauge('vipd_split_brain_suspected', '1 while this node suspects another node also holds the VIPs.', ['group']);
-    this.eventLoopLagSeconds = histogram('vipd_event_loop_lag_seconds', "How late the runtime's tick ran compared to its schedule.", [], EVENT_LOOP_LAG_BUCKETS);
+    this.eventLoopLagSeconds = histogram(
+      'vipd_event_loop_lag_seconds',
+      "How late the runtime's tick ran compared to its schedule.",
+      [],
+      EVENT_LOOP_LAG_BUCKETS,
+    );
     this.buildInfo = gauge('vipd_build_info', 'Always 1; the version label tells which vipd runs.', ['version']);
     this.hookFailures = counter('vipd_hook_failures_total', 'Notify hooks that exited non-zero, timed out or could not start.', ['group']);
     this.reannounceTotal = counter(
@@ -184,11 +197,28 @@ export class VipdMetrics {
       'Re-announcements of the VIPs by this MASTER after another node claimed the group, by reason: lower-master, peer-returned, peer-stepped-down, stall, cloud-split.',
       ['group', 'reason'],
     );
-    this.lastReannounce = gauge('vipd_last_reannounce_timestamp_seconds', 'Unix time of the last re-announcement of the group by this node; 0 = none since start.', ['group']);
+    this.lastReannounce = gauge(
+      'vipd_last_reannounce_timestamp_seconds',
+      'Unix time of the last re-announcement of the group by this node; 0 = none since start.',
+      ['group'],
+    );
 
-    this.vipInfo = gauge('vipd_vip_info', "Always 1, one series per configured VIP: the group's id and interface (for joins, and keepalived dashboards).", ['group', 'id', 'interface', 'vip']);
-    this.maintenanceGauge = gauge('vipd_maintenance', '1 while maintenance is on (`vipd maintenance on`): this node holds no VIP and shows effective priority 0.', []);
-    this.configLastReloadSuccessful = gauge('vipd_config_last_reload_successful', '1 when the last configuration reload (SIGHUP) applied in full, 0 when it was rejected or applied in part.', []);
+    this.vipInfo = gauge('vipd_vip_info', "Always 1, one series per configured VIP: the group's id and interface (for joins, and keepalived dashboards).", [
+      'group',
+      'id',
+      'interface',
+      'vip',
+    ]);
+    this.maintenanceGauge = gauge(
+      'vipd_maintenance',
+      '1 while maintenance is on (`vipd maintenance on`): this node holds no VIP and shows effective priority 0.',
+      [],
+    );
+    this.configLastReloadSuccessful = gauge(
+      'vipd_config_last_reload_successful',
+      '1 when the last configuration reload (SIGHUP) applied in full, 0 when it was rejected or applied in part.',
+      [],
+    );
     this.configLastReloadSuccessTimestamp = gauge(
       'vipd_config_last_reload_success_timestamp_seconds',
       'Unix time of the last configuration load that applied in full (start-up or SIGHUP).',

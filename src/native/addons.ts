@@ -56,7 +56,10 @@ export function requireNativeAddon<N extends NativeAddonName>(
     binding = require(path);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new VipdError(code, `the ${purpose} ${path} does not load with Node ${process.versions.node} (${why}): ${fix}`, { cause: e, details: { addon: name, path } });
+    throw new VipdError(code, `the ${purpose} ${path} does not load with Node ${process.versions.node} (${why}): ${fix}`, {
+      cause: e,
+      details: { addon: name, path },
+    });
   }
   if (!exportsFunction(binding, fn)) {
     throw new VipdError(code, `${path} is not vipd's ${purpose} (no ${fn}()): ${fix}`, { details: { addon: name, path } });

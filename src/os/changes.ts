@@ -108,7 +108,8 @@ export function routeDelCmd(r: RouteEntry): string {
 }
 
 function describeRoute(w: WantedRoute, table: number): string {
-  if (w.prefsrc === null) return `route ${w.dst === '0.0.0.0/0' || w.dst === '::/0' ? 'default' : w.dst}${w.gateway === null ? '' : ` via ${w.gateway}`} in table ${table}`;
+  if (w.prefsrc === null)
+    return `route ${w.dst === '0.0.0.0/0' || w.dst === '::/0' ? 'default' : w.dst}${w.gateway === null ? '' : ` via ${w.gateway}`} in table ${table}`;
   return `route ${w.dst} src ${w.prefsrc} in table ${table}`;
 }
 
@@ -132,7 +133,11 @@ export function convergeChanges(plans: readonly VipPlan[], link: LinkState, stat
     if (!routing || !state) continue;
     for (const r of ourRulesFor(state, plan.address)) {
       if (!ruleMatchesPlan(r, plan) && r.src !== null) {
-        removals.push({ family, command: ruleCmd('del', { ...r, src: r.src }), description: `stale rule from ${r.src} lookup ${r.table ?? '-'} priority ${r.priority}` });
+        removals.push({
+          family,
+          command: ruleCmd('del', { ...r, src: r.src }),
+          description: `stale rule from ${r.src} lookup ${r.table ?? '-'} priority ${r.priority}`,
+        });
       }
     }
     if (!ruleOk(state, plan)) {

@@ -315,7 +315,12 @@ export class OsConfigurator {
     for (const c of changes) byFamily.set(c.family, [...(byFamily.get(c.family) ?? []), c.command]);
     await Promise.all(
       [...byFamily].map(([family, lines]) =>
-        runIpBatch(this.runner, lines, { family, force, json: false, timeoutMs: this.config.commandTimeoutMs }, force ? null : this.takeArmed(changeBatchArgs(family))),
+        runIpBatch(
+          this.runner,
+          lines,
+          { family, force, json: false, timeoutMs: this.config.commandTimeoutMs },
+          force ? null : this.takeArmed(changeBatchArgs(family)),
+        ),
       ),
     );
   }

@@ -13,7 +13,10 @@ export class DryRunGarpSender implements GarpSender {
   ) {}
 
   announce(args: { iface: string; address: string; count: number }): Promise<void> {
-    this.logger.info({ dryRun: true, garp: { sender: this.kind, iface: args.iface, address: args.address, rounds: args.count } }, `dry run: would send gratuitous ARP for ${args.address} on ${args.iface}`);
+    this.logger.info(
+      { dryRun: true, garp: { sender: this.kind, iface: args.iface, address: args.address, rounds: args.count } },
+      `dry run: would send gratuitous ARP for ${args.address} on ${args.iface}`,
+    );
     return Promise.resolve();
   }
 }

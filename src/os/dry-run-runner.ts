@@ -14,7 +14,10 @@ export class DryRunRunner implements CommandRunner {
 
   async run(file: string, args: readonly string[], options?: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
     if (isReadOnly(file, args, options?.input)) return this.inner.run(file, args, options);
-    this.logger.info({ dryRun: true, command: [file, ...args], input: options?.input?.split('\n').filter(Boolean) }, `dry run: would run ${file} ${args.join(' ')}`);
+    this.logger.info(
+      { dryRun: true, command: [file, ...args], input: options?.input?.split('\n').filter(Boolean) },
+      `dry run: would run ${file} ${args.join(' ')}`,
+    );
     return { stdout: '', stderr: '', exitCode: 0 };
   }
 }
@@ -27,7 +30,10 @@ function isReadOnly(file: string, args: readonly string[], input: string | undef
   if (base !== 'ip') return base === 'which' || base === 'command';
   if (args.includes('-batch')) {
     // A batch only reads when every line does (observation batches: "addr show dev eth0", "rule show", ...).
-    const lines = (input ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = (input ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines.length > 0 && lines.every((l) => l.split(/\s+/).some((w) => READ_VERBS.includes(w)));
   }
   const verbs = args.filter((a) => !a.startsWith('-'));

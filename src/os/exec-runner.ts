@@ -161,7 +161,12 @@ function killGroup(pid: number | undefined): void {
 }
 
 /** Runs a command and throws VIPD_E_COMMAND_FAILED (with exit code and stderr) unless it exits 0. */
-export async function runChecked(runner: CommandRunner, file: string, args: readonly string[], options?: { timeoutMs?: number; input?: string }): Promise<CommandResult> {
+export async function runChecked(
+  runner: CommandRunner,
+  file: string,
+  args: readonly string[],
+  options?: { timeoutMs?: number; input?: string },
+): Promise<CommandResult> {
   const result = await runner.run(file, args, options);
   if (result.exitCode !== 0) {
     throw new VipdError('VIPD_E_COMMAND_FAILED', `${file} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`, {

@@ -29,7 +29,14 @@ export class ArpingGarpSender implements GarpSender {
   ) {}
 
   async announce(args: { iface: string; address: string; count: number; signal: AbortSignal }): Promise<void> {
-    const commands = announceCommands({ address: args.address, family: 4, iface: args.iface, count: args.count, gateway: null, baseTimeoutMs: this.baseTimeoutMs });
+    const commands = announceCommands({
+      address: args.address,
+      family: 4,
+      iface: args.iface,
+      count: args.count,
+      gateway: null,
+      baseTimeoutMs: this.baseTimeoutMs,
+    });
     const results = await Promise.allSettled(commands.map((c) => runAnnounceCommand(this.runner, c, args.signal)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

@@ -48,10 +48,18 @@ export function batchError(lines: readonly string[], args: readonly string[], re
 }
 
 /** `prepared`: an `ip` with these very args started earlier (standby), fed instead of spawning one now. */
-export async function runIpBatch(runner: CommandRunner, lines: readonly string[], options: BatchOptions, prepared: PreparedCommand | null = null): Promise<CommandResult> {
+export async function runIpBatch(
+  runner: CommandRunner,
+  lines: readonly string[],
+  options: BatchOptions,
+  prepared: PreparedCommand | null = null,
+): Promise<CommandResult> {
   const args = batchArgs(options);
   const input = `${lines.join('\n')}\n`;
-  const result = prepared?.alive === true ? await prepared.run(input, { timeoutMs: options.timeoutMs }) : await runner.run('ip', args, { input, timeoutMs: options.timeoutMs });
+  const result =
+    prepared?.alive === true
+      ? await prepared.run(input, { timeoutMs: options.timeoutMs })
+      : await runner.run('ip', args, { input, timeoutMs: options.timeoutMs });
   if (result.exitCode !== 0) throw batchError(lines, args, result);
   return result;
 }

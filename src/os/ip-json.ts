@@ -198,7 +198,12 @@ export function parseRoutes(docs: readonly JsonObject[], family: Family, tableIf
 export type { JsonObject };
 
 /** Assembles one family's state from the three documents the observer asks for. */
-export function familyStateFrom(family: Family, rules: readonly JsonObject[], ourRoutes: readonly JsonObject[], mainDefaults: readonly JsonObject[]): FamilyState {
+export function familyStateFrom(
+  family: Family,
+  rules: readonly JsonObject[],
+  ourRoutes: readonly JsonObject[],
+  mainDefaults: readonly JsonObject[],
+): FamilyState {
   return {
     rules: parseRules(rules, family),
     // `show table all` omits the table only for main.

@@ -29,7 +29,12 @@ export async function observeHost(runner: CommandRunner, iface: string, families
   return { link, v4, v6 };
 }
 
-async function observeFamily(runner: CommandRunner, iface: string, family: Family, timeoutMs: number): Promise<{ family: Family; link: LinkState; state: FamilyState }> {
+async function observeFamily(
+  runner: CommandRunner,
+  iface: string,
+  family: Family,
+  timeoutMs: number,
+): Promise<{ family: Family; link: LinkState; state: FamilyState }> {
   const lines = observeLines(iface);
   const result = await runIpBatch(runner, lines, { family, force: false, json: true, timeoutMs });
   const [addrs = [], rules = [], ourRoutes = [], mainDefaults = []] = splitBatchJson(result.stdout, lines.length, `ip -${family} observation of ${iface}`);

@@ -40,9 +40,7 @@ export function vipAddress(group: VipGroup, index: number): { address: string; f
  * link, and it must not be mistaken for the primary).
  */
 export function primaryAddress(link: LinkState, family: Family, vips: ReadonlySet<string>): IfAddress | null {
-  const usable = link.addresses.filter(
-    (a) => a.family === family && a.scope === 'global' && !a.tentative && !a.dadFailed && !vips.has(a.address),
-  );
+  const usable = link.addresses.filter((a) => a.family === family && a.scope === 'global' && !a.tentative && !a.dadFailed && !vips.has(a.address));
   return usable.find((a) => !a.secondary) ?? usable[0] ?? null;
 }
 
@@ -70,11 +68,9 @@ export function expectedPrefix(group: VipGroup, index: number, link: LinkState, 
   }
   const vipIp = requireIp(address, 'VIP');
   if (!sameNetwork(vipIp, requireIp(primary.address, 'primary'), primary.prefix)) {
-    throw new VipdError(
-      'VIPD_E_CONFIG',
-      `VIP ${address} is outside ${link.name}'s subnet ${subnetText(primary)}: configure its prefix explicitly`,
-      { details: { interface: link.name, vip: address } },
-    );
+    throw new VipdError('VIPD_E_CONFIG', `VIP ${address} is outside ${link.name}'s subnet ${subnetText(primary)}: configure its prefix explicitly`, {
+      details: { interface: link.name, vip: address },
+    });
   }
   return primary.prefix;
 }
@@ -85,9 +81,7 @@ function subnetText(a: IfAddress): string {
 
 /** The main table's default route through the interface with the lowest metric. */
 export function mainDefaultOn(state: FamilyState, iface: string): RouteEntry | null {
-  const candidates = state.mainDefaults
-    .filter((r) => r.dev === iface && r.type === 'unicast' && r.dst.endsWith('/0'))
-    .sort((a, b) => a.metric - b.metric);
+  const candidates = state.mainDefaults.filter((r) => r.dev === iface && r.type === 'unicast' && r.dst.endsWith('/0')).sort((a, b) => a.metric - b.metric);
   return candidates[0] ?? null;
 }
 

@@ -62,7 +62,9 @@ export class CloudOsOwner implements VipOwner {
     const configureOs = async (): Promise<void> => {
       // The assign may have finished just as the node stopped wanting the VIPs: leave the host alone.
       if (signal?.aborted === true) {
-        throw new VipdError('VIPD_E_CANCELLED', `acquire of ${group.name} abandoned after the cloud move: this node no longer wants the VIPs`, { details: { group: group.name } });
+        throw new VipdError('VIPD_E_CANCELLED', `acquire of ${group.name} abandoned after the cloud move: this node no longer wants the VIPs`, {
+          details: { group: group.name },
+        });
       }
       const osStart = clock.nowMs();
       configured = true;
@@ -90,7 +92,10 @@ export class CloudOsOwner implements VipOwner {
       await this.release(group);
     } catch (e) {
       // The acquire's own error is what the caller must see; the reconciler releases again if it no longer wants them.
-      this.deps.logger.warn({ group: group.name, err: asVipdError(e), cause: asVipdError(cause).code }, 'taking the VIPs off this host after an unconfirmed cloud move failed');
+      this.deps.logger.warn(
+        { group: group.name, err: asVipdError(e), cause: asVipdError(cause).code },
+        'taking the VIPs off this host after an unconfirmed cloud move failed',
+      );
     }
   }
 
@@ -161,7 +166,13 @@ export class CloudOsOwner implements VipOwner {
       if (this.strangers.has(key)) continue;
       this.strangers.add(key);
       this.deps.logger.warn(
-        { group: group.name, vip: v.address, holder: h.instanceId, holderPrimaryAddress: h.primaryAddress ?? null, peers: group.peers.map((p) => `${p.id}=${p.address}`) },
+        {
+          group: group.name,
+          vip: v.address,
+          holder: h.instanceId,
+          holderPrimaryAddress: h.primaryAddress ?? null,
+          peers: group.peers.map((p) => `${p.id}=${p.address}`),
+        },
         `the cloud shows ${h.instanceId} (${h.primaryAddress ?? 'primary address unknown'}) holding ${v.address}; it matches no peer address of group ${group.name}, so it is treated as a stranger and contested (a peer must use its NIC's primary address for heartbeats)`,
       );
     }

@@ -54,5 +54,13 @@ export async function buildOwner(config: VipdConfig, deps: OwnerFactoryDeps): Pr
   // Without an injected sender the configurator runs arping through the runner.
   const garp = deps.dryRun ? new DryRunGarpSender(sender, logger) : config.os.enabled && sender === 'native' ? loadNativeGarp() : undefined;
   const os = config.os.enabled ? new OsConfigurator({ runner, logger: logger.child({ component: 'os' }), config: config.os, garp }) : null;
-  return new CloudOsOwner({ mover, os, osConfig: config.os, clock: deps.clock, timers: deps.timers, logger, startDeadlineMs: config.provider.acquireDeadlineMs });
+  return new CloudOsOwner({
+    mover,
+    os,
+    osConfig: config.os,
+    clock: deps.clock,
+    timers: deps.timers,
+    logger,
+    startDeadlineMs: config.provider.acquireDeadlineMs,
+  });
 }

@@ -191,7 +191,11 @@ export class Daemon {
     // Whatever failed above, every wanted group that has no runner gets one: a reload must never leave a group unserved.
     for (const g of next.groups) {
       if (this.runners.has(g.id)) continue;
-      this.deps.metrics.addGroup(g.name, g.peers.map((p) => p.id), { id: g.id, interface: g.interface, vips: g.vips.map((v) => v.address) });
+      this.deps.metrics.addGroup(
+        g.name,
+        g.peers.map((p) => p.id),
+        { id: g.id, interface: g.interface, vips: g.vips.map((v) => v.address) },
+      );
       this.startGroup(g, this.deps.clock.nowMs());
     }
     this.loop.reconfigure(loopOptions(next));
@@ -239,9 +243,13 @@ export class Daemon {
       return verdict.ok ? [] : [{ group: r.config.name, reason: verdict.reason, wouldTakeOver: verdict.wouldTakeOver }];
     });
     if (refusals.length > 0 && opts.force !== true) {
-      throw new VipdError('VIPD_E_SWITCHOVER_REFUSED', `switchover refused, nothing resigned: ${refusals.map((r) => `${r.group}: ${r.reason}`).join('; ')} (--force resigns anyway)`, {
-        details: { refusals },
-      });
+      throw new VipdError(
+        'VIPD_E_SWITCHOVER_REFUSED',
+        `switchover refused, nothing resigned: ${refusals.map((r) => `${r.group}: ${r.reason}`).join('; ')} (--force resigns anyway)`,
+        {
+          details: { refusals },
+        },
+      );
     }
     if (refusals.length > 0) this.log.warn({ refusals }, 'switchover forced although no peer would take over as asked');
     for (const r of masters) r.resign(now);

@@ -56,7 +56,10 @@ export class ElectionEventLog {
       stall: 'this node resumed from a stall',
       'cloud-split': `the cloud shows ${peer} holding them`,
     };
-    this.deps.log.warn({ event: 'reannounce', reason: a.reason, peer: a.peer ?? null, coalesced: a.coalesced }, `announcing the VIPs of ${group} again: ${why[a.reason]}`);
+    this.deps.log.warn(
+      { event: 'reannounce', reason: a.reason, peer: a.peer ?? null, coalesced: a.coalesced },
+      `announcing the VIPs of ${group} again: ${why[a.reason]}`,
+    );
     this.deps.metrics.reannounce(group, a.reason, this.deps.wallSeconds());
   }
 }

@@ -65,7 +65,10 @@ export class FailoverAccounting {
       totalMs: pending && lastHeard !== null ? doneAt - lastHeard : null,
     };
     const kind: AcquisitionKind = pending === null ? 'reassert' : pending.claim.kind;
-    const failover = kind === 'failover' ? { ...phases, at: doneAt, reason: pending?.claim.reason ?? 'reassert', previousMaster: pending?.claim.previousMaster ?? null } : null;
+    const failover =
+      kind === 'failover'
+        ? { ...phases, at: doneAt, reason: pending?.claim.reason ?? 'reassert', previousMaster: pending?.claim.previousMaster ?? null }
+        : null;
     if (failover !== null) this.lastRecord = failover;
     return { kind, phases, failover, acquireMs: doneAt - startedAt };
   }

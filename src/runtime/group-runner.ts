@@ -214,7 +214,10 @@ export class GroupRunner {
     this.trackers.stop();
     const applied = await this.reconciler.releaseBeforeStop(STOP_RELEASE_ATTEMPTS, this.deps.ownership.retryDelayMs);
     if (applied !== 'inactive') {
-      this.log.error({ applied, attempts: STOP_RELEASE_ATTEMPTS }, 'stopping with the VIPs possibly still configured on this host: the release kept failing (the next start removes them as orphans)');
+      this.log.error(
+        { applied, attempts: STOP_RELEASE_ATTEMPTS },
+        'stopping with the VIPs possibly still configured on this host: the release kept failing (the next start removes them as orphans)',
+      );
     }
     // The stop hook runs even when the release kept failing: late, never lost.
     this.hooks.release(true);

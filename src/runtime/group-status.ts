@@ -38,7 +38,13 @@ export interface GroupStatus {
   readonly name: string;
   readonly id: number;
   readonly election: Omit<ElectionStatus, 'peers'> & { readonly peers: readonly PeerStatus[] };
-  readonly settings: { readonly interface: string; readonly intervalMs: number; readonly deadAfter: number; readonly preempt: boolean; readonly preemptDelayMs: number };
+  readonly settings: {
+    readonly interface: string;
+    readonly intervalMs: number;
+    readonly deadAfter: number;
+    readonly preempt: boolean;
+    readonly preemptDelayMs: number;
+  };
   /** Wall-clock time (ISO 8601) this node entered its current role. */
   readonly roleSince: string;
   readonly lastTransition: { readonly at: string; readonly from: Role; readonly to: Role; readonly reason: string; readonly peer: string | null } | null;
@@ -100,7 +106,13 @@ export function buildGroupStatus(s: GroupStatusInput, now: number, wallMs: numbe
     lastVerify:
       v === null
         ? null
-        : { ...v.report, at: iso(v.at), ageMs: now - v.at, fresh: v.at >= s.viewInvalidatedAt && v.role === s.election.role && now - v.at <= s.freshForMs, takenAs: v.role },
+        : {
+            ...v.report,
+            at: iso(v.at),
+            ageMs: now - v.at,
+            fresh: v.at >= s.viewInvalidatedAt && v.role === s.election.role && now - v.at <= s.freshForMs,
+            takenAs: v.role,
+          },
     splitBrainSuspected: s.splitBrainSuspected,
     trackers: s.trackers,
   };

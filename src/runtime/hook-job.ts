@@ -24,6 +24,14 @@ export function hookForTransition(
     event,
     argv: group.notify[event],
     timeoutMs: group.notify.timeoutMs,
-    context: { VIPD_GROUP: group.name, VIPD_EVENT: event, VIPD_FROM: t.from, VIPD_TO: t.to, VIPD_REASON: t.reason, VIPD_VIPS: vips.join(','), VIPD_NODE_ID: nodeId },
+    context: {
+      VIPD_GROUP: group.name,
+      VIPD_EVENT: event,
+      VIPD_FROM: t.from,
+      VIPD_TO: t.to,
+      VIPD_REASON: t.reason,
+      VIPD_VIPS: vips.join(','),
+      VIPD_NODE_ID: nodeId,
+    },
   };
 }

@@ -75,7 +75,12 @@ export class OutputExecutor {
     } else if (t.from === 'INIT') {
       ownership.startInactive();
     }
-    const hook = hookForTransition(group, t, group.vips.map((v) => v.address), this.deps.nodeId);
+    const hook = hookForTransition(
+      group,
+      t,
+      group.vips.map((v) => v.address),
+      this.deps.nodeId,
+    );
     if (hook !== null) this.deps.hooks.hold(t.to === 'MASTER' ? 'active' : 'inactive', hook);
     this.deps.roleChanged?.();
   }

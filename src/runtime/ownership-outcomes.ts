@@ -46,7 +46,10 @@ export class OwnershipOutcomes {
     this.error = null;
     this.deps.metrics.acquired(group, a.kind, a.acquireMs);
     if (a.failover !== null) this.deps.metrics.failover(group, a.phases, a.failover.reason);
-    this.deps.log.info({ event: 'vips-ready', kind: a.kind, vips, phases: a.phases, acquireMs: a.acquireMs, cloudCalls: report.cloudCalls }, 'VIPs ready on this node');
+    this.deps.log.info(
+      { event: 'vips-ready', kind: a.kind, vips, phases: a.phases, acquireMs: a.acquireMs, cloudCalls: report.cloudCalls },
+      'VIPs ready on this node',
+    );
   }
 
   released(vips: readonly string[]): void {

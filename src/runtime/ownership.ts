@@ -266,7 +266,10 @@ export class OwnershipReconciler {
     const { owner, listener, logger } = this.deps;
     try {
       const report = await owner.verify(this.group);
-      logger.warn({ group: this.group.name, holders: report.vips.map((v) => ({ vip: v.address, cloud: v.cloud })) }, 'assigned but never confirmed: the cloud now shows these holders');
+      logger.warn(
+        { group: this.group.name, holders: report.vips.map((v) => ({ vip: v.address, cloud: v.cloud })) },
+        'assigned but never confirmed: the cloud now shows these holders',
+      );
       listener.verified(report);
     } catch (e) {
       listener.verifyFailed(asVipdError(e));

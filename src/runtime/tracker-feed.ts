@@ -60,6 +60,9 @@ export class TrackerFeed {
 
   /** vipd_tracker_up for every tracker of the group (the set reports each up/down change). */
   private publish(): void {
-    this.deps.metrics.setTrackers(this.group.name, this.set.status().map((t) => ({ name: t.name, up: t.up })));
+    this.deps.metrics.setTrackers(
+      this.group.name,
+      this.set.status().map((t) => ({ name: t.name, up: t.up })),
+    );
   }
 }

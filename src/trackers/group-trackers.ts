@@ -26,7 +26,10 @@ export interface TrackerStatus {
 }
 
 /** Verdicts handed from a GroupTrackers being replaced (reload) to its successor. */
-export type TrackerCarryOver = ReadonlyMap<string, { readonly fingerprint: string; readonly state: RiseFallState; readonly lastError: string | null; readonly lastCheckAt: number | null }>;
+export type TrackerCarryOver = ReadonlyMap<
+  string,
+  { readonly fingerprint: string; readonly state: RiseFallState; readonly lastError: string | null; readonly lastCheckAt: number | null }
+>;
 
 export interface GroupTrackersDeps {
   readonly trackers: readonly TrackerConfig[];
@@ -264,10 +267,16 @@ function validate(trackers: readonly TrackerConfig[]): void {
     if (typeof c.name !== 'string' || c.name.length === 0) throw new VipdError('VIPD_E_CONFIG', 'a tracker has no name');
     if (names.has(c.name)) throw new VipdError('VIPD_E_CONFIG', `${where} is defined twice in the same group`);
     names.add(c.name);
-    for (const [key, value] of [['intervalMs', c.intervalMs], ['timeoutMs', c.timeoutMs]] as const) {
+    for (const [key, value] of [
+      ['intervalMs', c.intervalMs],
+      ['timeoutMs', c.timeoutMs],
+    ] as const) {
       if (!Number.isFinite(value) || value <= 0) throw new VipdError('VIPD_E_CONFIG', `${where}: ${key} must be a positive number of ms, got ${value}`);
     }
-    for (const [key, value] of [['rise', c.rise], ['fall', c.fall]] as const) {
+    for (const [key, value] of [
+      ['rise', c.rise],
+      ['fall', c.fall],
+    ] as const) {
       if (!Number.isInteger(value) || value < 1) throw new VipdError('VIPD_E_CONFIG', `${where}: ${key} must be an integer >= 1, got ${value}`);
     }
     if (!Number.isInteger(c.weight) || c.weight < -254 || c.weight > 254) {

@@ -67,7 +67,7 @@ export function formatIp(ip: ParsedIp): string {
   // Longest run of two or more zero groups, the first one on a tie.
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

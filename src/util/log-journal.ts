@@ -19,7 +19,11 @@ export function journalPrefix(line: string): string {
  * redirected stdout (a pipe to a file, a terminal) keeps the variable but
  * not the inode, and gets no prefixes.
  */
-export function isJournalStream(env: Readonly<Record<string, string | undefined>>, fd: number, stat: (fd: number) => { dev: number; ino: number } = fstatSync): boolean {
+export function isJournalStream(
+  env: Readonly<Record<string, string | undefined>>,
+  fd: number,
+  stat: (fd: number) => { dev: number; ino: number } = fstatSync,
+): boolean {
   const m = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? '');
   if (m === null) return false;
   try {

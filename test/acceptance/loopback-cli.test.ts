@@ -43,7 +43,12 @@ describe('switchover never causes an outage', () => {
     const forced = await cli(['switchover', '-c', cluster.configPath('n1'), '--force', '--timeout', '500ms']);
     expect(forced.code).toBe(1); // resigned, and nobody took over within the timeout
     expect(forced.stderr).toContain('no peer took over web');
-    expect(n1.transitions('web').slice(before).map((t) => t.to)[0]).toBe('BACKUP');
+    expect(
+      n1
+        .transitions('web')
+        .slice(before)
+        .map((t) => t.to)[0],
+    ).toBe('BACKUP');
   });
 
   it('--to a node that would not win is refused (exit 69), naming the one that would; --to the winner hands over', async () => {
@@ -87,7 +92,10 @@ describe('one CLI convention', () => {
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ nodeId: 'n2' });
 
-    expect(await cli(['maintenance', 'status', '-c', config])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^maintenance off \(nothing saved in .*maintenance\.json\)$/) });
+    expect(await cli(['maintenance', 'status', '-c', config])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^maintenance off \(nothing saved in .*maintenance\.json\)$/),
+    });
     const on = await cli(['maintenance', 'on', '--config', config, '--json']);
     expect(on.code).toBe(0);
     expect(JSON.parse(on.stdout)).toMatchObject({ maintenance: true });

@@ -96,7 +96,12 @@ describe('two nodes on loopback', () => {
     const takeover = await n2.waitForRole('web', 'MASTER', { after: mark });
     expect(takeover.reason).toBe('peer-resigned');
     expect((await n1.wait()).code).toBe(0);
-    expect(n1.transitions('web').slice(-2).map((t) => t.to)).toEqual(['MASTER', 'STOP']);
+    expect(
+      n1
+        .transitions('web')
+        .slice(-2)
+        .map((t) => t.to),
+    ).toEqual(['MASTER', 'STOP']);
   });
 
   it('ignores and counts a peer signing with the wrong key', async () => {

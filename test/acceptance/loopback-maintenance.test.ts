@@ -42,7 +42,11 @@ describe('maintenance across restarts', () => {
     n1.signal('SIGKILL');
     await n1.wait();
     const n1b = cluster.start('n1');
-    const note = await n1b.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('maintenance is on (saved before this start)'), 20_000, 'saved maintenance noticed');
+    const note = await n1b.waitFor(
+      (l) => typeof l.msg === 'string' && l.msg.startsWith('maintenance is on (saved before this start)'),
+      20_000,
+      'saved maintenance noticed',
+    );
     expect(note).toMatchObject({ level: 'warn', file: saved, since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     await cluster.settle({ n1: { web: { role: 'BACKUP', master: 'n2' } }, n2: { web: { role: 'MASTER' } } });
     // Several down intervals (~0.9 s each at 250 ms adverts) hearing a lower-priority master: no claim.
@@ -103,7 +107,11 @@ describe('maintenance across restarts', () => {
     const saved = join(cluster.stateDir('n1'), MAINTENANCE_FILE);
     const client = new ControlClient(cluster.socketPath('n1'));
     for (let round = 0; round < 5; round++) {
-      await Promise.all([client.call('maintenance', { on: true }, 5000), client.call('maintenance', { on: false }, 5000), client.call('maintenance', { on: round % 2 === 0 }, 5000)]);
+      await Promise.all([
+        client.call('maintenance', { on: true }, 5000),
+        client.call('maintenance', { on: false }, 5000),
+        client.call('maintenance', { on: round % 2 === 0 }, 5000),
+      ]);
       const running = (await cluster.status('n1')).maintenance;
       expect([round, running]).toEqual([round, existsSync(saved)]);
       expect([round, running]).toEqual([round, round % 2 === 0]);

@@ -105,13 +105,18 @@ describe('vipd run: process-level behaviour', () => {
     const k1 = cluster.keyFile;
     const k2 = join(cluster.dir, 'k2.key');
     writeFileSync(k2, 'the-second-heartbeat-key-abcdef0123456789\n', { mode: 0o600 });
-    const rejected = (p: VipdProcess, from: number): LogLine[] => p.lines.slice(from).filter((l) => typeof l.msg === 'string' && l.msg.startsWith('heartbeat rejected'));
+    const rejected = (p: VipdProcess, from: number): LogLine[] =>
+      p.lines.slice(from).filter((l) => typeof l.msg === 'string' && l.msg.startsWith('heartbeat rejected'));
     const reload = async (id: 'n1' | 'n2', keys: { keyFile: string; nextKeyFile: string | null }): Promise<LogLine> => {
       const p = cluster.get(id);
       const mark = p.lines.length;
       cluster.writeConfig(cluster.node(id), keys);
       p.signal('SIGHUP');
-      return p.waitFor((l) => p.lines.indexOf(l) >= mark && (l.msg === 'configuration reloaded' || (typeof l.msg === 'string' && l.msg.startsWith('reload'))), 10_000, `${id} reload`);
+      return p.waitFor(
+        (l) => p.lines.indexOf(l) >= mark && (l.msg === 'configuration reloaded' || (typeof l.msg === 'string' && l.msg.startsWith('reload'))),
+        10_000,
+        `${id} reload`,
+      );
     };
     const start1 = n1.lines.length;
     const start2 = n2.lines.length;

@@ -52,7 +52,10 @@ describe('vipd run: signals', () => {
     const mark = n2.lines.length;
     for (let i = 0; i < 3; i++) n1.signal('SIGUSR2');
     await n1.waitFor((l) => l.event === 'counters-dump', 10_000, 'the counters dump');
-    const stats = JSON.parse(readFileSync(join(cluster.dir, 'vipd.stats'), 'utf8')) as { nodeId: string; counters: Record<string, Array<{ labels: Record<string, string>; value: number }>> };
+    const stats = JSON.parse(readFileSync(join(cluster.dir, 'vipd.stats'), 'utf8')) as {
+      nodeId: string;
+      counters: Record<string, Array<{ labels: Record<string, string>; value: number }>>;
+    };
     expect(stats.nodeId).toBe('n1');
     expect(stats.counters.vipd_adverts_sent_total?.[0]).toMatchObject({ labels: { group: 'web' } });
     expect(stats.counters.vipd_adverts_sent_total?.[0]?.value).toBeGreaterThan(0);
@@ -79,23 +82,30 @@ describe('vipd run: signals', () => {
     expect(n1.lines.some((l) => l.msg === 'VIPs released')).toBe(true);
   });
 
-  it.each(['uncaught-exception', 'unhandled-rejection'])('a fatal error (%s) is logged with its cause, the VIPs are released, the exit is 70', async (fault) => {
-    cluster = await LoopbackCluster.pair([WEB], 100); // n2 never runs: n1 claims after the down interval
-    const path = cluster.writeConfig(cluster.node('n1'));
-    const n1 = new VipdProcess('n1', ['run', '--config', path], { env: { VIPD_TEST_FAULT: fault } });
-    cluster.processes.set('n1', n1);
-    const exit = await n1.wait();
-    expect(exit).toEqual({ code: 70, signal: null });
-    const fatal = n1.lines.find((l) => l.event === 'fatal-error');
-    expect(fatal).toMatchObject({ level: 'fatal', kind: fault, error: { type: 'VipdError', code: 'VIPD_E_INTERNAL', message: expect.stringMatching(/injected fault/) as unknown } });
-    expect(String((fatal?.error as { stack?: string }).stack)).toMatch(/fault-injection/);
-    const ready = n1.lines.findIndex((l) => l.event === 'vips-ready');
-    const released = n1.lines.findIndex((l) => l.msg === 'VIPs released');
-    expect(ready).toBeGreaterThanOrEqual(0);
-    expect(released).toBeGreaterThan(n1.lines.indexOf(fatal as never));
-    expect(n1.lines.at(-1)).toMatchObject({ event: 'fatal-exit', outcome: 'VIPs released', exitCode: 70 });
-    expect(existsSync(cluster.socketPath('n1'))).toBe(false);
-  });
+  it.each(['uncaught-exception', 'unhandled-rejection'])(
+    'a fatal error (%s) is logged with its cause, the VIPs are released, the exit is 70',
+    async (fault) => {
+      cluster = await LoopbackCluster.pair([WEB], 100); // n2 never runs: n1 claims after the down interval
+      const path = cluster.writeConfig(cluster.node('n1'));
+      const n1 = new VipdProcess('n1', ['run', '--config', path], { env: { VIPD_TEST_FAULT: fault } });
+      cluster.processes.set('n1', n1);
+      const exit = await n1.wait();
+      expect(exit).toEqual({ code: 70, signal: null });
+      const fatal = n1.lines.find((l) => l.event === 'fatal-error');
+      expect(fatal).toMatchObject({
+        level: 'fatal',
+        kind: fault,
+        error: { type: 'VipdError', code: 'VIPD_E_INTERNAL', message: expect.stringMatching(/injected fault/) as unknown },
+      });
+      expect(String((fatal?.error as { stack?: string }).stack)).toMatch(/fault-injection/);
+      const ready = n1.lines.findIndex((l) => l.event === 'vips-ready');
+      const released = n1.lines.findIndex((l) => l.msg === 'VIPs released');
+      expect(ready).toBeGreaterThanOrEqual(0);
+      expect(released).toBeGreaterThan(n1.lines.indexOf(fatal as never));
+      expect(n1.lines.at(-1)).toMatchObject({ event: 'fatal-exit', outcome: 'VIPs released', exitCode: 70 });
+      expect(existsSync(cluster.socketPath('n1'))).toBe(false);
+    },
+  );
 
   it('refuses an unknown VIPD_TEST_FAULT value with exit 78 instead of running without it', async () => {
     cluster = await LoopbackCluster.pair([WEB], 100); // n2 never runs: n1 claims after the down interval

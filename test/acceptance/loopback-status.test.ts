@@ -67,7 +67,10 @@ describe('vipd status tells the truth', () => {
     expect(peer).toMatchObject({ id: 'n1', live: false, role: null, lastRole: 'MASTER' });
     expect(peer?.silentForMs).toBeGreaterThan(g?.election.peerDownAfterMs ?? Infinity);
     expect(Date.parse(peer?.lastHeard ?? '')).toBeLessThan(Date.parse(s.now));
-    expect(g).toMatchObject({ settings: { interface: 'lo', intervalMs: 250, preempt: true, preemptDelayMs: 0 }, lastTransition: { from: 'BACKUP', to: 'MASTER', reason: expect.stringMatching(/^(master-down|peer-refused)$/) } });
+    expect(g).toMatchObject({
+      settings: { interface: 'lo', intervalMs: 250, preempt: true, preemptDelayMs: 0 },
+      lastTransition: { from: 'BACKUP', to: 'MASTER', reason: expect.stringMatching(/^(master-down|peer-refused)$/) },
+    });
     expect(Date.parse(g?.roleSince ?? '')).toBe(Date.parse(g?.lastTransition?.at ?? 'x'));
     const text = (await cli(cluster, 'n2', [])).stdout;
     expect(text).toMatch(/peer n1: DOWN, last heard \d+\.\d s ago \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, then MASTER priority 200\)/);
@@ -105,7 +108,13 @@ describe('vipd status tells the truth', () => {
     await n1.waitFor((l) => l.msg === 'control socket listening', 20_000, 'control socket');
     const viaHttp = (await httpJson(port, '/status')) as DaemonStatus;
     const viaCli = JSON.parse((await cli(cluster, 'n1', ['--json'])).stdout) as DaemonStatus;
-    const shape = (d: DaemonStatus): unknown => ({ ...d, now: typeof d.now, uptimeMs: typeof d.uptimeMs, eventLoopLagMs: typeof d.eventLoopLagMs, groups: d.groups.map((g) => Object.keys(g).sort()) });
+    const shape = (d: DaemonStatus): unknown => ({
+      ...d,
+      now: typeof d.now,
+      uptimeMs: typeof d.uptimeMs,
+      eventLoopLagMs: typeof d.eventLoopLagMs,
+      groups: d.groups.map((g) => Object.keys(g).sort()),
+    });
     expect(shape(viaHttp)).toEqual(shape(viaCli));
     expect(viaHttp).toMatchObject({ schemaVersion: 2, nodeId: 'n1', groups: [{ name: 'web', settings: { interface: 'lo' } }] });
   });

@@ -74,8 +74,26 @@ describe('footprint options and table', () => {
 
   it('renders one row per cell with targets for vipd and the failure in place of numbers', () => {
     const rows: FootprintRow[] = [
-      { caseName: 'l2', intervalMs: 1000, daemon: 'vipd', runtime: 'Node 22.23.5', master: { cpuPercent: 0.12, rssMiB: 55.4 }, backup: { cpuPercent: 0.09, rssMiB: 54 }, readyMs: [310.4, 290], failure: null },
-      { caseName: 'l2', intervalMs: 1000, daemon: 'keepalived', runtime: 'Keepalived v2.2.7', master: { cpuPercent: 0.02, rssMiB: 13 }, backup: { cpuPercent: 0.01, rssMiB: 12.6 }, readyMs: [], failure: null },
+      {
+        caseName: 'l2',
+        intervalMs: 1000,
+        daemon: 'vipd',
+        runtime: 'Node 22.23.5',
+        master: { cpuPercent: 0.12, rssMiB: 55.4 },
+        backup: { cpuPercent: 0.09, rssMiB: 54 },
+        readyMs: [310.4, 290],
+        failure: null,
+      },
+      {
+        caseName: 'l2',
+        intervalMs: 1000,
+        daemon: 'keepalived',
+        runtime: 'Keepalived v2.2.7',
+        master: { cpuPercent: 0.02, rssMiB: 13 },
+        backup: { cpuPercent: 0.01, rssMiB: 12.6 },
+        readyMs: [],
+        failure: null,
+      },
       { caseName: 'aws', intervalMs: 100, daemon: 'vipd', runtime: 'Node 26.12.1', master: null, backup: null, readyMs: [], failure: 'no master | timeout' },
     ];
     expect(renderFootprintTable(rows).split('\n').slice(2)).toEqual([

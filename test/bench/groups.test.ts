@@ -30,7 +30,18 @@ describe('bench:groups', () => {
 
   it('the scenario config carries one more group per extra VIP, ids and names distinct', () => {
     const vips = scenarioVips(64);
-    const cfg = vipdNodeConfig({ self: { id: 'n1', address: '10.0.1.10' }, peers: [{ id: 'n2', address: '10.0.1.11' }], priority: 200, intervalMs: 100, keyFile: '/k', controlSocket: '/s', stateDir: '/d', provider: { type: 'none' }, vips: vips.slice(0, 1), extraGroupVips: vips.slice(1) });
+    const cfg = vipdNodeConfig({
+      self: { id: 'n1', address: '10.0.1.10' },
+      peers: [{ id: 'n2', address: '10.0.1.11' }],
+      priority: 200,
+      intervalMs: 100,
+      keyFile: '/k',
+      controlSocket: '/s',
+      stateDir: '/d',
+      provider: { type: 'none' },
+      vips: vips.slice(0, 1),
+      extraGroupVips: vips.slice(1),
+    });
     const groups = cfg.groups as { name: string; id: number; vips: string[] }[];
     expect(groups).toHaveLength(64);
     expect(new Set(groups.map((g) => g.id)).size).toBe(64);

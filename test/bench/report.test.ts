@@ -1,6 +1,17 @@
 import { parseBenchArgs } from '../../bench/args';
 import { cpuModel } from '../../bench/machine';
-import { type BenchReport, SECTION_END, SECTION_START, formatDuration, medianRatio, newCell, renderSection, renderTable, replaceMarkedSection, sectionMarkers } from '../../bench/report';
+import {
+  type BenchReport,
+  SECTION_END,
+  SECTION_START,
+  formatDuration,
+  medianRatio,
+  newCell,
+  renderSection,
+  renderTable,
+  replaceMarkedSection,
+  sectionMarkers,
+} from '../../bench/report';
 import { summarize } from '../../bench/stats';
 
 describe('bench statistics', () => {
@@ -109,11 +120,19 @@ describe('bench report', () => {
     expect(s).toContain('6 trials in 2 min 05 s');
     expect(s).toMatch(/shared, noisy/);
     expect(s).not.toContain('aws-cli');
-    expect(s).toContain('| 100 ms | node death (link cut + kill -9) | 300 / **320** / 340 | 290 / **310** / 330 | 1.03 | 362 / 12.0 | master-down 2, peer-refused 1 | vipd 0, keepalived 0 |');
+    expect(s).toContain(
+      '| 100 ms | node death (link cut + kill -9) | 300 / **320** / 340 | 290 / **310** / 330 | 1.03 | 362 / 12.0 | master-down 2, peer-refused 1 | vipd 0, keepalived 0 |',
+    );
   });
 
-  it('the aws section has its own markers, the CLI version, the propagation delay, the cloud phase and the notify script\'s split', () => {
-    const ka = { ...keepalived, outagesMs: [600, 640, 700], cloudMs: [500, 520, 560], osMs: [1.5, 2, 2.5], failures: ['run 2: the cloud routes the VIP to nobody, not to n2'] };
+  it("the aws section has its own markers, the CLI version, the propagation delay, the cloud phase and the notify script's split", () => {
+    const ka = {
+      ...keepalived,
+      outagesMs: [600, 640, 700],
+      cloudMs: [500, 520, 560],
+      osMs: [1.5, 2, 2.5],
+      failures: ['run 2: the cloud routes the VIP to nobody, not to n2'],
+    };
     const v = { ...vipd, cloudMs: [30, 31, 40] };
     const s = renderSection({ ...base, caseName: 'aws', cells: [v, ka] });
     const m = sectionMarkers('aws');
@@ -122,15 +141,19 @@ describe('bench report', () => {
     expect(s).toContain('aws-cli/2.9.19');
     expect(s).toContain('propagation delay 0 ms');
     expect(s).toContain('keepalived + AWS CLI notify script outage');
-    expect(s).toContain('| 100 ms | node death (link cut + kill -9) | 300 / **320** / 340 | 600 / **640** / 700 | 0.50 | 362 / 31.0 / 12.0 | master-down 2, peer-refused 1 | 520 / 2.0 | vipd 0, keepalived 1 |');
+    expect(s).toContain(
+      '| 100 ms | node death (link cut + kill -9) | 300 / **320** / 340 | 600 / **640** / 700 | 0.50 | 362 / 31.0 / 12.0 | master-down 2, peer-refused 1 | 520 / 2.0 | vipd 0, keepalived 1 |',
+    );
     expect(s).toContain('- keepalived, 100 ms, hard: run 2: the cloud routes the VIP to nobody, not to n2');
   });
 
   it('says "not run" and "-" for a daemon that did not run', () => {
-    expect(renderTable({ ...base, caseName: 'aws', cells: [vipd] })).toContain('| 300 / **320** / 340 | not run | - | 362 / 0.0 / 12.0 | master-down 2, peer-refused 1 | - | vipd 0 |');
+    expect(renderTable({ ...base, caseName: 'aws', cells: [vipd] })).toContain(
+      '| 300 / **320** / 340 | not run | - | 362 / 0.0 / 12.0 | master-down 2, peer-refused 1 | - | vipd 0 |',
+    );
   });
 
-  it('replaces only its own marked section and keeps what others wrote around it, the other case\'s section included', () => {
+  it("replaces only its own marked section and keeps what others wrote around it, the other case's section included", () => {
     const aws = sectionMarkers('aws');
     const doc = `# Benchmarks\n\nintro\n\n${SECTION_START}\nold numbers\n${SECTION_END}\n\n## AWS\n\n${aws.start}\naws numbers\n${aws.end}\n\nprose\n`;
     const out = replaceMarkedSection(doc, `${SECTION_START}\nnew\n${SECTION_END}`);
@@ -140,7 +163,9 @@ describe('bench report', () => {
     expect(replaceMarkedSection('# B\n', `${aws.start}\nS\n${aws.end}`, aws)).toBe(`# B\n\n${aws.start}\nS\n${aws.end}\n`);
     expect(() => replaceMarkedSection(`${SECTION_END}\n${SECTION_START}`, `${SECTION_START}${SECTION_END}`)).toThrow(/out of order/);
     expect(() => replaceMarkedSection(`${SECTION_START} only`, `${SECTION_START}${SECTION_END}`)).toThrow(/missing/);
-    expect(() => replaceMarkedSection(`${SECTION_START}${SECTION_END}${SECTION_START}${SECTION_END}`, `${SECTION_START}${SECTION_END}`)).toThrow(/more than once/);
+    expect(() => replaceMarkedSection(`${SECTION_START}${SECTION_END}${SECTION_START}${SECTION_END}`, `${SECTION_START}${SECTION_END}`)).toThrow(
+      /more than once/,
+    );
     // A section without its markers would make the next run append instead of replace.
     expect(() => replaceMarkedSection(doc, 'new numbers')).toThrow(/must begin with/);
     expect(() => replaceMarkedSection(doc, `${SECTION_START}\nnew\n${SECTION_END}`, aws)).toThrow(/must begin with/);

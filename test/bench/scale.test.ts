@@ -4,7 +4,13 @@ import { scenarioVips, vipdNodeConfig } from '../../lab/scenario/config';
 describe('bench:scale', () => {
   it('parses its flags, with defaults 3 runs, 100 ms, 1/8/32 VIPs, none and aws', () => {
     expect(parseScaleArgs(['--no-doc'])).toEqual({ runs: 3, intervalMs: 100, counts: [1, 8, 32], providers: ['none', 'aws'], doc: null, note: null });
-    expect(parseScaleArgs(['--runs', '2', '--interval', '1s', '--counts', '1,4', '--providers', 'aws', '--doc', '/tmp/x.md'])).toMatchObject({ runs: 2, intervalMs: 1000, counts: [1, 4], providers: ['aws'], doc: '/tmp/x.md' });
+    expect(parseScaleArgs(['--runs', '2', '--interval', '1s', '--counts', '1,4', '--providers', 'aws', '--doc', '/tmp/x.md'])).toMatchObject({
+      runs: 2,
+      intervalMs: 1000,
+      counts: [1, 4],
+      providers: ['aws'],
+      doc: '/tmp/x.md',
+    });
     expect(() => parseScaleArgs(['--providers', 'gcp'])).toThrow(/not one of/);
     expect(() => parseScaleArgs(['--counts', '0'])).toThrow(/--counts/);
     expect(() => parseScaleArgs(['--bogus'])).toThrow();
@@ -29,7 +35,17 @@ describe('bench:scale', () => {
 
   it('puts every VIP of the count in the one group of the scenario config', () => {
     expect(scenarioVips(3)).toEqual(['10.0.1.100', '10.0.1.101', '10.0.1.102']);
-    const cfg = vipdNodeConfig({ self: { id: 'n1', address: '10.0.1.10' }, peers: [], priority: 200, intervalMs: 100, keyFile: '/k', controlSocket: '/s', stateDir: '/d', provider: { type: 'none' }, vips: scenarioVips(32) });
+    const cfg = vipdNodeConfig({
+      self: { id: 'n1', address: '10.0.1.10' },
+      peers: [],
+      priority: 200,
+      intervalMs: 100,
+      keyFile: '/k',
+      controlSocket: '/s',
+      stateDir: '/d',
+      provider: { type: 'none' },
+      vips: scenarioVips(32),
+    });
     expect((cfg.groups as { vips: string[] }[])[0]!.vips).toHaveLength(32);
     expect(() => scenarioVips(0)).toThrow(/VIP count/);
   });

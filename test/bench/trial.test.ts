@@ -10,7 +10,15 @@ const result = (over: Partial<FailoverResult> = {}): FailoverResult => ({
   newMaster: 'n2',
   phaseDelayMs: 40,
   outageMs: 400,
-  outage: { nodeBefore: 'n1', recoveredBy: 'n2', recoveredAtMs: 1400, outageMs: 400, errorsAfterFault: 30, attemptsAfterFault: 31, oldNodeAnswersAfterFault: 0 },
+  outage: {
+    nodeBefore: 'n1',
+    recoveredBy: 'n2',
+    recoveredAtMs: 1400,
+    outageMs: 400,
+    errorsAfterFault: 30,
+    attemptsAfterFault: 31,
+    oldNodeAnswersAfterFault: 0,
+  },
   takeover: { reason: 'master-down', phases: { detectionMs: 362, cloudMs: 30, osMs: 15, totalMs: 407 } },
   holders: { live: ['n2'], staleOnDeadNodes: ['n1'] },
   ...over,
@@ -32,13 +40,17 @@ describe('what makes a benchmark trial fail', () => {
   it('fails a run whose traffic recovered while the cloud record is wrong or the new master never called', () => {
     expect(trialProblems(result(), 2, { holder: null, assigns: [{ node: 2, result: 'ok' }] })).toEqual(['the cloud routes the VIP to nobody, not to n2']);
     expect(trialProblems(result(), 2, { holder: 1, assigns: [{ node: 2, result: 'ok' }] })).toEqual(['the cloud routes the VIP to node 1, not to n2']);
-    expect(trialProblems(result(), 2, { holder: 2, assigns: [{ node: 2, result: 'RequestLimitExceeded' }] })).toEqual(['no successful AssignPrivateIpAddresses by n2 after the fault']);
+    expect(trialProblems(result(), 2, { holder: 2, assigns: [{ node: 2, result: 'RequestLimitExceeded' }] })).toEqual([
+      'no successful AssignPrivateIpAddresses by n2 after the fault',
+    ]);
     expect(trialProblems(result(), 2, { holder: 2, assigns: [] })).toEqual(['no successful AssignPrivateIpAddresses by n2 after the fault']);
     // gcp: the move call that counts is the new master's add to its own NIC.
-    expect(trialProblems(result(), 2, { holder: 2, assigns: [], operation: 'instances.updateNetworkInterface (add)' })).toEqual(['no successful instances.updateNetworkInterface (add) by n2 after the fault']);
+    expect(trialProblems(result(), 2, { holder: 2, assigns: [], operation: 'instances.updateNetworkInterface (add)' })).toEqual([
+      'no successful instances.updateNetworkInterface (add) by n2 after the fault',
+    ]);
   });
 
-  it('fails keepalived when its notify script or keepalived itself reported a problem; vipd\'s reason is only why it took over', () => {
+  it("fails keepalived when its notify script or keepalived itself reported a problem; vipd's reason is only why it took over", () => {
     const ka = result({ daemon: 'keepalived', takeover: { reason: "Unsafe permissions found for script '/x' - disabling.", phases: null } });
     expect(trialProblems(ka, 2, cloudOk)).toEqual(["Unsafe permissions found for script '/x' - disabling."]);
     expect(trialProblems(result({ daemon: 'keepalived', takeover: { reason: null, phases: null } }), 2, cloudOk)).toEqual([]);

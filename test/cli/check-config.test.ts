@@ -31,11 +31,27 @@ function fakeFiles(entries: Record<string, PathKind | 'exec'>): HostFiles {
 const STATE = '/var/lib/vipd';
 const GOOD_HOST = fakeFiles({ [STATE]: 'directory', '/usr/local/bin/notify': 'exec', '/usr/local/bin/check': 'exec', '/etc/vipd/plain': 'file' });
 
-function check(fx: Fixture, doc: Doc, opts: { offline?: boolean; json?: boolean; hostFiles?: HostFiles; loadArpSender?: () => unknown } = {}): { code: number; out: string; err: string } {
+function check(
+  fx: Fixture,
+  doc: Doc,
+  opts: { offline?: boolean; json?: boolean; hostFiles?: HostFiles; loadArpSender?: () => unknown } = {},
+): { code: number; out: string; err: string } {
   const path = fx.write('vipd.yaml', stringify(doc));
   const out = new Sink();
   const err = new Sink();
-  const code = checkConfigCommand(path, { env: {}, interfaces: HOST, hostFiles: opts.hostFiles ?? GOOD_HOST, loadArpSender: opts.loadArpSender ?? ((): unknown => ({})), offline: opts.offline, json: opts.json }, out.stream, err.stream);
+  const code = checkConfigCommand(
+    path,
+    {
+      env: {},
+      interfaces: HOST,
+      hostFiles: opts.hostFiles ?? GOOD_HOST,
+      loadArpSender: opts.loadArpSender ?? ((): unknown => ({})),
+      offline: opts.offline,
+      json: opts.json,
+    },
+    out.stream,
+    err.stream,
+  );
   return { code, out: out.text, err: err.text };
 }
 
@@ -72,13 +88,33 @@ describe('vipd check-config refuses what run would refuse', () => {
   });
 
   it.each<[string, (d: Doc) => void, string]>([
-    ['a missing hook program', (d) => (group0(d)['notify'] = { master: ['/usr/local/bin/nope', 'master'] }), 'groups[0].notify.master[0]: "/usr/local/bin/nope" is not valid; expected an existing program (/usr/local/bin/nope does not exist)'],
-    ['a hook that is not executable', (d) => (group0(d)['notify'] = { fault: ['/etc/vipd/plain'] }), 'groups[0].notify.fault[0]: "/etc/vipd/plain" is not valid; expected an executable program'],
-    ['a missing tracker program', (d) => (group0(d)['trackers'] = [{ name: 'chk', type: 'script', command: '/opt/missing-check' }]), 'groups[0].trackers[0].command: "/opt/missing-check" is not valid; expected an existing program'],
-    ['a missing state directory', (d) => (d['node'] = { id: 'node-a', stateDir: '/nonexistent/state' }), 'node.stateDir: "/nonexistent/state" is not valid; expected an existing directory'],
-    ['the subnet\'s network address', (d) => (group0(d)['vips'] = ['10.0.1.0']), 'groups[0].vips[0].address: "10.0.1.0" is not valid; expected an address other than the network address of 10.0.1.0/24'],
-    ['the subnet\'s broadcast address', (d) => (group0(d)['vips'] = ['10.0.1.255']), 'expected an address other than the broadcast address of 10.0.1.0/24'],
-    ['the interface\'s own address', (d) => (group0(d)['vips'] = ['10.0.1.11']), "expected an address other than eth0's primary address"],
+    [
+      'a missing hook program',
+      (d) => (group0(d)['notify'] = { master: ['/usr/local/bin/nope', 'master'] }),
+      'groups[0].notify.master[0]: "/usr/local/bin/nope" is not valid; expected an existing program (/usr/local/bin/nope does not exist)',
+    ],
+    [
+      'a hook that is not executable',
+      (d) => (group0(d)['notify'] = { fault: ['/etc/vipd/plain'] }),
+      'groups[0].notify.fault[0]: "/etc/vipd/plain" is not valid; expected an executable program',
+    ],
+    [
+      'a missing tracker program',
+      (d) => (group0(d)['trackers'] = [{ name: 'chk', type: 'script', command: '/opt/missing-check' }]),
+      'groups[0].trackers[0].command: "/opt/missing-check" is not valid; expected an existing program',
+    ],
+    [
+      'a missing state directory',
+      (d) => (d['node'] = { id: 'node-a', stateDir: '/nonexistent/state' }),
+      'node.stateDir: "/nonexistent/state" is not valid; expected an existing directory',
+    ],
+    [
+      "the subnet's network address",
+      (d) => (group0(d)['vips'] = ['10.0.1.0']),
+      'groups[0].vips[0].address: "10.0.1.0" is not valid; expected an address other than the network address of 10.0.1.0/24',
+    ],
+    ["the subnet's broadcast address", (d) => (group0(d)['vips'] = ['10.0.1.255']), 'expected an address other than the broadcast address of 10.0.1.0/24'],
+    ["the interface's own address", (d) => (group0(d)['vips'] = ['10.0.1.11']), "expected an address other than eth0's primary address"],
   ])('refuses %s, naming the key', (_name, change, message) => {
     const d = doc();
     change(d);
@@ -143,13 +179,15 @@ describe('vipd check-config refuses what run would refuse', () => {
       d['heartbeat'] = { keyFile: '/nonexistent/key' };
       const r = check(fx, d, { offline: true, hostFiles: fakeFiles({}) });
       expect(r.code).toBe(0);
-      expect(r.out).toContain('offline: host checks skipped (heartbeat key files, interfaces and the VIPs against their subnets, hook and tracker programs, node.stateDir, the native ARP sender)');
+      expect(r.out).toContain(
+        'offline: host checks skipped (heartbeat key files, interfaces and the VIPs against their subnets, hook and tracker programs, node.stateDir, the native ARP sender)',
+      );
       const json = JSON.parse(check(fx, d, { offline: true, json: true }).out) as { valid: boolean; hostChecksSkipped: string[] };
       expect(json.valid).toBe(true);
       expect(json.hostChecksSkipped).toContain('node.stateDir');
     });
 
-    it('still refuses schema and cross-key problems: an unimplemented provider, a VIP that is its own prefix\'s broadcast address', () => {
+    it("still refuses schema and cross-key problems: an unimplemented provider, a VIP that is its own prefix's broadcast address", () => {
       const d = doc();
       d['provider'] = { type: 'azure' };
       group0(d)['vips'] = ['10.9.0.255/24'];
@@ -172,7 +210,11 @@ describe('vipd run and vipd check-config agree (real processes)', () => {
   async function both(doc: Doc): Promise<Array<{ code: number | null; stderr: string }>> {
     const path = fx.write('vipd.yaml', stringify(doc));
     const out = [];
-    for (const argv of [['check-config', path], ['check-config', '-c', path], ['run', '-c', path]]) {
+    for (const argv of [
+      ['check-config', path],
+      ['check-config', '-c', path],
+      ['run', '-c', path],
+    ]) {
       const p = new VipdProcess(argv[0] ?? 'vipd', argv);
       const { code } = await p.wait();
       out.push({ code, stderr: p.stderr.join('\n') });
@@ -195,12 +237,16 @@ describe('vipd run and vipd check-config agree (real processes)', () => {
   it.each<[string, (d: Doc, dir: string) => void, string]>([
     ['an unknown provider', (d) => (d['provider'] = { type: 'azure' }), 'provider.type'],
     ['a missing hook program', (d) => ((d['groups'] as Doc[])[0]!['notify'] = { master: ['/nonexistent/hook'] }), 'groups[0].notify.master[0]'],
-    ['a tracker program that is not executable', (d, dir) => {
-      const script = join(dir, 'check.sh');
-      fx.write('check.sh', '#!/bin/sh\nexit 0\n', 0o644);
-      chmodSync(script, 0o644);
-      (d['groups'] as Doc[])[0]!['trackers'] = [{ name: 'chk', type: 'script', command: script }];
-    }, 'groups[0].trackers[0].command'],
+    [
+      'a tracker program that is not executable',
+      (d, dir) => {
+        const script = join(dir, 'check.sh');
+        fx.write('check.sh', '#!/bin/sh\nexit 0\n', 0o644);
+        chmodSync(script, 0o644);
+        (d['groups'] as Doc[])[0]!['trackers'] = [{ name: 'chk', type: 'script', command: script }];
+      },
+      'groups[0].trackers[0].command',
+    ],
     ['a missing state directory', (d, dir) => (d['node'] = { id: 'n1', stateDir: join(dir, 'no-state') }), 'node.stateDir'],
   ])('%s: both exit 78 naming the key', async (_name, change, key) => {
     const state = join(fx.dir, 'state');

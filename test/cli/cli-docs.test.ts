@@ -18,9 +18,20 @@ const names = commands.map((c) => c.name);
 /** What bash offers after the words typed so far (the last one is the word being completed). */
 function bashComplete(script: string, words: readonly string[]): string[] {
   const quoted = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', `source "$1"; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _vipd; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', script], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'bash',
+    [
+      '--norc',
+      '--noprofile',
+      '-c',
+      `source "$1"; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _vipd; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      'bash',
+      script,
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`bash failed: ${r.stderr}`);
   return r.stdout.split('\n').filter((l) => l !== '');
 }
@@ -35,7 +46,12 @@ describe('man page and completions generated from the CLI', () => {
     expect(names).toEqual(expect.arrayContaining(['run', 'check-config', 'status', 'switchover', 'maintenance', 'doctor', 'import-keepalived', 'help']));
     // Cast on purpose: commander keeps a command's hidden flag private; reading it here keeps this check
     // independent of Help.visibleCommands, which the generator under test uses.
-    expect(names).toEqual(program.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden).map((c) => c.name()).concat(['help']));
+    expect(names).toEqual(
+      program.commands
+        .filter((c) => !(c as unknown as { _hidden: boolean })._hidden)
+        .map((c) => c.name())
+        .concat(['help']),
+    );
   });
 
   it('the man page covers every subcommand with its description and every option with its flags', () => {
@@ -59,7 +75,7 @@ describe('man page and completions generated from the CLI', () => {
     expect(text).toMatch(/--peer <id=address>/);
   });
 
-  it('bash: completes the subcommands, each one\'s options, files for file options, and the words of an argument', () => {
+  it("bash: completes the subcommands, each one's options, files for file options, and the words of an argument", () => {
     expect(bashComplete(bash, ['vipd', ''])).toEqual(expect.arrayContaining([...names, '--help', '--version']));
     expect(bashComplete(bash, ['vipd', 'ma'])).toEqual(['maintenance']);
     for (const c of commands) {
@@ -103,7 +119,10 @@ describe('gen-cli-docs (the build step)', () => {
   it('writes man/vipd.1 and both completions, dated from SOURCE_DATE_EPOCH', () => {
     const out = mkdtempSync(join(tmpdir(), 'vipd-gen-'));
     try {
-      const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'gen-cli-docs.js'), out], { encoding: 'utf8', env: { ...process.env, SOURCE_DATE_EPOCH: '1796601600' } });
+      const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'gen-cli-docs.js'), out], {
+        encoding: 'utf8',
+        env: { ...process.env, SOURCE_DATE_EPOCH: '1796601600' },
+      });
       expect([r.status, r.stderr]).toEqual([0, '']);
       expect(readFileSync(join(out, 'man', 'vipd.1'), 'utf8')).toMatch(/^\.TH VIPD 1 "2026-12-07"/m);
       expect(readFileSync(join(out, 'completions', 'vipd.bash'), 'utf8')).toContain('complete -o filenames -F _vipd vipd');

@@ -25,7 +25,11 @@ describe('vipd run --dry-run', () => {
     const n1 = new VipdProcess('n1', ['run', '--dry-run', '--config', path]);
     cluster.processes.set('n1', n1);
     await n1.waitForRole('web', 'MASTER');
-    await n1.waitFor((l) => l.dryRun === true && Array.isArray(l.command) && (l.command as string[]).join(' ').includes(marker), 20_000, 'the master hook logged as a dry run');
+    await n1.waitFor(
+      (l) => l.dryRun === true && Array.isArray(l.command) && (l.command as string[]).join(' ').includes(marker),
+      20_000,
+      'the master hook logged as a dry run',
+    );
     n1.signal('SIGTERM');
     expect((await n1.wait()).code).toBe(0);
     expect(existsSync(marker)).toBe(false);

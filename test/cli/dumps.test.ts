@@ -7,7 +7,15 @@ import type { Logger } from '../../src/util/logger';
 function recorder(): { logger: Logger; entries: Array<{ level: string; obj: Record<string, unknown> }> } {
   const entries: Array<{ level: string; obj: Record<string, unknown> }> = [];
   const at = (level: string) => (obj: object | string) => void entries.push({ level, obj: typeof obj === 'string' ? {} : (obj as Record<string, unknown>) });
-  const logger: Logger = { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal'), child: () => logger };
+  const logger: Logger = {
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    fatal: at('fatal'),
+    child: () => logger,
+  };
   return { logger, entries };
 }
 
@@ -20,7 +28,13 @@ describe('SignalDumps', () => {
 
   it('writes vipd.data and vipd.stats next to the control socket, mode 0640 whatever the umask, and logs the same document', async () => {
     const { logger, entries } = recorder();
-    const dumps = new SignalDumps({ runtimeDir: SignalDumps.runtimeDirOf(join(dir, 'control.sock')), files: fsDumpFiles, logger, state: () => ({ nodeId: 'n1' }), counters: () => Promise.resolve({ c: 1 }) });
+    const dumps = new SignalDumps({
+      runtimeDir: SignalDumps.runtimeDirOf(join(dir, 'control.sock')),
+      files: fsDumpFiles,
+      logger,
+      state: () => ({ nodeId: 'n1' }),
+      counters: () => Promise.resolve({ c: 1 }),
+    });
     const umask = process.umask(0o077);
     try {
       await dumps.dumpState('SIGUSR1');
@@ -39,7 +53,13 @@ describe('SignalDumps', () => {
 
   it('a file that cannot be written still leaves the dump in the log, as an error, and never throws', async () => {
     const { logger, entries } = recorder();
-    const dumps = new SignalDumps({ runtimeDir: join(dir, 'missing', 'dir'), files: fsDumpFiles, logger, state: () => ({ nodeId: 'n1' }), counters: () => Promise.reject(new Error('registry broken')) });
+    const dumps = new SignalDumps({
+      runtimeDir: join(dir, 'missing', 'dir'),
+      files: fsDumpFiles,
+      logger,
+      state: () => ({ nodeId: 'n1' }),
+      counters: () => Promise.reject(new Error('registry broken')),
+    });
     await dumps.dumpState('SIGUSR1');
     await dumps.dumpCounters('SIGUSR2');
     expect(entries[0]).toMatchObject({ level: 'error', obj: { event: 'state-dump', state: { nodeId: 'n1' }, err: { code: 'VIPD_E_INTERNAL' } } });

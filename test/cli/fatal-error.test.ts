@@ -12,7 +12,16 @@ function recorder(): { logger: Logger & { flush(): void }; entries: Array<{ leve
     (obj: object | string, msg?: string): void => {
       entries.push(typeof obj === 'string' ? { level, obj: {}, msg: obj } : { level, obj: obj as Record<string, unknown>, msg: msg ?? '' });
     };
-  const logger = { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal'), child: () => logger, flush: () => undefined };
+  const logger = {
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    fatal: at('fatal'),
+    child: () => logger,
+    flush: () => undefined,
+  };
   return { logger, entries };
 }
 
@@ -67,7 +76,10 @@ describe('exitOnFatalError', () => {
     timers.fire();
     expect(exits).toEqual([70]);
     expect(entries.filter((e) => e.obj.event === 'fatal-error').map((e) => e.level)).toEqual(['fatal', 'error']);
-    expect(entries.find((e) => e.obj.event === 'fatal-error')?.obj).toMatchObject({ kind: 'unhandled-rejection', error: { type: 'string', message: 'a string reason', code: null, stack: null } });
+    expect(entries.find((e) => e.obj.event === 'fatal-error')?.obj).toMatchObject({
+      kind: 'unhandled-rejection',
+      error: { type: 'string', message: 'a string reason', code: null, stack: null },
+    });
     expect(entries.at(-1)?.obj).toMatchObject({ event: 'fatal-exit', outcome: 'release did not finish within 10000 ms' });
   });
 
@@ -75,7 +87,14 @@ describe('exitOnFatalError', () => {
     const source = new EventEmitter();
     const { logger, entries } = recorder();
     const exits: number[] = [];
-    exitOnFatalError({ source, logger, timers: manualTimers(), exitCode: 70, exit: (c) => exits.push(c), release: () => Promise.reject(new Error('ip: RTNETLINK answers: Operation not permitted')) });
+    exitOnFatalError({
+      source,
+      logger,
+      timers: manualTimers(),
+      exitCode: 70,
+      exit: (c) => exits.push(c),
+      release: () => Promise.reject(new Error('ip: RTNETLINK answers: Operation not permitted')),
+    });
     source.emit('uncaughtException', new Error('x'));
     await flush();
     expect(exits).toEqual([70]);

@@ -59,8 +59,26 @@ describe('vipd status rendering: peers and VIP views', () => {
           master: null,
           peers: [
             { id: 'b', live: false, role: null, lastRole: null, priority: null, lastHeardAt: null, lastHeard: null, silentForMs: null },
-            { id: 'c', live: true, role: 'BACKUP', lastRole: 'BACKUP', priority: 90, lastHeardAt: 4900, lastHeard: '2026-12-07T04:00:09.900Z', silentForMs: 100 },
-            { id: 'd', live: false, role: null, lastRole: 'MASTER', priority: 150, lastHeardAt: 1000, lastHeard: '2026-12-07T03:00:09.000Z', silentForMs: 3_600_000 },
+            {
+              id: 'c',
+              live: true,
+              role: 'BACKUP',
+              lastRole: 'BACKUP',
+              priority: 90,
+              lastHeardAt: 4900,
+              lastHeard: '2026-12-07T04:00:09.900Z',
+              silentForMs: 100,
+            },
+            {
+              id: 'd',
+              live: false,
+              role: null,
+              lastRole: 'MASTER',
+              priority: 150,
+              lastHeardAt: 1000,
+              lastHeard: '2026-12-07T03:00:09.000Z',
+              silentForMs: 3_600_000,
+            },
           ],
         },
       }),
@@ -71,7 +89,15 @@ describe('vipd status rendering: peers and VIP views', () => {
   });
 
   it('a VIP view is current only when fresh; otherwise it is history with its age and role', () => {
-    const view = { vips: [{ address: '10.0.1.100', cloud: null, os: { address: '10.0.1.100', onInterface: true, prefix: 24, expectedPrefix: 24, addressOk: true, ruleOk: true, tableOk: true } }] };
+    const view = {
+      vips: [
+        {
+          address: '10.0.1.100',
+          cloud: null,
+          os: { address: '10.0.1.100', onInterface: true, prefix: 24, expectedPrefix: 24, addressOk: true, ruleOk: true, tableOk: true },
+        },
+      ],
+    };
     const fresh = renderStatus(withGroup({ vips: ['10.0.1.100'], lastVerify: { ...view, at: 'x', ageMs: 300, fresh: true, takenAs: 'MASTER' } }));
     expect(fresh).toContain('vip 10.0.1.100: os on interface /24; cloud - (checked 300 ms ago)');
     const stale = renderStatus(withGroup({ vips: ['10.0.1.100'], lastVerify: { ...view, at: 'x', ageMs: 3_600_000, fresh: false, takenAs: 'MASTER' } }));

@@ -75,11 +75,20 @@ const VIPS: CloudVip[] = [{ address: '10.0.0.42' }, { address: '10.0.0.43' }];
 const throttled = () => new VipdError('VIPD_E_CLOUD_THROTTLED', 'slow down', { transient: true });
 const metadataHiccup = () => new VipdError('VIPD_E_METADATA', '500', { transient: true });
 
-
 function setup(provider: CloudProvider = new ScriptedCloud()) {
   const t = new FakeTime();
   const timers = new ManualTimers();
-  const mover = new CloudMover({ provider, clock: t.clock, timers, sleep: t.sleep, random: () => 0.5, logger: silentLogger(), confirmPollMs: 200, baseDelayMs: 100, maxDelayMs: 1_000 });
+  const mover = new CloudMover({
+    provider,
+    clock: t.clock,
+    timers,
+    sleep: t.sleep,
+    random: () => 0.5,
+    logger: silentLogger(),
+    confirmPollMs: 200,
+    baseDelayMs: 100,
+    maxDelayMs: 1_000,
+  });
   return { t, mover, timers };
 }
 
@@ -241,7 +250,7 @@ describe('CloudMover', () => {
     expect(timers.live()).toBe(0);
   });
 
-  it('preempted with an assign in flight: the call\'s signal aborts with VIPD_E_CANCELLED and the acquire ends with it, no confirm', async () => {
+  it("preempted with an assign in flight: the call's signal aborts with VIPD_E_CANCELLED and the acquire ends with it, no confirm", async () => {
     const cloud = new ScriptedCloud();
     let seen: CloudCallContext | null = null;
     cloud.assign = (_vips, ctx) => {
@@ -281,7 +290,9 @@ describe('CloudMover', () => {
     const cloud = new ScriptedCloud();
     cloud.confirm = (_vips, ctx) => {
       cloud.calls.push('confirm');
-      return new Promise<boolean>((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new VipdError('VIPD_E_METADATA', 'socket closed', { transient: true }))));
+      return new Promise<boolean>((_resolve, reject) =>
+        ctx.signal.addEventListener('abort', () => reject(new VipdError('VIPD_E_METADATA', 'socket closed', { transient: true }))),
+      );
     };
     const { mover } = setup(cloud);
     const abort = new AbortController();
@@ -291,13 +302,21 @@ describe('CloudMover', () => {
     expect((await pending).code).toBe('VIPD_E_CANCELLED');
   });
 
-  it('verifyHolders asks the provider\'s own observation, with a context bounded by the observe budget', async () => {
+  it("verifyHolders asks the provider's own observation, with a context bounded by the observe budget", async () => {
     const cloud = new ScriptedCloud();
     cloud.holdersAnswer = new Map<string, CloudHolder>([['10.0.0.42', { kind: 'me' }]]);
     const t = new FakeTime();
     t.now = 100;
     const timers = new ManualTimers();
-    const mover = new CloudMover({ provider: cloud, clock: t.clock, timers, sleep: t.sleep, random: () => 0.5, logger: silentLogger(), observeBudgetMs: 4_000 });
+    const mover = new CloudMover({
+      provider: cloud,
+      clock: t.clock,
+      timers,
+      sleep: t.sleep,
+      random: () => 0.5,
+      logger: silentLogger(),
+      observeBudgetMs: 4_000,
+    });
     expect((await mover.verifyHolders(VIPS.slice(0, 1))).get('10.0.0.42')).toEqual({ kind: 'me' });
     expect(cloud.calls).toEqual(['observeHolders', 'holders']);
     expect(cloud.contexts[0]!.deadlineAt).toBe(4_100);

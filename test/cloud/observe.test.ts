@@ -23,7 +23,10 @@ function harness(local: () => Promise<boolean>, record: () => Promise<ReadonlyMa
 
 describe('observeLocalViewFirst (AWS: metadata first, the API only when needed)', () => {
   it('the local view shows every VIP here: all "me", and no API read', async () => {
-    const h = harness(async () => true, async () => new Map());
+    const h = harness(
+      async () => true,
+      async () => new Map(),
+    );
     expect([...(await h.observe()).entries()]).toEqual([
       ['10.0.0.42', { kind: 'me' }],
       ['10.0.0.43', { kind: 'me' }],
@@ -32,31 +35,51 @@ describe('observeLocalViewFirst (AWS: metadata first, the API only when needed)'
   });
 
   it('the local view misses one: the record says who holds them', async () => {
-    const h = harness(async () => false, async () => new Map<string, CloudHolder>([['10.0.0.42', { kind: 'me' }], ['10.0.0.43', other]]));
+    const h = harness(
+      async () => false,
+      async () =>
+        new Map<string, CloudHolder>([
+          ['10.0.0.42', { kind: 'me' }],
+          ['10.0.0.43', other],
+        ]),
+    );
     expect((await h.observe()).get('10.0.0.43')).toEqual(other);
     expect(h.calls).toEqual(['local', 'record']);
   });
 
   it('the local view cannot be read: an error is not an answer, the record is read', async () => {
-    const h = harness(async () => {
-      throw metadataHiccup();
-    }, async () => new Map<string, CloudHolder>([['10.0.0.42', other], ['10.0.0.43', other]]));
+    const h = harness(
+      async () => {
+        throw metadataHiccup();
+      },
+      async () =>
+        new Map<string, CloudHolder>([
+          ['10.0.0.42', other],
+          ['10.0.0.43', other],
+        ]),
+    );
     expect((await h.observe()).get('10.0.0.42')).toEqual(other);
     expect(h.calls).toEqual(['local', 'record']);
   });
 
   it('the record cannot be read either: the error is thrown, never "nobody"', async () => {
-    const h = harness(async () => false, async () => {
-      throw new VipdError('VIPD_E_CLOUD_THROTTLED', 'slow down', { transient: true });
-    });
+    const h = harness(
+      async () => false,
+      async () => {
+        throw new VipdError('VIPD_E_CLOUD_THROTTLED', 'slow down', { transient: true });
+      },
+    );
     expect((await rejection(h.observe())).code).toBe('VIPD_E_CLOUD_THROTTLED');
   });
 
   it('a local read cut by the context is rethrown, not followed by an API call', async () => {
-    const h = harness(async () => {
-      h.controller.abort(new VipdError('VIPD_E_CANCELLED', 'gone'));
-      throw new VipdError('VIPD_E_CANCELLED', 'gone');
-    }, async () => new Map());
+    const h = harness(
+      async () => {
+        h.controller.abort(new VipdError('VIPD_E_CANCELLED', 'gone'));
+        throw new VipdError('VIPD_E_CANCELLED', 'gone');
+      },
+      async () => new Map(),
+    );
     expect((await rejection(h.observe())).code).toBe('VIPD_E_CANCELLED');
     expect(h.calls).toEqual(['local']);
   });

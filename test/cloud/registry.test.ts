@@ -46,7 +46,10 @@ describe('provider registry', () => {
     doc['provider'] = provider;
     doc['os'] = { arp: { sender: 'arping' } };
     const config = load(fx, doc);
-    const out = await promisify(execFile)(process.execPath, ['-e', CHILD], { env: { ...process.env, VIPD_TEST_CONFIG: JSON.stringify(config) }, timeout: 60_000 });
+    const out = await promisify(execFile)(process.execPath, ['-e', CHILD], {
+      env: { ...process.env, VIPD_TEST_CONFIG: JSON.stringify(config) },
+      timeout: 60_000,
+    });
     return JSON.parse(out.stdout) as { owner: string; awsSdkModules: number; googleSdkModules: number };
   }
 
@@ -86,16 +89,25 @@ describe('provider registry', () => {
 
   it('creates the OCI adapter through the registry (the SDK loaded on demand)', async () => {
     const doc = baseConfig(fx.keyFile);
-    doc['provider'] = { type: 'oci', oci: { endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9', federationEndpoint: 'http://127.0.0.1:9' } };
+    doc['provider'] = {
+      type: 'oci',
+      oci: { endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9', federationEndpoint: 'http://127.0.0.1:9' },
+    };
     const provider = await createProvider({ config: load(fx, doc), logger: silentLogger(), clock: processClock });
     expect(provider?.name).toBe('oci');
   });
 
   it('creates the GCP adapter through the registry; peers given as names or {instance, zone} load with the zone defaulted', async () => {
     const doc = baseConfig(fx.keyFile);
-    doc['provider'] = { type: 'gcp', gcp: { endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9', peers: ['vipd-b', { instance: 'vipd-c', zone: 'europe-west1-c' }] } };
+    doc['provider'] = {
+      type: 'gcp',
+      gcp: { endpoint: 'http://127.0.0.1:9', metadataEndpoint: 'http://127.0.0.1:9', peers: ['vipd-b', { instance: 'vipd-c', zone: 'europe-west1-c' }] },
+    };
     const config = load(fx, doc);
-    expect(config.provider.gcp.peers).toEqual([{ instance: 'vipd-b', zone: null }, { instance: 'vipd-c', zone: 'europe-west1-c' }]);
+    expect(config.provider.gcp.peers).toEqual([
+      { instance: 'vipd-b', zone: null },
+      { instance: 'vipd-c', zone: 'europe-west1-c' },
+    ]);
     const provider = await createProvider({ config, logger: silentLogger(), clock: processClock });
     expect(provider?.name).toBe('gcp');
     doc['provider'] = { type: 'gcp', gcp: { peers: [{ instance: 'Bad_Name' }] } };

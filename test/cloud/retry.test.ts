@@ -39,7 +39,15 @@ describe('withRetries', () => {
         if (f !== undefined) throw f;
         return 'ok';
       },
-      { deadlineAt: t.now + 60_000, clock: t.clock, sleep: t.sleep, random: () => 0.5, baseDelayMs: 100, maxDelayMs: 10_000, onRetry: (e, a, d) => retried.push([e.code, a, d]) },
+      {
+        deadlineAt: t.now + 60_000,
+        clock: t.clock,
+        sleep: t.sleep,
+        random: () => 0.5,
+        baseDelayMs: 100,
+        maxDelayMs: 10_000,
+        onRetry: (e, a, d) => retried.push([e.code, a, d]),
+      },
     );
     expect(result).toBe('ok');
     expect(attempts).toEqual([1, 2, 3, 4]);
@@ -187,13 +195,19 @@ describe('withRetries', () => {
 describe('fullJitterDelayMs', () => {
   it('is uniform below min(max, base * 2^(attempt-1)), never below 1 ms', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 1_000 }), fc.integer({ min: 1, max: 60_000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, base, max, r) => {
-        const d = fullJitterDelayMs(attempt, base, max, () => r);
-        const ceiling = Math.min(max, base * 2 ** (attempt - 1));
-        expect(d).toBeGreaterThanOrEqual(1);
-        expect(d).toBeLessThanOrEqual(Math.max(ceiling - 1, 1));
-        expect(Number.isInteger(d)).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 1_000 }),
+        fc.integer({ min: 1, max: 60_000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, base, max, r) => {
+          const d = fullJitterDelayMs(attempt, base, max, () => r);
+          const ceiling = Math.min(max, base * 2 ** (attempt - 1));
+          expect(d).toBeGreaterThanOrEqual(1);
+          expect(d).toBeLessThanOrEqual(Math.max(ceiling - 1, 1));
+          expect(Number.isInteger(d)).toBe(true);
+        },
+      ),
     );
   });
 });

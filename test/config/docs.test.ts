@@ -32,7 +32,11 @@ describe('docs/configuration.md', () => {
 });
 
 describe('schema', () => {
-  const toEnvName = (path: string): string => `VIPD_${path.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase()}`;
+  const toEnvName = (path: string): string =>
+    `VIPD_${path
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/\./g, '_')
+      .toUpperCase()}`;
 
   test('every scalar key has a doc and a VIPD_* variable named after its path', () => {
     const leaves = schemaLeaves();

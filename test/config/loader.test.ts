@@ -70,7 +70,13 @@ describe('loadConfig on valid configs', () => {
 
   test('parses durations, VIP shorthand with a prefix, IPv6 VIPs and explicit values', () => {
     const doc = baseConfig(fx.keyFile);
-    Object.assign(group0(doc), { intervalMs: '250ms', preemptDelayMs: '1.5s', vips: ['10.0.1.50/32', { address: 'fd00:1::50', prefix: 64 }], priority: 254, preempt: 'no' });
+    Object.assign(group0(doc), {
+      intervalMs: '250ms',
+      preemptDelayMs: '1.5s',
+      vips: ['10.0.1.50/32', { address: 'fd00:1::50', prefix: 64 }],
+      priority: 254,
+      preempt: 'no',
+    });
     doc['os'] = { arp: { refreshIntervalMs: '2m' }, reannounce: { count: 0, delayMs: '2.5s', minIntervalMs: '0ms' } };
     const config = load(fx, doc);
     const [group] = config.groups;

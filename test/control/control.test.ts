@@ -22,7 +22,11 @@ afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-function startServer(path: string, handlers: Record<string, ControlHandler>, extra: { maxRequestBytes?: number; idleTimeoutMs?: number } = {}): Promise<ControlServer> {
+function startServer(
+  path: string,
+  handlers: Record<string, ControlHandler>,
+  extra: { maxRequestBytes?: number; idleTimeoutMs?: number } = {},
+): Promise<ControlServer> {
   const s = new ControlServer({ path, handlers, logger: silentLogger(), ...extra });
   servers.push(s);
   return s.start().then(() => s);
@@ -143,17 +147,18 @@ describe('control socket', () => {
   it('answers malformed lines with an error and keeps serving the same connection', async () => {
     const path = join(dir, 'c.sock');
     await startServer(path, { status: async () => ({ up: true }) });
-    const payload = [
-      '{not json',
-      '[1,2]',
-      '"str"',
-      '{"method":"status"}',
-      '{"id":{"x":1},"method":"status"}',
-      '{"id":7}',
-      '{"id":8,"method":""}',
-      '',
-      '{"id":9,"method":"status"}',
-    ].join('\n') + '\n';
+    const payload =
+      [
+        '{not json',
+        '[1,2]',
+        '"str"',
+        '{"method":"status"}',
+        '{"id":{"x":1},"method":"status"}',
+        '{"id":7}',
+        '{"id":8,"method":""}',
+        '',
+        '{"id":9,"method":"status"}',
+      ].join('\n') + '\n';
     const { answers } = await raw(path, payload, 8);
     expect(answers).toHaveLength(8);
     const errs = answers.slice(0, 7) as Array<{ id: unknown; ok: boolean; error: { code: string; message: string } }>;

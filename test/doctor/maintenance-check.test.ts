@@ -10,7 +10,19 @@ function store(load: () => Promise<SavedMaintenance | null>) {
 }
 
 function daemon(maintenance: boolean): DaemonStatus {
-  return { schemaVersion: 2, now: '2026-11-27T06:00:00.000Z', startedAt: '2026-11-27T06:00:00.000Z', nodeId: 'n1', provider: 'none', startedAtMonotonicMs: 0, uptimeMs: 1000, lastStall: null, eventLoopLagMs: 0, maintenance, groups: [] };
+  return {
+    schemaVersion: 2,
+    now: '2026-11-27T06:00:00.000Z',
+    startedAt: '2026-11-27T06:00:00.000Z',
+    nodeId: 'n1',
+    provider: 'none',
+    startedAtMonotonicMs: 0,
+    uptimeMs: 1000,
+    lastStall: null,
+    eventLoopLagMs: 0,
+    maintenance,
+    groups: [],
+  };
 }
 
 const saved = (): Promise<SavedMaintenance | null> => Promise.resolve({ since: '2026-11-27T05:00:00.000Z' });

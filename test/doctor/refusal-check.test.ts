@@ -19,7 +19,11 @@ function config(claimOnRefusal = true): VipdConfig {
 
 function daemon(lastHeardAt: number | null): DaemonStatus {
   const peer = peerStatus('n2', { live: lastHeardAt !== null, lastHeardAt, priority: 100, role: 'BACKUP', lastRole: 'BACKUP' });
-  return daemonStatus({ nodeId: 'n1', uptimeMs: 10_000, groups: [groupStatus({ election: { role: 'MASTER', basePriority: 200, effectivePriority: 200, master: 'n1', peers: [peer] } })] });
+  return daemonStatus({
+    nodeId: 'n1',
+    uptimeMs: 10_000,
+    groups: [groupStatus({ election: { role: 'MASTER', basePriority: 200, effectivePriority: 200, master: 'n1', peers: [peer] } })],
+  });
 }
 
 function recordingProbe(answer: boolean): { probe: RefusalProbe; calls: Array<[string, number]> } {

@@ -42,7 +42,10 @@ function daemon(role: Role, opts: { peers?: PeerStatus[]; trackers?: Tracker[]; 
   });
 }
 
-const GOOD_FILES: HostFiles = { kind: (p) => (p === STATE ? 'directory' : p === '/usr/local/bin/hook' || p === '/usr/local/bin/check' ? 'file' : 'missing'), executable: (p) => p === '/usr/local/bin/hook' || p === '/usr/local/bin/check' };
+const GOOD_FILES: HostFiles = {
+  kind: (p) => (p === STATE ? 'directory' : p === '/usr/local/bin/hook' || p === '/usr/local/bin/check' ? 'file' : 'missing'),
+  executable: (p) => p === '/usr/local/bin/hook' || p === '/usr/local/bin/check',
+};
 const noRunner: CommandRunner = { run: async () => ({ stdout: '', stderr: '', exitCode: 0 }) };
 
 function context(fx: Fixture, status: DaemonStatus | null, over: Partial<DoctorContext> = {}, change: (d: Doc) => void = () => undefined): DoctorContext {
@@ -76,7 +79,9 @@ describe('vipd doctor fails when the node cannot serve', () => {
   afterEach(() => fx.cleanup());
 
   it('a healthy BACKUP with a live peer passes', async () => {
-    const results = await runDoctor(context(fx, daemon('BACKUP', { trackers: [{ name: 'db', type: 'script', up: true, weight: 0, lastError: null, lastCheckAt: NOW - 100 }] })));
+    const results = await runDoctor(
+      context(fx, daemon('BACKUP', { trackers: [{ name: 'db', type: 'script', up: true, weight: 0, lastError: null, lastCheckAt: NOW - 100 }] })),
+    );
     expect(results.filter((r) => r.status === 'fail')).toEqual([]);
     expect(statusOf(results, 'serving')).toBe('pass');
     expect(statusOf(results, 'peer able to take over')).toBe('pass');
@@ -84,7 +89,9 @@ describe('vipd doctor fails when the node cannot serve', () => {
   });
 
   it('FAULT with its tracker down (the issue: "all checks passed", exit 0): fails, naming the tracker', async () => {
-    const results = await runDoctor(context(fx, daemon('FAULT', { trackers: [{ name: 'db', type: 'script', up: false, weight: 0, lastError: 'exit 1', lastCheckAt: NOW - 100 }] })));
+    const results = await runDoctor(
+      context(fx, daemon('FAULT', { trackers: [{ name: 'db', type: 'script', up: false, weight: 0, lastError: 'exit 1', lastCheckAt: NOW - 100 }] })),
+    );
     expect(doctorFailed(results)).toBe(true);
     const serving = results.find((r) => r.check === 'serving');
     expect(serving).toMatchObject({ status: 'fail', group: 'web' });
@@ -99,19 +106,25 @@ describe('vipd doctor fails when the node cannot serve', () => {
   });
 
   it('a tracker down on a MASTER (weight > 0) fails too', async () => {
-    const results = await runDoctor(context(fx, daemon('MASTER', { trackers: [{ name: 'db', type: 'script', up: false, weight: -20, lastError: 'timeout', lastCheckAt: NOW - 100 }] })));
+    const results = await runDoctor(
+      context(fx, daemon('MASTER', { trackers: [{ name: 'db', type: 'script', up: false, weight: -20, lastError: 'timeout', lastCheckAt: NOW - 100 }] })),
+    );
     expect(statusOf(results, 'tracker db')).toBe('fail');
   });
 
   it('no live peer able to take over: a warning, not a failure', async () => {
-    const results = await runDoctor(context(fx, daemon('MASTER', { peers: [peerStatus('node-b', { lastHeardAt: NOW - 18_000, priority: 90, lastRole: 'BACKUP', silentForMs: 18_000 })] })));
+    const results = await runDoctor(
+      context(fx, daemon('MASTER', { peers: [peerStatus('node-b', { lastHeardAt: NOW - 18_000, priority: 90, lastRole: 'BACKUP', silentForMs: 18_000 })] })),
+    );
     const peer = results.find((r) => r.check === 'peer able to take over');
     expect(peer?.status).toBe('warn');
     expect(peer?.detail).toMatch(/no live peer would take over \(node-b has been silent for 18 s/);
   });
 
   it('maintenance on: a warning', async () => {
-    const ctx = context(fx, daemon('BACKUP', { maintenance: true }), { maintenance: { location: `${STATE}/maintenance.json`, load: async () => ({ since: '2026-01-01T00:00:00Z' }) } });
+    const ctx = context(fx, daemon('BACKUP', { maintenance: true }), {
+      maintenance: { location: `${STATE}/maintenance.json`, load: async () => ({ since: '2026-01-01T00:00:00Z' }) },
+    });
     expect(statusOf(await runDoctor(ctx), 'maintenance')).toBe('warn');
   });
 
@@ -129,7 +142,11 @@ describe('vipd doctor fails when the node cannot serve', () => {
     const ctx = context(
       fx,
       daemon('BACKUP'),
-      { loadGarp: () => { throw new VipdError('VIPD_E_TOOL_MISSING', 'not built'); } },
+      {
+        loadGarp: () => {
+          throw new VipdError('VIPD_E_TOOL_MISSING', 'not built');
+        },
+      },
       (d) => (d['os'] = { enabled: true }),
     );
     expect(statusOf(await runDoctor(ctx), 'arp sender')).toBe('fail');
@@ -139,7 +156,13 @@ describe('vipd doctor fails when the node cannot serve', () => {
     const files: HostFiles = { kind: (p) => (p === STATE ? 'directory' : p === '/usr/local/bin/check' ? 'file' : 'missing'), executable: () => false };
     const results = await runDoctor(context(fx, null, { hostFiles: files }));
     expect(doctorFailed(results)).toBe(true);
-    expect(results.find((r) => r.check === 'file groups[0].notify.master[0]')).toMatchObject({ status: 'fail', detail: expect.stringContaining('/usr/local/bin/hook does not exist') });
-    expect(results.find((r) => r.check === 'file groups[0].trackers[0].command')).toMatchObject({ status: 'fail', detail: expect.stringContaining('not executable') });
+    expect(results.find((r) => r.check === 'file groups[0].notify.master[0]')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('/usr/local/bin/hook does not exist'),
+    });
+    expect(results.find((r) => r.check === 'file groups[0].trackers[0].command')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('not executable'),
+    });
   });
 });

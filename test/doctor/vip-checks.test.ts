@@ -44,18 +44,27 @@ describe('doctor: replies from the VIP', () => {
   });
   afterEach(() => fx.cleanup());
 
-  it('probes with a destination of the VIP\'s family: an IPv6 VIP passes on a healthy master', async () => {
+  it("probes with a destination of the VIP's family: an IPv6 VIP passes on a healthy master", async () => {
     const doc = baseConfig(fx.keyFile);
     group0(doc)['vips'] = ['fd00:1::50'];
     const config = load(fx, doc);
     const g = config.groups[0]!;
     const table = tableFor(config.os.tableBase, g.id, 0);
     const runner = new RouteGet(table);
-    const os: DoctorContext['os'] = { observe: async () => ({ group: g.name, interface: g.interface, vips: [{ address: 'fd00:1::50', onInterface: true, prefix: 64, expectedPrefix: 64, addressOk: true, ruleOk: true, tableOk: true }] }) };
+    const os: DoctorContext['os'] = {
+      observe: async () => ({
+        group: g.name,
+        interface: g.interface,
+        vips: [{ address: 'fd00:1::50', onInterface: true, prefix: 64, expectedPrefix: 64, addressOk: true, ruleOk: true, tableOk: true }],
+      }),
+    };
     const daemon = daemonStatus({ groups: [groupStatus({ name: g.name, election: { role: 'MASTER' } })] });
     const ctx = doctorContext({ config, runner, os, daemon });
     const results = await checkGroup(ctx, g);
-    expect(results.find((r) => r.check === 'replies from fd00:1::50')).toMatchObject({ status: 'pass', detail: `ip route get 2001:db8::1 from fd00:1::50: dev eth0 table ${table}` });
+    expect(results.find((r) => r.check === 'replies from fd00:1::50')).toMatchObject({
+      status: 'pass',
+      detail: `ip route get 2001:db8::1 from fd00:1::50: dev eth0 table ${table}`,
+    });
     expect(runner.asked).toEqual([['ip', '-json', 'route', 'get', '2001:db8::1', 'from', 'fd00:1::50']]);
   });
 });
@@ -92,7 +101,9 @@ describe('doctor: the cloud part reads typed facts from whichever provider is co
   }
 
   it('no cloud (provider none): the cloud checks are skipped, nothing is read', async () => {
-    expect((await run(null, 'MASTER')).filter((r) => r.check.startsWith('cloud'))).toEqual([expect.objectContaining({ check: 'cloud assignment', status: 'skip' })]);
+    expect((await run(null, 'MASTER')).filter((r) => r.check.startsWith('cloud'))).toEqual([
+      expect.objectContaining({ check: 'cloud assignment', status: 'skip' }),
+    ]);
   });
 
   it('a BACKUP whose NIC has room for one address but the group has two VIPs: the limit check fails; provider lines are passed through', async () => {

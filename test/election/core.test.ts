@@ -23,11 +23,29 @@ const CLAIM = (t: number, reason: string): string[] => [`${t} BACKUP->MASTER ${r
 const rows: readonly Row[] = [
   // --- start and the down timer ---
   { name: 'start enters BACKUP', inputs: [['start', 0]], expected: ['0 INIT->BACKUP start'], role: 'BACKUP' },
-  { name: 'no claim before one full master-down interval', inputs: [['start', 0], ['tick', 3609]], expected: ['0 INIT->BACKUP start'], role: 'BACKUP' },
-  { name: 'claims at master-down and advertises at once', inputs: [['start', 0], ['mark'], ['tick', 3609.375]], expected: CLAIM(3609.375, 'master-down'), role: 'MASTER' },
+  {
+    name: 'no claim before one full master-down interval',
+    inputs: [
+      ['start', 0],
+      ['tick', 3609],
+    ],
+    expected: ['0 INIT->BACKUP start'],
+    role: 'BACKUP',
+  },
+  {
+    name: 'claims at master-down and advertises at once',
+    inputs: [['start', 0], ['mark'], ['tick', 3609.375]],
+    expected: CLAIM(3609.375, 'master-down'),
+    role: 'MASTER',
+  },
   {
     name: 'a master advert resets the down timer',
-    inputs: [['start', 0], ['advert', 1000, 'b', 150], ['tick', 4000], ['tick', 4609.375]],
+    inputs: [
+      ['start', 0],
+      ['advert', 1000, 'b', 150],
+      ['tick', 4000],
+      ['tick', 4609.375],
+    ],
     expected: ['0 INIT->BACKUP start', '1000 event master-seen b p=150', '4609.375 BACKUP->MASTER master-down peer=b', '4609.375 send advert p=100'],
     role: 'MASTER',
   },
@@ -40,7 +58,13 @@ const rows: readonly Row[] = [
   // --- heartbeats of every live node ---
   {
     name: 'a backup advertises at start and every interval, in its role',
-    inputs: [['start', 0], ['tick', 999], ['tick', 1000], ['tick', 1500], ['tick', 2000]],
+    inputs: [
+      ['start', 0],
+      ['tick', 999],
+      ['tick', 1000],
+      ['tick', 1500],
+      ['tick', 2000],
+    ],
     expected: ['0 INIT->BACKUP start', '0 heartbeat BACKUP p=100', '1000 heartbeat BACKUP p=100', '2000 heartbeat BACKUP p=100'],
     role: 'BACKUP',
     heartbeats: true,
@@ -54,7 +78,11 @@ const rows: readonly Row[] = [
   },
   {
     name: 'a node in FAULT heartbeats as FAULT',
-    inputs: [['health', 0, 0, true], ['start', 0], ['tick', 1000]],
+    inputs: [
+      ['health', 0, 0, true],
+      ['start', 0],
+      ['tick', 1000],
+    ],
     expected: ['0 INIT->FAULT tracker-fault', '0 heartbeat FAULT p=100', '1000 heartbeat FAULT p=100'],
     role: 'FAULT',
     heartbeats: true,
@@ -134,21 +162,21 @@ const rows: readonly Row[] = [
     heartbeats: true,
   },
   {
-    name: 'refusal: two in a row once the master\'s advert is overdue (interval + 25 %): claim at once',
+    name: "refusal: two in a row once the master's advert is overdue (interval + 25 %): claim at once",
     opts: { claimOnRefusal: true },
     inputs: [['start', 0], ['advert', 1000, 'b', 150], ['mark'], ['refused', 2300, 'b'], ['refused', 2301, 'b']],
     expected: ['2300 probe b', '2301 BACKUP->MASTER peer-refused peer=b', '2301 send advert p=100'],
     role: 'MASTER',
   },
   {
-    name: 'refusal: confirmed before the master\'s next advert is due, the claim waits until it is overdue',
+    name: "refusal: confirmed before the master's next advert is due, the claim waits until it is overdue",
     opts: { claimOnRefusal: true },
     inputs: [['start', 0], ['advert', 1000, 'b', 150], ['mark'], ['refused', 1100, 'b'], ['refused', 1101, 'b'], ['tick', 2249], ['tick', 2250]],
     expected: ['1100 probe b', '2249 probe b', '2250 BACKUP->MASTER peer-refused peer=b', '2250 send advert p=100'],
     role: 'MASTER',
   },
   {
-    name: 'refusal: refusals while the master\'s adverts arrive (REJECT rule) never claim; its refusals are ignored, the down timer stays',
+    name: "refusal: refusals while the master's adverts arrive (REJECT rule) never claim; its refusals are ignored, the down timer stays",
     opts: { claimOnRefusal: true },
     inputs: [
       ['start', 0],
@@ -190,7 +218,16 @@ const rows: readonly Row[] = [
   {
     name: 'refusal: with a live backup that outranks us, only that one claims early; we keep the down timer',
     opts: { claimOnRefusal: true },
-    inputs: [['start', 0], ['advert', 1000, 'b', 150], ['advert', 1500, 'c', 120, 'BACKUP'], ['mark'], ['refused', 2300, 'b'], ['refused', 2301, 'b'], ['tick', 4609], ['tick', 4609.375]],
+    inputs: [
+      ['start', 0],
+      ['advert', 1000, 'b', 150],
+      ['advert', 1500, 'c', 120, 'BACKUP'],
+      ['mark'],
+      ['refused', 2300, 'b'],
+      ['refused', 2301, 'b'],
+      ['tick', 4609],
+      ['tick', 4609.375],
+    ],
     expected: ['2300 probe b', '4609 probe b', '4609.375 BACKUP->MASTER master-down peer=b', '4609.375 send advert p=100'],
     role: 'MASTER',
   },
@@ -211,7 +248,16 @@ const rows: readonly Row[] = [
   // --- resign from the master ---
   {
     name: 'resign from the master while a higher live backup is heard: claim after skew plus one interval (the higher one claims at once; its advert has that long to arrive)',
-    inputs: [['start', 0], ['mark'], ['advert', 1000, 'b', 150], ['advert', 1500, 'c', 120, 'BACKUP'], ['resign-from', 2000, 'b'], ['tick', 2609.375], ['tick', 3609], ['tick', 3609.375]],
+    inputs: [
+      ['start', 0],
+      ['mark'],
+      ['advert', 1000, 'b', 150],
+      ['advert', 1500, 'c', 120, 'BACKUP'],
+      ['resign-from', 2000, 'b'],
+      ['tick', 2609.375],
+      ['tick', 3609],
+      ['tick', 3609.375],
+    ],
     expected: ['1000 event master-seen b p=150', '3609.375 BACKUP->MASTER peer-resigned peer=b', '3609.375 send advert p=100'],
     role: 'MASTER',
   },
@@ -278,7 +324,12 @@ const rows: readonly Row[] = [
     role: 'MASTER',
   },
   // --- trackers ---
-  { name: 'a penalty re-advertises the lower priority at once', inputs: [...BECOME_MASTER, ['health', 4000, -30, false]], expected: ['4000 send advert p=70'], role: 'MASTER' },
+  {
+    name: 'a penalty re-advertises the lower priority at once',
+    inputs: [...BECOME_MASTER, ['health', 4000, -30, false]],
+    expected: ['4000 send advert p=70'],
+    role: 'MASTER',
+  },
   {
     name: 'effective priority is clamped to 1..254',
     inputs: [...BECOME_MASTER, ['health', 4000, -500, false], ['health', 4100, 500, false]],
@@ -294,11 +345,28 @@ const rows: readonly Row[] = [
   },
   {
     name: 'FAULT ignores adverts and timers; recovery waits a full down interval',
-    inputs: [['start', 0], ['mark'], ['health', 100, 0, true], ['advert', 200, 'b', 50], ['tick', 10000], ['health', 10000, 0, false], ['tick', 13609], ['tick', 13609.375]],
+    inputs: [
+      ['start', 0],
+      ['mark'],
+      ['health', 100, 0, true],
+      ['advert', 200, 'b', 50],
+      ['tick', 10000],
+      ['health', 10000, 0, false],
+      ['tick', 13609],
+      ['tick', 13609.375],
+    ],
     expected: ['100 BACKUP->FAULT tracker-fault', '200 event master-seen b p=50', '10000 FAULT->BACKUP tracker-recovered', ...CLAIM(13609.375, 'master-down')],
     role: 'MASTER',
   },
-  { name: 'a fault reported before start starts in FAULT', inputs: [['health', 0, 0, true], ['start', 0]], expected: ['0 INIT->FAULT tracker-fault'], role: 'FAULT' },
+  {
+    name: 'a fault reported before start starts in FAULT',
+    inputs: [
+      ['health', 0, 0, true],
+      ['start', 0],
+    ],
+    expected: ['0 INIT->FAULT tracker-fault'],
+    role: 'FAULT',
+  },
   // --- the owner-fault hold (a permanent error taking or releasing the VIPs) ---
   {
     name: 'an owner failure on a master: resign, FAULT, held until the deadline, then a full down interval',
@@ -331,7 +399,11 @@ const rows: readonly Row[] = [
   {
     name: 'an owner failure before start starts in FAULT, held from the failure',
     opts: { ownerFaultHoldMs: 5000 },
-    inputs: [['owner-failed', 0], ['start', 0], ['tick', 5000]],
+    inputs: [
+      ['owner-failed', 0],
+      ['start', 0],
+      ['tick', 5000],
+    ],
     expected: ['0 INIT->FAULT tracker-fault', '5000 FAULT->BACKUP tracker-recovered'],
     role: 'BACKUP',
   },
@@ -446,7 +518,16 @@ const rows: readonly Row[] = [
   {
     name: 'a stall cancels a pending preemption (re-checked on the next advert)',
     opts: { preemptDelayMs: 2000 },
-    inputs: [['start', 0], ['advert', 1000, 'b', 50], ['mark'], ['stall', 5000, 4000], ['tick', 5000], ['advert', 5100, 'b', 50], ['tick', 7099], ['tick', 7100]],
+    inputs: [
+      ['start', 0],
+      ['advert', 1000, 'b', 50],
+      ['mark'],
+      ['stall', 5000, 4000],
+      ['tick', 5000],
+      ['advert', 5100, 'b', 50],
+      ['tick', 7099],
+      ['tick', 7100],
+    ],
     expected: ['7100 BACKUP->MASTER preempting peer=b', '7100 send advert p=100'],
     role: 'MASTER',
   },
@@ -460,7 +541,15 @@ const rows: readonly Row[] = [
   {
     name: 'nopreempt: a stalled master sends nothing, then yields to the master whose adverts queued (lower included), announcing nothing',
     opts: { preempt: false },
-    inputs: [...BECOME_MASTER, ['stall', 20000, 15000], ['tick', 20000], ['advert', 20000, 'b', 50, 'BACKUP'], ['advert', 20000, 'b', 50], ['tick', 20500], ['advert', 21000, 'b', 50]],
+    inputs: [
+      ...BECOME_MASTER,
+      ['stall', 20000, 15000],
+      ['tick', 20000],
+      ['advert', 20000, 'b', 50, 'BACKUP'],
+      ['advert', 20000, 'b', 50],
+      ['tick', 20500],
+      ['advert', 21000, 'b', 50],
+    ],
     expected: ['20000 send resign role=BACKUP to=b', '20000 MASTER->BACKUP stall peer=b', '20000 event master-seen b p=50'],
     role: 'BACKUP',
   },
@@ -540,7 +629,14 @@ const rows: readonly Row[] = [
   },
   {
     name: 'a peer heard again after a silence longer than the down interval (a healed partition) makes the master announce, in any role',
-    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50, 'BACKUP'], ['advert', 7000, 'b', 50, 'BACKUP'], ['mark'], ['advert', 10609.5, 'b', 50, 'BACKUP'], ['advert', 11000, 'b', 50, 'BACKUP']],
+    inputs: [
+      ...BECOME_MASTER,
+      ['advert', 4000, 'b', 50, 'BACKUP'],
+      ['advert', 7000, 'b', 50, 'BACKUP'],
+      ['mark'],
+      ['advert', 10609.5, 'b', 50, 'BACKUP'],
+      ['advert', 11000, 'b', 50, 'BACKUP'],
+    ],
     expected: ['10609.5 announce peer-returned peer=b'],
     role: 'MASTER',
   },
@@ -564,7 +660,16 @@ const rows: readonly Row[] = [
   },
   {
     name: 'rate limit: a second claim within the minimum interval is deferred to its end, later ones fold into it',
-    inputs: [...BECOME_MASTER, ['advert', 4000, 'b', 50], ['mark'], ['advert', 4200, 'c', 60], ['stall', 4300, 4000], ['tick', 4999], ['tick', 5000], ['tick', 5299]],
+    inputs: [
+      ...BECOME_MASTER,
+      ['advert', 4000, 'b', 50],
+      ['mark'],
+      ['advert', 4200, 'c', 60],
+      ['stall', 4300, 4000],
+      ['tick', 4999],
+      ['tick', 5000],
+      ['tick', 5299],
+    ],
     expected: ['4200 send advert p=100', '4200 event lower-master-answered c', '4300 send advert p=100', '5000 announce lower-master peer=c coalesced=1'],
     role: 'MASTER',
   },
@@ -625,7 +730,15 @@ const rows: readonly Row[] = [
   },
   {
     name: 'a resigned holder that advertises again is ranked afresh: higher, yield',
-    inputs: [['start', 0], ['advert', 500, 'b', 150], ['resign-from', 1000, 'b'], ['tick', 1609.375], ['advert', 4000, 'b', 150, 'BACKUP'], ['mark'], ['cloud', 5000, 'b']],
+    inputs: [
+      ['start', 0],
+      ['advert', 500, 'b', 150],
+      ['resign-from', 1000, 'b'],
+      ['tick', 1609.375],
+      ['advert', 4000, 'b', 150, 'BACKUP'],
+      ['mark'],
+      ['cloud', 5000, 'b'],
+    ],
     expected: ['5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'],
     role: 'BACKUP',
   },
@@ -683,7 +796,14 @@ const rows: readonly Row[] = [
   {
     name: 'the same holder seen again after we contested it: yield instead of ping-pong',
     inputs: [['start', 0], ['advert', 500, 'b', 50], ['mark'], ['cloud', 5000, 'b'], ['cloud', 6000, 'a'], ['cloud', 7000, 'b']],
-    expected: ['5000 event split-brain-suspected b', '5000 announce cloud-split peer=b', '5000 reassert holder=b', '6000 event split-brain-cleared', '7000 MASTER->BACKUP cloud-outranked peer=b', '7000 event split-brain-suspected b'],
+    expected: [
+      '5000 event split-brain-suspected b',
+      '5000 announce cloud-split peer=b',
+      '5000 reassert holder=b',
+      '6000 event split-brain-cleared',
+      '7000 MASTER->BACKUP cloud-outranked peer=b',
+      '7000 event split-brain-suspected b',
+    ],
     role: 'BACKUP',
   },
   {
@@ -717,14 +837,34 @@ const rows: readonly Row[] = [
     role: 'MASTER',
   },
   // --- re-assert: the cloud arbitrates where traffic goes ---
-  { name: 'a master the cloud shows holding nothing re-asserts, every time it is told', inputs: [...BECOME_MASTER, ['cloud', 5000, null], ['cloud', 8000, null]], expected: ['5000 reassert holder=nobody', '8000 reassert holder=nobody'], role: 'MASTER' },
+  {
+    name: 'a master the cloud shows holding nothing re-asserts, every time it is told',
+    inputs: [...BECOME_MASTER, ['cloud', 5000, null], ['cloud', 8000, null]],
+    expected: ['5000 reassert holder=nobody', '8000 reassert holder=nobody'],
+    role: 'MASTER',
+  },
   { name: 'a master the cloud shows holding every VIP does nothing', inputs: [...BECOME_MASTER, ['cloud', 5000, 'a']], expected: [], role: 'MASTER' },
-  { name: 'a master that yields to the holder does not re-assert', inputs: [['start', 0], ['advert', 500, 'b', 150], ['tick', 4109.375], ['mark'], ['cloud', 5000, 'b']], expected: ['5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'], role: 'BACKUP' },
+  {
+    name: 'a master that yields to the holder does not re-assert',
+    inputs: [['start', 0], ['advert', 500, 'b', 150], ['tick', 4109.375], ['mark'], ['cloud', 5000, 'b']],
+    expected: ['5000 MASTER->BACKUP cloud-outranked peer=b', '5000 event split-brain-suspected b'],
+    role: 'BACKUP',
+  },
   { name: 'a backup told of nobody holding does not re-assert', inputs: [['start', 0], ['mark'], ['cloud', 100, null]], expected: [], role: 'BACKUP' },
   { name: 'a backup expects another holder', inputs: [['start', 0], ['mark'], ['cloud', 100, 'b']], expected: [], role: 'BACKUP' },
   {
     name: 'the cloud showing nobody lifts the block; claim after a full interval',
-    inputs: [['start', 0], ['advert', 500, 'b', 150], ['tick', 4109.375], ['cloud', 5000, 'b'], ['mark'], ['tick', 50000], ['cloud', 50000, null], ['tick', 53609], ['tick', 53609.375]],
+    inputs: [
+      ['start', 0],
+      ['advert', 500, 'b', 150],
+      ['tick', 4109.375],
+      ['cloud', 5000, 'b'],
+      ['mark'],
+      ['tick', 50000],
+      ['cloud', 50000, null],
+      ['tick', 53609],
+      ['tick', 53609.375],
+    ],
     expected: ['50000 event split-brain-cleared', ...CLAIM(53609.375, 'master-down')],
     role: 'MASTER',
   },

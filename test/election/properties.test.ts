@@ -171,12 +171,34 @@ describe('election properties (simulated cluster)', () => {
         examples: [
           [
             [
-              { name: 'g1', intervalMs: 100, deadAfter: 2, members: [ { id: 'c', priority: 100, preempt: true, preemptDelayMs: 0 }, { id: 'b', priority: 1, preempt: true, preemptDelayMs: 0 }, { id: 'd', priority: 101, preempt: true, preemptDelayMs: 0 } ] },
-              { name: 'g2', intervalMs: 100, deadAfter: 2, members: [ { id: 'd', priority: 1, preempt: true, preemptDelayMs: 0 }, { id: 'c', priority: 1, preempt: true, preemptDelayMs: 0 } ] },
+              {
+                name: 'g1',
+                intervalMs: 100,
+                deadAfter: 2,
+                members: [
+                  { id: 'c', priority: 100, preempt: true, preemptDelayMs: 0 },
+                  { id: 'b', priority: 1, preempt: true, preemptDelayMs: 0 },
+                  { id: 'd', priority: 101, preempt: true, preemptDelayMs: 0 },
+                ],
+              },
+              {
+                name: 'g2',
+                intervalMs: 100,
+                deadAfter: 2,
+                members: [
+                  { id: 'd', priority: 1, preempt: true, preemptDelayMs: 0 },
+                  { id: 'c', priority: 1, preempt: true, preemptDelayMs: 0 },
+                ],
+              },
             ],
             0,
             { loss: 0, duplicate: 0, minDelayMs: 0, maxDelayMs: 0 },
-            [ { at: 0, kind: 'pause', node: 5, ms: 363 }, { at: 0, kind: 'partition', side: [true, false, false, false] }, { at: 300, kind: 'heal' }, { at: 300, kind: 'pause', node: 4, ms: 64 } ],
+            [
+              { at: 0, kind: 'pause', node: 5, ms: 363 },
+              { at: 0, kind: 'partition', side: [true, false, false, false] },
+              { at: 300, kind: 'heal' },
+              { at: 300, kind: 'pause', node: 4, ms: 64 },
+            ],
             0,
           ],
         ],
@@ -230,7 +252,12 @@ describe('election properties (simulated cluster)', () => {
 
   describe('(6) a master frozen (SIGSTOP, VM pause) and resumed', () => {
     /** Small delays well under the listen window (one interval), duplication, no loss. */
-    const arbStallLink = fc.record({ loss: fc.constant(0), duplicate: fc.double({ min: 0, max: 0.3, noNaN: true }), minDelayMs: fc.constant(0), maxDelayMs: fc.integer({ min: 0, max: 20 }) });
+    const arbStallLink = fc.record({
+      loss: fc.constant(0),
+      duplicate: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      minDelayMs: fc.constant(0),
+      maxDelayMs: fc.integer({ min: 0, max: 20 }),
+    });
 
     interface PausedRun {
       readonly sim: SimCluster;
@@ -266,7 +293,7 @@ describe('election properties (simulated cluster)', () => {
       return reentries + (othersClaimed && !left ? 1 : 0);
     }
 
-    it('for longer than every backup\'s down interval: the best backup takes over; nopreempt never takes it back, preempt at most once', () => {
+    it("for longer than every backup's down interval: the best backup takes over; nopreempt never takes it back, preempt at most once", () => {
       fc.assert(
         fc.property(arbGroup('g1', { preempt: 'random' }), arbSeed, arbStallLink, fc.integer({ min: 0, max: 4 * 1000 }), (g, seed, link, extra) => {
           const run = pauseTheMaster(g, seed, link, (sim) => maxDownMs(sim, g) + 2 * INTERVAL_MS + extra, false);
@@ -284,16 +311,28 @@ describe('election properties (simulated cluster)', () => {
 
     it('for any length, alone or not: never two nodes stepping down (no moment without a master), one master at the end; alone it stays MASTER', () => {
       fc.assert(
-        fc.property(arbGroup('g1', { preempt: 'random' }), arbSeed, arbStallLink, fc.integer({ min: 1, max: 5 * 4 * INTERVAL_MS }), fc.boolean(), (g, seed, link, ms, alone) => {
-          const run = pauseTheMaster(g, seed, link, () => ms, alone);
-          const { sim, paused, preempt, pausedAt, leaderless } = run;
-          const log = describeRun(sim, 'g1');
-          expect({ masters: sim.masters('g1').length, leaderless, log }).toEqual({ masters: 1, leaderless: false, log });
-          // A nopreempt node that stepped down for a peer that claimed meanwhile never comes back while it lives.
-          if (!preempt) expect({ reentries: sim.transitionsSince(pausedAt, 'g1').filter((t) => t.node === paused && t.to === 'MASTER'), log }).toEqual({ reentries: [], log });
-          if (alone) expect({ transitions: sim.transitionsSince(pausedAt, 'g1'), masters: sim.masters('g1') }).toEqual({ transitions: [], masters: [paused] });
-          expect(disallowedTransitions(sim)).toEqual([]);
-        }),
+        fc.property(
+          arbGroup('g1', { preempt: 'random' }),
+          arbSeed,
+          arbStallLink,
+          fc.integer({ min: 1, max: 5 * 4 * INTERVAL_MS }),
+          fc.boolean(),
+          (g, seed, link, ms, alone) => {
+            const run = pauseTheMaster(g, seed, link, () => ms, alone);
+            const { sim, paused, preempt, pausedAt, leaderless } = run;
+            const log = describeRun(sim, 'g1');
+            expect({ masters: sim.masters('g1').length, leaderless, log }).toEqual({ masters: 1, leaderless: false, log });
+            // A nopreempt node that stepped down for a peer that claimed meanwhile never comes back while it lives.
+            if (!preempt)
+              expect({ reentries: sim.transitionsSince(pausedAt, 'g1').filter((t) => t.node === paused && t.to === 'MASTER'), log }).toEqual({
+                reentries: [],
+                log,
+              });
+            if (alone)
+              expect({ transitions: sim.transitionsSince(pausedAt, 'g1'), masters: sim.masters('g1') }).toEqual({ transitions: [], masters: [paused] });
+            expect(disallowedTransitions(sim)).toEqual([]);
+          },
+        ),
         { numRuns: RUNS, ...(process.env.VIPD_PROP_SEED ? { seed: Number(process.env.VIPD_PROP_SEED), path: process.env.VIPD_PROP_PATH } : {}) },
       );
     });
@@ -303,10 +342,16 @@ describe('election properties (simulated cluster)', () => {
     const arbJitter = fc.integer({ min: 0, max: 5 });
     const arbPhase = fc.integer({ min: 0, max: INTERVAL_MS - 1 });
 
-    it('refusals while the master\'s adverts arrive (a REJECT rule on its port) never cause a claim', () => {
+    it("refusals while the master's adverts arrive (a REJECT rule on its port) never cause a claim", () => {
       fc.assert(
         fc.property(arbGroup('g1'), arbSeed, arbJitter, arbPhase, (g, seed, maxDelay, phase) => {
-          const sim = new SimCluster({ groups: [g], tickMs: TICK_MS, seed, claimOnRefusal: true, link: { loss: 0, duplicate: 0.1, minDelayMs: 0, maxDelayMs: maxDelay } });
+          const sim = new SimCluster({
+            groups: [g],
+            tickMs: TICK_MS,
+            seed,
+            claimOnRefusal: true,
+            link: { loss: 0, duplicate: 0.1, minDelayMs: 0, maxDelayMs: maxDelay },
+          });
           converge(sim, [g]);
           const [master] = sim.masters('g1');
           sim.runFor(phase);
@@ -322,10 +367,16 @@ describe('election properties (simulated cluster)', () => {
       );
     });
 
-    it('two refusals after the master\'s adverts stopped cause a claim within one tick of its advert being overdue', () => {
+    it("two refusals after the master's adverts stopped cause a claim within one tick of its advert being overdue", () => {
       fc.assert(
         fc.property(arbGroup('g1'), arbSeed, fc.integer({ min: 0, max: 2 }), arbPhase, (g, seed, maxDelay, phase) => {
-          const sim = new SimCluster({ groups: [g], tickMs: TICK_MS, seed, claimOnRefusal: true, link: { loss: 0, duplicate: 0, minDelayMs: 0, maxDelayMs: maxDelay } });
+          const sim = new SimCluster({
+            groups: [g],
+            tickMs: TICK_MS,
+            seed,
+            claimOnRefusal: true,
+            link: { loss: 0, duplicate: 0, minDelayMs: 0, maxDelayMs: maxDelay },
+          });
           converge(sim, [g]);
           const [master] = sim.masters('g1') as [string];
           sim.runFor(phase);
@@ -343,7 +394,7 @@ describe('election properties (simulated cluster)', () => {
           });
           const refusals = sim.refusals.filter((r) => r.at >= crashedAt && r.node === next);
           expect(refusals.length).toBeGreaterThanOrEqual(2);
-          const [, second] = refusals as [typeof refusals[0], typeof refusals[0]];
+          const [, second] = refusals as [(typeof refusals)[0], (typeof refusals)[0]];
           const due = Math.max(second.at, lastHeard + 1.25 * g.intervalMs);
           expect({ node: claim?.node, reason: claim?.reason }).toEqual({ node: next, reason: 'peer-refused' });
           expect(claim?.at).toBeLessThanOrEqual(due + TICK_MS);

@@ -5,12 +5,37 @@ import { PERFECT_LINK } from './sim/network';
 /** Hand-written schedules on the simulated cluster; the properties cover the random ones. */
 
 const pairGroups = (deadAfter = 3): GroupSpec[] => [
-  { name: 'web', intervalMs: INTERVAL_MS, deadAfter, members: [{ id: 'n1', priority: 200 }, { id: 'n2', priority: 100 }] },
-  { name: 'db', intervalMs: INTERVAL_MS, deadAfter, members: [{ id: 'n1', priority: 100 }, { id: 'n2', priority: 200 }] },
+  {
+    name: 'web',
+    intervalMs: INTERVAL_MS,
+    deadAfter,
+    members: [
+      { id: 'n1', priority: 200 },
+      { id: 'n2', priority: 100 },
+    ],
+  },
+  {
+    name: 'db',
+    intervalMs: INTERVAL_MS,
+    deadAfter,
+    members: [
+      { id: 'n1', priority: 100 },
+      { id: 'n2', priority: 200 },
+    ],
+  },
 ];
 
 const trio: GroupSpec[] = [
-  { name: 'g', intervalMs: INTERVAL_MS, deadAfter: 3, members: [{ id: 'a', priority: 150 }, { id: 'b', priority: 120 }, { id: 'c', priority: 90 }] },
+  {
+    name: 'g',
+    intervalMs: INTERVAL_MS,
+    deadAfter: 3,
+    members: [
+      { id: 'a', priority: 150 },
+      { id: 'b', priority: 120 },
+      { id: 'c', priority: 90 },
+    ],
+  },
 ];
 
 function cluster(groups: GroupSpec[], seed = 1): SimCluster {
@@ -94,8 +119,24 @@ describe('simulated cluster scenarios', () => {
   });
 
   it('a paused nopreempt master: the backup takes over; on resume the resumed node steps down (stall) and the VIP stays with the backup', () => {
-    const groups: GroupSpec[] = [{ name: 'web', intervalMs: INTERVAL_MS, deadAfter: 3, members: [{ id: 'n1', priority: 200, preempt: false }, { id: 'n2', priority: 100, preempt: false }] }];
-    const sim = new SimCluster({ groups, tickMs: TICK_MS, seed: 1, link: { loss: 0, duplicate: 0, minDelayMs: 0, maxDelayMs: 5 }, cloud: { acquireMinMs: 5, acquireMaxMs: 50, verifyEveryMs: 2 * INTERVAL_MS } });
+    const groups: GroupSpec[] = [
+      {
+        name: 'web',
+        intervalMs: INTERVAL_MS,
+        deadAfter: 3,
+        members: [
+          { id: 'n1', priority: 200, preempt: false },
+          { id: 'n2', priority: 100, preempt: false },
+        ],
+      },
+    ];
+    const sim = new SimCluster({
+      groups,
+      tickMs: TICK_MS,
+      seed: 1,
+      link: { loss: 0, duplicate: 0, minDelayMs: 0, maxDelayMs: 5 },
+      cloud: { acquireMinMs: 5, acquireMaxMs: 50, verifyEveryMs: 2 * INTERVAL_MS },
+    });
     sim.startAll();
     sim.runFor(settleMs(sim, groups));
     expect({ masters: sim.masters('web'), cloud: sim.cloudHolder('web') }).toEqual({ masters: ['n1'], cloud: 'n1' });
@@ -105,14 +146,27 @@ describe('simulated cluster scenarios', () => {
     sim.runFor(pause - 1);
     expect(sim.cloudHolder('web')).toBe('n2');
     sim.runFor(1 + settleMs(sim, groups));
-    expect(sim.transitionsSince(pausedAt).map((t) => `${t.node} ${t.from}->${t.to} ${t.reason}`)).toEqual(['n2 BACKUP->MASTER master-down', 'n1 MASTER->BACKUP stall']);
+    expect(sim.transitionsSince(pausedAt).map((t) => `${t.node} ${t.from}->${t.to} ${t.reason}`)).toEqual([
+      'n2 BACKUP->MASTER master-down',
+      'n1 MASTER->BACKUP stall',
+    ]);
     expect({ masters: sim.masters('web'), cloud: sim.cloudHolder('web'), link: sim.linkOwner('web') }).toEqual({ masters: ['n2'], cloud: 'n2', link: 'n2' });
     // n1 sent no MASTER advert after it resumed: n2 never had a reason to step down.
     expect(sim.sends.filter((x) => x.at >= pausedAt + pause && x.node === 'n1' && x.advert.role === 'MASTER' && x.advert.kind === 'advert')).toEqual([]);
   });
 
   it('a node in maintenance never claims, even alone; leaving maintenance lets it claim after one down interval', () => {
-    const groups: GroupSpec[] = [{ name: 'g', intervalMs: INTERVAL_MS, deadAfter: 3, members: [{ id: 'a', priority: 250, maintenance: true }, { id: 'b', priority: 100 }] }];
+    const groups: GroupSpec[] = [
+      {
+        name: 'g',
+        intervalMs: INTERVAL_MS,
+        deadAfter: 3,
+        members: [
+          { id: 'a', priority: 250, maintenance: true },
+          { id: 'b', priority: 100 },
+        ],
+      },
+    ];
     const sim = cluster(groups);
     expect(sim.masters('g')).toEqual(['b']);
     sim.crash('b');

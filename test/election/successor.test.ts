@@ -134,7 +134,14 @@ describe('successor prediction against the simulated cluster', () => {
           sim.runFor(INTERVAL_MS * 2);
           const v = verdict as ReturnType<typeof switchoverSuccessor> | null;
           if (v === null) throw new Error('no verdict');
-          const claimers = [...new Set(sim.transitionsSince(resignedAt).filter((t) => t.to === 'MASTER').map((t) => t.node))];
+          const claimers = [
+            ...new Set(
+              sim
+                .transitionsSince(resignedAt)
+                .filter((t) => t.to === 'MASTER')
+                .map((t) => t.node),
+            ),
+          ];
           if (v.ok) {
             expect(claimers).toEqual([v.successor]);
           } else if (to === null) {
@@ -150,7 +157,16 @@ describe('successor prediction against the simulated cluster', () => {
         // and d used to wait only its 7 ms skew, less than a tick plus the link delay.
         examples: [
           [
-            { name: 'g1', intervalMs: 100, deadAfter: 2, members: [ { id: 'b', priority: 254, preempt: true, preemptDelayMs: 0 }, { id: 'd', priority: 237, preempt: true, preemptDelayMs: 0 }, { id: 'a', priority: 237, preempt: true, preemptDelayMs: 0 } ] },
+            {
+              name: 'g1',
+              intervalMs: 100,
+              deadAfter: 2,
+              members: [
+                { id: 'b', priority: 254, preempt: true, preemptDelayMs: 0 },
+                { id: 'd', priority: 237, preempt: true, preemptDelayMs: 0 },
+                { id: 'a', priority: 237, preempt: true, preemptDelayMs: 0 },
+              ],
+            },
             987351189,
             ['ok', 'ok', 'crash', 'crash'],
             null,

@@ -53,7 +53,7 @@ describe('PacketClassifier', () => {
     expect(reason(classifier(), packet({ nodeId: 'node-a' }))).toBe('self');
   });
 
-  it('unknown-address: wrong address, wrong port, or another peer\'s address', () => {
+  it("unknown-address: wrong address, wrong port, or another peer's address", () => {
     const c = classifier();
     expect(reason(c, packet(), { address: '127.0.0.2', port: 5001 })).toBe('unknown-address');
     expect(reason(c, packet(), { address: '127.0.0.1', port: 5009 })).toBe('unknown-address');

@@ -21,7 +21,10 @@ function u64(n: bigint): Buffer {
 /** Re-signs a (mutated) packet so it gets past the tag check: used to reach the field checks. */
 function resign(buf: Buffer, key: Buffer = KEY_A): Buffer {
   const out = Buffer.from(buf);
-  createHmac('sha256', key).update(out.subarray(0, out.length - 32)).digest().copy(out, out.length - 32);
+  createHmac('sha256', key)
+    .update(out.subarray(0, out.length - 32))
+    .digest()
+    .copy(out, out.length - 32);
   return out;
 }
 function reasonOf(buf: Buffer, keys = keysA): string {
@@ -60,7 +63,19 @@ describe('wire layout (docs/protocol.md table)', () => {
     expect(buf.length).toBe(MIN_PACKET_BYTES);
     // Pinned: the same hex appears in docs/protocol.md ("Example").
     expect(buf.toString('hex')).toBe(
-      '56495044' + '01' + '01' + '01' + '01' + '61' + '64' + '01' + '00000064' + '0000000000000001' + '0000000000000001' + '0000000000000000' + '57' +
+      '56495044' +
+        '01' +
+        '01' +
+        '01' +
+        '01' +
+        '61' +
+        '64' +
+        '01' +
+        '00000064' +
+        '0000000000000001' +
+        '0000000000000001' +
+        '0000000000000000' +
+        '57' +
         '36d9f7f8a8e6ba949fc759aefc5a42b70e536894a41a9837999afdf12f711fa2',
     );
     expect(keyIdOf(key)).toBe(0x57);

@@ -65,7 +65,12 @@ describe('decoder and classifier fuzz', () => {
       () => {
         const b = pick();
         const tail = 8 + b.readUInt8(7);
-        const pairs: Array<[number, number, number]> = [[tail, tail + 1, 1], [tail + 6, tail + 14, 8], [5, 6, 1], [tail + 22, tail + 6, 8]];
+        const pairs: Array<[number, number, number]> = [
+          [tail, tail + 1, 1],
+          [tail + 6, tail + 14, 8],
+          [5, 6, 1],
+          [tail + 22, tail + 6, 8],
+        ];
         const [x, y, n] = pairs[int(pairs.length)] ?? [0, 0, 0];
         if (y + n > b.length) return b;
         const tmp = Buffer.from(b.subarray(x, x + n));
@@ -96,10 +101,21 @@ describe('decoder and classifier fuzz', () => {
 
     const classifier = new PacketClassifier({
       nodeId: 'node-a',
-      groups: [group(7, [{ id: 'node-b', address: '127.0.0.1', port: 5001 }, { id: 'x', address: '127.0.0.1', port: 5001 }]), group(9, [{ id: 'node-c', address: '::1', port: 5002 }])],
+      groups: [
+        group(7, [
+          { id: 'node-b', address: '127.0.0.1', port: 5001 },
+          { id: 'x', address: '127.0.0.1', port: 5001 },
+        ]),
+        group(9, [{ id: 'node-c', address: '::1', port: 5002 }]),
+      ],
       keys: keysAB,
     });
-    const froms = [{ address: '127.0.0.1', port: 5001 }, { address: '::ffff:127.0.0.1', port: 5001 }, { address: '::1', port: 5002 }, { address: 'garbage', port: -1 }];
+    const froms = [
+      { address: '127.0.0.1', port: 5001 },
+      { address: '::ffff:127.0.0.1', port: 5001 },
+      { address: '::1', port: 5002 },
+      { address: 'garbage', port: -1 },
+    ];
     const known = new Set<string>(['ok', ...REJECT_REASONS]);
     const seen = new Map<string, number>();
 

@@ -79,10 +79,12 @@ export function flipByte(buf: Buffer, index: number, mask: number): void {
 /** A Logger that keeps what it is given, for asserting on warnings. */
 export function recordingLogger(): { logger: Logger; lines: Array<{ level: string; msg: string; fields: object }> } {
   const lines: Array<{ level: string; msg: string; fields: object }> = [];
-  const at = (level: string) => (a: object | string, b?: string): void => {
-    if (typeof a === 'string') lines.push({ level, msg: a, fields: {} });
-    else lines.push({ level, msg: b ?? '', fields: a });
-  };
+  const at =
+    (level: string) =>
+    (a: object | string, b?: string): void => {
+      if (typeof a === 'string') lines.push({ level, msg: a, fields: {} });
+      else lines.push({ level, msg: b ?? '', fields: a });
+    };
   const logger: Logger = {
     trace: at('trace'),
     debug: at('debug'),

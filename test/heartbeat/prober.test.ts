@@ -53,7 +53,10 @@ describe.each([
     await waitFor(() => refused.length === 1, 'first refusal');
     p.probe(address, port);
     await waitFor(() => refused.length === 2, 'second refusal');
-    expect(refused).toEqual([{ address, port }, { address, port }]);
+    expect(refused).toEqual([
+      { address, port },
+      { address, port },
+    ]);
     expect(p.stats()).toEqual({ sent: 2, refused: 2, errors: 0 });
   });
 
@@ -84,7 +87,13 @@ describe('HeartbeatService with a prober', () => {
       clock: processClock,
       keys: { current: KEY_A, next: null },
       nodeId: 'node-a',
-      groups: [group(1, [{ id: 'node-b', address: '127.0.0.1', port: deadPort }]), group(2, [{ id: 'node-b', address: '127.0.0.1', port: deadPort }, { id: 'node-c', address: '127.0.0.1', port: 1 }])],
+      groups: [
+        group(1, [{ id: 'node-b', address: '127.0.0.1', port: deadPort }]),
+        group(2, [
+          { id: 'node-b', address: '127.0.0.1', port: deadPort },
+          { id: 'node-c', address: '127.0.0.1', port: 1 },
+        ]),
+      ],
       epoch: 1n,
       logger: silentLogger(),
       onAdvert: () => undefined,
@@ -95,7 +104,10 @@ describe('HeartbeatService with a prober', () => {
     cleanup.push(() => service.close());
     service.probe(1, 'node-b');
     await waitFor(() => refused.length === 2, 'refusal reported to both groups');
-    expect(refused.sort()).toEqual([[1, 'node-b'], [2, 'node-b']]);
+    expect(refused.sort()).toEqual([
+      [1, 'node-b'],
+      [2, 'node-b'],
+    ]);
 
     const sender = createSocket('udp4');
     cleanup.push(() => new Promise((resolve) => sender.close(() => resolve())));

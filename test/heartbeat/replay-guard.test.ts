@@ -75,7 +75,13 @@ describe('ReplayGuard', () => {
 
   it('needs no wall clock: with the current epoch alive, the verdicts depend only on (epoch, seq) history', () => {
     const g = new ReplayGuard();
-    const history: Array<[bigint, bigint]> = [[5n, 1n], [5n, 2n], [5n, 2n], [6n, 1n], [5n, 3n]];
+    const history: Array<[bigint, bigint]> = [
+      [5n, 1n],
+      [5n, 2n],
+      [5n, 2n],
+      [6n, 1n],
+      [5n, 3n],
+    ];
     expect(history.map(([e, s]) => g.admit('s', e, s, 0))).toEqual(['first', 'in-order', 'replay', 'new-epoch', 'replay']);
   });
 });

@@ -76,7 +76,12 @@ async function startNode(id: string, keys: HeartbeatKeys, opts: { address?: stri
 }
 
 function groupsFor(self: Node, peers: readonly Node[], address = '127.0.0.1'): HeartbeatGroup[] {
-  return [group(7, peers.filter((p) => p !== self).map((p) => ({ id: p.id, address, port: p.port() })))];
+  return [
+    group(
+      7,
+      peers.filter((p) => p !== self).map((p) => ({ id: p.id, address, port: p.port() })),
+    ),
+  ];
 }
 /** Each node lists all the others as peers of group 7 (a config reload, as the runtime would do it). */
 function connect(nodes: readonly Node[], address = '127.0.0.1'): void {
@@ -97,7 +102,11 @@ describe('HeartbeatService over loopback UDP', () => {
     a.service.sendAdvert(7, ADVERT);
     b.service.sendAdvert(7, { kind: 'advert', priority: 100, role: 'BACKUP', intervalMs: 1000 });
     await waitFor(() => a.adverts.length === 1 && b.adverts.length === 1, 'one advert each way');
-    expect(b.adverts[0]).toEqual({ groupId: 7, advert: { kind: 'advert', from: 'node-a', priority: 200, role: 'MASTER', intervalMs: 100 }, from: { address, port: a.port() } });
+    expect(b.adverts[0]).toEqual({
+      groupId: 7,
+      advert: { kind: 'advert', from: 'node-a', priority: 200, role: 'MASTER', intervalMs: 100 },
+      from: { address, port: a.port() },
+    });
     expect(a.adverts[0]?.advert).toEqual({ kind: 'advert', from: 'node-b', priority: 100, role: 'BACKUP', intervalMs: 1000 });
 
     // A resign goes out with priority 0 whatever the core passed.
@@ -109,7 +118,7 @@ describe('HeartbeatService over loopback UDP', () => {
     expect(b.service.stats()).toMatchObject({ accepted: 2, sendErrors: 0, sent: 1 });
   });
 
-  it('an advert for one peer (a preempted master\'s resign to the winner) reaches that peer only', async () => {
+  it("an advert for one peer (a preempted master's resign to the winner) reaches that peer only", async () => {
     const a = await startNode('node-a', { current: KEY_A, next: null });
     const b = await startNode('node-b', { current: KEY_A, next: null });
     const c = await startNode('node-c', { current: KEY_A, next: null });
@@ -222,7 +231,12 @@ describe('HeartbeatService over loopback UDP', () => {
 
   it('send errors are counted and reported, never thrown (IPv6 peer from an IPv4 socket)', async () => {
     const a = await startNode('node-a', { current: KEY_A, next: null });
-    a.service.updateGroups([group(7, [{ id: 'node-b', address: '::1', port: 9 }, { id: 'node-c', address: '127.0.0.1', port: 9 }])]);
+    a.service.updateGroups([
+      group(7, [
+        { id: 'node-b', address: '::1', port: 9 },
+        { id: 'node-c', address: '127.0.0.1', port: 9 },
+      ]),
+    ]);
     expect(() => a.service.sendAdvert(7, ADVERT)).not.toThrow();
     await waitFor(() => a.sendErrors.length === 1, 'one send error');
     expect(a.sendErrors[0]?.code).toBe('VIPD_E_HEARTBEAT_SEND');
@@ -287,7 +301,12 @@ describe('HeartbeatService with an in-memory transport', () => {
       clock: processClock,
       keys: { current: KEY_A, next: null },
       nodeId: 'node-a',
-      groups: [group(7, [{ id: 'node-b', address: '10.0.0.2', port: 5405 }, { id: 'node-c', address: 'fd00::3', port: 5405 }])],
+      groups: [
+        group(7, [
+          { id: 'node-b', address: '10.0.0.2', port: 5405 },
+          { id: 'node-c', address: 'fd00::3', port: 5405 },
+        ]),
+      ],
       epoch: 0xfeedn,
       logger: silentLogger(),
       onAdvert: overrides.onAdvert ?? ((_g, adv) => adverts.push(adv)),
@@ -383,8 +402,19 @@ describe('HeartbeatService with an in-memory transport', () => {
   });
 
   it('refuses an epoch outside u64 and invalid groups at construction', () => {
-    const base = { transport: new FakeTransport(), clock: processClock, keys: { current: KEY_A, next: null }, nodeId: 'node-a', groups: [], logger: silentLogger(), onAdvert: () => undefined, onReject: () => undefined };
+    const base = {
+      transport: new FakeTransport(),
+      clock: processClock,
+      keys: { current: KEY_A, next: null },
+      nodeId: 'node-a',
+      groups: [],
+      logger: silentLogger(),
+      onAdvert: () => undefined,
+      onReject: () => undefined,
+    };
     expect(() => new HeartbeatService({ ...base, epoch: -1n })).toThrow(expect.objectContaining({ code: 'VIPD_E_INTERNAL' }));
-    expect(() => new HeartbeatService({ ...base, epoch: 1n, groups: [group(7, [{ id: 'node-a', address: '10.0.0.1', port: 1 }])] })).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG' }));
+    expect(() => new HeartbeatService({ ...base, epoch: 1n, groups: [group(7, [{ id: 'node-a', address: '10.0.0.1', port: 1 }])] })).toThrow(
+      expect.objectContaining({ code: 'VIPD_E_CONFIG' }),
+    );
   });
 });

@@ -25,7 +25,7 @@ describe('UdpTransport over loopback', () => {
   it.each([
     ['IPv4', '127.0.0.1'],
     ['IPv6', '::1'],
-  ])('%s: delivers both ways, with the sender\'s bound port as source', async (_family, address) => {
+  ])("%s: delivers both ways, with the sender's bound port as source", async (_family, address) => {
     const a = transport(address);
     const b = transport(address);
     const gotA = collect(a);
@@ -57,7 +57,7 @@ describe('UdpTransport over loopback', () => {
     expect(errors).toEqual([]);
   });
 
-  it('close() right after send() still delivers it (a stopping master\'s resign), and refuses sends after', async () => {
+  it("close() right after send() still delivers it (a stopping master's resign), and refuses sends after", async () => {
     const a = transport('127.0.0.1');
     const b = transport('127.0.0.1');
     const got = collect(b);
@@ -130,10 +130,12 @@ describe('UdpTransport over loopback', () => {
       ['IPv4', '203.0.113.77', '203.0.113.77:'],
       ['IPv6', '2001:db8::77', '[2001:db8::77]:'],
     ])('%s address not available on this host', async (_f, address, where) => {
-      const err = await transport(address, 40123).bind().then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const err = await transport(address, 40123)
+        .bind()
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(err).toMatchObject({ code: 'VIPD_E_BIND', details: { errno: 'EADDRNOTAVAIL' } });
       expect((err as Error).message).toContain(`${where}40123: address not available`);
     });

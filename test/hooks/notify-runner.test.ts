@@ -168,6 +168,8 @@ describe('NotifyHookRunner queue', () => {
   it('refuses context keys that could override the environment (a caller bug)', () => {
     const hooks = new NotifyHookRunner({ runner: new GatedRunner(), logger: silentLogger() });
     expect(() => hooks.enqueue(job({ argv: ['x'], context: { PATH: '/tmp/evil' } }))).toThrow(expect.objectContaining({ code: 'VIPD_E_INTERNAL' }));
-    expect(() => new NotifyHookRunner({ runner: new GatedRunner(), logger: silentLogger(), maxPending: 0 })).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG' }));
+    expect(() => new NotifyHookRunner({ runner: new GatedRunner(), logger: silentLogger(), maxPending: 0 })).toThrow(
+      expect.objectContaining({ code: 'VIPD_E_CONFIG' }),
+    );
   });
 });

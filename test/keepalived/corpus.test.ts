@@ -26,14 +26,35 @@ interface Case {
 const MULTICAST_PEER = { peers: ['lb2=192.168.200.2'] };
 const CASES: readonly Case[] = [
   { file: 'sample.vrrp.conf', args: MULTICAST_PEER, groups: ['VI_1', 'VI_2', 'VI_3', 'VI_4'], says: /192\.168\.200\.18 is listed twice/ },
-  { file: 'sample.vrrp.localcheck.conf', args: MULTICAST_PEER, groups: ['VI_1', 'VI_2', 'VI_3', 'VI_4', 'VI_5', 'VI_6', 'VI_7', 'VI_8', 'VI_9'], says: /chk_http_port: "<\/dev\/tcp\/127\.0\.0\.1\/80" needs a shell/ },
+  {
+    file: 'sample.vrrp.localcheck.conf',
+    args: MULTICAST_PEER,
+    groups: ['VI_1', 'VI_2', 'VI_3', 'VI_4', 'VI_5', 'VI_6', 'VI_7', 'VI_8', 'VI_9'],
+    says: /chk_http_port: "<\/dev\/tcp\/127\.0\.0\.1\/80" needs a shell/,
+  },
   { file: 'sample.vrrp.scripts.conf', args: MULTICAST_PEER, groups: ['VI_1', 'VI_2', 'VI_3'], says: /vrrp_sync_group G1 \(VI_2, VI_3\)/ },
-  { file: 'sample.vrrp.sync.conf', args: MULTICAST_PEER, groups: ['VI_1', 'VI_2', 'VI_3', 'VI_4', 'VI_5', 'VI_6', 'VI_7', 'VI_8', 'VI_9'], says: /vrrp_sync_group G2 \(VI_3, VI_4\)/ },
-  { file: 'sample.track_interface.conf', args: MULTICAST_PEER, groups: ['VI_1'], says: /192\.168\.200\.17 dev eth1 is skipped/, keepalivedWarns: /cannot track route 192\.168\.112\.0\/24/ },
+  {
+    file: 'sample.vrrp.sync.conf',
+    args: MULTICAST_PEER,
+    groups: ['VI_1', 'VI_2', 'VI_3', 'VI_4', 'VI_5', 'VI_6', 'VI_7', 'VI_8', 'VI_9'],
+    says: /vrrp_sync_group G2 \(VI_3, VI_4\)/,
+  },
+  {
+    file: 'sample.track_interface.conf',
+    args: MULTICAST_PEER,
+    groups: ['VI_1'],
+    says: /192\.168\.200\.17 dev eth1 is skipped/,
+    keepalivedWarns: /cannot track route 192\.168\.112\.0\/24/,
+  },
   { file: 'sample.conditional_conf.conf', configId: 'high', args: MULTICAST_PEER, groups: ['VI_0'], says: /use_vmac is not carried over/ },
   { file: 'unicast-haproxy-lb1.conf', groups: ['VI_WEB'], says: /auth_pass\) is not copied/ },
   { file: 'unicast-haproxy-lb2.conf', groups: ['VI_WEB'], says: /auth_pass\) is not copied/ },
-  { file: 'include-style/keepalived.conf', args: { nodeId: 'gw-a', peers: ['gw-b=192.168.10.12', 'gw-b=fd00:10::12'] }, groups: ['GW_V4', 'GW_V6'], says: /include conf\.d\/absent-\*\.conf matched no file/ },
+  {
+    file: 'include-style/keepalived.conf',
+    args: { nodeId: 'gw-a', peers: ['gw-b=192.168.10.12', 'gw-b=fd00:10::12'] },
+    groups: ['GW_V4', 'GW_V6'],
+    says: /include conf\.d\/absent-\*\.conf matched no file/,
+  },
   { file: 'parameters.conf', configId: 'east', groups: ['DB'], says: /smtp_alert is not carried over/ },
 ];
 
@@ -72,10 +93,13 @@ describe('vipd import-keepalived on a corpus of keepalived.conf files', () => {
   }
 
   it('the two files of a unicast pair import into two configs that name each other', () => {
-    const [a, b] = ['unicast-haproxy-lb1.conf', 'unicast-haproxy-lb2.conf'].map((file) => parse(runImport({ file, groups: [], says: /./ }).yaml) as {
-      node: { id: string };
-      groups: Array<{ id: number; priority: number; peers: Array<{ id: string }> }>;
-    });
+    const [a, b] = ['unicast-haproxy-lb1.conf', 'unicast-haproxy-lb2.conf'].map(
+      (file) =>
+        parse(runImport({ file, groups: [], says: /./ }).yaml) as {
+          node: { id: string };
+          groups: Array<{ id: number; priority: number; peers: Array<{ id: string }> }>;
+        },
+    );
     expect(a?.groups[0]?.peers[0]?.id).toBe(b?.node.id);
     expect(b?.groups[0]?.peers[0]?.id).toBe(a?.node.id);
     expect([a?.groups[0]?.id, a?.groups[0]?.priority, b?.groups[0]?.priority]).toEqual([51, 150, 100]);
@@ -86,7 +110,8 @@ describe('vipd import-keepalived (the command)', () => {
   beforeAll(() => ensureBuilt());
   const dir = mkdtempSync(join(tmpdir(), 'vipd-import-cli-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const vipd = (...args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [VIPD_MAIN, 'import-keepalived', ...args], { encoding: 'utf8' });
+  const vipd = (...args: string[]): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, [VIPD_MAIN, 'import-keepalived', ...args], { encoding: 'utf8' });
 
   it('writes the config with -o, lists what it could not carry over on stderr and exits 0', () => {
     const out = join(dir, 'vipd.yaml');
@@ -108,7 +133,7 @@ describe('vipd import-keepalived (the command)', () => {
     expect(String(r.stderr)).toMatch(/the imported config does not load yet[\s\S]*groups\[0\]\.peers/);
   });
 
-  it('exits 78 with VIPD_E_IMPORT\'s message on a file it cannot read, 64 on a malformed --peer', () => {
+  it("exits 78 with VIPD_E_IMPORT's message on a file it cannot read, 64 on a malformed --peer", () => {
     const missing = vipd(join(dir, 'absent.conf'));
     expect([missing.status, String(missing.stderr)]).toEqual([78, expect.stringMatching(/cannot read .*absent\.conf/)]);
     const broken = join(dir, 'broken.conf');

@@ -116,9 +116,39 @@ vrrp_script chk_path {
     expect(r.group.trackers).toBeUndefined();
     expect(r.messages.join('\n')).toMatch(/track_script chk_direct: no vrrp_script of that name: skipped/);
     expect(r2.group.trackers).toEqual([
-      { name: 'chk_direct', type: 'script', command: '/usr/bin/pgrep', args: ['-x', 'my proc'], intervalMs: '2000ms', timeoutMs: '1000ms', rise: 3, fall: 2, weight: -10 },
-      { name: 'chk_shell', type: 'script', command: '/bin/sh', args: ['-c', '</dev/tcp/127.0.0.1/80'], intervalMs: '1000ms', timeoutMs: '900ms', rise: 1, fall: 1, weight: 20 },
-      { name: 'chk_path', type: 'script', command: '/bin/sh', args: ['-c', 'killall -0 haproxy'], intervalMs: '5000ms', timeoutMs: '4500ms', rise: 1, fall: 1, weight: 0 },
+      {
+        name: 'chk_direct',
+        type: 'script',
+        command: '/usr/bin/pgrep',
+        args: ['-x', 'my proc'],
+        intervalMs: '2000ms',
+        timeoutMs: '1000ms',
+        rise: 3,
+        fall: 2,
+        weight: -10,
+      },
+      {
+        name: 'chk_shell',
+        type: 'script',
+        command: '/bin/sh',
+        args: ['-c', '</dev/tcp/127.0.0.1/80'],
+        intervalMs: '1000ms',
+        timeoutMs: '900ms',
+        rise: 1,
+        fall: 1,
+        weight: 20,
+      },
+      {
+        name: 'chk_path',
+        type: 'script',
+        command: '/bin/sh',
+        args: ['-c', 'killall -0 haproxy'],
+        intervalMs: '5000ms',
+        timeoutMs: '4500ms',
+        rise: 1,
+        fall: 1,
+        weight: 0,
+      },
     ]);
     expect(r2.messages.join('\n')).toMatch(/chk_path: timeout 30 s becomes 4500 ms/);
     expect(r2.messages.join('\n')).toMatch(/track_script chk_missing: no vrrp_script/);
@@ -136,8 +166,10 @@ vrrp_script chk_path {
 });
 
 describe('mapKeepalived: hooks', () => {
-  it('maps notify_master/backup/fault/stop to argv hooks; the generic notify gets keepalived\'s arguments', () => {
-    const r = importText(UNICAST('notify_master "/etc/k/notify.sh master"\nnotify_stop /etc/k/stop.sh\nnotify "/etc/k/all.sh"\nnotify_fault "logger -t vrrp fault" root'));
+  it("maps notify_master/backup/fault/stop to argv hooks; the generic notify gets keepalived's arguments", () => {
+    const r = importText(
+      UNICAST('notify_master "/etc/k/notify.sh master"\nnotify_stop /etc/k/stop.sh\nnotify "/etc/k/all.sh"\nnotify_fault "logger -t vrrp fault" root'),
+    );
     expect(r.group.notify).toEqual({
       master: ['/etc/k/notify.sh', 'master'],
       stop: ['/etc/k/stop.sh'],
@@ -149,8 +181,10 @@ describe('mapKeepalived: hooks', () => {
     expect(text).toMatch(/notify \/etc\/k\/all\.sh is not run on MASTER/);
   });
 
-  it('gives a sync group\'s hooks to members without their own', () => {
-    const r = importText(`vrrp_sync_group G {\n group {\n  VI_1\n }\n notify_master "/g/master"\n notify_backup "/g/backup"\n}\n${UNICAST('notify_backup "/own/backup"')}`);
+  it("gives a sync group's hooks to members without their own", () => {
+    const r = importText(
+      `vrrp_sync_group G {\n group {\n  VI_1\n }\n notify_master "/g/master"\n notify_backup "/g/backup"\n}\n${UNICAST('notify_backup "/own/backup"')}`,
+    );
     expect(r.group.notify).toEqual({ backup: ['/own/backup'], master: ['/g/master'] });
     expect(r.messages.join('\n')).toMatch(/vrrp_sync_group G \(VI_1\): vipd groups fail over one by one/);
   });
@@ -158,7 +192,12 @@ describe('mapKeepalived: hooks', () => {
 
 describe('mapKeepalived: what is not carried over', () => {
   it('never copies auth_pass, says how to make the key, and names every other keyword it drops', () => {
-    const r = importText(UNICAST('authentication {\n auth_type PASS\n auth_pass Sup3rS3cret\n}\nsmtp_alert\nuse_vmac\nmystery_option 3', 'virtual_server 10.0.0.100 80 {\n}\nstatic_routes {\n}\n'));
+    const r = importText(
+      UNICAST(
+        'authentication {\n auth_type PASS\n auth_pass Sup3rS3cret\n}\nsmtp_alert\nuse_vmac\nmystery_option 3',
+        'virtual_server 10.0.0.100 80 {\n}\nstatic_routes {\n}\n',
+      ),
+    );
     const everything = `${stringify(r.config)}\n${r.messages.join('\n')}`;
     expect(everything).not.toContain('Sup3rS3cret');
     const text = r.messages.join('\n');

@@ -82,7 +82,7 @@ describe('parseKeepalived', () => {
   });
 
   it('notes a stray closing brace', () => {
-    expect(parse('}\nvrrp_instance A {\n}\n').notes).toEqual(['/etc/keepalived/keepalived.conf:1: \'}\' without an open block ignored']);
+    expect(parse('}\nvrrp_instance A {\n}\n').notes).toEqual(["/etc/keepalived/keepalived.conf:1: '}' without an open block ignored"]);
   });
 
   it('keeps @id lines on that config id only and @^id lines everywhere else', () => {
@@ -110,7 +110,11 @@ describe('parseKeepalived', () => {
       '  $UNDEFINED',
       '}',
     ].join('\n');
-    expect(shape(parse(text).statements)).toEqual([{ 'vrrp_instance VI_1': ['priority 150'] }, { 'vrrp_instance VI_2': ['priority 150'] }, { virtual_ipaddress: ['10.2.0.100/32', '$UNDEFINED'] }]);
+    expect(shape(parse(text).statements)).toEqual([
+      { 'vrrp_instance VI_1': ['priority 150'] },
+      { 'vrrp_instance VI_2': ['priority 150'] },
+      { virtual_ipaddress: ['10.2.0.100/32', '$UNDEFINED'] },
+    ]);
   });
 
   it('applies a conditional parameter definition only on its config id', () => {

@@ -44,7 +44,13 @@ describeLab('AWS lab: failover and verification under eventual consistency and u
     await new Promise((r) => setTimeout(r, READ_LAG_MS + 2_000));
     const n2 = c.cloud.node(2).instanceId;
     expect((await c.cloud.ec2Calls('AssignPrivateIpAddresses')).map((x) => [x.caller, x.result])).toEqual([[n2, 'ok']]);
-    expect(c.vipd(2).lines.slice(mark2).filter((l) => l.event === 'transition').map((l) => l.to)).toEqual(['MASTER']);
+    expect(
+      c
+        .vipd(2)
+        .lines.slice(mark2)
+        .filter((l) => l.event === 'transition')
+        .map((l) => l.to),
+    ).toEqual(['MASTER']);
 
     // Failback: n1 comes back and preempts while n2 is alive and its metadata still lists the VIP for 4 s.
     await c.cloud.control.clearCalls();
@@ -58,7 +64,13 @@ describeLab('AWS lab: failover and verification under eventual consistency and u
     await new Promise((r) => setTimeout(r, READ_LAG_MS + 2_000));
     const n1 = c.cloud.node(1).instanceId;
     expect((await c.cloud.ec2Calls('AssignPrivateIpAddresses')).map((x) => [x.caller, x.result])).toEqual([[n1, 'ok']]);
-    expect(c.vipd(2).lines.slice(n2Mark).filter((l) => l.event === 'transition' && l.group === GROUP).map((l) => l.to)).toEqual(['BACKUP']);
+    expect(
+      c
+        .vipd(2)
+        .lines.slice(n2Mark)
+        .filter((l) => l.event === 'transition' && l.group === GROUP)
+        .map((l) => l.to),
+    ).toEqual(['BACKUP']);
     expect(await c.vipOnNode(2, VIP)).toBe(false);
     expect(await c.vipOnNode(1, VIP)).toBe(true);
     expect((await c.cloud.holders([VIP])).get(VIP)).toBe(1);

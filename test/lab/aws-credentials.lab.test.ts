@@ -34,7 +34,10 @@ describeLab('AWS lab: role credentials that expire and rotate', () => {
     await c.startInOrder(node);
     await c.waitCloudHolder(1);
     // n2 warmed its client at start: it holds credentials whose Expiration is hours away.
-    await eventually(async () => (await c.cloud.control.calls()).imds.some((x) => x.caller === c.cloud.node(2).instanceId && x.path === CREDENTIALS_PATH), 'n2 to fetch its role credentials');
+    await eventually(
+      async () => (await c.cloud.control.calls()).imds.some((x) => x.caller === c.cloud.node(2).instanceId && x.path === CREDENTIALS_PATH),
+      'n2 to fetch its role credentials',
+    );
     expect((await c.cloud.control.expireRoleCredentials()).expired).toBeGreaterThanOrEqual(2);
     await c.cloud.control.clearCalls();
 
@@ -54,7 +57,12 @@ describeLab('AWS lab: role credentials that expire and rotate', () => {
     ]);
     expect(calls.imds.some((x) => x.caller === n2 && x.path === CREDENTIALS_PATH && x.status === 200)).toBe(true);
     // Never FAULT, never the permission or clock hint.
-    expect(c.vipd(2).lines.slice(mark).filter((l) => l.code === 'VIPD_E_CLOUD_PERMISSION' || (l.event === 'transition' && l.to === 'FAULT'))).toEqual([]);
+    expect(
+      c
+        .vipd(2)
+        .lines.slice(mark)
+        .filter((l) => l.code === 'VIPD_E_CLOUD_PERMISSION' || (l.event === 'transition' && l.to === 'FAULT')),
+    ).toEqual([]);
     expect(metricValue(await c.metrics(2), 'vipd_cloud_requests_total', { operation: 'AssignPrivateIpAddresses', outcome: 'credentials' })).toBe(1);
   });
 
@@ -78,7 +86,12 @@ describeLab('AWS lab: role credentials that expire and rotate', () => {
     await c.waitCloudHolder(2);
     const calls = await c.cloud.control.calls();
     expect(calls.ec2.filter((x) => x.action === 'AssignPrivateIpAddresses').map((x) => [x.caller, x.result])).toEqual([[n2, 'ok']]);
-    expect(c.vipd(2).lines.slice(mark).filter((l) => l.event === 'transition' && l.to === 'FAULT')).toEqual([]);
+    expect(
+      c
+        .vipd(2)
+        .lines.slice(mark)
+        .filter((l) => l.event === 'transition' && l.to === 'FAULT'),
+    ).toEqual([]);
   });
 });
 

@@ -54,7 +54,15 @@ describeLab('vipd doctor with the emulated AWS cloud', () => {
     n1.signal('SIGSTOP');
     try {
       // Behind vipd's back, as a stray script or a console click would.
-      const moved = await cluster.cloud.awsCli(2, ['ec2', 'assign-private-ip-addresses', '--network-interface-id', labEniId(2), '--private-ip-addresses', VIP, '--allow-reassignment']);
+      const moved = await cluster.cloud.awsCli(2, [
+        'ec2',
+        'assign-private-ip-addresses',
+        '--network-interface-id',
+        labEniId(2),
+        '--private-ip-addresses',
+        VIP,
+        '--allow-reassignment',
+      ]);
       expect(moved.exitCode).toBe(0);
       await cluster.waitCloudHolder(2);
       const r = await doctor(1);

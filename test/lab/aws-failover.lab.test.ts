@@ -25,7 +25,15 @@ describeLab('AWS lab: hard failover through the emulated cloud', () => {
     await c.startInOrder();
     await c.waitCloudHolder(1);
     const probe = await c.lab.startProbe(VIPS[0]!, SERVICE_PORT, { intervalMs: 20 });
-    await eventually(async () => probe.records().slice(-3).length === 3 && probe.records().slice(-3).every((r) => r.node === 'n1'), 'the probe answered by n1');
+    await eventually(
+      async () =>
+        probe.records().slice(-3).length === 3 &&
+        probe
+          .records()
+          .slice(-3)
+          .every((r) => r.node === 'n1'),
+      'the probe answered by n1',
+    );
     for (const vip of VIPS) expect(await c.cloud.fabricRoute(vip)).toEqual({ kind: 'via', gateway: c.lab.nodeIp(1) });
 
     await c.cloud.control.clearCalls();

@@ -8,7 +8,14 @@ jest.setTimeout(120_000);
 const VIPS = ['10.0.1.100', '10.0.1.101'];
 
 /** Every action of the vipd policy (docs/clouds/aws.md) except the move itself. */
-const WITHOUT_ASSIGN = ['DescribeNetworkInterfaces', 'DescribeNetworkInterfaceAttribute', 'DescribeInstances', 'UnassignPrivateIpAddresses', 'DescribeAddresses', 'AssociateAddress'];
+const WITHOUT_ASSIGN = [
+  'DescribeNetworkInterfaces',
+  'DescribeNetworkInterfaceAttribute',
+  'DescribeInstances',
+  'UnassignPrivateIpAddresses',
+  'DescribeAddresses',
+  'AssociateAddress',
+];
 
 describeLab('AWS lab: cloud faults during a failover and at start', () => {
   let cluster: AwsLabCluster | null = null;
@@ -89,7 +96,9 @@ describeLab('AWS lab: cloud faults during a failover and at start', () => {
     expect(exit.code).toBe(1);
     const fatal = n1.lines.find((l) => l.level === 'fatal');
     expect((fatal?.err as { code?: string } | undefined)?.code).toBe('VIPD_E_METADATA');
-    expect(String(fatal?.msg)).toMatch(/^vipd cannot run: cannot read this instance's aws identity at start \([0-9]+ attempts in [0-9]+ ms\): instance metadata .*169\.254\.169\.254/);
+    expect(String(fatal?.msg)).toMatch(
+      /^vipd cannot run: cannot read this instance's aws identity at start \([0-9]+ attempts in [0-9]+ ms\): instance metadata .*169\.254\.169\.254/,
+    );
     // It never got as far as an election or an OS change.
     expect(n1.transitions(GROUP)).toEqual([]);
     expect(await c.cloud.ec2Calls()).toEqual([]);

@@ -45,7 +45,15 @@ describeLab('AWS lab: both layers are needed', () => {
   it('without the cloud call (provider none, OS on) traffic keeps going to the dead node', async () => {
     const c = await failover({ provider: 'none' }, async (c) => {
       // n1 holds the VIP in the cloud as it would after an earlier move (its instance role, through the CLI).
-      const r = await c.cloud.awsCli(1, ['ec2', 'assign-private-ip-addresses', '--network-interface-id', c.cloud.node(1).eniId, '--private-ip-addresses', VIP, '--allow-reassignment']);
+      const r = await c.cloud.awsCli(1, [
+        'ec2',
+        'assign-private-ip-addresses',
+        '--network-interface-id',
+        c.cloud.node(1).eniId,
+        '--private-ip-addresses',
+        VIP,
+        '--allow-reassignment',
+      ]);
       expect(r).toMatchObject({ exitCode: 0, stderr: '' });
       await c.waitCloudHolder(1);
     });

@@ -53,7 +53,11 @@ describeLab('AWS lab: heartbeat partition with both nodes reaching the API', () 
     // n2 stops hearing n1, claims, and moves the VIPs (move 1) ...
     await n2.waitForRole(GROUP, 'MASTER', { after: mark2 });
     // ... n1 sees n2 in the cloud, suspects split brain and re-asserts (move 2) ...
-    await n1.waitFor((l) => n1.lines.indexOf(l) >= mark1 && l.level === 'error' && /split brain suspected/.test(String(l.msg)), 30_000, 'split brain suspected on n1');
+    await n1.waitFor(
+      (l) => n1.lines.indexOf(l) >= mark1 && l.level === 'error' && /split brain suspected/.test(String(l.msg)),
+      30_000,
+      'split brain suspected on n1',
+    );
     // ... and n2, seeing the master it declared dead holding the VIPs, yields.
     const yielded = await n2.waitForRole(GROUP, 'BACKUP', { after: mark2 });
     expect(yielded).toMatchObject({ reason: 'cloud-outranked', peer: 'n1' });
@@ -70,7 +74,12 @@ describeLab('AWS lab: heartbeat partition with both nodes reaching the API', () 
     const moves = (await routeEvents(c)).slice(eventsBefore);
     expect(moves.length).toBeLessThanOrEqual(2 * VIPS.length);
     expect(moves.slice(-VIPS.length).every((e) => e.via === c.lab.nodeIp(1))).toBe(true);
-    expect(n2.transitions(GROUP).slice(-2).map((t) => t.to)).toEqual(['MASTER', 'BACKUP']);
+    expect(
+      n2
+        .transitions(GROUP)
+        .slice(-2)
+        .map((t) => t.to),
+    ).toEqual(['MASTER', 'BACKUP']);
     expect(await c.vipOnNode(2, VIPS[0]!)).toBe(false);
     for (const vip of VIPS) expect(await c.clientGet(vip)).toBe('n1');
 

@@ -160,13 +160,17 @@ export class AwsLabCluster {
 
   /** One HTTP GET from the client namespace: the answering node's name, or null (no answer within the timeout). */
   async clientGet(vip: string, timeoutS = 1): Promise<string | null> {
-    const r = await this.lab.run(this.lab.clientNs, ['curl', '-s', '--max-time', String(timeoutS), `http://${vip}:${SERVICE_PORT}/`], { timeoutMs: (timeoutS + 5) * 1000 });
+    const r = await this.lab.run(this.lab.clientNs, ['curl', '-s', '--max-time', String(timeoutS), `http://${vip}:${SERVICE_PORT}/`], {
+      timeoutMs: (timeoutS + 5) * 1000,
+    });
     return r.exitCode === 0 ? r.stdout.trim() : null;
   }
 
   /** Prometheus text of node i's /metrics, scraped from inside its namespace. */
   async metrics(i: number): Promise<string> {
-    const r = await this.lab.run(this.lab.nodeNs(i), ['curl', '-sf', '--max-time', '5', `http://${this.lab.nodeIp(i)}:${METRICS_PORT}/metrics`], { timeoutMs: 15_000 });
+    const r = await this.lab.run(this.lab.nodeNs(i), ['curl', '-sf', '--max-time', '5', `http://${this.lab.nodeIp(i)}:${METRICS_PORT}/metrics`], {
+      timeoutMs: 15_000,
+    });
     if (r.exitCode !== 0) throw new Error(`scraping n${i} /metrics failed (${r.exitCode}): ${r.stderr}`);
     return r.stdout;
   }
@@ -177,7 +181,11 @@ export class AwsLabCluster {
 
   /** Waits until the control plane shows every VIP on node i (the emulator's state, not vipd's word). */
   async waitCloudHolder(i: number | null, timeoutMs = 30_000): Promise<void> {
-    await eventually(async () => [...(await this.cloud.holders(this.opts.vips)).values()].every((h) => h === i), `the cloud to show n${i ?? 'obody'} holding ${this.opts.vips.join(', ')}`, timeoutMs);
+    await eventually(
+      async () => [...(await this.cloud.holders(this.opts.vips)).values()].every((h) => h === i),
+      `the cloud to show n${i ?? 'obody'} holding ${this.opts.vips.join(', ')}`,
+      timeoutMs,
+    );
   }
 
   async destroy(): Promise<void> {

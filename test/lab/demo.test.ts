@@ -40,7 +40,12 @@ describe('demo options', () => {
     const io = { out: sink().stream, err: err.stream, scenarioDeps: noDeps };
     expect(await demoCommand({ provider: 'azure', interval: '100ms', kill: 'hard' }, { ...io, labUnavailable: () => Promise.resolve(null) })).toBe(64);
     expect(err.text()).toMatch(/unknown provider "azure"/);
-    expect(await demoCommand({ provider: 'none', interval: '100ms', kill: 'hard' }, { ...io, labUnavailable: () => Promise.resolve('needs root for network namespaces') })).toBe(77);
+    expect(
+      await demoCommand(
+        { provider: 'none', interval: '100ms', kill: 'hard' },
+        { ...io, labUnavailable: () => Promise.resolve('needs root for network namespaces') },
+      ),
+    ).toBe(77);
     expect(err.text()).toMatch(/needs root/);
   });
 });
@@ -48,7 +53,9 @@ describe('demo options', () => {
 describe('npm run demo command line (lab/demo.ts, not a vipd subcommand)', () => {
   it('prints its usage on --help and exits 0 without building anything', async () => {
     const out = sink();
-    expect(await demoMain(['--help'], { out: out.stream, err: sink().stream, scenarioDeps: noDeps, labUnavailable: () => Promise.reject(new Error('not reached')) })).toBe(0);
+    expect(
+      await demoMain(['--help'], { out: out.stream, err: sink().stream, scenarioDeps: noDeps, labUnavailable: () => Promise.reject(new Error('not reached')) }),
+    ).toBe(0);
     expect(out.text()).toMatch(/--provider aws\|gcp\|none/);
   });
 
@@ -72,7 +79,15 @@ describe('demo table', () => {
     newMaster: 'n2',
     phaseDelayMs: 42.1,
     outageMs: 334.9,
-    outage: { nodeBefore: 'n1', recoveredBy: 'n2', recoveredAtMs: 1000, outageMs: 334.9, errorsAfterFault: 9, attemptsAfterFault: 10, oldNodeAnswersAfterFault: 0 },
+    outage: {
+      nodeBefore: 'n1',
+      recoveredBy: 'n2',
+      recoveredAtMs: 1000,
+      outageMs: 334.9,
+      errorsAfterFault: 9,
+      attemptsAfterFault: 10,
+      oldNodeAnswersAfterFault: 0,
+    },
     takeover: { reason: 'master-down', phases: { detectionMs: 361.8, cloudMs: 0, osMs: 15.2, totalMs: 378.4 } },
     holders: { live: ['n2'], staleOnDeadNodes: ['n1'] },
   };

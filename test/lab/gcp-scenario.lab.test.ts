@@ -22,7 +22,7 @@ describeLab('failover scenario with provider gcp', () => {
     scenario = null;
   });
 
-  it('hard kill (the old VM still RUNNING to the API): the alias leaves its NIC, then joins the new master\'s; traffic follows; call log get, PATCH, op, PATCH, op', async () => {
+  it("hard kill (the old VM still RUNNING to the API): the alias leaves its NIC, then joins the new master's; traffic follows; call log get, PATCH, op, PATCH, op", async () => {
     let cloud: GcpLabCloudHandle | null = null;
     scenario = await FailoverScenario.create(deps, { intervalMs: 100, provider: gcpScenarioProvider({ onReady: (c) => (cloud = c) }) });
     expect(scenario.providerName).toBe('gcp');
@@ -45,12 +45,19 @@ describeLab('failover scenario with provider gcp', () => {
     const newVm = c.node(newIndex).instance;
     const oldVm = c.node(oldIndex).instance;
     // The new master's own calls, operation polls collapsed: read both VMs, PATCH the old one, its op, PATCH ours, its op.
-    const calls = (await c.apiCalls()).filter((x) => x.caller === newVm).map((x) => `${x.action}${x.params.instance !== undefined ? ` ${x.params.instance}` : ''}`);
+    const calls = (await c.apiCalls())
+      .filter((x) => x.caller === newVm)
+      .map((x) => `${x.action}${x.params.instance !== undefined ? ` ${x.params.instance}` : ''}`);
     const moves = calls.filter((x, i) => !(x === 'zoneOperations.get' && calls[i - 1] === 'zoneOperations.get'));
     const firstPatch = moves.indexOf(`instances.updateNetworkInterface ${oldVm}`);
     expect(firstPatch).toBeGreaterThan(0);
     expect(moves.slice(0, firstPatch).sort()).toEqual(expect.arrayContaining([`instances.get ${newVm}`, `instances.get ${oldVm}`]));
-    expect(moves.slice(firstPatch, firstPatch + 4)).toEqual([`instances.updateNetworkInterface ${oldVm}`, 'zoneOperations.get', `instances.updateNetworkInterface ${newVm}`, 'zoneOperations.get']);
+    expect(moves.slice(firstPatch, firstPatch + 4)).toEqual([
+      `instances.updateNetworkInterface ${oldVm}`,
+      'zoneOperations.get',
+      `instances.updateNetworkInterface ${newVm}`,
+      'zoneOperations.get',
+    ]);
     // The old VM held only the VIP: its removal is the raw PATCH that clears the list.
     const removal = (await c.apiCalls('instances.updateNetworkInterface')).find((x) => x.params.instance === oldVm)!;
     expect(removal.body).toContain('"aliasIpRanges":[]');

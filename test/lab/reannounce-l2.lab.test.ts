@@ -43,7 +43,18 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function dropHeartbeats(scenario: FailoverScenario, action: '-A' | '-D', probability?: number): Promise<void> {
   const match = probability === undefined ? [] : ['-m', 'statistic', '--mode', 'random', '--probability', String(probability)];
   for (const i of [1, 2]) {
-    const r = await scenario.lab.run(scenario.lab.nodeNs(i), ['iptables', action, 'INPUT', '-p', 'udp', '--dport', String(HEARTBEAT_PORT), ...match, '-j', 'DROP']);
+    const r = await scenario.lab.run(scenario.lab.nodeNs(i), [
+      'iptables',
+      action,
+      'INPUT',
+      '-p',
+      'udp',
+      '--dport',
+      String(HEARTBEAT_PORT),
+      ...match,
+      '-j',
+      'DROP',
+    ]);
     if (r.exitCode !== 0) throw new Error(`iptables ${action} in n${i}: ${r.stderr}`);
   }
 }
@@ -62,7 +73,16 @@ function reannouncesAfter(scenario: FailoverScenario, node: number, mark: number
 /** n2 claimed (its VIPs ready) and the client follows it: the state the issue starts from. */
 async function waitClientOnBackup(scenario: FailoverScenario, mark2: number): Promise<void> {
   await eventually(async () => claimsAfter(scenario, 2, mark2) > 0, 'n2 to claim the group', 30_000, 20);
-  await eventually(async () => scenario.probeRecords().slice(-3).every((r) => r.ok && r.node === 'n2'), 'the client to be answered by n2', 30_000, 20);
+  await eventually(
+    async () =>
+      scenario
+        .probeRecords()
+        .slice(-3)
+        .every((r) => r.ok && r.node === 'n2'),
+    'the client to be answered by n2',
+    30_000,
+    20,
+  );
 }
 
 /** After n2 stepped down again, the client is answered by n1 several times in a row; returns how long after fromMs the first answer came. */
@@ -73,7 +93,16 @@ async function handBack(scenario: FailoverScenario, fromMs: number, mark2: numbe
     30_000,
     20,
   );
-  await eventually(async () => scenario.probeRecords().slice(-5).every((r) => r.t0 >= fromMs && r.ok && r.node === 'n1'), 'the client to be answered by n1 again', RECOVERY_WAIT_MS, 50);
+  await eventually(
+    async () =>
+      scenario
+        .probeRecords()
+        .slice(-5)
+        .every((r) => r.t0 >= fromMs && r.ok && r.node === 'n1'),
+    'the client to be answered by n1 again',
+    RECOVERY_WAIT_MS,
+    50,
+  );
   const a = analyzeHandBack(scenario.probeRecords(), fromMs, 'n1');
   if (a.afterMs === null) throw new Error('the probe records do not show n1 answering after the hand-back');
   return { afterMs: a.afterMs, failedBefore: a.failedBefore };
@@ -120,7 +149,9 @@ describeLab('re-announce after two nodes both held the VIP (plain L2, real vipd 
 
     const announced = reannouncesAfter(s, 1, mark1);
     // the figure the issue asks for, next to today's 24-52 s
-    console.log(`SIGSTOP/SIGCONT: client answered by n1 ${r.afterMs.toFixed(0)} ms after SIGCONT (${r.failedBefore} failed attempts); re-announces: ${JSON.stringify(announced.map((l) => l.reason))}`);
+    console.log(
+      `SIGSTOP/SIGCONT: client answered by n1 ${r.afterMs.toFixed(0)} ms after SIGCONT (${r.failedBefore} failed attempts); re-announces: ${JSON.stringify(announced.map((l) => l.reason))}`,
+    );
     // The adverts n2 sent while n1 was stopped wait on n1's socket; the tick loop lets them in before it
     // reports the stall (runtime/tick-loop.ts), so the first of them (n2 back after a silence, or its
     // claim) usually names the re-announcement and the stall folds into it. Either way it went out at once.
@@ -148,7 +179,9 @@ describeLab('re-announce after two nodes both held the VIP (plain L2, real vipd 
 
     const announced = reannouncesAfter(s, 1, mark1);
     // the figure the issue asks for, next to today's 24-52 s
-    console.log(`partition healed: client answered by n1 ${r.afterMs.toFixed(0)} ms after the heal (${r.failedBefore} failed attempts); re-announces: ${JSON.stringify(announced.map((l) => l.reason))}`);
+    console.log(
+      `partition healed: client answered by n1 ${r.afterMs.toFixed(0)} ms after the heal (${r.failedBefore} failed attempts); re-announces: ${JSON.stringify(announced.map((l) => l.reason))}`,
+    );
     // Whichever side hears the other first: n2's claim (lower-master) or n2 back after the silence (peer-returned).
     expect(announced.length).toBeGreaterThan(0);
     expect(announced.every((l) => ['lower-master', 'peer-returned'].includes(String(l.reason)))).toBe(true);
@@ -185,6 +218,15 @@ describeLab('re-announce after two nodes both held the VIP (plain L2, real vipd 
     expect(share.attempts).toBeGreaterThan(0);
     // Every claim of n2 that n1 heard made it announce again (rate-limited: several claims may share one).
     if (claims > 0) expect(announced.length).toBeGreaterThan(0);
-    await eventually(async () => s.probeRecords().slice(-5).every((r) => r.ok && r.node === 'n1'), 'the client to be answered by n1 at the end', RECOVERY_WAIT_MS, 50);
+    await eventually(
+      async () =>
+        s
+          .probeRecords()
+          .slice(-5)
+          .every((r) => r.ok && r.node === 'n1'),
+      'the client to be answered by n1 at the end',
+      RECOVERY_WAIT_MS,
+      50,
+    );
   });
 });

@@ -32,7 +32,7 @@ function since(d: LabVipd, i: number, from: number): LogLine[] {
   return d.get(i).lines.slice(from);
 }
 
-describeLab('refused probes: the master\'s daemon dies on a live host (real vipd processes, namespace lab)', () => {
+describeLab("refused probes: the master's daemon dies on a live host (real vipd processes, namespace lab)", () => {
   let lab: Lab;
   let d: LabVipd | null = null;
 
@@ -87,29 +87,32 @@ describeLab('refused probes: the master\'s daemon dies on a live host (real vipd
     [1000, 4],
     [100, 4],
     [100, 6],
-  ] as const)('kill -9 at %i ms over IPv%i: the backup takes over on the refusals (peer-refused), before the down timer could fire', async (intervalMs, family) => {
-    // At 100 ms a starved machine can delay the dead socket's close or the refusal past the overdue
-    // point, and then the timer path decides first (correctly). A trial is repeated, at most three
-    // times, until the refusal path is seen; every trial must still end in one clean takeover.
-    let v = await pair(intervalMs, family);
-    let t = await takeover(v, await killMaster(v));
-    for (let attempt = 1; attempt < 3 && t.reason !== 'peer-refused'; attempt++) {
-      expect(t.reason).toBe('master-down');
-      await d?.destroy();
-      v = await pair(intervalMs, family);
-      t = await takeover(v, await killMaster(v));
-    }
-    expect(t.reason).toBe('peer-refused');
-    // Measured by n2 from n1's last advert: the timer path could not decide before the down interval.
-    expect(t.detectionMs).toBeLessThan(downMs(intervalMs));
-    const s = await status(v, 2);
-    expect(s.groups[0]?.lastFailover).toMatchObject({ reason: 'peer-refused', previousMaster: 'n1' });
-    expect(s.groups[0]?.ownership).toMatchObject({ wanted: 'active', applied: 'active' });
-    // Recorded for the report (docs/election.md states the bound: 1.25 intervals plus the acquire).
-    process.stdout.write(`refused-probe takeover at ${intervalMs} ms IPv${family}: detection ${t.detectionMs.toFixed(1)} ms\n`);
-  });
+  ] as const)(
+    'kill -9 at %i ms over IPv%i: the backup takes over on the refusals (peer-refused), before the down timer could fire',
+    async (intervalMs, family) => {
+      // At 100 ms a starved machine can delay the dead socket's close or the refusal past the overdue
+      // point, and then the timer path decides first (correctly). A trial is repeated, at most three
+      // times, until the refusal path is seen; every trial must still end in one clean takeover.
+      let v = await pair(intervalMs, family);
+      let t = await takeover(v, await killMaster(v));
+      for (let attempt = 1; attempt < 3 && t.reason !== 'peer-refused'; attempt++) {
+        expect(t.reason).toBe('master-down');
+        await d?.destroy();
+        v = await pair(intervalMs, family);
+        t = await takeover(v, await killMaster(v));
+      }
+      expect(t.reason).toBe('peer-refused');
+      // Measured by n2 from n1's last advert: the timer path could not decide before the down interval.
+      expect(t.detectionMs).toBeLessThan(downMs(intervalMs));
+      const s = await status(v, 2);
+      expect(s.groups[0]?.lastFailover).toMatchObject({ reason: 'peer-refused', previousMaster: 'n1' });
+      expect(s.groups[0]?.ownership).toMatchObject({ wanted: 'active', applied: 'active' });
+      // Recorded for the report (docs/election.md states the bound: 1.25 intervals plus the acquire).
+      process.stdout.write(`refused-probe takeover at ${intervalMs} ms IPv${family}: detection ${t.detectionMs.toFixed(1)} ms\n`);
+    },
+  );
 
-  it('a REJECT rule on the live master\'s heartbeat port: refusals and adverts together, no takeover and no flap; a later kill -9 takes the timer path', async () => {
+  it("a REJECT rule on the live master's heartbeat port: refusals and adverts together, no takeover and no flap; a later kill -9 takes the timer path", async () => {
     const v = await pair(100, 4);
     const from1 = v.get(1).lines.length;
     const from2 = v.get(2).lines.length;
@@ -125,7 +128,7 @@ describeLab('refused probes: the master\'s daemon dies on a live host (real vipd
     expect((await takeover(v, from)).reason).toBe('master-down');
   });
 
-  it('a DROP rule on the master\'s heartbeat port (no ICMP): kill -9 takes the timer path, unchanged', async () => {
+  it("a DROP rule on the master's heartbeat port (no ICMP): kill -9 takes the timer path, unchanged", async () => {
     const v = await pair(100, 4);
     await lab.run(lab.nodeNs(1), ['iptables', '-I', 'INPUT', '-p', 'udp', '--dport', String(HEARTBEAT_PORT), '-j', 'DROP']);
     const from = await killMaster(v);

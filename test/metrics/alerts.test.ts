@@ -31,7 +31,15 @@ describe('alerts/vipd.rules.yml', () => {
     const text = readFileSync(RULES, 'utf8');
     const names = [...text.matchAll(/^\s*- alert: (\w+)$/gm)].map((m) => m[1]);
     expect(names).toEqual(
-      expect.arrayContaining(['VipdMultipleMasters', 'VipdNoMaster', 'VipdFlapping', 'VipdFault', 'VipdCloudAssignmentMismatch', 'VipdPeerSilent', 'VipdHeartbeatsRejected']),
+      expect.arrayContaining([
+        'VipdMultipleMasters',
+        'VipdNoMaster',
+        'VipdFlapping',
+        'VipdFault',
+        'VipdCloudAssignmentMismatch',
+        'VipdPeerSilent',
+        'VipdHeartbeatsRejected',
+      ]),
     );
   });
 
@@ -63,7 +71,14 @@ describe('alerts/keepalived-exporter.rules.yml (keepalived dashboards on vipd me
     const text = readFileSync(COMPAT, 'utf8');
     const recorded = [...text.matchAll(/^\s*- record: (\w+)$/gm)].map((m) => m[1]);
     expect(recorded).toEqual(
-      expect.arrayContaining(['keepalived_vrrp_state', 'keepalived_become_master_total', 'keepalived_advertisements_sent_total', 'keepalived_script_status', 'keepalived_vrrp_become_master', 'keepalived_vrrp_advert_rcvd']),
+      expect.arrayContaining([
+        'keepalived_vrrp_state',
+        'keepalived_become_master_total',
+        'keepalived_advertisements_sent_total',
+        'keepalived_script_status',
+        'keepalived_vrrp_become_master',
+        'keepalived_vrrp_advert_rcvd',
+      ]),
     );
     const metrics = new VipdMetrics({ version: 't', groups: [], rejectReasons: [], provider: 'none', processMetrics: false });
     const registered = new Set(metrics.registry.getMetricsAsArray().map((m) => m.name));

@@ -47,7 +47,10 @@ function expressions(): Array<{ panel: string; expr: string }> {
     annotations: { list: Array<{ expr?: string }> };
   };
   const walk = (panels: readonly Panel[]): Array<{ panel: string; expr: string }> =>
-    panels.flatMap((p) => [...(p.targets ?? []).flatMap((t) => (t.expr === undefined ? [] : [{ panel: p.title ?? p.type, expr: t.expr }])), ...walk(p.panels ?? [])]);
+    panels.flatMap((p) => [
+      ...(p.targets ?? []).flatMap((t) => (t.expr === undefined ? [] : [{ panel: p.title ?? p.type, expr: t.expr }])),
+      ...walk(p.panels ?? []),
+    ]);
   const fromVariables = dashboard.templating.list.flatMap((v) => {
     const m = /^label_values\((.*),\s*\w+\)$/.exec(v.definition ?? '');
     return m?.[1] === undefined ? [] : [{ panel: 'variable', expr: m[1] }];
@@ -58,10 +61,14 @@ function expressions(): Array<{ panel: string; expr: string }> {
 
 describe('dashboards/vipd.json', () => {
   const metrics = new VipdMetrics({ version: 't', groups: ['g'], rejectReasons: [], provider: 'aws', processMetrics: true });
-  const exported = new Set(metrics.registry.getMetricsAsArray().flatMap((m) => (String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name])));
+  const exported = new Set(
+    metrics.registry.getMetricsAsArray().flatMap((m) => (String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name])),
+  );
 
   it('reads a PromQL expression the way the check needs', () => {
-    expect(metricNames('histogram_quantile(0.99, sum by (le, group) (rate(vipd_x_bucket{group=~"$group",a="b{c}"}[$__rate_interval])))')).toEqual(['vipd_x_bucket']);
+    expect(metricNames('histogram_quantile(0.99, sum by (le, group) (rate(vipd_x_bucket{group=~"$group",a="b{c}"}[$__rate_interval])))')).toEqual([
+      'vipd_x_bucket',
+    ]);
     expect(metricNames('time() - vipd_a{x="y"} > 0 or vipd_b == 0')).toEqual(['vipd_a', 'vipd_b']);
     expect(metricNames('vipd_a * on (job, instance) group_left (id) max by (id) (vipd_b) / 1e9')).toEqual(['vipd_a', 'vipd_b']);
   });
@@ -69,7 +76,11 @@ describe('dashboards/vipd.json', () => {
   it('is valid JSON whose every expression names only metrics vipd exports', () => {
     const all = expressions();
     expect(all.length).toBeGreaterThan(20);
-    const unknown = all.flatMap(({ panel, expr }) => metricNames(expr).filter((n) => !exported.has(n)).map((n) => `${panel}: ${n}`));
+    const unknown = all.flatMap(({ panel, expr }) =>
+      metricNames(expr)
+        .filter((n) => !exported.has(n))
+        .map((n) => `${panel}: ${n}`),
+    );
     expect(unknown).toEqual([]);
   });
 

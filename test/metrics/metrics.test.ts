@@ -202,9 +202,12 @@ describe('VipdMetrics', () => {
     expect(text).toContain('vipd_cloud_request_duration_seconds_count{provider="aws",operation="AssignPrivateIpAddresses"} 1');
   });
 
-  it('tracker series follow the configured trackers: a removed tracker\'s series goes away', async () => {
+  it("tracker series follow the configured trackers: a removed tracker's series goes away", async () => {
     const m = make();
-    m.setTrackers('web', [{ name: 'nginx', up: true }, { name: 'disk', up: false }]);
+    m.setTrackers('web', [
+      { name: 'nginx', up: true },
+      { name: 'disk', up: false },
+    ]);
     expect(await value(m, 'vipd_tracker_up', { group: 'web', tracker: 'disk' })).toBe(0);
     m.setTrackers('web', [{ name: 'nginx', up: false }]);
     expect(await value(m, 'vipd_tracker_up', { group: 'web', tracker: 'nginx' })).toBe(0);

@@ -111,7 +111,14 @@ describe('the /metrics scrape of a running vipd', () => {
 
 describe('promtool check metrics on a cloud registry', () => {
   itPromtool('accepts every series of a provider with cloud calls, observations and all groups', async () => {
-    const m = new VipdMetrics({ version: '1.2.3', groups: ['web', 'db'], rejectReasons: ['bad-tag', 'replay'], provider: 'aws', cloudOperations: AWS_OPERATIONS, peers: { web: ['n2'] } });
+    const m = new VipdMetrics({
+      version: '1.2.3',
+      groups: ['web', 'db'],
+      rejectReasons: ['bad-tag', 'replay'],
+      provider: 'aws',
+      cloudOperations: AWS_OPERATIONS,
+      peers: { web: ['n2'] },
+    });
     m.transition('web', 'BACKUP', 'MASTER');
     m.failover('web', { detectionMs: 800, cloudMs: 400, osMs: 20, totalMs: 1300 }, 'master-down');
     m.cloudRequest('AssignPrivateIpAddresses', 'ok', 0.2);

@@ -48,11 +48,15 @@ describe('one build of the native addons on every supported Node line', () => {
 
   it('the addons are built here and load in this process', () => {
     for (const load of loadNativeAddons()) expect({ name: load.name, error: load.error?.message ?? null }).toEqual({ name: load.name, error: null });
-    for (const name of Object.keys(NATIVE_ADDONS) as Array<keyof typeof NATIVE_ADDONS>) expect(findNativeAddon(name)).toBe(join(ROOT, 'build', 'Release', `${name}.node`));
+    for (const name of Object.keys(NATIVE_ADDONS) as Array<keyof typeof NATIVE_ADDONS>)
+      expect(findNativeAddon(name)).toBe(join(ROOT, 'build', 'Release', `${name}.node`));
   });
 
   it('covers the Node lines CI requires', () => {
-    const required = (process.env.VIPD_REQUIRE_NODES ?? '').split(',').filter((m) => m !== '').map(Number);
+    const required = (process.env.VIPD_REQUIRE_NODES ?? '')
+      .split(',')
+      .filter((m) => m !== '')
+      .map(Number);
     for (const major of required) expect(SUPPORTED_MAJORS).toContain(major);
     expect(required.filter((m) => !nodes.some((n) => n.major === m))).toEqual([]);
   });

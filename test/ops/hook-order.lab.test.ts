@@ -23,7 +23,13 @@ describeLab('notify hooks run after the VIPs changed (namespace lab, real ip)', 
   let flag: string;
 
   const logOf = (i: number): string => join(vipd.dir, `hooks-n${i}.log`);
-  const lines = (i: number): string[] => (existsSync(logOf(i)) ? readFileSync(logOf(i), 'utf8').trim().split('\n').filter((l) => l !== '') : []);
+  const lines = (i: number): string[] =>
+    existsSync(logOf(i))
+      ? readFileSync(logOf(i), 'utf8')
+          .trim()
+          .split('\n')
+          .filter((l) => l !== '')
+      : [];
 
   beforeAll(async () => {
     ensureBuilt();
@@ -32,7 +38,20 @@ describeLab('notify hooks run after the VIPs changed (namespace lab, real ip)', 
       const hook = join(vipd.dir, 'record-hook.sh');
       const g = doc.groups[0] as Record<string, unknown>;
       g['notify'] = { master: [hook, logOf(i)], backup: [hook, logOf(i)], fault: [hook, logOf(i)], stop: [hook, logOf(i)] };
-      if (i === 1) g['trackers'] = [{ name: 'flag', type: 'script', command: '/bin/sh', args: ['-c', `test -e ${flag}`], intervalMs: '200ms', timeoutMs: '150ms', rise: 1, fall: 1, weight: 0 }];
+      if (i === 1)
+        g['trackers'] = [
+          {
+            name: 'flag',
+            type: 'script',
+            command: '/bin/sh',
+            args: ['-c', `test -e ${flag}`],
+            intervalMs: '200ms',
+            timeoutMs: '150ms',
+            rise: 1,
+            fall: 1,
+            weight: 0,
+          },
+        ];
     });
     flag = join(vipd.dir, 'healthy');
     writeFileSync(flag, '');
@@ -84,7 +103,12 @@ describeLab('notify hooks run after the VIPs changed (namespace lab, real ip)', 
     const wrong = all.filter((l) => (l.startsWith('master ') ? l !== 'master present' : !l.endsWith(' absent')));
     expect(wrong).toEqual([]);
     // Every kind ran after a mastership at least once (the order matters only then).
-    for (const [i, seq] of [[1, ['master present', 'fault absent']], [1, ['master present', 'backup absent']], [2, ['master present', 'backup absent']], [2, ['master present', 'stop absent']]] as const) {
+    for (const [i, seq] of [
+      [1, ['master present', 'fault absent']],
+      [1, ['master present', 'backup absent']],
+      [2, ['master present', 'backup absent']],
+      [2, ['master present', 'stop absent']],
+    ] as const) {
       const ls = lines(i);
       const k = ls.indexOf(seq[0]);
       expect([i, seq, k >= 0 && ls.indexOf(seq[1], k + 1) > k]).toEqual([i, seq, true]);

@@ -74,7 +74,11 @@ describeLab('operations against running daemons', () => {
     const g = s.groups[0];
     expect(g?.election.role).toBe('MASTER');
     expect(g?.election.peers.map((p) => p.id)).toEqual(['n2']);
-    expect(g?.lastVerify?.vips[0]).toMatchObject({ address: VIP, cloud: null, os: { onInterface: true, prefix: 24, addressOk: true, ruleOk: true, tableOk: true } });
+    expect(g?.lastVerify?.vips[0]).toMatchObject({
+      address: VIP,
+      cloud: null,
+      os: { onInterface: true, prefix: 24, addressOk: true, ruleOk: true, tableOk: true },
+    });
     const cli = await vipd.cli(1, ['status', '--socket', vipd.socket(1)]);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(/group web \(id 1\): MASTER/);
@@ -177,7 +181,19 @@ describeLab('vipd doctor against a running master', () => {
     const r = await doctor();
     expect(r.stdout).toMatch(/no check failed/);
     expect(r.code).toBe(0);
-    for (const check of [/\[PASS\] daemon: running, node n1/, /\[PASS\] tool ip/, /\[PASS\] arp sender/, /\[PASS\] web: role: MASTER/, /\[PASS\] web: VIP 10\.0\.1\.100 on eth0: present as \/24/, /\[PASS\] web: prefix of 10\.0\.1\.100/, /\[PASS\] web: policy routing 10\.0\.1\.100/, /\[PASS\] web: replies from 10\.0\.1\.100/, /\[PASS\] web: listener on port 8080/, /\[PASS\] web: heartbeat from n2/, /\[SKIP\] web: cloud assignment: provider none/]) {
+    for (const check of [
+      /\[PASS\] daemon: running, node n1/,
+      /\[PASS\] tool ip/,
+      /\[PASS\] arp sender/,
+      /\[PASS\] web: role: MASTER/,
+      /\[PASS\] web: VIP 10\.0\.1\.100 on eth0: present as \/24/,
+      /\[PASS\] web: prefix of 10\.0\.1\.100/,
+      /\[PASS\] web: policy routing 10\.0\.1\.100/,
+      /\[PASS\] web: replies from 10\.0\.1\.100/,
+      /\[PASS\] web: listener on port 8080/,
+      /\[PASS\] web: heartbeat from n2/,
+      /\[SKIP\] web: cloud assignment: provider none/,
+    ]) {
       expect(r.stdout).toMatch(check);
     }
   });

@@ -63,7 +63,12 @@ describeLab('signals and fatal errors against real daemons', () => {
     expect(await vipOn(lab, 1)).toBe(true);
     expect(await vipOn(lab, 2)).toBe(false);
     expect(await servedBy(lab)).toBe(lab.nodeName(1));
-    expect(vipd.get(2).transitions('web').filter((l) => vipd.get(2).lines.indexOf(l) >= mark)).toEqual([]);
+    expect(
+      vipd
+        .get(2)
+        .transitions('web')
+        .filter((l) => vipd.get(2).lines.indexOf(l) >= mark),
+    ).toEqual([]);
   });
 
   it('a fatal error in the master: logged, the VIP removed from its interface, exit 70; the peer takes over and serves', async () => {

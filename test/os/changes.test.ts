@@ -14,9 +14,32 @@ const LINK: LinkState = {
   mac: null,
   addresses: [{ family: 4, address: '10.0.1.10', prefix: 24, scope: 'global', secondary: false, tentative: false, dadFailed: false }],
 };
-const withVip = (prefix: number): LinkState => ({ ...LINK, addresses: [...LINK.addresses, { ...LINK.addresses[0]!, address: '10.0.1.42', prefix, secondary: true }] });
-const rule = (extra: Partial<RuleEntry> = {}): RuleEntry => ({ family: 4, priority: 3400, src: '10.0.1.42', srcLen: 32, table: 3432, protocol: 86, extraSelectors: false, ...extra });
-const route = (extra: Partial<RouteEntry>): RouteEntry => ({ family: 4, dst: '0.0.0.0/0', table: 3432, type: 'unicast', gateway: '10.0.1.1', dev: 'eth0', prefsrc: null, metric: 0, onlink: false, ...extra });
+const withVip = (prefix: number): LinkState => ({
+  ...LINK,
+  addresses: [...LINK.addresses, { ...LINK.addresses[0]!, address: '10.0.1.42', prefix, secondary: true }],
+});
+const rule = (extra: Partial<RuleEntry> = {}): RuleEntry => ({
+  family: 4,
+  priority: 3400,
+  src: '10.0.1.42',
+  srcLen: 32,
+  table: 3432,
+  protocol: 86,
+  extraSelectors: false,
+  ...extra,
+});
+const route = (extra: Partial<RouteEntry>): RouteEntry => ({
+  family: 4,
+  dst: '0.0.0.0/0',
+  table: 3432,
+  type: 'unicast',
+  gateway: '10.0.1.1',
+  dev: 'eth0',
+  prefsrc: null,
+  metric: 0,
+  onlink: false,
+  ...extra,
+});
 const complete: FamilyState = {
   rules: [rule()],
   ourRoutes: [route({}), route({ dst: '10.0.1.0/24', gateway: null, prefsrc: '10.0.1.42' })],
@@ -57,7 +80,9 @@ describe('convergeChanges', () => {
 
   it('replaces a default route whose gateway changed (no delete needed)', () => {
     const s: FamilyState = { ...complete, ourRoutes: [route({ gateway: '10.0.1.254' }), complete.ourRoutes[1]!] };
-    expect(convergeChanges([PLAN], withVip(24), { v4: s, v6: null }).map((c) => c.command)).toEqual(['route replace 0.0.0.0/0 via 10.0.1.1 dev eth0 table 3432 proto 86']);
+    expect(convergeChanges([PLAN], withVip(24), { v4: s, v6: null }).map((c) => c.command)).toEqual([
+      'route replace 0.0.0.0/0 via 10.0.1.1 dev eth0 table 3432 proto 86',
+    ]);
   });
 
   it('gives IPv6 addresses nodad', () => {

@@ -343,12 +343,15 @@ describeLab('OsConfigurator on a real interface (lab node namespace)', () => {
       const script = `setTimeout(() => require(${JSON.stringify(addon)}).sendGratuitousArp('eth0', ${JSON.stringify(address)}, ${reply}), 1100)`;
       const r = await lab.run(lab.nodeNs(2), [process.execPath, '-e', script]);
       expect(r).toMatchObject({ exitCode: 0, stderr: '' });
-      await eventually(async () => (await lab.fabricNeighbour(address))?.lladdr === mac2, `fabric entry to point at node 2 after the ${reply ? 'reply' : 'request'} form`);
+      await eventually(
+        async () => (await lab.fabricNeighbour(address))?.lladdr === mac2,
+        `fabric entry to point at node 2 after the ${reply ? 'reply' : 'request'} form`,
+      );
     }
     await n1.release(g);
   });
 
-  it('acquire with the native sender: the announcement leaves from the configurator\'s own process, no arping spawned', async () => {
+  it("acquire with the native sender: the announcement leaves from the configurator's own process, no arping spawned", async () => {
     const address = '10.0.1.42';
     const g = group({ vips: [vip(address)] });
     const n1 = configurator(lab, 1).os;

@@ -77,7 +77,9 @@ describe('OsConfigurator (scripted host)', () => {
   it('reports a failing batch line with exit code and stderr (VIPD_E_COMMAND_FAILED)', async () => {
     const host = new FakeHost();
     host.failBatch = { stdout: '', stderr: 'Error: Nexthop has invalid gateway.\nCommand failed -:3\n', exitCode: 1 };
-    const err = await make(host).acquire(WEB).catch((e: unknown) => e);
+    const err = await make(host)
+      .acquire(WEB)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({
       code: 'VIPD_E_COMMAND_FAILED',
       details: { failed: ['route replace 0.0.0.0/0 via 10.0.1.1 dev eth0 table 3432 proto 86'], exitCode: 1 },
@@ -134,7 +136,12 @@ describe('OsConfigurator (scripted host)', () => {
     host.calls.length = 0;
     await os.announce(WEB, 5);
     await os.announce(WEB);
-    expect(host.calls.filter((c) => c.file === 'arping').map((c) => `${c.args[0] ?? ''} -c ${c.args[2] ?? ''}`)).toEqual(['-U -c 5', '-A -c 5', '-U -c 2', '-A -c 2']);
+    expect(host.calls.filter((c) => c.file === 'arping').map((c) => `${c.args[0] ?? ''} -c ${c.args[2] ?? ''}`)).toEqual([
+      '-U -c 5',
+      '-A -c 5',
+      '-U -c 2',
+      '-A -c 2',
+    ]);
   });
 
   it('a repeat announcement for a group released meanwhile sends nothing (it must not pull traffic from the new holder)', async () => {

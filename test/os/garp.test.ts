@@ -78,13 +78,17 @@ describe('loading the addon', () => {
   });
 
   it('not built, not loadable, or not ours: VIPD_E_TOOL_MISSING naming the fix', () => {
-    expect(() => loadNativeGarp(null)).toThrow(expect.objectContaining({ code: 'VIPD_E_TOOL_MISSING', message: expect.stringContaining('npm run build:native') }));
+    expect(() => loadNativeGarp(null)).toThrow(
+      expect.objectContaining({ code: 'VIPD_E_TOOL_MISSING', message: expect.stringContaining('npm run build:native') }),
+    );
     const garbage = join(dir, 'garbage.node');
     writeFileSync(garbage, 'not an ELF file');
     expect(() => loadNativeGarp(garbage)).toThrow(expect.objectContaining({ code: 'VIPD_E_TOOL_MISSING', message: expect.stringContaining('does not load') }));
     const notOurs = join(dir, 'other.js');
     writeFileSync(notOurs, 'module.exports = { something: 1 };');
-    expect(() => loadNativeGarp(notOurs)).toThrow(expect.objectContaining({ code: 'VIPD_E_TOOL_MISSING', message: expect.stringContaining("not vipd's in-process ARP sender") }));
+    expect(() => loadNativeGarp(notOurs)).toThrow(
+      expect.objectContaining({ code: 'VIPD_E_TOOL_MISSING', message: expect.stringContaining("not vipd's in-process ARP sender") }),
+    );
   });
 
   it('the addon built by npm ci loads and rejects bad arguments and non-Ethernet interfaces with errno codes', () => {
@@ -97,7 +101,9 @@ describe('loading the addon', () => {
     expect(() => (binding.sendGratuitousArp as unknown as () => void)()).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => binding.sendGratuitousArp('x'.repeat(40), '10.0.0.1', false)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     // Loopback has no MAC: refused before anything is sent (nothing leaves this host).
-    expect(() => binding.sendGratuitousArp('lo', '127.0.0.2', false)).toThrow(expect.objectContaining({ code: 'EINVAL', message: expect.stringContaining('not an Ethernet interface') }));
+    expect(() => binding.sendGratuitousArp('lo', '127.0.0.2', false)).toThrow(
+      expect.objectContaining({ code: 'EINVAL', message: expect.stringContaining('not an Ethernet interface') }),
+    );
     expect(() => binding.sendGratuitousArp('vipd-no-such0', '10.0.0.1', false)).toThrow(expect.objectContaining({ code: 'ENODEV' }));
   });
 });

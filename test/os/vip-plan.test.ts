@@ -30,14 +30,21 @@ describe('prefix derivation', () => {
   });
 
   it('never takes a leftover VIP, a link-local or a tentative address for the primary', () => {
-    const l = link(addr('10.0.1.42', 32), addr('fe80::1', 64, { scope: 'link' }), addr('fd00::9', 64, { tentative: true }), addr('10.0.1.10', 24, { secondary: true }));
+    const l = link(
+      addr('10.0.1.42', 32),
+      addr('fe80::1', 64, { scope: 'link' }),
+      addr('fd00::9', 64, { tentative: true }),
+      addr('10.0.1.10', 24, { secondary: true }),
+    );
     expect(primaryAddress(l, 4, new Set(['10.0.1.42']))?.address).toBe('10.0.1.10');
     expect(primaryAddress(l, 6, NONE)).toBeNull();
   });
 
   it('fails clearly without a primary address or with a VIP outside the subnet', () => {
     expect(() => expectedPrefix(group({ vips: [vip('10.0.1.42')] }), 0, link(), NONE)).toThrow(expect.objectContaining({ code: 'VIPD_E_INTERFACE' }));
-    expect(() => expectedPrefix(group({ vips: [vip('10.0.2.42')] }), 0, link(addr('10.0.1.10', 24)), NONE)).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG' }));
+    expect(() => expectedPrefix(group({ vips: [vip('10.0.2.42')] }), 0, link(addr('10.0.1.10', 24)), NONE)).toThrow(
+      expect.objectContaining({ code: 'VIPD_E_CONFIG' }),
+    );
   });
 });
 
@@ -46,7 +53,11 @@ describe('routing plan', () => {
   const l = link(addr('10.0.1.10', 24));
 
   it('copies the lowest-metric default route through the interface, and maps tables by group and index', () => {
-    const s = state([defaultRoute('10.0.9.1', { dev: 'eth1' }), defaultRoute('10.0.1.254', { metric: 200 }), defaultRoute('10.0.1.1', { metric: 100, onlink: true })]);
+    const s = state([
+      defaultRoute('10.0.9.1', { dev: 'eth1' }),
+      defaultRoute('10.0.1.254', { metric: 200 }),
+      defaultRoute('10.0.1.1', { metric: 100, onlink: true }),
+    ]);
     const plan = planVip({ group: g, index: 1, link: l, state: s, vipsOnLink: NONE, config: osConfig() });
     expect(plan).toEqual({
       address: '10.0.1.43',
@@ -81,7 +92,9 @@ describe('table numbering', () => {
   it('refuses ranges the cloud agents or the kernel use, too many VIPs, and bad rule priorities', () => {
     const g = (id: number, n = 1): ReturnType<typeof group> => group({ id, vips: Array.from({ length: n }, (_, k) => vip(`10.0.1.${k + 1}`)) });
     expect(() => checkNumbering([g(1), g(205)], 3400, 3400)).not.toThrow();
-    expect(() => checkNumbering([g(206)], 3400, 3400)).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('amazon-ec2-net-utils') }));
+    expect(() => checkNumbering([g(206)], 3400, 3400)).toThrow(
+      expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringContaining('amazon-ec2-net-utils') }),
+    );
     expect(() => checkNumbering([g(1)], 100, 3400)).toThrow(expect.objectContaining({ message: expect.stringContaining('oci-utils') }));
     expect(() => checkNumbering([g(1, 33)], 3400, 3400)).toThrow(expect.objectContaining({ message: expect.stringContaining('33 VIPs') }));
     expect(() => checkNumbering([g(1)], 3400, 32766)).toThrow(expect.objectContaining({ message: expect.stringContaining('rulePriority') }));

@@ -122,7 +122,10 @@ function setup(opts: { os?: boolean; startDeadlineMs?: number; cloud?: boolean; 
   const owner = new CloudOsOwner({
     mover: opts.cloud === false ? null : mover,
     os: opts.os === false ? null : os,
-    osConfig: osConfig({ arp: { sender: 'arping', count: 1, repeatDelayMs: 0, refreshIntervalMs: 0 }, ...(opts.reannounce ? { reannounce: opts.reannounce } : {}) }),
+    osConfig: osConfig({
+      arp: { sender: 'arping', count: 1, repeatDelayMs: 0, refreshIntervalMs: 0 },
+      ...(opts.reannounce ? { reannounce: opts.reannounce } : {}),
+    }),
     clock,
     timers: realTimers,
     logger: recordingLogger(logs),
@@ -201,7 +204,9 @@ describe('CloudOsOwner', () => {
 
   it('cleanup with the metadata service down: retried until the start budget, then VIPD_E_METADATA, and the OS untouched', async () => {
     const { journal, cloud, owner } = setup({ startDeadlineMs: 3_000 });
-    cloud.identityError = new VipdError('VIPD_E_METADATA', 'instance metadata PUT /latest/api/token at http://169.254.169.254 failed: connect ECONNREFUSED', { transient: true });
+    cloud.identityError = new VipdError('VIPD_E_METADATA', 'instance metadata PUT /latest/api/token at http://169.254.169.254 failed: connect ECONNREFUSED', {
+      transient: true,
+    });
     const err = await owner.cleanup([web]).then(
       () => null,
       (e: unknown) => e,
@@ -253,7 +258,7 @@ describe('CloudOsOwner', () => {
     expect(report.timings.cloudMs).toBe(750);
   });
 
-  it('a move the cloud never confirms before the deadline: the OS part is taken back, and the error is the confirmation\'s', async () => {
+  it("a move the cloud never confirms before the deadline: the OS part is taken back, and the error is the confirmation's", async () => {
     const { journal, cloud, owner } = setup();
     cloud.localView = false; // another node wrote after us
     const err = await owner.acquire(web, 1_000).then(

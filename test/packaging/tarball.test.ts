@@ -33,7 +33,9 @@ beforeAll(async () => {
   work = await fs.mkdtemp(join(tmpdir(), 'vipd-pkg-test-'));
   const out = ok(run('bash', [join(ROOT, 'packaging/build-tarball.sh')], { cwd: ROOT, env: { OUT_DIR: join(work, 'out') } }), 'build-tarball.sh');
   tarball = out.trim().split('\n').pop() ?? '';
-  listing = ok(run('tar', ['-tzf', tarball]), 'tar -t').split('\n').filter((l) => l !== '');
+  listing = ok(run('tar', ['-tzf', tarball]), 'tar -t')
+    .split('\n')
+    .filter((l) => l !== '');
   unpacked = join(work, 'unpacked');
   await fs.mkdir(unpacked);
   ok(run('tar', ['-xzf', tarball, '-C', unpacked]), 'tar -x');
@@ -212,7 +214,9 @@ describe('install.sh --destdir', () => {
 
   it('refuses a node under a home directory (the service runs with ProtectHome=yes as user vipd)', () => {
     const target = join(work, 'home-root');
-    const r = run('bash', [join(unpacked, NAME, 'install.sh'), '--destdir', target, '--check-deps'], { env: { NODE_BIN: '/home/ops/.nvm/versions/node/v20.20.2/bin/node' } });
+    const r = run('bash', [join(unpacked, NAME, 'install.sh'), '--destdir', target, '--check-deps'], {
+      env: { NODE_BIN: '/home/ops/.nvm/versions/node/v20.20.2/bin/node' },
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('is under a home directory');
     expect(existsSync(join(target, 'opt/vipd'))).toBe(false);
@@ -220,7 +224,10 @@ describe('install.sh --destdir', () => {
 
   it('with the dependency check, loads the installed native addons before finishing', () => {
     const target = join(work, 'checked-root');
-    ok(run('bash', [join(unpacked, NAME, 'install.sh'), '--destdir', target, '--check-deps'], { env: { NODE_BIN: process.execPath } }), 'install.sh --check-deps');
+    ok(
+      run('bash', [join(unpacked, NAME, 'install.sh'), '--destdir', target, '--check-deps'], { env: { NODE_BIN: process.execPath } }),
+      'install.sh --check-deps',
+    );
     expect(existsSync(join(target, 'opt/vipd/build/Release/vipd_garp.node'))).toBe(true);
   });
 

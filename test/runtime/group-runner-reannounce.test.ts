@@ -62,7 +62,15 @@ function setup() {
     (a: object | string, b?: string): void => {
       lines.push(typeof a === 'string' ? { level, obj: {}, msg: a } : { level, obj: a as Record<string, unknown>, msg: b ?? '' });
     };
-  const logger: Logger = { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal'), child: () => logger };
+  const logger: Logger = {
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    fatal: at('fatal'),
+    child: () => logger,
+  };
   const counted: string[] = [];
   const owner = new RecordingOwner();
   const timers = new HandTimers();
@@ -98,7 +106,11 @@ describe('GroupRunner: re-announcing after another node claimed', () => {
     runner.onAdvert({ kind: 'advert', from: 'b', priority: 100, role: 'MASTER', intervalMs: 100 }, 500);
     const said = lines.filter((l) => l.obj.event === 'reannounce');
     expect(said).toEqual([
-      { level: 'warn', obj: { event: 'reannounce', reason: 'lower-master', peer: 'b', coalesced: 0 }, msg: 'announcing the VIPs of web again: b claimed MASTER' },
+      {
+        level: 'warn',
+        obj: { event: 'reannounce', reason: 'lower-master', peer: 'b', coalesced: 0 },
+        msg: 'announcing the VIPs of web again: b claimed MASTER',
+      },
     ]);
     expect(counted).toEqual(['web lower-master 1700000000']);
     expect(owner.log).toEqual(['acquire', 'announce web']);

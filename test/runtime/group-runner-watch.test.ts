@@ -28,7 +28,9 @@ class HandTimers implements Timers {
   }
 }
 
-const HELD_BY_A: VerifyReport = { vips: [{ address: '10.0.1.50', cloud: { kind: 'other', instanceId: 'i-a', nodeId: 'a', primaryAddress: '10.0.1.11' }, os: null }] };
+const HELD_BY_A: VerifyReport = {
+  vips: [{ address: '10.0.1.50', cloud: { kind: 'other', instanceId: 'i-a', nodeId: 'a', primaryAddress: '10.0.1.11' }, os: null }],
+};
 
 class GatedAcquireOwner implements VipOwner {
   readonly log: string[] = [];

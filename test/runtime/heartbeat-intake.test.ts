@@ -43,7 +43,9 @@ describe('HeartbeatIntake: adverts', () => {
     const mismatch = () => lines.filter((l) => l.msg.includes('advertises every')).map((l) => `${l.level}: ${l.msg}`);
     intake.advert(GROUP, advert(100));
     intake.advert(GROUP, advert(100));
-    expect(mismatch()).toEqual(['warn: peer a advertises every 100 ms, this node expects 1000 ms (groups[].intervalMs must be the same on every node, or the faster side flaps)']);
+    expect(mismatch()).toEqual([
+      'warn: peer a advertises every 100 ms, this node expects 1000 ms (groups[].intervalMs must be the same on every node, or the faster side flaps)',
+    ]);
     intake.advert(GROUP, advert(1000));
     intake.advert(GROUP, advert(1000));
     expect(lines.filter((l) => l.msg.includes("at this node's interval again"))).toHaveLength(1);

@@ -14,12 +14,23 @@ describe('hookForTransition', () => {
       event: 'master',
       argv: ['/usr/local/bin/became-master', '--now'],
       timeoutMs: 5000,
-      context: { VIPD_GROUP: 'web', VIPD_EVENT: 'master', VIPD_FROM: 'BACKUP', VIPD_TO: 'MASTER', VIPD_REASON: 'master-down', VIPD_VIPS: '10.0.1.50,10.0.1.51', VIPD_NODE_ID: 'node-a' },
+      context: {
+        VIPD_GROUP: 'web',
+        VIPD_EVENT: 'master',
+        VIPD_FROM: 'BACKUP',
+        VIPD_TO: 'MASTER',
+        VIPD_REASON: 'master-down',
+        VIPD_VIPS: '10.0.1.50,10.0.1.51',
+        VIPD_NODE_ID: 'node-a',
+      },
     });
   });
 
   it('is a job without argv for an event with no hook configured (the queue still sees it in order)', () => {
-    expect(hookForTransition(group, { from: 'MASTER', to: 'BACKUP', reason: 'preempted' }, ['10.0.1.50'], 'node-a')).toMatchObject({ event: 'backup', argv: null });
+    expect(hookForTransition(group, { from: 'MASTER', to: 'BACKUP', reason: 'preempted' }, ['10.0.1.50'], 'node-a')).toMatchObject({
+      event: 'backup',
+      argv: null,
+    });
   });
 
   it('is null for a role without a hook (INIT)', () => {

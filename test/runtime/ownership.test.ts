@@ -496,7 +496,9 @@ describe('OwnershipReconciler.announceAgain (another node claimed the group)', (
       s.owner.log.push('announce');
     };
     await active(s);
-    s.owner.verifyResult = { vips: [{ address: '10.0.1.42', cloud: { kind: 'other', instanceId: 'i-n2', nodeId: 'n2', primaryAddress: '10.0.1.11' }, os: null }] };
+    s.owner.verifyResult = {
+      vips: [{ address: '10.0.1.42', cloud: { kind: 'other', instanceId: 'i-n2', nodeId: 'n2', primaryAddress: '10.0.1.11' }, os: null }],
+    };
     s.rec.announceAgain();
     s.timers.fireAll();
     await flush();

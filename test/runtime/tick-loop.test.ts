@@ -31,12 +31,17 @@ function setup(deadline: () => number | null) {
   const ticks: number[] = [];
   const stalls: number[] = [];
   const lags: number[] = [];
-  const loop = new TickLoop({ nowMs: () => time.now }, time, { periodMs: 50, stallThresholdMs: 300 }, {
-    tick: (now) => ticks.push(now),
-    stall: (_now, ms) => stalls.push(ms),
-    lag: (ms) => lags.push(ms),
-    nextDeadline: deadline,
-  });
+  const loop = new TickLoop(
+    { nowMs: () => time.now },
+    time,
+    { periodMs: 50, stallThresholdMs: 300 },
+    {
+      tick: (now) => ticks.push(now),
+      stall: (_now, ms) => stalls.push(ms),
+      lag: (ms) => lags.push(ms),
+      nextDeadline: deadline,
+    },
+  );
   return { time, ticks, stalls, lags, loop };
 }
 
@@ -44,12 +49,17 @@ describe('TickLoop', () => {
   it('a late wake-up yields one turn to pending I/O before ticking; an on-time one ticks at once', () => {
     const order: string[] = [];
     const time = new SimTime();
-    const loop = new TickLoop({ nowMs: () => time.now }, time, { periodMs: 50, stallThresholdMs: 300 }, {
-      tick: (now) => order.push(`tick ${now}`),
-      stall: () => undefined,
-      lag: () => undefined,
-      nextDeadline: () => null,
-    });
+    const loop = new TickLoop(
+      { nowMs: () => time.now },
+      time,
+      { periodMs: 50, stallThresholdMs: 300 },
+      {
+        tick: (now) => order.push(`tick ${now}`),
+        stall: () => undefined,
+        lag: () => undefined,
+        nextDeadline: () => null,
+      },
+    );
     loop.start();
     time.advanceTo(50, 4); // 4 ms late: within the allowance
     expect(order).toEqual(['tick 54']);
@@ -102,12 +112,17 @@ describe('TickLoop', () => {
   it('after a stall, a datagram delivered before the late tick is preceded by the stall report, once', () => {
     const order: string[] = [];
     const time = new SimTime();
-    const loop = new TickLoop({ nowMs: () => time.now }, time, { periodMs: 50, stallThresholdMs: 300 }, {
-      tick: (now) => order.push(`tick ${now}`),
-      stall: (now, ms) => order.push(`stall ${ms} at ${now}`),
-      lag: () => undefined,
-      nextDeadline: () => null,
-    });
+    const loop = new TickLoop(
+      { nowMs: () => time.now },
+      time,
+      { periodMs: 50, stallThresholdMs: 300 },
+      {
+        tick: (now) => order.push(`tick ${now}`),
+        stall: (now, ms) => order.push(`stall ${ms} at ${now}`),
+        lag: () => undefined,
+        nextDeadline: () => null,
+      },
+    );
     loop.start();
     time.advanceTo(50);
     loop.checkStall(60); // an ordinary datagram: no stall

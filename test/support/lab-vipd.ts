@@ -63,7 +63,10 @@ export class LabVipd {
 
   start(i: number, extraArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}): VipdProcess {
     const path = this.writeConfig(i);
-    const p = new VipdProcess(this.id(i), ['run', '--config', path, ...extraArgs], { command: ['ip', 'netns', 'exec', this.lab.nodeNs(i), process.execPath, VIPD_MAIN], env });
+    const p = new VipdProcess(this.id(i), ['run', '--config', path, ...extraArgs], {
+      command: ['ip', 'netns', 'exec', this.lab.nodeNs(i), process.execPath, VIPD_MAIN],
+      env,
+    });
     this.procs.set(i, p);
     return p;
   }

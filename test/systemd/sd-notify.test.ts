@@ -127,7 +127,12 @@ describe('NativeNotifyTransport', () => {
         [notOurs, "not vipd's systemd notify transport"],
       ] as const) {
         const build = (): SdNotify =>
-          new SdNotify({ env: { NOTIFY_SOCKET: '/run/systemd/notify' }, pid: 1, logger: silentLogger(), transport: (p) => new NativeNotifyTransport(p, loadNotifyBinding(path)) });
+          new SdNotify({
+            env: { NOTIFY_SOCKET: '/run/systemd/notify' },
+            pid: 1,
+            logger: silentLogger(),
+            transport: (p) => new NativeNotifyTransport(p, loadNotifyBinding(path)),
+          });
         expect(build).toThrow(expect.objectContaining({ code: 'VIPD_E_SD_NOTIFY', message: expect.stringContaining(words) }));
         expect(build).toThrow(expect.objectContaining({ message: expect.stringContaining('npm run build:native') }));
       }

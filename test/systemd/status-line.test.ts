@@ -10,7 +10,12 @@ jest.setTimeout(120_000);
 
 describe('rolesStatusLine', () => {
   it('names every group with its role, in configuration order', () => {
-    expect(rolesStatusLine([{ group: 'web', role: 'MASTER' }, { group: 'db', role: 'BACKUP' }])).toBe('web: MASTER, db: BACKUP');
+    expect(
+      rolesStatusLine([
+        { group: 'web', role: 'MASTER' },
+        { group: 'db', role: 'BACKUP' },
+      ]),
+    ).toBe('web: MASTER, db: BACKUP');
     expect(rolesStatusLine([])).toBe('no groups');
   });
 });
@@ -45,7 +50,11 @@ describe('a real vipd tells systemd its roles', () => {
     await n2.waitForRole('db', 'MASTER');
     const n1 = new VipdProcess('n1', ['run', '--config', cluster.writeConfig(cluster.node('n1'))], { env: { NOTIFY_SOCKET: notifySocket } });
     cluster.processes.set('n1', n1);
-    const statuses = (): string[] => rx.received.flatMap((d) => d.msg.split('\n')).filter((l) => l.startsWith('STATUS=')).map((l) => l.slice('STATUS='.length));
+    const statuses = (): string[] =>
+      rx.received
+        .flatMap((d) => d.msg.split('\n'))
+        .filter((l) => l.startsWith('STATUS='))
+        .map((l) => l.slice('STATUS='.length));
     await rx.waitFor(() => statuses().includes('web: MASTER, db: BACKUP'), 'STATUS=web: MASTER, db: BACKUP');
     expect(rx.received.every((d) => d.pid === n1.pid)).toBe(true);
     n2.signal('SIGKILL');

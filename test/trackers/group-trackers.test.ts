@@ -315,9 +315,9 @@ describe('GroupTrackers', () => {
     ['unknown type', [{ ...tracker('a'), type: 'ping' } as unknown as TrackerConfig]],
   ])('rejects a bad config: %s', (_label, trackers) => {
     const time = new FakeTime();
-    expect(() => new GroupTrackers({ trackers, checks: new ScriptedChecks().factory, clock: time, logger: silentLogger(), onChange: () => undefined, timers: time })).toThrow(
-      expect.objectContaining({ code: 'VIPD_E_CONFIG' }),
-    );
+    expect(
+      () => new GroupTrackers({ trackers, checks: new ScriptedChecks().factory, clock: time, logger: silentLogger(), onChange: () => undefined, timers: time }),
+    ).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG' }));
   });
 });
 
@@ -356,7 +356,7 @@ describe('GroupTrackers with real processes and timers', () => {
     });
   }
 
-  it("never blocks the loop: setImmediate runs while a 2 s script is in flight", async () => {
+  it('never blocks the loop: setImmediate runs while a 2 s script is in flight', async () => {
     const order: string[] = [];
     const group = new GroupTrackers({
       trackers: [{ ...tracker('slow', { intervalMs: 60_000, timeoutMs: 10_000 }), command: 'sleep', args: ['2'] } as TrackerConfig],

@@ -5,13 +5,50 @@ describe('computeHealth', () => {
     [[], { penalty: 0, fault: false }],
     [[{ up: true, weight: -50 }], { penalty: 0, fault: false }],
     [[{ up: false, weight: -50 }], { penalty: -50, fault: false }],
-    [[{ up: false, weight: -50 }, { up: false, weight: -20 }, { up: true, weight: -100 }], { penalty: -70, fault: false }],
-    [[{ up: false, weight: 10 }, { up: false, weight: -30 }], { penalty: -30, fault: false }],
-    [[{ up: true, weight: 10 }, { up: false, weight: -30 }], { penalty: -20, fault: false }],
-    [[{ up: true, weight: 50 }, { up: true, weight: -30 }], { penalty: 50, fault: false }],
+    [
+      [
+        { up: false, weight: -50 },
+        { up: false, weight: -20 },
+        { up: true, weight: -100 },
+      ],
+      { penalty: -70, fault: false },
+    ],
+    [
+      [
+        { up: false, weight: 10 },
+        { up: false, weight: -30 },
+      ],
+      { penalty: -30, fault: false },
+    ],
+    [
+      [
+        { up: true, weight: 10 },
+        { up: false, weight: -30 },
+      ],
+      { penalty: -20, fault: false },
+    ],
+    [
+      [
+        { up: true, weight: 50 },
+        { up: true, weight: -30 },
+      ],
+      { penalty: 50, fault: false },
+    ],
     [[{ up: false, weight: 0 }], { penalty: 0, fault: true }],
-    [[{ up: true, weight: 0 }, { up: false, weight: -5 }], { penalty: -5, fault: false }],
-    [[{ up: false, weight: 0 }, { up: false, weight: -5 }], { penalty: -5, fault: true }],
+    [
+      [
+        { up: true, weight: 0 },
+        { up: false, weight: -5 },
+      ],
+      { penalty: -5, fault: false },
+    ],
+    [
+      [
+        { up: false, weight: 0 },
+        { up: false, weight: -5 },
+      ],
+      { penalty: -5, fault: true },
+    ],
   ])('%j -> %j', (trackers, expected) => {
     expect(computeHealth(trackers)).toEqual(expected);
   });

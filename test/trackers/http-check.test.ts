@@ -48,7 +48,7 @@ describe('HttpCheck against a loopback server', () => {
     expect(e.details).toMatchObject({ status: 500, expectStatus: 200 });
   });
 
-  it('never shows the URL\'s credentials in errors (they reach the log and /status)', async () => {
+  it("never shows the URL's credentials in errors (they reach the log and /status)", async () => {
     const withAuth = base.replace('http://', 'http://monitor:s3cret@');
     const e = await failureOf(new HttpCheck(`${withAuth}/fail`, 200).run(5000));
     expect(e.message).not.toContain('s3cret');

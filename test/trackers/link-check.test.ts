@@ -68,7 +68,10 @@ describe('LinkCheck', () => {
 
   it('fails a read that never returns at the timeout', async () => {
     const never: ReadTextFile = () => new Promise<string>(() => undefined);
-    await expect(new LinkCheck(never, 'eth0').run(100)).rejects.toMatchObject({ code: 'VIPD_E_TRACKER', message: expect.stringContaining('longer than 100 ms') });
+    await expect(new LinkCheck(never, 'eth0').run(100)).rejects.toMatchObject({
+      code: 'VIPD_E_TRACKER',
+      message: expect.stringContaining('longer than 100 ms'),
+    });
   });
 
   it.each(['', '../../etc', 'a/b', 'x'.repeat(16), '.', '..', 'eth 0'])('rejects interface name %j', (name) => {
@@ -78,6 +81,8 @@ describe('LinkCheck', () => {
   it('reads the real loopback as up and a missing real interface as down', async () => {
     const readFile: ReadTextFile = (p) => fs.readFile(p, 'utf8');
     expect(await outcome(new LinkCheck(readFile, 'lo'))).toBe('up');
-    expect(await outcome(new LinkCheck(readFile, 'vipdnosuch0'))).toBe('interface vipdnosuch0 does not exist (/sys/class/net/vipdnosuch0/operstate is missing)');
+    expect(await outcome(new LinkCheck(readFile, 'vipdnosuch0'))).toBe(
+      'interface vipdnosuch0 does not exist (/sys/class/net/vipdnosuch0/operstate is missing)',
+    );
   });
 });

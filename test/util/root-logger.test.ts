@@ -17,7 +17,15 @@ function capture(): { stream: Writable; text: () => string; lines: () => Array<R
   });
   const text = (): string => chunks.join('');
   // Strict: a repeated key fails the test rather than being silently collapsed by JSON.parse.
-  return { stream, text, lines: () => text().trim().split('\n').map((l) => parseStrictJson(l) as Record<string, unknown>) };
+  return {
+    stream,
+    text,
+    lines: () =>
+      text()
+        .trim()
+        .split('\n')
+        .map((l) => parseStrictJson(l) as Record<string, unknown>),
+  };
 }
 
 describe('root logger', () => {
@@ -38,7 +46,14 @@ describe('root logger', () => {
     os.warn('string only');
     const [added, reserved, plain] = out.lines();
     expect(added).toMatchObject({ component: 'os', group: 'web', node: 'n1', vip: '10.0.0.10/24', msg: 'VIP added' });
-    expect(reserved).toMatchObject({ group: 'db', timeField: 'field', msgField: 'field', levelField: 'field', level: 'info', msg: 'fields named like pino keys' });
+    expect(reserved).toMatchObject({
+      group: 'db',
+      timeField: 'field',
+      msgField: 'field',
+      levelField: 'field',
+      level: 'info',
+      msg: 'fields named like pino keys',
+    });
     expect(plain).toMatchObject({ level: 'warn', component: 'os', msg: 'string only' });
     // And the raw text agrees: one "component" per line.
     for (const line of out.text().trim().split('\n')) expect(line.match(/"component":/g)).toHaveLength(1);
@@ -76,7 +91,16 @@ describe('root logger', () => {
   it('redacts secrets wherever they appear', () => {
     const out = capture();
     const log = createRootLogger('info', out.stream);
-    log.info({ key: 'hunter2', token: 't0k', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIA/...' }, credentials: { secretAccessKey: 's3cr3t' }, err: { details: { token: 'inner' } } }, 'x');
+    log.info(
+      {
+        key: 'hunter2',
+        token: 't0k',
+        headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIA/...' },
+        credentials: { secretAccessKey: 's3cr3t' },
+        err: { details: { token: 'inner' } },
+      },
+      'x',
+    );
     log.child({ component: 'c' }).warn({ err: new VipdError('VIPD_E_INTERNAL', 'x', { details: { token: 'deep' } }) }, 'y');
     const text = JSON.stringify(out.lines());
     for (const secret of ['hunter2', 't0k', 'AKIA', 's3cr3t', 'inner', 'deep']) expect(text).not.toContain(secret);
@@ -90,7 +114,14 @@ describe('journald severity', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('maps pino levels to syslog priorities journald reads from a <N> prefix', () => {
-    expect(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => journalPrefix(`{"level":"${l}","time":"x"}`))).toEqual(['<2>', '<3>', '<4>', '<6>', '<7>', '<7>']);
+    expect(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => journalPrefix(`{"level":"${l}","time":"x"}`))).toEqual([
+      '<2>',
+      '<3>',
+      '<4>',
+      '<6>',
+      '<7>',
+      '<7>',
+    ]);
     expect(journalPrefix('not json')).toBe('<6>');
   });
 

@@ -84,10 +84,12 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const start = decodeToken(p.get('NextToken'));
     const page = pageSize === null ? all.slice(start) : all.slice(start, start + pageSize);
     const next = pageSize !== null && start + page.length < all.length ? encodeToken(start + page.length) : null;
-    return itemSet(
-      'networkInterfaceSet',
-      page.map((eni) => eniXml(view, eni)),
-    ) + leaf('nextToken', next);
+    return (
+      itemSet(
+        'networkInterfaceSet',
+        page.map((eni) => eniXml(view, eni)),
+      ) + leaf('nextToken', next)
+    );
   },
   DescribeInstances: (p, { readView }) => {
     const model = readView();
@@ -110,7 +112,13 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
         case 'attachment':
           return eni.instanceId === null
             ? ''
-            : node('attachment', leaf('attachmentId', `eni-attach-${eni.id.slice(4)}`), leaf('instanceId', eni.instanceId), leaf('deviceIndex', eni.deviceIndex), leaf('status', 'attached'));
+            : node(
+                'attachment',
+                leaf('attachmentId', `eni-attach-${eni.id.slice(4)}`),
+                leaf('instanceId', eni.instanceId),
+                leaf('deviceIndex', eni.deviceIndex),
+                leaf('status', 'attached'),
+              );
         default:
           throw new Ec2ApiError('InvalidParameterValue', `Value (${attribute}) for parameter attribute is invalid. Unknown network interface attribute`);
       }
@@ -149,7 +157,17 @@ export async function handleEc2Request(req: Ec2HttpRequest, deps: Ec2ApiDeps): P
   let params: Record<string, string> = {};
   let principal: SigningPrincipal | null = null;
   const answer = (status: number, body: string, result: string): Ec2HttpAnswer => {
-    deps.log.addEc2({ atMs: deps.clock.nowMs(), action, params, caller: principal?.id ?? null, source: req.source, status, result, requestId, body: req.body.toString('utf8') });
+    deps.log.addEc2({
+      atMs: deps.clock.nowMs(),
+      action,
+      params,
+      caller: principal?.id ?? null,
+      source: req.source,
+      status,
+      result,
+      requestId,
+      body: req.body.toString('utf8'),
+    });
     return { status, body, requestId };
   };
   try {
@@ -161,19 +179,33 @@ export async function handleEc2Request(req: Ec2HttpRequest, deps: Ec2ApiDeps): P
     principal = verifySigV4(req, { region: deps.model.region, service: 'ec2', lookup: deps.keys, nowMs: deps.wallNowMs() }).principal;
     if (p.get('Action') === null) throw new Ec2ApiError('MissingAction', 'The request must contain the parameter Action');
     const version = p.get('Version');
-    if (version !== null && version !== API_VERSION) throw new Ec2ApiError('InvalidParameterValue', `Unsupported Version ${version}; this emulator speaks ${API_VERSION}`);
+    if (version !== null && version !== API_VERSION)
+      throw new Ec2ApiError('InvalidParameterValue', `Unsupported Version ${version}; this emulator speaks ${API_VERSION}`);
     const handler = HANDLERS[action];
     if (handler === undefined) throw new Ec2ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
     const fault = deps.faults.evaluate(action);
     if (fault.latencyMs > 0) await deps.sleep(fault.latencyMs);
-    if (fault.error !== null) throw new Ec2ApiError(fault.error.code, fault.error.message ?? defaultMessage(fault.error.code), fault.error.status ?? defaultStatusFor(fault.error.code));
+    if (fault.error !== null)
+      throw new Ec2ApiError(
+        fault.error.code,
+        fault.error.message ?? defaultMessage(fault.error.code),
+        fault.error.status ?? defaultStatusFor(fault.error.code),
+      );
     if (principal.allowedActions !== null && !principal.allowedActions.includes(action)) {
-      throw new Ec2ApiError('UnauthorizedOperation', `You are not authorized to perform this operation. User: ${principal.id} is not authorized to perform: ec2:${action}`, 403);
+      throw new Ec2ApiError(
+        'UnauthorizedOperation',
+        `You are not authorized to perform this operation. User: ${principal.id} is not authorized to perform: ec2:${action}`,
+        403,
+      );
     }
     if (principal.policy !== null) {
       const decision = evaluateIam(principal.policy, `ec2:${action}`, resourcesOf(action, p, deps.model));
       if (!decision.allowed) {
-        throw new Ec2ApiError('UnauthorizedOperation', `You are not authorized to perform this operation. User: ${principal.id} is not authorized to perform: ec2:${action} on resource: ${decision.resource}`, 403);
+        throw new Ec2ApiError(
+          'UnauthorizedOperation',
+          `You are not authorized to perform this operation. User: ${principal.id} is not authorized to perform: ec2:${action} on resource: ${decision.resource}`,
+          403,
+        );
       }
     }
     if (p.bool('DryRun')) throw new Ec2ApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
@@ -204,7 +236,11 @@ function resourcesOf(action: string, p: QueryParams, model: Ec2Model): string[] 
       const allocationId = p.get('AllocationId') ?? model.eips.find((e) => e.publicIp === p.get('PublicIp'))?.allocationId ?? '*';
       const eni = p.get('NetworkInterfaceId');
       const instance = p.get('InstanceId');
-      return [arn('elastic-ip', allocationId), ...(eni !== null ? [arn('network-interface', eni)] : []), ...(instance !== null ? [arn('instance', instance)] : [])];
+      return [
+        arn('elastic-ip', allocationId),
+        ...(eni !== null ? [arn('network-interface', eni)] : []),
+        ...(instance !== null ? [arn('instance', instance)] : []),
+      ];
     }
     case 'DisassociateAddress': {
       const associationId = p.get('AssociationId');

@@ -88,7 +88,10 @@ export class Ec2Model {
     this.eips = spec.elasticIps.map((e) => ({
       allocationId: e.allocationId,
       publicIp: e.publicIp,
-      association: e.networkInterfaceId !== null && e.privateIpAddress !== null ? { associationId: this.nextAssociationId(), eniId: e.networkInterfaceId, privateIp: e.privateIpAddress } : null,
+      association:
+        e.networkInterfaceId !== null && e.privateIpAddress !== null
+          ? { associationId: this.nextAssociationId(), eniId: e.networkInterfaceId, privateIp: e.privateIpAddress }
+          : null,
     }));
   }
 
@@ -125,12 +128,10 @@ export class Ec2Model {
 
   // ---- actions ----
 
-  assignPrivateIpAddresses(req: {
+  assignPrivateIpAddresses(req: { eniId: string; addresses: readonly string[]; count: number | null; allowReassignment: boolean }): {
     eniId: string;
-    addresses: readonly string[];
-    count: number | null;
-    allowReassignment: boolean;
-  }): { eniId: string; assigned: string[] } {
+    assigned: string[];
+  } {
     const eni = this.eni(req.eniId);
     if (req.addresses.length === 0 && req.count === null) {
       throw new Ec2ApiError('MissingParameter', 'Either PrivateIpAddress or SecondaryPrivateIpAddressCount must be specified');
@@ -139,7 +140,8 @@ export class Ec2Model {
       throw new Ec2ApiError('InvalidParameterCombination', 'PrivateIpAddress and SecondaryPrivateIpAddressCount cannot be specified together');
     }
     const subnet = this.subnetOf(eni);
-    const wanted = req.count !== null ? this.freeAddresses(subnet, req.count) : req.addresses.map((a) => this.checkAssignable(a, eni, subnet, req.allowReassignment));
+    const wanted =
+      req.count !== null ? this.freeAddresses(subnet, req.count) : req.addresses.map((a) => this.checkAssignable(a, eni, subnet, req.allowReassignment));
     const unique = [...new Set(wanted)];
     const adding = unique.filter((a) => !eni.ips.some((ip) => ip.address === a));
     const limit = this.limitFor(eni);
@@ -181,7 +183,16 @@ export class Ec2Model {
 
   describeNetworkInterfaces(req: { ids: readonly string[]; filters: readonly Filter[] }): Eni[] {
     for (const id of req.ids) this.eni(id);
-    const known = new Set(['addresses.private-ip-address', 'private-ip-address', 'network-interface-id', 'attachment.instance-id', 'subnet-id', 'vpc-id', 'mac-address', 'status']);
+    const known = new Set([
+      'addresses.private-ip-address',
+      'private-ip-address',
+      'network-interface-id',
+      'attachment.instance-id',
+      'subnet-id',
+      'vpc-id',
+      'mac-address',
+      'status',
+    ]);
     this.checkFilters(req.filters, known);
     return this.enis.filter(
       (eni) =>
@@ -220,7 +231,10 @@ export class Ec2Model {
           : new Ec2ApiError('InvalidInstanceID.Malformed', `Invalid id: "${id}"`);
       }
     }
-    this.checkFilters(req.filters, new Set(['instance-id', 'instance-state-name', 'instance-type', 'private-ip-address', 'network-interface.network-interface-id']));
+    this.checkFilters(
+      req.filters,
+      new Set(['instance-id', 'instance-state-name', 'instance-type', 'private-ip-address', 'network-interface.network-interface-id']),
+    );
     return this.instances.filter(
       (inst) =>
         (req.ids.length === 0 || req.ids.includes(inst.id)) &&
@@ -290,7 +304,10 @@ export class Ec2Model {
   describeAddresses(req: { allocationIds: readonly string[]; publicIps: readonly string[]; filters: readonly Filter[] }): Eip[] {
     for (const id of req.allocationIds) this.findEip(id, null);
     for (const ip of req.publicIps) this.findEip(null, ip);
-    this.checkFilters(req.filters, new Set(['allocation-id', 'association-id', 'network-interface-id', 'private-ip-address', 'public-ip', 'instance-id', 'domain']));
+    this.checkFilters(
+      req.filters,
+      new Set(['allocation-id', 'association-id', 'network-interface-id', 'private-ip-address', 'public-ip', 'instance-id', 'domain']),
+    );
     return this.eips.filter(
       (eip) =>
         (req.allocationIds.length === 0 || req.allocationIds.includes(eip.allocationId)) &&
@@ -420,7 +437,12 @@ function isReserved(block: Ipv4Cidr, value: number): boolean {
 function matches(actual: readonly string[], wanted: readonly string[]): boolean {
   return wanted.some((w) => {
     if (!/[*?]/.test(w)) return actual.includes(w);
-    const re = new RegExp(`^${w.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const re = new RegExp(
+      `^${w
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     return actual.some((a) => re.test(a));
   });
 }

@@ -29,7 +29,13 @@ function eipAssociationXml(model: Ec2Model, eni: Eni, address: string): Xml {
 function privateIpsXml(model: Ec2Model, eni: Eni): Xml {
   return itemSet(
     'privateIpAddressesSet',
-    eni.ips.map((ip) => leaf('privateIpAddress', ip.address) + leaf('privateDnsName', dnsName(model, ip.address)) + leaf('primary', ip.primary) + eipAssociationXml(model, eni, ip.address)),
+    eni.ips.map(
+      (ip) =>
+        leaf('privateIpAddress', ip.address) +
+        leaf('privateDnsName', dnsName(model, ip.address)) +
+        leaf('primary', ip.primary) +
+        eipAssociationXml(model, eni, ip.address),
+    ),
   );
 }
 
@@ -100,7 +106,9 @@ export function instanceXml(model: Ec2Model, inst: Instance): Xml {
     itemSet('groupSet', [leaf('groupId', 'sg-00000000000000001') + leaf('groupName', 'default')]) +
     leaf('architecture', 'x86_64') +
     leaf('rootDeviceType', 'ebs') +
-    (inst.role === null ? '' : node('iamInstanceProfile', leaf('arn', `arn:aws:iam::${model.accountId}:instance-profile/${inst.role}`), leaf('id', 'AIPA0000000000000001'))) +
+    (inst.role === null
+      ? ''
+      : node('iamInstanceProfile', leaf('arn', `arn:aws:iam::${model.accountId}:instance-profile/${inst.role}`), leaf('id', 'AIPA0000000000000001'))) +
     itemSet(
       'networkInterfaceSet',
       enis.map(
@@ -136,10 +144,7 @@ export function instanceXml(model: Ec2Model, inst: Instance): Xml {
 
 export function reservationXml(model: Ec2Model, inst: Instance): Xml {
   return (
-    leaf('reservationId', `r-${inst.id.slice(2)}`) +
-    leaf('ownerId', model.accountId) +
-    node('groupSet') +
-    itemSet('instancesSet', [instanceXml(model, inst)])
+    leaf('reservationId', `r-${inst.id.slice(2)}`) + leaf('ownerId', model.accountId) + node('groupSet') + itemSet('instancesSet', [instanceXml(model, inst)])
   );
 }
 

@@ -42,9 +42,20 @@ export class AwsFlavour implements LabCloudFlavour {
     });
     for (const inst of this.model.instances) this.issueRoleCredentials(inst);
     for (const u of spec.users) {
-      this.keys.set(u.accessKeyId, { secretAccessKey: u.secretAccessKey, sessionToken: null, principal: { kind: 'user', id: u.name, allowedActions: u.allowedActions, policy: null }, expiresAtMs: null });
+      this.keys.set(u.accessKeyId, {
+        secretAccessKey: u.secretAccessKey,
+        sessionToken: null,
+        principal: { kind: 'user', id: u.name, allowedActions: u.allowedActions, policy: null },
+        expiresAtMs: null,
+      });
     }
-    this.imds = new ImdsService({ model: this.model, dataplane: ctx.dataplane, clock: ctx.clock, log: ctx.calls, credentialsOf: (id) => this.currentCredentials(id) });
+    this.imds = new ImdsService({
+      model: this.model,
+      dataplane: ctx.dataplane,
+      clock: ctx.clock,
+      log: ctx.calls,
+      credentialsOf: (id) => this.currentCredentials(id),
+    });
   }
 
   routedAddresses(): ReadonlyArray<readonly [string, string | null]> {
@@ -72,11 +83,19 @@ export class AwsFlavour implements LabCloudFlavour {
       readView: () => this.readView ?? this.model,
       changed: () => this.onChanged(),
     });
-    return { status: answer.status, headers: { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': answer.requestId, ...this.dateHeader() }, body: answer.body };
+    return {
+      status: answer.status,
+      headers: { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': answer.requestId, ...this.dateHeader() },
+      body: answer.body,
+    };
   }
 
   apiUnavailable(): HttpAnswer {
-    return { status: 503, headers: { 'content-type': 'text/xml', ...this.dateHeader() }, body: ec2ErrorDocument('Unavailable', 'The service is unavailable. Please try again shortly.', randomUUID()) };
+    return {
+      status: 503,
+      headers: { 'content-type': 'text/xml', ...this.dateHeader() },
+      body: ec2ErrorDocument('Unavailable', 'The service is unavailable. Please try again shortly.', randomUUID()),
+    };
   }
 
   apiInternalError(): HttpAnswer {

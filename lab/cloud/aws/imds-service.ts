@@ -67,7 +67,14 @@ export class ImdsService {
   handle(req: ImdsRequest): ImdsAnswer {
     const instance = this.deps.model.instances.find((i) => i.sourceAddresses.includes(req.source)) ?? null;
     const answer = this.route(req, instance);
-    this.deps.log.addImds({ atMs: this.deps.clock.nowMs(), method: req.method, path: req.path, caller: instance?.id ?? null, source: req.source, status: answer.status });
+    this.deps.log.addImds({
+      atMs: this.deps.clock.nowMs(),
+      method: req.method,
+      path: req.path,
+      caller: instance?.id ?? null,
+      source: req.source,
+      status: answer.status,
+    });
     return answer;
   }
 
@@ -125,12 +132,29 @@ export class ImdsService {
     if (path === 'iam/') return inst.role === null ? null : 'info\nsecurity-credentials/';
     if (path === 'iam/security-credentials/' || path === 'iam/security-credentials') return inst.role;
     if (path === 'iam/info' && inst.role !== null) {
-      return JSON.stringify({ Code: 'Success', LastUpdated: this.deps.credentialsOf(inst.id)?.lastUpdated, InstanceProfileArn: `arn:aws:iam::${model.accountId}:instance-profile/${inst.role}`, InstanceProfileId: 'AIPA0000000000000001' });
+      return JSON.stringify({
+        Code: 'Success',
+        LastUpdated: this.deps.credentialsOf(inst.id)?.lastUpdated,
+        InstanceProfileArn: `arn:aws:iam::${model.accountId}:instance-profile/${inst.role}`,
+        InstanceProfileId: 'AIPA0000000000000001',
+      });
     }
     if (inst.role !== null && path === `iam/security-credentials/${inst.role}`) {
       const c = this.deps.credentialsOf(inst.id);
       if (c === null) return null;
-      return JSON.stringify({ Code: 'Success', LastUpdated: c.lastUpdated, Type: 'AWS-HMAC', AccessKeyId: c.accessKeyId, SecretAccessKey: c.secretAccessKey, Token: c.sessionToken, Expiration: c.expiration }, null, 2);
+      return JSON.stringify(
+        {
+          Code: 'Success',
+          LastUpdated: c.lastUpdated,
+          Type: 'AWS-HMAC',
+          AccessKeyId: c.accessKeyId,
+          SecretAccessKey: c.secretAccessKey,
+          Token: c.sessionToken,
+          Expiration: c.expiration,
+        },
+        null,
+        2,
+      );
     }
 
     const m = /^network\/interfaces\/macs\/([0-9a-f:]{17})\/(.*)$/.exec(path);
@@ -141,7 +165,19 @@ export class ImdsService {
     const visible = this.deps.dataplane.visibleOn(eni.id);
     const eips = model.eips.filter((e) => e.association?.eniId === eni.id && visible.concat(primary(eni)).includes(e.association.privateIp));
     const leafs: Record<string, string> = {
-      '': ['device-number', 'interface-id', 'ipv4-associations/', 'local-hostname', 'local-ipv4s', 'mac', 'owner-id', 'subnet-id', 'subnet-ipv4-cidr-block', 'vpc-id', 'vpc-ipv4-cidr-block'].join('\n'),
+      '': [
+        'device-number',
+        'interface-id',
+        'ipv4-associations/',
+        'local-hostname',
+        'local-ipv4s',
+        'mac',
+        'owner-id',
+        'subnet-id',
+        'subnet-ipv4-cidr-block',
+        'vpc-id',
+        'vpc-ipv4-cidr-block',
+      ].join('\n'),
       'device-number': String(eni.deviceIndex),
       'interface-id': eni.id,
       'local-ipv4s': [primary(eni), ...visible].join('\n'),

@@ -90,7 +90,8 @@ export interface LabCloudHandle {
 
 export const AWS_CLI = '/usr/bin/aws';
 
-export type FabricRoute = { readonly kind: 'blackhole' } | { readonly kind: 'via'; readonly gateway: string } | { readonly kind: 'connected'; readonly dev: string };
+export type FabricRoute =
+  { readonly kind: 'blackhole' } | { readonly kind: 'via'; readonly gateway: string } | { readonly kind: 'connected'; readonly dev: string };
 
 /** Instance and ENI ids for lab node i: stable, so logs of two runs compare. */
 export function labInstanceId(i: number): string {
@@ -212,7 +213,8 @@ export async function startLabCloud(lab: Lab, opts: LabCloudOptions): Promise<La
   try {
     const line = await proc.waitForOutput(/"event":"ready"/, READY_TIMEOUT_MS);
     const ready = JSON.parse(line) as { imdsUrl?: unknown; apiUrl?: unknown };
-    if (typeof ready.imdsUrl !== 'string' || typeof ready.apiUrl !== 'string') throw new VipdError('VIPD_E_INTERNAL', `lab cloud ready line lacks its URLs: ${line}`);
+    if (typeof ready.imdsUrl !== 'string' || typeof ready.apiUrl !== 'string')
+      throw new VipdError('VIPD_E_INTERNAL', `lab cloud ready line lacks its URLs: ${line}`);
     const control = new LabCloudControlClient({ socketPath: socket });
     // The start state is programmed before "ready"; settled() makes sure it finished.
     await control.settled();
@@ -283,7 +285,20 @@ class RunningLabCloud implements LabCloudHandle {
 
   awsCliArgv(args: readonly string[]): string[] {
     // Short timeouts and one attempt: the CLI's 60 s default is longer than any failover budget.
-    return [AWS_CLI, '--endpoint-url', this.apiUrl, '--region', this.region, '--output', 'json', '--cli-connect-timeout', '2', '--cli-read-timeout', '5', ...args];
+    return [
+      AWS_CLI,
+      '--endpoint-url',
+      this.apiUrl,
+      '--region',
+      this.region,
+      '--output',
+      'json',
+      '--cli-connect-timeout',
+      '2',
+      '--cli-read-timeout',
+      '5',
+      ...args,
+    ];
   }
 
   awsCli(node: number, args: readonly string[]): Promise<CommandResult> {

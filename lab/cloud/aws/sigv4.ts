@@ -66,15 +66,24 @@ export function verifySigV4(req: SignedRequest, opts: VerifyOptions): KeyRecord 
   if (amzDate === undefined || !/^[0-9]{8}T[0-9]{6}Z$/.test(amzDate)) {
     throw new Ec2ApiError('IncompleteSignature', 'The request must contain a valid X-Amz-Date header (YYYYMMDDTHHMMSSZ)', 400);
   }
-  const signedAt = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
+  const signedAt = Date.UTC(
+    +amzDate.slice(0, 4),
+    +amzDate.slice(4, 6) - 1,
+    +amzDate.slice(6, 8),
+    +amzDate.slice(9, 11),
+    +amzDate.slice(11, 13),
+    +amzDate.slice(13, 15),
+  );
   if (Math.abs(opts.nowMs - signedAt) > MAX_SKEW_MS) {
     throw new Ec2ApiError('RequestExpired', `Request has expired. Timestamp date is ${amzDate}`, 400);
   }
   // EC2 answers an expired role session with RequestExpired as well (clients cannot tell it from a
   // skewed clock by the code, only by the answer's Date header agreeing with their own clock).
   if (key.expiresAtMs !== null && opts.nowMs >= key.expiresAtMs) throw new Ec2ApiError('RequestExpired', 'Request has expired.', 400);
-  if (auth.date !== amzDate.slice(0, 8)) throw new Ec2ApiError('SignatureDoesNotMatch', 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP', 403);
-  if (auth.region !== opts.region) throw new Ec2ApiError('SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${auth.region}'. Expected '${opts.region}'.`, 403);
+  if (auth.date !== amzDate.slice(0, 8))
+    throw new Ec2ApiError('SignatureDoesNotMatch', 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP', 403);
+  if (auth.region !== opts.region)
+    throw new Ec2ApiError('SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${auth.region}'. Expected '${opts.region}'.`, 403);
   if (auth.service !== opts.service) throw new Ec2ApiError('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${opts.service}'.`, 403);
   if (!auth.signedHeaders.includes('host')) throw new Ec2ApiError('SignatureDoesNotMatch', "'Host' must be a 'SignedHeader' in the AWS Authorization.", 403);
 
@@ -121,7 +130,8 @@ interface ParsedAuthorization {
 }
 
 function parseAuthorization(header: string): ParsedAuthorization {
-  const incomplete = (what: string): Ec2ApiError => new Ec2ApiError('IncompleteSignature', `Authorization header requires ${what}. Authorization=${header.slice(0, 60)}`, 400);
+  const incomplete = (what: string): Ec2ApiError =>
+    new Ec2ApiError('IncompleteSignature', `Authorization header requires ${what}. Authorization=${header.slice(0, 60)}`, 400);
   if (!header.startsWith(`${ALGORITHM} `)) throw incomplete(`the ${ALGORITHM} algorithm`);
   const fields = new Map<string, string>();
   for (const part of header.slice(ALGORITHM.length + 1).split(',')) {
@@ -135,7 +145,8 @@ function parseAuthorization(header: string): ParsedAuthorization {
   if (signedHeaders === undefined) throw incomplete("'SignedHeaders' parameter");
   if (signature === undefined || !/^[0-9a-f]{64}$/.test(signature)) throw incomplete("'Signature' parameter");
   const parts = credential.split('/');
-  if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^[0-9]{8}$/.test(parts[1] ?? '')) throw incomplete('a Credential of the form KEY/YYYYMMDD/REGION/SERVICE/aws4_request');
+  if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^[0-9]{8}$/.test(parts[1] ?? ''))
+    throw incomplete('a Credential of the form KEY/YYYYMMDD/REGION/SERVICE/aws4_request');
   const [accessKeyId = '', date = '', region = '', service = ''] = parts;
   return { accessKeyId, date, region, service, signedHeaders: signedHeaders.split(';').map((h) => h.trim().toLowerCase()), signature };
 }

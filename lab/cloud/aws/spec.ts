@@ -87,13 +87,41 @@ export function parseAwsLabCloudSpec(input: unknown): AwsLabCloudSpec {
   const delay = root.propagationDelayMs ?? 0;
   if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0) fail('$.propagationDelayMs', 'must be a non-negative integer (ms)');
 
-  unique(subnets.map((s) => s.id), '$.subnets', 'id');
-  unique(instances.map((s) => s.id), '$.instances', 'id');
-  unique(enis.map((s) => s.id), '$.networkInterfaces', 'id');
-  unique(enis.map((s) => s.mac), '$.networkInterfaces', 'mac');
-  unique(enis.flatMap((s) => s.privateIps), '$.networkInterfaces', 'private address');
-  unique(elasticIps.map((s) => s.allocationId), '$.elasticIps', 'allocationId');
-  unique(users.map((s) => s.accessKeyId), '$.users', 'accessKeyId');
+  unique(
+    subnets.map((s) => s.id),
+    '$.subnets',
+    'id',
+  );
+  unique(
+    instances.map((s) => s.id),
+    '$.instances',
+    'id',
+  );
+  unique(
+    enis.map((s) => s.id),
+    '$.networkInterfaces',
+    'id',
+  );
+  unique(
+    enis.map((s) => s.mac),
+    '$.networkInterfaces',
+    'mac',
+  );
+  unique(
+    enis.flatMap((s) => s.privateIps),
+    '$.networkInterfaces',
+    'private address',
+  );
+  unique(
+    elasticIps.map((s) => s.allocationId),
+    '$.elasticIps',
+    'allocationId',
+  );
+  unique(
+    users.map((s) => s.accessKeyId),
+    '$.users',
+    'accessKeyId',
+  );
 
   enis.forEach((eni, i) => {
     const where = `$.networkInterfaces[${i}]`;
@@ -108,7 +136,11 @@ export function parseAwsLabCloudSpec(input: unknown): AwsLabCloudSpec {
   for (const inst of instances) {
     const own = enis.filter((e) => e.instanceId === inst.id);
     if (!own.some((e) => e.deviceIndex === 0)) fail('$.instances', `instance ${inst.id} has no network interface with deviceIndex 0`);
-    unique(own.map((e) => String(e.deviceIndex)), `$.instances(${inst.id})`, 'deviceIndex');
+    unique(
+      own.map((e) => String(e.deviceIndex)),
+      `$.instances(${inst.id})`,
+      'deviceIndex',
+    );
   }
   elasticIps.forEach((eip, i) => {
     if (eip.networkInterfaceId === null) return;
@@ -120,10 +152,13 @@ export function parseAwsLabCloudSpec(input: unknown): AwsLabCloudSpec {
 
   const withSources = instances.map((inst) => ({
     ...inst,
-    sourceAddresses:
-      inst.sourceAddresses.length > 0 ? inst.sourceAddresses : enis.filter((e) => e.instanceId === inst.id).map((e) => e.privateIps[0]!),
+    sourceAddresses: inst.sourceAddresses.length > 0 ? inst.sourceAddresses : enis.filter((e) => e.instanceId === inst.id).map((e) => e.privateIps[0]!),
   }));
-  unique(withSources.flatMap((i) => i.sourceAddresses), '$.instances', 'source address');
+  unique(
+    withSources.flatMap((i) => i.sourceAddresses),
+    '$.instances',
+    'source address',
+  );
 
   return {
     region: str(root.region, '$.region', /^[a-z]{2}(-[a-z]+)+-[0-9]+$/),
@@ -149,7 +184,8 @@ function parseSubnet(v: unknown, where: string): LabSubnetSpec {
 function parseInstance(v: unknown, where: string): LabInstanceSpec {
   const o = obj(v, where);
   const state = o.state ?? 'running';
-  if (state !== 'pending' && state !== 'running' && state !== 'stopping' && state !== 'stopped') fail(`${where}.state`, 'must be pending|running|stopping|stopped');
+  if (state !== 'pending' && state !== 'running' && state !== 'stopping' && state !== 'stopped')
+    fail(`${where}.state`, 'must be pending|running|stopping|stopped');
   return {
     id: str(o.id, `${where}.id`, /^i-[0-9a-z]+$/),
     type: str(o.type ?? 't3.large', `${where}.type`, /^[a-z0-9]+\.[a-z0-9]+$/),

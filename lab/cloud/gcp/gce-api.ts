@@ -71,7 +71,11 @@ export class GceApi {
         const permission = PERMISSION[route.action]!;
         const account = model.instance(caller);
         if (account.permissions !== null && !account.permissions.includes(permission)) {
-          throw new GceApiError(403, 'forbidden', `Required '${permission}' permission for 'projects/${model.spec.project}/zones/${model.spec.zone}/${route.instance !== null ? `instances/${route.instance}` : `operations/${route.operation ?? ''}`}'`);
+          throw new GceApiError(
+            403,
+            'forbidden',
+            `Required '${permission}' permission for 'projects/${model.spec.project}/zones/${model.spec.zone}/${route.instance !== null ? `instances/${route.instance}` : `operations/${route.operation ?? ''}`}'`,
+          );
         }
         const pending = route.requestId !== null ? this.inFlight.get(route.requestId) : undefined;
         if (pending !== undefined) return await pending;
@@ -80,7 +84,8 @@ export class GceApi {
         const running = (async (): Promise<HttpAnswer> => {
           try {
             if (fault.latencyMs > 0) await this.deps.sleep(fault.latencyMs);
-            if (fault.error !== null && fault.error.status !== null) throw new GceApiError(fault.error.status, fault.error.code, fault.error.message ?? `injected ${fault.error.code}`);
+            if (fault.error !== null && fault.error.status !== null)
+              throw new GceApiError(fault.error.status, fault.error.code, fault.error.message ?? `injected ${fault.error.code}`);
             const opError = fault.error !== null ? { code: fault.error.code, message: fault.error.message ?? `injected ${fault.error.code}` } : null;
             return await this.run(current, body, opError);
           } catch (e) {
@@ -103,7 +108,12 @@ export class GceApi {
     this.deps.log.addEc2({
       atMs: this.deps.clock.nowMs(),
       action: r?.action ?? `${req.method} ${url.pathname}`,
-      params: { ...(r?.instance ? { instance: r.instance } : {}), ...(r?.nic ? { networkInterface: r.nic } : {}), ...(r?.operation ? { operation: r.operation } : {}), ...(r?.requestId ? { requestId: r.requestId } : {}) },
+      params: {
+        ...(r?.instance ? { instance: r.instance } : {}),
+        ...(r?.nic ? { networkInterface: r.nic } : {}),
+        ...(r?.operation ? { operation: r.operation } : {}),
+        ...(r?.requestId ? { requestId: r.requestId } : {}),
+      },
       caller,
       source: req.source,
       status: answer.status,
@@ -119,7 +129,12 @@ export class GceApi {
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'authorization') auth = rawHeaders[i + 1]!;
     const m = auth === null ? null : /^Bearer (\S+)$/.exec(auth);
     const instance = m === null ? null : this.deps.tokens(m[1]!);
-    if (instance === null) throw new GceApiError(401, 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+    if (instance === null)
+      throw new GceApiError(
+        401,
+        'authError',
+        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+      );
     return instance;
   }
 
@@ -136,7 +151,14 @@ export class GceApi {
         if (known !== undefined) return json(200, JSON.stringify(operationJson(known, project, zone)));
         const parsed = parseBody(body);
         const ranges = model.checkUpdate(route.instance!, route.nic!, parsed);
-        const held = ranges === null ? [] : model.heldElsewhere(route.instance!, route.nic!, ranges.filter((r) => !model.nic(route.instance!, route.nic!).aliasIpRanges.some((o) => o.ipCidrRange === r.ipCidrRange)));
+        const held =
+          ranges === null
+            ? []
+            : model.heldElsewhere(
+                route.instance!,
+                route.nic!,
+                ranges.filter((r) => !model.nic(route.instance!, route.nic!).aliasIpRanges.some((o) => o.ipCidrRange === r.ipCidrRange)),
+              );
         let error = opError;
         if (held.length > 0) {
           const message = `IP range(s) ${held.join(', ')} already in use by another network interface.`;
@@ -165,7 +187,12 @@ export class GceApi {
 
   private operation(name: string): GceOperation & { done: Promise<void> } {
     const op = this.operations.get(name);
-    if (op === undefined) throw new GceApiError(404, 'notFound', `The resource 'projects/${this.deps.model.spec.project}/zones/${this.deps.model.spec.zone}/operations/${name}' was not found`);
+    if (op === undefined)
+      throw new GceApiError(
+        404,
+        'notFound',
+        `The resource 'projects/${this.deps.model.spec.project}/zones/${this.deps.model.spec.zone}/operations/${name}' was not found`,
+      );
     return op;
   }
 
@@ -173,7 +200,18 @@ export class GceApi {
     const now = new Date(this.deps.wallNowMs()).toISOString();
     let finish = (): void => {};
     const done = new Promise<void>((resolve) => (finish = resolve));
-    const op = { id: String(BigInt(`0x${randomBytes(7).toString('hex')}`)), name: `operation-${Date.now()}-${randomBytes(6).toString('hex')}`, instance, nic, status: 'RUNNING' as GceOperation['status'], error: null as GceOperation['error'], insertTime: now, endTime: null as string | null, done, finish };
+    const op = {
+      id: String(BigInt(`0x${randomBytes(7).toString('hex')}`)),
+      name: `operation-${Date.now()}-${randomBytes(6).toString('hex')}`,
+      instance,
+      nic,
+      status: 'RUNNING' as GceOperation['status'],
+      error: null as GceOperation['error'],
+      insertTime: now,
+      endTime: null as string | null,
+      done,
+      finish,
+    };
     this.operations.set(op.name, op);
     const complete = (): void => {
       if (apply !== null) apply();

@@ -34,7 +34,12 @@ export function instanceJson(i: GceInstance, project: string, zone: string, subn
       fingerprint: n.fingerprint,
       stackType: 'IPV4_ONLY',
       ...(n.aliasIpRanges.length > 0
-        ? { aliasIpRanges: n.aliasIpRanges.map((r) => ({ ipCidrRange: r.ipCidrRange, ...(r.subnetworkRangeName !== null ? { subnetworkRangeName: r.subnetworkRangeName } : {}) })) }
+        ? {
+            aliasIpRanges: n.aliasIpRanges.map((r) => ({
+              ipCidrRange: r.ipCidrRange,
+              ...(r.subnetworkRangeName !== null ? { subnetworkRangeName: r.subnetworkRangeName } : {}),
+            })),
+          }
         : {}),
     })),
   };
@@ -53,7 +58,9 @@ export function operationJson(op: GceOperation, project: string, zone: string): 
     insertTime: op.insertTime,
     startTime: op.insertTime,
     ...(op.endTime !== null ? { endTime: op.endTime } : {}),
-    ...(op.error !== null ? { error: { errors: [{ code: op.error.code, message: op.error.message }] }, httpErrorStatusCode: 400, httpErrorMessage: 'BAD REQUEST' } : {}),
+    ...(op.error !== null
+      ? { error: { errors: [{ code: op.error.code, message: op.error.message }] }, httpErrorStatusCode: 400, httpErrorMessage: 'BAD REQUEST' }
+      : {}),
     selfLink: `${zoneUrl(project, zone)}/operations/${op.name}`,
   };
 }

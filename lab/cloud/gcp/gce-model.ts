@@ -75,7 +75,8 @@ export class GceModel {
 
   instance(name: string): GceInstance {
     const inst = this.instances.find((i) => i.name === name);
-    if (inst === undefined) throw new GceApiError(404, 'notFound', `The resource 'projects/${this.spec.project}/zones/${this.spec.zone}/instances/${name}' was not found`);
+    if (inst === undefined)
+      throw new GceApiError(404, 'notFound', `The resource 'projects/${this.spec.project}/zones/${this.spec.zone}/instances/${name}' was not found`);
     return inst;
   }
 
@@ -109,7 +110,11 @@ export class GceModel {
     const instance = this.instance(instanceName);
     const nic = this.nic(instanceName, nicName);
     if (!this.spec.updatesWhenStopped && instance.status !== 'RUNNING') {
-      throw new GceApiError(400, 'resourceNotReady', `The resource 'projects/${this.spec.project}/zones/${this.spec.zone}/instances/${instanceName}' is not ready`);
+      throw new GceApiError(
+        400,
+        'resourceNotReady',
+        `The resource 'projects/${this.spec.project}/zones/${this.spec.zone}/instances/${instanceName}' is not ready`,
+      );
     }
     if (typeof body.fingerprint !== 'string' || body.fingerprint === '') {
       throw new GceApiError(400, 'required', "Required field 'fingerprint' not specified");
@@ -120,7 +125,11 @@ export class GceModel {
     if (body.aliasIpRanges === undefined) return null;
     if (!Array.isArray(body.aliasIpRanges)) throw new GceApiError(400, 'invalid', "Invalid value for field 'resource.aliasIpRanges'");
     if (body.aliasIpRanges.length > this.spec.aliasLimit) {
-      throw new GceApiError(400, 'invalid', `Invalid value for field 'resource.aliasIpRanges': exceeded the limit of ${this.spec.aliasLimit} alias IP ranges per network interface.`);
+      throw new GceApiError(
+        400,
+        'invalid',
+        `Invalid value for field 'resource.aliasIpRanges': exceeded the limit of ${this.spec.aliasLimit} alias IP ranges per network interface.`,
+      );
     }
     const ranges = body.aliasIpRanges.map((r: unknown, i): GceAlias => {
       const o = typeof r === 'object' && r !== null ? (r as Record<string, unknown>) : {};
@@ -129,10 +138,19 @@ export class GceModel {
       if (parsed === null) throw new GceApiError(400, 'invalid', `Invalid value for field 'resource.aliasIpRanges[${i}].ipCidrRange': '${String(text)}'.`);
       const rangeName = typeof o.subnetworkRangeName === 'string' && o.subnetworkRangeName !== '' ? o.subnetworkRangeName : null;
       const within = rangeName === null ? this.primary : this.secondary.get(rangeName);
-      if (within === undefined) throw new GceApiError(400, 'invalid', `Invalid value for field 'resource.aliasIpRanges[${i}].subnetworkRangeName': '${rangeName}'. Secondary range not found.`);
+      if (within === undefined)
+        throw new GceApiError(
+          400,
+          'invalid',
+          `Invalid value for field 'resource.aliasIpRanges[${i}].subnetworkRangeName': '${rangeName}'. Secondary range not found.`,
+        );
       const end = parsed.network + 2 ** (32 - parsed.prefix) - 1;
       if (parsed.prefix < within.prefix || !inCidr(within, parsed.network) || !inCidr(within, end)) {
-        throw new GceApiError(400, 'invalid', `Invalid value for field 'resource.aliasIpRanges[${i}].ipCidrRange': '${text as string}'. IP range is not within the subnetwork's ${rangeName ?? 'primary'} range.`);
+        throw new GceApiError(
+          400,
+          'invalid',
+          `Invalid value for field 'resource.aliasIpRanges[${i}].ipCidrRange': '${text as string}'. IP range is not within the subnetwork's ${rangeName ?? 'primary'} range.`,
+        );
       }
       return { ipCidrRange: text as string, subnetworkRangeName: rangeName };
     });
@@ -147,7 +165,8 @@ export class GceModel {
       for (const inst of this.instances) {
         for (const nic of inst.networkInterfaces) {
           if (inst.name === instanceName && nic.name === nicName) continue;
-          if (nic.networkIP === formatAddr(p.network) || nic.aliasIpRanges.some((o) => overlaps(parseAliasRange(o.ipCidrRange)!, p))) out.push(`${r.ipCidrRange} (held by ${inst.name}/${nic.name})`);
+          if (nic.networkIP === formatAddr(p.network) || nic.aliasIpRanges.some((o) => overlaps(parseAliasRange(o.ipCidrRange)!, p)))
+            out.push(`${r.ipCidrRange} (held by ${inst.name}/${nic.name})`);
         }
       }
     }
@@ -176,7 +195,11 @@ export class GceModel {
   }
 
   snapshot(): Record<string, unknown> {
-    return { project: this.spec.project, zone: this.spec.zone, instances: this.instances.map((i) => ({ ...i, networkInterfaces: i.networkInterfaces.map((n) => ({ ...n })) })) };
+    return {
+      project: this.spec.project,
+      zone: this.spec.zone,
+      instances: this.instances.map((i) => ({ ...i, networkInterfaces: i.networkInterfaces.map((n) => ({ ...n })) })),
+    };
   }
 }
 

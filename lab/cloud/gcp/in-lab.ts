@@ -51,7 +51,11 @@ export function gcpLabCloudSpec(nodes: readonly { mac: string; primaryIp: string
     project: GCP_LAB_PROJECT,
     zone: GCP_LAB_ZONE,
     subnet: { name: 'vipd-lab', ipCidrRange: `10.0.1.0/${SUBNET_PREFIX}`, secondaryRanges: [] },
-    instances: nodes.map((n, k) => ({ name: gcpLabInstance(k + 1), id: String(5_000_000 + k + 1), networkInterfaces: [{ name: 'nic0', networkIP: n.primaryIp, mac: n.mac }] })),
+    instances: nodes.map((n, k) => ({
+      name: gcpLabInstance(k + 1),
+      id: String(5_000_000 + k + 1),
+      networkInterfaces: [{ name: 'nic0', networkIP: n.primaryIp, mac: n.mac }],
+    })),
     vips: [...opts.vips],
     propagationDelayMs: opts.propagationMs ?? 0,
     operationMs: opts.operationMs ?? 300,
@@ -106,7 +110,8 @@ export async function startGcpLabCloud(lab: Lab, opts: GcpLabCloudOptions): Prom
   try {
     const line = await proc.waitForOutput(/"event":"ready"/, READY_TIMEOUT_MS);
     const ready = JSON.parse(line) as { imdsUrl?: unknown; apiUrl?: unknown };
-    if (typeof ready.imdsUrl !== 'string' || typeof ready.apiUrl !== 'string') throw new VipdError('VIPD_E_INTERNAL', `lab cloud ready line lacks its URLs: ${line}`);
+    if (typeof ready.imdsUrl !== 'string' || typeof ready.apiUrl !== 'string')
+      throw new VipdError('VIPD_E_INTERNAL', `lab cloud ready line lacks its URLs: ${line}`);
     const control = new LabCloudControlClient({ socketPath: socket });
     await control.settled();
     const nodes = facts.map((f, k) => ({ ...f, index: k + 1, instance: gcpLabInstance(k + 1) }));

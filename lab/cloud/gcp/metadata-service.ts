@@ -20,9 +20,7 @@ const TOKEN_LIFETIME_S = 3599;
 export class GceMetadataService {
   private tokens = new Map<string, string>();
 
-  constructor(
-    private readonly deps: { readonly model: GceModel; readonly dataplane: Dataplane; readonly clock: MonotonicClock; readonly log: CallLog },
-  ) {}
+  constructor(private readonly deps: { readonly model: GceModel; readonly dataplane: Dataplane; readonly clock: MonotonicClock; readonly log: CallLog }) {}
 
   /** The instance a token was issued to; null: not one of ours. */
   tokenOwner(token: string): string | null {
@@ -49,7 +47,14 @@ export class GceMetadataService {
   handle(req: MetadataRequest): HttpAnswer {
     const instance = this.deps.model.instances.find((i) => i.sourceAddresses.includes(req.source)) ?? null;
     const answer = this.route(req, instance);
-    this.deps.log.addImds({ atMs: this.deps.clock.nowMs(), method: req.method, path: req.path, caller: instance?.name ?? null, source: req.source, status: answer.status });
+    this.deps.log.addImds({
+      atMs: this.deps.clock.nowMs(),
+      method: req.method,
+      path: req.path,
+      caller: instance?.name ?? null,
+      source: req.source,
+      status: answer.status,
+    });
     return answer;
   }
 
@@ -105,7 +110,10 @@ export class GceMetadataService {
     return `projects/${this.deps.model.spec.projectNumber}/zones/${this.deps.model.spec.zone}`;
   }
 
-  private nicJson(instance: GceInstance, nicName: string): { mac: string; ip: string; subnetmask: string; gateway: string; ipAliases: string[]; network: string } {
+  private nicJson(
+    instance: GceInstance,
+    nicName: string,
+  ): { mac: string; ip: string; subnetmask: string; gateway: string; ipAliases: string[]; network: string } {
     const nic = instance.networkInterfaces.find((n) => n.name === nicName)!;
     const subnet = parseIpv4Cidr(this.deps.model.spec.subnet.ipCidrRange)!;
     const mask = formatIpv4(2 ** 32 - 2 ** (32 - subnet.prefix));

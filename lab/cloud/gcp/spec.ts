@@ -66,7 +66,8 @@ export function parseGcpLabCloudSpec(input: Record<string, unknown>): GcpLabClou
     if (typeof v !== 'string' || (re !== undefined && !re.test(v))) return bad(`${path}.${k}`, `must be a string${re ? ` matching ${re.source}` : ''}`);
     return v;
   };
-  const obj = (v: unknown, path: string): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : bad(path, 'must be an object'));
+  const obj = (v: unknown, path: string): Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : bad(path, 'must be an object');
   const arr = (v: unknown, path: string): unknown[] => (Array.isArray(v) ? v : bad(path, 'must be an array'));
   const intOf = (v: unknown, dflt: number, path: string, max: number): number => {
     if (v === undefined) return dflt;
@@ -105,7 +106,8 @@ export function parseGcpLabCloudSpec(input: Record<string, unknown>): GcpLabClou
         const ipCidrRange = str(ro, 'ipCidrRange', `${np}.aliasIpRanges[${k}]`);
         if (parseAliasRange(ipCidrRange) === null) bad(`${np}.aliasIpRanges[${k}].ipCidrRange`, 'must be an IPv4 range');
         const name = ro.subnetworkRangeName;
-        if (name !== undefined && name !== null && (typeof name !== 'string' || !secondaryRanges.some((s) => s.rangeName === name))) bad(`${np}.aliasIpRanges[${k}].subnetworkRangeName`, 'must name a secondary range of the subnet');
+        if (name !== undefined && name !== null && (typeof name !== 'string' || !secondaryRanges.some((s) => s.rangeName === name)))
+          bad(`${np}.aliasIpRanges[${k}].subnetworkRangeName`, 'must name a secondary range of the subnet');
         return { ipCidrRange, subnetworkRangeName: (name as string | undefined) ?? null };
       });
       return { name: str(no, 'name', np, /^nic[0-9]$/), networkIP, mac, aliasIpRanges };
@@ -113,7 +115,12 @@ export function parseGcpLabCloudSpec(input: Record<string, unknown>): GcpLabClou
     if (nics.length === 0) bad(`${p}.networkInterfaces`, 'must not be empty');
     const perms = o.permissions ?? null;
     if (perms !== null && (!Array.isArray(perms) || perms.some((x) => typeof x !== 'string'))) bad(`${p}.permissions`, 'must be null or an array of strings');
-    const sources = o.sourceAddresses === undefined ? nics.map((n) => n.networkIP) : arr(o.sourceAddresses, `${p}.sourceAddresses`).map((s, k) => canonicalIpv4(String(s)) ?? bad(`${p}.sourceAddresses[${k}]`, 'must be an IPv4 address'));
+    const sources =
+      o.sourceAddresses === undefined
+        ? nics.map((n) => n.networkIP)
+        : arr(o.sourceAddresses, `${p}.sourceAddresses`).map(
+            (s, k) => canonicalIpv4(String(s)) ?? bad(`${p}.sourceAddresses[${k}]`, 'must be an IPv4 address'),
+          );
     return {
       name: str(o, 'name', p, /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/),
       id: o.id === undefined ? String(1_000_000 + i) : str(o, 'id', p, /^[0-9]{1,20}$/),

@@ -46,8 +46,17 @@ export async function handleOciRequest(req: ApiRequest, deps: OciApiDeps): Promi
   const answer = await (async (): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> => {
     try {
       const headers = headerMap(req.rawHeaders);
-      const verified = verifyOciSignature({ method: req.method, target: req.target, headers, body: req.body }, (id) => deps.keyOf(id)?.key ?? null, deps.wallNowMs());
-      if (!verified.ok) throw new OciApiError(401, 'NotAuthenticated', `The required information to complete authentication was not provided or was incorrect (${verified.reason}).`);
+      const verified = verifyOciSignature(
+        { method: req.method, target: req.target, headers, body: req.body },
+        (id) => deps.keyOf(id)?.key ?? null,
+        deps.wallNowMs(),
+      );
+      if (!verified.ok)
+        throw new OciApiError(
+          401,
+          'NotAuthenticated',
+          `The required information to complete authentication was not provided or was incorrect (${verified.reason}).`,
+        );
       const principal = deps.keyOf(verified.keyId)!.principal;
       caller = principal.id;
       if (route === null) throw new OciApiError(404, 'NotAuthorizedOrNotFound', `no such resource: ${req.method} ${url.pathname}`);
@@ -66,7 +75,17 @@ export async function handleOciRequest(req: ApiRequest, deps: OciApiDeps): Promi
   const status = answer.status;
   const body = status === 204 ? '' : JSON.stringify(answer.body);
   const result = status < 300 ? 'ok' : ((answer.body as { code?: string }).code ?? String(status));
-  deps.log.addEc2({ atMs: deps.clock.nowMs(), action: operation, params: { ...query, ...(route?.id !== undefined ? { id: route.id } : {}) }, caller, source: req.source, status, result, requestId, body: req.body.toString('utf8') });
+  deps.log.addEc2({
+    atMs: deps.clock.nowMs(),
+    action: operation,
+    params: { ...query, ...(route?.id !== undefined ? { id: route.id } : {}) },
+    caller,
+    source: req.source,
+    status,
+    result,
+    requestId,
+    body: req.body.toString('utf8'),
+  });
   return { status, headers: { 'content-type': 'application/json', 'opc-request-id': requestId, ...(answer.headers ?? {}) }, body };
 }
 
@@ -78,15 +97,27 @@ interface Route {
 
 function routeOf(method: string, path: string): Route | null {
   if (!path.startsWith(`${PREFIX}/`)) return null;
-  const parts = path.slice(PREFIX.length + 1).split('/').map(decodeURIComponent);
+  const parts = path
+    .slice(PREFIX.length + 1)
+    .split('/')
+    .map(decodeURIComponent);
   const [kind, id, extra] = parts;
   if (kind === 'privateIps' && id === undefined) {
     if (method === 'GET') return { operation: 'ListPrivateIps', run: listPrivateIps };
-    if (method === 'POST') return { operation: 'CreatePrivateIp', run: (_u, b, d) => ok(renderPrivateIp(d.model.create(reqStr(b, 'vnicId'), optStr(b, 'ipAddress'), optStr(b, 'displayName')), d)) };
+    if (method === 'POST')
+      return {
+        operation: 'CreatePrivateIp',
+        run: (_u, b, d) => ok(renderPrivateIp(d.model.create(reqStr(b, 'vnicId'), optStr(b, 'ipAddress'), optStr(b, 'displayName')), d)),
+      };
   }
   if (kind === 'privateIps' && id !== undefined && extra === undefined) {
     if (method === 'GET') return { operation: 'GetPrivateIp', id, run: (_u, _b, d) => ok(renderPrivateIp(d.model.privateIp(id), d)) };
-    if (method === 'PUT') return { operation: 'UpdatePrivateIp', id, run: (_u, b, d) => ok(renderPrivateIp(d.model.update(id, { vnicId: optStr(b, 'vnicId'), displayName: optStr(b, 'displayName') }), d)) };
+    if (method === 'PUT')
+      return {
+        operation: 'UpdatePrivateIp',
+        id,
+        run: (_u, b, d) => ok(renderPrivateIp(d.model.update(id, { vnicId: optStr(b, 'vnicId'), displayName: optStr(b, 'displayName') }), d)),
+      };
     if (method === 'DELETE') return { operation: 'DeletePrivateIp', id, run: (_u, _b, d) => (d.model.delete(id), { status: 204, body: '' }) };
   }
   if (kind === 'publicIps' && id === 'actions' && extra === 'getByPrivateIpId' && method === 'POST') {
@@ -94,9 +125,11 @@ function routeOf(method: string, path: string): Route | null {
   }
   if (kind === 'publicIps' && id !== undefined && id !== 'actions' && extra === undefined) {
     if (method === 'GET') return { operation: 'GetPublicIp', id, run: (_u, _b, d) => ok(renderPublicIp(d.model.publicIp(id), d)) };
-    if (method === 'PUT') return { operation: 'UpdatePublicIp', id, run: (_u, b, d) => ok(renderPublicIp(d.model.assignPublicIp(id, optStr(b, 'privateIpId')), d)) };
+    if (method === 'PUT')
+      return { operation: 'UpdatePublicIp', id, run: (_u, b, d) => ok(renderPublicIp(d.model.assignPublicIp(id, optStr(b, 'privateIpId')), d)) };
   }
-  if (kind === 'vnics' && id !== undefined && extra === undefined && method === 'GET') return { operation: 'GetVnic', id, run: (_u, _b, d) => ok(renderVnic(d.model.vnic(id), d)) };
+  if (kind === 'vnics' && id !== undefined && extra === undefined && method === 'GET')
+    return { operation: 'GetVnic', id, run: (_u, _b, d) => ok(renderVnic(d.model.vnic(id), d)) };
   return null;
 }
 

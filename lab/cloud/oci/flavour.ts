@@ -38,9 +38,17 @@ export class OciFlavour implements LabCloudFlavour {
       ctx.wallNowMs,
     );
     for (const u of spec.users) {
-      this.keys.set(`${spec.tenancyId}/${u.userId}/${u.fingerprint}`, { key: createPublicKey(u.publicKeyPem), principal: { id: u.userId, allowedOperations: u.allowedOperations } });
+      this.keys.set(`${spec.tenancyId}/${u.userId}/${u.fingerprint}`, {
+        key: createPublicKey(u.publicKeyPem),
+        principal: { id: u.userId, allowedOperations: u.allowedOperations },
+      });
     }
-    this.principals = new InstancePrincipals(spec.tenancyId, spec.instances.map((i) => i.id), spec.sessionTokenLifetimeS, ctx.wallNowMs);
+    this.principals = new InstancePrincipals(
+      spec.tenancyId,
+      spec.instances.map((i) => i.id),
+      spec.sessionTokenLifetimeS,
+      ctx.wallNowMs,
+    );
     this.imds = new OciImdsService({ spec, model: this.model, log: ctx.calls, clock: ctx.clock, identityOf: (id) => this.principals.identityOf(id) });
   }
 
@@ -90,14 +98,27 @@ export class OciFlavour implements LabCloudFlavour {
   private federate(req: ApiRequest): HttpAnswer {
     const answer = this.principals.federate({ method: req.method, target: req.target, headers: headerMap(req.rawHeaders), body: req.body });
     const requestId = randomUUID();
-    this.ctx.calls.addEc2({ atMs: this.ctx.clock.nowMs(), action: 'FederateX509', params: {}, caller: answer.caller, source: req.source, status: answer.status, result: answer.status === 200 ? 'ok' : String(answer.body['code']), requestId, body: req.body.toString('utf8') });
+    this.ctx.calls.addEc2({
+      atMs: this.ctx.clock.nowMs(),
+      action: 'FederateX509',
+      params: {},
+      caller: answer.caller,
+      source: req.source,
+      status: answer.status,
+      result: answer.status === 200 ? 'ok' : String(answer.body['code']),
+      requestId,
+      body: req.body.toString('utf8'),
+    });
     return { status: answer.status, headers: { 'content-type': 'application/json', 'opc-request-id': requestId }, body: JSON.stringify(answer.body) };
   }
 
   private sessionKey(keyId: string): { key: KeyObject; principal: { id: string; allowedOperations: readonly string[] | null } } | null {
     const s = this.principals.session(keyId);
     if (s === null) return null;
-    return { key: s.key, principal: { id: s.instanceId, allowedOperations: this.spec.instances.find((i) => i.id === s.instanceId)?.allowedOperations ?? null } };
+    return {
+      key: s.key,
+      principal: { id: s.instanceId, allowedOperations: this.spec.instances.find((i) => i.id === s.instanceId)?.allowedOperations ?? null },
+    };
   }
 
   apiUnavailable(): HttpAnswer {
@@ -136,7 +157,10 @@ export class OciFlavour implements LabCloudFlavour {
 
   /** OCI has no role credentials: instance principals renew their session token by its exp (sessionTokenLifetimeS). */
   setRoleCredentialLifetime(): void {
-    throw new VipdError('VIPD_E_CONFIG', 'the oci flavour has no role credentials: set sessionTokenLifetimeS in its spec, or revoke sessions with expireRoleCredentials');
+    throw new VipdError(
+      'VIPD_E_CONFIG',
+      'the oci flavour has no role credentials: set sessionTokenLifetimeS in its spec, or revoke sessions with expireRoleCredentials',
+    );
   }
 
   /** The nearest OCI event: every session token issued so far stops being accepted. */

@@ -68,7 +68,15 @@ export class OciImdsService {
               const cidr = model.subnetCidr(v.subnetId);
               const [net] = cidr.split('/');
               const octets = net!.split('.').map(Number);
-              return { vnicId: v.id, privateIp: v.primaryIp, vlanTag: 0, macAddr: v.mac.toUpperCase(), virtualRouterIp: `${octets[0]}.${octets[1]}.${octets[2]}.${octets[3]! + 1}`, subnetCidrBlock: cidr, nicIndex };
+              return {
+                vnicId: v.id,
+                privateIp: v.primaryIp,
+                vlanTag: 0,
+                macAddr: v.mac.toUpperCase(),
+                virtualRouterIp: `${octets[0]}.${octets[1]}.${octets[2]}.${octets[3]! + 1}`,
+                subnetCidrBlock: cidr,
+                nicIndex,
+              };
             }),
         );
       case 'identity/cert.pem':

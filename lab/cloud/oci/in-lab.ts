@@ -63,11 +63,19 @@ export async function startOciLabCloud(lab: Lab, opts: OciLabCloudOptions): Prom
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'vipd-ocilab-'));
   const users = facts.map((_, k) => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const fingerprint = createHash('md5').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').match(/../g)!.join(':');
+    const fingerprint = createHash('md5')
+      .update(publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex')
+      .match(/../g)!
+      .join(':');
     const keyFile = join(dir, `n${k + 1}-api-key.pem`);
     writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
     const configFile = join(dir, `n${k + 1}-oci-config`);
-    writeFileSync(configFile, `[DEFAULT]\nuser=${ociLabUserId(k + 1)}\nfingerprint=${fingerprint}\nkey_file=${keyFile}\ntenancy=${OCI_LAB_TENANCY}\nregion=${OCI_LAB_REGION}\n`, { mode: 0o600 });
+    writeFileSync(
+      configFile,
+      `[DEFAULT]\nuser=${ociLabUserId(k + 1)}\nfingerprint=${fingerprint}\nkey_file=${keyFile}\ntenancy=${OCI_LAB_TENANCY}\nregion=${OCI_LAB_REGION}\n`,
+      { mode: 0o600 },
+    );
     return { userId: ociLabUserId(k + 1), fingerprint, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), configFile };
   });
   const spec = {
@@ -76,8 +84,19 @@ export async function startOciLabCloud(lab: Lab, opts: OciLabCloudOptions): Prom
     tenancyId: OCI_LAB_TENANCY,
     subnets: [{ id: OCI_LAB_SUBNET, cidr: LAB_SUBNET_CIDR }],
     instances: facts.map((f, k) => ({ id: ociLabInstanceId(k + 1), sourceAddresses: [f.primaryIp] })),
-    vnics: facts.map((f, k) => ({ id: ociLabVnicId(k + 1), mac: f.mac, subnetId: OCI_LAB_SUBNET, instanceId: ociLabInstanceId(k + 1), privateIps: [f.primaryIp] })),
-    users: users.map((u, k) => ({ userId: u.userId, fingerprint: u.fingerprint, publicKeyPem: u.publicKeyPem, allowedOperations: opts.allowedOperations?.[k + 1] ?? null })),
+    vnics: facts.map((f, k) => ({
+      id: ociLabVnicId(k + 1),
+      mac: f.mac,
+      subnetId: OCI_LAB_SUBNET,
+      instanceId: ociLabInstanceId(k + 1),
+      privateIps: [f.primaryIp],
+    })),
+    users: users.map((u, k) => ({
+      userId: u.userId,
+      fingerprint: u.fingerprint,
+      publicKeyPem: u.publicKeyPem,
+      allowedOperations: opts.allowedOperations?.[k + 1] ?? null,
+    })),
     vips: [...opts.vips],
     propagationDelayMs: opts.propagationMs ?? 0,
   };
@@ -108,10 +127,18 @@ export async function startOciLabCloud(lab: Lab, opts: OciLabCloudOptions): Prom
   try {
     const line = await proc.waitForOutput(/"event":"ready"/, READY_TIMEOUT_MS);
     const ready = JSON.parse(line) as { imdsUrl?: unknown; apiUrl?: unknown };
-    if (typeof ready.imdsUrl !== 'string' || typeof ready.apiUrl !== 'string') throw new VipdError('VIPD_E_INTERNAL', `lab cloud ready line lacks its URLs: ${line}`);
+    if (typeof ready.imdsUrl !== 'string' || typeof ready.apiUrl !== 'string')
+      throw new VipdError('VIPD_E_INTERNAL', `lab cloud ready line lacks its URLs: ${line}`);
     const control = new LabCloudControlClient({ socketPath: socket });
     await control.settled();
-    const nodes: OciLabNode[] = facts.map((f, k) => ({ ...f, index: k + 1, instanceId: ociLabInstanceId(k + 1), vnicId: ociLabVnicId(k + 1), userId: users[k]!.userId, configFile: users[k]!.configFile }));
+    const nodes: OciLabNode[] = facts.map((f, k) => ({
+      ...f,
+      index: k + 1,
+      instanceId: ociLabInstanceId(k + 1),
+      vnicId: ociLabVnicId(k + 1),
+      userId: users[k]!.userId,
+      configFile: users[k]!.configFile,
+    }));
     return new OciLabCloudHandle(lab, proc, control, nodes, ready.imdsUrl, ready.apiUrl, ownDir ? dir : null);
   } catch (e) {
     proc.kill('SIGKILL');

@@ -65,7 +65,9 @@ export class OciModel {
   ) {
     this.vnics = spec.vnics.map((v) => ({ id: v.id, mac: v.mac, subnetId: v.subnetId, instanceId: v.instanceId, primaryIp: v.privateIps[0]! }));
     for (const v of spec.vnics) {
-      v.privateIps.forEach((ip, i) => this.add({ ipAddress: ip, vnicId: v.id, subnetId: v.subnetId, isPrimary: i === 0, displayName: i === 0 ? 'primary' : 'secondary' }));
+      v.privateIps.forEach((ip, i) =>
+        this.add({ ipAddress: ip, vnicId: v.id, subnetId: v.subnetId, isPrimary: i === 0, displayName: i === 0 ? 'primary' : 'secondary' }),
+      );
     }
     for (const inst of spec.instances) this.instanceStates.set(inst.id, 'running');
     for (const pub of spec.publicIps) {
@@ -157,7 +159,8 @@ export class OciModel {
     if (change.vnicId !== undefined && change.vnicId !== rec.vnicId) {
       if (rec.isPrimary) throw new OciApiError(400, 'InvalidParameter', 'a primary private IP cannot be moved to another VNIC');
       const target = this.vnic(change.vnicId);
-      if (target.subnetId !== rec.subnetId) throw new OciApiError(400, 'InvalidParameter', `the VNIC ${target.id} is not in the private IP's subnet ${rec.subnetId}`);
+      if (target.subnetId !== rec.subnetId)
+        throw new OciApiError(400, 'InvalidParameter', `the VNIC ${target.id} is not in the private IP's subnet ${rec.subnetId}`);
       this.checkRoom(target.id);
       rec.vnicId = target.id;
       this.onHolderChange(rec.ipAddress, target.id);
@@ -195,7 +198,12 @@ export class OciModel {
     return {
       vnics: this.vnics,
       privateIps: [...this.ips.values()],
-      publicIps: [...this.publicIps.values()].map((p) => ({ id: p.id, ipAddress: p.ipAddress, privateIpId: p.privateIpId, lifecycleState: this.publicIpState(p) })),
+      publicIps: [...this.publicIps.values()].map((p) => ({
+        id: p.id,
+        ipAddress: p.ipAddress,
+        privateIpId: p.privateIpId,
+        lifecycleState: this.publicIpState(p),
+      })),
       instances: Object.fromEntries(this.instanceStates),
     };
   }
@@ -220,7 +228,11 @@ export class OciModel {
   }
 
   private add(r: Omit<PrivateIpRecord, 'id' | 'timeCreated'>): PrivateIpRecord {
-    const rec: PrivateIpRecord = { ...r, id: `ocid1.privateip.oc1.lab.${randomBytes(12).toString('hex')}`, timeCreated: new Date(this.wallNowMs()).toISOString() };
+    const rec: PrivateIpRecord = {
+      ...r,
+      id: `ocid1.privateip.oc1.lab.${randomBytes(12).toString('hex')}`,
+      timeCreated: new Date(this.wallNowMs()).toISOString(),
+    };
     this.ips.set(rec.id, rec);
     return rec;
   }

@@ -62,11 +62,15 @@ export class InstancePrincipals {
   }
 
   federate(req: SignedRequest): FederationAnswer {
-    const verified = verifyOciSignature(req, (keyId) => {
-      // The SDK writes the SHA-1 as sshpk's hex, colon-separated.
-      const m = new RegExp(`^${escape(this.tenancyId)}/fed-x509/((?:[0-9a-f]{2}:?){20})$`).exec(keyId);
-      return m === null ? null : (this.byFingerprint.get(m[1]!.replace(/:/g, ''))?.key ?? null);
-    }, this.wallNowMs());
+    const verified = verifyOciSignature(
+      req,
+      (keyId) => {
+        // The SDK writes the SHA-1 as sshpk's hex, colon-separated.
+        const m = new RegExp(`^${escape(this.tenancyId)}/fed-x509/((?:[0-9a-f]{2}:?){20})$`).exec(keyId);
+        return m === null ? null : (this.byFingerprint.get(m[1]!.replace(/:/g, ''))?.key ?? null);
+      },
+      this.wallNowMs(),
+    );
     if (!verified.ok) return { status: 401, body: { code: 'NotAuthenticated', message: `federation: ${verified.reason}` }, caller: null };
     const holder = this.byFingerprint.get(verified.keyId.split('/').pop()!.replace(/:/g, ''))!;
     let body: { certificate?: unknown; publicKey?: unknown };
@@ -75,9 +79,11 @@ export class InstancePrincipals {
     } catch {
       return { status: 400, body: { code: 'InvalidParameter', message: 'body is not JSON' }, caller: holder.instanceId };
     }
-    if (typeof body.certificate !== 'string' || typeof body.publicKey !== 'string') return { status: 400, body: { code: 'InvalidParameter', message: 'certificate and publicKey are required' }, caller: holder.instanceId };
+    if (typeof body.certificate !== 'string' || typeof body.publicKey !== 'string')
+      return { status: 400, body: { code: 'InvalidParameter', message: 'certificate and publicKey are required' }, caller: holder.instanceId };
     const certSha1 = createHash('sha1').update(Buffer.from(body.certificate, 'base64')).digest('hex');
-    if (this.byFingerprint.get(certSha1)?.instanceId !== holder.instanceId) return { status: 401, body: { code: 'NotAuthenticated', message: 'the certificate is not the signing one' }, caller: holder.instanceId };
+    if (this.byFingerprint.get(certSha1)?.instanceId !== holder.instanceId)
+      return { status: 401, body: { code: 'NotAuthenticated', message: 'the certificate is not the signing one' }, caller: holder.instanceId };
     let key: KeyObject;
     try {
       key = createPublicKey(`-----BEGIN PUBLIC KEY-----\n${body.publicKey.replace(/(.{64})/g, '$1\n')}\n-----END PUBLIC KEY-----\n`);

@@ -19,7 +19,11 @@ export function ociScenarioProvider(options: OciScenarioOptions = {}): ScenarioP
   return {
     name: 'oci',
     prepare: async (ctx): Promise<PreparedProvider> => {
-      const cloud = await startOciLabCloud(ctx.lab, { vips: [ctx.vip], dir: ctx.dir, ...(options.propagationMs === undefined ? {} : { propagationMs: options.propagationMs }) });
+      const cloud = await startOciLabCloud(ctx.lab, {
+        vips: [ctx.vip],
+        dir: ctx.dir,
+        ...(options.propagationMs === undefined ? {} : { propagationMs: options.propagationMs }),
+      });
       options.onReady?.(cloud);
       const env: Record<string, string> = {};
       // No host OCI_* setting (retry or breaker switches, config paths) may reach the lab's daemons.

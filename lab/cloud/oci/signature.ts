@@ -31,9 +31,16 @@ export function verifyOciSignature(req: SignedRequest, keyOf: (keyId: string) =>
   const headerList = params.get('headers');
   if (keyId === undefined || signature === undefined || headerList === undefined) return { ok: false, reason: 'keyId, headers and signature are required' };
   if ((params.get('algorithm') ?? 'rsa-sha256') !== 'rsa-sha256') return { ok: false, reason: 'algorithm must be rsa-sha256' };
-  const signed = headerList.toLowerCase().split(/\s+/).filter((h) => h !== '');
+  const signed = headerList
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((h) => h !== '');
   const method = req.method.toLowerCase();
-  const required = ['(request-target)', 'host', ...(method === 'post' || method === 'put' || method === 'patch' ? ['content-type', 'content-length', 'x-content-sha256'] : [])];
+  const required = [
+    '(request-target)',
+    'host',
+    ...(method === 'post' || method === 'put' || method === 'patch' ? ['content-type', 'content-length', 'x-content-sha256'] : []),
+  ];
   for (const h of required) if (!signed.includes(h)) return { ok: false, reason: `the signature does not cover ${h}` };
   const dateHeader = signed.includes('x-date') ? 'x-date' : signed.includes('date') ? 'date' : null;
   if (dateHeader === null) return { ok: false, reason: 'the signature covers no date' };

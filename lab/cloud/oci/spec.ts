@@ -73,7 +73,21 @@ type Obj = Record<string, unknown>;
 
 export function parseOciLabCloudSpec(input: unknown): OciLabCloudSpec {
   const root = obj(input, '$');
-  const allowed = new Set(['region', 'tenancyId', 'compartmentId', 'subnets', 'instances', 'vnics', 'users', 'vips', 'propagationDelayMs', 'secondaryLimitPerVnic', 'sessionTokenLifetimeS', 'publicIps', 'publicIpAssignDelayMs']);
+  const allowed = new Set([
+    'region',
+    'tenancyId',
+    'compartmentId',
+    'subnets',
+    'instances',
+    'vnics',
+    'users',
+    'vips',
+    'propagationDelayMs',
+    'secondaryLimitPerVnic',
+    'sessionTokenLifetimeS',
+    'publicIps',
+    'publicIpAssignDelayMs',
+  ]);
   for (const k of Object.keys(root)) if (!allowed.has(k)) bad(`$.${k}`, 'is not a known key');
   const region = str(root.region, '$.region', /^[a-z]{2}(-[a-z]+)+-[0-9]+$/);
   const tenancyId = str(root.tenancyId, '$.tenancyId', /^ocid1\.tenancy\./);
@@ -98,7 +112,13 @@ export function parseOciLabCloudSpec(input: unknown): OciLabCloudSpec {
       return ip!;
     });
     if (ips.length === 0) bad(`${p}.privateIps`, 'needs the primary address');
-    return { id: str(o.id, `${p}.id`, /^ocid1\.vnic\./), mac: mac!, subnetId, instanceId: o.instanceId === undefined || o.instanceId === null ? null : str(o.instanceId, `${p}.instanceId`), privateIps: ips };
+    return {
+      id: str(o.id, `${p}.id`, /^ocid1\.vnic\./),
+      mac: mac!,
+      subnetId,
+      instanceId: o.instanceId === undefined || o.instanceId === null ? null : str(o.instanceId, `${p}.instanceId`),
+      privateIps: ips,
+    };
   });
   const instances = arr(root.instances, '$.instances').map((s, i): OciLabInstanceSpec => {
     const p = `$.instances[${i}]`;
@@ -120,7 +140,12 @@ export function parseOciLabCloudSpec(input: unknown): OciLabCloudSpec {
     } catch {
       bad(`${p}.publicKeyPem`, 'is not a PEM public key');
     }
-    return { userId: str(o.userId, `${p}.userId`, /^ocid1\.user\./), fingerprint: str(o.fingerprint, `${p}.fingerprint`, /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/), publicKeyPem, allowedOperations: ops(o.allowedOperations, `${p}.allowedOperations`) };
+    return {
+      userId: str(o.userId, `${p}.userId`, /^ocid1\.user\./),
+      fingerprint: str(o.fingerprint, `${p}.fingerprint`, /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/),
+      publicKeyPem,
+      allowedOperations: ops(o.allowedOperations, `${p}.allowedOperations`),
+    };
   });
   const vips = arr(root.vips, '$.vips').map((a, i) => {
     const ip = canonicalIpv4(str(a, `$.vips[${i}]`));
@@ -138,12 +163,27 @@ export function parseOciLabCloudSpec(input: unknown): OciLabCloudSpec {
     let assignedTo: string | null = null;
     if (o.assignedTo !== undefined && o.assignedTo !== null) {
       assignedTo = canonicalIpv4(str(o.assignedTo, `${p}.assignedTo`));
-      if (assignedTo === null || !vnics.some((v) => v.privateIps.includes(assignedTo!))) bad(`${p}.assignedTo`, 'must be a private address of a VNIC in the spec');
+      if (assignedTo === null || !vnics.some((v) => v.privateIps.includes(assignedTo!)))
+        bad(`${p}.assignedTo`, 'must be a private address of a VNIC in the spec');
     }
     return { id: str(o.id, `${p}.id`, /^ocid1\.publicip\./), ipAddress: ipAddress!, assignedTo };
   });
   const publicIpAssignDelayMs = int(root.publicIpAssignDelayMs, '$.publicIpAssignDelayMs', 0, 600_000, 0);
-  return { region, tenancyId, compartmentId, subnets, instances, vnics, users, vips, propagationDelayMs, secondaryLimitPerVnic, sessionTokenLifetimeS, publicIps, publicIpAssignDelayMs };
+  return {
+    region,
+    tenancyId,
+    compartmentId,
+    subnets,
+    instances,
+    vnics,
+    users,
+    vips,
+    propagationDelayMs,
+    secondaryLimitPerVnic,
+    sessionTokenLifetimeS,
+    publicIps,
+    publicIpAssignDelayMs,
+  };
 }
 
 function ops(v: unknown, path: string): readonly string[] | null {
@@ -166,7 +206,8 @@ function arr(v: unknown, path: string): unknown[] {
 }
 
 function str(v: unknown, path: string, shape?: RegExp): string {
-  if (typeof v !== 'string' || v === '' || (shape !== undefined && !shape.test(v))) bad(path, `must be a string${shape !== undefined ? ` matching ${String(shape)}` : ''}`);
+  if (typeof v !== 'string' || v === '' || (shape !== undefined && !shape.test(v)))
+    bad(path, `must be a string${shape !== undefined ? ` matching ${String(shape)}` : ''}`);
   return v as string;
 }
 

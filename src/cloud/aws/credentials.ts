@@ -33,8 +33,17 @@ export function imdsRoleCredentials(imds: ImdsClient): CredentialProvider {
     const sessionToken = str('Token');
     const expirationText = str('Expiration');
     const expiration = expirationText === null ? null : new Date(expirationText);
-    if (str('Code') !== 'Success' || accessKeyId === null || secretAccessKey === null || sessionToken === null || expiration === null || Number.isNaN(expiration.getTime())) {
-      throw new VipdError('VIPD_E_METADATA', `role credentials for ${role} are incomplete or not "Success" (Code=${String(o.Code)})`, { transient: str('Code') !== 'Success' });
+    if (
+      str('Code') !== 'Success' ||
+      accessKeyId === null ||
+      secretAccessKey === null ||
+      sessionToken === null ||
+      expiration === null ||
+      Number.isNaN(expiration.getTime())
+    ) {
+      throw new VipdError('VIPD_E_METADATA', `role credentials for ${role} are incomplete or not "Success" (Code=${String(o.Code)})`, {
+        transient: str('Code') !== 'Success',
+      });
     }
     return { accessKeyId, secretAccessKey, sessionToken, expiration };
   };

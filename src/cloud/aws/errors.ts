@@ -99,8 +99,19 @@ export function classifyAwsError(e: unknown, operation: string): VipdError {
     });
   };
 
-  if (s.clockSkewCorrected && (s.name === 'RequestExpired' || s.name === 'RequestTimeTooSkewed' || s.name === 'InvalidSignatureException' || s.name === 'SignatureDoesNotMatch' || s.name === 'AuthFailure')) {
-    return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the system clock is off; the SDK corrected its offset from EC2\'s answer and the retry signs with the right time. Fix NTP (chrony) all the same.');
+  if (
+    s.clockSkewCorrected &&
+    (s.name === 'RequestExpired' ||
+      s.name === 'RequestTimeTooSkewed' ||
+      s.name === 'InvalidSignatureException' ||
+      s.name === 'SignatureDoesNotMatch' ||
+      s.name === 'AuthFailure')
+  ) {
+    return make(
+      'VIPD_E_CLOUD_UNAVAILABLE',
+      true,
+      "the system clock is off; the SDK corrected its offset from EC2's answer and the retry signs with the right time. Fix NTP (chrony) all the same.",
+    );
   }
   if (isExpiredCredentialsError(e)) {
     return make(
@@ -110,10 +121,18 @@ export function classifyAwsError(e: unknown, operation: string): VipdError {
     );
   }
   if (THROTTLING_CODES.has(s.name) || s.status === 429) {
-    return make('VIPD_E_CLOUD_THROTTLED', true, 'the account is over its EC2 API request rate; vipd retries with backoff. Look for other tools polling EC2 in this account/region.');
+    return make(
+      'VIPD_E_CLOUD_THROTTLED',
+      true,
+      'the account is over its EC2 API request rate; vipd retries with backoff. Look for other tools polling EC2 in this account/region.',
+    );
   }
   if (s.code !== null && CONNECTION_ERROR_CODES.has(s.code)) {
-    return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the EC2 endpoint could not be reached; check DNS, routes/NAT or a VPC endpoint for ec2, and provider.aws.endpoint.');
+    return make(
+      'VIPD_E_CLOUD_UNAVAILABLE',
+      true,
+      'the EC2 endpoint could not be reached; check DNS, routes/NAT or a VPC endpoint for ec2, and provider.aws.endpoint.',
+    );
   }
   // A 2xx "error" named TimeoutError is a body that stalled after the headers (socket inactivity).
   if (TIMEOUT_NAMES.has(s.name) && (awsCode === null || (s.status !== null && s.status < 300))) {
@@ -126,7 +145,11 @@ export function classifyAwsError(e: unknown, operation: string): VipdError {
     return make('VIPD_E_CLOUD_PERMISSION', false, permissionHint(s.name, operation));
   }
   if (LIMIT_CODES.has(s.name) || (/LimitExceeded$/.test(s.name) && s.name !== 'RequestLimitExceeded')) {
-    return make('VIPD_E_CLOUD_LIMIT', false, 'the network interface has no room for another private IPv4 address (limit per instance type); use a larger instance type or fewer VIPs per interface.');
+    return make(
+      'VIPD_E_CLOUD_LIMIT',
+      false,
+      'the network interface has no room for another private IPv4 address (limit per instance type); use a larger instance type or fewer VIPs per interface.',
+    );
   }
   if (s.status !== null && s.status >= 400) {
     return make('VIPD_E_CLOUD_INVALID', false, invalidHint(s.name));
@@ -146,7 +169,8 @@ function permissionHint(name: string, operation: string): string {
 
 function invalidHint(name: string): string {
   if (name.startsWith('InvalidNetworkInterfaceID')) return 'the network interface id from instance metadata is unknown to EC2; check provider.aws.region.';
-  if (name === 'InvalidParameterValue') return 'check that each VIP is inside the interface subnet, is not another interface primary address, and is not reserved by AWS (first four and last address of the subnet).';
+  if (name === 'InvalidParameterValue')
+    return 'check that each VIP is inside the interface subnet, is not another interface primary address, and is not reserved by AWS (first four and last address of the subnet).';
   if (name.startsWith('InvalidAllocationID') || name.startsWith('InvalidAssociationID') || name === 'Resource.AlreadyAssociated') {
     return 'check the Elastic IP allocation id in the VIP config (eipalloc-...).';
   }

@@ -17,9 +17,13 @@ export async function readAwsIdentity(imds: ImdsClient, interfaceName: string, m
     throw new VipdError('VIPD_E_METADATA', 'instance metadata network/interfaces/macs/ holds something that is not a MAC address');
   }
   if (!macs.includes(mac)) {
-    throw new VipdError('VIPD_E_IDENTITY', `interface ${interfaceName} (MAC ${mac}) matches no network interface of this instance; metadata lists ${macs.join(', ') || 'none'}`, {
-      details: { interfaceName, mac, metadataMacs: macs },
-    });
+    throw new VipdError(
+      'VIPD_E_IDENTITY',
+      `interface ${interfaceName} (MAC ${mac}) matches no network interface of this instance; metadata lists ${macs.join(', ') || 'none'}`,
+      {
+        details: { interfaceName, mac, metadataMacs: macs },
+      },
+    );
   }
   const base = `network/interfaces/macs/${mac}`;
   const [instanceId, region, availabilityZone, instanceType, eniId, cidrText, vpcId, subnetId, deviceNumber] = await Promise.all([

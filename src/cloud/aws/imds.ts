@@ -135,10 +135,7 @@ export class ImdsClient {
         settled = true;
         signal?.removeEventListener('abort', onAbort);
         clearTimeout(timer);
-        const hint =
-          method === 'PUT'
-            ? ' If vipd runs in a container, the token PUT may need http-put-response-hop-limit 2.'
-            : '';
+        const hint = method === 'PUT' ? ' If vipd runs in a container, the token PUT may need http-put-response-hop-limit 2.' : '';
         reject(
           new VipdError('VIPD_E_METADATA', `instance metadata ${method} ${path} at ${this.baseUrl} ${what}: ${err.message}.${hint}`, {
             transient: true,

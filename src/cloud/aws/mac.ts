@@ -23,7 +23,9 @@ export function sysfsMacOf(read: (path: string) => Promise<string> = (p) => read
     try {
       text = await read(path);
     } catch (e) {
-      throw new VipdError('VIPD_E_INTERFACE', `cannot read the MAC address of ${interfaceName} (${path}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new VipdError('VIPD_E_INTERFACE', `cannot read the MAC address of ${interfaceName} (${path}): ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
     }
     const mac = normalizeMac(text);
     if (mac === null) throw new VipdError('VIPD_E_INTERFACE', `${path} does not hold a MAC address: "${text.trim()}"`);

@@ -60,9 +60,7 @@ export class AwsProvider implements CloudProvider {
   private client: EC2Client | null;
 
   constructor(private readonly deps: AwsProviderDeps) {
-    this.imds =
-      deps.imds ??
-      new ImdsClient({ baseUrl: deps.config.metadataEndpoint ?? undefined, clock: deps.clock ?? processClock });
+    this.imds = deps.imds ?? new ImdsClient({ baseUrl: deps.config.metadataEndpoint ?? undefined, clock: deps.clock ?? processClock });
     this.macOf = deps.macOf ?? sysfsMacOf();
     this.client = deps.ec2Client ?? null;
     this.log = deps.logger.child({ component: 'cloud', provider: 'aws' });
@@ -78,7 +76,10 @@ export class AwsProvider implements CloudProvider {
     // Cached on success only: a metadata outage at start is retried, not remembered.
     this.identityPromise ??= readAwsIdentity(this.imds, this.deps.interfaceName, this.macOf, this.deps.config.region).then(
       (id) => {
-        this.log.info({ instanceId: id.instanceId, eni: id.nicId, mac: id.mac, subnet: id.subnetCidr, region: id.region }, 'AWS identity from instance metadata');
+        this.log.info(
+          { instanceId: id.instanceId, eni: id.nicId, mac: id.mac, subnet: id.subnetCidr, region: id.region },
+          'AWS identity from instance metadata',
+        );
         // Warm the EC2 client and the role credentials now, not on the failover path.
         void this.warmClient(id);
         return id;
@@ -182,12 +183,27 @@ export class AwsProvider implements CloudProvider {
       return out.SourceDestCheck?.Value ?? null;
     });
     if (typeof sdc === 'boolean') {
-      checks.push({ check: 'source/destination check', status: 'pass', detail: `sourceDestCheck=${String(sdc)} on ${id.nicId} (secondary-IP VIPs work either way; routing VIPs through the instance would need it off)`, fix: null });
+      checks.push({
+        check: 'source/destination check',
+        status: 'pass',
+        detail: `sourceDestCheck=${String(sdc)} on ${id.nicId} (secondary-IP VIPs work either way; routing VIPs through the instance would need it off)`,
+        fix: null,
+      });
     } else if (sdc !== null) {
-      checks.push({ check: 'source/destination check', status: 'warn', detail: `cannot read it: ${sdc.error.message}`, fix: 'allow ec2:DescribeNetworkInterfaceAttribute to see it (optional; docs/clouds/aws.md)' });
+      checks.push({
+        check: 'source/destination check',
+        status: 'warn',
+        detail: `cannot read it: ${sdc.error.message}`,
+        fix: 'allow ec2:DescribeNetworkInterfaceAttribute to see it (optional; docs/clouds/aws.md)',
+      });
     }
     if (limit === null) {
-      checks.push({ check: 'NIC address limit', status: 'warn', detail: `instance type ${instanceType || '(unknown)'} is not in vipd's table of addresses per ENI`, fix: null });
+      checks.push({
+        check: 'NIC address limit',
+        status: 'warn',
+        detail: `instance type ${instanceType || '(unknown)'} is not in vipd's table of addresses per ENI`,
+        fix: null,
+      });
     }
     return { nicId: id.nicId, addressCapacity, checks };
   }
@@ -199,7 +215,9 @@ export class AwsProvider implements CloudProvider {
     });
     if (withEip.length === 0) return;
     const ec2 = this.ec2(id);
-    const out = await ec2Call('DescribeAddresses', ctx, (o) => ec2.send(new DescribeAddressesCommand({ AllocationIds: withEip.map((v) => v.allocationId) }), o));
+    const out = await ec2Call('DescribeAddresses', ctx, (o) =>
+      ec2.send(new DescribeAddressesCommand({ AllocationIds: withEip.map((v) => v.allocationId) }), o),
+    );
     for (const vip of withEip) {
       const eip = (out.Addresses ?? []).find((a) => a.AllocationId === vip.allocationId);
       if (eip !== undefined && eip.NetworkInterfaceId === id.nicId && canonicalIpv4(eip.PrivateIpAddress ?? '') === vip.address) continue;
@@ -269,9 +287,13 @@ export class AwsProvider implements CloudProvider {
     return vips.map((v) => {
       const address = requireIpv4(v.address);
       if (subnet !== null && !cidrContains(subnet, ipv4Number(address)!)) {
-        throw new VipdError('VIPD_E_CLOUD_INVALID', `VIP ${address} is outside subnet ${id.subnetCidr} of ${id.nicId}; AWS can only assign addresses of the ENI's own subnet`, {
-          details: { vip: address, subnet: id.subnetCidr, eni: id.nicId },
-        });
+        throw new VipdError(
+          'VIPD_E_CLOUD_INVALID',
+          `VIP ${address} is outside subnet ${id.subnetCidr} of ${id.nicId}; AWS can only assign addresses of the ENI's own subnet`,
+          {
+            details: { vip: address, subnet: id.subnetCidr, eni: id.nicId },
+          },
+        );
       }
       return address;
     });

@@ -44,9 +44,13 @@ export function withoutVips(ranges: readonly AliasRange[], vips: readonly string
     const covered = vips.filter((v) => rangeCovers(range.ipCidrRange, v, where));
     if (covered.length === 0) return true;
     if (covered.length === 1 && isSingleAddress(range.ipCidrRange, covered[0]!, where)) return false;
-    throw new VipdError('VIPD_E_CLOUD_INVALID', `${where} holds alias range ${range.ipCidrRange}, which covers VIP(s) ${covered.join(', ')} but is wider than one address; vipd moves /32 aliases only and will not split or drop a wider range`, {
-      details: { where, range: range.ipCidrRange, vips: covered },
-    });
+    throw new VipdError(
+      'VIPD_E_CLOUD_INVALID',
+      `${where} holds alias range ${range.ipCidrRange}, which covers VIP(s) ${covered.join(', ')} but is wider than one address; vipd moves /32 aliases only and will not split or drop a wider range`,
+      {
+        details: { where, range: range.ipCidrRange, vips: covered },
+      },
+    );
   });
 }
 

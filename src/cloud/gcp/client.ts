@@ -43,7 +43,8 @@ export class GcpClients {
 
   constructor(private readonly s: GcpClientSettings) {
     const endpoint = new URL(s.endpoint ?? DEFAULT_GCP_ENDPOINT);
-    if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') throw new VipdError('VIPD_E_CONFIG', `provider.gcp.endpoint must be http(s):// (got ${endpoint.href})`);
+    if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:')
+      throw new VipdError('VIPD_E_CONFIG', `provider.gcp.endpoint must be http(s):// (got ${endpoint.href})`);
     this.baseUrl = endpoint.origin;
     this.now = s.nowMs ?? (() => performance.now());
     const fetchImplementation = (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {

@@ -8,7 +8,19 @@ import { GCP_PERMISSIONS, type GcpOperation } from './operations';
  * the whole retry decision. A 412 is a lost race on the NIC fingerprint:
  * transient, so the next attempt re-reads; never a success.
  */
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded']);
 
@@ -40,13 +52,29 @@ export function classifyGcpError(e: unknown, operation: GcpOperation): VipdError
   }
   if (s.status === 401 || s.status === 403) {
     const permission = GCP_PERMISSIONS[operation];
-    return make('VIPD_E_CLOUD_PERMISSION', false, `the instance's service account lacks ${permission} (and, for the move, compute.instances.updateNetworkInterface on every VM of the pair); grant it (docs/clouds/gcp.md).`);
+    return make(
+      'VIPD_E_CLOUD_PERMISSION',
+      false,
+      `the instance's service account lacks ${permission} (and, for the move, compute.instances.updateNetworkInterface on every VM of the pair); grant it (docs/clouds/gcp.md).`,
+    );
   }
   if (s.status === 404) return make('VIPD_E_CLOUD_INVALID', false, 'the instance, zone or project does not exist; check provider.gcp.project, zone and peers.');
-  if (s.status !== null && s.status >= 500) return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'Compute reported a server-side error; vipd retries until the failover deadline.');
-  if (s.status !== null && s.status >= 400) return make('VIPD_E_CLOUD_INVALID', false, 'Compute rejected the request as invalid; it will not succeed by retrying.');
-  if (s.name === 'TimeoutError' || s.errno === 'TimeoutError' || s.name === 'AbortError' || (s.errno !== null && CONNECTION_ERROR_CODES.has(s.errno)) || /fetch failed|socket hang up|network/i.test(s.message)) {
-    return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the Compute endpoint could not be reached or did not answer in time; check routes/NAT, Private Google Access and provider.gcp.endpoint.');
+  if (s.status !== null && s.status >= 500)
+    return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'Compute reported a server-side error; vipd retries until the failover deadline.');
+  if (s.status !== null && s.status >= 400)
+    return make('VIPD_E_CLOUD_INVALID', false, 'Compute rejected the request as invalid; it will not succeed by retrying.');
+  if (
+    s.name === 'TimeoutError' ||
+    s.errno === 'TimeoutError' ||
+    s.name === 'AbortError' ||
+    (s.errno !== null && CONNECTION_ERROR_CODES.has(s.errno)) ||
+    /fetch failed|socket hang up|network/i.test(s.message)
+  ) {
+    return make(
+      'VIPD_E_CLOUD_UNAVAILABLE',
+      true,
+      'the Compute endpoint could not be reached or did not answer in time; check routes/NAT, Private Google Access and provider.gcp.endpoint.',
+    );
   }
   return make('VIPD_E_CLOUD_RESPONSE', false, 'unexpected failure inside the Google SDK (e.g. an answer that does not parse); see the cause.');
 }

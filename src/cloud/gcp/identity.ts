@@ -19,7 +19,12 @@ export interface GcpMetadataIdentity {
  * (never "nic0": on a multi-NIC VM the first one is the wrong one half the
  * time). The API's NIC name comes later, matched by the entry's address.
  */
-export async function readGcpMetadataIdentity(metadata: GceMetadataClient, interfaceName: string, macOf: MacOf, config: { project: string | null; zone: string | null }): Promise<GcpMetadataIdentity> {
+export async function readGcpMetadataIdentity(
+  metadata: GceMetadataClient,
+  interfaceName: string,
+  macOf: MacOf,
+  config: { project: string | null; zone: string | null },
+): Promise<GcpMetadataIdentity> {
   const mac = await macOf(interfaceName);
   const [instanceName, instanceId, zonePath, project, nics] = await Promise.all([
     metadata.get('instance/name'),
@@ -35,9 +40,13 @@ export async function readGcpMetadataIdentity(metadata: GceMetadataClient, inter
   expect(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project), 'project/project-id', project);
   const nic = nics.find((n) => n.mac === mac);
   if (nic === undefined) {
-    throw new VipdError('VIPD_E_IDENTITY', `interface ${interfaceName} (MAC ${mac}) matches no network interface of this VM; metadata lists ${nics.map((n) => n.mac).join(', ') || 'none'}`, {
-      details: { interfaceName, mac, metadataMacs: nics.map((n) => n.mac) },
-    });
+    throw new VipdError(
+      'VIPD_E_IDENTITY',
+      `interface ${interfaceName} (MAC ${mac}) matches no network interface of this VM; metadata lists ${nics.map((n) => n.mac).join(', ') || 'none'}`,
+      {
+        details: { interfaceName, mac, metadataMacs: nics.map((n) => n.mac) },
+      },
+    );
   }
   const ip = ipv4Number(nic.ip);
   const mask = ipv4Number(nic.subnetmask);
@@ -63,11 +72,12 @@ export function toCloudIdentity(m: GcpMetadataIdentity, nicName: string, interfa
 
 function prefixOfMask(mask: number): number {
   for (let p = 0; p <= 32; p++) {
-    if (mask === (p === 0 ? 0 : (2 ** 32 - 2 ** (32 - p)))) return p;
+    if (mask === (p === 0 ? 0 : 2 ** 32 - 2 ** (32 - p))) return p;
   }
   return -1;
 }
 
 function expect(ok: boolean, path: string, value: string): void {
-  if (!ok) throw new VipdError('VIPD_E_METADATA', `instance metadata ${path} answered "${value.slice(0, 80)}", which is not a valid value`, { details: { path } });
+  if (!ok)
+    throw new VipdError('VIPD_E_METADATA', `instance metadata ${path} answered "${value.slice(0, 80)}", which is not a valid value`, { details: { path } });
 }

@@ -141,11 +141,15 @@ export class GceMetadataClient {
             if (flavour !== 'Google') {
               if (!finish()) return;
               reject(
-                new VipdError('VIPD_E_METADATA', `instance metadata GET ${path} at ${this.baseUrl} answered without "Metadata-Flavor: Google" (HTTP ${res.statusCode ?? 0}); this is not the GCE metadata server`, {
-                  // A 5xx from something in the way (a proxy) may clear; a 2xx from a stranger will not.
-                  transient: (res.statusCode ?? 0) >= 500,
-                  details: { path, endpoint: this.baseUrl, status: res.statusCode ?? 0 },
-                }),
+                new VipdError(
+                  'VIPD_E_METADATA',
+                  `instance metadata GET ${path} at ${this.baseUrl} answered without "Metadata-Flavor: Google" (HTTP ${res.statusCode ?? 0}); this is not the GCE metadata server`,
+                  {
+                    // A 5xx from something in the way (a proxy) may clear; a 2xx from a stranger will not.
+                    transient: (res.statusCode ?? 0) >= 500,
+                    details: { path, endpoint: this.baseUrl, status: res.statusCode ?? 0 },
+                  },
+                ),
               );
               return;
             }
@@ -169,8 +173,16 @@ export class GceMetadataClient {
 
 function statusError(path: string, status: number, body: string): VipdError {
   const transient = status >= 500 || status === 429;
-  const hint = status === 404 ? ' (this path does not exist on this instance)' : status === 403 ? ' (the request was refused; the Metadata-Flavor header is required)' : '';
-  return new VipdError('VIPD_E_METADATA', `instance metadata GET ${path} answered HTTP ${status}${hint}`, { transient, details: { path, status, body: body.slice(0, 200) } });
+  const hint =
+    status === 404
+      ? ' (this path does not exist on this instance)'
+      : status === 403
+        ? ' (the request was refused; the Metadata-Flavor header is required)'
+        : '';
+  return new VipdError('VIPD_E_METADATA', `instance metadata GET ${path} answered HTTP ${status}${hint}`, {
+    transient,
+    details: { path, status, body: body.slice(0, 200) },
+  });
 }
 
 function badValue(path: string, expected: string): VipdError {

@@ -79,7 +79,9 @@ export class GcpProvider implements CloudProvider {
 
   constructor(private readonly deps: GcpProviderDeps) {
     this.metadata = deps.metadata ?? new GceMetadataClient({ baseUrl: deps.config.metadataEndpoint ?? undefined });
-    this.clients = deps.clients ?? new GcpClients({ endpoint: deps.config.endpoint, metadata: this.metadata, requestTimeoutMs: deps.requestTimeoutMs, requests: deps.requests });
+    this.clients =
+      deps.clients ??
+      new GcpClients({ endpoint: deps.config.endpoint, metadata: this.metadata, requestTimeoutMs: deps.requestTimeoutMs, requests: deps.requests });
     this.macOf = deps.macOf ?? sysfsMacOf();
     this.log = deps.logger.child({ component: 'cloud', provider: 'gcp' });
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -135,7 +137,10 @@ export class GcpProvider implements CloudProvider {
       for (const vm of vms) {
         const nic = vm.nics.find((n) => n.ranges.some((r) => rangeCovers(r.ipCidrRange, address, `${vm.name}/${n.name}`)));
         if (nic === undefined) continue;
-        holder = vm === vms[0] && nic.name === id.nicId ? { kind: 'me' } : { kind: 'other', instanceId: vm.name, nodeId: null, primaryAddress: canonicalIpv4(nic.networkIP) };
+        holder =
+          vm === vms[0] && nic.name === id.nicId
+            ? { kind: 'me' }
+            : { kind: 'other', instanceId: vm.name, nodeId: null, primaryAddress: canonicalIpv4(nic.networkIP) };
         if (holder.kind === 'me') break;
       }
       result.set(address, holder);
@@ -156,7 +161,12 @@ export class GcpProvider implements CloudProvider {
       const [self] = await this.readVms({ ...meta }, ctx, false);
       const nic = self!.nics.find((n) => n.name === id.nicId)!;
       addressCapacity = { limit: (this.deps.aliasLimit ?? DEFAULT_ALIAS_LIMIT) + 1, used: nic.ranges.length + 1 };
-      checks.push({ check: 'NIC', status: 'pass', detail: `interface ${this.deps.interfaceName} (MAC ${id.mac}) is ${id.nicId} of ${id.instanceId}, networkIP ${nic.networkIP}, fingerprint readable`, fix: null });
+      checks.push({
+        check: 'NIC',
+        status: 'pass',
+        detail: `interface ${this.deps.interfaceName} (MAC ${id.mac}) is ${id.nicId} of ${id.instanceId}, networkIP ${nic.networkIP}, fingerprint readable`,
+        fix: null,
+      });
     } catch (e) {
       if (!isVipdError(e)) throw e;
       addressCapacity = { error: { code: e.code, message: e.message } };
@@ -168,12 +178,18 @@ export class GcpProvider implements CloudProvider {
       });
     }
     if (this.deps.config.peers.length === 0) {
-      checks.push({ check: 'peers', status: 'warn', detail: 'provider.gcp.peers is empty: a VIP held by the other VM cannot be removed from it, so Compute will refuse to add it here', fix: 'list the other VM(s) of the pair in provider.gcp.peers' });
+      checks.push({
+        check: 'peers',
+        status: 'warn',
+        detail: 'provider.gcp.peers is empty: a VIP held by the other VM cannot be removed from it, so Compute will refuse to add it here',
+        fix: 'list the other VM(s) of the pair in provider.gcp.peers',
+      });
     }
     checks.push({
       check: 'guest agent ip_aliases',
       status: 'warn',
-      detail: 'vipd cannot tell from here whether the guest agent adds the alias routes ([IpForwarding] ip_aliases, default true): with it on, the agent puts `local VIP/32 proto 66` in table local as soon as metadata lists the alias; vipd adds its own address either way',
+      detail:
+        'vipd cannot tell from here whether the guest agent adds the alias routes ([IpForwarding] ip_aliases, default true): with it on, the agent puts `local VIP/32 proto 66` in table local as soon as metadata lists the alias; vipd adds its own address either way',
       fix: 'either mode works; see docs/clouds/gcp.md "Guest agent"',
     });
     return { nicId: id.nicId, addressCapacity, checks };
@@ -186,10 +202,16 @@ export class GcpProvider implements CloudProvider {
       const [self] = await this.readVms(meta, ctx, false);
       const nic = self!.nics.find((n) => n.networkIP === meta.nic.ip);
       if (nic === undefined) {
-        throw new VipdError('VIPD_E_IDENTITY', `no NIC of ${meta.instanceName} has networkIP ${meta.nic.ip} (the address of ${this.deps.interfaceName}, MAC ${meta.nic.mac}); the API lists ${self!.nics.map((n) => `${n.name}=${n.networkIP}`).join(', ')}`);
+        throw new VipdError(
+          'VIPD_E_IDENTITY',
+          `no NIC of ${meta.instanceName} has networkIP ${meta.nic.ip} (the address of ${this.deps.interfaceName}, MAC ${meta.nic.mac}); the API lists ${self!.nics.map((n) => `${n.name}=${n.networkIP}`).join(', ')}`,
+        );
       }
       const id = toCloudIdentity(meta, nic.name, this.deps.interfaceName);
-      this.log.info({ instance: id.instanceId, nic: id.nicId, mac: id.mac, subnet: id.subnetCidr, project: meta.project, zone: meta.zone }, 'GCP identity from metadata and instances.get');
+      this.log.info(
+        { instance: id.instanceId, nic: id.nicId, mac: id.mac, subnet: id.subnetCidr, project: meta.project, zone: meta.zone },
+        'GCP identity from metadata and instances.get',
+      );
       return { meta, id };
     })().catch((e: unknown) => {
       this.identityPromise = null;
@@ -200,10 +222,15 @@ export class GcpProvider implements CloudProvider {
 
   /** instances.get on this VM and (unless told otherwise) every configured peer. Self comes first. */
   private async readVms(meta: GcpMetadataIdentity, ctx: CloudCallContext, withPeers = true): Promise<VmRecord[]> {
-    const targets = [{ instance: meta.instanceName, zone: meta.zone }, ...(withPeers ? this.deps.config.peers.map((p) => ({ instance: p.instance, zone: p.zone ?? meta.zone })) : [])];
+    const targets = [
+      { instance: meta.instanceName, zone: meta.zone },
+      ...(withPeers ? this.deps.config.peers.map((p) => ({ instance: p.instance, zone: p.zone ?? meta.zone })) : []),
+    ];
     return Promise.all(
       targets.map(async (t) => {
-        const [vm] = await this.clients.call('instances.get', ctx, () => this.clients.instances.get({ project: meta.project, zone: t.zone, instance: t.instance }));
+        const [vm] = await this.clients.call('instances.get', ctx, () =>
+          this.clients.instances.get({ project: meta.project, zone: t.zone, instance: t.instance }),
+        );
         return toVmRecord(vm, t.instance, t.zone);
       }),
     );
@@ -219,7 +246,9 @@ export class GcpProvider implements CloudProvider {
     if (aliasIpRanges.length === 0) {
       // The SDK serializes an empty list away, and a PATCH without the field changes nothing: sent raw.
       const url = `${this.clients.baseUrl}/compute/v1/projects/${enc(project)}/zones/${enc(zone)}/instances/${enc(instance)}/updateNetworkInterface?networkInterface=${enc(nic.name)}&requestId=${requestId}`;
-      const res = await this.clients.call('instances.updateNetworkInterface', ctx, () => this.clients.request<Operation>({ method: 'PATCH', url, data: { aliasIpRanges: [], fingerprint: nic.fingerprint } }));
+      const res = await this.clients.call('instances.updateNetworkInterface', ctx, () =>
+        this.clients.request<Operation>({ method: 'PATCH', url, data: { aliasIpRanges: [], fingerprint: nic.fingerprint } }),
+      );
       op = res.data;
     } else {
       const [lro, raw] = await this.clients.call('instances.updateNetworkInterface', ctx, () =>
@@ -249,14 +278,16 @@ export class GcpProvider implements CloudProvider {
   private async waitDone(project: string, zone: string, first: Operation, target: string, ctx: CloudCallContext): Promise<void> {
     let op = first;
     const name = op.name;
-    if (typeof name !== 'string' || name === '') throw new VipdError('VIPD_E_CLOUD_RESPONSE', `updateNetworkInterface on ${target} answered without an operation name`);
+    if (typeof name !== 'string' || name === '')
+      throw new VipdError('VIPD_E_CLOUD_RESPONSE', `updateNetworkInterface on ${target} answered without an operation name`);
     while (String(op.status) !== 'DONE') {
       await abortableSleep(this.sleep, this.operationPollMs, ctx);
       const [next] = await this.clients.call('zoneOperations.get', ctx, () => this.clients.zoneOperations.get({ project, zone, operation: name }));
       op = next;
     }
     const errors = op.error?.errors ?? [];
-    if (errors.length > 0 || (op.error !== null && op.error !== undefined)) throw operationError(name, target, errors.length > 0 ? errors : [{ code: 'UNKNOWN', message: 'error without details' }]);
+    if (errors.length > 0 || (op.error !== null && op.error !== undefined))
+      throw operationError(name, target, errors.length > 0 ? errors : [{ code: 'UNKNOWN', message: 'error without details' }]);
   }
 
   private checkVips(vips: readonly CloudVip[], id: CloudIdentity): string[] {
@@ -264,9 +295,13 @@ export class GcpProvider implements CloudProvider {
     return vips.map((v) => {
       const address = requireIpv4(v.address);
       if (subnet !== null && !cidrContains(subnet, ipv4Number(address)!)) {
-        throw new VipdError('VIPD_E_CLOUD_INVALID', `VIP ${address} is outside subnet ${id.subnetCidr} of ${id.instanceId}/${id.nicId}; the adapter adds /32 aliases of the NIC's primary range`, {
-          details: { vip: address, subnet: id.subnetCidr, nic: id.nicId },
-        });
+        throw new VipdError(
+          'VIPD_E_CLOUD_INVALID',
+          `VIP ${address} is outside subnet ${id.subnetCidr} of ${id.instanceId}/${id.nicId}; the adapter adds /32 aliases of the NIC's primary range`,
+          {
+            details: { vip: address, subnet: id.subnetCidr, nic: id.nicId },
+          },
+        );
       }
       return address;
     });

@@ -24,7 +24,11 @@ export async function createOciAuth(config: OciProviderConfig, metadataV2Base: s
     try {
       provider = new common.ConfigFileAuthenticationDetailsProvider(config.configFile ?? undefined, config.profile);
     } catch (e) {
-      throw new VipdError('VIPD_E_CONFIG', `provider.oci.auth api_key: cannot read profile ${config.profile} of ${config.configFile ?? '~/.oci/config'}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new VipdError(
+        'VIPD_E_CONFIG',
+        `provider.oci.auth api_key: cannot read profile ${config.profile} of ${config.configFile ?? '~/.oci/config'}: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     return { provider, renewable: false };
   }
@@ -35,10 +39,14 @@ export async function createOciAuth(config: OciProviderConfig, metadataV2Base: s
   try {
     provider = await builder.build();
   } catch (e) {
-    throw new VipdError('VIPD_E_METADATA', `OCI instance principal: cannot get a session token (identity certificates from ${metadataV2Base}identity/, then federation): ${errorText(e)}`, {
-      transient: true,
-      cause: e,
-    });
+    throw new VipdError(
+      'VIPD_E_METADATA',
+      `OCI instance principal: cannot get a session token (identity certificates from ${metadataV2Base}identity/, then federation): ${errorText(e)}`,
+      {
+        transient: true,
+        cause: e,
+      },
+    );
   }
   return {
     provider,

@@ -18,7 +18,7 @@ interface OciErrorShape {
 }
 
 export const OCI_POLICY_HINT =
-  'the instance principal (its dynamic group) or API user needs `use private-ips` and `use vnics` in the VCN\'s compartment (see docs/clouds/oci.md for the policy), or an OCID vipd read is wrong';
+  "the instance principal (its dynamic group) or API user needs `use private-ips` and `use vnics` in the VCN's compartment (see docs/clouds/oci.md for the policy), or an OCID vipd read is wrong";
 
 export const OCI_PUBLIC_IP_HINT =
   'the reservedPublicIpId names no public IP this principal can see, or its dynamic group or API user lacks `manage public-ips` (assigning a reserved public IP) besides `use private-ips` (see docs/clouds/oci.md for the policy)';
@@ -28,7 +28,10 @@ export function classifyOciError(e: unknown, operation: string, renewable = true
   if (e instanceof VipdError) return e;
   const s = shapeOf(e);
   const make = (code: ErrorCode, transient: boolean, hint: string): VipdError => {
-    const what = s.status !== null ? `${s.serviceCode ?? 'error'} (HTTP ${s.status})` : `transport failure${s.transportCode !== null ? ` (code ${String(s.transportCode)})` : ''}`;
+    const what =
+      s.status !== null
+        ? `${s.serviceCode ?? 'error'} (HTTP ${s.status})`
+        : `transport failure${s.transportCode !== null ? ` (code ${String(s.transportCode)})` : ''}`;
     const rid = s.requestId !== null ? `; opc-request-id ${s.requestId}` : '';
     return new VipdError(code, `OCI ${operation} failed: ${what}: ${s.message}${rid}. Hint: ${hint}`, {
       transient,
@@ -37,19 +40,44 @@ export function classifyOciError(e: unknown, operation: string, renewable = true
     });
   };
   if (s.status === null) {
-    if (s.transportCode === 23 || s.transportCode === '23') return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the OCI call timed out (vipd\'s per-request timeout); the endpoint is slow or unreachable.');
+    if (s.transportCode === 23 || s.transportCode === '23')
+      return make('VIPD_E_CLOUD_UNAVAILABLE', true, "the OCI call timed out (vipd's per-request timeout); the endpoint is slow or unreachable.");
     return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the OCI endpoint could not be reached; check DNS, routes (a service gateway) and provider.oci.endpoint.');
   }
   const code = s.serviceCode ?? '';
-  if (s.status === 429 || code === 'TooManyRequests') return make('VIPD_E_CLOUD_THROTTLED', true, 'the tenancy is over its API request rate; vipd retries with backoff.');
+  if (s.status === 429 || code === 'TooManyRequests')
+    return make('VIPD_E_CLOUD_THROTTLED', true, 'the tenancy is over its API request rate; vipd retries with backoff.');
   if (s.status >= 500) return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'OCI reported a server-side error; vipd retries until the failover deadline.');
-  if (s.status === 409 && code === 'IncorrectState') return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the resource is busy with another change (IncorrectState); vipd retries.');
-  if (s.status === 401 && !renewable) return make('VIPD_E_CLOUD_PERMISSION', false, 'the API key signature was not accepted (NotAuthenticated): check the user, fingerprint and key of the OCI config profile, and the clock (NTP).');
-  if (s.status === 401) return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the request signature was not accepted; the session token is renewed and the call retried. If it persists, check the clock (NTP) and the API key or dynamic group.');
-  if (s.status === 404 || code === 'NotAuthorizedOrNotFound' || s.status === 403) return make('VIPD_E_CLOUD_PERMISSION', false, operation.includes('PublicIp') ? OCI_PUBLIC_IP_HINT : OCI_POLICY_HINT);
-  if (code === 'LimitExceeded' || code === 'QuotaExceeded') return make('VIPD_E_CLOUD_LIMIT', false, 'the VNIC has no room for another secondary private IP (64 per VNIC) or a quota is hit; use fewer VIPs per VNIC.');
-  if (s.status === 409) return make('VIPD_E_CLOUD_INVALID', false, 'OCI refused the change as conflicting (e.g. the address is in use in a way vipd cannot take over, or is a primary).');
-  if (s.status >= 400) return make('VIPD_E_CLOUD_INVALID', false, 'OCI rejected the request as invalid (a VIP outside the VNIC\'s subnet, or a primary address); it will not succeed by retrying.');
+  if (s.status === 409 && code === 'IncorrectState')
+    return make('VIPD_E_CLOUD_UNAVAILABLE', true, 'the resource is busy with another change (IncorrectState); vipd retries.');
+  if (s.status === 401 && !renewable)
+    return make(
+      'VIPD_E_CLOUD_PERMISSION',
+      false,
+      'the API key signature was not accepted (NotAuthenticated): check the user, fingerprint and key of the OCI config profile, and the clock (NTP).',
+    );
+  if (s.status === 401)
+    return make(
+      'VIPD_E_CLOUD_UNAVAILABLE',
+      true,
+      'the request signature was not accepted; the session token is renewed and the call retried. If it persists, check the clock (NTP) and the API key or dynamic group.',
+    );
+  if (s.status === 404 || code === 'NotAuthorizedOrNotFound' || s.status === 403)
+    return make('VIPD_E_CLOUD_PERMISSION', false, operation.includes('PublicIp') ? OCI_PUBLIC_IP_HINT : OCI_POLICY_HINT);
+  if (code === 'LimitExceeded' || code === 'QuotaExceeded')
+    return make('VIPD_E_CLOUD_LIMIT', false, 'the VNIC has no room for another secondary private IP (64 per VNIC) or a quota is hit; use fewer VIPs per VNIC.');
+  if (s.status === 409)
+    return make(
+      'VIPD_E_CLOUD_INVALID',
+      false,
+      'OCI refused the change as conflicting (e.g. the address is in use in a way vipd cannot take over, or is a primary).',
+    );
+  if (s.status >= 400)
+    return make(
+      'VIPD_E_CLOUD_INVALID',
+      false,
+      "OCI rejected the request as invalid (a VIP outside the VNIC's subnet, or a primary address); it will not succeed by retrying.",
+    );
   return make('VIPD_E_CLOUD_RESPONSE', false, 'OCI answered something vipd cannot interpret.');
 }
 

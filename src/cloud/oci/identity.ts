@@ -11,7 +11,13 @@ import type { OciImdsClient } from './imds';
  * OCID: the provider reads it with one GetVnic. Any metadata failure is an
  * error: identity is never guessed.
  */
-export async function readOciIdentity(imds: OciImdsClient, interfaceName: string, macOf: MacOf, configRegion: string | null, signal?: AbortSignal): Promise<CloudIdentity> {
+export async function readOciIdentity(
+  imds: OciImdsClient,
+  interfaceName: string,
+  macOf: MacOf,
+  configRegion: string | null,
+  signal?: AbortSignal,
+): Promise<CloudIdentity> {
   const mac = await macOf(interfaceName);
   const [instance, vnics] = await Promise.all([imds.getJson('instance/', signal), imds.getJson('vnics/', signal)]);
   const inst = objectAt(instance, 'instance/');
@@ -27,9 +33,13 @@ export async function readOciIdentity(imds: OciImdsClient, interfaceName: string
   });
   const mine = listed.find((v) => v.mac === mac);
   if (mine === undefined) {
-    throw new VipdError('VIPD_E_IDENTITY', `interface ${interfaceName} (MAC ${mac}) matches no VNIC of this instance; metadata lists ${listed.map((v) => v.mac).join(', ') || 'none'}`, {
-      details: { interfaceName, mac, metadataMacs: listed.map((v) => v.mac) },
-    });
+    throw new VipdError(
+      'VIPD_E_IDENTITY',
+      `interface ${interfaceName} (MAC ${mac}) matches no VNIC of this instance; metadata lists ${listed.map((v) => v.mac).join(', ') || 'none'}`,
+      {
+        details: { interfaceName, mac, metadataMacs: listed.map((v) => v.mac) },
+      },
+    );
   }
   const where = `vnics/[${mine.i}]`;
   const vnicId = stringField(mine.o, 'vnicId', where, /^ocid1\.vnic\./);
@@ -57,7 +67,9 @@ function objectAt(v: unknown, path: string): Record<string, unknown> {
 function stringField(o: Record<string, unknown>, key: string, path: string, shape?: RegExp): string {
   const v = o[key];
   if (typeof v !== 'string' || v === '' || (shape !== undefined && !shape.test(v))) {
-    throw new VipdError('VIPD_E_METADATA', `instance metadata ${path}.${key} is missing or malformed: ${JSON.stringify(v)?.slice(0, 80) ?? 'undefined'}`, { details: { path, key } });
+    throw new VipdError('VIPD_E_METADATA', `instance metadata ${path}.${key} is missing or malformed: ${JSON.stringify(v)?.slice(0, 80) ?? 'undefined'}`, {
+      details: { path, key },
+    });
   }
   return v;
 }

@@ -42,7 +42,9 @@ export class OciImdsClient {
     try {
       return JSON.parse(body) as unknown;
     } catch {
-      throw new VipdError('VIPD_E_METADATA', `instance metadata ${fullPath} answered something that is not JSON: "${body.slice(0, 80)}"`, { details: { path: fullPath } });
+      throw new VipdError('VIPD_E_METADATA', `instance metadata ${fullPath} answered something that is not JSON: "${body.slice(0, 80)}"`, {
+        details: { path: fullPath },
+      });
     }
   }
 
@@ -98,10 +100,14 @@ export class OciImdsClient {
             else
               finish(() =>
                 reject(
-                  new VipdError('VIPD_E_METADATA', `instance metadata GET ${path} answered HTTP ${status}${status === 401 ? ' (v2 needs Authorization: Bearer Oracle; is metadata v1-only here?)' : status === 404 ? ' (this path does not exist on this instance)' : ''}`, {
-                    transient: status >= 500 || status === 429,
-                    details: { path, status, body: body.slice(0, 200) },
-                  }),
+                  new VipdError(
+                    'VIPD_E_METADATA',
+                    `instance metadata GET ${path} answered HTTP ${status}${status === 401 ? ' (v2 needs Authorization: Bearer Oracle; is metadata v1-only here?)' : status === 404 ? ' (this path does not exist on this instance)' : ''}`,
+                    {
+                      transient: status >= 500 || status === 429,
+                      details: { path, status, body: body.slice(0, 200) },
+                    },
+                  ),
                 ),
               );
           });

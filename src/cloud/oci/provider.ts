@@ -75,7 +75,10 @@ export class OciProvider implements CloudProvider {
     // Cached on success only: a metadata outage at start is retried, not remembered.
     this.identityPromise ??= readOciIdentity(this.imds, this.deps.interfaceName, this.macOf, this.deps.config.region).then(
       (id) => {
-        this.log.info({ instanceId: id.instanceId, vnic: id.nicId, mac: id.mac, subnet: id.subnetCidr, region: id.region }, 'OCI identity from instance metadata');
+        this.log.info(
+          { instanceId: id.instanceId, vnic: id.nicId, mac: id.mac, subnet: id.subnetCidr, region: id.region },
+          'OCI identity from instance metadata',
+        );
         return id;
       },
       (e: unknown) => {
@@ -151,7 +154,12 @@ export class OciProvider implements CloudProvider {
         fix: headroom > 0 ? null : 'remove unused secondary private IPs from this VNIC or move VIPs to another VNIC',
       });
     } else {
-      checks.push({ check: 'policy (use private-ips)', status: 'fail', detail: used.error.message, fix: 'allow the dynamic group `use private-ips` and `use vnics` in the VCN compartment (docs/clouds/oci.md)' });
+      checks.push({
+        check: 'policy (use private-ips)',
+        status: 'fail',
+        detail: used.error.message,
+        fix: 'allow the dynamic group `use private-ips` and `use vnics` in the VCN compartment (docs/clouds/oci.md)',
+      });
     }
     const subnet = await fact(() => this.subnetId(id, ctx));
     checks.push(
@@ -167,10 +175,13 @@ export class OciProvider implements CloudProvider {
     const { client, call } = await this.client(id);
     const existing = (await this.listPrivateIps({ ipAddress: address, subnetId }, ctx)).find((p) => canonicalIpv4(p.ipAddress ?? '') === address);
     if (existing === undefined) {
-      const created = await ociCall('CreatePrivateIp', ctx, call, () => client.createPrivateIp({ createPrivateIpDetails: { vnicId: id.nicId, ipAddress: address, displayName: 'vipd' } }));
+      const created = await ociCall('CreatePrivateIp', ctx, call, () =>
+        client.createPrivateIp({ createPrivateIpDetails: { vnicId: id.nicId, ipAddress: address, displayName: 'vipd' } }),
+      );
       this.log.info({ vip: address, vnic: id.nicId }, 'created the VIP as a secondary private IP on this VNIC');
       const createdId = created.privateIp.id;
-      if (typeof createdId !== 'string' || createdId === '') throw new VipdError('VIPD_E_CLOUD_RESPONSE', `CreatePrivateIp for ${address} answered without an id`);
+      if (typeof createdId !== 'string' || createdId === '')
+        throw new VipdError('VIPD_E_CLOUD_RESPONSE', `CreatePrivateIp for ${address} answered without an id`);
       await this.ensurePublicIp(address, createdId, false, client, call, ctx);
       return;
     }
@@ -180,9 +191,13 @@ export class OciProvider implements CloudProvider {
       return;
     }
     if (existing.isPrimary === true) {
-      throw new VipdError('VIPD_E_CLOUD_INVALID', `VIP ${address} is the primary private IP of VNIC ${existing.vnicId ?? '?'}; OCI cannot move a primary, so it cannot be a VIP`, {
-        details: { vip: address, holderVnic: existing.vnicId ?? null },
-      });
+      throw new VipdError(
+        'VIPD_E_CLOUD_INVALID',
+        `VIP ${address} is the primary private IP of VNIC ${existing.vnicId ?? '?'}; OCI cannot move a primary, so it cannot be a VIP`,
+        {
+          details: { vip: address, holderVnic: existing.vnicId ?? null },
+        },
+      );
     }
     if (typeof existing.id !== 'string') throw new VipdError('VIPD_E_CLOUD_RESPONSE', `ListPrivateIps returned ${address} without an id`);
     await ociCall('UpdatePrivateIp', ctx, call, () => client.updatePrivateIp({ privateIpId: existing.id!, updatePrivateIpDetails: { vnicId: id.nicId } }));
@@ -198,7 +213,13 @@ export class OciProvider implements CloudProvider {
       configured.map(async ([address, publicIpId]) => {
         const check = `reserved public IP of ${address}`;
         const got = await fact(async () => (await ociCall('GetPublicIp', ctx, call, () => client.getPublicIp({ publicIpId }))).publicIp);
-        if ('error' in got) return { check, status: 'fail' as const, detail: got.error.message, fix: 'check groups[].vips[].reservedPublicIpId and the `manage public-ips` policy (docs/clouds/oci.md)' };
+        if ('error' in got)
+          return {
+            check,
+            status: 'fail' as const,
+            detail: got.error.message,
+            fix: 'check groups[].vips[].reservedPublicIpId and the `manage public-ips` policy (docs/clouds/oci.md)',
+          };
         const state = String(got.lifecycleState ?? 'unknown');
         const reserved = got.lifetime === undefined || String(got.lifetime) === 'RESERVED';
         const usable = reserved && state !== 'TERMINATING' && state !== 'TERMINATED';
@@ -212,7 +233,14 @@ export class OciProvider implements CloudProvider {
     );
   }
 
-  private async ensurePublicIp(address: string, privateIpId: string, known: boolean, client: VirtualNetworkClient, call: OciCallDeps, ctx: CloudCallContext): Promise<void> {
+  private async ensurePublicIp(
+    address: string,
+    privateIpId: string,
+    known: boolean,
+    client: VirtualNetworkClient,
+    call: OciCallDeps,
+    ctx: CloudCallContext,
+  ): Promise<void> {
     const publicIpId = this.deps.reservedPublicIps?.get(address);
     if (publicIpId === undefined) return;
     await ensureReservedPublicIp(publicIpId, privateIpId, address, known, ctx, {
@@ -271,7 +299,12 @@ export class OciProvider implements CloudProvider {
       const auth = this.deps.auth ?? (await createOciAuth(this.deps.config, this.imds.v2Base));
       const client =
         this.deps.client ??
-        createVirtualNetworkClient({ auth: auth.provider, endpoint: this.deps.config.endpoint, region: id.region ?? '', requestTimeoutMs: this.deps.requestTimeoutMs });
+        createVirtualNetworkClient({
+          auth: auth.provider,
+          endpoint: this.deps.config.endpoint,
+          region: id.region ?? '',
+          requestTimeoutMs: this.deps.requestTimeoutMs,
+        });
       const call: OciCallDeps = { requests: this.deps.requests, renewable: auth.renewable, onNotAuthenticated: auth.refresh };
       return { client, call };
     })().catch((e: unknown) => {
@@ -286,9 +319,13 @@ export class OciProvider implements CloudProvider {
     return vips.map((v) => {
       const address = requireIpv4(v.address);
       if (subnet !== null && !cidrContains(subnet, ipv4Number(address)!)) {
-        throw new VipdError('VIPD_E_CLOUD_INVALID', `VIP ${address} is outside subnet ${id.subnetCidr} of ${id.nicId}; OCI moves a private IP only between VNICs of one subnet`, {
-          details: { vip: address, subnet: id.subnetCidr, vnic: id.nicId },
-        });
+        throw new VipdError(
+          'VIPD_E_CLOUD_INVALID',
+          `VIP ${address} is outside subnet ${id.subnetCidr} of ${id.nicId}; OCI moves a private IP only between VNICs of one subnet`,
+          {
+            details: { vip: address, subnet: id.subnetCidr, vnic: id.nicId },
+          },
+        );
       }
       return address;
     });
@@ -297,7 +334,8 @@ export class OciProvider implements CloudProvider {
 
 function requireIpv4(address: string): string {
   const ip = canonicalIpv4(address);
-  if (ip === null) throw new VipdError('VIPD_E_CLOUD_INVALID', `VIP ${address} is not an IPv4 address; the OCI adapter moves secondary private IPv4 addresses only`);
+  if (ip === null)
+    throw new VipdError('VIPD_E_CLOUD_INVALID', `VIP ${address} is not an IPv4 address; the OCI adapter moves secondary private IPv4 addresses only`);
   return ip;
 }
 

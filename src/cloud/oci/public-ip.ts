@@ -28,7 +28,14 @@ type Standing = 'assigned' | 'pending' | 'elsewhere';
  * caller's retry runs this again (the private IP is then found on this
  * VNIC and the assignment re-sent).
  */
-export async function ensureReservedPublicIp(publicIpId: string, privateIpId: string, address: string, known: boolean, ctx: CloudCallContext, deps: ReservedPublicIpDeps): Promise<void> {
+export async function ensureReservedPublicIp(
+  publicIpId: string,
+  privateIpId: string,
+  address: string,
+  known: boolean,
+  ctx: CloudCallContext,
+  deps: ReservedPublicIpDeps,
+): Promise<void> {
   const get = async (): Promise<PublicIp> => (await ociCall('GetPublicIp', ctx, deps.call, () => deps.client.getPublicIp({ publicIpId }))).publicIp;
   let pub = known ? await get() : null;
   if (pub === null || standing(pub, publicIpId, privateIpId, address) === 'elsewhere') pub = await update(publicIpId, privateIpId, ctx, deps);
@@ -50,12 +57,18 @@ async function update(publicIpId: string, privateIpId: string, ctx: CloudCallCon
 function standing(pub: PublicIp, publicIpId: string, privateIpId: string, address: string): Standing {
   const state = String(pub.lifecycleState ?? 'missing');
   if (pub.lifetime !== undefined && String(pub.lifetime) !== 'RESERVED') {
-    throw new VipdError('VIPD_E_CLOUD_INVALID', `public IP ${publicIpId} (reservedPublicIpId of VIP ${address}) is ${String(pub.lifetime)}, not RESERVED; only a reserved public IP can follow a VIP`, {
-      details: detailsOf(pub, publicIpId, privateIpId, address),
-    });
+    throw new VipdError(
+      'VIPD_E_CLOUD_INVALID',
+      `public IP ${publicIpId} (reservedPublicIpId of VIP ${address}) is ${String(pub.lifetime)}, not RESERVED; only a reserved public IP can follow a VIP`,
+      {
+        details: detailsOf(pub, publicIpId, privateIpId, address),
+      },
+    );
   }
   if (state === 'TERMINATING' || state === 'TERMINATED') {
-    throw new VipdError('VIPD_E_CLOUD_INVALID', `public IP ${publicIpId} (reservedPublicIpId of VIP ${address}) is ${state}`, { details: detailsOf(pub, publicIpId, privateIpId, address) });
+    throw new VipdError('VIPD_E_CLOUD_INVALID', `public IP ${publicIpId} (reservedPublicIpId of VIP ${address}) is ${state}`, {
+      details: detailsOf(pub, publicIpId, privateIpId, address),
+    });
   }
   if (pub.privateIpId !== privateIpId) return 'elsewhere';
   if (state === 'ASSIGNED') return 'assigned';
@@ -68,10 +81,17 @@ function notAssigned(pub: PublicIp, publicIpId: string, privateIpId: string, add
   const details = detailsOf(pub, publicIpId, privateIpId, address);
   const state = String(pub.lifecycleState ?? 'missing');
   if (typeof pub.privateIpId === 'string' && pub.privateIpId !== privateIpId) {
-    return new VipdError('VIPD_E_CLOUD_CONFLICT', `public IP ${publicIpId} is on private IP ${pub.privateIpId} (${state}), not on VIP ${address}'s ${privateIpId}: another change raced ours; retried`, { transient: true, details });
+    return new VipdError(
+      'VIPD_E_CLOUD_CONFLICT',
+      `public IP ${publicIpId} is on private IP ${pub.privateIpId} (${state}), not on VIP ${address}'s ${privateIpId}: another change raced ours; retried`,
+      { transient: true, details },
+    );
   }
   if (state === 'AVAILABLE' || state === 'UNASSIGNED' || state === 'UNASSIGNING' || pub.privateIpId === undefined) {
-    return new VipdError('VIPD_E_CLOUD_UNAVAILABLE', `OCI did not keep the assignment of public IP ${publicIpId} to VIP ${address} (it is ${state}); retried`, { transient: true, details });
+    return new VipdError('VIPD_E_CLOUD_UNAVAILABLE', `OCI did not keep the assignment of public IP ${publicIpId} to VIP ${address} (it is ${state}); retried`, {
+      transient: true,
+      details,
+    });
   }
   return new VipdError('VIPD_E_CLOUD_RESPONSE', `public IP ${publicIpId} answered lifecycleState ${state} for VIP ${address}`, { details });
 }

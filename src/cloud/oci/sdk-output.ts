@@ -37,7 +37,13 @@ const METHODS = ['log', 'info', 'warn', 'error', 'debug'] as const;
  */
 export function routeOciSdkOutput(logger: Logger, targets: OciSdkOutputTargets = { console, sdkLog: common.LOG }): () => void {
   const log = logger.child({ component: 'cloud', provider: 'oci', source: 'oci-sdk' });
-  const saved: ConsoleMethods = { log: targets.console.log, info: targets.console.info, warn: targets.console.warn, error: targets.console.error, debug: targets.console.debug };
+  const saved: ConsoleMethods = {
+    log: targets.console.log,
+    info: targets.console.info,
+    warn: targets.console.warn,
+    error: targets.console.error,
+    debug: targets.console.debug,
+  };
   const savedSdkLogger = targets.sdkLog.logger;
   // A logger whose own failure reaches the console must not loop back here.
   let inside = false;

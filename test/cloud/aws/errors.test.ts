@@ -40,7 +40,12 @@ describe('classifyAwsError', () => {
     ['SDK TimeoutError', Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }), 'VIPD_E_CLOUD_UNAVAILABLE', true],
     ['cross-realm wrapper', new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1'), 'VIPD_E_CLOUD_UNAVAILABLE', true],
     ['UnauthorizedOperation', serviceError('UnauthorizedOperation', 403), 'VIPD_E_CLOUD_PERMISSION', false],
-    ['RequestExpired, clock not corrected: expired role credentials, refreshed and retried', serviceError('RequestExpired', 400), 'VIPD_E_CLOUD_CREDENTIALS_EXPIRED', true],
+    [
+      'RequestExpired, clock not corrected: expired role credentials, refreshed and retried',
+      serviceError('RequestExpired', 400),
+      'VIPD_E_CLOUD_CREDENTIALS_EXPIRED',
+      true,
+    ],
     ['ExpiredToken', serviceError('ExpiredToken', 400), 'VIPD_E_CLOUD_CREDENTIALS_EXPIRED', true],
     ['ExpiredTokenException', serviceError('ExpiredTokenException', 403), 'VIPD_E_CLOUD_CREDENTIALS_EXPIRED', true],
     ['RequestExpired after the SDK corrected its clock offset: retry', skewed('RequestExpired', 400), 'VIPD_E_CLOUD_UNAVAILABLE', true],
@@ -72,7 +77,9 @@ describe('classifyAwsError', () => {
     expect(e.message).toContain('UnauthorizedOperation (HTTP 403): You are not authorized to perform this operation.');
     expect(e.message).toContain('request id req-1234');
     expect(e.message).toContain('ec2:AssignPrivateIpAddresses');
-    expect(e.details).toEqual(expect.objectContaining({ operation: 'AssignPrivateIpAddresses', awsCode: 'UnauthorizedOperation', httpStatus: 403, requestId: 'req-1234' }));
+    expect(e.details).toEqual(
+      expect.objectContaining({ operation: 'AssignPrivateIpAddresses', awsCode: 'UnauthorizedOperation', httpStatus: 403, requestId: 'req-1234' }),
+    );
   });
 
   it('passes a VipdError through unchanged (e.g. a metadata error from the credential provider)', () => {

@@ -74,15 +74,32 @@ describe('the IAM policy of docs/clouds/aws.md, evaluated by the emulated EC2 on
     const facts = await n2.describe(call());
     expect(facts.checks.filter((c) => c.status !== 'pass')).toEqual([]);
     const calls = l.cloud.calls.ec2();
-    expect(new Set(calls.map((c) => c.action))).toEqual(new Set(['AssignPrivateIpAddresses', 'DescribeAddresses', 'AssociateAddress', 'DescribeNetworkInterfaces', 'DescribeNetworkInterfaceAttribute']));
+    expect(new Set(calls.map((c) => c.action))).toEqual(
+      new Set(['AssignPrivateIpAddresses', 'DescribeAddresses', 'AssociateAddress', 'DescribeNetworkInterfaces', 'DescribeNetworkInterfaceAttribute']),
+    );
     expect(calls.filter((c) => c.result !== 'ok')).toEqual([]);
     expect(l.cloud.flavour.model.eips.find((e) => e.allocationId === EIP.allocationId)?.association?.eniId).toBe(NODE2.eni);
   });
 
   it.each([
-    ['the ENI resource type misspelt', (t: string) => t.replaceAll(':network-interface/', ':network-interfaces/'), 'AssignPrivateIpAddresses', `network-interface/${NODE1.eni}`],
-    ['the Elastic IP ARN in the form of another resource type', (t: string) => t.replace(':elastic-ip/', ':eip/'), 'AssociateAddress', `elastic-ip/${EIP.allocationId}`],
-    ['the ENIs missing from the association statement', (t: string) => t.replace(/("arn:aws:ec2:[^"]*elastic-ip\/[^"]*"),[\s\S]*?\]/, '$1]'), 'AssociateAddress', `network-interface/${NODE1.eni}`],
+    [
+      'the ENI resource type misspelt',
+      (t: string) => t.replaceAll(':network-interface/', ':network-interfaces/'),
+      'AssignPrivateIpAddresses',
+      `network-interface/${NODE1.eni}`,
+    ],
+    [
+      'the Elastic IP ARN in the form of another resource type',
+      (t: string) => t.replace(':elastic-ip/', ':eip/'),
+      'AssociateAddress',
+      `elastic-ip/${EIP.allocationId}`,
+    ],
+    [
+      'the ENIs missing from the association statement',
+      (t: string) => t.replace(/("arn:aws:ec2:[^"]*elastic-ip\/[^"]*"),[\s\S]*?\]/, '$1]'),
+      'AssociateAddress',
+      `network-interface/${NODE1.eni}`,
+    ],
     ['the account id left out of the ARNs', (t: string) => t.replaceAll(':123456789012:', '::'), 'AssignPrivateIpAddresses', `network-interface/${NODE1.eni}`],
   ])('a policy with %s fails the move with UnauthorizedOperation naming the resource', async (_label, mutate, action, resource) => {
     const l = await start(forThisLab(mutate(documentedPolicyText())));
@@ -113,7 +130,10 @@ describe('evaluateIam', () => {
   });
 
   it('an action without resource-level permissions needs Resource "*", not a pattern', () => {
-    const scoped = parseIamPolicy({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 'ec2:DescribeAddresses', Resource: 'arn:aws:ec2:*:*:elastic-ip/*' } });
+    const scoped = parseIamPolicy({
+      Version: '2012-10-17',
+      Statement: { Effect: 'Allow', Action: 'ec2:DescribeAddresses', Resource: 'arn:aws:ec2:*:*:elastic-ip/*' },
+    });
     expect(evaluateIam(scoped, 'ec2:DescribeAddresses', ['*'])).toEqual({ allowed: false, resource: '*' });
   });
 
@@ -123,7 +143,12 @@ describe('evaluateIam', () => {
   });
 
   it('refuses what it cannot evaluate instead of ignoring it', () => {
-    expect(() => parseIamPolicy({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/x': 'y' } } }] })).toThrow(/Condition is not evaluated/);
+    expect(() =>
+      parseIamPolicy({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/x': 'y' } } }],
+      }),
+    ).toThrow(/Condition is not evaluated/);
     expect(() => parseIamPolicy({ Version: '2008-10-17', Statement: [] })).toThrow(/Version/);
     expect(() => parseIamPolicy({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: [], Resource: '*' }] })).toThrow(/Action/);
   });

@@ -11,7 +11,6 @@ class FakeClock implements MonotonicClock {
   }
 }
 
-
 describe('ImdsClient (IMDSv2) against the lab metadata service', () => {
   let lab: RunningLab;
   beforeEach(async () => {
@@ -66,7 +65,12 @@ describe('ImdsClient (IMDSv2) against the lab metadata service', () => {
     clock.now += 50_000; // 550 s: within the renewal margin of a 600 s token
     await imds.get('instance-id');
     expect(tokenPuts()).toBe(2);
-    expect(lab.cloud.calls.imds().filter((c) => c.method === 'PUT').every((c) => c.status === 200)).toBe(true);
+    expect(
+      lab.cloud.calls
+        .imds()
+        .filter((c) => c.method === 'PUT')
+        .every((c) => c.status === 200),
+    ).toBe(true);
   });
 
   it('a missing path is a permanent VIPD_E_METADATA; an unknown source is refused', async () => {
@@ -95,7 +99,11 @@ describe('ImdsClient (IMDSv2) against the lab metadata service', () => {
     const two = client({ source: NODE2.source, timeoutMs: 400 });
     await one.get('instance-id');
     await two.get('instance-id');
-    expect(await lab.control.setOutage({ metadata: 'http500', metadataInstances: [NODE2.id] })).toEqual({ api: null, metadata: 'http500', metadataInstances: [NODE2.id] });
+    expect(await lab.control.setOutage({ metadata: 'http500', metadataInstances: [NODE2.id] })).toEqual({
+      api: null,
+      metadata: 'http500',
+      metadataInstances: [NODE2.id],
+    });
     expect(await one.get('instance-id')).toBe(NODE1.id);
     expect((await rejection(two.get('instance-id'))).code).toBe('VIPD_E_METADATA');
     await lab.control.setOutage({ api: 'http503' });
@@ -108,12 +116,14 @@ describe('ImdsClient (IMDSv2) against the lab metadata service', () => {
 
   it('refuses a per-instance metadata outage it cannot honour', async () => {
     await expect(lab.control.setOutage({ metadata: 'refuse', metadataInstances: [NODE1.id] })).rejects.toThrow(/metadataInstances needs metadata: http500/);
-    await expect(lab.control.setOutage({ metadata: 'http500', metadataInstances: ['i-0fffffffffffffff'] })).rejects.toThrow(/instance i-0fffffffffffffff does not exist/);
+    await expect(lab.control.setOutage({ metadata: 'http500', metadataInstances: ['i-0fffffffffffffff'] })).rejects.toThrow(
+      /instance i-0fffffffffffffff does not exist/,
+    );
     await expect(lab.control.setOutage({ metadata: 'http500', metadataInstances: [] })).rejects.toThrow(/non-empty array/);
     expect((await lab.control.state()).outage).toEqual({ api: null, metadata: null, metadataInstances: null });
   });
 
-  it('a read in flight ends when its caller\'s signal aborts, with the abort reason (a typed error), long before its own timeout', async () => {
+  it("a read in flight ends when its caller's signal aborts, with the abort reason (a typed error), long before its own timeout", async () => {
     const imds = client({ timeoutMs: 10_000 });
     await imds.get('instance-id');
     await lab.control.setOutage({ metadata: 'hang' });

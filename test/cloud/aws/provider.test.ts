@@ -15,7 +15,6 @@ const vips = (...addresses: string[]): CloudVip[] => addresses.map((address) => 
 /** A context that never aborts, for calls made straight to the provider. */
 const call = (): CloudCallContext => ({ signal: new AbortController().signal, deadlineAt: processClock.nowMs() + 20_000 });
 
-
 /** OS interfaces of the emulated instances: node1's VIP interface is eth1, its SECOND NIC. */
 const MACS: Record<string, Record<string, string>> = {
   [NODE1.source]: { eth0: NODE1.mac0, eth1: NODE1.mac },
@@ -43,7 +42,11 @@ describe('AwsProvider against the lab cloud', () => {
       interfaceName,
       elasticIps: opts.elasticIps,
       requests: opts.requests,
-      config: { region: null, endpoint: lab.endpoints.apiUrl, metadataEndpoint: opts.metadataEndpoint === undefined ? lab.endpoints.imdsUrl : opts.metadataEndpoint },
+      config: {
+        region: null,
+        endpoint: lab.endpoints.apiUrl,
+        metadataEndpoint: opts.metadataEndpoint === undefined ? lab.endpoints.imdsUrl : opts.metadataEndpoint,
+      },
       logger: silentLogger(),
       macOf: async (ifname) => {
         const mac = MACS[source]?.[ifname];
@@ -56,7 +59,17 @@ describe('AwsProvider against the lab cloud', () => {
   }
 
   function mover(p: AwsProvider): CloudMover {
-    return new CloudMover({ provider: p, clock: processClock, timers: realTimers, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: Math.random, logger: silentLogger(), confirmPollMs: 100, baseDelayMs: 50, maxDelayMs: 400 });
+    return new CloudMover({
+      provider: p,
+      clock: processClock,
+      timers: realTimers,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      random: Math.random,
+      logger: silentLogger(),
+      confirmPollMs: 100,
+      baseDelayMs: 50,
+      maxDelayMs: 400,
+    });
   }
 
   const deadline = (ms: number): number => processClock.nowMs() + ms;
@@ -125,7 +138,13 @@ describe('AwsProvider against the lab cloud', () => {
     expect(assigns[0]).toMatchObject({
       caller: NODE1.id,
       result: 'ok',
-      params: expect.objectContaining({ NetworkInterfaceId: NODE1.eni, 'PrivateIpAddress.1': VIPS[0], 'PrivateIpAddress.2': VIPS[1], 'PrivateIpAddress.3': VIPS[2], AllowReassignment: 'true' }),
+      params: expect.objectContaining({
+        NetworkInterfaceId: NODE1.eni,
+        'PrivateIpAddress.1': VIPS[0],
+        'PrivateIpAddress.2': VIPS[1],
+        'PrivateIpAddress.3': VIPS[2],
+        AllowReassignment: 'true',
+      }),
     });
     // Credentials came from the emulated metadata role, not from anything static.
     expect(lab.cloud.calls.imds().some((c) => c.path === '/latest/meta-data/iam/security-credentials/vipd-node' && c.caller === NODE1.id)).toBe(true);
@@ -282,7 +301,10 @@ describe('AwsProvider against the lab cloud', () => {
 
   it('request metrics count EC2 operations, not provider methods: one assign with an Elastic IP is three operations', async () => {
     const seen: [string, string][] = [];
-    const p = provider(NODE1.source, 'eth1', { elasticIps: new Map([[VIPS[0], EIP.allocationId]]), requests: { cloudRequest: (op, outcome) => void seen.push([op, outcome]) } });
+    const p = provider(NODE1.source, 'eth1', {
+      elasticIps: new Map([[VIPS[0], EIP.allocationId]]),
+      requests: { cloudRequest: (op, outcome) => void seen.push([op, outcome]) },
+    });
     await p.assign(vips(VIPS[0]), call());
     expect(seen).toEqual([
       ['AssignPrivateIpAddresses', 'ok'],
@@ -332,7 +354,9 @@ describe('AwsProvider against the lab cloud', () => {
       checks: [expect.objectContaining({ check: 'source/destination check', status: 'pass', detail: expect.stringContaining('sourceDestCheck=false') })],
     });
     await lab.control.addFault({ action: 'DescribeNetworkInterfaceAttribute', error: { code: 'UnauthorizedOperation' } });
-    expect((await p.describe(call())).checks).toEqual([expect.objectContaining({ check: 'source/destination check', status: 'warn', detail: expect.stringContaining('ec2:DescribeNetworkInterfaceAttribute') })]);
+    expect((await p.describe(call())).checks).toEqual([
+      expect.objectContaining({ check: 'source/destination check', status: 'warn', detail: expect.stringContaining('ec2:DescribeNetworkInterfaceAttribute') }),
+    ]);
   });
 
   it('without a metadata override the SDK default chain finds the role through AWS_EC2_METADATA_SERVICE_ENDPOINT', async () => {
@@ -345,16 +369,22 @@ describe('AwsProvider against the lab cloud', () => {
     );
     const saved = { ...process.env };
     for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
-    Object.assign(process.env, {
-      AWS_EC2_METADATA_SERVICE_ENDPOINT: lab.endpoints.imdsUrl,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    }, call());
+    Object.assign(
+      process.env,
+      {
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: lab.endpoints.imdsUrl,
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      },
+      call(),
+    );
     try {
       const p = provider(NODE1.source, 'eth1', { metadataEndpoint: null });
       await p.assign(vips(VIPS[0]), call());
       expect(ec2Calls('AssignPrivateIpAddresses')).toEqual([expect.objectContaining({ caller: NODE1.id, result: 'ok' })]);
-      expect(lab.cloud.calls.imds().some((c) => c.source === '127.0.0.1' && c.path === '/latest/meta-data/iam/security-credentials/vipd-node' && c.status === 200)).toBe(true);
+      expect(
+        lab.cloud.calls.imds().some((c) => c.source === '127.0.0.1' && c.path === '/latest/meta-data/iam/security-credentials/vipd-node' && c.status === 200),
+      ).toBe(true);
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
       Object.assign(process.env, saved, call());
@@ -380,27 +410,35 @@ describe('AwsProvider against the lab cloud', () => {
       [NODE1.id, 'ok'],
       [NODE1.id, 'ok'],
     ]);
-    expect(lab.cloud.flavour.model.eni(NODE1.eni).ips.filter((i) => !i.primary).map((i) => i.address)).toEqual([VIPS[0], VIPS[1]]);
+    expect(
+      lab.cloud.flavour.model
+        .eni(NODE1.eni)
+        .ips.filter((i) => !i.primary)
+        .map((i) => i.address),
+    ).toEqual([VIPS[0], VIPS[1]]);
   });
 
-  it.each(['http429', 'hang'])('instance metadata answering %s for a while during the confirmation: retried, the move completes once it is back', async (outage) => {
-    const p = provider(NODE1.source, 'eth1');
-    await p.identity(call());
-    await lab.control.setPropagationDelay(300);
-    await lab.control.setOutage({ metadata: outage });
-    let settled = false;
-    const pending = mover(p)
-      .acquire(vips(VIPS[0]), deadline(20_000))
-      .finally(() => {
-        settled = true;
-      });
-    await eventually(() => ec2Calls('AssignPrivateIpAddresses').length === 1);
-    await new Promise((r) => setTimeout(r, 1_500));
-    // Still waiting, not failed: metadata trouble is transient.
-    expect(settled).toBe(false);
-    await lab.control.setOutage({ metadata: null });
-    const result = await pending;
-    expect(result.assignCalls).toBe(1);
-    expect(lab.cloud.dataplane.visibleOn(NODE1.eni)).toEqual([VIPS[0]]);
-  });
+  it.each(['http429', 'hang'])(
+    'instance metadata answering %s for a while during the confirmation: retried, the move completes once it is back',
+    async (outage) => {
+      const p = provider(NODE1.source, 'eth1');
+      await p.identity(call());
+      await lab.control.setPropagationDelay(300);
+      await lab.control.setOutage({ metadata: outage });
+      let settled = false;
+      const pending = mover(p)
+        .acquire(vips(VIPS[0]), deadline(20_000))
+        .finally(() => {
+          settled = true;
+        });
+      await eventually(() => ec2Calls('AssignPrivateIpAddresses').length === 1);
+      await new Promise((r) => setTimeout(r, 1_500));
+      // Still waiting, not failed: metadata trouble is transient.
+      expect(settled).toBe(false);
+      await lab.control.setOutage({ metadata: null });
+      const result = await pending;
+      expect(result.assignCalls).toBe(1);
+      expect(lab.cloud.dataplane.visibleOn(NODE1.eni)).toEqual([VIPS[0]]);
+    },
+  );
 });

@@ -15,6 +15,9 @@ describe('alias ranges', () => {
   });
 
   it('addition appends only missing VIPs as /32 (idempotent)', () => {
-    expect(withVips([{ ipCidrRange: '10.0.1.42/32' }], ['10.0.1.42', '10.0.1.43'], 'a/nic1')).toEqual([{ ipCidrRange: '10.0.1.42/32' }, { ipCidrRange: '10.0.1.43/32' }]);
+    expect(withVips([{ ipCidrRange: '10.0.1.42/32' }], ['10.0.1.42', '10.0.1.43'], 'a/nic1')).toEqual([
+      { ipCidrRange: '10.0.1.42/32' },
+      { ipCidrRange: '10.0.1.43/32' },
+    ]);
   });
 });

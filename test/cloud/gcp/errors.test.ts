@@ -26,7 +26,9 @@ describe('classifyGcpError', () => {
 
   it('the body may only be in the message (GaxiosError.message is the JSON text)', () => {
     const body = { error: { code: 412, message: 'stale', errors: [{ reason: 'conditionNotMet' }] } };
-    expect(classifyGcpError(Object.assign(new Error(JSON.stringify(body)), { status: 412 }), 'instances.updateNetworkInterface').code).toBe('VIPD_E_CLOUD_CONFLICT');
+    expect(classifyGcpError(Object.assign(new Error(JSON.stringify(body)), { status: 412 }), 'instances.updateNetworkInterface').code).toBe(
+      'VIPD_E_CLOUD_CONFLICT',
+    );
   });
 
   it('a permission error names the permission of the call', () => {
@@ -36,15 +38,24 @@ describe('classifyGcpError', () => {
   });
 
   it('timeouts and fetch failures are unavailable (transient); anything else is a response error (permanent)', () => {
-    expect(classifyGcpError(Object.assign(new Error('timeout of 3000ms exceeded'), { name: 'GaxiosError', code: 'TimeoutError' }), 'instances.get')).toMatchObject({ code: 'VIPD_E_CLOUD_UNAVAILABLE', transient: true });
-    expect(classifyGcpError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), 'instances.get')).toMatchObject({ code: 'VIPD_E_CLOUD_UNAVAILABLE', transient: true });
+    expect(
+      classifyGcpError(Object.assign(new Error('timeout of 3000ms exceeded'), { name: 'GaxiosError', code: 'TimeoutError' }), 'instances.get'),
+    ).toMatchObject({ code: 'VIPD_E_CLOUD_UNAVAILABLE', transient: true });
+    expect(classifyGcpError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), 'instances.get')).toMatchObject({
+      code: 'VIPD_E_CLOUD_UNAVAILABLE',
+      transient: true,
+    });
     expect(classifyGcpError(new Error('Unexpected token < in JSON'), 'instances.get')).toMatchObject({ code: 'VIPD_E_CLOUD_RESPONSE', transient: false });
     const mine = new VipdError('VIPD_E_CANCELLED', 'x');
     expect(classifyGcpError(mine, 'instances.get')).toBe(mine);
   });
 
   it('an operation DONE with error: transient unless it is about permission or quota', () => {
-    expect(operationError('op-1', 'vipd-b/nic0', [{ code: 'RESOURCE_NOT_READY', message: 'busy' }])).toMatchObject({ code: 'VIPD_E_CLOUD_UNAVAILABLE', transient: true, message: expect.stringContaining('RESOURCE_NOT_READY') });
+    expect(operationError('op-1', 'vipd-b/nic0', [{ code: 'RESOURCE_NOT_READY', message: 'busy' }])).toMatchObject({
+      code: 'VIPD_E_CLOUD_UNAVAILABLE',
+      transient: true,
+      message: expect.stringContaining('RESOURCE_NOT_READY'),
+    });
     expect(operationError('op-1', 'vipd-b/nic0', [{ code: 'PERMISSION_DENIED' }])).toMatchObject({ code: 'VIPD_E_CLOUD_PERMISSION', transient: false });
     expect(operationError('op-1', 'vipd-b/nic0', [{ code: 'QUOTA_EXCEEDED' }])).toMatchObject({ code: 'VIPD_E_CLOUD_LIMIT', transient: false });
   });

@@ -33,11 +33,21 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     await lab.stop();
   });
 
-  function provider(source: string, interfaceName: string, opts: { requestTimeoutMs?: number; peers?: string[]; requests?: CloudRequestSink; clients?: (m: GceMetadataClient) => GcpClients } = {}): GcpProvider {
+  function provider(
+    source: string,
+    interfaceName: string,
+    opts: { requestTimeoutMs?: number; peers?: string[]; requests?: CloudRequestSink; clients?: (m: GceMetadataClient) => GcpClients } = {},
+  ): GcpProvider {
     const metadata = new GceMetadataClient({ baseUrl: lab.endpoints.imdsUrl, localAddress: source, timeoutMs: 1_000 });
     return new GcpProvider({
       interfaceName,
-      config: { project: null, zone: null, peers: (opts.peers ?? [source === A.source ? B.name : A.name]).map((instance) => ({ instance, zone: null })), endpoint: lab.endpoints.apiUrl, metadataEndpoint: lab.endpoints.imdsUrl },
+      config: {
+        project: null,
+        zone: null,
+        peers: (opts.peers ?? [source === A.source ? B.name : A.name]).map((instance) => ({ instance, zone: null })),
+        endpoint: lab.endpoints.apiUrl,
+        metadataEndpoint: lab.endpoints.imdsUrl,
+      },
       logger: silentLogger(),
       macOf: async (ifname) => {
         const mac = MACS[source]?.[ifname];
@@ -53,7 +63,17 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
   }
 
   function mover(p: GcpProvider): CloudMover {
-    return new CloudMover({ provider: p, clock: processClock, timers: realTimers, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: Math.random, logger: silentLogger(), confirmPollMs: 50, baseDelayMs: 50, maxDelayMs: 300 });
+    return new CloudMover({
+      provider: p,
+      clock: processClock,
+      timers: realTimers,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      random: Math.random,
+      logger: silentLogger(),
+      confirmPollMs: 50,
+      baseDelayMs: 50,
+      maxDelayMs: 300,
+    });
   }
 
   const nicOf = (instance: string, nic: string) => lab.cloud.flavour.model.nic(instance, nic);
@@ -81,8 +101,16 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     // get self and peer (concurrently), PATCH the holder, its operation, PATCH ours, its operation.
     const moves = dedupePolls(shape());
     expect(moves.slice(0, 2).sort()).toEqual(['instances.get vipd-a', 'instances.get vipd-b']);
-    expect(moves.slice(2)).toEqual(['instances.updateNetworkInterface vipd-b', 'zoneOperations.get', 'instances.updateNetworkInterface vipd-a', 'zoneOperations.get']);
-    expect(ranges(B.name, B.nic)).toEqual([['10.0.1.50', null], ['10.8.1.0/24', 'pods']]);
+    expect(moves.slice(2)).toEqual([
+      'instances.updateNetworkInterface vipd-b',
+      'zoneOperations.get',
+      'instances.updateNetworkInterface vipd-a',
+      'zoneOperations.get',
+    ]);
+    expect(ranges(B.name, B.nic)).toEqual([
+      ['10.0.1.50', null],
+      ['10.8.1.0/24', 'pods'],
+    ]);
     expect(ranges(A.name, A.nic)).toEqual([[`${VIP}/32`, null]]);
     const patchA = apiCalls().find((c) => c.action === 'instances.updateNetworkInterface' && c.params.instance === A.name)!;
     expect(patchA.params.networkInterface).toBe('nic1');
@@ -90,16 +118,29 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     await lab.cloud.settled();
     expect(lab.fabric.last(VIP)).toEqual({ op: 'route', vip: VIP, via: A.ip });
     // The holders read from both VMs; from the other side, we are 'other' with our NIC's address.
-    expect(await provider(B.source, 'eth0').holders(vips(VIP, VIP2), call())).toEqual(new Map([[VIP, { kind: 'other', instanceId: A.name, nodeId: null, primaryAddress: A.ip }], [VIP2, { kind: 'nobody' }]]));
+    expect(await provider(B.source, 'eth0').holders(vips(VIP, VIP2), call())).toEqual(
+      new Map([
+        [VIP, { kind: 'other', instanceId: A.name, nodeId: null, primaryAddress: A.ip }],
+        [VIP2, { kind: 'nobody' }],
+      ]),
+    );
     expect(await p.holders(vips(VIP), call())).toEqual(new Map([[VIP, { kind: 'me' }]]));
   });
 
   it('removing the LAST alias goes as a raw PATCH whose wire body carries "aliasIpRanges":[]; through the SDK the empty list is dropped and changes nothing', async () => {
-    lab = await startGcpLab(gcpSpec((s) => void (instanceJson(s, B.name).networkInterfaces = [{ name: 'nic0', networkIP: B.ip, mac: B.mac, aliasIpRanges: [{ ipCidrRange: VIP }] }])));
+    lab = await startGcpLab(
+      gcpSpec((s) => void (instanceJson(s, B.name).networkInterfaces = [{ name: 'nic0', networkIP: B.ip, mac: B.mac, aliasIpRanges: [{ ipCidrRange: VIP }] }])),
+    );
     // What the SDK does with an empty list, sent as B itself: the field is gone from the body, the alias stays.
     const bMeta = new GceMetadataClient({ baseUrl: lab.endpoints.imdsUrl, localAddress: B.source });
     const sdk = new GcpClients({ endpoint: lab.endpoints.apiUrl, metadata: bMeta });
-    await sdk.instances.updateNetworkInterface({ project: PROJECT, zone: ZONE, instance: B.name, networkInterface: 'nic0', networkInterfaceResource: { aliasIpRanges: [], fingerprint: nicOf(B.name, 'nic0').fingerprint } });
+    await sdk.instances.updateNetworkInterface({
+      project: PROJECT,
+      zone: ZONE,
+      instance: B.name,
+      networkInterface: 'nic0',
+      networkInterfaceResource: { aliasIpRanges: [], fingerprint: nicOf(B.name, 'nic0').fingerprint },
+    });
     const sdkBody = apiCalls().find((c) => c.action === 'instances.updateNetworkInterface')!.body;
     expect(sdkBody).not.toContain('aliasIpRanges');
     await eventually(() => lab.cloud.calls.ec2().length > 0 && true);
@@ -120,14 +161,21 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     lab = await startGcpLab();
     const p = provider(A.source, 'eth1');
     const model = lab.cloud.flavour.model;
-    model.beforeNextUpdate = () => model.externalUpdate(B.name, 'nic0', [...nicOf(B.name, 'nic0').aliasIpRanges, { ipCidrRange: '10.0.1.60/32', subnetworkRangeName: null }]);
+    model.beforeNextUpdate = () =>
+      model.externalUpdate(B.name, 'nic0', [...nicOf(B.name, 'nic0').aliasIpRanges, { ipCidrRange: '10.0.1.60/32', subnetworkRangeName: null }]);
     const err = await rejection(p.assign(vips(VIP), call()));
     expect(err).toMatchObject({ code: 'VIPD_E_CLOUD_CONFLICT', transient: true });
     expect(ranges(B.name, 'nic0')).toContainEqual([`${VIP}/32`, null]);
-    model.beforeNextUpdate = () => model.externalUpdate(B.name, 'nic0', [...nicOf(B.name, 'nic0').aliasIpRanges, { ipCidrRange: '10.0.1.61/32', subnetworkRangeName: null }]);
+    model.beforeNextUpdate = () =>
+      model.externalUpdate(B.name, 'nic0', [...nicOf(B.name, 'nic0').aliasIpRanges, { ipCidrRange: '10.0.1.61/32', subnetworkRangeName: null }]);
     const retried = await mover(p).acquire(vips(VIP), processClock.nowMs() + 20_000);
     expect(retried.assignCalls).toBe(2);
-    expect(ranges(B.name, 'nic0')).toEqual([['10.0.1.50', null], ['10.8.1.0/24', 'pods'], ['10.0.1.60/32', null], ['10.0.1.61/32', null]]);
+    expect(ranges(B.name, 'nic0')).toEqual([
+      ['10.0.1.50', null],
+      ['10.8.1.0/24', 'pods'],
+      ['10.0.1.60/32', null],
+      ['10.0.1.61/32', null],
+    ]);
     expect(ranges(A.name, A.nic)).toEqual([[`${VIP}/32`, null]]);
     expect(apiCalls().filter((c) => c.status === 412)).toHaveLength(2);
   });
@@ -135,7 +183,11 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
   it('an operation DONE with error is a failure (the SDK does not throw on it), and is retried', async () => {
     lab = await startGcpLab();
     const p = provider(A.source, 'eth1');
-    await lab.control.addFault({ action: 'instances.updateNetworkInterface', error: { code: 'RESOURCE_OPERATION_RATE_EXCEEDED', message: 'Operation rate exceeded' }, times: 1 });
+    await lab.control.addFault({
+      action: 'instances.updateNetworkInterface',
+      error: { code: 'RESOURCE_OPERATION_RATE_EXCEEDED', message: 'Operation rate exceeded' },
+      times: 1,
+    });
     const err = await rejection(p.assign(vips(VIP), call()));
     expect(err).toMatchObject({ code: 'VIPD_E_CLOUD_UNAVAILABLE', transient: true, message: expect.stringContaining('RESOURCE_OPERATION_RATE_EXCEEDED') });
     expect(ranges(B.name, 'nic0')).toContainEqual([`${VIP}/32`, null]);
@@ -169,7 +221,10 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     const patchesB = apiCalls().filter((c) => c.action === 'instances.updateNetworkInterface' && c.params.instance === B.name);
     expect(patchesB.length).toBeGreaterThanOrEqual(2);
     expect(new Set(patchesB.map((c) => c.params.requestId)).size).toBe(1);
-    expect(ranges(B.name, 'nic0')).toEqual([['10.0.1.50', null], ['10.8.1.0/24', 'pods']]);
+    expect(ranges(B.name, 'nic0')).toEqual([
+      ['10.0.1.50', null],
+      ['10.8.1.0/24', 'pods'],
+    ]);
     expect(ranges(A.name, A.nic)).toEqual([[`${VIP}/32`, null]]);
   });
 
@@ -179,7 +234,11 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     await p.identity(call());
     lab.cloud.calls.clear();
     const err = await rejection(mover(p).acquire(vips(VIP), processClock.nowMs() + 20_000));
-    expect(err).toMatchObject({ code: 'VIPD_E_CLOUD_PERMISSION', transient: false, message: expect.stringContaining('compute.instances.updateNetworkInterface') });
+    expect(err).toMatchObject({
+      code: 'VIPD_E_CLOUD_PERMISSION',
+      transient: false,
+      message: expect.stringContaining('compute.instances.updateNetworkInterface'),
+    });
     expect(apiCalls().filter((c) => c.action === 'instances.updateNetworkInterface')).toHaveLength(1);
   });
 
@@ -192,7 +251,11 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     setTimeout(() => preempt.abort(), 400);
     const err = await rejection(mover(p).acquire(vips(VIP), processClock.nowMs() + 20_000, preempt.signal));
     expect(err).toMatchObject({ code: 'VIPD_E_CANCELLED' });
-    expect(apiCalls().filter((c) => c.action === 'instances.updateNetworkInterface').map((c) => c.params.instance)).toEqual([B.name]);
+    expect(
+      apiCalls()
+        .filter((c) => c.action === 'instances.updateNetworkInterface')
+        .map((c) => c.params.instance),
+    ).toEqual([B.name]);
     // And the deadline: the same attempt ends with VIPD_E_CLOUD_DEADLINE, no add sent.
     lab.cloud.calls.clear();
     const late = await rejection(mover(provider(B.source, 'eth0')).acquire(vips(VIP2), processClock.nowMs() + 300));
@@ -218,7 +281,12 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     lab.cloud.calls.clear();
     expect(await p.observeHolders(vips(VIP), call())).toEqual(new Map([[VIP, { kind: 'me' }]]));
     expect(apiCalls()).toHaveLength(0);
-    expect(await p.observeHolders(vips(VIP, VIP2), call())).toEqual(new Map([[VIP, { kind: 'me' }], [VIP2, { kind: 'nobody' }]]));
+    expect(await p.observeHolders(vips(VIP, VIP2), call())).toEqual(
+      new Map([
+        [VIP, { kind: 'me' }],
+        [VIP2, { kind: 'nobody' }],
+      ]),
+    );
     expect(apiCalls().length).toBeGreaterThan(0);
   });
 
@@ -232,7 +300,10 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     await lab.stop();
     lab = await startGcpLab(gcpSpec((s) => void (instanceJson(s, A.name).permissions = [])));
     // Without compute.instances.get even the identity (which maps the NIC through the API) fails: doctor reports it as such.
-    expect(await rejection(provider(A.source, 'eth1').describe(call()))).toMatchObject({ code: 'VIPD_E_CLOUD_PERMISSION', message: expect.stringContaining('compute.instances.get') });
+    expect(await rejection(provider(A.source, 'eth1').describe(call()))).toMatchObject({
+      code: 'VIPD_E_CLOUD_PERMISSION',
+      message: expect.stringContaining('compute.instances.get'),
+    });
     const facts2 = await provider(B.source, 'eth0', { peers: [] }).describe(call());
     expect(facts2.checks.find((c) => c.check === 'peers')).toMatchObject({ status: 'warn' });
   });
@@ -241,7 +312,11 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     lab = await startGcpLab(gcpSpec((s) => void (instanceJson(s, A.name).sourceAddresses = [A.source, '127.0.0.1'])));
     const stranger = new OAuth2Client();
     stranger.setCredentials({ access_token: 'ya29.not-issued-here', expiry_date: Date.now() + 3_600_000 });
-    const foreign = new GcpClients({ endpoint: lab.endpoints.apiUrl, metadata: new GceMetadataClient({ baseUrl: lab.endpoints.imdsUrl }), authClient: stranger });
+    const foreign = new GcpClients({
+      endpoint: lab.endpoints.apiUrl,
+      metadata: new GceMetadataClient({ baseUrl: lab.endpoints.imdsUrl }),
+      authClient: stranger,
+    });
     const refused = await rejection(foreign.call('instances.get', call(), () => foreign.instances.get({ project: PROJECT, zone: ZONE, instance: A.name })));
     expect(refused).toMatchObject({ code: 'VIPD_E_CLOUD_PERMISSION', details: expect.objectContaining({ httpStatus: 401 }) });
     // ADC (google-auth-library's own metadata client) takes its host only from the environment, and its
@@ -250,7 +325,11 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     const script = `const { GoogleAuth } = require('google-auth-library');
 new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/compute'] }).getAccessToken()
   .then((t) => process.stdout.write(JSON.stringify({ token: t })), (e) => { process.stderr.write(String(e)); process.exit(2); });`;
-    const out = await promisify(execFile)(process.execPath, ['-e', script], { cwd: join(__dirname, '..', '..', '..'), env: { ...process.env, GCE_METADATA_HOST: metadataHost, GOOGLE_APPLICATION_CREDENTIALS: '' }, timeout: 60_000 });
+    const out = await promisify(execFile)(process.execPath, ['-e', script], {
+      cwd: join(__dirname, '..', '..', '..'),
+      env: { ...process.env, GCE_METADATA_HOST: metadataHost, GOOGLE_APPLICATION_CREDENTIALS: '' },
+      timeout: 60_000,
+    });
     const { token } = JSON.parse(out.stdout) as { token: string };
     expect(lab.cloud.flavour.metadata.tokenOwner(token)).toBe(A.name);
     const adc = new OAuth2Client();

@@ -27,7 +27,11 @@ describe('OciProvider (real oci-core SDK) against the lab cloud', () => {
     await lab.stop();
   });
 
-  function provider(node: typeof NODE1 | typeof NODE2, interfaceName: string, opts: { requestTimeoutMs?: number; requests?: CloudRequestSink; configFile?: string; instancePrincipal?: boolean } = {}): OciProvider {
+  function provider(
+    node: typeof NODE1 | typeof NODE2,
+    interfaceName: string,
+    opts: { requestTimeoutMs?: number; requests?: CloudRequestSink; configFile?: string; instancePrincipal?: boolean } = {},
+  ): OciProvider {
     const config: OciProviderConfig = {
       auth: opts.instancePrincipal === true ? 'instance_principal' : 'api_key',
       region: null,
@@ -50,7 +54,17 @@ describe('OciProvider (real oci-core SDK) against the lab cloud', () => {
   }
 
   function mover(p: OciProvider): CloudMover {
-    return new CloudMover({ provider: p, clock: processClock, timers: realTimers, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: Math.random, logger: silentLogger(), confirmPollMs: 50, baseDelayMs: 20, maxDelayMs: 100 });
+    return new CloudMover({
+      provider: p,
+      clock: processClock,
+      timers: realTimers,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      random: Math.random,
+      logger: silentLogger(),
+      confirmPollMs: 50,
+      baseDelayMs: 20,
+      maxDelayMs: 100,
+    });
   }
 
   const calls = (op: string) => lab.cloud.calls.ec2().filter((c) => c.action === op);
@@ -83,7 +97,11 @@ describe('OciProvider (real oci-core SDK) against the lab cloud', () => {
     expect(updates.map((c) => JSON.parse(c.body) as unknown)).toEqual([{ vnicId: NODE1.vnic }, { vnicId: NODE1.vnic }, { vnicId: NODE1.vnic }]);
     expect(calls('DeletePrivateIp')).toHaveLength(0);
     expect(calls('CreatePrivateIp')).toHaveLength(0);
-    expect(requests.filter(([op]) => op === 'UpdatePrivateIp')).toEqual([['UpdatePrivateIp', 'ok'], ['UpdatePrivateIp', 'ok'], ['UpdatePrivateIp', 'ok']]);
+    expect(requests.filter(([op]) => op === 'UpdatePrivateIp')).toEqual([
+      ['UpdatePrivateIp', 'ok'],
+      ['UpdatePrivateIp', 'ok'],
+      ['UpdatePrivateIp', 'ok'],
+    ]);
     // The traffic follows the control plane: the fabric routes each VIP to node1's primary.
     await lab.cloud.settled();
     for (const ip of VIPS) expect(lab.fabric.last(ip)).toEqual({ op: 'route', vip: ip, via: NODE1.primary });

@@ -29,19 +29,32 @@ function scripted(answers: Partial<PublicIp>[]): { client: VirtualNetworkClient;
 
 const run = (answers: Partial<PublicIp>[], known = false) => {
   const s = scripted(answers);
-  const done = ensureReservedPublicIp(PUB, MINE, '10.0.1.42', known, ctx(), { client: s.client, call: { renewable: true }, sleep: async () => undefined, pollMs: 1, log: silentLogger() });
+  const done = ensureReservedPublicIp(PUB, MINE, '10.0.1.42', known, ctx(), {
+    client: s.client,
+    call: { renewable: true },
+    sleep: async () => undefined,
+    pollMs: 1,
+    log: silentLogger(),
+  });
   return { done, calls: s.calls };
 };
 
 describe('ensureReservedPublicIp: what each public IP state means', () => {
   it('ASSIGNING on my private IP is polled until ASSIGNED', async () => {
-    const r = run([{ lifecycleState: 'ASSIGNING' as PublicIp['lifecycleState'], privateIpId: MINE }, { lifecycleState: 'ASSIGNING' as PublicIp['lifecycleState'], privateIpId: MINE }, { lifecycleState: 'ASSIGNED' as PublicIp['lifecycleState'], privateIpId: MINE }]);
+    const r = run([
+      { lifecycleState: 'ASSIGNING' as PublicIp['lifecycleState'], privateIpId: MINE },
+      { lifecycleState: 'ASSIGNING' as PublicIp['lifecycleState'], privateIpId: MINE },
+      { lifecycleState: 'ASSIGNED' as PublicIp['lifecycleState'], privateIpId: MINE },
+    ]);
     await r.done;
     expect(r.calls).toEqual(['UpdatePublicIp', 'GetPublicIp', 'GetPublicIp']);
   });
 
   it('AVAILABLE after our update (OCI dropped it) is a transient error, so the retry sends it again', async () => {
-    const r = run([{ lifecycleState: 'ASSIGNING' as PublicIp['lifecycleState'], privateIpId: MINE }, { lifecycleState: 'AVAILABLE' as PublicIp['lifecycleState'] }]);
+    const r = run([
+      { lifecycleState: 'ASSIGNING' as PublicIp['lifecycleState'], privateIpId: MINE },
+      { lifecycleState: 'AVAILABLE' as PublicIp['lifecycleState'] },
+    ]);
     expect(await rejection(r.done)).toMatchObject({ code: 'VIPD_E_CLOUD_UNAVAILABLE', transient: true, details: { lifecycleState: 'AVAILABLE' } });
   });
 
@@ -62,7 +75,13 @@ describe('ensureReservedPublicIp: what each public IP state means', () => {
     const here = run([{ lifecycleState: 'ASSIGNED' as PublicIp['lifecycleState'], privateIpId: MINE }], true);
     await here.done;
     expect(here.calls).toEqual(['GetPublicIp']);
-    const away = run([{ lifecycleState: 'ASSIGNED' as PublicIp['lifecycleState'], privateIpId: OTHER }, { lifecycleState: 'ASSIGNED' as PublicIp['lifecycleState'], privateIpId: MINE }], true);
+    const away = run(
+      [
+        { lifecycleState: 'ASSIGNED' as PublicIp['lifecycleState'], privateIpId: OTHER },
+        { lifecycleState: 'ASSIGNED' as PublicIp['lifecycleState'], privateIpId: MINE },
+      ],
+      true,
+    );
     await away.done;
     expect(away.calls).toEqual(['GetPublicIp', 'UpdatePublicIp']);
   });

@@ -76,7 +76,17 @@ describe('OciProvider: a reserved public IP follows the VIP', () => {
   }
 
   function mover(p: OciProvider): CloudMover {
-    return new CloudMover({ provider: p, clock: processClock, timers: realTimers, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: Math.random, logger: silentLogger(), confirmPollMs: 50, baseDelayMs: 20, maxDelayMs: 100 });
+    return new CloudMover({
+      provider: p,
+      clock: processClock,
+      timers: realTimers,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      random: Math.random,
+      logger: silentLogger(),
+      confirmPollMs: 50,
+      baseDelayMs: 20,
+      maxDelayMs: 100,
+    });
   }
 
   const actions = (): string[] => lab.cloud.calls.ec2().map((c) => c.action);
@@ -115,7 +125,11 @@ describe('OciProvider: a reserved public IP follows the VIP', () => {
   it('an unknown public IP OCID is a permanent VIPD_E_CLOUD_PERMISSION naming the public IP policy, after one UpdatePublicIp', async () => {
     await start();
     const e = await rejection(mover(provider(NODE1, UNKNOWN)).acquire(vips(VIPS[0]), processClock.nowMs() + 20_000));
-    expect(e).toMatchObject({ code: 'VIPD_E_CLOUD_PERMISSION', transient: false, details: { operation: 'UpdatePublicIp', httpStatus: 404, serviceCode: 'NotAuthorizedOrNotFound' } });
+    expect(e).toMatchObject({
+      code: 'VIPD_E_CLOUD_PERMISSION',
+      transient: false,
+      details: { operation: 'UpdatePublicIp', httpStatus: 404, serviceCode: 'NotAuthorizedOrNotFound' },
+    });
     expect((e as VipdError).message).toContain('manage public-ips');
     expect((e as VipdError).message).toContain('reservedPublicIpId');
     expect(actions().filter((a) => a.includes('PublicIp'))).toEqual(['UpdatePublicIp']);
@@ -157,6 +171,10 @@ describe('OciProvider: a reserved public IP follows the VIP', () => {
     const ok = (await provider(NODE1).describe(call())).checks.find((c) => c.check === `reserved public IP of ${VIPS[0]}`);
     expect(ok).toMatchObject({ status: 'pass', detail: `${PUBLIC} (203.0.113.10) is ASSIGNED, on private IP ${privateIpOf(VIPS[0])!.id}` });
     const bad = (await provider(NODE1, UNKNOWN).describe(call())).checks.find((c) => c.check === `reserved public IP of ${VIPS[0]}`);
-    expect(bad).toMatchObject({ status: 'fail', detail: expect.stringContaining('NotAuthorizedOrNotFound'), fix: expect.stringContaining('manage public-ips') });
+    expect(bad).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('NotAuthorizedOrNotFound'),
+      fix: expect.stringContaining('manage public-ips'),
+    });
   });
 });

@@ -16,7 +16,15 @@ function recordingLogger(entries: Entry[], bindings: Record<string, unknown> = {
     (obj: object | string, msg?: string): void => {
       entries.push(typeof obj === 'string' ? { level, bindings, obj: {}, msg: obj } : { level, bindings, obj, msg });
     };
-  return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal'), child: (b) => recordingLogger(entries, { ...bindings, ...b }) };
+  return {
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    fatal: at('fatal'),
+    child: (b) => recordingLogger(entries, { ...bindings, ...b }),
+  };
 }
 
 function fakeConsole(printed: string[]): ConsoleMethods {

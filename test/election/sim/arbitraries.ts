@@ -82,7 +82,8 @@ export function arbChaos(durationMs: number, opts: { penalties?: boolean; stops?
     fc.record({ at, kind: fc.constant('heal' as const) }),
     fc.record({ at, kind: fc.constant('pause' as const), node, ms: fc.integer({ min: 1, max: 20 * INTERVAL_MS }) }),
   ];
-  if (opts.penalties) ops.push(fc.record({ at, kind: fc.constant('penalty' as const), node, group: fc.nat({ max: 3 }), penalty: fc.integer({ min: -120, max: 120 }) }));
+  if (opts.penalties)
+    ops.push(fc.record({ at, kind: fc.constant('penalty' as const), node, group: fc.nat({ max: 3 }), penalty: fc.integer({ min: -120, max: 120 }) }));
   if (opts.stops) ops.push(fc.record({ at, kind: fc.constant('stop' as const), node }));
   return fc.array(fc.oneof(...ops), { maxLength: 12 }).map((list) => [...list].sort((x, y) => x.at - y.at));
 }
@@ -132,7 +133,9 @@ export function applyChaos(sim: SimCluster, start: number, ops: readonly ChaosOp
 
 /** The longest master-down interval of any member at its current effective priority. */
 export function maxDownMs(sim: SimCluster, group: GroupSpec): number {
-  return Math.max(...group.members.map((m) => masterDownMs(sim.isAlive(m.id) ? sim.effectivePriority(m.id, group.name) : m.priority, group.intervalMs, group.deadAfter)));
+  return Math.max(
+    ...group.members.map((m) => masterDownMs(sim.isAlive(m.id) ? sim.effectivePriority(m.id, group.name) : m.priority, group.intervalMs, group.deadAfter)),
+  );
 }
 
 export function downMsOf(sim: SimCluster, id: string, group: GroupSpec): number {

@@ -58,7 +58,10 @@ export class SimNetwork {
   }
 
   isolate(node: string, all: readonly string[]): void {
-    this.partition([node], all.filter((n) => n !== node));
+    this.partition(
+      [node],
+      all.filter((n) => n !== node),
+    );
   }
 
   healAll(): void {

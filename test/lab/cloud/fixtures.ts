@@ -16,7 +16,15 @@ export const ADMIN = { accessKeyId: 'AKIALABADMIN00000001', secretAccessKey: 'la
  * node1 has two ENIs; its VIP interface is the SECOND (device 1), so any
  * code that takes "the first interface" picks the wrong one.
  */
-export const NODE1 = { id: 'i-0a00000000000001', source: '127.0.0.11', eni0: 'eni-0a000000000000001', mac0: '02:00:00:00:01:01', eni: 'eni-0a000000000000002', mac: '02:00:00:00:01:02', primary: '10.0.1.20' };
+export const NODE1 = {
+  id: 'i-0a00000000000001',
+  source: '127.0.0.11',
+  eni0: 'eni-0a000000000000001',
+  mac0: '02:00:00:00:01:01',
+  eni: 'eni-0a000000000000002',
+  mac: '02:00:00:00:01:02',
+  primary: '10.0.1.20',
+};
 export const NODE2 = { id: 'i-0b00000000000002', source: '127.0.0.12', eni: 'eni-0b000000000000001', mac: '02:00:00:00:02:01', primary: '10.0.1.11' };
 export const SMALL = { id: 'i-0c00000000000003', source: '127.0.0.13', eni: 'eni-0c000000000000001', mac: '02:00:00:00:03:01', primary: '10.0.1.12' };
 export const VIPS = ['10.0.1.42', '10.0.1.43', '10.0.1.44'] as const;
@@ -37,7 +45,15 @@ export function labSpecJson(): Record<string, unknown> {
     ],
     networkInterfaces: [
       { id: NODE1.eni0, mac: NODE1.mac0, subnetId: 'subnet-0a000000000000002', instanceId: NODE1.id, deviceIndex: 0, privateIps: ['10.0.2.10'] },
-      { id: NODE1.eni, mac: NODE1.mac, subnetId: 'subnet-0a000000000000001', instanceId: NODE1.id, deviceIndex: 1, privateIps: [NODE1.primary], sourceDestCheck: false },
+      {
+        id: NODE1.eni,
+        mac: NODE1.mac,
+        subnetId: 'subnet-0a000000000000001',
+        instanceId: NODE1.id,
+        deviceIndex: 1,
+        privateIps: [NODE1.primary],
+        sourceDestCheck: false,
+      },
       { id: NODE2.eni, mac: NODE2.mac, subnetId: 'subnet-0a000000000000001', instanceId: NODE2.id, deviceIndex: 0, privateIps: [NODE2.primary] },
       { id: SMALL.eni, mac: SMALL.mac, subnetId: 'subnet-0a000000000000001', instanceId: SMALL.id, deviceIndex: 0, privateIps: [SMALL.primary] },
     ],

@@ -55,8 +55,16 @@ describe('lab cloud process (main.ts)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function start(args: readonly string[]): { proc: ChildProcessWithoutNullStreams; ready: Promise<Record<string, string | null>>; exited: Promise<number | null>; stderr: () => string } {
-    const proc = spawn(process.execPath, [join(dir, 'out/lab/cloud/main.js'), ...args], { cwd: ROOT, env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } });
+  function start(args: readonly string[]): {
+    proc: ChildProcessWithoutNullStreams;
+    ready: Promise<Record<string, string | null>>;
+    exited: Promise<number | null>;
+    stderr: () => string;
+  } {
+    const proc = spawn(process.execPath, [join(dir, 'out/lab/cloud/main.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
+    });
     child = proc;
     let err = '';
     proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -77,7 +85,20 @@ describe('lab cloud process (main.ts)', () => {
     const state = join(dir, 'cloud.json');
     writeFileSync(state, JSON.stringify(labSpecJson()));
     const socketPath = join(dir, 'control.sock');
-    const run = start(['--state', state, '--imds', '127.0.0.1:0', '--api', '127.0.0.1:0', '--control-socket', socketPath, '--propagation-ms', '1500', '--log-level', 'warn']);
+    const run = start([
+      '--state',
+      state,
+      '--imds',
+      '127.0.0.1:0',
+      '--api',
+      '127.0.0.1:0',
+      '--control-socket',
+      socketPath,
+      '--propagation-ms',
+      '1500',
+      '--log-level',
+      'warn',
+    ]);
     const ready = await run.ready;
     expect(ready).toMatchObject({ event: 'ready', controlSocket: socketPath, controlUrl: null });
     expect(ready.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:[0-9]+$/);

@@ -37,8 +37,18 @@ for (const provider of PROVIDERS) {
       expect(verdict.owners[A.vips[0]!]).toEqual(['n1', 'n2']);
       expect(verdict.owners[B.vips[0]!]).toEqual(['n2']);
       expect(verdict.longestNoOwnerMs[B.vips[0]!]).toBe(0);
-      expect(p.vipd(2).transitions('b').filter((t) => t.from === 'MASTER')).toEqual([]);
-      recordFigures('two groups, node death', provider, { ownersA: verdict.owners[A.vips[0]!]!.join(' -> '), ownersB: verdict.owners[B.vips[0]!]!.join(' -> '), noOwnerAMs: Math.round(verdict.longestNoOwnerMs[A.vips[0]!]!), noOwnerBMs: verdict.longestNoOwnerMs[B.vips[0]!] });
+      expect(
+        p
+          .vipd(2)
+          .transitions('b')
+          .filter((t) => t.from === 'MASTER'),
+      ).toEqual([]);
+      recordFigures('two groups, node death', provider, {
+        ownersA: verdict.owners[A.vips[0]!]!.join(' -> '),
+        ownersB: verdict.owners[B.vips[0]!]!.join(' -> '),
+        noOwnerAMs: Math.round(verdict.longestNoOwnerMs[A.vips[0]!]!),
+        noOwnerBMs: verdict.longestNoOwnerMs[B.vips[0]!],
+      });
     });
   });
 }

@@ -39,13 +39,21 @@ for (const provider of PROVIDERS) {
         await p.heartbeatFilter(2, '-D', ['-m', 'statistic', '--mode', 'random', '--probability', String(loss)]);
         p.event('loss removed');
         await pause(2 * VERIFY_MS + 1000);
-        const claims = p.vipd(2).lines.slice(mark).filter((l) => l.event === 'transition' && l.to === 'MASTER').length;
+        const claims = p
+          .vipd(2)
+          .lines.slice(mark)
+          .filter((l) => l.event === 'transition' && l.to === 'MASTER').length;
         // Each spurious claim may move the VIP there and back once, never more.
         const budgets = { ...defaultBudgets(provider), maxOwnerChanges: 2 * claims, ...(provider === 'aws' ? { dualHoldMs: 2 * VERIFY_MS + 500 } : {}) };
         const { verdict, timeline } = await p.verdict(budgets);
         const expected = expectedSpuriousClaims(LOSS_MS / INTERVAL_MS, loss, DEAD_AFTER);
         const [lo, hi] = [poissonQuantile(expected, 0.001), poissonQuantile(expected, 0.999)];
-        recordFigures(`heartbeat loss ${loss * 100} %, 60 s`, provider, { claims, expected: Number(expected.toFixed(2)), range: `${lo}-${hi}`, ownerChanges: verdict.owners[VIP]!.length - 1 });
+        recordFigures(`heartbeat loss ${loss * 100} %, 60 s`, provider, {
+          claims,
+          expected: Number(expected.toFixed(2)),
+          range: `${lo}-${hi}`,
+          ownerChanges: verdict.owners[VIP]!.length - 1,
+        });
         expect(claims).toBeGreaterThanOrEqual(lo);
         expect(claims).toBeLessThanOrEqual(hi);
         const last = timeline.samples[timeline.samples.length - 1]!;

@@ -166,7 +166,11 @@ export class FaultPair {
   async waitReady(i: number, group = this.groups[0]!.name, after = 0, timeoutMs = 30_000): Promise<LogLine> {
     const p = this.vipd(i);
     await p.waitForRole(group, 'MASTER', { after, timeoutMs });
-    return p.waitFor((l) => p.lines.indexOf(l) >= after && l.event === 'vips-ready' && (l.group === undefined || l.group === group), timeoutMs, `vips-ready ${group}`);
+    return p.waitFor(
+      (l) => p.lines.indexOf(l) >= after && l.event === 'vips-ready' && (l.group === undefined || l.group === group),
+      timeoutMs,
+      `vips-ready ${group}`,
+    );
   }
 
   /** n1 first and master of every group where it is preferred, then n2, settled once it hears n1. */
@@ -240,7 +244,20 @@ export class FaultPair {
   /** iptables inside node i: drop (or stop dropping) the peer's heartbeats arriving there. */
   async heartbeatFilter(i: number, op: '-A' | '-D', extra: readonly string[] = []): Promise<void> {
     const peer = this.lab.nodeIp(3 - i);
-    const r = await this.lab.run(this.lab.nodeNs(i), ['iptables', op, 'INPUT', '-p', 'udp', '-s', peer, '--dport', String(HEARTBEAT_PORT), ...extra, '-j', 'DROP']);
+    const r = await this.lab.run(this.lab.nodeNs(i), [
+      'iptables',
+      op,
+      'INPUT',
+      '-p',
+      'udp',
+      '-s',
+      peer,
+      '--dport',
+      String(HEARTBEAT_PORT),
+      ...extra,
+      '-j',
+      'DROP',
+    ]);
     if (r.exitCode !== 0) throw new Error(`iptables ${op} in n${i}: ${r.stderr}`);
   }
 
@@ -279,7 +296,9 @@ export class FaultPair {
 
 /** When the first sample showed `node` as the VIP's only up holder after `after` (ms, monotonic); null if never. */
 export function ownedAt(timeline: Timeline, vip: string, node: string, after: number): number | null {
-  const s = timeline.samples.find((x) => x.t >= after && (x.os[vip] ?? []).filter((n) => x.nodes[n] === 'up').join() === node && (x.cloud === undefined || x.cloud[vip] === node));
+  const s = timeline.samples.find(
+    (x) => x.t >= after && (x.os[vip] ?? []).filter((n) => x.nodes[n] === 'up').join() === node && (x.cloud === undefined || x.cloud[vip] === node),
+  );
   return s?.t ?? null;
 }
 

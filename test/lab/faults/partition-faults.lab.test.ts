@@ -79,7 +79,10 @@ for (const provider of PROVIDERS) {
       expect(reannounceAfter - reannounceBefore).toBeGreaterThanOrEqual(3);
       recordFigures('heartbeat partition x3', provider, {
         owners: verdict.owners[VIP]!.join(' -> '),
-        n2Claims: t2.filter((t) => t.to === 'MASTER').map((t) => t.reason).join(','),
+        n2Claims: t2
+          .filter((t) => t.to === 'MASTER')
+          .map((t) => t.reason)
+          .join(','),
         n1Reannounces: reannounces.map((l) => l.reason).join(','),
         dualHoldBudgetMs: dualHoldMs,
       });

@@ -47,11 +47,21 @@ for (const provider of PROVIDERS) {
         const { verdict, timeline } = await p.verdict({ ...defaultBudgets(provider), maxOwnerChanges: preempt ? 2 : 1 });
         const owners = verdict.owners[VIP]!;
         expect(owners.slice(0, 2)).toEqual(['n1', 'n2']);
-        const n1After = p.vipd(1).lines.slice(n1Mark).filter((l) => l.event === 'transition' && l.group === 'web').map((l) => `${String(l.from)}->${String(l.to)} ${String(l.reason)}`);
+        const n1After = p
+          .vipd(1)
+          .lines.slice(n1Mark)
+          .filter((l) => l.event === 'transition' && l.group === 'web')
+          .map((l) => `${String(l.from)}->${String(l.to)} ${String(l.reason)}`);
         if (!preempt) {
           expect(owners).toEqual(['n1', 'n2']);
           expect(n1After).toEqual(['MASTER->BACKUP stall']);
-          expect(p.vipd(2).transitions('web').slice(-1).map((l) => l.to)).toEqual(['MASTER']);
+          expect(
+            p
+              .vipd(2)
+              .transitions('web')
+              .slice(-1)
+              .map((l) => l.to),
+          ).toEqual(['MASTER']);
         }
         const last = timeline.samples[timeline.samples.length - 1]!;
         expect(last.os[VIP]).toHaveLength(1);
@@ -74,7 +84,11 @@ for (const provider of PROVIDERS) {
           if (changed) p.writeConfig(1, [{ ...DEFAULT_GROUP, priority: { 1: k % 2 === 0 ? 190 : 200, 2: 100 } }]);
           const before = n1.lines.filter((l) => l.msg === 'configuration reloaded').length;
           n1.signal('SIGHUP');
-          await n1.waitFor((l) => l.msg === 'configuration reloaded' && n1.lines.filter((x) => x.msg === 'configuration reloaded').indexOf(l) >= before, 10_000, `reload ${k + 1}`);
+          await n1.waitFor(
+            (l) => l.msg === 'configuration reloaded' && n1.lines.filter((x) => x.msg === 'configuration reloaded').indexOf(l) >= before,
+            10_000,
+            `reload ${k + 1}`,
+          );
         }
         await pause(SETTLE_MS);
         const { verdict } = await p.verdict({ ...defaultBudgets(provider), maxOwnerChanges: 0, noOwnerMs: 0 });
@@ -83,7 +97,11 @@ for (const provider of PROVIDERS) {
         expect(n1.transitions('web').filter((t) => t.from === 'MASTER')).toEqual([]);
         const errors = n1.lines.filter((l) => l.level === 'error' || (typeof l.msg === 'string' && l.msg.startsWith('reload:')));
         expect(errors).toEqual([]);
-        recordFigures(`20 SIGHUP (${changed ? 'priority changed' : 'unchanged'})`, provider, { reloads: 20, ownerChanges: 0, longestNoOwnerMs: verdict.longestNoOwnerMs[VIP] });
+        recordFigures(`20 SIGHUP (${changed ? 'priority changed' : 'unchanged'})`, provider, {
+          reloads: 20,
+          ownerChanges: 0,
+          longestNoOwnerMs: verdict.longestNoOwnerMs[VIP],
+        });
       });
     }
   });

@@ -48,10 +48,24 @@ describe('judgeTimeline', () => {
   });
 
   it('fails two up holders for longer than the reconcile interval, not for shorter', () => {
-    const long = judgeTimeline(timeline([[10, { os: ['n1'], cloud: 'n1' }], [60, { os: ['n1', 'n2'], cloud: 'n1' }], [10, { os: ['n1'], cloud: 'n1' }]]), BUDGETS);
+    const long = judgeTimeline(
+      timeline([
+        [10, { os: ['n1'], cloud: 'n1' }],
+        [60, { os: ['n1', 'n2'], cloud: 'n1' }],
+        [10, { os: ['n1'], cloud: 'n1' }],
+      ]),
+      BUDGETS,
+    );
     expect(long.violations.map((x) => x.rule)).toEqual(['dual-holder']);
     expect(long.violations[0]).toMatchObject({ vip: VIP, from: 200, to: 1400 });
-    const short = judgeTimeline(timeline([[10, { os: ['n1'], cloud: 'n1' }], [40, { os: ['n1', 'n2'], cloud: 'n1' }], [10, { os: ['n1'], cloud: 'n1' }]]), BUDGETS);
+    const short = judgeTimeline(
+      timeline([
+        [10, { os: ['n1'], cloud: 'n1' }],
+        [40, { os: ['n1', 'n2'], cloud: 'n1' }],
+        [10, { os: ['n1'], cloud: 'n1' }],
+      ]),
+      BUDGETS,
+    );
     expect(short.ok).toBe(true);
   });
 
@@ -63,7 +77,11 @@ describe('judgeTimeline', () => {
   });
 
   it('does not count time inside a waiver of that rule, and counts it again after the waiver ends', () => {
-    const base = timeline([[10, { os: ['n1'], cloud: 'n1' }], [100, { os: ['n1', 'n2'], cloud: 'n1' }], [10, { os: ['n1'], cloud: 'n1' }]]);
+    const base = timeline([
+      [10, { os: ['n1'], cloud: 'n1' }],
+      [100, { os: ['n1', 'n2'], cloud: 'n1' }],
+      [10, { os: ['n1'], cloud: 'n1' }],
+    ]);
     expect(judgeTimeline(base, BUDGETS).violations.map((x) => x.rule)).toEqual(['dual-holder']);
     const covered = { ...base, waivers: [{ rule: 'dual-holder' as const, from: 200, to: 1800, why: 'partition' }] };
     expect(judgeTimeline(covered, BUDGETS).ok).toBe(true);
@@ -74,22 +92,58 @@ describe('judgeTimeline', () => {
   });
 
   it('fails the cloud naming a node that does not carry the VIP beyond the confirmation budget', () => {
-    const long = judgeTimeline(timeline([[10, { os: ['n1'], cloud: 'n1' }], [110, { os: ['n1'], cloud: 'n2' }], [10, { os: ['n2'], cloud: 'n2' }]]), { ...BUDGETS, noOwnerMs: 10_000 });
+    const long = judgeTimeline(
+      timeline([
+        [10, { os: ['n1'], cloud: 'n1' }],
+        [110, { os: ['n1'], cloud: 'n2' }],
+        [10, { os: ['n2'], cloud: 'n2' }],
+      ]),
+      { ...BUDGETS, noOwnerMs: 10_000 },
+    );
     expect(long.violations.map((x) => x.rule)).toEqual(['cloud-mismatch']);
-    const short = judgeTimeline(timeline([[10, { os: ['n1'], cloud: 'n1' }], [90, { os: ['n1'], cloud: 'n2' }], [10, { os: ['n2'], cloud: 'n2' }]]), { ...BUDGETS, noOwnerMs: 10_000 });
+    const short = judgeTimeline(
+      timeline([
+        [10, { os: ['n1'], cloud: 'n1' }],
+        [90, { os: ['n1'], cloud: 'n2' }],
+        [10, { os: ['n2'], cloud: 'n2' }],
+      ]),
+      { ...BUDGETS, noOwnerMs: 10_000 },
+    );
     expect(short.ok).toBe(true);
   });
 
   it('fails no owner beyond the failover budget while a node is up, and not while every node is down', () => {
-    const gap = judgeTimeline(timeline([[10, { os: ['n1'], cloud: 'n1' }], [160, { os: [], cloud: null }], [10, { os: ['n2'], cloud: 'n2' }]]), BUDGETS);
+    const gap = judgeTimeline(
+      timeline([
+        [10, { os: ['n1'], cloud: 'n1' }],
+        [160, { os: [], cloud: null }],
+        [10, { os: ['n2'], cloud: 'n2' }],
+      ]),
+      BUDGETS,
+    );
     expect(gap.violations.map((x) => x.rule)).toEqual(['no-owner']);
     expect(gap.violations[0]!.detail).toContain('3200 ms');
-    const allDown = judgeTimeline(timeline([[10, { os: ['n1'], cloud: 'n1' }], [200, { os: [], cloud: null, nodes: { n1: 'dead', n2: 'stopped' } }]]), BUDGETS);
+    const allDown = judgeTimeline(
+      timeline([
+        [10, { os: ['n1'], cloud: 'n1' }],
+        [200, { os: [], cloud: null, nodes: { n1: 'dead', n2: 'stopped' } }],
+      ]),
+      BUDGETS,
+    );
     expect(allDown.violations).toEqual([]);
   });
 
   it('without a cloud, the single up holder is the owner', () => {
-    const v = judgeTimeline(timeline([[10, { os: ['n1'] }], [10, { os: ['n2'], nodes: { n1: 'dead', n2: 'up' } }]], false), BUDGETS);
+    const v = judgeTimeline(
+      timeline(
+        [
+          [10, { os: ['n1'] }],
+          [10, { os: ['n2'], nodes: { n1: 'dead', n2: 'up' } }],
+        ],
+        false,
+      ),
+      BUDGETS,
+    );
     expect(v.owners[VIP]).toEqual(['n1', 'n2']);
     expect(v.ok).toBe(true);
   });

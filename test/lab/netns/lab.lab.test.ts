@@ -122,7 +122,9 @@ describeLab('lab: sweepLeftovers', () => {
     const clash = `${labPrefix(process.pid, fixedRandom)}c`;
     await hostRunner.run('ip', ['netns', 'add', clash]);
     try {
-      await expect(Lab.create({ runner: hostRunner, spawner: new NodeProcessSpawner(), logger: silentLogger(), random: fixedRandom }, { nodes: 1 })).rejects.toMatchObject({
+      await expect(
+        Lab.create({ runner: hostRunner, spawner: new NodeProcessSpawner(), logger: silentLogger(), random: fixedRandom }, { nodes: 1 }),
+      ).rejects.toMatchObject({
         code: 'VIPD_E_COMMAND_FAILED',
       });
       const leaked = (await namespaces()).filter((n) => n.startsWith(labPrefix(process.pid, fixedRandom)) && n !== clash);

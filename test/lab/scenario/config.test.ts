@@ -19,7 +19,16 @@ describe('scenario configs', () => {
     const keyFile = join(dir, 'key');
     writeFileSync(keyFile, 'scenario-test-key-0123456789abcdef\n', { mode: 0o600 });
     const file = join(dir, 'n1.yaml');
-    const doc = vipdNodeConfig({ self: n1, peers: [n2], priority: 200, intervalMs: 20, keyFile, controlSocket: join(dir, 'n1.sock'), stateDir: join(dir, 'state'), provider: { type: 'none' } });
+    const doc = vipdNodeConfig({
+      self: n1,
+      peers: [n2],
+      priority: 200,
+      intervalMs: 20,
+      keyFile,
+      controlSocket: join(dir, 'n1.sock'),
+      stateDir: join(dir, 'state'),
+      provider: { type: 'none' },
+    });
     writeFileSync(file, stringify(doc));
     const c = loadConfig(file, { checkFiles: false, env: {} });
     expect(c.node.id).toBe('n1');

@@ -36,7 +36,9 @@ describeLab('keepalived notify script, run in a namespace', () => {
   });
 
   afterAll(() => {
-    const pids = run(['ip', 'netns', 'pids', ns]).stdout.split('\n').filter((p) => /^[0-9]+$/.test(p));
+    const pids = run(['ip', 'netns', 'pids', ns])
+      .stdout.split('\n')
+      .filter((p) => /^[0-9]+$/.test(p));
     for (const pid of pids) {
       try {
         process.kill(Number(pid), 'SIGKILL');
@@ -59,10 +61,29 @@ describeLab('keepalived notify script, run in a namespace', () => {
     writeFileSync(fake, `#!/bin/bash\nprintf '%s\\n' "$@" > ${calls}\nenv | grep '^AWS_' | sort >> ${calls}\n`, { mode: 0o700 });
     const logFile = join(dir, 'notify.log');
     const script = join(dir, 'notify.sh');
-    const argv = [fake, 'ec2', 'assign-private-ip-addresses', '--network-interface-id', 'eni-0lab000000000001', '--private-ip-addresses', VIP, '--allow-reassignment'];
-    writeFileSync(script, keepalivedNotifyScript({ recipe: { assignArgv: argv, env: { AWS_REGION: 'eu-west-1', AWS_PAGER: '', AWS_PROFILE: null } }, vip: VIP, prefix: 24, iface: 'eth0', logFile }), {
-      mode: 0o700,
-    });
+    const argv = [
+      fake,
+      'ec2',
+      'assign-private-ip-addresses',
+      '--network-interface-id',
+      'eni-0lab000000000001',
+      '--private-ip-addresses',
+      VIP,
+      '--allow-reassignment',
+    ];
+    writeFileSync(
+      script,
+      keepalivedNotifyScript({
+        recipe: { assignArgv: argv, env: { AWS_REGION: 'eu-west-1', AWS_PAGER: '', AWS_PROFILE: null } },
+        vip: VIP,
+        prefix: 24,
+        iface: 'eth0',
+        logFile,
+      }),
+      {
+        mode: 0o700,
+      },
+    );
 
     // keepalived passes its own environment on: a host profile must not reach the CLI.
     const master = run(['ip', 'netns', 'exec', ns, script, 'master'], { ...process.env, AWS_PROFILE: 'host-profile' });
@@ -84,15 +105,28 @@ describeLab('keepalived notify script, run in a namespace', () => {
 
     expect(run(['ip', 'netns', 'exec', ns, script, 'backup']).status).toBe(0);
     expect(hasVip()).toBe(false);
-    expect(parseNotifyLog(readFileSync(logFile, 'utf8')).slice(4).map((e) => [e.state, e.event, e.rc])).toEqual([
+    expect(
+      parseNotifyLog(readFileSync(logFile, 'utf8'))
+        .slice(4)
+        .map((e) => [e.state, e.event, e.rc]),
+    ).toEqual([
       ['backup', 'start', null],
       ['backup', 'os-done', 0],
     ]);
   });
 
-  it('keepalived -t accepts the cloud variant\'s config', () => {
+  it("keepalived -t accepts the cloud variant's config", () => {
     const conf = join(dir, 'keepalived.conf');
-    writeFileSync(conf, keepalivedConfig({ self: { id: 'n1', address: '10.0.1.10' }, peers: [{ id: 'n2', address: '10.0.1.11' }], priority: 200, intervalMs: 100, notifyScript: join(dir, 'notify.sh') }));
+    writeFileSync(
+      conf,
+      keepalivedConfig({
+        self: { id: 'n1', address: '10.0.1.10' },
+        peers: [{ id: 'n2', address: '10.0.1.11' }],
+        priority: 200,
+        intervalMs: 100,
+        notifyScript: join(dir, 'notify.sh'),
+      }),
+    );
     const r = run(['ip', 'netns', 'exec', ns, 'keepalived', '-t', '-l', '-f', conf]);
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);

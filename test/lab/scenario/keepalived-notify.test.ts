@@ -15,14 +15,27 @@ import {
 } from '../../../lab/scenario/keepalived-notify';
 
 const recipe: KeepalivedCloudRecipe = {
-  assignArgv: ['/usr/bin/aws', '--endpoint-url', 'http://10.0.1.1:8773', 'ec2', 'assign-private-ip-addresses', '--network-interface-id', 'eni-0lab1', '--private-ip-addresses', '10.0.1.100', '--allow-reassignment'],
+  assignArgv: [
+    '/usr/bin/aws',
+    '--endpoint-url',
+    'http://10.0.1.1:8773',
+    'ec2',
+    'assign-private-ip-addresses',
+    '--network-interface-id',
+    'eni-0lab1',
+    '--private-ip-addresses',
+    '10.0.1.100',
+    '--allow-reassignment',
+  ],
   env: { AWS_REGION: 'eu-west-1', AWS_PAGER: '', AWS_PROFILE: null },
 };
 const input = { recipe, vip: '10.0.1.100', prefix: 24, iface: 'eth0', logFile: '/tmp/x/notify-n1.log' };
 
-describe('keepalived notify script (the HA guides\' AWS recipe)', () => {
+describe("keepalived notify script (the HA guides' AWS recipe)", () => {
   it('on master: the CLI call first, then the address with the subnet prefix, then gratuitous ARP; on backup and fault: the address removed', () => {
-    const lines = keepalivedNotifyScript(input).split('\n').map((l) => l.trim());
+    const lines = keepalivedNotifyScript(input)
+      .split('\n')
+      .map((l) => l.trim());
     expect(lines[0]).toBe('#!/bin/bash');
     const cli = lines.findIndex((l) => l.startsWith("'/usr/bin/aws'"));
     const add = lines.indexOf("ip addr add 10.0.1.100/24 dev eth0 2>> '/tmp/x/notify-n1.log.err'");
@@ -46,7 +59,7 @@ describe('keepalived notify script (the HA guides\' AWS recipe)', () => {
     }
   });
 
-  it('rejects what would break the script or keepalived\'s config line', () => {
+  it("rejects what would break the script or keepalived's config line", () => {
     expect(() => keepalivedNotifyScript({ ...input, recipe: { ...recipe, assignArgv: [] } })).toThrow(/empty argv/);
     expect(() => keepalivedNotifyScript({ ...input, vip: '10.0.1.100; reboot' })).toThrow(/VIP/);
     expect(() => keepalivedNotifyScript({ ...input, iface: '' })).toThrow(/interface/);
@@ -73,7 +86,7 @@ describe('keepalived notify script (the HA guides\' AWS recipe)', () => {
   });
 });
 
-describe('the notify script\'s step log', () => {
+describe("the notify script's step log", () => {
   const log = [
     'backup start 100.000000',
     'backup os-done 100.001000 2',
@@ -108,13 +121,16 @@ describe('the notify script\'s step log', () => {
     expect(notifyMasterRun(parseNotifyLog('master start 1.0\nmaster cloud-done 1.5 0\n'), 0)).toBeNull();
   });
 
-  it('reports keepalived\'s complaints about its scripts (lines seen from keepalived 2.2.7)', () => {
+  it("reports keepalived's complaints about its scripts (lines seen from keepalived 2.2.7)", () => {
     const out = [
       'Fri Nov 27 02:29:14 2026: Script /tmp/t/missing.sh cannot be accessed - No such file or directory',
       "Fri Nov 27 02:29:14 2026: Unsafe permissions found for script '/tmp/t/ww.sh' - disabling.",
       'Fri Nov 27 02:29:14 2026: (web) Entering MASTER STATE',
     ].join('\n');
-    expect(keepalivedScriptProblems(out)).toEqual(['Script /tmp/t/missing.sh cannot be accessed - No such file or directory', "Unsafe permissions found for script '/tmp/t/ww.sh' - disabling."]);
+    expect(keepalivedScriptProblems(out)).toEqual([
+      'Script /tmp/t/missing.sh cannot be accessed - No such file or directory',
+      "Unsafe permissions found for script '/tmp/t/ww.sh' - disabling.",
+    ]);
     expect(keepalivedScriptProblems('Fri Nov 27 02:29:14 2026: (web) Entering BACKUP STATE\n')).toEqual([]);
   });
 });
@@ -143,8 +159,8 @@ describe('keepalived.conf of the cloud variant', () => {
   });
 });
 
-describe('the script\'s environment for the AWS emulator', () => {
-  it('unsets every AWS_* variable of the host and sets the lab\'s region, metadata endpoint and empty credential files', () => {
+describe("the script's environment for the AWS emulator", () => {
+  it("unsets every AWS_* variable of the host and sets the lab's region, metadata endpoint and empty credential files", () => {
     const env = keepalivedScriptEnv({ AWS_PROFILE: 'prod', AWS_ACCESS_KEY_ID: 'AKIA...', HOME: '/root' }, 'eu-west-1');
     expect(env.AWS_PROFILE).toBeNull();
     expect(env.AWS_ACCESS_KEY_ID).toBeNull();

@@ -55,7 +55,15 @@ describe('keepalived console output', () => {
 });
 
 describe('VIP holders', () => {
-  const addr = (local: string): unknown => [{ ifname: 'eth0', addr_info: [{ family: 'inet', local: '10.0.1.10', prefixlen: 24 }, { family: 'inet', local, prefixlen: 24 }] }];
+  const addr = (local: string): unknown => [
+    {
+      ifname: 'eth0',
+      addr_info: [
+        { family: 'inet', local: '10.0.1.10', prefixlen: 24 },
+        { family: 'inet', local, prefixlen: 24 },
+      ],
+    },
+  ];
 
   it('finds the VIP in ip -json addr output', () => {
     expect(interfaceHasAddress(addr('10.0.1.100'), '10.0.1.100')).toBe(true);
@@ -102,6 +110,13 @@ describe('process tree for a crash', () => {
     expect(order.indexOf(12)).toBeLessThan(order.indexOf(11));
     expect(killOrder(99, table)).toEqual([99]);
     // A corrupt table with a cycle must not loop forever.
-    expect(new Set(killOrder(30, [{ pid: 30, ppid: 31 }, { pid: 31, ppid: 30 }]))).toEqual(new Set([30, 31]));
+    expect(
+      new Set(
+        killOrder(30, [
+          { pid: 30, ppid: 31 },
+          { pid: 31, ppid: 30 },
+        ]),
+      ),
+    ).toEqual(new Set([30, 31]));
   });
 });

@@ -3,8 +3,18 @@ import { type NodeView, type Observation, agreedMaster, steadyMaster } from '../
 const NAMES = ['n1', 'n2'];
 const RULE = { stableMs: 200, maxGapMs: 50 };
 
-const master = (changes: number, believes?: string | null): NodeView => ({ role: 'MASTER', serving: true, changes, ...(believes === undefined ? {} : { believes }) });
-const backup = (changes: number, believes?: string | null): NodeView => ({ role: 'BACKUP', serving: false, changes, ...(believes === undefined ? {} : { believes }) });
+const master = (changes: number, believes?: string | null): NodeView => ({
+  role: 'MASTER',
+  serving: true,
+  changes,
+  ...(believes === undefined ? {} : { believes }),
+});
+const backup = (changes: number, believes?: string | null): NodeView => ({
+  role: 'BACKUP',
+  serving: false,
+  changes,
+  ...(believes === undefined ? {} : { believes }),
+});
 
 /** Looks every 20 ms from `fromMs` to `toMs` showing the same views. */
 function looks(fromMs: number, toMs: number, nodes: readonly NodeView[]): Observation[] {

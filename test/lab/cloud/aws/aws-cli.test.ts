@@ -32,24 +32,36 @@ describeCli('AWS CLI against the lab cloud', () => {
   });
 
   async function aws(args: readonly string[], secret = ADMIN.secretAccessKey): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    return runner.run(AWS, ['--endpoint-url', lab.endpoints.apiUrl, '--region', REGION, '--output', 'json', '--cli-connect-timeout', '5', '--cli-read-timeout', '10', ...args], {
-      env: {
-        PATH: '/usr/bin:/bin',
-        HOME: '/nonexistent',
-        AWS_ACCESS_KEY_ID: ADMIN.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: secret,
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_MAX_ATTEMPTS: '1',
-        AWS_PAGER: '',
+    return runner.run(
+      AWS,
+      ['--endpoint-url', lab.endpoints.apiUrl, '--region', REGION, '--output', 'json', '--cli-connect-timeout', '5', '--cli-read-timeout', '10', ...args],
+      {
+        env: {
+          PATH: '/usr/bin:/bin',
+          HOME: '/nonexistent',
+          AWS_ACCESS_KEY_ID: ADMIN.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: secret,
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_MAX_ATTEMPTS: '1',
+          AWS_PAGER: '',
+        },
       },
-    });
+    );
   }
 
   it('assign-private-ip-addresses --allow-reassignment moves the address; describe shows it; unassign removes it', async () => {
     await lab.cloud.flavour.model.assignPrivateIpAddresses({ eniId: NODE2.eni, addresses: [VIPS[0]], count: null, allowReassignment: false });
-    const assign = await aws(['ec2', 'assign-private-ip-addresses', '--network-interface-id', NODE1.eni, '--private-ip-addresses', VIPS[0], '--allow-reassignment']);
+    const assign = await aws([
+      'ec2',
+      'assign-private-ip-addresses',
+      '--network-interface-id',
+      NODE1.eni,
+      '--private-ip-addresses',
+      VIPS[0],
+      '--allow-reassignment',
+    ]);
     expect(assign.stderr).toBe('');
     expect(assign.exitCode).toBe(0);
     expect(JSON.parse(assign.stdout)).toMatchObject({ NetworkInterfaceId: NODE1.eni, AssignedPrivateIpAddresses: [{ PrivateIpAddress: VIPS[0] }] });
@@ -57,7 +69,15 @@ describeCli('AWS CLI against the lab cloud', () => {
 
     const described = await aws(['ec2', 'describe-network-interfaces', '--filters', `Name=addresses.private-ip-address,Values=${VIPS[0]}`]);
     expect(described.exitCode).toBe(0);
-    const enis = (JSON.parse(described.stdout) as { NetworkInterfaces: { NetworkInterfaceId: string; Attachment: { InstanceId: string }; PrivateIpAddresses: { PrivateIpAddress: string; Primary: boolean }[] }[] }).NetworkInterfaces;
+    const enis = (
+      JSON.parse(described.stdout) as {
+        NetworkInterfaces: {
+          NetworkInterfaceId: string;
+          Attachment: { InstanceId: string };
+          PrivateIpAddresses: { PrivateIpAddress: string; Primary: boolean }[];
+        }[];
+      }
+    ).NetworkInterfaces;
     expect(enis.map((e) => [e.NetworkInterfaceId, e.Attachment.InstanceId])).toEqual([[NODE1.eni, NODE1.id]]);
     expect(enis[0]!.PrivateIpAddresses).toEqual([
       expect.objectContaining({ PrivateIpAddress: NODE1.primary, Primary: true }),
@@ -76,7 +96,17 @@ describeCli('AWS CLI against the lab cloud', () => {
 
   it('associate-address and describe-addresses', async () => {
     await aws(['ec2', 'assign-private-ip-addresses', '--network-interface-id', NODE1.eni, '--private-ip-addresses', VIPS[1]]);
-    const assoc = await aws(['ec2', 'associate-address', '--allocation-id', EIP.allocationId, '--network-interface-id', NODE1.eni, '--private-ip-address', VIPS[1], '--allow-reassociation']);
+    const assoc = await aws([
+      'ec2',
+      'associate-address',
+      '--allocation-id',
+      EIP.allocationId,
+      '--network-interface-id',
+      NODE1.eni,
+      '--private-ip-address',
+      VIPS[1],
+      '--allow-reassociation',
+    ]);
     expect(assoc.exitCode).toBe(0);
     expect((JSON.parse(assoc.stdout) as { AssociationId: string }).AssociationId).toMatch(/^eipassoc-/);
     const described = await aws(['ec2', 'describe-addresses', '--allocation-ids', EIP.allocationId]);

@@ -9,7 +9,10 @@ jest.setTimeout(120_000);
 
 const VIP = '10.0.1.100';
 const haveCli = existsSync(AWS_CLI);
-if (!haveCli) console.warn(`SKIP the AWS CLI case of test/lab/cloud/aws/clients.lab.test.ts: ${AWS_CLI} not found (apt-get install awscli); VIPD_REQUIRE_LAB=1 makes this a failure`);
+if (!haveCli)
+  console.warn(
+    `SKIP the AWS CLI case of test/lab/cloud/aws/clients.lab.test.ts: ${AWS_CLI} not found (apt-get install awscli); VIPD_REQUIRE_LAB=1 makes this a failure`,
+  );
 const itCli = haveCli || process.env.VIPD_REQUIRE_LAB === '1' ? it : it.skip;
 
 /**
@@ -31,7 +34,15 @@ describeLab('AWS lab: the AWS CLI and the default credential chain inside the la
     cluster = await AwsLabCluster.create({ vips: [VIP] });
     const c = cluster;
     const assign = (i: number, reassign: boolean) =>
-      c.cloud.awsCli(i, ['ec2', 'assign-private-ip-addresses', '--network-interface-id', c.cloud.node(i).eniId, '--private-ip-addresses', VIP, ...(reassign ? ['--allow-reassignment'] : [])]);
+      c.cloud.awsCli(i, [
+        'ec2',
+        'assign-private-ip-addresses',
+        '--network-interface-id',
+        c.cloud.node(i).eniId,
+        '--private-ip-addresses',
+        VIP,
+        ...(reassign ? ['--allow-reassignment'] : []),
+      ]);
 
     // keepalived on n1 put the VIP on eth0; the cloud does not know yet: nothing reaches it.
     await c.lab.ip(c.lab.nodeNs(1), ['address', 'add', `${VIP}/24`, 'dev', 'eth0']);
@@ -73,10 +84,17 @@ describeLab('AWS lab: the AWS CLI and the default credential chain inside the la
     await c.waitCloudHolder(2);
     await eventually(async () => (await c.clientGet(VIP)) === 'n2', 'the client answered by n2');
     const calls = await c.cloud.control.calls();
-    expect(calls.ec2.filter((x) => x.action === 'AssignPrivateIpAddresses').map((x) => x.caller)).toEqual([c.cloud.node(1).instanceId, c.cloud.node(2).instanceId]);
+    expect(calls.ec2.filter((x) => x.action === 'AssignPrivateIpAddresses').map((x) => x.caller)).toEqual([
+      c.cloud.node(1).instanceId,
+      c.cloud.node(2).instanceId,
+    ]);
     // The role credentials were fetched by the SDK, from each node's own source address.
     for (const i of [1, 2]) {
-      expect(calls.imds.some((x) => x.caller === c.cloud.node(i).instanceId && x.path === '/latest/meta-data/iam/security-credentials/vipd-node' && x.status === 200)).toBe(true);
+      expect(
+        calls.imds.some(
+          (x) => x.caller === c.cloud.node(i).instanceId && x.path === '/latest/meta-data/iam/security-credentials/vipd-node' && x.status === 200,
+        ),
+      ).toBe(true);
     }
   });
 });

@@ -1,4 +1,10 @@
-import { AssignPrivateIpAddressesCommand, AssociateAddressCommand, DescribeAddressesCommand, DescribeNetworkInterfacesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AssignPrivateIpAddressesCommand,
+  AssociateAddressCommand,
+  DescribeAddressesCommand,
+  DescribeNetworkInterfacesCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
 import { EIP, NODE1, NODE2, VIPS, adminClient, eventually, startLab, type RunningLab } from '../fixtures';
 
 /** EC2 is eventually consistent: Describe* may show the state of a while ago after a change. */

@@ -23,7 +23,10 @@ async function failure(p: Promise<unknown>): Promise<EC2ServiceException> {
 }
 
 function secondaries(lab: RunningLab, eniId: string): string[] {
-  return lab.cloud.flavour.model.eni(eniId).ips.filter((i) => !i.primary).map((i) => i.address);
+  return lab.cloud.flavour.model
+    .eni(eniId)
+    .ips.filter((i) => !i.primary)
+    .map((i) => i.address);
 }
 
 describe('lab cloud EC2 API with the real @aws-sdk/client-ec2', () => {
@@ -76,7 +79,9 @@ describe('lab cloud EC2 API with the real @aws-sdk/client-ec2', () => {
 
   it('assigning an address already on the same ENI is idempotent', async () => {
     await ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE1.eni, PrivateIpAddresses: [VIPS[0]], AllowReassignment: true }));
-    const again = await ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE1.eni, PrivateIpAddresses: [VIPS[0]], AllowReassignment: true }));
+    const again = await ec2.send(
+      new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE1.eni, PrivateIpAddresses: [VIPS[0]], AllowReassignment: true }),
+    );
     expect(again.AssignedPrivateIpAddresses?.map((a) => a.PrivateIpAddress)).toEqual([VIPS[0]]);
     expect(secondaries(lab, NODE1.eni)).toEqual([VIPS[0]]);
   });
@@ -87,7 +92,9 @@ describe('lab cloud EC2 API with the real @aws-sdk/client-ec2', () => {
     ['another primary address', NODE2.primary, 'InvalidParameterValue', /primary/],
     ['not an address', '10.0.1.420', 'InvalidParameterValue', /Invalid value/],
   ])('refuses an address %s', async (_what, address, code, message) => {
-    const e = await failure(ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE1.eni, PrivateIpAddresses: [address], AllowReassignment: true })));
+    const e = await failure(
+      ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE1.eni, PrivateIpAddresses: [address], AllowReassignment: true })),
+    );
     expect(e.name).toBe(code);
     expect(e.message).toMatch(message);
     expect(e.$fault).toBe('client');
@@ -100,13 +107,19 @@ describe('lab cloud EC2 API with the real @aws-sdk/client-ec2', () => {
     expect(e.name).toBe('PrivateIpAddressLimitExceeded');
     expect(e.message).toContain('Number of private addresses will exceed limit');
     // All or nothing: a batch that does not fit assigns none of it.
-    const batch = await failure(ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE2.eni, PrivateIpAddresses: Array.from({ length: 12 }, (_, i) => `10.0.1.${100 + i}`) })));
+    const batch = await failure(
+      ec2.send(
+        new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE2.eni, PrivateIpAddresses: Array.from({ length: 12 }, (_, i) => `10.0.1.${100 + i}`) }),
+      ),
+    );
     expect(batch.name).toBe('PrivateIpAddressLimitExceeded');
     expect(secondaries(lab, NODE2.eni)).toEqual([]);
   });
 
   it('unknown and malformed ENI ids have their own error codes', async () => {
-    const missing = await failure(ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0ffffffffffffffff', PrivateIpAddresses: [VIPS[0]] })));
+    const missing = await failure(
+      ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0ffffffffffffffff', PrivateIpAddresses: [VIPS[0]] })),
+    );
     expect(missing.name).toBe('InvalidNetworkInterfaceID.NotFound');
     const malformed = await failure(ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['nope'] })));
     expect(malformed.name).toBe('InvalidNetworkInterfaceID.Malformed');
@@ -199,7 +212,9 @@ describe('lab cloud EC2 API with the real @aws-sdk/client-ec2', () => {
     const assoc = await ec2.send(new AssociateAddressCommand({ AllocationId: EIP.allocationId, NetworkInterfaceId: NODE2.eni, PrivateIpAddress: VIPS[0] }));
     expect(assoc.AssociationId).toMatch(/^eipassoc-/);
 
-    const taken = await failure(ec2.send(new AssociateAddressCommand({ AllocationId: EIP.allocationId, NetworkInterfaceId: NODE1.eni, PrivateIpAddress: NODE1.primary })));
+    const taken = await failure(
+      ec2.send(new AssociateAddressCommand({ AllocationId: EIP.allocationId, NetworkInterfaceId: NODE1.eni, PrivateIpAddress: NODE1.primary })),
+    );
     expect(taken.name).toBe('Resource.AlreadyAssociated');
 
     // The move: the EIP rides along with the private address.
@@ -243,7 +258,9 @@ describe('lab cloud EC2 API with the real @aws-sdk/client-ec2', () => {
     const res = await fetch(lab.endpoints.apiUrl, { method: 'POST', body: 'Action=RunInstances&Version=2016-11-15' });
     // Unsigned: authentication is checked before the action.
     expect(res.status).toBe(401);
-    expect(await res.text()).toMatch(/<Response><Errors><Error><Code>MissingAuthenticationToken<\/Code><Message>.+<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>/);
+    expect(await res.text()).toMatch(
+      /<Response><Errors><Error><Code>MissingAuthenticationToken<\/Code><Message>.+<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>/,
+    );
 
     // Signed, through the SDK's generic command machinery: an action the emulator lacks.
     const { CreateTagsCommand } = await import('@aws-sdk/client-ec2');

@@ -8,7 +8,10 @@ const NODES = [
 
 describe('lab cloud state for a Lab', () => {
   it('one instance and ENI per node, by the node MAC and primary address; valid for the emulator', () => {
-    const spec = labCloudSpecOf(parseLabCloudSpec(labCloudSpec(NODES, { vips: ['10.0.1.100', '10.0.1.101'], propagationMs: 2000, allowedActions: { 2: ['DescribeNetworkInterfaces'] } })), 'aws');
+    const spec = labCloudSpecOf(
+      parseLabCloudSpec(labCloudSpec(NODES, { vips: ['10.0.1.100', '10.0.1.101'], propagationMs: 2000, allowedActions: { 2: ['DescribeNetworkInterfaces'] } })),
+      'aws',
+    );
     expect(spec.region).toBe(LAB_REGION);
     expect(spec.subnets).toEqual([{ id: 'subnet-0lab0001', vpcId: 'vpc-0lab0001', cidr: '10.0.1.0/24' }]);
     expect(spec.instances.map((i) => [i.id, i.role, i.sourceAddresses, i.allowedActions])).toEqual([
@@ -29,19 +32,24 @@ describe('lab cloud state for a Lab', () => {
 });
 
 describe('environment for processes that talk to the lab cloud', () => {
-  const host = { PATH: '/usr/bin', HOME: '/root', AWS_ACCESS_KEY_ID: 'AKIAHOST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: 'prod', AWS_ENDPOINT_URL: 'https://ec2.example', AWS_REGION: 'us-east-1' };
+  const host = {
+    PATH: '/usr/bin',
+    HOME: '/root',
+    AWS_ACCESS_KEY_ID: 'AKIAHOST',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_PROFILE: 'prod',
+    AWS_ENDPOINT_URL: 'https://ec2.example',
+    AWS_REGION: 'us-east-1',
+  };
 
   it('drops every host AWS_* variable and points the default chain at the emulated metadata service only', () => {
     const env = labCloudEnv(host);
     expect(env.PATH).toBe('/usr/bin');
-    expect(Object.keys(env).filter((k) => k.startsWith('AWS_')).sort()).toEqual([
-      'AWS_CONFIG_FILE',
-      'AWS_DEFAULT_REGION',
-      'AWS_EC2_METADATA_SERVICE_ENDPOINT',
-      'AWS_PAGER',
-      'AWS_REGION',
-      'AWS_SHARED_CREDENTIALS_FILE',
-    ]);
+    expect(
+      Object.keys(env)
+        .filter((k) => k.startsWith('AWS_'))
+        .sort(),
+    ).toEqual(['AWS_CONFIG_FILE', 'AWS_DEFAULT_REGION', 'AWS_EC2_METADATA_SERVICE_ENDPOINT', 'AWS_PAGER', 'AWS_REGION', 'AWS_SHARED_CREDENTIALS_FILE']);
     expect(env).toMatchObject({
       AWS_REGION: LAB_REGION,
       AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://169.254.169.254/',
@@ -52,7 +60,14 @@ describe('environment for processes that talk to the lab cloud', () => {
 
   it('as overrides on top of the host environment: host credentials blanked, nothing else touched', () => {
     const merged = { ...host, ...labCloudEnvOverrides(host) };
-    expect(merged).toMatchObject({ AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', AWS_ENDPOINT_URL: '', AWS_REGION: LAB_REGION, HOME: '/root' });
+    expect(merged).toMatchObject({
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_PROFILE: '',
+      AWS_ENDPOINT_URL: '',
+      AWS_REGION: LAB_REGION,
+      HOME: '/root',
+    });
   });
 });
 

@@ -19,7 +19,7 @@ describe('lab cloud: separate propagation delays for the winner, the loser and t
   });
 
   const listedOn = (eniId: string): string[] => lab.cloud.dataplane.visibleOn(eniId);
-  const trafficTo = (vip: string): string | undefined => lab.fabric.last(vip)?.op === 'route' ? (lab.fabric.last(vip) as { via: string }).via : undefined;
+  const trafficTo = (vip: string): string | undefined => (lab.fabric.last(vip)?.op === 'route' ? (lab.fabric.last(vip) as { via: string }).via : undefined);
 
   it('the winner lists the address first, traffic follows, the loser drops it last: for a while both list it', async () => {
     await ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE1.eni, PrivateIpAddresses: [VIPS[0]] }));

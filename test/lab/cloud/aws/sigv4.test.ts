@@ -37,7 +37,12 @@ describe('SigV4 verification (AWS test suite vector)', () => {
     ],
     body: Buffer.alloc(0),
   };
-  const key = { secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: null, principal: { kind: 'user' as const, id: 'example', allowedActions: null, policy: null }, expiresAtMs: null };
+  const key = {
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    sessionToken: null,
+    principal: { kind: 'user' as const, id: 'example', allowedActions: null, policy: null },
+    expiresAtMs: null,
+  };
   const opts = { region: 'us-east-1', service: 'service', lookup: (id: string) => (id === 'AKIDEXAMPLE' ? key : null), nowMs: Date.UTC(2015, 7, 30, 12, 36) };
 
   it('accepts the published signature', () => {
@@ -60,7 +65,10 @@ describe('SigV4 verification (AWS test suite vector)', () => {
   });
 
   it('rejects a malformed Authorization header as IncompleteSignature', () => {
-    const bad = { ...request, rawHeaders: ['Host', 'example.amazonaws.com', 'X-Amz-Date', '20150830T123600Z', 'Authorization', 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE'] };
+    const bad = {
+      ...request,
+      rawHeaders: ['Host', 'example.amazonaws.com', 'X-Amz-Date', '20150830T123600Z', 'Authorization', 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE'],
+    };
     expect(() => verifySigV4(bad, opts)).toThrow(Ec2ApiError);
     expect(() => verifySigV4(bad, opts)).toThrow(expect.objectContaining({ code: 'IncompleteSignature' }));
   });

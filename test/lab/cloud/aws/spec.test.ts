@@ -11,11 +11,14 @@ const enis = (s: Record<string, unknown>) => s.networkInterfaces as Record<strin
 
 describe('lab cloud state file', () => {
   it('accepts the fixture and fills defaults (source addresses, account, delay)', () => {
-    const spec = labCloudSpecOf(parseLabCloudSpec(
-      withPatch((s) => {
-        delete (s.instances as Record<string, unknown>[])[1]!.sourceAddresses;
-      }),
-    ), 'aws');
+    const spec = labCloudSpecOf(
+      parseLabCloudSpec(
+        withPatch((s) => {
+          delete (s.instances as Record<string, unknown>[])[1]!.sourceAddresses;
+        }),
+      ),
+      'aws',
+    );
     expect(spec.accountId).toBe('123456789012');
     expect(spec.propagationDelayMs).toBe(0);
     expect(spec.instances[0]!.sourceAddresses).toEqual([NODE1.source]);

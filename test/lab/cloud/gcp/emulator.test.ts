@@ -11,7 +11,11 @@ describe('gcp lab cloud: Compute REST and metadata', () => {
   const base = (): string => `${lab.endpoints.apiUrl}/compute/v1/projects/${PROJECT}/zones/${ZONE}`;
   const token = (instance = A.name): string => lab.cloud.flavour.metadata.issueToken(instance);
   const patch = (instance: string, nic: string, body: unknown, t = token()): Promise<Response> =>
-    fetch(`${base()}/instances/${instance}/updateNetworkInterface?networkInterface=${nic}`, { method: 'PATCH', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${base()}/instances/${instance}/updateNetworkInterface?networkInterface=${nic}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const nic = (instance: string, name: string) => lab.cloud.flavour.model.nic(instance, name);
   const settle = () => new Promise((r) => setTimeout(r, 150));
 
@@ -25,7 +29,7 @@ describe('gcp lab cloud: Compute REST and metadata', () => {
     expect(vm.networkInterfaces[0]).toMatchObject({ name: 'nic0', networkIP: B.ip, fingerprint: expect.any(String) });
   });
 
-  it('PATCH semantics: absent aliasIpRanges changes nothing (new fingerprint only), [] clears; a stale fingerprint is 412 conditionNotMet in Google\'s format', async () => {
+  it("PATCH semantics: absent aliasIpRanges changes nothing (new fingerprint only), [] clears; a stale fingerprint is 412 conditionNotMet in Google's format", async () => {
     lab = await startGcpLab();
     const fp0 = nic(B.name, 'nic0').fingerprint;
     expect((await patch(B.name, 'nic0', { fingerprint: fp0 })).status).toBe(200);
@@ -34,7 +38,9 @@ describe('gcp lab cloud: Compute REST and metadata', () => {
     expect(nic(B.name, 'nic0').fingerprint).not.toBe(fp0);
     const stale = await patch(B.name, 'nic0', { aliasIpRanges: [], fingerprint: fp0 });
     expect(stale.status).toBe(412);
-    expect(await stale.json()).toEqual({ error: { code: 412, message: expect.any(String), errors: [{ message: expect.any(String), domain: 'global', reason: 'conditionNotMet' }] } });
+    expect(await stale.json()).toEqual({
+      error: { code: 412, message: expect.any(String), errors: [{ message: expect.any(String), domain: 'global', reason: 'conditionNotMet' }] },
+    });
     expect((await patch(B.name, 'nic0', { aliasIpRanges: [] })).status).toBe(400);
     expect((await patch(B.name, 'nic0', { aliasIpRanges: [], fingerprint: nic(B.name, 'nic0').fingerprint })).status).toBe(200);
     await settle();
@@ -49,7 +55,10 @@ describe('gcp lab cloud: Compute REST and metadata', () => {
     expect(outside.status).toBe(400);
     expect((await reason(outside)).message).toMatch(/not within the subnetwork/);
     expect((await patch(A.name, A.nic, { aliasIpRanges: [{ ipCidrRange: '10.8.3.0/24', subnetworkRangeName: 'nope' }], fingerprint: fp() })).status).toBe(400);
-    expect((await patch(A.name, A.nic, { aliasIpRanges: ['10.0.1.60', '10.0.1.61', '10.0.1.62'].map((ipCidrRange) => ({ ipCidrRange })), fingerprint: fp() })).status).toBe(400);
+    expect(
+      (await patch(A.name, A.nic, { aliasIpRanges: ['10.0.1.60', '10.0.1.61', '10.0.1.62'].map((ipCidrRange) => ({ ipCidrRange })), fingerprint: fp() }))
+        .status,
+    ).toBe(400);
     const held = await patch(A.name, A.nic, { aliasIpRanges: [{ ipCidrRange: `${VIP}/32` }], fingerprint: fp() });
     expect(held.status).toBe(400);
     expect((await reason(held)).message).toMatch(/held by vipd-b\/nic0.*already in use/);
@@ -58,7 +67,10 @@ describe('gcp lab cloud: Compute REST and metadata', () => {
 
   it('an operation RUNNING for operationMs, then DONE; wait long-polls to the end', async () => {
     lab = await startGcpLab(gcpSpec((s) => void (s.operationMs = 400)));
-    const op = (await (await patch(B.name, 'nic0', { aliasIpRanges: [], fingerprint: nic(B.name, 'nic0').fingerprint })).json()) as { name: string; status: string };
+    const op = (await (await patch(B.name, 'nic0', { aliasIpRanges: [], fingerprint: nic(B.name, 'nic0').fingerprint })).json()) as {
+      name: string;
+      status: string;
+    };
     expect(op.status).toBe('RUNNING');
     expect(nic(B.name, 'nic0').aliasIpRanges).toHaveLength(3);
     const auth = { authorization: `Bearer ${token()}` };
@@ -90,12 +102,16 @@ describe('gcp lab cloud: Compute REST and metadata', () => {
   });
 
   it('state file: bad input is refused naming its path', () => {
-    const bad = (patchFn: (s: Record<string, unknown>) => void): (() => unknown) => () => {
-      const json = gcpSpecJson();
-      patchFn(json);
-      return parseLabCloudSpec(json);
-    };
-    expect(bad((s) => void (instanceJson(s, B.name).networkInterfaces = [{ name: 'nic0', networkIP: '192.168.1.1', mac: B.mac }]))).toThrow(/\$\.instances\[1\]\.networkInterfaces\[0\]\.networkIP/);
+    const bad =
+      (patchFn: (s: Record<string, unknown>) => void): (() => unknown) =>
+      () => {
+        const json = gcpSpecJson();
+        patchFn(json);
+        return parseLabCloudSpec(json);
+      };
+    expect(bad((s) => void (instanceJson(s, B.name).networkInterfaces = [{ name: 'nic0', networkIP: '192.168.1.1', mac: B.mac }]))).toThrow(
+      /\$\.instances\[1\]\.networkInterfaces\[0\]\.networkIP/,
+    );
     expect(bad((s) => void (instanceJson(s, B.name).networkInterfaces = [{ name: 'nic0', networkIP: B.ip, mac: A.mac }]))).toThrow(/mac/);
     expect(bad((s) => void (s.zone = 'mars'))).toThrow(/\$\.zone/);
     expect(bad((s) => void (s.aliasInUse = 'maybe'))).toThrow(/aliasInUse/);

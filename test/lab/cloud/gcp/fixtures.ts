@@ -8,7 +8,14 @@ export const VIP = '10.0.1.42';
 export const VIP2 = '10.0.1.43';
 
 /** vipd-a's VIP interface is its SECOND NIC (nic1): the adapter must find it by MAC, never assume nic0. */
-export const A = { name: 'vipd-a', source: '127.0.0.11', nic0: { mac: '42:01:0a:00:00:0a', ip: '10.0.0.10' }, mac: '42:01:0a:00:01:0a', ip: '10.0.1.10', nic: 'nic1' } as const;
+export const A = {
+  name: 'vipd-a',
+  source: '127.0.0.11',
+  nic0: { mac: '42:01:0a:00:00:0a', ip: '10.0.0.10' },
+  mac: '42:01:0a:00:01:0a',
+  ip: '10.0.1.10',
+  nic: 'nic1',
+} as const;
 export const B = { name: 'vipd-b', source: '127.0.0.12', mac: '42:01:0a:00:01:0b', ip: '10.0.1.11', nic: 'nic0' } as const;
 
 export function gcpSpecJson(): Record<string, unknown> {
@@ -32,7 +39,14 @@ export function gcpSpecJson(): Record<string, unknown> {
         name: B.name,
         id: '4002',
         sourceAddresses: [B.source],
-        networkInterfaces: [{ name: 'nic0', networkIP: B.ip, mac: B.mac, aliasIpRanges: [{ ipCidrRange: `${VIP}/32` }, { ipCidrRange: '10.0.1.50' }, { ipCidrRange: '10.8.1.0/24', subnetworkRangeName: 'pods' }] }],
+        networkInterfaces: [
+          {
+            name: 'nic0',
+            networkIP: B.ip,
+            mac: B.mac,
+            aliasIpRanges: [{ ipCidrRange: `${VIP}/32` }, { ipCidrRange: '10.0.1.50' }, { ipCidrRange: '10.8.1.0/24', subnetworkRangeName: 'pods' }],
+          },
+        ],
       },
     ],
     vips: [VIP, VIP2],

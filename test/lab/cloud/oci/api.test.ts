@@ -3,7 +3,13 @@ import { labCloudSpecOf, parseLabCloudSpec } from '../../../../lab/cloud/spec';
 import { NODE1, NODE2, SUBNET, TENANCY, apiKey, ociSpecJson, startOciLab, type RunningOciLab } from './fixtures';
 
 /** A request signed by the SDK's own signer with node1's key, sent with `send` as its body (possibly not what was signed). */
-async function signedFetch(lab: RunningOciLab, method: 'GET' | 'PUT', path: string, body?: string, send: string | undefined = body): Promise<{ status: number; json: unknown }> {
+async function signedFetch(
+  lab: RunningOciLab,
+  method: 'GET' | 'PUT',
+  path: string,
+  body?: string,
+  send: string | undefined = body,
+): Promise<{ status: number; json: unknown }> {
   const k = lab.keys.node1;
   const auth = new common.SimpleAuthenticationDetailsProvider(TENANCY, k.userId, k.fingerprint, k.privateKeyPem, null);
   const headers = new Headers();
@@ -24,7 +30,7 @@ describe('lab OCI API on the wire', () => {
     await lab.stop();
   });
 
-  it('an unsigned request is 401 NotAuthenticated in OCI\'s error format, with a request id', async () => {
+  it("an unsigned request is 401 NotAuthenticated in OCI's error format, with a request id", async () => {
     const res = await fetch(`${lab.endpoints.apiUrl}/20160918/vnics/${NODE1.vnic}`);
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ code: 'NotAuthenticated', message: expect.any(String) });
@@ -66,12 +72,28 @@ describe('lab OCI state file', () => {
 
   it.each<[string, (s: Record<string, unknown>) => void, RegExp]>([
     ['an unknown key', (s) => void (s.extra = 1), /\$\.extra is not a known key/],
-    ['a VNIC address outside its subnet', (s) => void ((s.vnics as Record<string, unknown>[])[1]!.privateIps = ['10.9.9.9']), /\$\.vnics\[1\]\.privateIps\[0\] must be an address of 10\.0\.1\.0\/24/],
-    ['a VNIC in no subnet', (s) => void ((s.vnics as Record<string, unknown>[])[0]!.subnetId = 'ocid1.subnet.oc1.iad.none'), /\$\.vnics\[0\]\.subnetId names no subnet/],
+    [
+      'a VNIC address outside its subnet',
+      (s) => void ((s.vnics as Record<string, unknown>[])[1]!.privateIps = ['10.9.9.9']),
+      /\$\.vnics\[1\]\.privateIps\[0\] must be an address of 10\.0\.1\.0\/24/,
+    ],
+    [
+      'a VNIC in no subnet',
+      (s) => void ((s.vnics as Record<string, unknown>[])[0]!.subnetId = 'ocid1.subnet.oc1.iad.none'),
+      /\$\.vnics\[0\]\.subnetId names no subnet/,
+    ],
     ['a bad MAC', (s) => void ((s.vnics as Record<string, unknown>[])[0]!.mac = '02:00'), /\$\.vnics\[0\]\.mac is not a MAC address/],
-    ['a user key that is not a key', (s) => void ((s.users as Record<string, unknown>[])[0]!.publicKeyPem = 'nope'), /\$\.users\[0\]\.publicKeyPem is not a PEM public key/],
+    [
+      'a user key that is not a key',
+      (s) => void ((s.users as Record<string, unknown>[])[0]!.publicKeyPem = 'nope'),
+      /\$\.users\[0\]\.publicKeyPem is not a PEM public key/,
+    ],
     ['a negative limit', (s) => void (s.secondaryLimitPerVnic = -1), /\$\.secondaryLimitPerVnic must be an integer/],
-    ['a subnet id that is no OCID', (s) => void ((s.subnets as Record<string, unknown>[])[0]!.id = SUBNET.replace('ocid1.', '')), /\$\.subnets\[0\]\.id must be a string matching/],
+    [
+      'a subnet id that is no OCID',
+      (s) => void ((s.subnets as Record<string, unknown>[])[0]!.id = SUBNET.replace('ocid1.', '')),
+      /\$\.subnets\[0\]\.id must be a string matching/,
+    ],
   ])('refuses %s', (_name, patch, message) => {
     expect(() => parse(patch)).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringMatching(message) }));
   });

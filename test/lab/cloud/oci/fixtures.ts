@@ -13,8 +13,24 @@ export const TENANCY = 'ocid1.tenancy.oc1..aaaalabtenancy';
 export const SUBNET = 'ocid1.subnet.oc1.iad.aaaalabsubnet1';
 export const OTHER_SUBNET = 'ocid1.subnet.oc1.iad.aaaalabsubnet2';
 /** node1's VIP interface is eth1, its SECOND VNIC, so "the first VNIC" is the wrong one. */
-export const NODE1 = { id: 'ocid1.instance.oc1.iad.node1', source: '127.0.0.21', vnic0: 'ocid1.vnic.oc1.iad.node1a', mac0: '02:00:17:00:01:01', vnic: 'ocid1.vnic.oc1.iad.node1b', mac: '02:00:17:00:01:0a', primary: '10.0.1.20', user: 'ocid1.user.oc1..node1' };
-export const NODE2 = { id: 'ocid1.instance.oc1.iad.node2', source: '127.0.0.22', vnic: 'ocid1.vnic.oc1.iad.node2a', mac: '02:00:17:00:02:0b', primary: '10.0.1.21', user: 'ocid1.user.oc1..node2' };
+export const NODE1 = {
+  id: 'ocid1.instance.oc1.iad.node1',
+  source: '127.0.0.21',
+  vnic0: 'ocid1.vnic.oc1.iad.node1a',
+  mac0: '02:00:17:00:01:01',
+  vnic: 'ocid1.vnic.oc1.iad.node1b',
+  mac: '02:00:17:00:01:0a',
+  primary: '10.0.1.20',
+  user: 'ocid1.user.oc1..node1',
+};
+export const NODE2 = {
+  id: 'ocid1.instance.oc1.iad.node2',
+  source: '127.0.0.22',
+  vnic: 'ocid1.vnic.oc1.iad.node2a',
+  mac: '02:00:17:00:02:0b',
+  primary: '10.0.1.21',
+  user: 'ocid1.user.oc1..node2',
+};
 export const VIPS = ['10.0.1.42', '10.0.1.43', '10.0.1.44'] as const;
 
 export interface ApiKey {
@@ -29,7 +45,12 @@ export function apiKey(userId: string): ApiKey {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const der = publicKey.export({ type: 'spki', format: 'der' });
   const fingerprint = createHash('md5').update(der).digest('hex').match(/../g)!.join(':');
-  return { userId, fingerprint, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  return {
+    userId,
+    fingerprint,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 }
 
 export interface OciLabKeys {

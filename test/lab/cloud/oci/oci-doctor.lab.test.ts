@@ -22,7 +22,9 @@ describeLab('vipd doctor with the emulated OCI cloud', () => {
   afterAll(async () => cluster?.destroy());
 
   async function doctor(i: number): Promise<{ code: number | null; out: string }> {
-    const p = new VipdProcess(`doctor-n${i}`, ['doctor', '--config', join(cluster.dir, `n${i}.yaml`)], { command: ['ip', 'netns', 'exec', cluster.lab.nodeNs(i), process.execPath, VIPD_MAIN] });
+    const p = new VipdProcess(`doctor-n${i}`, ['doctor', '--config', join(cluster.dir, `n${i}.yaml`)], {
+      command: ['ip', 'netns', 'exec', cluster.lab.nodeNs(i), process.execPath, VIPD_MAIN],
+    });
     const { code } = await p.wait();
     return { code, out: p.lines.map((l) => String(l.msg)).join('\n') };
   }

@@ -97,7 +97,10 @@ export class OciLabCluster {
     const env: Record<string, string> = {};
     // No host OCI setting may leak into the lab: the SDK reads some OCI_* variables.
     for (const k of Object.keys(process.env)) if (k.startsWith('OCI_')) env[k] = '';
-    const p = new VipdProcess(this.lab.nodeName(i), ['run', '--config', file], { command: ['ip', 'netns', 'exec', this.lab.nodeNs(i), process.execPath, VIPD_MAIN], env });
+    const p = new VipdProcess(this.lab.nodeName(i), ['run', '--config', file], {
+      command: ['ip', 'netns', 'exec', this.lab.nodeNs(i), process.execPath, VIPD_MAIN],
+      env,
+    });
     this.processes.set(i, p);
     return p;
   }
@@ -132,18 +135,26 @@ export class OciLabCluster {
   }
 
   async clientGet(vip: string, timeoutS = 1): Promise<string | null> {
-    const r = await this.lab.run(this.lab.clientNs, ['curl', '-s', '--max-time', String(timeoutS), `http://${vip}:${SERVICE_PORT}/`], { timeoutMs: (timeoutS + 5) * 1000 });
+    const r = await this.lab.run(this.lab.clientNs, ['curl', '-s', '--max-time', String(timeoutS), `http://${vip}:${SERVICE_PORT}/`], {
+      timeoutMs: (timeoutS + 5) * 1000,
+    });
     return r.exitCode === 0 ? r.stdout.trim() : null;
   }
 
   async metrics(i: number): Promise<string> {
-    const r = await this.lab.run(this.lab.nodeNs(i), ['curl', '-sf', '--max-time', '5', `http://${this.lab.nodeIp(i)}:${METRICS_PORT}/metrics`], { timeoutMs: 15_000 });
+    const r = await this.lab.run(this.lab.nodeNs(i), ['curl', '-sf', '--max-time', '5', `http://${this.lab.nodeIp(i)}:${METRICS_PORT}/metrics`], {
+      timeoutMs: 15_000,
+    });
     if (r.exitCode !== 0) throw new Error(`scraping n${i} /metrics failed (${r.exitCode}): ${r.stderr}`);
     return r.stdout;
   }
 
   async waitCloudHolder(i: number | null, timeoutMs = 30_000): Promise<void> {
-    await eventually(async () => [...(await this.cloud.holders(this.opts.vips)).values()].every((h) => h === i), `the cloud to show n${i ?? 'obody'} holding ${this.opts.vips.join(', ')}`, timeoutMs);
+    await eventually(
+      async () => [...(await this.cloud.holders(this.opts.vips)).values()].every((h) => h === i),
+      `the cloud to show n${i ?? 'obody'} holding ${this.opts.vips.join(', ')}`,
+      timeoutMs,
+    );
   }
 
   async destroy(): Promise<void> {

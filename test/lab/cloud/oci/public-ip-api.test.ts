@@ -54,13 +54,21 @@ describe('lab OCI public IPs through the real oci-core SDK', () => {
     warn.mockRestore();
   });
 
-  const privateIdOf = (ip: string): string => lab.cloud.flavour.model.listByAddress(ip, lab.cloud.flavour.model.vnic(NODE2.vnic).subnetId).find((p) => p.ipAddress === ip)!.id;
+  const privateIdOf = (ip: string): string =>
+    lab.cloud.flavour.model.listByAddress(ip, lab.cloud.flavour.model.vnic(NODE2.vnic).subnetId).find((p) => p.ipAddress === ip)!.id;
 
   it('GetPublicIp and getByPrivateIpId answer the reserved public IP and where it points; it follows its private IP when that moves', async () => {
     const client = sdk(lab);
     const onVip = privateIdOf(VIPS[0]);
     const got = (await client.getPublicIp({ publicIpId: PUBLIC })).publicIp;
-    expect(got).toMatchObject({ id: PUBLIC, ipAddress: '203.0.113.10', lifecycleState: 'ASSIGNED', lifetime: 'RESERVED', privateIpId: onVip, assignedEntityType: 'PRIVATE_IP' });
+    expect(got).toMatchObject({
+      id: PUBLIC,
+      ipAddress: '203.0.113.10',
+      lifecycleState: 'ASSIGNED',
+      lifetime: 'RESERVED',
+      privateIpId: onVip,
+      assignedEntityType: 'PRIVATE_IP',
+    });
     expect((await client.getPublicIpByPrivateIpId({ getPublicIpByPrivateIpIdDetails: { privateIpId: onVip } })).publicIp.id).toBe(PUBLIC);
     const available = (await client.getPublicIp({ publicIpId: PUBLIC2 })).publicIp;
     expect(available.lifecycleState).toBe('AVAILABLE');
@@ -82,7 +90,10 @@ describe('lab OCI public IPs through the real oci-core SDK', () => {
     const created = (await client.createPrivateIp({ createPrivateIpDetails: { vnicId: NODE1.vnic, ipAddress: VIPS[1] } })).privateIp;
     const updated = (await client.updatePublicIp({ publicIpId: PUBLIC2, updatePublicIpDetails: { privateIpId: created.id } })).publicIp;
     expect(updated).toMatchObject({ id: PUBLIC2, lifecycleState: 'ASSIGNING', privateIpId: created.id });
-    expect(await thrown(client.updatePublicIp({ publicIpId: PUBLIC2, updatePublicIpDetails: { privateIpId: created.id } }))).toMatchObject({ statusCode: 409, serviceCode: 'IncorrectState' });
+    expect(await thrown(client.updatePublicIp({ publicIpId: PUBLIC2, updatePublicIpDetails: { privateIpId: created.id } }))).toMatchObject({
+      statusCode: 409,
+      serviceCode: 'IncorrectState',
+    });
     skewMs = DELAY_MS / 2;
     expect((await client.getPublicIp({ publicIpId: PUBLIC2 })).publicIp.lifecycleState).toBe('ASSIGNING');
     skewMs = DELAY_MS;
@@ -94,9 +105,18 @@ describe('lab OCI public IPs through the real oci-core SDK', () => {
 
   it("errors are OCI's {code, message}: an unknown public IP, a private IP without one, a private IP that has one already", async () => {
     const client = sdk(lab);
-    expect(await thrown(client.getPublicIp({ publicIpId: 'ocid1.publicip.oc1.iad.nope' }))).toMatchObject({ statusCode: 404, serviceCode: 'NotAuthorizedOrNotFound' });
-    expect(await thrown(client.getPublicIpByPrivateIpId({ getPublicIpByPrivateIpIdDetails: { privateIpId: privateIdOf(NODE2.primary) } }))).toMatchObject({ statusCode: 404, serviceCode: 'NotAuthorizedOrNotFound' });
-    expect(await thrown(client.updatePublicIp({ publicIpId: PUBLIC2, updatePublicIpDetails: { privateIpId: privateIdOf(VIPS[0]) } }))).toMatchObject({ statusCode: 409, serviceCode: 'Conflict' });
+    expect(await thrown(client.getPublicIp({ publicIpId: 'ocid1.publicip.oc1.iad.nope' }))).toMatchObject({
+      statusCode: 404,
+      serviceCode: 'NotAuthorizedOrNotFound',
+    });
+    expect(await thrown(client.getPublicIpByPrivateIpId({ getPublicIpByPrivateIpIdDetails: { privateIpId: privateIdOf(NODE2.primary) } }))).toMatchObject({
+      statusCode: 404,
+      serviceCode: 'NotAuthorizedOrNotFound',
+    });
+    expect(await thrown(client.updatePublicIp({ publicIpId: PUBLIC2, updatePublicIpDetails: { privateIpId: privateIdOf(VIPS[0]) } }))).toMatchObject({
+      statusCode: 409,
+      serviceCode: 'Conflict',
+    });
     expect(lab.cloud.flavour.model.publicIp(PUBLIC2).privateIpId).toBeNull();
   });
 
@@ -107,7 +127,9 @@ describe('lab OCI public IPs through the real oci-core SDK', () => {
     const k = lab.keys.node1;
     const signer = new common.DefaultRequestSigner(new common.SimpleAuthenticationDetailsProvider(TENANCY, k.userId, k.fingerprint, k.privateKeyPem, null));
     const signed = JSON.stringify({ privateIpId: privateIdOf(NODE2.primary) });
-    const sent = JSON.stringify({ privateIpId: privateIdOf(VIPS[0]) }).padEnd(signed.length, ' ').slice(0, signed.length);
+    const sent = JSON.stringify({ privateIpId: privateIdOf(VIPS[0]) })
+      .padEnd(signed.length, ' ')
+      .slice(0, signed.length);
     const headers = new Headers({ 'content-type': 'application/json' });
     const uri = `${lab.endpoints.apiUrl}/20160918/publicIps/${PUBLIC2}`;
     await signer.signHttpRequest({ method: 'PUT', uri, headers, body: signed });
@@ -130,9 +152,17 @@ describe('lab OCI state file: public IPs', () => {
   });
 
   it.each<[string, (s: Record<string, unknown>) => void, RegExp]>([
-    ['an id that is no public IP OCID', (s) => void (s.publicIps = [{ id: 'ocid1.privateip.oc1.iad.x', ipAddress: '203.0.113.1' }]), /\$\.publicIps\[0\]\.id must be a string matching/],
+    [
+      'an id that is no public IP OCID',
+      (s) => void (s.publicIps = [{ id: 'ocid1.privateip.oc1.iad.x', ipAddress: '203.0.113.1' }]),
+      /\$\.publicIps\[0\]\.id must be a string matching/,
+    ],
     ['an address that is not IPv4', (s) => void (s.publicIps = [{ id: PUBLIC, ipAddress: 'nope' }]), /\$\.publicIps\[0\]\.ipAddress is not an IPv4 address/],
-    ['an assignment to no private IP of the spec', (s) => void (s.publicIps = [{ id: PUBLIC, ipAddress: '203.0.113.1', assignedTo: '10.0.1.99' }]), /\$\.publicIps\[0\]\.assignedTo must be a private address/],
+    [
+      'an assignment to no private IP of the spec',
+      (s) => void (s.publicIps = [{ id: PUBLIC, ipAddress: '203.0.113.1', assignedTo: '10.0.1.99' }]),
+      /\$\.publicIps\[0\]\.assignedTo must be a private address/,
+    ],
     ['a negative delay', (s) => void (s.publicIpAssignDelayMs = -1), /\$\.publicIpAssignDelayMs must be an integer/],
   ])('refuses %s', (_name, patch, message) => {
     expect(() => parse(patch)).toThrow(expect.objectContaining({ code: 'VIPD_E_CONFIG', message: expect.stringMatching(message) }));
