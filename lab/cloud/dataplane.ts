@@ -52,6 +52,8 @@ export class Dataplane {
   private seq = 0;
   private readonly pending = new Set<TimerHandle>();
   private queue: Promise<void> = Promise.resolve();
+  /** Changes due on the fabric and not yet programmed: the next drain takes them all (last one per VIP). */
+  private readonly unprogrammed = new Map<string, string | null>();
   private readonly events: FabricEvent[] = [];
 
   constructor(private readonly deps: DataplaneDeps) {
@@ -148,18 +150,26 @@ export class Dataplane {
     this.appliedSeq.set(address, seq);
     this.visible.set(address, eniId);
     const via = eniId === null ? null : this.deps.nextHopOfEni(eniId);
+    // Changes that fall due together (one API call's VIPs) go to the fabric together, as on the SDN.
+    const drainQueued = this.unprogrammed.size > 0;
+    this.unprogrammed.delete(address);
+    this.unprogrammed.set(address, via);
+    if (!drainQueued) this.queue = this.queue.then(() => this.programDue());
+  }
+
+  private async programDue(): Promise<void> {
+    const routes = [...this.unprogrammed].map(([vip, via]) => ({ vip, via }));
+    this.unprogrammed.clear();
     const { fabric, logger, clock } = this.deps;
-    this.queue = this.queue.then(async () => {
-      let error: string | null = null;
-      try {
-        if (via === null) await fabric.blackhole(address);
-        else await fabric.routeTo(address, via);
-      } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
-        logger.error({ vip: address, via, err: error }, 'fabric programming failed');
-      }
-      this.events.push({ atMs: clock.nowMs(), vip: address, action: via === null ? 'blackhole' : 'route', via, error });
-      if (this.events.length > MAX_EVENTS) this.events.shift();
-    });
+    let error: string | null = null;
+    try {
+      await fabric.program(routes);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      logger.error({ vips: routes.map((r) => r.vip), err: error }, 'fabric programming failed');
+    }
+    const atMs = clock.nowMs();
+    for (const { vip, via } of routes) this.events.push({ atMs, vip, action: via === null ? 'blackhole' : 'route', via, error });
+    while (this.events.length > MAX_EVENTS) this.events.shift();
   }
 }

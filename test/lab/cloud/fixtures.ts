@@ -1,7 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { silentLogger } from '../../../src/util/logger';
 import { LabCloudControlClient } from '../../../lab/cloud/control-client';
-import type { FabricProgrammer } from '../../../lab/cloud/fabric';
+import type { FabricProgrammer, FabricRoute } from '../../../lab/cloud/fabric';
 import { LabCloud, type LabCloudEndpoints } from '../../../lab/cloud/lab-cloud';
 import type { AwsCloudSpec } from '../../../lab/cloud/aws/spec';
 import { labCloudSpecOf, parseLabCloudSpec, type LabCloudSpec } from '../../../lab/cloud/spec';
@@ -73,6 +73,7 @@ export type FabricCall = { readonly op: 'route'; readonly vip: string; readonly 
 
 export class RecordingFabric implements FabricProgrammer {
   readonly calls: FabricCall[] = [];
+  readonly batches: string[][] = [];
 
   async routeTo(vip: string, via: string): Promise<void> {
     this.calls.push({ op: 'route', vip, via });
@@ -80,6 +81,12 @@ export class RecordingFabric implements FabricProgrammer {
 
   async blackhole(vip: string): Promise<void> {
     this.calls.push({ op: 'blackhole', vip });
+  }
+
+  /** Recorded as one call per VIP, in order; `batches` keeps how they were grouped. */
+  async program(routes: readonly FabricRoute[]): Promise<void> {
+    this.batches.push(routes.map((r) => r.vip));
+    for (const r of routes) this.calls.push(r.via === null ? { op: 'blackhole', vip: r.vip } : { op: 'route', vip: r.vip, via: r.via });
   }
 
   /** The last thing programmed for this VIP. */

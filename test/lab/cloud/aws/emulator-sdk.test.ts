@@ -291,6 +291,15 @@ describe('lab cloud EC2 API with the real @aws-sdk/client-ec2', () => {
     }
   });
 
+  it('the VIPs of one assign reach the fabric together (one batch), as one remap on the SDN', async () => {
+    lab.fabric.batches.length = 0;
+    await ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE2.eni, PrivateIpAddresses: [...VIPS], AllowReassignment: true }));
+    await lab.cloud.dataplane.settled();
+    expect(lab.fabric.batches).toEqual([[...VIPS]]);
+    await ec2.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: NODE2.eni, PrivateIpAddresses: [...VIPS] }));
+    await lab.cloud.dataplane.settled();
+  });
+
   it('traffic follows the cloud: the fabric routes to the holder after the propagation delay, blackholes when nobody holds it', async () => {
     // At start every VIP is held by nobody: blackholed.
     expect(VIPS.map((v) => lab.fabric.last(v))).toEqual(VIPS.map((vip) => ({ op: 'blackhole', vip })));
