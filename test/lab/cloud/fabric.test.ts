@@ -84,6 +84,11 @@ if (!canNetns) console.warn('SKIP IpRouteFabric in a network namespace: needs ro
     for (const [i, vip] of vips.entries()) {
       expect(routes.find((r) => r.dst === vip)).toEqual(expect.objectContaining(i % 2 === 0 ? { gateway: '10.0.1.10' } : { type: 'blackhole' }));
     }
-    await expect(fabric.program([{ vip: '10.0.1.42', via: '10.0.1.10' }, { vip: '10.0.1.43', via: '192.0.2.1' }])).rejects.toMatchObject({ code: 'VIPD_E_COMMAND_FAILED' });
+    await expect(
+      fabric.program([
+        { vip: '10.0.1.42', via: '10.0.1.10' },
+        { vip: '10.0.1.43', via: '192.0.2.1' },
+      ]),
+    ).rejects.toMatchObject({ code: 'VIPD_E_COMMAND_FAILED' });
   });
 });
