@@ -64,13 +64,23 @@ export function throwIfAborted(ctx: CloudCallContext): void {
 /** Resolves after `ms`, or rejects with the typed abort reason as soon as the context is aborted. */
 export function abortableSleep(sleep: (ms: number) => Promise<void>, ms: number, ctx: CloudCallContext): Promise<void> {
   throwIfAborted(ctx);
-  return new Promise<void>((resolve, reject) => {
+  return untilAborted(sleep(ms), ctx);
+}
+
+/**
+ * The promise's outcome, or the context's typed abort reason as soon as it
+ * aborts: for a shared in-flight request (one identity read serving several
+ * callers) that must not be cancelled for all when one caller gives up.
+ */
+export function untilAborted<T>(promise: Promise<T>, ctx: CloudCallContext): Promise<T> {
+  if (ctx.signal.aborted) return Promise.reject(abortedError(ctx) ?? new VipdError('VIPD_E_CANCELLED', 'aborted'));
+  return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(abortedError(ctx) ?? new VipdError('VIPD_E_CANCELLED', 'aborted'));
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    sleep(ms).then(
-      () => {
+    promise.then(
+      (v) => {
         ctx.signal.removeEventListener('abort', onAbort);
-        resolve();
+        resolve(v);
       },
       (e: unknown) => {
         ctx.signal.removeEventListener('abort', onAbort);

@@ -8,13 +8,14 @@ import {
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
 import type { AwsProviderConfig } from '../../config/types';
-import { VipdError, isVipdError } from '../../errors';
+import { VipdError } from '../../errors';
 import { processClock, type MonotonicClock } from '../../util/clock';
 import type { Logger } from '../../util/logger';
 import { canonicalIpv4, cidrContains, ipv4Number, parseIpv4Cidr } from '../../util/ip';
-import { abortedError } from '../call-context';
+import { untilAborted } from '../call-context';
+import { readFact } from '../fact';
 import { observeLocalViewFirst } from '../observe';
-import type { CloudCallContext, CloudCheck, CloudFactError, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../provider';
+import type { CloudCallContext, CloudCheck, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../provider';
 import type { CloudRequestSink } from '../requests';
 import { imdsRoleCredentials } from './credentials';
 import { createEc2Client, ec2Call } from './ec2';
@@ -170,12 +171,12 @@ export class AwsProvider implements CloudProvider {
     const addressCapacity =
       limit === null
         ? null
-        : await fact(async () => {
+        : await readFact(async () => {
             const [eni] = await this.describeEnis(id, { NetworkInterfaceIds: [id.nicId] }, ctx);
             return { limit, used: eni === undefined ? 0 : eniAddresses(eni).length };
           });
     const checks: CloudCheck[] = [];
-    const sdc = await fact(async () => {
+    const sdc = await readFact(async () => {
       const ec2 = this.ec2(id);
       const out = await ec2Call('DescribeNetworkInterfaceAttribute', ctx, (o) =>
         ec2.send(new DescribeNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id.nicId, Attribute: 'sourceDestCheck' }), o),
@@ -313,33 +314,4 @@ function eniAddresses(eni: NetworkInterface): string[] {
   const primary = canonicalIpv4(eni.PrivateIpAddress ?? '');
   const all = primary === null ? list : [primary, ...list];
   return [...new Set(all.filter((a): a is string => a !== null))];
-}
-
-/** One doctor fact: its value, or the error that kept us from reading it (never a silent null). */
-async function fact<T>(read: () => Promise<T>): Promise<T | CloudFactError> {
-  try {
-    return await read();
-  } catch (e) {
-    if (isVipdError(e)) return { error: { code: e.code, message: e.message } };
-    throw e;
-  }
-}
-
-/** The shared promise, or the caller's typed abort reason as soon as its context aborts. */
-function untilAborted<T>(promise: Promise<T>, ctx: CloudCallContext): Promise<T> {
-  if (ctx.signal.aborted) return Promise.reject(abortedError(ctx));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError(ctx));
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -3,7 +3,7 @@ import type { protos } from '@google-cloud/compute';
 import type { GcpProviderConfig } from '../../config/types';
 import { VipdError, isVipdError } from '../../errors';
 import type { Logger } from '../../util/logger';
-import { abortableSleep, abortedError, throwIfAborted } from '../call-context';
+import { abortableSleep, throwIfAborted, untilAborted } from '../call-context';
 import { canonicalIpv4, cidrContains, ipv4Number, parseIpv4Cidr } from '../../util/ip';
 import { observeLocalViewFirst } from '../observe';
 import type { CloudCallContext, CloudCheck, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../provider';
@@ -331,24 +331,6 @@ function requireIpv4(address: string): string {
 
 function enc(s: string): string {
   return encodeURIComponent(s);
-}
-
-function untilAborted<T>(promise: Promise<T>, ctx: CloudCallContext): Promise<T> {
-  if (ctx.signal.aborted) return Promise.reject(abortedError(ctx));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError(ctx));
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 /** The client's LRO holds compute's own Operation as its latest response, whatever google-gax's generic type for it says. */

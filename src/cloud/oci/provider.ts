@@ -3,10 +3,11 @@ import type { VirtualNetworkClient } from 'oci-core';
 import type { OciProviderConfig } from '../../config/types';
 import { VipdError, isVipdError } from '../../errors';
 import type { Logger } from '../../util/logger';
-import { abortedError } from '../call-context';
+import { untilAborted } from '../call-context';
+import { readFact } from '../fact';
 import { canonicalIpv4, cidrContains, ipv4Number, parseIpv4Cidr } from '../../util/ip';
 import { observeLocalViewFirst } from '../observe';
-import type { CloudCallContext, CloudFactError, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../provider';
+import type { CloudCallContext, CloudFacts, CloudHolder, CloudIdentity, CloudProvider, CloudVip } from '../provider';
 import type { CloudRequestSink } from '../requests';
 import { sysfsMacOf, type MacOf } from '../aws/mac';
 import { createOciAuth, type OciAuth } from './auth';
@@ -141,7 +142,7 @@ export class OciProvider implements CloudProvider {
 
   async describe(ctx: CloudCallContext): Promise<CloudFacts> {
     const id = await this.identity(ctx);
-    const used = await fact(async () => (await this.listPrivateIps({ vnicId: id.nicId }, ctx)).length);
+    const used = await readFact(async () => (await this.listPrivateIps({ vnicId: id.nicId }, ctx)).length);
     const addressCapacity = typeof used === 'number' ? { limit: OCI_ADDRESSES_PER_VNIC, used } : used;
     const checks: CloudFacts['checks'][number][] = [];
     if (typeof used === 'number') {
@@ -161,7 +162,7 @@ export class OciProvider implements CloudProvider {
         fix: 'allow the dynamic group `use private-ips` and `use vnics` in the VCN compartment (docs/clouds/oci.md)',
       });
     }
-    const subnet = await fact(() => this.subnetId(id, ctx));
+    const subnet = await readFact(() => this.subnetId(id, ctx));
     checks.push(
       typeof subnet === 'string'
         ? { check: 'VNIC', status: 'pass', detail: `${id.nicId} in subnet ${subnet} (${id.subnetCidr})`, fix: null }
@@ -212,7 +213,7 @@ export class OciProvider implements CloudProvider {
     return Promise.all(
       configured.map(async ([address, publicIpId]) => {
         const check = `reserved public IP of ${address}`;
-        const got = await fact(async () => (await ociCall('GetPublicIp', ctx, call, () => client.getPublicIp({ publicIpId }))).publicIp);
+        const got = await readFact(async () => (await ociCall('GetPublicIp', ctx, call, () => client.getPublicIp({ publicIpId }))).publicIp);
         if ('error' in got)
           return {
             check,
@@ -355,31 +356,4 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item:
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
-}
-
-async function fact<T>(read: () => Promise<T>): Promise<T | CloudFactError> {
-  try {
-    return await read();
-  } catch (e) {
-    if (isVipdError(e)) return { error: { code: e.code, message: e.message } };
-    throw e;
-  }
-}
-
-function untilAborted<T>(promise: Promise<T>, ctx: CloudCallContext): Promise<T> {
-  if (ctx.signal.aborted) return Promise.reject(abortedError(ctx));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError(ctx));
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
