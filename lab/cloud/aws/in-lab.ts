@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { VipdError } from '../../../src/errors';
 import type { CommandResult } from '../../../src/os/runner';
 import type { Ec2CallRecord } from '../call-log';
-import { LabCloudControlClient } from '../control-client';
+import type { LabCloudControlClient } from '../control-client';
+import { labCloudDir, launchLabCloud, stopLabCloud, type LaunchedLabCloud } from '../launch';
 import { parseAwsLabCloudSpec } from './spec';
 import type { Lab } from '../../netns/lab';
 import type { LabProcess } from '../../netns/spawner';
@@ -28,7 +26,6 @@ export const LAB_REGION = 'eu-west-1';
 export const LAB_AZ = 'eu-west-1a';
 export const LAB_SUBNET_CIDR = `10.0.1.0/${SUBNET_PREFIX}`;
 export const LAB_ROLE = 'vipd-node';
-const READY_TIMEOUT_MS = 20_000;
 
 export interface LabCloudNodeFacts {
   readonly mac: string;
@@ -186,61 +183,36 @@ export async function startLabCloud(lab: Lab, opts: LabCloudOptions): Promise<La
   const facts = await Promise.all(Array.from({ length: lab.options.nodes }, async (_, k) => ({ mac: await lab.nodeMac(k + 1), primaryIp: lab.nodeIp(k + 1) })));
   const spec = labCloudSpec(facts, opts);
   parseAwsLabCloudSpec(spec);
-  const ownDir = opts.dir === undefined;
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'vipd-labcloud-'));
-  const stateFile = join(dir, 'lab-cloud.json');
-  const socket = join(dir, 'lab-cloud.sock');
-  writeFileSync(stateFile, `${JSON.stringify(spec, null, 2)}\n`);
-  await lab.addFabricLocalAddress(`${LAB_IMDS_ADDRESS}/32`);
-  const proc = lab.spawnInFabric([
-    process.execPath,
-    join(lab.options.distDir, 'lab', 'cloud', 'main.js'),
-    '--state',
-    stateFile,
-    '--imds',
-    `${LAB_IMDS_ADDRESS}:80`,
-    '--api',
-    `${LAB_API_HOST}:${LAB_API_PORT}`,
-    '--control-socket',
-    socket,
-    '--propagation-ms',
-    String(opts.propagationMs ?? 0),
-    '--fabric',
-    'ip',
-    '--log-level',
-    opts.logLevel ?? 'info',
-  ]);
-  try {
-    const line = await proc.waitForOutput(/"event":"ready"/, READY_TIMEOUT_MS);
-    const ready = JSON.parse(line) as { imdsUrl?: unknown; apiUrl?: unknown };
-    if (typeof ready.imdsUrl !== 'string' || typeof ready.apiUrl !== 'string')
-      throw new VipdError('VIPD_E_INTERNAL', `lab cloud ready line lacks its URLs: ${line}`);
-    const control = new LabCloudControlClient({ socketPath: socket });
-    // The start state is programmed before "ready"; settled() makes sure it finished.
-    await control.settled();
-    const nodes: LabCloudNode[] = facts.map((f, k) => ({ ...f, index: k + 1, instanceId: labInstanceId(k + 1), eniId: labEniId(k + 1) }));
-    return new RunningLabCloud(lab, proc, control, nodes, ready.imdsUrl, ready.apiUrl, ownDir ? dir : null);
-  } catch (e) {
-    proc.kill('SIGKILL');
-    await proc.wait();
-    if (ownDir) rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
+  const launched = await launchLabCloud(lab, {
+    spec,
+    dir: opts.dir ?? labCloudDir('vipd-labcloud-'),
+    ownsDir: opts.dir === undefined,
+    metadataAddress: LAB_IMDS_ADDRESS,
+    apiHost: LAB_API_HOST,
+    apiPort: LAB_API_PORT,
+    propagationMs: opts.propagationMs,
+    logLevel: opts.logLevel,
+  });
+  const nodes: LabCloudNode[] = facts.map((f, k) => ({ ...f, index: k + 1, instanceId: labInstanceId(k + 1), eniId: labEniId(k + 1) }));
+  return new RunningLabCloud(lab, launched, nodes);
 }
 
 class RunningLabCloud implements LabCloudHandle {
   readonly region = LAB_REGION;
   private stopped: Promise<void> | null = null;
 
+  readonly process: LabProcess;
+  readonly control: LabCloudControlClient;
+  readonly imdsUrl: string;
+  readonly apiUrl: string;
+
   constructor(
     private readonly lab: Lab,
-    readonly process: LabProcess,
-    readonly control: LabCloudControlClient,
+    private readonly launched: LaunchedLabCloud,
     readonly nodes: readonly LabCloudNode[],
-    readonly imdsUrl: string,
-    readonly apiUrl: string,
-    private readonly ownDir: string | null,
-  ) {}
+  ) {
+    ({ process: this.process, control: this.control, imdsUrl: this.imdsUrl, apiUrl: this.apiUrl } = launched);
+  }
 
   vipdProviderConfig(): { region: string; endpoint: string; metadataEndpoint: string } {
     return { region: this.region, endpoint: this.apiUrl, metadataEndpoint: this.imdsUrl.replace(/:80$/, '') };
@@ -307,11 +279,7 @@ class RunningLabCloud implements LabCloudHandle {
   }
 
   stop(): Promise<void> {
-    this.stopped ??= (async () => {
-      this.process.kill('SIGTERM');
-      await this.process.wait();
-      if (this.ownDir !== null) rmSync(this.ownDir, { recursive: true, force: true });
-    })();
+    this.stopped ??= stopLabCloud(this.launched);
     return this.stopped;
   }
 }

@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { VipdError } from '../../../src/errors';
 import type { Ec2CallRecord } from '../call-log';
-import { LabCloudControlClient } from '../control-client';
+import type { LabCloudControlClient } from '../control-client';
+import { labCloudDir, launchLabCloud, stopLabCloud, type LaunchedLabCloud } from '../launch';
 import type { Lab } from '../../netns/lab';
 import type { LabProcess } from '../../netns/spawner';
 import { SUBNET_GATEWAY, SUBNET_PREFIX } from '../../netns/topology';
@@ -22,7 +20,6 @@ export const GCP_LAB_API_HOST = SUBNET_GATEWAY;
 export const GCP_LAB_API_PORT = 8774;
 export const GCP_LAB_PROJECT = 'vipd-lab';
 export const GCP_LAB_ZONE = 'europe-west1-b';
-const READY_TIMEOUT_MS = 20_000;
 
 export interface GcpLabNode {
   readonly index: number;
@@ -83,58 +80,35 @@ export async function startGcpLabCloud(lab: Lab, opts: GcpLabCloudOptions): Prom
   const facts = await Promise.all(Array.from({ length: lab.options.nodes }, async (_, k) => ({ mac: await lab.nodeMac(k + 1), primaryIp: lab.nodeIp(k + 1) })));
   const spec = gcpLabCloudSpec(facts, opts);
   parseLabCloudSpec(spec);
-  const ownDir = opts.dir === undefined;
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'vipd-gcpcloud-'));
-  const stateFile = join(dir, 'gcp-cloud.json');
-  const socket = join(dir, 'gcp-cloud.sock');
-  writeFileSync(stateFile, `${JSON.stringify(spec, null, 2)}\n`);
-  await lab.addFabricLocalAddress(`${GCP_LAB_METADATA_ADDRESS}/32`);
-  const proc = lab.spawnInFabric([
-    process.execPath,
-    join(lab.options.distDir, 'lab', 'cloud', 'main.js'),
-    '--state',
-    stateFile,
-    '--imds',
-    `${GCP_LAB_METADATA_ADDRESS}:80`,
-    '--api',
-    `${GCP_LAB_API_HOST}:${GCP_LAB_API_PORT}`,
-    '--control-socket',
-    socket,
-    '--propagation-ms',
-    String(opts.propagationMs ?? 0),
-    '--fabric',
-    'ip',
-    '--log-level',
-    opts.logLevel ?? 'info',
-  ]);
-  try {
-    const line = await proc.waitForOutput(/"event":"ready"/, READY_TIMEOUT_MS);
-    const ready = JSON.parse(line) as { imdsUrl?: unknown; apiUrl?: unknown };
-    if (typeof ready.imdsUrl !== 'string' || typeof ready.apiUrl !== 'string')
-      throw new VipdError('VIPD_E_INTERNAL', `lab cloud ready line lacks its URLs: ${line}`);
-    const control = new LabCloudControlClient({ socketPath: socket });
-    await control.settled();
-    const nodes = facts.map((f, k) => ({ ...f, index: k + 1, instance: gcpLabInstance(k + 1) }));
-    return new RunningGcpLabCloud(proc, control, nodes, ready.imdsUrl.replace(/:80$/, ''), ready.apiUrl, ownDir ? dir : null);
-  } catch (e) {
-    proc.kill('SIGKILL');
-    await proc.wait();
-    if (ownDir) rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
+  const launched = await launchLabCloud(lab, {
+    spec,
+    dir: opts.dir ?? labCloudDir('vipd-gcpcloud-'),
+    ownsDir: opts.dir === undefined,
+    metadataAddress: GCP_LAB_METADATA_ADDRESS,
+    apiHost: GCP_LAB_API_HOST,
+    apiPort: GCP_LAB_API_PORT,
+    propagationMs: opts.propagationMs,
+    logLevel: opts.logLevel,
+  });
+  const nodes = facts.map((f, k) => ({ ...f, index: k + 1, instance: gcpLabInstance(k + 1) }));
+  return new RunningGcpLabCloud(launched, nodes);
 }
 
 class RunningGcpLabCloud implements GcpLabCloudHandle {
   private stopped: Promise<void> | null = null;
 
+  readonly process: LabProcess;
+  readonly control: LabCloudControlClient;
+  readonly metadataUrl: string;
+  readonly apiUrl: string;
+
   constructor(
-    readonly process: LabProcess,
-    readonly control: LabCloudControlClient,
+    private readonly launched: LaunchedLabCloud,
     readonly nodes: readonly GcpLabNode[],
-    readonly metadataUrl: string,
-    readonly apiUrl: string,
-    private readonly ownDir: string | null,
-  ) {}
+  ) {
+    ({ process: this.process, control: this.control, apiUrl: this.apiUrl } = launched);
+    this.metadataUrl = launched.imdsUrl.replace(/:80$/, '');
+  }
 
   vipdProviderConfig(node: number): Record<string, unknown> {
     const peers = this.nodes.filter((n) => n.index !== node).map((n) => n.instance);
@@ -171,11 +145,7 @@ class RunningGcpLabCloud implements GcpLabCloudHandle {
   }
 
   stop(): Promise<void> {
-    this.stopped ??= (async () => {
-      this.process.kill('SIGTERM');
-      await this.process.wait();
-      if (this.ownDir !== null) rmSync(this.ownDir, { recursive: true, force: true });
-    })();
+    this.stopped ??= stopLabCloud(this.launched);
     return this.stopped;
   }
 }

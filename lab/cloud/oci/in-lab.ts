@@ -1,10 +1,10 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VipdError } from '../../../src/errors';
 import type { Ec2CallRecord } from '../call-log';
-import { LabCloudControlClient } from '../control-client';
+import type { LabCloudControlClient } from '../control-client';
+import { labCloudDir, launchLabCloud, stopLabCloud, type LaunchedLabCloud } from '../launch';
 import { LAB_API_HOST, LAB_IMDS_ADDRESS, LAB_SUBNET_CIDR, parseFabricRoute, type FabricRoute, type LabCloudNodeFacts } from '../aws/in-lab';
 import type { Lab } from '../../netns/lab';
 import type { LabProcess } from '../../netns/spawner';
@@ -23,7 +23,6 @@ export const OCI_LAB_API_PORT = 8774;
 export const OCI_LAB_REGION = 'us-ashburn-1';
 export const OCI_LAB_TENANCY = 'ocid1.tenancy.oc1..aaaalabtenancy';
 export const OCI_LAB_SUBNET = 'ocid1.subnet.oc1.iad.aaaalabsubnet';
-const READY_TIMEOUT_MS = 20_000;
 
 export interface OciLabCloudOptions {
   readonly vips: readonly string[];
@@ -59,8 +58,7 @@ export function ociLabUserId(i: number): string {
 /** Starts the emulator in the lab's fabric and waits until it serves. */
 export async function startOciLabCloud(lab: Lab, opts: OciLabCloudOptions): Promise<OciLabCloudHandle> {
   const facts = await Promise.all(Array.from({ length: lab.options.nodes }, async (_, k) => ({ mac: await lab.nodeMac(k + 1), primaryIp: lab.nodeIp(k + 1) })));
-  const ownDir = opts.dir === undefined;
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'vipd-ocilab-'));
+  const dir = opts.dir ?? labCloudDir('vipd-ocilab-');
   const users = facts.map((_, k) => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const fingerprint = createHash('md5')
@@ -102,65 +100,43 @@ export async function startOciLabCloud(lab: Lab, opts: OciLabCloudOptions): Prom
   };
   const { cloud: _cloud, ...rest } = spec;
   parseOciLabCloudSpec(rest);
-  const stateFile = join(dir, 'lab-cloud.json');
-  const socket = join(dir, 'lab-cloud.sock');
-  writeFileSync(stateFile, `${JSON.stringify(spec, null, 2)}\n`);
-  await lab.addFabricLocalAddress(`${LAB_IMDS_ADDRESS}/32`);
-  const proc = lab.spawnInFabric([
-    process.execPath,
-    join(lab.options.distDir, 'lab', 'cloud', 'main.js'),
-    '--state',
-    stateFile,
-    '--imds',
-    `${LAB_IMDS_ADDRESS}:80`,
-    '--api',
-    `${LAB_API_HOST}:${OCI_LAB_API_PORT}`,
-    '--control-socket',
-    socket,
-    '--propagation-ms',
-    String(opts.propagationMs ?? 0),
-    '--fabric',
-    'ip',
-    '--log-level',
-    opts.logLevel ?? 'info',
-  ]);
-  try {
-    const line = await proc.waitForOutput(/"event":"ready"/, READY_TIMEOUT_MS);
-    const ready = JSON.parse(line) as { imdsUrl?: unknown; apiUrl?: unknown };
-    if (typeof ready.imdsUrl !== 'string' || typeof ready.apiUrl !== 'string')
-      throw new VipdError('VIPD_E_INTERNAL', `lab cloud ready line lacks its URLs: ${line}`);
-    const control = new LabCloudControlClient({ socketPath: socket });
-    await control.settled();
-    const nodes: OciLabNode[] = facts.map((f, k) => ({
-      ...f,
-      index: k + 1,
-      instanceId: ociLabInstanceId(k + 1),
-      vnicId: ociLabVnicId(k + 1),
-      userId: users[k]!.userId,
-      configFile: users[k]!.configFile,
-    }));
-    return new OciLabCloudHandle(lab, proc, control, nodes, ready.imdsUrl, ready.apiUrl, ownDir ? dir : null);
-  } catch (e) {
-    proc.kill('SIGKILL');
-    await proc.wait();
-    if (ownDir) rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
+  const launched = await launchLabCloud(lab, {
+    spec,
+    dir,
+    ownsDir: opts.dir === undefined,
+    metadataAddress: LAB_IMDS_ADDRESS,
+    apiHost: LAB_API_HOST,
+    apiPort: OCI_LAB_API_PORT,
+    propagationMs: opts.propagationMs,
+    logLevel: opts.logLevel,
+  });
+  const nodes: OciLabNode[] = facts.map((f, k) => ({
+    ...f,
+    index: k + 1,
+    instanceId: ociLabInstanceId(k + 1),
+    vnicId: ociLabVnicId(k + 1),
+    userId: users[k]!.userId,
+    configFile: users[k]!.configFile,
+  }));
+  return new OciLabCloudHandle(lab, launched, nodes);
 }
 
 export class OciLabCloudHandle {
   readonly region = OCI_LAB_REGION;
   private stopped: Promise<void> | null = null;
 
+  readonly process: LabProcess;
+  readonly control: LabCloudControlClient;
+  readonly imdsUrl: string;
+  readonly apiUrl: string;
+
   constructor(
     private readonly lab: Lab,
-    readonly process: LabProcess,
-    readonly control: LabCloudControlClient,
+    private readonly launched: LaunchedLabCloud,
     readonly nodes: readonly OciLabNode[],
-    readonly imdsUrl: string,
-    readonly apiUrl: string,
-    private readonly ownDir: string | null,
-  ) {}
+  ) {
+    ({ process: this.process, control: this.control, imdsUrl: this.imdsUrl, apiUrl: this.apiUrl } = launched);
+  }
 
   /**
    * The `provider.oci` block of a vipd config for node i: by default the
@@ -209,11 +185,7 @@ export class OciLabCloudHandle {
   }
 
   stop(): Promise<void> {
-    this.stopped ??= (async () => {
-      this.process.kill('SIGTERM');
-      await this.process.wait();
-      if (this.ownDir !== null) rmSync(this.ownDir, { recursive: true, force: true });
-    })();
+    this.stopped ??= stopLabCloud(this.launched);
     return this.stopped;
   }
 }
