@@ -26,7 +26,7 @@ export interface GcpClientSettings {
 
 /**
  * The Compute clients over REST, one attempt per call. Every request
- * goes through `fetchFor`, which adds the signal of the call context that
+ * goes through the client's own `fetchImplementation`, which adds the signal of the call context that
  * started it (carried by AsyncLocalStorage through the SDK's promise
  * chain): the context ends a request in flight, not only the wait for it.
  * The transporter's own timeout ends a hung call (the SDK's per-call
