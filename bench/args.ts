@@ -12,10 +12,11 @@ import { FAULT_KINDS, type FaultKind } from '../lab/scenario/scenario';
 export type BenchCaseName = 'l2' | 'aws' | 'gcp' | 'oci';
 export const BENCH_CASES: readonly BenchCaseName[] = ['l2', 'aws', 'gcp', 'oci'];
 /**
- * `gcp` (the emulated GCP cloud: the two-step alias move) and `oci` (the
- * emulated OCI cloud: one UpdatePrivateIp, signed by the instance
- * principal) run when asked for, vipd only: no keepalived notify recipe
- * (the OCI CLI is not installable here).
+ * `gcp` (the emulated GCP cloud: the two-step alias move; vipd only, no
+ * keepalived notify recipe) and `oci` (the emulated OCI cloud: one
+ * UpdatePrivateIp, signed by the instance principal; keepalived's notify
+ * script runs a stand-in for the OCI CLI, which is not installable here)
+ * run when asked for.
  */
 export const DEFAULT_CASES: readonly BenchCaseName[] = ['l2', 'aws'];
 

@@ -177,7 +177,7 @@ export function renderSection(report: BenchReport): string {
           ]
         : report.caseName === 'oci'
           ? [
-              'Emulated OCI cloud in the lab: one signed UpdatePrivateIp per VIP (instance principals), confirmed with ListPrivateIps on the VNIC; no keepalived baseline (its notify recipe needs the OCI CLI, which is not installable here).',
+              "Emulated OCI cloud in the lab: vipd makes one signed UpdatePrivateIp per VIP (instance principals), confirmed with ListPrivateIps on the VNIC. keepalived's notify script runs a STAND-IN for `oci network vnic assign-private-ip --unassign-if-already-assigned` (the OCI CLI is not installable here): lab/cloud/oci/assign-cli.ts, a one-shot Node process on the same oci-core SDK with the node's API key (GetVnic, ListPrivateIps, UpdatePrivateIp), which starts faster than the Python CLI would.",
             ]
           : [];
   return [

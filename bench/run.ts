@@ -166,7 +166,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const reports: BenchReport[] = [];
   for (const c of options.cases) {
     let daemons = options.daemons.filter((d) => d !== 'keepalived' || tools.keepalived !== null);
-    if ((c.name === 'gcp' || c.name === 'oci') && daemons.includes('keepalived')) {
+    if (c.name === 'gcp' && daemons.includes('keepalived')) {
       process.stderr.write(`bench: the ${c.name} case has no keepalived notify recipe: it measures vipd only\n`);
       daemons = daemons.filter((d) => d !== 'keepalived');
     }

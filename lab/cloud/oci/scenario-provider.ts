@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { PreparedProvider, ScenarioProvider } from '../../scenario/provider';
 import { startOciLabCloud, type OciLabCloudHandle } from './in-lab';
 
@@ -12,8 +13,10 @@ export interface OciScenarioOptions {
  * the lab's fabric with the scenario's VIP, and every node's vipd with
  * `provider: oci` signing as its instance principal. Traffic follows the
  * cloud's record only, so the scenario measures a cloud failover: one
- * UpdatePrivateIp per VIP, confirmation through ListPrivateIps, then the OS.
- * No keepalived recipe: the OCI CLI is not part of the lab.
+ * UpdatePrivateIp per VIP, then the OS, confirmation through ListPrivateIps.
+ * keepalived's notify script runs assign-cli.js, a one-shot stand-in for
+ * the OCI CLI's `vnic assign-private-ip --unassign-if-already-assigned` on
+ * the same SDK (the CLI is not installable here), with the node's API key.
  */
 export function ociScenarioProvider(options: OciScenarioOptions = {}): ScenarioProvider {
   return {
@@ -32,6 +35,25 @@ export function ociScenarioProvider(options: OciScenarioOptions = {}): ScenarioP
         providerSection: (node) => ({ type: 'oci', oci: cloud.vipdProviderConfig(node) }),
         env: () => env,
         close: () => cloud.stop(),
+        keepalivedRecipe: (node) => ({
+          assignArgv: [
+            process.execPath,
+            join(ctx.lab.options.distDir, 'lab', 'cloud', 'oci', 'assign-cli.js'),
+            '--config-file',
+            cloud.node(node).configFile,
+            '--endpoint',
+            cloud.apiUrl,
+            '--vnic-id',
+            cloud.node(node).vnicId,
+            '--ip-address',
+            ctx.vip,
+          ],
+          env: Object.fromEntries(
+            Object.keys(process.env)
+              .filter((k) => k.startsWith('OCI_'))
+              .map((k) => [k, null]),
+          ),
+        }),
       };
     },
   };
