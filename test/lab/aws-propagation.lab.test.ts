@@ -47,14 +47,15 @@ describeLab('AWS lab: propagation delay', () => {
     expect(polls.length).toBeGreaterThan(2);
     const last = polls[polls.length - 1]!;
     expect(last.atMs - assign[0]!.atMs).toBeGreaterThanOrEqual(PROPAGATION_MS);
-    // The fabric followed after the same delay; the OS was configured only after confirmation.
+    // The fabric followed after the same delay. The OS was configured as soon as the assign call
+    // succeeded, before the confirmation (a metadata outage must not hold the host back).
     const routed = ((await c.cloud.control.state()).fabric as { atMs: number; vip: string; via: string | null }[]).filter((e) => e.via === c.lab.nodeIp(2));
     expect(routed.map((e) => e.vip).sort()).toEqual([...VIPS].sort());
     for (const e of routed) expect(e.atMs - assign[0]!.atMs).toBeGreaterThanOrEqual(PROPAGATION_MS);
     const osLine = n2.lines.slice(mark).findIndex((l) => l.component === 'os' && l.msg === 'VIPs configured on the host');
     const confirmed = n2.lines.slice(mark).findIndex((l) => l.msg === 'cloud confirmed the VIPs on this node');
-    expect(confirmed).toBeGreaterThanOrEqual(0);
-    expect(osLine).toBeGreaterThan(confirmed);
+    expect(osLine).toBeGreaterThanOrEqual(0);
+    expect(confirmed).toBeGreaterThan(osLine);
 
     const metrics = await c.metrics(2);
     expect(metricValue(metrics, 'vipd_failover_cloud_acquire_seconds_count', { group: GROUP })).toBe(1);
