@@ -266,7 +266,7 @@ export class ElectionCore {
 
   /** Who would claim the mastership if this node resigned now; asks nothing of the peers, changes nothing. */
   successor(now: number, to: string | null): SuccessorVerdict {
-    return switchoverSuccessor({ peers: this.peers.list(), now, liveWindowMs: this.downIntervalMs(), to });
+    return switchoverSuccessor({ peers: this.peers.successorViews(), now, liveWindowMs: this.downIntervalMs(), to });
   }
 
   stop(now: number): void {

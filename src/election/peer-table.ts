@@ -66,14 +66,31 @@ export class PeerTable {
     const out: Array<{ id: string; priority: number }> = [];
     for (const v of this.views.values()) {
       if (v.id === except || v.lastHeardAt === null || now - v.lastHeardAt > windowMs) continue;
-      if ((v.role === 'BACKUP' || v.role === 'MASTER') && v.priority !== null && v.priority > 0) out.push({ id: v.id, priority: v.priority });
+      const priority = competingPriority(v);
+      if ((v.role === 'BACKUP' || v.role === 'MASTER') && priority !== null && priority > 0) out.push({ id: v.id, priority });
     }
     return out;
+  }
+
+  /** What each peer would claim a resigned mastership with (competingPriority), for the switchover's prediction. */
+  successorViews(): Array<{ readonly id: string; readonly lastHeardAt: number | null; readonly priority: number | null; readonly role: Role | null }> {
+    return Array.from(this.views.values(), (v) => ({ id: v.id, lastHeardAt: v.lastHeardAt, priority: competingPriority(v), role: v.role }));
   }
 
   list(): ReadonlyArray<{ readonly id: string; readonly lastHeardAt: number | null; readonly priority: number | null; readonly role: Role | null }> {
     return Array.from(this.views.values(), (v) => ({ id: v.id, lastHeardAt: v.lastHeardAt, priority: v.priority, role: v.role }));
   }
+}
+
+/**
+ * A peer whose last word was a resign to BACKUP (it stepped down to us, or
+ * handed the group over) competes again with the priority it last
+ * advertised; its next heartbeat, an interval on, says so. Read as the
+ * resign's 0, a switchover back within that interval was refused, and a third
+ * member claimed at once beside it (two masters until the preemption).
+ */
+function competingPriority(v: PeerView): number | null {
+  return v.role === 'BACKUP' && v.priority === 0 ? v.advertPriority : v.priority;
 }
 
 function isLive(v: PeerView, now: number, windowMs: number): boolean {

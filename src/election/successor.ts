@@ -1,11 +1,11 @@
 import { best, outranks } from './rank';
 import type { Role } from './types';
 
-/** What this node heard from one peer of a group (ElectionStatus['peers'] carries exactly this). */
+/** What this node heard from one peer of a group (PeerTable.successorViews). */
 export interface HeardPeer {
   readonly id: string;
   readonly lastHeardAt: number | null;
-  /** 0 after a resign. */
+  /** What it would compete with: 0 or null when it would not (a resign to FAULT or STOP, never heard). */
   readonly priority: number | null;
   readonly role: Role | null;
 }
@@ -26,8 +26,9 @@ export type SuccessorVerdict =
 /**
  * Who would claim the mastership this node resigns, decided before it
  * resigns. After a resign, the live BACKUP that outranks every other live
- * competitor claims (docs/election.md); a peer that is silent, in FAULT, or
- * resigned itself claims nothing, and with no such peer this node would only
+ * competitor claims (docs/election.md); a peer that is silent, in FAULT or
+ * maintenance, or stopping claims nothing (one that just stepped down to
+ * BACKUP competes again), and with no such peer this node would only
  * take the VIPs back after a full down interval: an outage, not a handover.
  * With `to`, the named peer must be the one that wins that race: the winner
  * is decided by rank alone, so refusing otherwise makes it (and only it) the

@@ -71,6 +71,25 @@ describe('ElectionCore.successor', () => {
     expect(core.role).toBe('MASTER');
     expect(core.drain()).toEqual([]);
   });
+
+  it('a peer that just stepped down to us is a successor at once, with the priority it advertised', () => {
+    // The lab's hook-order test, in CI: a preempted the lower b, and a switchover back to b asked
+    // before b's next heartbeat was refused because b's last word (its resign) carried priority 0.
+    const a = makeCore({ priority: 200 });
+    a.start(0);
+    a.tick(3609.375); // MASTER
+    a.step({ kind: 'resign', from: 'b', priority: 0, role: 'BACKUP', intervalMs: 1000 }, 4000);
+    a.drain();
+    expect(a.successor(4010, 'b')).toEqual({ ok: false, reason: 'b would not take over: it resigned (priority 0)', wouldTakeOver: null });
+    a.step({ kind: 'advert', from: 'b', priority: 100, role: 'MASTER', intervalMs: 1000 }, 4100); // b preempted by nobody yet: it claims
+    a.drain();
+    a.step({ kind: 'resign', from: 'b', priority: 0, role: 'BACKUP', intervalMs: 1000 }, 4200); // and steps down to a
+    a.drain();
+    expect(a.successor(4210, 'b')).toEqual({ ok: true, successor: 'b', priority: 100 });
+    // A resign to FAULT or STOP still means it will not claim.
+    a.step({ kind: 'resign', from: 'b', priority: 0, role: 'FAULT', intervalMs: 1000 }, 4300);
+    expect(a.successor(4310, 'b')).toMatchObject({ ok: false, reason: 'b would not take over: it is in FAULT' });
+  });
 });
 
 describe('a peer in maintenance is no successor', () => {
@@ -103,6 +122,49 @@ describe('a peer in maintenance is no successor', () => {
  * crashed or FAULT set of backups it refuses exactly when nobody would claim.
  */
 describe('successor prediction against the simulated cluster', () => {
+  it('a switchover back, asked within an interval of the handover, is accepted and goes to the node that handed over', () => {
+    fc.assert(
+      fc.property(
+        arbGroup('g1', { preempt: 'on', minMembers: 2, maxMembers: 4 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 0, max: INTERVAL_MS }),
+        (g, seed, lagMs) => {
+          const sim = new SimCluster({ groups: [g], tickMs: TICK_MS, seed, link: { loss: 0, duplicate: 0, minDelayMs: 0, maxDelayMs: 5 } });
+          sim.startAll();
+          sim.runFor(settleMs(sim, [g]));
+          const [old] = sim.masters('g1');
+          if (old === undefined) return;
+          sim.input(old, 'g1', (core, now) => core.resign(now));
+          const claimedAt = sim.runUntilTrue(() => sim.masters('g1').some((m) => m !== old), sim.now + settleMs(sim, [g]));
+          if (claimedAt === null) return; // nobody else could claim (a lone member)
+          const [next] = sim.masters('g1');
+          if (next === undefined || next === old) return;
+          sim.runFor(lagMs);
+          if (sim.masters('g1').join() !== next) return;
+          let verdict: ReturnType<typeof switchoverSuccessor> | null = null;
+          sim.input(next, 'g1', (core, now) => {
+            verdict = core.successor(now, old);
+            core.resign(now);
+          });
+          const before = sim.transitions.length; // next's own claim may share the resign's instant (lag 0)
+          sim.runFor(INTERVAL_MS * 2);
+          // old was the group's top (preempt on, settled): it competes again and wins.
+          expect(verdict).toMatchObject({ ok: true, successor: old });
+          const claimers = [
+            ...new Set(
+              sim.transitions
+                .slice(before)
+                .filter((t) => t.to === 'MASTER')
+                .map((t) => t.node),
+            ),
+          ];
+          expect(claimers).toEqual([old]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('the predicted node, and only it, becomes master after the resign; a refusal means nobody would have', () => {
     fc.assert(
       fc.property(
