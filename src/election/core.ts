@@ -2,7 +2,7 @@ import { VipdError } from '../errors';
 import { acquisitionKind, type MasterClaim } from './acquisition';
 import { judgeCloudHolder } from './cloud-arbiter';
 import { PeerTable } from './peer-table';
-import { REFUSAL_OVERDUE_FRACTION, RefusalEvidence } from './refusal';
+import { REFUSAL_OVERDUE_FRACTION, REFUSAL_PROBE_FRACTION, RefusalEvidence } from './refusal';
 import { DEFAULT_REANNOUNCE_MIN_INTERVAL_MS, ReannounceLimiter } from './reannounce';
 import { outranks, type Ranked } from './rank';
 import { masterDownMs, skewMs } from './timing';
@@ -55,6 +55,13 @@ export class ElectionCore {
   private downCause: DownCause = { reason: 'master-down', peer: undefined };
   private preemptAt: number | null = null;
   private nextAdvertAt: number | null = null;
+  /**
+   * When the believed master's next advert falls due (claimOnRefusal): the BACKUP probes its
+   * heartbeat port then too, and each interval after while none comes. The probe on our own
+   * heartbeat alone found a dead daemon up to an interval late, at a phase unrelated to the master's.
+   */
+  private probeAt: number | null = null;
+  private lastProbeAt: number | null = null;
 
   /**
    * Set by resign(): behave as nopreempt towards the master we handed over to
@@ -370,7 +377,8 @@ export class ElectionCore {
   nextDeadline(): number | null {
     let next: number | null = null;
     const announceAt = this.current === 'MASTER' ? this.reannounce.deadline() : null;
-    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt, this.ownerFaultUntil, this.listenUntil])
+    const probeAt = this.current === 'BACKUP' ? this.probeAt : null;
+    for (const t of [this.downAt, this.preemptAt, this.nextAdvertAt, announceAt, this.ownerFaultUntil, this.listenUntil, probeAt])
       if (t !== null && (next === null || t < next)) next = t;
     return this.current === 'STOP' ? null : next;
   }
@@ -396,6 +404,7 @@ export class ElectionCore {
         nextAdvertAt: this.nextAdvertAt,
         ownerFaultUntil: this.ownerFaultUntil,
         listenUntil: this.listenUntil,
+        probeAt: this.probeAt,
       },
       splitBrainHolder: this.suspectedHolder,
       claimBlockedBy: this.claimBlockedBy,
@@ -442,6 +451,11 @@ export class ElectionCore {
   }
 
   private tickBackup(now: number): void {
+    this.tickProbe(now);
+    this.tickDown(now);
+  }
+
+  private tickDown(now: number): void {
     const downDue = this.downAt !== null && now >= this.downAt;
     const preemptDue = this.preemptAt !== null && now >= this.preemptAt;
     if (downDue && (!preemptDue || (this.downAt ?? 0) <= (this.preemptAt ?? 0))) this.masterLost(now);
@@ -503,7 +517,10 @@ export class ElectionCore {
     // Only masters advertise; anything else is informational.
     if (advert.role !== 'MASTER') return;
     this.refreshMaster(now);
-    if (this.masterId === advert.from) this.lastMasterAdvertAt = now;
+    if (this.masterId === advert.from) {
+      this.lastMasterAdvertAt = now;
+      this.armProbe(advert.from, advert.intervalMs, now);
+    }
     if (this.hold !== null) {
       if (this.hold.to !== null && !this.peers.isLiveMaster(this.hold.to, now, this.downIntervalMs())) this.hold = null;
       else this.hold.to = this.masterId;
@@ -579,7 +596,7 @@ export class ElectionCore {
       this.downAt = at;
       this.downCause = { reason: 'peer-refused', peer };
     }
-    if (now >= at) this.tickBackup(now);
+    if (now >= at) this.tickDown(now);
   }
 
   // --- transitions ----------------------------------------------------------
@@ -627,6 +644,8 @@ export class ElectionCore {
       throw new VipdError('VIPD_E_INTERNAL', `election: transition ${from} -> ${to} (${reason}) is not in the table`, { details: { from, to, reason } });
     }
     this.current = to;
+    // Probes follow the master a BACKUP hears; a new role starts without one.
+    this.probeAt = null;
     // Refusals are judged per role: what a peer's firewall showed before says nothing about the next master.
     this.refusals.reset();
     // A deferred re-announcement, like listening after a stall, belongs to this mastership only.
@@ -758,11 +777,38 @@ export class ElectionCore {
     const role: Role = this.maintenanceOn && this.current === 'BACKUP' ? 'FAULT' : this.current;
     this.send({ kind: 'advert', priority: this.effective(), role, intervalMs: this.opts.intervalMs });
     this.nextAdvertAt = now + this.opts.intervalMs;
-    // A backup's heartbeat doubles as the master's liveness probe (at the same cadence).
+    // A backup's heartbeat doubles as a liveness probe of its master: while that master lives, a
+    // REJECT rule in front of it is found (and its refusals ignored) before any advert goes missing.
+    if (this.mayProbe(this.masterId)) this.probe(this.masterId, now);
+  }
+
+  private mayProbe(master: string | null): master is string {
+    return this.current === 'BACKUP' && master !== null && this.opts.claimOnRefusal === true && !this.refusals.ignores(master);
+  }
+
+  /** One probe per instant: the heartbeat's and the due one coincide after a late tick. */
+  private probe(master: string, now: number): void {
+    if (this.lastProbeAt === now) return;
+    this.lastProbeAt = now;
+    this.pending.push({ type: 'probe', peer: master });
+  }
+
+  private armProbe(master: string, intervalMs: number, now: number): void {
+    this.probeAt = this.mayProbe(master) ? now + intervalMs * (1 + REFUSAL_PROBE_FRACTION) : null;
+  }
+
+  private tickProbe(now: number): void {
+    if (this.probeAt === null || now < this.probeAt) return;
     const master = this.masterId;
-    if (this.current === 'BACKUP' && master !== null && this.opts.claimOnRefusal === true && !this.refusals.ignores(master)) {
-      this.pending.push({ type: 'probe', peer: master });
+    if (!this.mayProbe(master)) {
+      this.probeAt = null;
+      return;
     }
+    this.probe(master, now);
+    // Overdue: keep probing each interval (a dying process's port refuses only once it is gone).
+    const intervalMs = this.peers.get(master)?.intervalMs ?? this.opts.intervalMs;
+    const due = this.probeAt + intervalMs;
+    this.probeAt = due > now ? due : now + intervalMs;
   }
 
   private resignAdvert(to: Role): OutgoingAdvert {

@@ -6,6 +6,14 @@
  */
 export const REFUSAL_OVERDUE_FRACTION = 0.25;
 
+/**
+ * How long after the master's advert falls due a backup probes its port, as a
+ * fraction of its interval: an advert on time (within this jitter) re-arms the
+ * probe before it goes, so a live master costs no wake-up, and the refusal and
+ * its re-probe (a few ms) still land before the overdue point.
+ */
+export const REFUSAL_PROBE_FRACTION = 0.1;
+
 export type RefusalVerdict = 'first' | 'confirmed' | 'ignored';
 
 export interface RefusalSnapshot {

@@ -141,6 +141,8 @@ export interface ElectionStatus {
     readonly nextAdvertAt: number | null;
     readonly ownerFaultUntil?: number | null;
     readonly listenUntil?: number | null;
+    /** When a BACKUP next probes the believed master's heartbeat port (its next advert's due time). */
+    readonly probeAt?: number | null;
   };
   /** The other holder the cloud showed while we were MASTER, until cleared. */
   readonly splitBrainHolder?: string | null;

@@ -154,10 +154,40 @@ const rows: readonly Row[] = [
   },
   // --- refused probes (claimOnRefusal): b's host answers our probe with ICMP port unreachable ---
   {
-    name: 'refusal: a backup probes the believed master with each heartbeat, and nobody before a master is heard',
+    // With each heartbeat (a REJECT rule is found while the master lives) and once the master's next
+    // advert is due (its last + its interval + 10 %): a dead daemon is found then, whatever the phases.
+    name: 'refusal: a backup probes the believed master with each heartbeat and once its next advert is due (each interval while none comes); nobody before a master is heard',
     opts: { claimOnRefusal: true },
-    inputs: [['start', 0], ['advert', 500, 'b', 150], ['mark'], ['tick', 1000], ['tick', 2000]],
-    expected: ['1000 heartbeat BACKUP p=100', '1000 probe b', '2000 heartbeat BACKUP p=100', '2000 probe b'],
+    inputs: [['start', 0], ['tick', 400], ['advert', 500, 'b', 150], ['mark'], ['tick', 1000], ['tick', 1599], ['tick', 1600], ['tick', 2000], ['tick', 2600]],
+    expected: ['1000 heartbeat BACKUP p=100', '1000 probe b', '1600 probe b', '2000 heartbeat BACKUP p=100', '2000 probe b', '2600 probe b'],
+    role: 'BACKUP',
+    heartbeats: true,
+  },
+  {
+    name: 'refusal: an advert on time re-arms the due probe before it goes (a live master costs no extra probe)',
+    opts: { claimOnRefusal: true },
+    inputs: [
+      ['start', 0],
+      ['advert', 500, 'b', 150],
+      ['mark'],
+      ['tick', 1000],
+      ['advert', 1520, 'b', 150],
+      ['tick', 1600],
+      ['tick', 2000],
+      ['advert', 2510, 'b', 150],
+      ['tick', 2620],
+      ['tick', 3000],
+      ['tick', 3610],
+    ],
+    expected: [
+      '1000 heartbeat BACKUP p=100',
+      '1000 probe b',
+      '2000 heartbeat BACKUP p=100',
+      '2000 probe b',
+      '3000 heartbeat BACKUP p=100',
+      '3000 probe b',
+      '3610 probe b',
+    ],
     role: 'BACKUP',
     heartbeats: true,
   },
