@@ -141,6 +141,32 @@ export function notifyMasterRun(events: readonly NotifyEvent[], from: number): N
   return { phases: { detectionMs: null, cloudMs, osMs, totalMs: cloudMs + osMs }, cloudExit: cloud.rc ?? -1, osExit: os.rc ?? -1 };
 }
 
+/** The step that ends one run of the script, per state. */
+const LAST_STEP: Readonly<Record<string, string>> = { master: 'arp-done', backup: 'os-done', fault: 'os-done' };
+
+/**
+ * The state of the script's latest run when every run started so far has
+ * finished (keepalived forks each run, so two may overlap), else null. A
+ * keepalived master counts as settled only once this is 'master': until its
+ * notify_master has made the cloud call and added the address, a fault would
+ * race the script (a SIGTERM'd master's late `ip addr add` put the VIP back
+ * on the stopped node in every 20 ms graceful trial on aws).
+ */
+export function finishedNotifyState(events: readonly NotifyEvent[]): string | null {
+  const open = new Map<string, number>();
+  let latest: string | null = null;
+  for (const e of events) {
+    if (e.event === 'start') {
+      open.set(e.state, (open.get(e.state) ?? 0) + 1);
+      latest = e.state;
+    } else if (LAST_STEP[e.state] === e.event || e.event === 'unknown-state') {
+      open.set(e.state, (open.get(e.state) ?? 0) - 1);
+    }
+  }
+  for (const n of open.values()) if (n > 0) return null;
+  return latest;
+}
+
 /**
  * keepalived's complaints about its scripts (seen with 2.2.7: "Unsafe
  * permissions found for script '...' - disabling.", "Script ... cannot be

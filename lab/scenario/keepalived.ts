@@ -6,6 +6,7 @@ import { type DaemonDriver, type DriverContext, type TakeoverReport, lastLines, 
 import {
   type KeepalivedCloudRecipe,
   type NotifyEvent,
+  finishedNotifyState,
   keepalivedNotifyScript,
   keepalivedScriptProblems,
   notifyMasterRun,
@@ -123,12 +124,17 @@ export class KeepalivedDriver implements DaemonDriver {
     await p.waitForOutput(STATE_RE, START_TIMEOUT_MS);
   }
 
-  /** keepalived says nothing about whom it believes is master: the window of looks alone decides. */
+  /**
+   * keepalived says nothing about whom it believes is master: the window of looks alone decides.
+   * With a cloud recipe, a master serves once its notify_master has run to the end (the cloud call,
+   * the address, the ARP) and no other run of the script is still going.
+   */
   private view(node: number): NodeView {
     const p = this.processes.get(node);
     const states = p ? keepalivedStates(`${p.stdout()}\n${p.stderr()}`, SCENARIO_GROUP) : [];
     const role = states[states.length - 1] ?? null;
-    return { role, serving: role === 'MASTER', changes: states.length };
+    const scriptDone = this.recipe === null || finishedNotifyState(this.notifyEvents(node)) === 'master';
+    return { role, serving: role === 'MASTER' && scriptDone, changes: states.length };
   }
 
   settledMaster(): number | null {

@@ -9,6 +9,7 @@ import {
   type KeepalivedCloudRecipe,
   keepalivedNotifyScript,
   keepalivedScriptProblems,
+  finishedNotifyState,
   notifyMasterRun,
   parseNotifyLog,
   shellQuote,
@@ -119,6 +120,19 @@ describe("the notify script's step log", () => {
     expect(notifyMasterRun(events, 6)).toBeNull();
     expect(notifyMasterRun(parseNotifyLog('master start 1.0\n'), 0)).toBeNull();
     expect(notifyMasterRun(parseNotifyLog('master start 1.0\nmaster cloud-done 1.5 0\n'), 0)).toBeNull();
+  });
+
+  it('a master is settled only once every run of the script finished and the latest was master', () => {
+    const events = parseNotifyLog(log);
+    expect(finishedNotifyState(events)).toBe('master');
+    expect(finishedNotifyState(events.slice(0, 5))).toBeNull(); // notify_master still sending ARP
+    expect(finishedNotifyState(events.slice(0, 3))).toBeNull(); // inside the CLI call (the graceful-stop race)
+    expect(finishedNotifyState(events.slice(0, 2))).toBe('backup');
+    expect(finishedNotifyState([])).toBeNull();
+    // Overlapping runs (keepalived forks each): a backup run still open keeps it unsettled.
+    const overlap = parseNotifyLog('backup start 1.0\nmaster start 1.1\nmaster cloud-done 1.6 0\nmaster os-done 1.61 2\nmaster arp-done 3.0 0\n');
+    expect(finishedNotifyState(overlap)).toBeNull();
+    expect(finishedNotifyState([...overlap, { state: 'backup', event: 'os-done', at: 3.1, rc: 0 }])).toBe('master');
   });
 
   it("reports keepalived's complaints about its scripts (lines seen from keepalived 2.2.7)", () => {
