@@ -34,6 +34,8 @@ export interface BenchOptions {
   readonly awsPropagationMs: number;
   /** Markdown file whose marked sections receive the results; null: print only. */
   readonly doc: string | null;
+  /** Every trial keeps its evidence (daemon logs, probe records), not only a failed one. */
+  readonly keepEvidence?: boolean;
 }
 
 /** Defaults: modest, so a plain `npm run bench` takes minutes, not an hour. */
@@ -44,7 +46,7 @@ export const BENCH_USAGE = [
   'usage: npm run bench -- [--cases l2,aws,gcp,oci] [--runs N] [--intervals 1s,100ms] [--kinds hard,graceful] [--daemons vipd,keepalived]',
   '                        [--l2-runs N] [--l2-intervals 1s,100ms,20ms] [--aws-runs N] [--aws-intervals 1s,100ms]',
   '                        [--gcp-runs N] [--gcp-intervals 1s,100ms] [--oci-runs N] [--oci-intervals 1s,100ms]',
-  '                        [--aws-propagation-ms N] [--doc docs/benchmarks.md | --no-doc]',
+  '                        [--aws-propagation-ms N] [--doc docs/benchmarks.md | --no-doc] [--keep-evidence]',
   `defaults: cases ${DEFAULT_CASES.join(',')}, ${DEFAULT_RUNS} runs, l2 at ${DEFAULT_INTERVALS.l2}, aws at ${DEFAULT_INTERVALS.aws}; --runs/--intervals apply to every case, --CASE-runs/--CASE-intervals override them for one`,
 ].join('\n');
 
@@ -111,6 +113,7 @@ export function parseBenchArgs(argv: readonly string[], defaultDoc: string): Ben
         daemons: { type: 'string', default: DAEMON_KINDS.join(',') },
         doc: { type: 'string' },
         'no-doc': { type: 'boolean', default: false },
+        'keep-evidence': { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -143,5 +146,6 @@ export function parseBenchArgs(argv: readonly string[], defaultDoc: string): Ben
     daemons: list(String(values.daemons), DAEMON_KINDS, '--daemons'),
     awsPropagationMs: integer(String(values['aws-propagation-ms']), '--aws-propagation-ms', 0, 600_000),
     doc: values['no-doc'] === true ? null : typeof values.doc === 'string' ? values.doc : defaultDoc,
+    keepEvidence: values['keep-evidence'] === true,
   };
 }

@@ -74,7 +74,15 @@ async function runCase(
           const label = `${c.name} ${daemon} ${formatInterval(intervalMs)} ${kind} #${run}`;
           try {
             const evidenceDir = join(evidenceRoot, label.replace(/[^A-Za-z0-9]+/g, '-'));
-            const t = await runTrial(deps, { caseName: c.name, daemon, intervalMs, kind, awsPropagationMs: options.awsPropagationMs, evidenceDir });
+            const t = await runTrial(deps, {
+              caseName: c.name,
+              daemon,
+              intervalMs,
+              kind,
+              awsPropagationMs: options.awsPropagationMs,
+              evidenceDir,
+              keepEvidence: options.keepEvidence === true,
+            });
             const r = t.result;
             into.trialMs.push(t.wallMs);
             if (t.problems.length > 0) {
@@ -100,7 +108,7 @@ async function runCase(
                 : '';
             const path = daemon === 'vipd' ? ` via ${r.takeover.reason ?? '?'}` : '';
             process.stdout.write(
-              `${label}: outage ${formatMs(r.outageMs)} ms (${r.oldMaster} -> ${r.newMaster}${path})${phases}${assigns}; trial ${formatDuration(t.wallMs)}\n`,
+              `${label}: outage ${formatMs(r.outageMs)} ms (${r.oldMaster} -> ${r.newMaster}${path})${phases}${assigns}; trial ${formatDuration(t.wallMs)}${t.evidence === null ? '' : ` (evidence in ${t.evidence})`}\n`,
             );
           } catch (e) {
             const message = asVipdError(e).message.split('\n')[0] ?? '';

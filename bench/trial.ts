@@ -25,6 +25,8 @@ export interface TrialSpec {
   readonly awsPropagationMs: number;
   /** Where a failed trial keeps its evidence (daemon logs, probe records after the fault); created only on failure. */
   readonly evidenceDir: string;
+  /** Keep the evidence of a good trial too (bench --keep-evidence: where did the time go?). */
+  readonly keepEvidence?: boolean;
 }
 
 export interface CloudCheck {
@@ -140,7 +142,7 @@ export async function runTrial(deps: ScenarioDeps, spec: TrialSpec): Promise<Tri
     const err = asVipdError(e);
     throw new VipdError(err.code, evidence === null ? err.message : `${err.message} (evidence in ${evidence})`, { cause: e, details: { evidence } });
   }
-  const evidence = outcome.problems.length > 0 ? keepEvidence(scenario, spec.evidenceDir, deps) : null;
+  const evidence = outcome.problems.length > 0 || spec.keepEvidence === true ? keepEvidence(scenario, spec.evidenceDir, deps) : null;
   await scenario.teardown();
   return { ...outcome, evidence, wallMs: deps.clock.nowMs() - begin };
 }

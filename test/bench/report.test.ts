@@ -40,7 +40,9 @@ describe('bench arguments', () => {
       daemons: ['vipd', 'keepalived'],
       awsPropagationMs: 0,
       doc: '/doc.md',
+      keepEvidence: false,
     });
+    expect(parseBenchArgs(['--keep-evidence'], '/doc.md').keepEvidence).toBe(true);
   });
 
   it('applies --runs and --intervals to every case; --CASE-runs and --CASE-intervals override them for one', () => {
