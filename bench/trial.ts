@@ -9,6 +9,9 @@ import { type FailoverResult, FailoverScenario, type FaultKind, type ScenarioDep
 import type { DaemonKind } from '../lab/scenario/daemon';
 import { type ScenarioProvider, noneProvider } from '../lab/scenario/provider';
 import type { BenchCaseName } from './args';
+import type { Verdict } from '../lab/invariants/judge';
+import type { InvariantBudgets, Timeline } from '../lab/invariants/timeline';
+import { type CloudHolders, TrialMonitor, invariantProblems, trialBudgets, writeTimeline } from './trial-monitor';
 
 /**
  * One benchmark trial: a fresh lab, both daemons' start, one fault, the
@@ -42,11 +45,14 @@ export interface CloudCheck {
 interface TrialCloud {
   clearCalls(): Promise<void>;
   check(vip: string): Promise<CloudCheck>;
+  /** Per VIP: the node index the cloud routes it to, for the invariant monitor. */
+  holders: CloudHolders;
 }
 
 function awsTrialCloud(c: LabCloudHandle): TrialCloud {
   return {
     clearCalls: () => c.control.clearCalls(),
+    holders: (vips) => c.holders(vips),
     check: async (vip) => ({
       holder: (await c.holders([vip])).get(vip) ?? null,
       assigns: (await c.ec2Calls('AssignPrivateIpAddresses')).map((a) => ({ node: c.nodeOfInstance(a.caller ?? ''), result: a.result })),
@@ -57,6 +63,7 @@ function awsTrialCloud(c: LabCloudHandle): TrialCloud {
 function gcpTrialCloud(c: GcpLabCloudHandle): TrialCloud {
   return {
     clearCalls: () => c.control.clearCalls(),
+    holders: (vips) => c.holders(vips),
     check: async (vip) => ({
       holder: (await c.holders([vip])).get(vip) ?? null,
       // The second step: the caller adding the VIP to its own NIC.
@@ -98,6 +105,7 @@ export function trialProblems(result: FailoverResult, newMasterIndex: number, cl
 function ociTrialCloud(c: OciLabCloudHandle): TrialCloud {
   return {
     clearCalls: () => c.control.clearCalls(),
+    holders: (vips) => c.holders(vips),
     check: async (vip) => ({
       holder: (await c.holders([vip])).get(vip) ?? null,
       // The VIP exists after the start-up: the failover moves it with one UpdatePrivateIp (never a delete and create).
@@ -123,19 +131,29 @@ export async function runTrial(deps: ScenarioDeps, spec: TrialSpec): Promise<Tri
     provider: providerFor(spec, (c) => (cloud = c)),
   });
   let outcome: Omit<TrialOutcome, 'wallMs' | 'evidence'>;
+  let monitor: TrialMonitor | null = null;
+  let invariants: { timeline: Timeline; budgets: InvariantBudgets; verdict: Verdict };
   try {
     await scenario.start();
     const master = await scenario.waitForSteadyState();
     const c = cloud as TrialCloud | null;
     // Only the failover's calls count: the start-up assign is not part of it.
     await c?.clearCalls();
+    monitor = new TrialMonitor(scenario, deps, c === null ? null : c.holders, `${spec.caseName}-${spec.daemon}-${spec.intervalMs}ms-${spec.kind}`);
+    monitor.start();
     const fault = await scenario.injectFault(spec.kind, master);
+    monitor.faulted(fault.node, spec.kind);
     const result = await scenario.awaitRecovery(fault);
     const newMaster = scenario.nodeIndex(result.newMaster);
+    const budgets = trialBudgets(scenario.masterDownMs, c !== null, spec.caseName === 'aws' ? spec.awsPropagationMs : 0);
+    const watched = await monitor.stop(budgets);
+    monitor = null;
+    invariants = { timeline: watched.timeline, budgets, verdict: watched.verdict };
     let check: CloudCheck | null = null;
     if (c !== null) check = await c.check(scenario.vip);
-    outcome = { result, cloud: check, problems: trialProblems(result, newMaster, check) };
+    outcome = { result, cloud: check, problems: [...trialProblems(result, newMaster, check), ...invariantProblems(watched.verdict)] };
   } catch (e) {
+    monitor?.close();
     const evidence = keepEvidence(scenario, spec.evidenceDir, deps);
     // The trial's own failure is the one worth reporting, not a teardown error after it.
     await scenario.teardown().catch((te: unknown) => deps.logger.error({ err: asVipdError(te).toJSON() }, 'scenario teardown failed'));
@@ -143,6 +161,7 @@ export async function runTrial(deps: ScenarioDeps, spec: TrialSpec): Promise<Tri
     throw new VipdError(err.code, evidence === null ? err.message : `${err.message} (evidence in ${evidence})`, { cause: e, details: { evidence } });
   }
   const evidence = outcome.problems.length > 0 || spec.keepEvidence === true ? keepEvidence(scenario, spec.evidenceDir, deps) : null;
+  if (evidence !== null) writeTimeline(evidence, invariants.timeline, invariants.budgets, invariants.verdict);
   await scenario.teardown();
   return { ...outcome, evidence, wallMs: deps.clock.nowMs() - begin };
 }
