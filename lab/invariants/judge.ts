@@ -86,6 +86,9 @@ export function judgeTimeline(timeline: Timeline, budgets: InvariantBudgets): Ve
     for (const sp of spans(samples, (s) => {
       const named = s.cloud?.[vip];
       if (named === undefined || named === null) return null;
+      // A node the scenario took down is no mismatch but a failover under way: the cloud names it
+      // until the successor's move, and the no-owner rule times that.
+      if (s.nodes[named] !== 'up') return null;
       return (s.os[vip] ?? []).includes(named) ? null : `the cloud names ${named}, which does not carry it`;
     })) {
       const ms = counted(sp, 'cloud-mismatch', waivers);
