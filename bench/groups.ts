@@ -9,7 +9,7 @@ import { createRootLogger } from '../src/util/root-logger';
 import { sleep } from '../src/util/timers';
 import type { LabCloudHandle } from '../lab/cloud/aws/in-lab';
 import { awsScenarioProvider } from '../lab/scenario/aws-provider';
-import { hostScenarioDeps } from '../lab/scenario/deps';
+import { interruptibleScenarioDeps } from '../lab/scenario/deps';
 import { parseLogLines } from '../lab/scenario/logs';
 import { currentUid, labUnavailable } from '../lab/scenario/preflight';
 import { noneProvider } from '../lab/scenario/provider';
@@ -211,7 +211,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`bench:groups: ${asVipdError(e).message}\n${USAGE}\n`);
     return 64;
   }
-  const deps = hostScenarioDeps(createRootLogger('warn', 2));
+  const deps = interruptibleScenarioDeps(createRootLogger('warn', 2), (line) => void process.stderr.write(`bench:groups: ${line}\n`));
   const unavailable = await labUnavailable(deps.runner, currentUid());
   if (unavailable !== null) {
     process.stderr.write(`bench:groups: ${unavailable}\n`);

@@ -8,7 +8,7 @@ import { asVipdError } from '../src/errors';
 import { AWS_CLI } from '../lab/cloud/aws/in-lab';
 import type { FaultKind, ScenarioDeps } from '../lab/scenario/scenario';
 import type { DaemonKind } from '../lab/scenario/daemon';
-import { hostScenarioDeps } from '../lab/scenario/deps';
+import { interruptibleScenarioDeps } from '../lab/scenario/deps';
 import { currentUid, keepalivedVersion, labUnavailable } from '../lab/scenario/preflight';
 import { sweepLeftovers } from '../lab/netns/sweep';
 import { type BenchCaseOptions, type BenchOptions, parseBenchArgs } from './args';
@@ -130,7 +130,7 @@ async function footprintMain(argv: readonly string[]): Promise<number> {
     process.stderr.write(`bench: ${asVipdError(e).message}\n`);
     return 64;
   }
-  const deps = hostScenarioDeps(createRootLogger('warn', 2));
+  const deps = interruptibleScenarioDeps(createRootLogger('warn', 2), (line) => void process.stderr.write(`bench: ${line}\n`));
   const unavailable = await labUnavailable(deps.runner, currentUid());
   if (unavailable !== null) {
     process.stderr.write(`bench: ${unavailable.replace('npm run demo', 'npm run bench')}\n`);
@@ -152,7 +152,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 64;
   }
   const logger = createRootLogger('warn', 2);
-  const deps = hostScenarioDeps(logger);
+  const deps = interruptibleScenarioDeps(logger, (line) => void process.stderr.write(`bench: ${line}\n`));
   const unavailable = await labUnavailable(deps.runner, currentUid());
   if (unavailable !== null) {
     process.stderr.write(`bench: ${unavailable.replace('npm run demo', 'npm run bench')}\n`);

@@ -8,7 +8,7 @@ import { VipdError, asVipdError } from '../src/errors';
 import { createRootLogger } from '../src/util/root-logger';
 import type { LabCloudHandle } from '../lab/cloud/aws/in-lab';
 import { awsScenarioProvider } from '../lab/scenario/aws-provider';
-import { hostScenarioDeps } from '../lab/scenario/deps';
+import { interruptibleScenarioDeps } from '../lab/scenario/deps';
 import { currentUid, labUnavailable } from '../lab/scenario/preflight';
 import { noneProvider } from '../lab/scenario/provider';
 import { FailoverScenario, type ScenarioDeps } from '../lab/scenario/scenario';
@@ -153,7 +153,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`bench:scale: ${asVipdError(e).message}\n${USAGE}\n`);
     return 64;
   }
-  const deps = hostScenarioDeps(createRootLogger('warn', 2));
+  const deps = interruptibleScenarioDeps(createRootLogger('warn', 2), (line) => void process.stderr.write(`bench:scale: ${line}\n`));
   const unavailable = await labUnavailable(deps.runner, currentUid());
   if (unavailable !== null) {
     process.stderr.write(`bench:scale: ${unavailable}\n`);

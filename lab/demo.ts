@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../src/config/duration';
 import { VipdError, asVipdError } from '../src/errors';
 import { FailoverScenario, type FailoverResult, type FaultKind, type ScenarioDeps } from './scenario/scenario';
-import { hostScenarioDeps } from './scenario/deps';
+import { interruptibleScenarioDeps } from './scenario/deps';
 import type { ScenarioProvider } from './scenario/provider';
 import { scenarioProvider } from './scenario/providers';
 import { currentUid, labUnavailable } from './scenario/preflight';
@@ -87,7 +87,7 @@ const defaultIo = (): DemoIo => ({
   out: process.stdout,
   err: process.stderr,
   labUnavailable: () => labUnavailable(new ExecFileRunner({ timeoutMs: 10_000 }), currentUid()),
-  scenarioDeps: () => hostScenarioDeps(createRootLogger('warn', 2)),
+  scenarioDeps: () => interruptibleScenarioDeps(createRootLogger('warn', 2), (line) => void process.stderr.write(`demo: ${line}\n`)),
 });
 
 /** `npm run demo`: one failover in the namespace lab, printed as a table; everything is torn down after. */

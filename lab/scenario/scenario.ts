@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { LiveScenarios } from './live-scenarios';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { masterDownMs } from '../../src/election/timing';
@@ -48,6 +49,8 @@ export interface ScenarioDeps {
   readonly timers: Timers;
   readonly random: () => number;
   readonly processes: ProcessControl;
+  /** The entry point's registry of live scenarios (torn down on an interrupt); absent in tests. */
+  readonly live?: LiveScenarios;
 }
 
 export interface ScenarioOptions {
@@ -155,7 +158,9 @@ export class FailoverScenario {
         (options.daemon ?? 'vipd') === 'vipd'
           ? new VipdDriver(ctx, prepared, lab.options.distDir, options.nodeBinary ?? process.execPath)
           : new KeepalivedDriver(ctx, recipe);
-      return new FailoverScenario(deps, lab, driver, prepared, provider.name, dir, options);
+      const scenario = new FailoverScenario(deps, lab, driver, prepared, provider.name, dir, options);
+      deps.live?.add(scenario);
+      return scenario;
     } catch (e) {
       await prepared?.close().catch(() => undefined);
       await lab.teardown().catch((te: unknown) => deps.logger.error({ err: String(te) }, 'lab teardown after a failed scenario setup also failed'));
@@ -347,6 +352,7 @@ export class FailoverScenario {
   async teardown(): Promise<void> {
     if (this.tornDown) return;
     this.tornDown = true;
+    this.deps.live?.delete(this);
     const errors: unknown[] = [];
     await this.provider.close().catch((e: unknown) => errors.push(e));
     await this.lab.teardown().catch((e: unknown) => errors.push(e));
