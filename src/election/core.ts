@@ -2,7 +2,7 @@ import { VipdError } from '../errors';
 import { acquisitionKind, type MasterClaim } from './acquisition';
 import { judgeCloudHolder } from './cloud-arbiter';
 import { PeerTable } from './peer-table';
-import { REFUSAL_OVERDUE_FRACTION, REFUSAL_PROBE_FRACTION, RefusalEvidence } from './refusal';
+import { REFUSAL_OVERDUE_FRACTION, REFUSAL_PROBE_FRACTION, REFUSAL_REPROBE_FRACTION, RefusalEvidence } from './refusal';
 import { DEFAULT_REANNOUNCE_MIN_INTERVAL_MS, ReannounceLimiter } from './reannounce';
 import { outranks, type Ranked } from './rank';
 import { masterDownMs, skewMs } from './timing';
@@ -57,7 +57,7 @@ export class ElectionCore {
   private nextAdvertAt: number | null = null;
   /**
    * When the believed master's next advert falls due (claimOnRefusal): the BACKUP probes its
-   * heartbeat port then too, and each interval after while none comes. The probe on our own
+   * heartbeat port then too, and every quarter interval after while none comes. The probe on our own
    * heartbeat alone found a dead daemon up to an interval late, at a phase unrelated to the master's.
    */
   private probeAt: number | null = null;
@@ -805,10 +805,12 @@ export class ElectionCore {
       return;
     }
     this.probe(master, now);
-    // Overdue: keep probing each interval (a dying process's port refuses only once it is gone).
-    const intervalMs = this.peers.get(master)?.intervalMs ?? this.opts.intervalMs;
-    const due = this.probeAt + intervalMs;
-    this.probeAt = due > now ? due : now + intervalMs;
+    // Overdue: keep probing every quarter interval. A killed process's port refuses only once the
+    // kernel has torn the process down (its memory first, its sockets after: several ms for a
+    // Node process), so the probe at the due time often comes too early.
+    const stepMs = (this.peers.get(master)?.intervalMs ?? this.opts.intervalMs) * REFUSAL_REPROBE_FRACTION;
+    const due = this.probeAt + stepMs;
+    this.probeAt = due > now ? due : now + stepMs;
   }
 
   private resignAdvert(to: Role): OutgoingAdvert {

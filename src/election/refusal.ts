@@ -14,6 +14,9 @@ export const REFUSAL_OVERDUE_FRACTION = 0.25;
  */
 export const REFUSAL_PROBE_FRACTION = 0.1;
 
+/** Once the master's advert is overdue, the backup probes again every this fraction of its interval. */
+export const REFUSAL_REPROBE_FRACTION = 0.25;
+
 export type RefusalVerdict = 'first' | 'confirmed' | 'ignored';
 
 export interface RefusalSnapshot {

@@ -155,11 +155,23 @@ const rows: readonly Row[] = [
   // --- refused probes (claimOnRefusal): b's host answers our probe with ICMP port unreachable ---
   {
     // With each heartbeat (a REJECT rule is found while the master lives) and once the master's next
-    // advert is due (its last + its interval + 10 %): a dead daemon is found then, whatever the phases.
-    name: 'refusal: a backup probes the believed master with each heartbeat and once its next advert is due (each interval while none comes); nobody before a master is heard',
+    // advert is due (its last + its interval + 10 %), then every quarter interval while none comes:
+    // a dead daemon is found as soon as its port closes, whatever the phases.
+    name: 'refusal: a backup probes the believed master with each heartbeat, once its next advert is due, then every quarter interval while none comes; nobody before a master is heard',
     opts: { claimOnRefusal: true },
-    inputs: [['start', 0], ['tick', 400], ['advert', 500, 'b', 150], ['mark'], ['tick', 1000], ['tick', 1599], ['tick', 1600], ['tick', 2000], ['tick', 2600]],
-    expected: ['1000 heartbeat BACKUP p=100', '1000 probe b', '1600 probe b', '2000 heartbeat BACKUP p=100', '2000 probe b', '2600 probe b'],
+    inputs: [
+      ['start', 0],
+      ['tick', 400],
+      ['advert', 500, 'b', 150],
+      ['mark'],
+      ['tick', 1000],
+      ['tick', 1599],
+      ['tick', 1600],
+      ['tick', 1850],
+      ['tick', 2000],
+      ['tick', 2100],
+    ],
+    expected: ['1000 heartbeat BACKUP p=100', '1000 probe b', '1600 probe b', '1850 probe b', '2000 heartbeat BACKUP p=100', '2000 probe b', '2100 probe b'],
     role: 'BACKUP',
     heartbeats: true,
   },
