@@ -1,7 +1,7 @@
 import type { PrivateIp } from 'oci-core/lib/model';
 import type { VirtualNetworkClient } from 'oci-core';
 import type { OciProviderConfig } from '../../config/types';
-import { VipdError, isVipdError } from '../../errors';
+import { VipdError, asVipdError, isVipdError } from '../../errors';
 import type { Logger } from '../../util/logger';
 import { untilAborted } from '../call-context';
 import { readFact } from '../fact';
@@ -80,6 +80,7 @@ export class OciProvider implements CloudProvider {
           { instanceId: id.instanceId, vnic: id.nicId, mac: id.mac, subnet: id.subnetCidr, region: id.region },
           'OCI identity from instance metadata',
         );
+        this.warmUp(id);
         return id;
       },
       (e: unknown) => {
@@ -292,6 +293,20 @@ export class OciProvider implements CloudProvider {
     const primary = canonicalIpv4(out.vnic.privateIp ?? '');
     this.primaryOf.set(vnicId, primary);
     return primary;
+  }
+
+  /**
+   * The first signed call at start (identity is read then), in the background: it makes the SDK
+   * client and, with instance principals, the federation (certificates from metadata, a new RSA
+   * session key, a round trip), and caches the subnet for every later move. A backup used to pay
+   * all of it on its first failover (the bench's bimodal OCI cloud phase). A failure is only
+   * reported: the failover's own calls make the client and read the subnet again.
+   */
+  private warmUp(id: CloudIdentity): void {
+    const ctx: CloudCallContext = { signal: new AbortController().signal, deadlineAt: Number.POSITIVE_INFINITY };
+    this.subnetId(id, ctx).catch((e: unknown) => {
+      this.log.warn({ err: asVipdError(e).toJSON() }, 'OCI API not reachable at start (the first move tries again)');
+    });
   }
 
   /** The client for the identity's region, made once; the auth first (instance principals: a session token). */

@@ -237,6 +237,25 @@ describe('OciProvider (real oci-core SDK) against the lab cloud', () => {
       expect(paths).toEqual(expect.arrayContaining(['/opc/v2/identity/cert.pem', '/opc/v2/identity/key.pem', '/opc/v2/identity/intermediate.pem']));
     });
 
+    it('the client (and its federation) is made when the identity is read at start, not on the first failover', async () => {
+      lab = await startOciLab(asNode1);
+      const p1 = provider(NODE1, 'eth1', { instancePrincipal: true });
+      await p1.identity(call());
+      const deadlineAt = Date.now() + 10_000;
+      while (calls('GetVnic').length === 0 && Date.now() < deadlineAt) await new Promise((r) => setTimeout(r, 20));
+      // One federation and the subnet read (GetVnic), before any move was asked for.
+      expect(lab.cloud.calls.ec2().map((c) => [c.action, c.caller, c.status])).toEqual([
+        ['FederateX509', NODE1.id, 200],
+        ['GetVnic', NODE1.id, 200],
+      ]);
+      lab.cloud.calls.clear();
+      await mover(p1).acquire(vips(VIPS[0]), deadline(20_000));
+      // The move itself: no federation, no subnet read.
+      expect(calls('FederateX509')).toEqual([]);
+      expect(calls('GetVnic')).toEqual([]);
+      expect(holderOf(VIPS[0])).toBe(NODE1.vnic);
+    });
+
     it('a session token past its exp is renewed by a new federation before the next call', async () => {
       lab = await startOciLab((s) => {
         asNode1(s);
