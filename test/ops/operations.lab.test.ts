@@ -210,17 +210,31 @@ describeLab('vipd doctor against a running master', () => {
     expect(r.code).toBe(0);
   });
 
+  /**
+   * Breaks the VIP's address and runs the doctor; again if the doctor found nothing wrong. The
+   * periodic repair is off, but the master still repairs at once after a re-announcement (a stall
+   * under CI load can cause one between the break and the doctor's look). That repair is right;
+   * the test is about what the doctor says while the state is broken.
+   */
+  async function doctorWhileBroken(prefix: number | null): Promise<{ code: number | null; stdout: string }> {
+    let r = { code: 0 as number | null, stdout: '' };
+    for (let attempt = 1; attempt <= 3 && r.code === 0; attempt++) {
+      await lab.ip(ns(), ['addr', 'flush', 'dev', 'eth0', 'to', `${VIP}/32`]);
+      if (prefix !== null) await lab.ip(ns(), ['addr', 'add', `${VIP}/${prefix}`, 'dev', 'eth0']);
+      r = await doctor();
+    }
+    return r;
+  }
+
   it('fails when the address is gone or has the wrong prefix, and passes once it is back', async () => {
-    await lab.ip(ns(), ['addr', 'del', `${VIP}/24`, 'dev', 'eth0']);
-    let r = await doctor();
+    let r = await doctorWhileBroken(null);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/\[FAIL\] web: VIP 10\.0\.1\.100 on eth0: missing/);
     expect(r.stdout).toMatch(/fix: .*ip addr replace 10\.0\.1\.100\/24 dev eth0/);
-    await lab.ip(ns(), ['addr', 'add', `${VIP}/32`, 'dev', 'eth0']);
-    r = await doctor();
+    r = await doctorWhileBroken(32);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/\[FAIL\] web: prefix of 10\.0\.1\.100: \/32 on the interface, subnet wants \/24/);
-    await lab.ip(ns(), ['addr', 'del', `${VIP}/32`, 'dev', 'eth0']);
+    await lab.ip(ns(), ['addr', 'flush', 'dev', 'eth0', 'to', `${VIP}/32`]);
     await lab.ip(ns(), ['addr', 'add', `${VIP}/24`, 'dev', 'eth0']);
     r = await doctor();
     expect(r.code).toBe(0);
