@@ -42,9 +42,10 @@ export class LiveScenarios {
 
   /**
    * On the first interrupt signal: tear down, then `exit` with 128 + the
-   * signal's number (the shell's convention). A second signal while tearing
-   * down is left to the default handler only after the teardown: the
-   * listener is installed once per signal.
+   * signal's number (the shell's convention). Another kind of signal while
+   * tearing down changes nothing; the same one again (a second Ctrl-C) finds
+   * no listener (`once`) and kills the process at once, teardown unfinished:
+   * the operator's way out of a hung teardown, the next run's sweep cleans.
    */
   exitOnInterrupt(source: SignalSource, exit: (code: number) => void, onError: (e: unknown) => void, say: (line: string) => void): void {
     let stopping = false;
