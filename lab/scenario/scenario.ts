@@ -28,8 +28,8 @@ import type { ProcessSpawner } from '../netns/spawner';
  * random phase of the heartbeat cycle, and the outage as the client saw
  * it. Shared by the lab tests, `npm run demo` and the benchmark.
  *
- *   hard     = the master's fabric link cut and every process of its daemon
- *              killed -9 (node death: no resign, nothing cleaned up)
+ *   hard     = the master's fabric link cut, then every process of its daemon
+ *              killed -9 (node death: no resign, nothing cleaned up, no ICMP)
  *   graceful = SIGTERM to the master's daemon (it resigns and releases)
  *   crash    = every process of the master's daemon killed -9, host and link
  *              up (a crash, OOM kill, failed upgrade), and the VIP removed from
@@ -245,10 +245,13 @@ export class FailoverScenario {
     // no child outlives its parent long enough to resign on its behalf.
     const victims = killOrder(root, this.deps.processes.list());
     const atMs = this.deps.clock.nowMs();
+    // A dead node answers nothing, not even an ICMP port unreachable: the link
+    // goes first, or a peer's probe in the milliseconds between the kill and
+    // the cut would see a refusal and take over as after a crash.
+    if (kind === 'hard') await this.lab.cutNode(node);
     for (const pid of victims) this.deps.processes.signal(pid, 'SIGKILL');
     this.lastFault = { kind, node, atMs, phaseDelayMs, signalled: victims, logMarks };
     if (kind === 'crash') await this.lab.ip(this.lab.nodeNs(node), ['addr', 'del', `${this.vip}/24`, 'dev', SCENARIO_INTERFACE]);
-    else await this.lab.cutNode(node);
     return this.lastFault;
   }
 
