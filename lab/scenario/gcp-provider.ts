@@ -18,7 +18,12 @@ export function gcpScenarioProvider(options: GcpScenarioOptions = {}): ScenarioP
   return {
     name: 'gcp',
     prepare: async (ctx): Promise<PreparedProvider> => {
-      const cloud = await startGcpLabCloud(ctx.lab, { vips: [ctx.vip], dir: ctx.dir, propagationMs: options.propagationMs, operationMs: options.operationMs });
+      const cloud = await startGcpLabCloud(ctx.lab, {
+        vips: [...ctx.vips],
+        dir: ctx.dir,
+        propagationMs: options.propagationMs,
+        operationMs: options.operationMs,
+      });
       options.onReady?.(cloud);
       return {
         providerSection: (node) => ({ type: 'gcp', gcp: cloud.vipdProviderConfig(node) }),

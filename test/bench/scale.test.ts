@@ -1,4 +1,4 @@
-import { parseScaleArgs, renderScaleSection } from '../../bench/scale';
+import { cappedCounts, expectedMoveCalls, parseScaleArgs, renderScaleSection } from '../../bench/scale';
 import { scenarioVips, vipdNodeConfig } from '../../lab/scenario/config';
 
 describe('bench:scale', () => {
@@ -11,7 +11,8 @@ describe('bench:scale', () => {
       providers: ['aws'],
       doc: '/tmp/x.md',
     });
-    expect(() => parseScaleArgs(['--providers', 'gcp'])).toThrow(/not one of/);
+    expect(parseScaleArgs(['--providers', 'oci,gcp']).providers).toEqual(['oci', 'gcp']);
+    expect(() => parseScaleArgs(['--providers', 'azure'])).toThrow(/not one of/);
     expect(() => parseScaleArgs(['--counts', '0'])).toThrow(/--counts/);
     expect(() => parseScaleArgs(['--bogus'])).toThrow();
   });
@@ -31,6 +32,16 @@ describe('bench:scale', () => {
     expect(section).toContain('| aws | 32 | 2/3 | 500 | 505 | 510 | 1.63x (OVER 1.3x) |');
     expect(section).toContain('- aws, 32 VIPs: run 3: 2 AssignPrivateIpAddresses calls (expected 1)');
     expect(section).toContain('SMOKE');
+  });
+
+  it("runs a count a NIC of that cloud cannot carry at the cap, and expects each cloud's own number of move calls", () => {
+    expect(cappedCounts('aws', [1, 8, 32])).toEqual([1, 8, 32]);
+    expect(cappedCounts('gcp', [1, 8, 32])).toEqual([1, 8, 10]);
+    expect(cappedCounts('gcp', [1, 10, 32])).toEqual([1, 10]);
+    expect(expectedMoveCalls('none', 32)).toBeNull();
+    expect(expectedMoveCalls('aws', 32)).toEqual({ action: 'AssignPrivateIpAddresses', count: 1 });
+    expect(expectedMoveCalls('oci', 32)).toEqual({ action: 'UpdatePrivateIp', count: 32 });
+    expect(expectedMoveCalls('gcp', 10)).toEqual({ action: 'instances.updateNetworkInterface', count: 2 });
   });
 
   it('puts every VIP of the count in the one group of the scenario config', () => {

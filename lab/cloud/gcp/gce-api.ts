@@ -165,7 +165,19 @@ export class GceApi {
           if (model.spec.aliasInUse === 'http400') throw new GceApiError(400, 'invalid', message);
           error ??= { code: 'IP_IN_USE_BY_ANOTHER_RESOURCE', message };
         }
-        const op = this.startOperation(route.instance!, route.nic!, error === null ? () => model.apply(route.instance!, route.nic!, ranges) : null, error);
+        const instance = route.instance!;
+        const nic = route.nic!;
+        // Checked again when the operation finishes: two updates that each passed the check above while the
+        // other was still running must not leave one address on two NICs; the later one fails as in use.
+        const apply = (): { code: string; message: string } | null => {
+          const added = ranges === null ? [] : ranges.filter((r) => !model.nic(instance, nic).aliasIpRanges.some((o) => o.ipCidrRange === r.ipCidrRange));
+          const taken = model.heldElsewhere(instance, nic, added);
+          if (taken.length > 0)
+            return { code: 'IP_IN_USE_BY_ANOTHER_RESOURCE', message: `IP range(s) ${taken.join(', ')} already in use by another network interface.` };
+          model.apply(instance, nic, ranges);
+          return null;
+        };
+        const op = this.startOperation(instance, nic, error === null ? apply : null, error);
         if (route.requestId !== null) this.byRequestId.set(route.requestId, op.name);
         return json(200, JSON.stringify(operationJson(op, project, zone)));
       }
@@ -196,7 +208,13 @@ export class GceApi {
     return op;
   }
 
-  private startOperation(instance: string, nic: string, apply: (() => void) | null, error: { code: string; message: string } | null): GceOperation {
+  /** `apply` runs when the operation finishes and returns the operation's error if the change could not be made then. */
+  private startOperation(
+    instance: string,
+    nic: string,
+    apply: (() => { code: string; message: string } | null) | null,
+    error: { code: string; message: string } | null,
+  ): GceOperation {
     const now = new Date(this.deps.wallNowMs()).toISOString();
     let finish = (): void => {};
     const done = new Promise<void>((resolve) => (finish = resolve));
@@ -214,8 +232,7 @@ export class GceApi {
     };
     this.operations.set(op.name, op);
     const complete = (): void => {
-      if (apply !== null) apply();
-      op.error = error;
+      op.error = apply !== null ? apply() : error;
       op.status = 'DONE';
       op.endTime = new Date(this.deps.wallNowMs()).toISOString();
       op.finish();

@@ -23,7 +23,7 @@ export function ociScenarioProvider(options: OciScenarioOptions = {}): ScenarioP
     name: 'oci',
     prepare: async (ctx): Promise<PreparedProvider> => {
       const cloud = await startOciLabCloud(ctx.lab, {
-        vips: [ctx.vip],
+        vips: [...ctx.vips],
         dir: ctx.dir,
         ...(options.propagationMs === undefined ? {} : { propagationMs: options.propagationMs }),
       });

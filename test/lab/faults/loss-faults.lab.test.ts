@@ -44,7 +44,7 @@ for (const provider of PROVIDERS) {
           .lines.slice(mark)
           .filter((l) => l.event === 'transition' && l.to === 'MASTER').length;
         // Each spurious claim may move the VIP there and back once, never more.
-        const budgets = { ...defaultBudgets(provider), maxOwnerChanges: 2 * claims, ...(provider === 'aws' ? { dualHoldMs: 2 * VERIFY_MS + 500 } : {}) };
+        const budgets = { ...defaultBudgets(provider), maxOwnerChanges: 2 * claims, ...(provider !== 'none' ? { dualHoldMs: 2 * VERIFY_MS + 500 } : {}) };
         const { verdict, timeline } = await p.verdict(budgets);
         const expected = expectedSpuriousClaims(LOSS_MS / INTERVAL_MS, loss, DEAD_AFTER);
         const [lo, hi] = [poissonQuantile(expected, 0.001), poissonQuantile(expected, 0.999)];

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ControlClient } from '../../../src/control/client';
 import { processClock } from '../../../src/util/clock';
-import { type LabCloudHandle, labCloudEnvOverrides, startLabCloud } from '../../../lab/cloud/aws/in-lab';
 import { IpBatchReader } from '../../../lab/invariants/ip-batch';
 import { InvariantMonitor, judgeAndKeep } from '../../../lab/invariants/monitor';
 import type { InvariantBudgets, NodeCondition, Timeline, Waiver } from '../../../lab/invariants/timeline';
@@ -13,15 +12,18 @@ import type { Verdict } from '../../../lab/invariants/judge';
 import type { Lab, ProbeHandle } from '../../../lab/netns/lab';
 import { eventually, newLab } from '../../support/lab';
 import { VIPD_MAIN, VipdProcess, type LogLine } from '../../support/vipd-process';
+import { type FaultCloud, type FaultProvider, selectedProviders, startFaultCloud } from './fault-cloud';
+
+export type { FaultProvider } from './fault-cloud';
 
 /**
  * A vipd pair under attack: two real daemons in lab nodes, the client
- * probe, the invariant monitor watching from outside, and (provider aws)
- * the emulated cloud in the fabric. The fault scenarios are written once
- * against this and run once per provider (PROVIDERS: one entry per column).
+ * probe, the invariant monitor watching from outside, and (a cloud
+ * provider) the emulated cloud in the fabric. The fault scenarios are
+ * written once against this and run once per provider (PROVIDERS: one entry
+ * per column; VIPD_FAULT_PROVIDERS picks some).
  */
-export type FaultProvider = 'none' | 'aws';
-export const PROVIDERS: readonly FaultProvider[] = ['none', 'aws'];
+export const PROVIDERS: readonly FaultProvider[] = selectedProviders(process.env.VIPD_FAULT_PROVIDERS);
 
 export const SERVICE_PORT = 8080;
 export const HEARTBEAT_PORT = 9476;
@@ -55,7 +57,7 @@ export function defaultBudgets(provider: FaultProvider): InvariantBudgets {
     dualHoldMs: RECONCILE_MS,
     cloudMismatchMs: 2 * VERIFY_MS,
     // Detection (deadAfter x interval + skew) plus the move; the cloud adds its API round and confirmation.
-    noOwnerMs: provider === 'aws' ? 5000 : 3000,
+    noOwnerMs: provider === 'none' ? 3000 : 5000,
     maxOwnerChanges: 1,
   };
 }
@@ -71,7 +73,7 @@ export class FaultPair {
 
   private constructor(
     readonly lab: Lab,
-    readonly cloud: LabCloudHandle | null,
+    readonly cloud: FaultCloud | null,
     readonly dir: string,
     readonly opts: PairOptions,
   ) {
@@ -87,7 +89,7 @@ export class FaultPair {
     const dir = mkdtempSync(join(tmpdir(), 'vipd-faults-'));
     try {
       const vips = (opts.groups ?? [DEFAULT_GROUP]).flatMap((g) => g.vips);
-      const cloud = opts.provider === 'aws' ? await startLabCloud(lab, { vips, dir }) : null;
+      const cloud = opts.provider === 'none' ? null : await startFaultCloud(opts.provider, lab, vips, dir);
       for (const i of [1, 2]) await lab.startService(i, SERVICE_PORT);
       return new FaultPair(lab, cloud, dir, opts);
     } catch (e) {
@@ -120,7 +122,7 @@ export class FaultPair {
         type: this.opts.provider,
         acquireDeadlineMs: '20s',
         verifyIntervalMs: `${VERIFY_MS}ms`,
-        ...(this.cloud ? { aws: this.cloud.vipdProviderConfig() } : {}),
+        ...(this.cloud ? this.cloud.providerSection(i) : {}),
       },
       os: { enabled: true, policyRouting: true, reconcileIntervalMs: `${RECONCILE_MS}ms` },
       metrics: { enabled: true, listen: this.lab.nodeIp(i), port: 9477 },
@@ -146,7 +148,7 @@ export class FaultPair {
 
   start(i: number): VipdProcess {
     this.writeConfig(i);
-    const env = this.cloud ? labCloudEnvOverrides(process.env, this.cloud.region) : {};
+    const env = this.cloud ? this.cloud.env() : {};
     const p = new VipdProcess(this.lab.nodeName(i), ['run', '--config', this.configFile(i)], {
       command: ['ip', 'netns', 'exec', this.lab.nodeNs(i), process.execPath, VIPD_MAIN],
       env,

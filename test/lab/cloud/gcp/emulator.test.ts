@@ -65,6 +65,30 @@ describe('gcp lab cloud: Compute REST and metadata', () => {
     expect(nic(A.name, A.nic).aliasIpRanges).toEqual([]);
   });
 
+  it('two adds of one address that both passed the request-time check: the first to finish holds it, the other operation ends in error', async () => {
+    lab = await startGcpLab(gcpSpec((s) => void (s.operationMs = 200)));
+    const auth = { authorization: `Bearer ${token()}` };
+    const wait = async (r: Response) => {
+      const op = (await r.json()) as { name: string };
+      return (await (await fetch(`${base()}/operations/${op.name}/wait`, { method: 'POST', headers: auth })).json()) as {
+        status: string;
+        error?: { errors: { code: string; message: string }[] };
+      };
+    };
+    const others = nic(B.name, 'nic0').aliasIpRanges.filter((r) => r.ipCidrRange !== `${VIP}/32`);
+    expect((await wait(await patch(B.name, 'nic0', { aliasIpRanges: others, fingerprint: nic(B.name, 'nic0').fingerprint }))).error).toBeUndefined();
+    // Nobody holds the VIP now: both requests pass; A's operation started first, so it finishes first.
+    const toA = await patch(A.name, A.nic, { aliasIpRanges: [{ ipCidrRange: `${VIP}/32` }], fingerprint: nic(A.name, A.nic).fingerprint });
+    const toB = await patch(B.name, 'nic0', { aliasIpRanges: [...others, { ipCidrRange: `${VIP}/32` }], fingerprint: nic(B.name, 'nic0').fingerprint });
+    expect([toA.status, toB.status]).toEqual([200, 200]);
+    expect((await wait(toA)).error).toBeUndefined();
+    const lost = await wait(toB);
+    expect(lost.status).toBe('DONE');
+    expect(lost.error?.errors[0]).toMatchObject({ code: 'IP_IN_USE_BY_ANOTHER_RESOURCE', message: expect.stringMatching(/held by vipd-a/) });
+    expect(nic(A.name, A.nic).aliasIpRanges.map((r) => r.ipCidrRange)).toEqual([`${VIP}/32`]);
+    expect(nic(B.name, 'nic0').aliasIpRanges).toEqual(others);
+  });
+
   it('an operation RUNNING for operationMs, then DONE; wait long-polls to the end', async () => {
     lab = await startGcpLab(gcpSpec((s) => void (s.operationMs = 400)));
     const op = (await (await patch(B.name, 'nic0', { aliasIpRanges: [], fingerprint: nic(B.name, 'nic0').fingerprint })).json()) as {
