@@ -174,10 +174,6 @@ async function main(argv: readonly string[]): Promise<number> {
   const reports: BenchReport[] = [];
   for (const c of options.cases) {
     let daemons = options.daemons.filter((d) => d !== 'keepalived' || tools.keepalived !== null);
-    if (c.name === 'gcp' && daemons.includes('keepalived')) {
-      process.stderr.write(`bench: the ${c.name} case has no keepalived notify recipe: it measures vipd only\n`);
-      daemons = daemons.filter((d) => d !== 'keepalived');
-    }
     if (c.name === 'aws' && daemons.includes('keepalived') && tools.awsCli === null) {
       process.stderr.write(`bench: ${AWS_CLI} not found: the aws case measures vipd only\n`);
       daemons = daemons.filter((d) => d !== 'keepalived');

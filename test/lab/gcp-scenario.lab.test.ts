@@ -48,15 +48,15 @@ describeLab('failover scenario with provider gcp', () => {
     const calls = (await c.apiCalls())
       .filter((x) => x.caller === newVm)
       .map((x) => `${x.action}${x.params.instance !== undefined ? ` ${x.params.instance}` : ''}`);
-    const moves = calls.filter((x, i) => !(x === 'zoneOperations.get' && calls[i - 1] === 'zoneOperations.get'));
+    const moves = calls.filter((x, i) => !(x === 'zoneOperations.wait' && calls[i - 1] === 'zoneOperations.wait'));
     const firstPatch = moves.indexOf(`instances.updateNetworkInterface ${oldVm}`);
     expect(firstPatch).toBeGreaterThan(0);
     expect(moves.slice(0, firstPatch).sort()).toEqual(expect.arrayContaining([`instances.get ${newVm}`, `instances.get ${oldVm}`]));
     expect(moves.slice(firstPatch, firstPatch + 4)).toEqual([
       `instances.updateNetworkInterface ${oldVm}`,
-      'zoneOperations.get',
+      'zoneOperations.wait',
       `instances.updateNetworkInterface ${newVm}`,
-      'zoneOperations.get',
+      'zoneOperations.wait',
     ]);
     // The old VM held only the VIP: its removal is the raw PATCH that clears the list.
     const removal = (await c.apiCalls('instances.updateNetworkInterface')).find((x) => x.params.instance === oldVm)!;

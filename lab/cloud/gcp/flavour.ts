@@ -38,7 +38,7 @@ export class GcpFlavour implements LabCloudFlavour {
       timers: ctx.timers,
       sleep: (ms) => sleep(ctx.timers, ms),
       wallNowMs: ctx.wallNowMs,
-      waitCapMs: 120_000,
+      waitCapMs: this.spec.operationWaitCapMs,
     });
   }
 

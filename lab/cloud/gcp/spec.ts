@@ -19,6 +19,8 @@ export interface GcpLabCloudSpec {
   readonly propagationDelayMs: number;
   /** How long an updateNetworkInterface operation stays RUNNING before DONE. */
   readonly operationMs: number;
+  /** The longest zoneOperations.wait holds before answering with a running operation (Compute: up to 2 minutes, or less). */
+  readonly operationWaitCapMs: number;
   /** Alias ranges per NIC. */
   readonly aliasLimit: number;
   /** Whether updateNetworkInterface works on a STOPPED/TERMINATED instance (real behaviour unknown: switchable). */
@@ -143,6 +145,7 @@ export function parseGcpLabCloudSpec(input: Record<string, unknown>): GcpLabClou
     vips,
     propagationDelayMs: intOf(input.propagationDelayMs, 0, '$.propagationDelayMs', 600_000),
     operationMs: intOf(input.operationMs, 100, '$.operationMs', 600_000),
+    operationWaitCapMs: intOf(input.operationWaitCapMs, 120_000, '$.operationWaitCapMs', 120_000),
     aliasLimit: intOf(input.aliasLimit, 10, '$.aliasLimit', 100),
     updatesWhenStopped: input.updatesWhenStopped === undefined ? true : input.updatesWhenStopped === true,
     aliasInUse: aliasInUse as 'http400' | 'operationError',

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { InstancesClient, ZoneOperationsClient } from '@google-cloud/compute';
+import { InstancesClient } from '@google-cloud/compute';
 import { OAuth2Client } from 'google-auth-library';
 import { VipdError } from '../../errors';
 import { cloudOutcome } from '../../metrics/cloud-outcome';
@@ -34,7 +34,6 @@ export interface GcpClientSettings {
  */
 export class GcpClients {
   readonly instances: InstancesClient;
-  readonly zoneOperations: ZoneOperationsClient;
   readonly auth: OAuth2Client;
   /** Base URL of the API, for the one request the SDK cannot make (see rawUpdateNetworkInterface). */
   readonly baseUrl: string;
@@ -71,7 +70,6 @@ export class GcpClients {
       authClient: this.auth,
     };
     this.instances = new InstancesClient(options);
-    this.zoneOperations = new ZoneOperationsClient(options);
   }
 
   /**
@@ -94,8 +92,12 @@ export class GcpClients {
     }
   }
 
-  /** The authorized raw request, for the PATCH the SDK cannot send (an empty aliasIpRanges). */
-  request<T>(options: { method: 'PATCH' | 'GET'; url: string; data?: unknown }): Promise<{ data: T }> {
-    return this.auth.request<T>({ ...options, signal: this.scope.getStore() });
+  /**
+   * The authorized raw request, for what the SDK cannot send: the PATCH of an
+   * empty aliasIpRanges, and the operation wait with a timeout of its own.
+   */
+  request<T>(options: { method: 'PATCH' | 'GET' | 'POST'; url: string; data?: unknown; timeoutMs?: number }): Promise<{ data: T }> {
+    const { timeoutMs, ...rest } = options;
+    return this.auth.request<T>({ ...rest, ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }), signal: this.scope.getStore() });
   }
 }

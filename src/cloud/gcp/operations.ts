@@ -3,7 +3,7 @@
  * vipd_cloud_requests_total{operation}). Kept apart from the adapter so the
  * provider registry can name them without loading the Google SDK.
  */
-export const GCP_OPERATIONS = ['instances.get', 'instances.updateNetworkInterface', 'zoneOperations.get'] as const;
+export const GCP_OPERATIONS = ['instances.get', 'instances.updateNetworkInterface', 'zoneOperations.wait'] as const;
 
 export type GcpOperation = (typeof GCP_OPERATIONS)[number];
 
@@ -11,5 +11,6 @@ export type GcpOperation = (typeof GCP_OPERATIONS)[number];
 export const GCP_PERMISSIONS: Readonly<Record<GcpOperation, string>> = {
   'instances.get': 'compute.instances.get',
   'instances.updateNetworkInterface': 'compute.instances.updateNetworkInterface',
-  'zoneOperations.get': 'compute.zoneOperations.get',
+  // wait needs no permission of its own: Compute checks get.
+  'zoneOperations.wait': 'compute.zoneOperations.get',
 };

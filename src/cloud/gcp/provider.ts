@@ -29,8 +29,10 @@ export interface GcpProviderDeps {
   readonly requests?: CloudRequestSink;
   /** Compute's per-NIC limit on alias ranges (doctor's capacity line). */
   readonly aliasLimit?: number;
-  /** Between two reads of a running operation. */
+  /** Pause before asking again when `zoneOperations.wait` came back with the operation still running. */
   readonly operationPollMs?: number;
+  /** How long one `zoneOperations.wait` may take before it counts as a hung call. */
+  readonly operationWaitMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -49,8 +51,17 @@ interface NicRecord {
   readonly ranges: readonly AliasRange[];
 }
 
-/** Updates of alias ranges take seconds; a read every half second finds the end without spending quota. */
-export const DEFAULT_OPERATION_POLL_MS = 500;
+/**
+ * `zoneOperations.wait` answers when the operation is DONE (or after up to
+ * two minutes, or earlier, still running): the end of an update is seen at
+ * once, where a read every half second added 250 ms per operation on
+ * average, two operations per move. One wait longer than this counts as a
+ * hung call (transient: the attempt is retried, the update re-sent with its
+ * requestId finds the same operation).
+ */
+export const DEFAULT_OPERATION_WAIT_MS = 10_000;
+/** Only between two waits that came back with the operation still running, so a server that answers early never spins us. */
+export const DEFAULT_OPERATION_POLL_MS = 100;
 
 /** Compute's documented limit of alias IP ranges per network interface. */
 const DEFAULT_ALIAS_LIMIT = 100;
@@ -73,6 +84,7 @@ export class GcpProvider implements CloudProvider {
   private readonly log: Logger;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly operationPollMs: number;
+  private readonly operationWaitMs: number;
   private identityPromise: Promise<{ meta: GcpMetadataIdentity; id: CloudIdentity }> | null = null;
   /** requestId per update body: a body re-sent after a timeout is the same request to Compute, not a second change. */
   private readonly pendingRequestIds = new Map<string, string>();
@@ -86,6 +98,7 @@ export class GcpProvider implements CloudProvider {
     this.log = deps.logger.child({ component: 'cloud', provider: 'gcp' });
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.operationPollMs = deps.operationPollMs ?? DEFAULT_OPERATION_POLL_MS;
+    this.operationWaitMs = deps.operationWaitMs ?? DEFAULT_OPERATION_WAIT_MS;
   }
 
   identity(ctx: CloudCallContext): Promise<CloudIdentity> {
@@ -270,20 +283,23 @@ export class GcpProvider implements CloudProvider {
 
   /**
    * Until the operation is DONE; DONE with `error` is a failure (the SDK
-   * resolves it without throwing). Polled with zoneOperations.get, each a
-   * short request: `wait` long-polls for up to two minutes, which the
-   * transporter's timeout (the only one that ends a hung call) would cut
-   * as if Compute were down. The sleeps end with the context.
+   * resolves it without throwing). Waited for with zoneOperations.wait,
+   * sent raw with its own timeout: the transporter's (3 s, for short calls)
+   * would cut Compute's long poll as if Compute were down. The pauses and
+   * the waits end with the context.
    */
   private async waitDone(project: string, zone: string, first: Operation, target: string, ctx: CloudCallContext): Promise<void> {
     let op = first;
     const name = op.name;
     if (typeof name !== 'string' || name === '')
       throw new VipdError('VIPD_E_CLOUD_RESPONSE', `updateNetworkInterface on ${target} answered without an operation name`);
-    while (String(op.status) !== 'DONE') {
-      await abortableSleep(this.sleep, this.operationPollMs, ctx);
-      const [next] = await this.clients.call('zoneOperations.get', ctx, () => this.clients.zoneOperations.get({ project, zone, operation: name }));
-      op = next;
+    const url = `${this.clients.baseUrl}/compute/v1/projects/${enc(project)}/zones/${enc(zone)}/operations/${enc(name)}/wait`;
+    for (let waits = 0; String(op.status) !== 'DONE'; waits++) {
+      if (waits > 0) await abortableSleep(this.sleep, this.operationPollMs, ctx);
+      const res = await this.clients.call('zoneOperations.wait', ctx, () =>
+        this.clients.request<Operation>({ method: 'POST', url, timeoutMs: this.operationWaitMs }),
+      );
+      op = res.data;
     }
     const errors = op.error?.errors ?? [];
     if (errors.length > 0 || (op.error !== null && op.error !== undefined))

@@ -34,7 +34,7 @@ describe('classifyGcpError', () => {
   it('a permission error names the permission of the call', () => {
     expect(classifyGcpError(gaxios(403, 'forbidden'), 'instances.updateNetworkInterface').message).toContain('compute.instances.updateNetworkInterface');
     expect(classifyGcpError(gaxios(403, 'forbidden'), 'instances.get').message).toContain('compute.instances.get');
-    expect(classifyGcpError(gaxios(403, 'forbidden'), 'zoneOperations.get').message).toContain('compute.zoneOperations.get');
+    expect(classifyGcpError(gaxios(403, 'forbidden'), 'zoneOperations.wait').message).toContain('compute.zoneOperations.get');
   });
 
   it('timeouts and fetch failures are unavailable (transient); anything else is a response error (permanent)', () => {

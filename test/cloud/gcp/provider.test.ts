@@ -36,7 +36,13 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
   function provider(
     source: string,
     interfaceName: string,
-    opts: { requestTimeoutMs?: number; peers?: string[]; requests?: CloudRequestSink; clients?: (m: GceMetadataClient) => GcpClients } = {},
+    opts: {
+      requestTimeoutMs?: number;
+      operationWaitMs?: number;
+      peers?: string[];
+      requests?: CloudRequestSink;
+      clients?: (m: GceMetadataClient) => GcpClients;
+    } = {},
   ): GcpProvider {
     const metadata = new GceMetadataClient({ baseUrl: lab.endpoints.imdsUrl, localAddress: source, timeoutMs: 1_000 });
     return new GcpProvider({
@@ -59,6 +65,7 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
       requestTimeoutMs: opts.requestTimeoutMs,
       requests: opts.requests,
       operationPollMs: 50,
+      ...(opts.operationWaitMs === undefined ? {} : { operationWaitMs: opts.operationWaitMs }),
     });
   }
 
@@ -103,9 +110,9 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     expect(moves.slice(0, 2).sort()).toEqual(['instances.get vipd-a', 'instances.get vipd-b']);
     expect(moves.slice(2)).toEqual([
       'instances.updateNetworkInterface vipd-b',
-      'zoneOperations.get',
+      'zoneOperations.wait',
       'instances.updateNetworkInterface vipd-a',
-      'zoneOperations.get',
+      'zoneOperations.wait',
     ]);
     expect(ranges(B.name, B.nic)).toEqual([
       ['10.0.1.50', null],
@@ -228,6 +235,57 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     expect(ranges(A.name, A.nic)).toEqual([[`${VIP}/32`, null]]);
   });
 
+  it("each operation is waited for with ONE zoneOperations.wait, Compute's long poll, answered when it is DONE; the wait has its own timeout, not the transporter's", async () => {
+    lab = await startGcpLab(gcpSpec((s) => void (s.operationMs = 1200)));
+    // A transporter timeout shorter than the operation: a wait bound by it would fail every time.
+    const p = provider(A.source, 'eth1', { requestTimeoutMs: 400 });
+    await p.identity(call());
+    lab.cloud.calls.clear();
+    await p.assign(vips(VIP), call());
+    expect(shape().slice(-4)).toEqual([
+      `instances.updateNetworkInterface ${B.name}`,
+      'zoneOperations.wait',
+      `instances.updateNetworkInterface ${A.name}`,
+      'zoneOperations.wait',
+    ]);
+    expect(
+      apiCalls()
+        .filter((c) => c.action === 'zoneOperations.wait')
+        .every((c) => c.status === 200),
+    ).toBe(true);
+    expect(ranges(A.name, A.nic)).toEqual([[`${VIP}/32`, null]]);
+  });
+
+  it('a wait that answers early with the operation still RUNNING is sent again; one that hangs past operationWaitMs fails the attempt (transient) and the retry finds the same operation', async () => {
+    lab = await startGcpLab(
+      gcpSpec((s) => {
+        s.operationMs = 700;
+        s.operationWaitCapMs = 150;
+      }),
+    );
+    const p = provider(A.source, 'eth1', { operationWaitMs: 1000 });
+    await p.identity(call());
+    lab.cloud.calls.clear();
+    await p.assign(vips(VIP), call());
+    const waits = apiCalls().filter((c) => c.action === 'zoneOperations.wait');
+    expect(waits.length).toBeGreaterThanOrEqual(4);
+    expect(ranges(A.name, A.nic)).toEqual([[`${VIP}/32`, null]]);
+
+    await lab.stop();
+    lab = await startGcpLab(gcpSpec((s) => void (s.operationMs = 200)));
+    const q = provider(A.source, 'eth1', { operationWaitMs: 500 });
+    await q.identity(call());
+    await lab.control.addFault({ action: 'zoneOperations.wait', latencyMs: 3000, times: 1 });
+    expect(await rejection(q.assign(vips(VIP), call()))).toMatchObject({ code: 'VIPD_E_CLOUD_UNAVAILABLE', transient: true });
+    lab.cloud.calls.clear();
+    await mover(q).acquire(vips(VIP), processClock.nowMs() + 20_000);
+    expect(ranges(A.name, A.nic)).toEqual([[`${VIP}/32`, null]]);
+    expect(ranges(B.name, 'nic0')).toEqual([
+      ['10.0.1.50', null],
+      ['10.8.1.0/24', 'pods'],
+    ]);
+  });
+
   it('permission denied is permanent: VIPD_E_CLOUD_PERMISSION naming compute.instances.updateNetworkInterface after ONE call', async () => {
     lab = await startGcpLab(gcpSpec((s) => void (instanceJson(s, A.name).permissions = ['compute.instances.get', 'compute.zoneOperations.get'])));
     const p = provider(A.source, 'eth1');
@@ -270,7 +328,7 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     await mover(p).acquire(vips(VIP), processClock.nowMs() + 20_000);
     expect(seen.filter((s) => s === 'instances.updateNetworkInterface:ok')).toHaveLength(2);
     expect(seen.filter((s) => s.startsWith('instances.get:ok')).length).toBeGreaterThanOrEqual(3);
-    expect(seen.some((s) => s.startsWith('zoneOperations.get:ok'))).toBe(true);
+    expect(seen.some((s) => s.startsWith('zoneOperations.wait:ok'))).toBe(true);
     expect(seen.every((s) => s.endsWith(':ok'))).toBe(true);
   });
 
@@ -343,5 +401,5 @@ new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/compute'] }).getAcces
 
 /** Operation reads repeat while it runs: one per step is the shape. */
 function dedupePolls(calls: readonly string[]): string[] {
-  return calls.filter((c, i) => !(c.startsWith('zoneOperations.get') && calls[i - 1]?.startsWith('zoneOperations.get')));
+  return calls.filter((c, i) => !(c.startsWith('zoneOperations.wait') && calls[i - 1]?.startsWith('zoneOperations.wait')));
 }
