@@ -173,7 +173,7 @@ export function renderSection(report: BenchReport): string {
         ]
       : report.caseName === 'gcp'
         ? [
-            'Emulated GCP cloud in the lab: the two-step alias move (remove from the old VM, operation, add to the new one, operation; 300 ms per operation, polled every 500 ms); no keepalived baseline (no notify recipe for GCP).',
+            "Emulated GCP cloud in the lab: the two-step alias move (remove from the old VM, operation, add to the new one, operation; 300 ms per operation, waited for with zoneOperations.wait). keepalived's notify script runs a STAND-IN for the guides' two `gcloud compute instances network-interfaces update` commands (the peer's aliases cleared, then the VIP set here; the Cloud SDK is not installable here): lab/cloud/gcp/alias-cli.ts, a one-shot Node process over the REST API with the VM's metadata token, which starts faster than the Python CLI would.",
           ]
         : report.caseName === 'oci'
           ? [

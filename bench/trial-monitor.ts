@@ -68,10 +68,8 @@ export class TrialMonitor {
                 return Object.fromEntries(vips.map((v) => [v, nodeName(names, h.get(v) ?? null)]));
               },
             }),
-        daemonRole: async (node) => {
-          const views = await scenario.driver.observe();
-          return views[names.indexOf(node)]?.role ?? null;
-        },
+        // From the log, for both daemons alike: a control-socket status per sample would load the daemon under test.
+        daemonRole: (node) => Promise.resolve(scenario.driver.loggedRole(names.indexOf(node) + 1)),
         probe: () => {
           try {
             return scenario.probeRecords();

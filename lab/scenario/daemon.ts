@@ -43,6 +43,8 @@ export interface DaemonDriver {
   settledMaster(): number | null;
   /** One look at every node (index i: node i + 1), with whom it believes is master when the daemon says. */
   observe(): Promise<NodeView[]>;
+  /** Node i's role after its last logged change (null before the first): the log only, no call to the daemon. */
+  loggedRole(node: number): string | null;
   /** Everything node i's daemon printed that is still buffered, for a failed trial's evidence. */
   output(node: number): { readonly stdout: string; readonly stderr: string };
   /** Pid of the daemon's main process on node i; null if never started. */

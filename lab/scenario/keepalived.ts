@@ -148,6 +148,10 @@ export class KeepalivedDriver implements DaemonDriver {
     return Promise.resolve(Array.from({ length: this.ctx.nodes }, (_, k) => this.view(k + 1)));
   }
 
+  loggedRole(node: number): string | null {
+    return this.view(node).role;
+  }
+
   output(node: number): { stdout: string; stderr: string } {
     const p = this.processes.get(node);
     return { stdout: p?.stdout() ?? '', stderr: p?.stderr() ?? '' };

@@ -104,6 +104,10 @@ export class VipdDriver implements DaemonDriver {
     );
   }
 
+  loggedRole(node: number): string | null {
+    return this.logView(node).role;
+  }
+
   /** The log's view plus the master the daemon believes in, from `status` on its control socket (null when it does not answer). */
   async observe(): Promise<NodeView[]> {
     return Promise.all(
