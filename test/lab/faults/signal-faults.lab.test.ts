@@ -16,6 +16,8 @@ const VIP = DEFAULT_GROUP.vips[0]!;
 const DOWN_MS = DEAD_AFTER * INTERVAL_MS;
 const SETTLE_MS = 1500;
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** How long n2 serves alone before n1 resumes. */
+const SERVED_MS = 300;
 
 for (const provider of PROVIDERS) {
   describeLab(`fault suite, signals (provider ${provider})`, () => {
@@ -39,6 +41,9 @@ for (const provider of PROVIDERS) {
         await pause(3 * DOWN_MS);
         const n2Ready = await p.waitReady(2, 'web', mark, 10_000);
         expect(n2Ready).toBeDefined();
+        // The stall outlasts the takeover by a margin the monitor sees: GCP's two-step move (about 1 s from the
+        // stop) can end just before 3 down intervals, and n1 back at once would leave n2 no sample as owner.
+        await pause(SERVED_MS);
         const n1Mark = p.vipd(1).lines.length;
         p.vipd(1).signal('SIGCONT');
         p.mark(1, 'up');
