@@ -138,7 +138,7 @@ interface ScaleCell {
   readonly failures: string[];
 }
 
-async function scaleTrial(deps: ScenarioDeps, provider: ProviderName, vipCount: number, intervalMs: number): Promise<{ outageMs: number; problems: string[] }> {
+async function scaleTrial(deps: ScenarioDeps, provider: ProviderName, vipCount: number, intervalMs: number): Promise<{ outageMs: number; problems: string[]; phases: string | null }> {
   let cloud: CloudView | null = null;
   const scenario = await FailoverScenario.create(deps, {
     daemon: 'vipd',
@@ -173,7 +173,9 @@ async function scaleTrial(deps: ScenarioDeps, provider: ProviderName, vipCount: 
       const calls = expected === null ? [] : await c.calls(expected.action);
       if (expected !== null && calls.length !== expected.count) problems.push(`${calls.length} ${expected.action} calls (expected ${expected.count})`);
     }
-    return { outageMs: result.outageMs, problems };
+    const ph = result.takeover.phases;
+    const phases = ph ? `detection ${ph.detectionMs === null ? '-' : formatMs(ph.detectionMs)}, cloud ${formatMs(ph.cloudMs)}, OS ${formatMs(ph.osMs)}` : null;
+    return { outageMs: result.outageMs, problems, phases };
   } finally {
     await scenario.teardown();
   }
@@ -234,7 +236,7 @@ async function main(argv: readonly string[]): Promise<number> {
             process.stdout.write(`${label}: FAILED ${t.problems.join('; ')}\n`);
           } else {
             cell.outagesMs.push(t.outageMs);
-            process.stdout.write(`${label}: outage ${formatMs(t.outageMs)} ms\n`);
+            process.stdout.write(`${label}: outage ${formatMs(t.outageMs)} ms${t.phases === null ? '' : ` [${t.phases}]`}\n`);
           }
         } catch (e) {
           const message = (asVipdError(e).message.split('\n')[0] ?? '').slice(0, 300);
