@@ -141,7 +141,7 @@ function listPrivateIps(url: URL, _b: Record<string, unknown>, deps: OciApiDeps)
   let all: PrivateIpRecord[];
   if (vnicId !== null) all = deps.model.listByVnic(vnicId);
   else if (ipAddress !== null && subnetId !== null) all = deps.model.listByAddress(ipAddress, subnetId);
-  else if (subnetId !== null) all = deps.model.listByAddress(ipAddress ?? '', subnetId);
+  else if (subnetId !== null) all = deps.model.listBySubnet(subnetId);
   else throw new OciApiError(400, 'InvalidParameter', 'one of vnicId, subnetId (with ipAddress) is required');
   const limitText = q.get('limit');
   const limit = limitText !== null ? Number(limitText) : (deps.pageSize() ?? 100);

@@ -131,6 +131,12 @@ export class OciModel {
     return [...this.ips.values()].filter((p) => p.vnicId === vnicId);
   }
 
+  /** Every private IP of the subnet, primary and secondary (the API's subnet-only filter). */
+  listBySubnet(subnetId: string): PrivateIpRecord[] {
+    if (!this.spec.subnets.some((s) => s.id === subnetId)) throw notFound();
+    return [...this.ips.values()].filter((p) => p.subnetId === subnetId);
+  }
+
   listByAddress(ipAddress: string, subnetId: string): PrivateIpRecord[] {
     if (!this.spec.subnets.some((s) => s.id === subnetId)) throw notFound();
     const ip = canonicalIpv4(ipAddress);

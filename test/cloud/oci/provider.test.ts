@@ -208,6 +208,24 @@ describe('OciProvider (real oci-core SDK) against the lab cloud', () => {
     for (const ip of eight) expect(holderOf(ip)).toBe(NODE1.vnic);
   });
 
+  it('several VIPs are looked up with ONE listing of the subnet, one VIP with its own address filter; then one UpdatePrivateIp each', async () => {
+    lab = await startOciLab();
+    await provider(NODE2, 'eth0').assign(vips(...VIPS), call());
+    lab.cloud.calls.clear();
+    await provider(NODE1, 'eth1').assign(vips(...VIPS), call());
+    // The subnet's every private IP (both primaries and the 3 VIPs), the largest page the API allows; paging as in confirm.
+    expect(calls('ListPrivateIps').map((c) => c.params)).toEqual([{ subnetId: expect.any(String), limit: '1000' }]);
+    expect(calls('UpdatePrivateIp')).toHaveLength(3);
+    for (const ip of VIPS) expect(holderOf(ip)).toBe(NODE1.vnic);
+    const h = await provider(NODE2, 'eth0').holders(vips(...VIPS), call());
+    for (const ip of VIPS) expect(h.get(ip)).toEqual({ kind: 'other', instanceId: NODE1.vnic, nodeId: null, primaryAddress: NODE1.primary });
+
+    lab.cloud.calls.clear();
+    await provider(NODE2, 'eth0').assign(vips(VIPS[0]), call());
+    expect(calls('ListPrivateIps').map((c) => c.params['ipAddress'])).toEqual([VIPS[0]]);
+    expect(holderOf(VIPS[0])).toBe(NODE2.vnic);
+  });
+
   it('describe: the VNIC, the policy and the address headroom', async () => {
     lab = await startOciLab();
     const p1 = provider(NODE1, 'eth1');
