@@ -138,7 +138,12 @@ interface ScaleCell {
   readonly failures: string[];
 }
 
-async function scaleTrial(deps: ScenarioDeps, provider: ProviderName, vipCount: number, intervalMs: number): Promise<{ outageMs: number; problems: string[]; phases: string | null }> {
+async function scaleTrial(
+  deps: ScenarioDeps,
+  provider: ProviderName,
+  vipCount: number,
+  intervalMs: number,
+): Promise<{ outageMs: number; problems: string[]; phases: string | null }> {
   let cloud: CloudView | null = null;
   const scenario = await FailoverScenario.create(deps, {
     daemon: 'vipd',
