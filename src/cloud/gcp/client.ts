@@ -35,7 +35,7 @@ export interface GcpClientSettings {
 export class GcpClients {
   readonly instances: InstancesClient;
   readonly auth: OAuth2Client;
-  /** Base URL of the API, for the one request the SDK cannot make (see rawUpdateNetworkInterface). */
+  /** Base URL of the API, for the requests the SDK cannot make (see request()). */
   readonly baseUrl: string;
   private readonly scope = new AsyncLocalStorage<AbortSignal>();
   private readonly now: () => number;
