@@ -38,23 +38,16 @@ export interface ProviderEntry {
 
 export type CloudProviderType = Exclude<ProviderType, 'none'>;
 
-/** A new cloud is a folder under cloud/ with its entry, plus one line here. */
-export const PROVIDERS: Readonly<Partial<Record<CloudProviderType, ProviderEntry>>> = {
+/** A new cloud is a folder under cloud/ with its entry, plus one line here (the type makes the line required). */
+export const PROVIDERS: Readonly<Record<CloudProviderType, ProviderEntry>> = {
   aws: awsProviderEntry,
   oci: ociProviderEntry,
   gcp: gcpProviderEntry,
 };
 
-/** The entry for a cloud type; a type without an adapter is a configuration error. */
+/** The entry for a cloud type (every type the config accepts has one). */
 export function providerEntry(type: CloudProviderType): ProviderEntry {
-  const entry = PROVIDERS[type];
-  if (entry === undefined) {
-    throw new VipdError(
-      'VIPD_E_CONFIG',
-      `provider.type ${type} is not implemented yet (see docs/clouds/${type}.md); use ${Object.keys(PROVIDERS).join(', ')} or none`,
-    );
-  }
-  return entry;
+  return PROVIDERS[type];
 }
 
 /** Routes the configured provider's SDK output into `logger` (see ProviderEntry.routeSdkOutput); the result undoes it. */
