@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { VipdError } from '../../src/errors';
 import { HttpCheck } from '../../src/trackers/http-check';
 import { ensureBuilt } from '../support/build';
+import { itWithTool, toolAvailable } from '../systemd/require-tool';
 
 async function failureOf(p: Promise<void>): Promise<VipdError> {
   const e = await p.then(
@@ -100,28 +101,37 @@ describe('HttpCheck against a loopback server', () => {
   });
 });
 
+const HAS_OPENSSL = toolAvailable('openssl', ['version']);
+const itWithOpenssl = itWithTool(HAS_OPENSSL, 'openssl (for a self-signed certificate)');
+
 describe('HttpCheck with an https URL', () => {
   let dir: string;
-  let server: tls.Server;
+  let server: tls.Server | null = null;
   let port: number;
 
   beforeAll(async () => {
+    if (!HAS_OPENSSL) return;
     dir = mkdtempSync(join(tmpdir(), 'vipd-https-'));
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
     const selfSigned = '-x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1'.split(' ');
     execFileSync('openssl', ['req', ...selfSigned, '-keyout', key, '-out', cert], { stdio: 'ignore' });
-    server = tls.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    const created = tls.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (socket) =>
+      socket.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'),
+    );
+    server = created;
+    await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
+    port = (created.address() as AddressInfo).port;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server === null) return;
+    const s = server;
+    await new Promise<void>((resolve) => s.close(() => resolve()));
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('speaks TLS and verifies the certificate (a self-signed one is down)', async () => {
+  itWithOpenssl('speaks TLS and verifies the certificate (a self-signed one is down)', async () => {
     const e = await failureOf(new HttpCheck(`https://127.0.0.1:${port}/ok`, 200).run(5000));
     expect(e.code).toBe('VIPD_E_TRACKER');
     expect(e.message).toContain('DEPTH_ZERO_SELF_SIGNED_CERT');
