@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(iproute2 iputils-arping iputils-ping ndisc6 iptables nftables keepalived awscli prometheus systemd procps curl zsh groff-base)
+DEBS=(iproute2 iputils-arping iputils-ping ndisc6 iptables nftables keepalived awscli prometheus systemd procps curl zsh groff-base openssl)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

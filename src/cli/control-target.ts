@@ -4,6 +4,8 @@ import { asVipdError } from '../errors';
 
 export const DEFAULT_CONFIG = '/etc/vipd/vipd.yaml';
 export const DEFAULT_SOCKET = '/run/vipd/control.sock';
+/** heartbeat.keyFile of a config `vipd import-keepalived` writes: where install.sh puts the key. */
+export const DEFAULT_IMPORT_KEY_FILE = '/etc/vipd/heartbeat.key';
 
 export type ControlTarget = { readonly ok: true; readonly socket: string } | { readonly ok: false; readonly message: string };
 

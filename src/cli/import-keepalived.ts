@@ -19,8 +19,6 @@ export interface ImportKeepalivedOptions {
   readonly keyFile: string;
 }
 
-export const DEFAULT_IMPORT_KEY_FILE = '/etc/vipd/heartbeat.key';
-
 /**
  * `vipd import-keepalived FILE`: the vipd config on stdout (or -o FILE), what
  * could not be carried over on stderr. Exit 0 when the config loads as it is,

@@ -5,9 +5,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { ControlClient } from '../control/client';
 import { asVipdError, isVipdError } from '../errors';
 import { checkConfigCommand } from './check-config';
-import { controlTarget, DEFAULT_CONFIG } from './control-target';
+import { controlTarget, DEFAULT_CONFIG, DEFAULT_IMPORT_KEY_FILE } from './control-target';
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from '../util/exit-codes';
-import { DEFAULT_IMPORT_KEY_FILE, importKeepalivedCommand } from './import-keepalived';
 import { LOG_FORMATS, type LogFormat } from '../util/root-logger';
 import { parseSwitchoverTimeout } from './control-handlers';
 import { COMMAND_HELP } from './help';
@@ -195,11 +194,13 @@ command('import-keepalived', 'write a vipd config from a keepalived.conf (stdout
   )
   .option('-i, --config-id <id>', "keepalived's -i config id for @id lines (default: the short host name, as keepalived)")
   .option('--key-file <path>', 'heartbeat.keyFile of the generated config', DEFAULT_IMPORT_KEY_FILE)
-  .action((file: string, o: { output?: string; nodeId?: string; peer: string[]; configId?: string; keyFile: string }) =>
+  .action(async (file: string, o: { output?: string; nodeId?: string; peer: string[]; configId?: string; keyFile: string }) => {
+    // Loaded when run, as doctor: `vipd run` need not keep the keepalived parser resident.
+    const { importKeepalivedCommand } = await import('./import-keepalived');
     finish(
       importKeepalivedCommand({ file, output: o.output ?? null, nodeId: o.nodeId ?? null, peers: o.peer, configId: o.configId ?? null, keyFile: o.keyFile }),
-    ),
-  );
+    );
+  });
 
 /** The command-line definition, for the generated man page and completions (gen-cli-docs.ts). */
 export { program };

@@ -1,4 +1,11 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// prom-client's classes from their own files: its index also loads the Pushgateway (http, https,
+// tls, zlib), the cluster aggregator, Summary (tdigest) and the default process metrics
+// (@opentelemetry/api, 51 files), none of which vipd uses with metrics off, at 3-13 MB of RSS per
+// daemon (docs/benchmarks.md, Footprint). The default metrics load only when they are collected.
+import Counter from 'prom-client/lib/counter';
+import Gauge from 'prom-client/lib/gauge';
+import Histogram from 'prom-client/lib/histogram';
+import Registry from 'prom-client/lib/registry';
 import { ACQUISITION_KINDS, type AcquisitionKind } from '../election/acquisition';
 import { ANNOUNCE_REASONS } from '../election/reannounce';
 import type { AnnounceReason, Role } from '../election/types';
@@ -240,6 +247,8 @@ export class VipdMetrics {
     // prom-client samples event-loop delay with a timer at this period (default 10 ms: 100 wake-ups a
     // second, most of an idle daemon's CPU); vipd_event_loop_lag_seconds measures the ticks themselves.
     if (opts.processMetrics !== false) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when served (metrics.enabled), at start
+      const collectDefaultMetrics = require('prom-client/lib/defaultMetrics') as typeof import('prom-client/lib/defaultMetrics');
       collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
       for (const name of GAUGES_NAMED_AS_COUNTERS) this.registry.removeSingleMetric(name);
     }

@@ -1,5 +1,4 @@
 import * as http from 'node:http';
-import * as https from 'node:https';
 import { VipdError } from '../errors';
 import type { TrackerCheck } from './tracker-check';
 
@@ -12,6 +11,7 @@ import type { TrackerCheck } from './tracker-check';
  */
 export class HttpCheck implements TrackerCheck {
   private readonly url: URL;
+  private readonly get: typeof http.get;
 
   constructor(
     url: string,
@@ -30,11 +30,12 @@ export class HttpCheck implements TrackerCheck {
       throw new VipdError('VIPD_E_CONFIG', `http tracker expectStatus ${expectStatus} is not an HTTP status (100-599)`);
     }
     this.url = parsed;
+    this.get = parsed.protocol === 'https:' ? httpsGet() : http.get;
   }
 
   run(timeoutMs: number): Promise<void> {
     const url = this.url;
-    const get = url.protocol === 'https:' ? https.get : http.get;
+    const get = this.get;
     return new Promise<void>((resolve, reject) => {
       const abort = new AbortController();
       // Errors reach logs and /status: never with the URL's user:password.
@@ -87,4 +88,15 @@ function redactedUrl(url: URL): string {
   copy.username = '***';
   copy.password = '';
   return copy.href;
+}
+
+/**
+ * node:https (and with it tls) is loaded by the first https tracker, when the
+ * config is applied (start or reload), never on a probe: a daemon without one
+ * does not keep TLS resident (docs/benchmarks.md, Footprint).
+ */
+function httpsGet(): typeof http.get {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for an https URL
+  const https = require('node:https') as typeof import('node:https');
+  return https.get;
 }

@@ -4,8 +4,8 @@ import { ensureBuilt } from '../support/build';
 
 /*
  * Every module the CLI loads at start stays resident in the daemon: `vipd run`
- * must not carry the lab (demo) or doctor's checks, which only their own
- * commands need (docs/benchmarks.md, footprint).
+ * must not carry the lab (demo), doctor's checks or the keepalived importer,
+ * which only their own commands need (docs/benchmarks.md, footprint).
  */
 const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
@@ -25,14 +25,19 @@ function loadedModules(args: readonly string[]): string[] {
 describe('the CLI loads a command module only for its command', () => {
   beforeAll(() => ensureBuilt(), 300_000);
 
-  it('starting the CLI (as `vipd run` does before its action) loads neither the lab nor doctor', () => {
+  it('starting the CLI (as `vipd run` does before its action) loads neither the lab, doctor nor the keepalived importer', () => {
     const mods = loadedModules(['--version']).map((m) => m.replace(/\\/g, '/'));
     expect(mods.some((m) => m.endsWith('/dist/src/cli/main.js'))).toBe(true);
-    expect(mods.filter((m) => /\/dist\/src\/(lab|doctor)\/|\/dist\/src\/cli\/(demo|doctor)\.js$/.test(m))).toEqual([]);
+    expect(mods.filter((m) => /\/dist\/src\/(lab|doctor|keepalived)\/|\/dist\/src\/cli\/(demo|doctor|import-keepalived)\.js$/.test(m))).toEqual([]);
   });
 
   it('doctor still loads its module when asked', () => {
     const mods = loadedModules(['doctor', '--config', '/nonexistent/vipd.yaml']);
     expect(mods.some((m) => m.endsWith('/dist/src/cli/doctor.js'))).toBe(true);
+  });
+
+  it('import-keepalived still loads its module when asked', () => {
+    const mods = loadedModules(['import-keepalived', '/nonexistent/keepalived.conf']);
+    expect(mods.some((m) => m.endsWith('/dist/src/cli/import-keepalived.js'))).toBe(true);
   });
 });
