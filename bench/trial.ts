@@ -42,8 +42,10 @@ export interface CloudCheck {
 }
 
 /** The emulated cloud of a trial, whichever it is: its record and its moving calls. */
-interface TrialCloud {
+export interface TrialCloud {
   clearCalls(): Promise<void>;
+  /** This cloud's API calls of one action since the last clearCalls, oldest first. */
+  calls(action: string): Promise<readonly unknown[]>;
   check(vip: string): Promise<CloudCheck>;
   /** Per VIP: the node index the cloud routes it to, for the invariant monitor. */
   holders: CloudHolders;
@@ -52,6 +54,7 @@ interface TrialCloud {
 function awsTrialCloud(c: LabCloudHandle): TrialCloud {
   return {
     clearCalls: () => c.control.clearCalls(),
+    calls: (action) => c.ec2Calls(action),
     holders: (vips) => c.holders(vips),
     check: async (vip) => ({
       holder: (await c.holders([vip])).get(vip) ?? null,
@@ -63,6 +66,7 @@ function awsTrialCloud(c: LabCloudHandle): TrialCloud {
 function gcpTrialCloud(c: GcpLabCloudHandle): TrialCloud {
   return {
     clearCalls: () => c.control.clearCalls(),
+    calls: (action) => c.apiCalls(action),
     holders: (vips) => c.holders(vips),
     check: async (vip) => ({
       holder: (await c.holders([vip])).get(vip) ?? null,
@@ -105,6 +109,7 @@ export function trialProblems(result: FailoverResult, newMasterIndex: number, cl
 function ociTrialCloud(c: OciLabCloudHandle): TrialCloud {
   return {
     clearCalls: () => c.control.clearCalls(),
+    calls: (action) => c.apiCalls(action),
     holders: (vips) => c.holders(vips),
     check: async (vip) => ({
       holder: (await c.holders([vip])).get(vip) ?? null,
@@ -115,11 +120,15 @@ function ociTrialCloud(c: OciLabCloudHandle): TrialCloud {
   };
 }
 
+/** The scenario provider of an emulated cloud, handing its TrialCloud view to `onReady` once it serves. */
+export function cloudScenarioProvider(cloud: 'aws' | 'oci' | 'gcp', onReady: (c: TrialCloud) => void, awsPropagationMs?: number): ScenarioProvider {
+  if (cloud === 'aws') return awsScenarioProvider({ propagationMs: awsPropagationMs, onReady: (c) => onReady(awsTrialCloud(c)) });
+  if (cloud === 'gcp') return gcpScenarioProvider({ onReady: (c) => onReady(gcpTrialCloud(c)) });
+  return ociScenarioProvider({ onReady: (c) => onReady(ociTrialCloud(c)) });
+}
+
 function providerFor(spec: TrialSpec, onReady: (c: TrialCloud) => void): ScenarioProvider {
-  if (spec.caseName === 'aws') return awsScenarioProvider({ propagationMs: spec.awsPropagationMs, onReady: (c) => onReady(awsTrialCloud(c)) });
-  if (spec.caseName === 'gcp') return gcpScenarioProvider({ onReady: (c) => onReady(gcpTrialCloud(c)) });
-  if (spec.caseName === 'oci') return ociScenarioProvider({ onReady: (c) => onReady(ociTrialCloud(c)) });
-  return noneProvider;
+  return spec.caseName === 'l2' ? noneProvider : cloudScenarioProvider(spec.caseName, onReady, spec.awsPropagationMs);
 }
 
 export async function runTrial(deps: ScenarioDeps, spec: TrialSpec): Promise<TrialOutcome> {

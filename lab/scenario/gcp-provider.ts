@@ -1,3 +1,4 @@
+import { VipdError } from '../../src/errors';
 import { join } from 'node:path';
 import { GCP_LAB_PROJECT, GCP_LAB_ZONE, type GcpLabCloudHandle, gcpLabInstance, startGcpLabCloud } from '../cloud/gcp/in-lab';
 import type { PreparedProvider, ScenarioProvider } from './provider';
@@ -34,7 +35,7 @@ export function gcpScenarioProvider(options: GcpScenarioOptions = {}): ScenarioP
         env: () => ({}),
         close: () => cloud.stop(),
         keepalivedRecipe: (node) => {
-          if (ctx.nodes !== 2) throw new Error(`the gcloud recipe moves the VIP between two VMs (${ctx.nodes} nodes)`);
+          if (ctx.nodes !== 2) throw new VipdError('VIPD_E_CONFIG', `the gcloud recipe moves the VIP between two VMs (${ctx.nodes} nodes)`);
           return {
             assignArgv: [
               process.execPath,

@@ -149,33 +149,27 @@ export class GceApi {
         const known = again !== undefined ? this.operations.get(again) : undefined;
         // The same requestId is the same request: its operation, not a second change.
         if (known !== undefined) return json(200, JSON.stringify(operationJson(known, project, zone)));
-        const parsed = parseBody(body);
-        const ranges = model.checkUpdate(route.instance!, route.nic!, parsed);
-        const held =
-          ranges === null
-            ? []
-            : model.heldElsewhere(
-                route.instance!,
-                route.nic!,
-                ranges.filter((r) => !model.nic(route.instance!, route.nic!).aliasIpRanges.some((o) => o.ipCidrRange === r.ipCidrRange)),
-              );
-        let error = opError;
-        if (held.length > 0) {
-          const message = `IP range(s) ${held.join(', ')} already in use by another network interface.`;
-          if (model.spec.aliasInUse === 'http400') throw new GceApiError(400, 'invalid', message);
-          error ??= { code: 'IP_IN_USE_BY_ANOTHER_RESOURCE', message };
-        }
         const instance = route.instance!;
         const nic = route.nic!;
+        const ranges = model.checkUpdate(instance, nic, parseBody(body));
+        // What the update would add that another NIC holds now, as the operation's error (null: none).
+        const inUse = (): { code: string; message: string } | null => {
+          if (ranges === null) return null;
+          const added = ranges.filter((r) => !model.nic(instance, nic).aliasIpRanges.some((o) => o.ipCidrRange === r.ipCidrRange));
+          const held = model.heldElsewhere(instance, nic, added);
+          return held.length === 0
+            ? null
+            : { code: 'IP_IN_USE_BY_ANOTHER_RESOURCE', message: `IP range(s) ${held.join(', ')} already in use by another network interface.` };
+        };
+        const refused = inUse();
+        if (refused !== null && model.spec.aliasInUse === 'http400') throw new GceApiError(400, 'invalid', refused.message);
+        const error = opError ?? refused;
         // Checked again when the operation finishes: two updates that each passed the check above while the
         // other was still running must not leave one address on two NICs; the later one fails as in use.
         const apply = (): { code: string; message: string } | null => {
-          const added = ranges === null ? [] : ranges.filter((r) => !model.nic(instance, nic).aliasIpRanges.some((o) => o.ipCidrRange === r.ipCidrRange));
-          const taken = model.heldElsewhere(instance, nic, added);
-          if (taken.length > 0)
-            return { code: 'IP_IN_USE_BY_ANOTHER_RESOURCE', message: `IP range(s) ${taken.join(', ')} already in use by another network interface.` };
-          model.apply(instance, nic, ranges);
-          return null;
+          const taken = inUse();
+          if (taken === null) model.apply(instance, nic, ranges);
+          return taken;
         };
         const op = this.startOperation(instance, nic, error === null ? apply : null, error);
         if (route.requestId !== null) this.byRequestId.set(route.requestId, op.name);

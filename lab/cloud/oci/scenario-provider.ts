@@ -18,6 +18,11 @@ export interface OciScenarioOptions {
  * the OCI CLI's `vnic assign-private-ip --unassign-if-already-assigned` on
  * the same SDK (the CLI is not installable here), with the node's API key.
  */
+/** Environment additions for a lab daemon: no host OCI_* setting (retry or breaker switches, config paths) may reach it. */
+export function ociLabDaemonEnv(base: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.keys(base).flatMap((k) => (k.startsWith('OCI_') ? [[k, '']] : [])));
+}
+
 export function ociScenarioProvider(options: OciScenarioOptions = {}): ScenarioProvider {
   return {
     name: 'oci',
@@ -28,9 +33,7 @@ export function ociScenarioProvider(options: OciScenarioOptions = {}): ScenarioP
         ...(options.propagationMs === undefined ? {} : { propagationMs: options.propagationMs }),
       });
       options.onReady?.(cloud);
-      const env: Record<string, string> = {};
-      // No host OCI_* setting (retry or breaker switches, config paths) may reach the lab's daemons.
-      for (const k of Object.keys(process.env)) if (k.startsWith('OCI_')) env[k] = '';
+      const env = ociLabDaemonEnv(process.env);
       return {
         providerSection: (node) => ({ type: 'oci', oci: cloud.vipdProviderConfig(node) }),
         env: () => env,

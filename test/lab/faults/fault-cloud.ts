@@ -4,6 +4,7 @@ import type { LabCloudControlClient } from '../../../lab/cloud/control-client';
 import type { FaultRule } from '../../../lab/cloud/faults';
 import { startGcpLabCloud } from '../../../lab/cloud/gcp/in-lab';
 import { startOciLabCloud } from '../../../lab/cloud/oci/in-lab';
+import { ociLabDaemonEnv } from '../../../lab/cloud/oci/scenario-provider';
 import type { Lab } from '../../../lab/netns/lab';
 
 export type FaultProvider = 'none' | 'aws' | 'oci' | 'gcp';
@@ -90,8 +91,7 @@ export async function startFaultCloud(provider: CloudProvider, lab: Lab, vips: r
     }
     case 'oci': {
       const cloud = await startOciLabCloud(lab, { vips, dir });
-      // No host OCI_* setting (retry or breaker switches, config paths) may reach the lab's daemons.
-      const env = Object.fromEntries(Object.keys(process.env).flatMap((k) => (k.startsWith('OCI_') ? [[k, '']] : [])));
+      const env = ociLabDaemonEnv(process.env);
       return {
         provider,
         control: cloud.control,

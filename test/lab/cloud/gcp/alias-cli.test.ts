@@ -3,6 +3,27 @@ import type { GcpCloudSpec } from '../../../../lab/cloud/gcp/spec';
 import type { RunningLab } from '../fixtures';
 import { A, B, PROJECT, VIP, ZONE, startGcpLab } from './fixtures';
 
+const METADATA = 'http://metadata.test';
+
+function argsFor(lab: RunningLab<GcpCloudSpec>, peer: string, self: string): AliasCliArgs {
+  return { endpoint: lab.endpoints.apiUrl, metadata: METADATA, project: PROJECT, zone: ZONE, peer, self, nic: 'nic0', vip: VIP };
+}
+
+/**
+ * fetch, except that the metadata server's token answer is given here: it
+ * identifies the VM by its source address, which a test process does not
+ * have. `seen` records every request.
+ */
+function withMetadataToken(token: string, seen: (method: string, url: string) => void = () => undefined): typeof fetch {
+  return (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    seen(init?.method ?? 'GET', url);
+    return url.startsWith(`${METADATA}/`)
+      ? Promise.resolve(Response.json({ access_token: token, expires_in: 3599, token_type: 'Bearer' }))
+      : fetch(input, init);
+  };
+}
+
 /** The keepalived baseline's gcloud stand-in against the gcp emulator: what the two commands of the recipe do. */
 describe('gcp alias-cli (the gcloud stand-in of the keepalived baseline)', () => {
   let lab: RunningLab<GcpCloudSpec> | null = null;
@@ -49,25 +70,9 @@ describe('gcp alias-cli (the gcloud stand-in of the keepalived baseline)', () =>
     lab = started;
     const model = started.cloud.flavour.model;
     const metadataToken = started.cloud.flavour.metadata.issueToken(B.name);
-    const args: AliasCliArgs = {
-      endpoint: started.endpoints.apiUrl,
-      metadata: 'http://metadata.test',
-      project: PROJECT,
-      zone: ZONE,
-      peer: A.name,
-      self: B.name,
-      nic: 'nic0',
-      vip: VIP,
-    };
+    const args = argsFor(started, A.name, B.name);
     const seen: string[] = [];
-    // The metadata server answers from the VM's own address, which a test process does not have: its answer is given here.
-    const http = (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
-      const url = String(input);
-      seen.push(`${init?.method ?? 'GET'} ${url.replace(started.endpoints.apiUrl, '')}`);
-      if (url.startsWith('http://metadata.test/'))
-        return Promise.resolve(Response.json({ access_token: metadataToken, expires_in: 3599, token_type: 'Bearer' }));
-      return fetch(input, init);
-    };
+    const http = withMetadataToken(metadataToken, (method, url) => seen.push(`${method} ${url.replace(started.endpoints.apiUrl, '')}`));
     const fpA = model.nic(A.name, 'nic0').fingerprint;
     await moveLikeGcloud(args, http);
     expect(model.nic(B.name, 'nic0').aliasIpRanges.map((r) => r.ipCidrRange)).toEqual([`${VIP}/32`]);
@@ -88,19 +93,7 @@ describe('gcp alias-cli (the gcloud stand-in of the keepalived baseline)', () =>
     const started = await startGcpLab();
     lab = started;
     const token = started.cloud.flavour.metadata.issueToken(A.name);
-    const http = (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> =>
-      String(input).startsWith('http://metadata.test/') ? Promise.resolve(Response.json({ access_token: token })) : fetch(input, init);
     // B keeps the VIP (peer "vipd-a" is cleared, not B): setting it on A is refused as in use.
-    const args: AliasCliArgs = {
-      endpoint: started.endpoints.apiUrl,
-      metadata: 'http://metadata.test',
-      project: PROJECT,
-      zone: ZONE,
-      peer: A.name,
-      self: A.name,
-      nic: 'nic0',
-      vip: VIP,
-    };
-    await expect(moveLikeGcloud(args, http)).rejects.toThrow(/vipd-a.*(HTTP 400|failed).*already in use/s);
+    await expect(moveLikeGcloud(argsFor(started, A.name, A.name), withMetadataToken(token))).rejects.toThrow(/vipd-a.*(HTTP 400|failed).*already in use/s);
   });
 });
