@@ -30,8 +30,8 @@ export function injectedFault(env: Readonly<Record<string, string | undefined>>)
 /** The owner, unchanged except that its first successful acquire is followed by the fault, outside any caller's promise chain. */
 export function withInjectedFault(owner: VipOwner, fault: InjectedFault, schedule: (fn: () => void) => void): VipOwner {
   let fired = false;
-  const acquire: VipOwner['acquire'] = async (group, deadlineMs, signal) => {
-    const report = await owner.acquire(group, deadlineMs, signal);
+  const acquire: VipOwner['acquire'] = async (group, deadlineMs, control) => {
+    const report = await owner.acquire(group, deadlineMs, control);
     if (!fired) {
       fired = true;
       schedule(() => {

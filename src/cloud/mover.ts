@@ -1,4 +1,4 @@
-import { VipdError } from '../errors';
+import { VipdError, asVipdError } from '../errors';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
 import type { Timers } from '../util/timers';
@@ -29,6 +29,36 @@ export interface CloudAcquireResult {
   readonly assignCalls: number;
 }
 
+/**
+ * Set by the caller once the election has heard another node claim the VIPs
+ * (a MASTER advert, or the resign of a node that was MASTER beside us) after
+ * this acquire began. From then on a holder the cloud names may have written
+ * after our assign; before it, a holder read may be older than our assign
+ * (reads are eventually consistent) and, in a failover, name the dead master.
+ */
+export interface ContenderWatch {
+  readonly heard: boolean;
+}
+
+export interface AcquireOptions {
+  /**
+   * The caller no longer wants the VIPs (this node stopped being MASTER
+   * mid-move): the request in flight is aborted, no further assign attempt
+   * or confirm poll is made, and VIPD_E_CANCELLED is thrown.
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * Runs once the assign call succeeded, before confirmation is polled: the
+   * cloud routes the VIPs here from that call on (its record is what the
+   * fabric follows), so the host must carry them from then on, not from the
+   * confirmation, which a metadata outage can hold up for as long as it
+   * lasts. An error it throws ends the acquire with that error.
+   */
+  readonly afterAssign?: () => Promise<void>;
+  /** While confirmation is pending and a contender was heard, the cloud's record is read too (see pollConfirm). */
+  readonly contender?: ContenderWatch;
+}
+
 export const DEFAULT_CONFIRM_POLL_MS = 250;
 export const DEFAULT_OBSERVE_BUDGET_MS = 10_000;
 
@@ -53,19 +83,12 @@ export class CloudMover {
   }
 
   /**
-   * `signal`: the caller no longer wants the VIPs (this node stopped being
-   * MASTER mid-move). The request in flight is aborted, no further assign
-   * attempt or confirm poll is made, and VIPD_E_CANCELLED is thrown; a
-   * preempted node must not go on polling for a confirmation that can never
-   * come (the winner's assign came after its own) and block its next acquire.
-   *
-   * `afterAssign` runs once the assign call succeeded, before confirmation is
-   * polled: the cloud routes the VIPs here from that call on (its record is
-   * what the fabric follows), so the host must carry them from then on, not
-   * from the confirmation, which a metadata outage can hold up for as long as
-   * it lasts. An error it throws ends the acquire with that error.
+   * A preempted node (options.signal) must not go on polling for a
+   * confirmation that can never come (the winner's assign came after its
+   * own) and block its next acquire.
    */
-  async acquire(vips: readonly CloudVip[], deadlineAt: number, signal?: AbortSignal, afterAssign?: () => Promise<void>): Promise<CloudAcquireResult> {
+  async acquire(vips: readonly CloudVip[], deadlineAt: number, options: AcquireOptions = {}): Promise<CloudAcquireResult> {
+    const { signal, afterAssign, contender } = options;
     if (vips.length === 0) return { cloudMs: 0, assignCalls: 0 };
     const { provider, clock, logger } = this.deps;
     const addresses = vips.map((v) => v.address);
@@ -91,7 +114,7 @@ export class CloudMover {
         await afterAssign();
         afterAssignMs = clock.nowMs() - hookStart;
       }
-      await this.pollConfirm(vips, ctx);
+      await this.pollConfirm(vips, ctx, contender);
       const cloudMs = clock.nowMs() - startedAt - afterAssignMs;
       logger.info({ provider: provider.name, vips: addresses, cloudMs, assignCalls }, 'cloud confirmed the VIPs on this node');
       return { cloudMs, assignCalls };
@@ -147,10 +170,20 @@ export class CloudMover {
     }
   }
 
-  private async pollConfirm(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<void> {
+  /**
+   * Polls confirm() until the cloud reports the VIPs on our NIC. Once a
+   * contender was heard, each unconfirmed poll also reads the cloud's record:
+   * a VIP shown elsewhere (or nowhere) was moved after our assign, and a
+   * confirmation can no longer come. The acquire then ends with
+   * VIPD_E_CLOUD_UNCONFIRMED at once instead of at the deadline, so the
+   * election judges the holder now; waiting left the cloud routing the VIP
+   * to a node that had already stepped down, for the whole acquire deadline.
+   */
+  private async pollConfirm(vips: readonly CloudVip[], ctx: CloudCallContext, contender: ContenderWatch | undefined): Promise<void> {
     const { provider, clock, sleep, logger } = this.deps;
     let lastError: VipdError | null = null;
     let polls = 0;
+    let holderReadFailed = false;
     for (;;) {
       throwIfCancelled(ctx);
       polls++;
@@ -164,6 +197,16 @@ export class CloudMover {
           lastError = e;
           logger.debug({ code: e.code, err: e.message, polls }, 'confirm failed transiently; polling again');
         }
+      }
+      if (contender?.heard === true) {
+        const moved = await this.movedAfterUs(vips, ctx).catch((e: unknown) => {
+          throwIfCancelled(ctx);
+          // The record is extra evidence, not the confirmation: unreadable, the wait goes on as without it.
+          if (!holderReadFailed) logger.warn({ err: asVipdError(e), polls }, 'cannot read who holds the VIPs while waiting for confirmation; waiting on');
+          holderReadFailed = true;
+          return null;
+        });
+        if (moved !== null) throw overtakenError(provider.name, vips, moved, polls);
       }
       const remaining = ctx.deadlineAt - clock.nowMs();
       if (remaining > 0 && !ctx.signal.aborted) {
@@ -191,6 +234,18 @@ export class CloudMover {
     }
   }
 
+  /** The VIPs the cloud's record shows elsewhere or nowhere, or null when every one is ours. */
+  private async movedAfterUs(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<MovedVip[] | null> {
+    const holders = await this.deps.provider.holders(vips, ctx);
+    const moved: MovedVip[] = [];
+    for (const v of vips) {
+      const holder = holders.get(v.address);
+      if (holder === undefined || holder.kind === 'me') continue;
+      moved.push({ vip: v.address, holder: holder.kind === 'other' ? holder.instanceId : null });
+    }
+    return moved.length === 0 ? null : moved;
+  }
+
   private retryOptions(ctx: CloudCallContext, what: string, vips: readonly string[]) {
     const { clock, sleep, random, logger, provider } = this.deps;
     return {
@@ -207,6 +262,22 @@ export class CloudMover {
         ),
     };
   }
+}
+
+interface MovedVip {
+  readonly vip: string;
+  /** Instance (or VNIC, NIC) the record names; null: nobody. */
+  readonly holder: string | null;
+}
+
+function overtakenError(provider: string, vips: readonly CloudVip[], moved: readonly MovedVip[], polls: number): VipdError {
+  const shown = moved.map((m) => `${m.vip} on ${m.holder ?? 'nobody'}`).join(', ');
+  return new VipdError(
+    'VIPD_E_CLOUD_UNCONFIRMED',
+    `assigned ${vips.map((v) => v.address).join(', ')} but another node moved them after us (a contender claimed meanwhile): the cloud shows ${shown}`,
+    // Transient, as at the deadline: the caller reads the holders and the election decides whether to assign again.
+    { transient: true, details: { provider, polls, vips: vips.map((v) => v.address), overtaken: moved.map((m) => ({ ...m })) } },
+  );
 }
 
 /** A cancellation wins over whatever the aborted call or sleep reported. */

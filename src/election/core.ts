@@ -466,6 +466,7 @@ export class ElectionCore {
     if (resign) {
       // Only a master resigns: this peer held the group beside us, whether or not its claim reached us,
       // and may have announced it as late as the moment it stepped down.
+      this.event(now, { kind: 'master-peer-resigned', peer: advert.from });
       this.requestAnnounce(now, 'peer-stepped-down', advert.from);
       return;
     }

@@ -7,7 +7,7 @@ import type { OsConfigurator } from '../os/configurator';
 import type { MonotonicClock } from '../util/clock';
 import type { Logger } from '../util/logger';
 import type { TimerHandle, Timers } from '../util/timers';
-import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from './types';
+import type { AcquireControl, AcquireReport, RepairReport, VerifyReport, VipOwner } from './types';
 
 /** What the owner asks of the OS configurator (os/configurator.ts). */
 export type OwnerOs = Pick<OsConfigurator, 'preflight' | 'cleanupOrphans' | 'acquire' | 'release' | 'announce' | 'observe' | 'repair' | 'standby' | 'close'>;
@@ -55,8 +55,9 @@ export class CloudOsOwner implements VipOwner {
     if (removed.length > 0) this.deps.logger.warn({ removed }, 'removed VIP state left on this host by a previous run');
   }
 
-  async acquire(group: GroupConfig, deadlineAt: number, signal?: AbortSignal): Promise<AcquireReport> {
+  async acquire(group: GroupConfig, deadlineAt: number, control: AcquireControl = {}): Promise<AcquireReport> {
     const { mover, os, clock } = this.deps;
+    const { signal, contender } = control;
     let osMs = 0;
     let configured = false;
     const configureOs = async (): Promise<void> => {
@@ -77,7 +78,7 @@ export class CloudOsOwner implements VipOwner {
       return { timings: { cloudMs: 0, osMs }, cloudCalls: 0 };
     }
     try {
-      const cloud = await mover.acquire(cloudVips(group), deadlineAt, signal, configureOs);
+      const cloud = await mover.acquire(cloudVips(group), deadlineAt, { signal, afterAssign: configureOs, contender });
       return { timings: { cloudMs: cloud.cloudMs, osMs }, cloudCalls: cloud.assignCalls };
     } catch (e) {
       // Not confirmed (another node wrote after us, or the confirmation never came in time): the host

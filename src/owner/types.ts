@@ -1,3 +1,4 @@
+import type { ContenderWatch } from '../cloud/mover';
 import type { CloudHolder } from '../cloud/provider';
 import type { GroupConfig } from '../config/types';
 import type { OsVipView } from '../os/view';
@@ -12,12 +13,8 @@ import type { OsVipView } from '../os/view';
 export interface VipOwner {
   /** Remove what a previous run of this config may have left (orphans). Called once before any election result. */
   cleanup(groups: readonly GroupConfig[]): Promise<void>;
-  /**
-   * Make the group's VIPs ours in the cloud and the OS. Idempotent. An
-   * aborted `signal` (the node no longer wants them) stops the move at its
-   * next step with VIPD_E_CANCELLED; optional, so owners may ignore it.
-   */
-  acquire(group: GroupConfig, deadlineMs: number, signal?: AbortSignal): Promise<AcquireReport>;
+  /** Make the group's VIPs ours in the cloud and the OS. Idempotent. */
+  acquire(group: GroupConfig, deadlineMs: number, control?: AcquireControl): Promise<AcquireReport>;
   /** Remove exactly what acquire added. Idempotent. */
   release(group: GroupConfig): Promise<void>;
   /** Observe (not change) who holds the VIPs, for reconcile and status. */
@@ -35,6 +32,14 @@ export interface VipOwner {
   standby?(group: GroupConfig): Promise<void>;
   /** Shutdown: let go of whatever standby prepared (idle helper processes). Optional. */
   close?(): void;
+}
+
+/** What the caller may tell an acquire in flight; owners without a cloud may ignore both. */
+export interface AcquireControl {
+  /** Aborted: the node no longer wants the VIPs; the move stops at its next step with VIPD_E_CANCELLED. */
+  readonly signal?: AbortSignal;
+  /** Heard: another node claimed the VIPs after this acquire began (CloudMover's pollConfirm). */
+  readonly contender?: ContenderWatch;
 }
 
 export interface PhaseTimings {

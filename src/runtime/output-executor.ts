@@ -16,7 +16,7 @@ export interface OutputExecutorDeps {
   readonly log: Logger;
   readonly sender: AdvertSender;
   readonly metrics: RuntimeMetrics;
-  readonly ownership: Pick<OwnershipReconciler, 'want' | 'startInactive' | 'reassert' | 'announceAgain'>;
+  readonly ownership: Pick<OwnershipReconciler, 'want' | 'startInactive' | 'reassert' | 'announceAgain' | 'contenderHeard'>;
   readonly outcomes: Pick<OwnershipOutcomes, 'claimed' | 'abandoned'>;
   readonly transitions: TransitionLog;
   readonly events: ElectionEventLog;
@@ -51,6 +51,7 @@ export class OutputExecutor {
         return;
       case 'event':
         events.event(group.name, out.event);
+        if (out.event.kind === 'lower-master-answered' || out.event.kind === 'master-peer-resigned') ownership.contenderHeard();
         return;
       case 'announce':
         events.announced(group.name, out);

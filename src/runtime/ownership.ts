@@ -58,6 +58,10 @@ export class OwnershipReconciler {
   private checkSoon = false;
   /** The acquire in flight, so a change of mind can stop it (owner.acquire's signal). */
   private acquiring: AbortController | null = null;
+  /** The acquire in flight's contender watch: set when another node claims after it began (contenderHeard). */
+  private contender: { heard: boolean } | null = null;
+  /** The election asked for a re-assert while a step was in flight: the acquire after it runs at once, not after a retry delay. */
+  private reassertAsked = false;
   private closed = false;
   private group: GroupConfig;
 
@@ -113,6 +117,7 @@ export class OwnershipReconciler {
   /** Re-run acquire although we believe we hold the VIPs (the cloud says otherwise). */
   reassert(): void {
     if (this.closed || this.mode !== 'active') return;
+    this.reassertAsked = true;
     this.appliedState = 'unknown';
     this.endBackoff();
     this.turn();
@@ -135,6 +140,19 @@ export class OwnershipReconciler {
     this.checkSoon = true;
     this.clearCheckTimer();
     this.turn();
+  }
+
+  /**
+   * The election heard another node claim the group (a MASTER advert, or the
+   * resign of a node that was MASTER beside us) while we hold or take it. An
+   * acquire in flight learns it: a confirmation it still waits for may never
+   * come, because the contender's assign can have landed after ours, and from
+   * now on the cloud's record names a node that wrote after us, not a stale
+   * holder. Nothing to do without an acquire in flight: the check after
+   * announceAgain reads the holders.
+   */
+  contenderHeard(): void {
+    if (this.contender !== null) this.contender.heard = true;
   }
 
   /**
@@ -214,9 +232,13 @@ export class OwnershipReconciler {
     const { owner, clock, logger, options, listener } = this.deps;
     const startedAt = clock.nowMs();
     const abort = new AbortController();
+    const contender = { heard: false };
     this.acquiring = abort;
+    this.contender = contender;
+    // This acquire is the re-assert asked for before it.
+    this.reassertAsked = false;
     try {
-      const report = await owner.acquire(this.group, startedAt + options.acquireDeadlineMs, abort.signal);
+      const report = await owner.acquire(this.group, startedAt + options.acquireDeadlineMs, { signal: abort.signal, contender });
       if (abort.signal.aborted) {
         // The election changed its mind while the acquire ran and the owner finished anyway (its last
         // step was past cancelling). Not "ready": this node no longer holds the mastership it was for.
@@ -239,6 +261,11 @@ export class OwnershipReconciler {
         await this.observeAfterUnconfirmed();
         // The election stepped down on that read: go straight on to release, no retry.
         if (this.closed || this.mode !== 'active') return;
+        // It judged the holder and asked for the VIPs back: every moment waited, the cloud routes them to that node.
+        if (this.reassertAsked) {
+          logger.warn({ err, group: this.group.name }, 'acquire overtaken by another node; assigning again at once');
+          return;
+        }
       }
       if (err.transient || err.code === 'VIPD_E_CLOUD_DEADLINE') {
         logger.warn({ err, group: this.group.name }, 'acquire did not complete; will retry');
@@ -252,6 +279,7 @@ export class OwnershipReconciler {
       }
     } finally {
       this.acquiring = null;
+      this.contender = null;
     }
   }
 

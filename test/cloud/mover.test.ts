@@ -11,7 +11,7 @@ class ScriptedCloud implements CloudProvider {
   readonly calls: string[] = [];
   assignScript: (VipdError | Error | null)[] = [];
   confirmScript: (boolean | VipdError)[] = [];
-  holdersAnswer: ReadonlyMap<string, CloudHolder> = new Map();
+  holdersAnswer: ReadonlyMap<string, CloudHolder> | VipdError = new Map();
   /** The context of every call, in order. */
   readonly contexts: CloudCallContext[] = [];
 
@@ -32,6 +32,7 @@ class ScriptedCloud implements CloudProvider {
   }
   async holders(): Promise<ReadonlyMap<string, CloudHolder>> {
     this.calls.push('holders');
+    if (this.holdersAnswer instanceof VipdError) throw this.holdersAnswer;
     return this.holdersAnswer;
   }
   async observeHolders(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<ReadonlyMap<string, CloudHolder>> {
@@ -155,7 +156,7 @@ describe('CloudMover', () => {
     cloud.confirmScript = [false];
     const { t, mover } = setup(cloud);
     const abort = new AbortController();
-    const pending = rejection(mover.acquire(VIPS, 10_000, abort.signal));
+    const pending = rejection(mover.acquire(VIPS, 10_000, { signal: abort.signal }));
     // Let it poll a few times, then the node stops wanting the VIPs.
     while (t.now < 600) await Promise.resolve();
     abort.abort();
@@ -172,7 +173,7 @@ describe('CloudMover', () => {
     const { mover } = setup(cloud);
     const abort = new AbortController();
     abort.abort();
-    expect((await rejection(mover.acquire(VIPS, 10_000, abort.signal))).code).toBe('VIPD_E_CANCELLED');
+    expect((await rejection(mover.acquire(VIPS, 10_000, { signal: abort.signal }))).code).toBe('VIPD_E_CANCELLED');
     expect(cloud.calls).toEqual([]);
 
     const throttledCloud = new ScriptedCloud();
@@ -190,7 +191,7 @@ describe('CloudMover', () => {
       logger: silentLogger(),
       timers: new ManualTimers(),
     });
-    expect((await rejection(m.acquire(VIPS, 10_000, later.signal))).code).toBe('VIPD_E_CANCELLED');
+    expect((await rejection(m.acquire(VIPS, 10_000, { signal: later.signal }))).code).toBe('VIPD_E_CANCELLED');
     expect(throttledCloud.calls).toEqual(['assign 10.0.0.42,10.0.0.43']);
   });
 
@@ -261,7 +262,7 @@ describe('CloudMover', () => {
     };
     const { mover } = setup(cloud);
     const abort = new AbortController();
-    const pending = rejection(mover.acquire(VIPS, 10_000, abort.signal));
+    const pending = rejection(mover.acquire(VIPS, 10_000, { signal: abort.signal }));
     await Promise.resolve();
     abort.abort();
     const e = await pending;
@@ -296,7 +297,7 @@ describe('CloudMover', () => {
     };
     const { mover } = setup(cloud);
     const abort = new AbortController();
-    const pending = rejection(mover.acquire(VIPS, 10_000, abort.signal));
+    const pending = rejection(mover.acquire(VIPS, 10_000, { signal: abort.signal }));
     await new Promise((r) => setImmediate(r));
     abort.abort();
     expect((await pending).code).toBe('VIPD_E_CANCELLED');
@@ -340,5 +341,72 @@ describe('CloudMover', () => {
     const e = await rejection(mover.acquire(VIPS, 1_000));
     expect(e.code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
     expect(cloud.calls.filter((c) => c.startsWith('assign'))).toHaveLength(1);
+  });
+
+  describe('a contender heard while confirmation is pending', () => {
+    const other = (instanceId: string): CloudHolder => ({ kind: 'other', instanceId, nodeId: null });
+    /** confirm() never succeeds (the VIPs went elsewhere); the contender is heard after `heardAfterPolls` polls. */
+    async function run(cloud: ScriptedCloud, heardAfterPolls: number, deadline = 10_000) {
+      cloud.confirmScript = [false];
+      const { mover } = setup(cloud);
+      const contender = { heard: false };
+      const original = cloud.confirm.bind(cloud);
+      let polls = 0;
+      cloud.confirm = async (v, ctx) => {
+        if (++polls > heardAfterPolls) contender.heard = true;
+        return original(v, ctx);
+      };
+      return rejection(mover.acquire(VIPS, deadline, { contender }));
+    }
+
+    it('reads the record only from then on, and a VIP shown elsewhere ends the wait at once with VIPD_E_CLOUD_UNCONFIRMED naming it', async () => {
+      const cloud = new ScriptedCloud();
+      cloud.holdersAnswer = new Map([
+        ['10.0.0.42', other('i-2')],
+        ['10.0.0.43', { kind: 'nobody' }],
+      ]);
+      const e = await run(cloud, 2);
+      expect(cloud.calls).toEqual(['assign 10.0.0.42,10.0.0.43', 'confirm', 'confirm', 'confirm', 'holders']);
+      expect(e.code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
+      expect(e.transient).toBe(true);
+      expect(e.details).toMatchObject({
+        polls: 3,
+        overtaken: [
+          { vip: '10.0.0.42', holder: 'i-2' },
+          { vip: '10.0.0.43', holder: null },
+        ],
+      });
+      expect(e.message).toContain('10.0.0.42 on i-2, 10.0.0.43 on nobody');
+    });
+
+    it('a record that shows every VIP here (confirmation lagging) keeps the wait going until confirm says so', async () => {
+      const cloud = new ScriptedCloud();
+      cloud.holdersAnswer = new Map([
+        ['10.0.0.42', { kind: 'me' }],
+        ['10.0.0.43', { kind: 'me' }],
+      ]);
+      cloud.confirmScript = [false, false, true];
+      const { mover } = setup(cloud);
+      const result = await mover.acquire(VIPS, 10_000, { contender: { heard: true } });
+      expect(result.assignCalls).toBe(1);
+      expect(cloud.calls).toEqual(['assign 10.0.0.42,10.0.0.43', 'confirm', 'holders', 'confirm', 'holders', 'confirm']);
+    });
+
+    it('an unreadable record is no evidence: the wait goes on to the deadline as without a contender', async () => {
+      const cloud = new ScriptedCloud();
+      cloud.holdersAnswer = new VipdError('VIPD_E_CLOUD_PERMISSION', 'not authorized to DescribeNetworkInterfaces');
+      const e = await run(cloud, 0, 1_000);
+      expect(e.code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
+      expect(e.message).toContain('did not confirm before the deadline');
+      expect(cloud.calls.filter((c) => c === 'holders').length).toBeGreaterThan(1);
+    });
+
+    it('never heard: the record is not read at all (it could predate our assign and name the dead master)', async () => {
+      const cloud = new ScriptedCloud();
+      cloud.holdersAnswer = new Map([['10.0.0.42', other('i-dead')]]);
+      const e = await run(cloud, Number.POSITIVE_INFINITY, 1_000);
+      expect(e.message).toContain('did not confirm before the deadline');
+      expect(cloud.calls).not.toContain('holders');
+    });
   });
 });

@@ -241,7 +241,7 @@ describe('CloudOsOwner', () => {
     journal.length = 0;
     const abort = new AbortController();
     cloud.onAssign = () => abort.abort();
-    const err = await owner.acquire(web, 10_000, abort.signal).then(
+    const err = await owner.acquire(web, 10_000, { signal: abort.signal }).then(
       () => null,
       (e: unknown) => e,
     );
@@ -277,7 +277,7 @@ describe('CloudOsOwner', () => {
     cloud.localView = false;
     const abort = new AbortController();
     cloud.onConfirm = () => abort.abort();
-    const err = await owner.acquire(web, 10_000, abort.signal).then(
+    const err = await owner.acquire(web, 10_000, { signal: abort.signal }).then(
       () => null,
       (e: unknown) => e,
     );

@@ -1,6 +1,6 @@
 import type { GroupConfig } from '../../src/config/types';
 import { VipdError } from '../../src/errors';
-import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
+import type { AcquireControl, AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
 import { OwnershipReconciler, type OwnershipListener } from '../../src/runtime/ownership';
 import { silentLogger } from '../../src/util/logger';
 import type { TimerHandle, Timers } from '../../src/util/timers';
@@ -187,6 +187,47 @@ describe('OwnershipReconciler', () => {
     expect(owner.log).toEqual(['acquire:start', 'verify', 'acquire:start']);
   });
 
+  it('overtaken, and the election asks for the VIPs back on that read: assigns again at once, not after the retry delay', async () => {
+    // The election (GroupRunner) contests a lower holder and asks for a re-assert while the step is still in flight.
+    const { owner, timers, events, rec } = setup({ onVerified: (r) => r.reassert() });
+    owner.verifyResult = heldBy('i-lower');
+    rec.want('active');
+    await flush();
+    owner.gates.shift()?.reject(unconfirmed());
+    await flush();
+    await flush();
+    expect(owner.log).toEqual(['acquire:start', 'verify', 'acquire:start']);
+    expect(events).toEqual(['verified']);
+    expect(timers.pending).toEqual([]);
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+    expect(rec.applied).toBe('active');
+  });
+
+  it('a contender heard during an acquire reaches that acquire only (its watch), never one started later', async () => {
+    const { owner, rec } = setup();
+    const controls: AcquireControl[] = [];
+    const gated = owner.acquire.bind(owner);
+    (owner as VipOwner).acquire = async (_g: GroupConfig, _deadline: number, control?: AcquireControl) => {
+      controls.push(control ?? {});
+      return gated();
+    };
+    rec.contenderHeard(); // nothing in flight: nothing to tell
+    rec.want('active');
+    await flush();
+    expect(controls[0]!.contender).toEqual({ heard: false });
+    rec.contenderHeard();
+    expect(controls[0]!.contender).toEqual({ heard: true });
+    owner.gates.shift()?.reject(unconfirmed());
+    await rec.settle();
+    rec.reassert();
+    await flush();
+    expect(controls).toHaveLength(2);
+    expect(controls[1]!.contender).toEqual({ heard: false });
+    owner.gates.shift()?.resolve();
+    await rec.settle();
+  });
+
   it('calls that failed until the deadline (VIPD_E_CLOUD_DEADLINE) read no holders: the cloud would still name the dead master', async () => {
     const { owner, timers, events, rec } = setup({ onVerified: (r) => r.want('inactive') });
     owner.verifyResult = heldBy('i-n1');
@@ -330,7 +371,8 @@ describe('OwnershipReconciler', () => {
     const { owner, timers, events, rec } = setup();
     let seen: AbortSignal | undefined;
     const gatedAcquire = owner.acquire.bind(owner);
-    (owner as VipOwner).acquire = async (_g: GroupConfig, _deadline: number, signal?: AbortSignal) => {
+    (owner as VipOwner).acquire = async (_g: GroupConfig, _deadline: number, control?: AcquireControl) => {
+      const signal = control?.signal;
       seen = signal;
       // An owner honouring the signal stops as soon as it fires (CloudMover does, between polls).
       signal?.addEventListener('abort', () => owner.gates.shift()?.reject(new VipdError('VIPD_E_CANCELLED', 'abandoned')));

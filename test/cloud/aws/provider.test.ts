@@ -274,7 +274,7 @@ describe('AwsProvider against the lab cloud', () => {
     await p.identity(call());
     await lab.control.addFault({ action: 'AssignPrivateIpAddresses', latencyMs: 2_500 });
     const abort = new AbortController();
-    const pending = rejection(mover(p).acquire(vips(VIPS[0]), deadline(20_000), abort.signal));
+    const pending = rejection(mover(p).acquire(vips(VIPS[0]), deadline(20_000), { signal: abort.signal }));
     await new Promise((r) => setTimeout(r, 300));
     abort.abort();
     const e = await pending;
@@ -286,6 +286,44 @@ describe('AwsProvider against the lab cloud', () => {
     expect(lab.cloud.calls.imds().filter((c) => c.path.endsWith('/local-ipv4s'))).toEqual([]);
     // The cloud may still apply a request its caller gave up on: why a cancelled move is never read as "nothing happened".
     await answered('AssignPrivateIpAddresses');
+  });
+
+  describe('overtaken: the other node assigns after our assign went through', () => {
+    /** n1's acquire, with n2's assign landing between n1's assign and its first confirmation poll. */
+    async function overtakenAcquire(heard: boolean, deadlineMs: number): Promise<VipdError> {
+      const n1 = provider(NODE1.source, 'eth1');
+      const n2 = provider(NODE2.source, 'eth0');
+      await n1.identity(call());
+      await n2.identity(call());
+      const contender = { heard: false };
+      return rejection(
+        mover(n1).acquire(vips(VIPS[0]), deadline(deadlineMs), {
+          contender,
+          afterAssign: async () => {
+            await n2.assign(vips(VIPS[0]), call());
+            contender.heard = heard;
+          },
+        }),
+      );
+    }
+
+    it('with a contender heard, the acquire ends at the first unconfirmed poll with the holder the API names (not at the deadline)', async () => {
+      const e = await overtakenAcquire(true, 20_000);
+      expect(e.code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
+      expect(e.message).toContain('another node moved them after us');
+      expect(e.details).toMatchObject({ polls: 1, overtaken: [{ vip: VIPS[0], holder: NODE2.id }] });
+      // The record was read through the API (n1's metadata no longer lists the VIP: it cannot say where it went).
+      expect(ec2Calls('DescribeNetworkInterfaces').length).toBeGreaterThanOrEqual(1);
+      expect(ec2Calls('AssignPrivateIpAddresses').map((c) => c.caller)).toEqual([NODE1.id, NODE2.id]);
+    });
+
+    it('without one, the record is never read while confirming: the wait runs to the deadline (a read then could be older than our assign)', async () => {
+      const e = await overtakenAcquire(false, 1_200);
+      expect(e.code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
+      expect(e.message).toContain('did not confirm before the deadline');
+      expect((e.details as { polls: number }).polls).toBeGreaterThan(3);
+      expect(ec2Calls('DescribeNetworkInterfaces')).toEqual([]);
+    });
   });
 
   it('the deadline passes with an EC2 call in flight: aborted at the deadline (not at the 10 s request timeout), VIPD_E_CLOUD_DEADLINE', async () => {

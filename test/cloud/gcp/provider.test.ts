@@ -307,7 +307,7 @@ describe('GcpProvider against the lab cloud (real @google-cloud/compute over RES
     lab.cloud.calls.clear();
     const preempt = new AbortController();
     setTimeout(() => preempt.abort(), 400);
-    const err = await rejection(mover(p).acquire(vips(VIP), processClock.nowMs() + 20_000, preempt.signal));
+    const err = await rejection(mover(p).acquire(vips(VIP), processClock.nowMs() + 20_000, { signal: preempt.signal }));
     expect(err).toMatchObject({ code: 'VIPD_E_CANCELLED' });
     expect(
       apiCalls()

@@ -1,0 +1,90 @@
+import type { AcquireControl, AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
+import { GroupRunner } from '../../src/runtime/group-runner';
+import { noMetrics } from '../../src/runtime/ports';
+import { silentLogger } from '../../src/util/logger';
+import type { TimerHandle, Timers } from '../../src/util/timers';
+import { testGroup } from '../support/config';
+
+/**
+ * The shell tells the acquire in flight when the election hears another node
+ * claim the group (its MASTER advert, or its resign after it was MASTER beside
+ * us): the cloud mover then reads the holders instead of waiting out its
+ * deadline for a confirmation that the contender's later assign made impossible.
+ */
+class HandTimers implements Timers {
+  setTimeout(): TimerHandle {
+    return {};
+  }
+  clearTimeout(): void {}
+}
+
+/** Acquires stay in flight (the confirmation pending); each one's control is kept. */
+class PendingOwner implements VipOwner {
+  readonly controls: AcquireControl[] = [];
+  async cleanup(): Promise<void> {}
+  acquire(_group: unknown, _deadline: number, control?: AcquireControl): Promise<AcquireReport> {
+    this.controls.push(control ?? {});
+    return new Promise<AcquireReport>(() => undefined);
+  }
+  async release(): Promise<void> {}
+  async verify(): Promise<VerifyReport> {
+    return { vips: [] };
+  }
+  async repair(): Promise<RepairReport> {
+    return { repairs: [] };
+  }
+}
+
+const GROUP = testGroup((g) => {
+  g.priority = 200;
+  g.intervalMs = 100;
+  g.peers = [{ id: 'b', address: '10.0.1.12' }];
+});
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+function masterWithAcquireInFlight() {
+  const owner = new PendingOwner();
+  const runner = new GroupRunner(GROUP, {
+    nodeId: 'a',
+    clock: { nowMs: () => 0 },
+    timers: new HandTimers(),
+    logger: silentLogger(),
+    owner,
+    sender: { sendAdvert: () => undefined, probe: () => undefined },
+    hooks: { enqueue: () => undefined, idle: async () => undefined },
+    metrics: noMetrics,
+    trackers: () => ({ start: () => undefined, stop: () => undefined, health: () => ({ penalty: 0, fault: false }), status: () => [] }),
+    ownership: { acquireDeadlineMs: 20_000, reconcileIntervalMs: 3000, retryDelayMs: 1000 },
+    ownerFaultHoldMs: 30_000,
+    wallSeconds: () => 1_700_000_000,
+  });
+  runner.start(0);
+  runner.onAdvert({ kind: 'advert', from: 'b', priority: 100, role: 'BACKUP', intervalMs: 100 }, 10);
+  runner.tick(400); // a (200) claims
+  return { owner, runner };
+}
+
+describe('GroupRunner: a contender heard while the acquire is in flight', () => {
+  it.each([
+    ['a lower MASTER advert', { kind: 'advert', from: 'b', priority: 100, role: 'MASTER', intervalMs: 100 }],
+    ['the resign of a node that was MASTER beside us', { kind: 'resign', from: 'b', priority: 0, role: 'BACKUP', intervalMs: 100 }],
+  ] as const)('%s marks the acquire in flight', async (_name, advert) => {
+    const { owner, runner } = masterWithAcquireInFlight();
+    await flush();
+    expect(runner.role).toBe('MASTER');
+    expect(owner.controls).toHaveLength(1);
+    expect(owner.controls[0]!.contender).toEqual({ heard: false });
+    runner.onAdvert(advert, 500);
+    expect(owner.controls[0]!.contender).toEqual({ heard: true });
+  });
+
+  it("a peer's BACKUP advert is no claim: the acquire is not marked", async () => {
+    const { owner, runner } = masterWithAcquireInFlight();
+    await flush();
+    runner.onAdvert({ kind: 'advert', from: 'b', priority: 100, role: 'BACKUP', intervalMs: 100 }, 500);
+    expect(owner.controls[0]!.contender).toEqual({ heard: false });
+  });
+});
