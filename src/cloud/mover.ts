@@ -30,14 +30,17 @@ export interface CloudAcquireResult {
 }
 
 /**
- * Set by the caller once the election has heard another node claim the VIPs
- * (a MASTER advert, or the resign of a node that was MASTER beside us) after
- * this acquire began. From then on a holder the cloud names may have written
- * after our assign; before it, a holder read may be older than our assign
- * (reads are eventually consistent) and, in a failover, name the dead master.
+ * The nodes the election heard make a new claim on the VIPs after this
+ * acquire began (the caller fills it in while the acquire runs). Only such a
+ * node can have written after our assign: any other holder a read names may
+ * be older than our assign (reads are eventually consistent), e.g. the dead
+ * master of a failover, or the master we preempted.
  */
 export interface ContenderWatch {
+  /** Someone was heard: from then on unconfirmed polls read the record. */
   readonly heard: boolean;
+  /** This holder of `vip` (the provider's answer) is one of the nodes heard. */
+  isContender(vip: string, holder: CloudHolder): boolean;
 }
 
 export interface AcquireOptions {
@@ -173,7 +176,7 @@ export class CloudMover {
   /**
    * Polls confirm() until the cloud reports the VIPs on our NIC. Once a
    * contender was heard, each unconfirmed poll also reads the cloud's record:
-   * a VIP shown elsewhere (or nowhere) was moved after our assign, and a
+   * a VIP it shows on that contender was moved after our assign, and a
    * confirmation can no longer come. The acquire then ends with
    * VIPD_E_CLOUD_UNCONFIRMED at once instead of at the deadline, so the
    * election judges the holder now; waiting left the cloud routing the VIP
@@ -199,7 +202,7 @@ export class CloudMover {
         }
       }
       if (contender?.heard === true) {
-        const moved = await this.movedAfterUs(vips, ctx).catch((e: unknown) => {
+        const moved = await this.movedAfterUs(vips, contender, ctx).catch((e: unknown) => {
           throwIfCancelled(ctx);
           // The record is extra evidence, not the confirmation: unreadable, the wait goes on as without it.
           if (!holderReadFailed) logger.warn({ err: asVipdError(e), polls }, 'cannot read who holds the VIPs while waiting for confirmation; waiting on');
@@ -234,14 +237,17 @@ export class CloudMover {
     }
   }
 
-  /** The VIPs the cloud's record shows elsewhere or nowhere, or null when every one is ours. */
-  private async movedAfterUs(vips: readonly CloudVip[], ctx: CloudCallContext): Promise<MovedVip[] | null> {
+  /**
+   * The VIPs the cloud's record shows on a contender, or null when none is.
+   * Nobody, or a node not heard claiming, proves nothing: the read may be
+   * older than our assign.
+   */
+  private async movedAfterUs(vips: readonly CloudVip[], contender: ContenderWatch, ctx: CloudCallContext): Promise<MovedVip[] | null> {
     const holders = await this.deps.provider.holders(vips, ctx);
     const moved: MovedVip[] = [];
     for (const v of vips) {
       const holder = holders.get(v.address);
-      if (holder === undefined || holder.kind === 'me') continue;
-      moved.push({ vip: v.address, holder: holder.kind === 'other' ? holder.instanceId : null });
+      if (holder?.kind === 'other' && contender.isContender(v.address, holder)) moved.push({ vip: v.address, holder: holder.instanceId });
     }
     return moved.length === 0 ? null : moved;
   }
@@ -266,15 +272,15 @@ export class CloudMover {
 
 interface MovedVip {
   readonly vip: string;
-  /** Instance (or VNIC, NIC) the record names; null: nobody. */
-  readonly holder: string | null;
+  /** Instance (or VNIC, NIC) the record names. */
+  readonly holder: string;
 }
 
 function overtakenError(provider: string, vips: readonly CloudVip[], moved: readonly MovedVip[], polls: number): VipdError {
-  const shown = moved.map((m) => `${m.vip} on ${m.holder ?? 'nobody'}`).join(', ');
+  const shown = moved.map((m) => `${m.vip} on ${m.holder}`).join(', ');
   return new VipdError(
     'VIPD_E_CLOUD_UNCONFIRMED',
-    `assigned ${vips.map((v) => v.address).join(', ')} but another node moved them after us (a contender claimed meanwhile): the cloud shows ${shown}`,
+    `assigned ${vips.map((v) => v.address).join(', ')} but a node that claimed meanwhile moved them after us: the cloud shows ${shown}`,
     // Transient, as at the deadline: the caller reads the holders and the election decides whether to assign again.
     { transient: true, details: { provider, polls, vips: vips.map((v) => v.address), overtaken: moved.map((m) => ({ ...m })) } },
   );

@@ -466,7 +466,6 @@ export class ElectionCore {
     if (resign) {
       // Only a master resigns: this peer held the group beside us, whether or not its claim reached us,
       // and may have announced it as late as the moment it stepped down.
-      this.event(now, { kind: 'master-peer-resigned', peer: advert.from });
       this.requestAnnounce(now, 'peer-stepped-down', advert.from);
       return;
     }
@@ -487,7 +486,7 @@ export class ElectionCore {
     }
     // Answer at once so the lower master steps down now, not at its next timer.
     this.sendAdvert(now);
-    this.event(now, { kind: 'lower-master-answered', peer: advert.from });
+    this.event(now, { kind: 'lower-master-answered', peer: advert.from, newClaim });
     // Its claim came with gratuitous ARP that the link follows; once per claim, not per advert.
     if (newClaim) this.requestAnnounce(now, 'lower-master', advert.from);
   }

@@ -117,9 +117,8 @@ export type TransitionReason =
 
 export type ElectionEvent =
   | { readonly kind: 'master-seen'; readonly peer: string; readonly priority: number }
-  | { readonly kind: 'lower-master-answered'; readonly peer: string }
-  /** A peer that was MASTER beside us (we are MASTER) resigned: it held the group, and may have moved it, after we took it. */
-  | { readonly kind: 'master-peer-resigned'; readonly peer: string }
+  /** `newClaim`: the peer was not a live master before this advert, so it claimed since (not one we preempted). */
+  | { readonly kind: 'lower-master-answered'; readonly peer: string; readonly newClaim: boolean }
   | { readonly kind: 'split-brain-suspected'; readonly holder: string }
   | { readonly kind: 'split-brain-cleared' }
   /** An authenticated advert came from a peer whose host had refused our probe (a REJECT rule?): its refusals are ignored until this node next changes role. */

@@ -1,6 +1,6 @@
 import type { GroupConfig, OsConfig, PeerConfig } from '../config/types';
 import type { VipGroup } from '../util/vip-group';
-import type { CloudMover } from '../cloud/mover';
+import type { CloudMover, ContenderWatch } from '../cloud/mover';
 import type { CloudHolder, CloudVip } from '../cloud/provider';
 import { VipdError, asVipdError } from '../errors';
 import type { OsConfigurator } from '../os/configurator';
@@ -57,7 +57,7 @@ export class CloudOsOwner implements VipOwner {
 
   async acquire(group: GroupConfig, deadlineAt: number, control: AcquireControl = {}): Promise<AcquireReport> {
     const { mover, os, clock } = this.deps;
-    const { signal, contender } = control;
+    const { signal, contenders } = control;
     let osMs = 0;
     let configured = false;
     const configureOs = async (): Promise<void> => {
@@ -78,7 +78,11 @@ export class CloudOsOwner implements VipOwner {
       return { timings: { cloudMs: 0, osMs }, cloudCalls: 0 };
     }
     try {
-      const cloud = await mover.acquire(cloudVips(group), deadlineAt, { signal, afterAssign: configureOs, contender });
+      const cloud = await mover.acquire(cloudVips(group), deadlineAt, {
+        signal,
+        afterAssign: configureOs,
+        contender: contenders === undefined ? undefined : contenderWatch(contenders, group.peers),
+      });
       return { timings: { cloudMs: cloud.cloudMs, osMs }, cloudCalls: cloud.assignCalls };
     } catch (e) {
       // Not confirmed (another node wrote after us, or the confirmation never came in time): the host
@@ -222,6 +226,19 @@ export class CloudOsOwner implements VipOwner {
 /** What the cloud moves: the group's addresses, canonical text since load (a provider never re-parses an operator's spelling). */
 export function cloudVips(group: VipGroup): CloudVip[] {
   return group.vips.map((v) => ({ address: v.address }));
+}
+
+/** The mover's view of the claimants: a holder counts when its NIC's primary address is that of a peer heard claiming. */
+function contenderWatch(contenders: ReadonlySet<string>, peers: readonly PeerConfig[]): ContenderWatch {
+  return {
+    get heard() {
+      return contenders.size > 0;
+    },
+    isContender(vip, holder) {
+      const named = withNodeId(holder, peers, vip);
+      return named.kind === 'other' && named.nodeId !== null && contenders.has(named.nodeId);
+    },
+  };
 }
 
 function withNodeId(holder: CloudHolder | undefined, peers: readonly PeerConfig[], address: string): CloudHolder {

@@ -1,4 +1,3 @@
-import type { ContenderWatch } from '../cloud/mover';
 import type { CloudHolder } from '../cloud/provider';
 import type { GroupConfig } from '../config/types';
 import type { OsVipView } from '../os/view';
@@ -38,8 +37,8 @@ export interface VipOwner {
 export interface AcquireControl {
   /** Aborted: the node no longer wants the VIPs; the move stops at its next step with VIPD_E_CANCELLED. */
   readonly signal?: AbortSignal;
-  /** Heard: another node claimed the VIPs after this acquire began (CloudMover's pollConfirm). */
-  readonly contender?: ContenderWatch;
+  /** Node ids heard making a new claim after this acquire began; the caller adds to it while the acquire runs (CloudMover's pollConfirm). */
+  readonly contenders?: ReadonlySet<string>;
 }
 
 export interface PhaseTimings {

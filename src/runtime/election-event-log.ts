@@ -38,9 +38,6 @@ export class ElectionEventLog {
       case 'lower-master-answered':
         log.warn({ peer: event.peer }, `peer ${event.peer} claims MASTER with lower priority; answered at once`);
         return;
-      case 'master-peer-resigned':
-        log.info({ peer: event.peer }, `peer ${event.peer}, MASTER beside this node, resigned`);
-        return;
       case 'refusal-contradicted':
         log.warn(
           { peer: event.peer },

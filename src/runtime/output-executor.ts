@@ -51,7 +51,8 @@ export class OutputExecutor {
         return;
       case 'event':
         events.event(group.name, out.event);
-        if (out.event.kind === 'lower-master-answered' || out.event.kind === 'master-peer-resigned') ownership.contenderHeard();
+        // A claim made after the acquire in flight began: a holder read naming that node is news, not stale.
+        if (out.event.kind === 'lower-master-answered' && out.event.newClaim) ownership.contenderHeard(out.event.peer);
         return;
       case 'announce':
         events.announced(group.name, out);

@@ -58,8 +58,8 @@ export class OwnershipReconciler {
   private checkSoon = false;
   /** The acquire in flight, so a change of mind can stop it (owner.acquire's signal). */
   private acquiring: AbortController | null = null;
-  /** The acquire in flight's contender watch: set when another node claims after it began (contenderHeard). */
-  private contender: { heard: boolean } | null = null;
+  /** The acquire in flight's claimants: nodes heard making a new claim after it began (contenderHeard). */
+  private contenders: Set<string> | null = null;
   /** The election asked for a re-assert while a step was in flight: the acquire after it runs at once, not after a retry delay. */
   private reassertAsked = false;
   private closed = false;
@@ -143,16 +143,15 @@ export class OwnershipReconciler {
   }
 
   /**
-   * The election heard another node claim the group (a MASTER advert, or the
-   * resign of a node that was MASTER beside us) while we hold or take it. An
+   * The election heard `peer` make a new claim on the group (a MASTER advert
+   * from a node that was not a live master) while we hold or take it. An
    * acquire in flight learns it: a confirmation it still waits for may never
-   * come, because the contender's assign can have landed after ours, and from
-   * now on the cloud's record names a node that wrote after us, not a stale
-   * holder. Nothing to do without an acquire in flight: the check after
+   * come, because that node's assign can have landed after ours, and a record
+   * naming that node is news, not a stale read. Nothing to do without an acquire in flight: the check after
    * announceAgain reads the holders.
    */
-  contenderHeard(): void {
-    if (this.contender !== null) this.contender.heard = true;
+  contenderHeard(peer: string): void {
+    this.contenders?.add(peer);
   }
 
   /**
@@ -232,13 +231,13 @@ export class OwnershipReconciler {
     const { owner, clock, logger, options, listener } = this.deps;
     const startedAt = clock.nowMs();
     const abort = new AbortController();
-    const contender = { heard: false };
+    const contenders = new Set<string>();
     this.acquiring = abort;
-    this.contender = contender;
+    this.contenders = contenders;
     // This acquire is the re-assert asked for before it.
     this.reassertAsked = false;
     try {
-      const report = await owner.acquire(this.group, startedAt + options.acquireDeadlineMs, { signal: abort.signal, contender });
+      const report = await owner.acquire(this.group, startedAt + options.acquireDeadlineMs, { signal: abort.signal, contenders });
       if (abort.signal.aborted) {
         // The election changed its mind while the acquire ran and the owner finished anyway (its last
         // step was past cancelling). Not "ready": this node no longer holds the mastership it was for.
@@ -279,7 +278,7 @@ export class OwnershipReconciler {
       }
     } finally {
       this.acquiring = null;
-      this.contender = null;
+      this.contenders = null;
     }
   }
 

@@ -345,11 +345,13 @@ describe('CloudMover', () => {
 
   describe('a contender heard while confirmation is pending', () => {
     const other = (instanceId: string): CloudHolder => ({ kind: 'other', instanceId, nodeId: null });
+    /** The claimant heard is the node on instance i-2. */
+    const watch = (heard: boolean) => ({ heard, isContender: (_vip: string, h: CloudHolder) => h.kind === 'other' && h.instanceId === 'i-2' });
     /** confirm() never succeeds (the VIPs went elsewhere); the contender is heard after `heardAfterPolls` polls. */
     async function run(cloud: ScriptedCloud, heardAfterPolls: number, deadline = 10_000) {
       cloud.confirmScript = [false];
       const { mover } = setup(cloud);
-      const contender = { heard: false };
+      const contender = watch(false);
       const original = cloud.confirm.bind(cloud);
       let polls = 0;
       cloud.confirm = async (v, ctx) => {
@@ -359,24 +361,29 @@ describe('CloudMover', () => {
       return rejection(mover.acquire(VIPS, deadline, { contender }));
     }
 
-    it('reads the record only from then on, and a VIP shown elsewhere ends the wait at once with VIPD_E_CLOUD_UNCONFIRMED naming it', async () => {
+    it('reads the record only from then on, and a VIP shown on the contender ends the wait at once with VIPD_E_CLOUD_UNCONFIRMED naming it', async () => {
       const cloud = new ScriptedCloud();
       cloud.holdersAnswer = new Map([
         ['10.0.0.42', other('i-2')],
-        ['10.0.0.43', { kind: 'nobody' }],
+        ['10.0.0.43', { kind: 'me' }],
       ]);
       const e = await run(cloud, 2);
       expect(cloud.calls).toEqual(['assign 10.0.0.42,10.0.0.43', 'confirm', 'confirm', 'confirm', 'holders']);
       expect(e.code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
       expect(e.transient).toBe(true);
-      expect(e.details).toMatchObject({
-        polls: 3,
-        overtaken: [
-          { vip: '10.0.0.42', holder: 'i-2' },
-          { vip: '10.0.0.43', holder: null },
-        ],
-      });
-      expect(e.message).toContain('10.0.0.42 on i-2, 10.0.0.43 on nobody');
+      expect(e.details).toMatchObject({ polls: 3, overtaken: [{ vip: '10.0.0.42', holder: 'i-2' }] });
+      expect(e.message).toContain('the cloud shows 10.0.0.42 on i-2');
+    });
+
+    it('a record naming nobody, or a node not heard claiming (a read older than our assign: the dead or preempted master), ends nothing', async () => {
+      const cloud = new ScriptedCloud();
+      cloud.holdersAnswer = new Map([
+        ['10.0.0.42', other('i-dead')],
+        ['10.0.0.43', { kind: 'nobody' }],
+      ]);
+      const e = await run(cloud, 0, 1_000);
+      expect(e.message).toContain('did not confirm before the deadline');
+      expect(cloud.calls.filter((c) => c === 'holders').length).toBeGreaterThan(1);
     });
 
     it('a record that shows every VIP here (confirmation lagging) keeps the wait going until confirm says so', async () => {
@@ -387,7 +394,7 @@ describe('CloudMover', () => {
       ]);
       cloud.confirmScript = [false, false, true];
       const { mover } = setup(cloud);
-      const result = await mover.acquire(VIPS, 10_000, { contender: { heard: true } });
+      const result = await mover.acquire(VIPS, 10_000, { contender: watch(true) });
       expect(result.assignCalls).toBe(1);
       expect(cloud.calls).toEqual(['assign 10.0.0.42,10.0.0.43', 'confirm', 'holders', 'confirm', 'holders', 'confirm']);
     });

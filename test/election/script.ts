@@ -60,8 +60,6 @@ export function render(at: number, out: ElectionOutput): string {
           return `${out.at} event split-brain-suspected ${e.holder}`;
         case 'split-brain-cleared':
           return `${out.at} event split-brain-cleared`;
-        case 'master-peer-resigned':
-          return `${out.at} event master-peer-resigned ${e.peer}`;
         case 'refusal-contradicted':
           return `${out.at} event refusal-contradicted ${e.peer}`;
       }

@@ -272,6 +272,36 @@ describe('CloudOsOwner', () => {
     expect(journal[journal.length - 1]).toBe('os.release');
   });
 
+  it('a node heard claiming during the acquire, and the record names it (by its NIC primary address): the acquire ends overtaken; a stranger ends nothing', async () => {
+    const { journal, cloud, owner } = setup();
+    cloud.localView = false;
+    const contenders = new Set<string>();
+    cloud.onAssign = () => contenders.add('n2');
+    // 10.0.1.101 on a NIC that is no peer of this group (or a read older than our assign): no evidence.
+    cloud.holdersAnswer = new Map<string, CloudHolder>([
+      ['10.0.1.100', { kind: 'other', instanceId: 'i-9', nodeId: null, primaryAddress: '10.0.1.99' }],
+      ['10.0.1.101', { kind: 'other', instanceId: 'i-9', nodeId: null, primaryAddress: '10.0.1.99' }],
+    ]);
+    const stranger = await owner.acquire(web, 1_000, { contenders }).then(
+      () => null,
+      (e: unknown) => e as VipdError,
+    );
+    expect(stranger?.message).toContain('did not confirm before the deadline');
+
+    journal.length = 0;
+    cloud.holdersAnswer = new Map<string, CloudHolder>([
+      ['10.0.1.100', { kind: 'other', instanceId: 'i-2', nodeId: null, primaryAddress: '10.0.1.11' }],
+      ['10.0.1.101', { kind: 'me' }],
+    ]);
+    const overtaken = await owner.acquire(web, 10_000, { contenders }).then(
+      () => null,
+      (e: unknown) => e as VipdError,
+    );
+    expect(overtaken?.code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
+    expect(overtaken?.details).toMatchObject({ overtaken: [{ vip: '10.0.1.100', holder: 'i-2' }] });
+    expect(journal).toEqual(['assign 10.0.1.100,10.0.1.101', 'os.acquire', 'confirm', 'holders', 'os.release']);
+  });
+
   it('cancelled while confirming: the error is VIPD_E_CANCELLED and the release is left to the caller (it no longer wants the VIPs)', async () => {
     const { journal, cloud, owner } = setup();
     cloud.localView = false;

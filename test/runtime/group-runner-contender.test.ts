@@ -6,10 +6,12 @@ import type { TimerHandle, Timers } from '../../src/util/timers';
 import { testGroup } from '../support/config';
 
 /**
- * The shell tells the acquire in flight when the election hears another node
- * claim the group (its MASTER advert, or its resign after it was MASTER beside
- * us): the cloud mover then reads the holders instead of waiting out its
+ * The shell tells the acquire in flight which nodes the election heard make a
+ * new claim on the group (a MASTER advert from a node that was not a live
+ * master): the cloud mover then reads the holders instead of waiting out its
  * deadline for a confirmation that the contender's later assign made impossible.
+ * A master we preempted, still advertising or resigning, is no new claim: a
+ * read naming it can be older than our assign.
  */
 class HandTimers implements Timers {
   setTimeout(): TimerHandle {
@@ -45,9 +47,8 @@ const flush = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };
 
-function masterWithAcquireInFlight() {
-  const owner = new PendingOwner();
-  const runner = new GroupRunner(GROUP, {
+function runnerWith(owner: PendingOwner): GroupRunner {
+  return new GroupRunner(GROUP, {
     nodeId: 'a',
     clock: { nowMs: () => 0 },
     timers: new HandTimers(),
@@ -61,6 +62,11 @@ function masterWithAcquireInFlight() {
     ownerFaultHoldMs: 30_000,
     wallSeconds: () => 1_700_000_000,
   });
+}
+
+function masterWithAcquireInFlight() {
+  const owner = new PendingOwner();
+  const runner = runnerWith(owner);
   runner.start(0);
   runner.onAdvert({ kind: 'advert', from: 'b', priority: 100, role: 'BACKUP', intervalMs: 100 }, 10);
   runner.tick(400); // a (200) claims
@@ -68,23 +74,37 @@ function masterWithAcquireInFlight() {
 }
 
 describe('GroupRunner: a contender heard while the acquire is in flight', () => {
-  it.each([
-    ['a lower MASTER advert', { kind: 'advert', from: 'b', priority: 100, role: 'MASTER', intervalMs: 100 }],
-    ['the resign of a node that was MASTER beside us', { kind: 'resign', from: 'b', priority: 0, role: 'BACKUP', intervalMs: 100 }],
-  ] as const)('%s marks the acquire in flight', async (_name, advert) => {
+  it("a lower node's new MASTER claim names it to the acquire in flight", async () => {
     const { owner, runner } = masterWithAcquireInFlight();
     await flush();
     expect(runner.role).toBe('MASTER');
     expect(owner.controls).toHaveLength(1);
-    expect(owner.controls[0]!.contender).toEqual({ heard: false });
-    runner.onAdvert(advert, 500);
-    expect(owner.controls[0]!.contender).toEqual({ heard: true });
+    expect([...owner.controls[0]!.contenders!]).toEqual([]);
+    runner.onAdvert({ kind: 'advert', from: 'b', priority: 100, role: 'MASTER', intervalMs: 100 }, 500);
+    expect([...owner.controls[0]!.contenders!]).toEqual(['b']);
   });
 
-  it("a peer's BACKUP advert is no claim: the acquire is not marked", async () => {
+  it.each([
+    ['a BACKUP advert', { kind: 'advert', from: 'b', priority: 100, role: 'BACKUP', intervalMs: 100 }],
+    ['the resign of a node that was MASTER beside us', { kind: 'resign', from: 'b', priority: 0, role: 'BACKUP', intervalMs: 100 }],
+  ] as const)('%s is no claim made after the acquire began: nothing is named', async (_name, advert) => {
     const { owner, runner } = masterWithAcquireInFlight();
     await flush();
-    runner.onAdvert({ kind: 'advert', from: 'b', priority: 100, role: 'BACKUP', intervalMs: 100 }, 500);
-    expect(owner.controls[0]!.contender).toEqual({ heard: false });
+    runner.onAdvert(advert, 500);
+    expect([...owner.controls[0]!.contenders!]).toEqual([]);
+  });
+
+  it('a master this node preempted goes on advertising: its adverts are no new claim', async () => {
+    const owner = new PendingOwner();
+    const runner = runnerWith(owner);
+    runner.start(0);
+    runner.onAdvert({ kind: 'advert', from: 'b', priority: 100, role: 'MASTER', intervalMs: 100 }, 10); // b is master; a (200) preempts
+    runner.tick(20);
+    await flush();
+    expect(runner.role).toBe('MASTER');
+    expect(owner.controls).toHaveLength(1);
+    runner.onAdvert({ kind: 'advert', from: 'b', priority: 100, role: 'MASTER', intervalMs: 100 }, 60);
+    runner.onAdvert({ kind: 'resign', from: 'b', priority: 0, role: 'BACKUP', intervalMs: 100 }, 70);
+    expect([...owner.controls[0]!.contenders!]).toEqual([]);
   });
 });

@@ -212,18 +212,18 @@ describe('OwnershipReconciler', () => {
       controls.push(control ?? {});
       return gated();
     };
-    rec.contenderHeard(); // nothing in flight: nothing to tell
+    rec.contenderHeard('n0'); // nothing in flight: nothing to tell
     rec.want('active');
     await flush();
-    expect(controls[0]!.contender).toEqual({ heard: false });
-    rec.contenderHeard();
-    expect(controls[0]!.contender).toEqual({ heard: true });
+    expect([...controls[0]!.contenders!]).toEqual([]);
+    rec.contenderHeard('n2');
+    expect([...controls[0]!.contenders!]).toEqual(['n2']);
     owner.gates.shift()?.reject(unconfirmed());
     await rec.settle();
     rec.reassert();
     await flush();
     expect(controls).toHaveLength(2);
-    expect(controls[1]!.contender).toEqual({ heard: false });
+    expect([...controls[1]!.contenders!]).toEqual([]);
     owner.gates.shift()?.resolve();
     await rec.settle();
   });

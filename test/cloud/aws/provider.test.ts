@@ -4,7 +4,7 @@ import { AwsProvider } from '../../../src/cloud/aws/provider';
 import { CloudMover } from '../../../src/cloud/mover';
 import type { CloudRequestSink } from '../../../src/cloud/requests';
 import { realTimers } from '../../../src/util/timers';
-import type { CloudCallContext, CloudVip } from '../../../src/cloud/provider';
+import type { CloudCallContext, CloudHolder, CloudVip } from '../../../src/cloud/provider';
 import { VipdError } from '../../../src/errors';
 import { processClock } from '../../../src/util/clock';
 import { silentLogger } from '../../../src/util/logger';
@@ -295,7 +295,8 @@ describe('AwsProvider against the lab cloud', () => {
       const n2 = provider(NODE2.source, 'eth0');
       await n1.identity(call());
       await n2.identity(call());
-      const contender = { heard: false };
+      // The watch the owner builds names node ids; here the instance stands for n2 (the one heard claiming).
+      const contender = { heard: false, isContender: (_vip: string, h: CloudHolder) => h.kind === 'other' && h.instanceId === NODE2.id };
       return rejection(
         mover(n1).acquire(vips(VIPS[0]), deadline(deadlineMs), {
           contender,
@@ -310,7 +311,7 @@ describe('AwsProvider against the lab cloud', () => {
     it('with a contender heard, the acquire ends at the first unconfirmed poll with the holder the API names (not at the deadline)', async () => {
       const e = await overtakenAcquire(true, 20_000);
       expect(e.code).toBe('VIPD_E_CLOUD_UNCONFIRMED');
-      expect(e.message).toContain('another node moved them after us');
+      expect(e.message).toContain('a node that claimed meanwhile moved them after us');
       expect(e.details).toMatchObject({ polls: 1, overtaken: [{ vip: VIPS[0], holder: NODE2.id }] });
       // The record was read through the API (n1's metadata no longer lists the VIP: it cannot say where it went).
       expect(ec2Calls('DescribeNetworkInterfaces').length).toBeGreaterThanOrEqual(1);
