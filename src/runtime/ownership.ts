@@ -147,8 +147,8 @@ export class OwnershipReconciler {
    * from a node that was not a live master) while we hold or take it. An
    * acquire in flight learns it: a confirmation it still waits for may never
    * come, because that node's assign can have landed after ours, and a record
-   * naming that node is news, not a stale read. Nothing to do without an acquire in flight: the check after
-   * announceAgain reads the holders.
+   * naming that node is news, not a stale read. Nothing to do without an
+   * acquire in flight: the check after announceAgain reads the holders.
    */
   contenderHeard(peer: string): void {
     this.contenders?.add(peer);
@@ -262,7 +262,7 @@ export class OwnershipReconciler {
         if (this.closed || this.mode !== 'active') return;
         // It judged the holder and asked for the VIPs back: every moment waited, the cloud routes them to that node.
         if (this.reassertAsked) {
-          logger.warn({ err, group: this.group.name }, 'acquire overtaken by another node; assigning again at once');
+          logger.warn({ err, group: this.group.name }, 'acquire unconfirmed and the election wants the VIPs back; assigning again at once');
           return;
         }
       }

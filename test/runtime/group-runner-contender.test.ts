@@ -1,9 +1,7 @@
 import type { AcquireControl, AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
 import { GroupRunner } from '../../src/runtime/group-runner';
-import { noMetrics } from '../../src/runtime/ports';
-import { silentLogger } from '../../src/util/logger';
-import type { TimerHandle, Timers } from '../../src/util/timers';
 import { testGroup } from '../support/config';
+import { testRunnerDeps } from '../support/group-runner';
 
 /**
  * The shell tells the acquire in flight which nodes the election heard make a
@@ -13,13 +11,6 @@ import { testGroup } from '../support/config';
  * A master we preempted, still advertising or resigning, is no new claim: a
  * read naming it can be older than our assign.
  */
-class HandTimers implements Timers {
-  setTimeout(): TimerHandle {
-    return {};
-  }
-  clearTimeout(): void {}
-}
-
 /** Acquires stay in flight (the confirmation pending); each one's control is kept. */
 class PendingOwner implements VipOwner {
   readonly controls: AcquireControl[] = [];
@@ -48,20 +39,7 @@ const flush = async (): Promise<void> => {
 };
 
 function runnerWith(owner: PendingOwner): GroupRunner {
-  return new GroupRunner(GROUP, {
-    nodeId: 'a',
-    clock: { nowMs: () => 0 },
-    timers: new HandTimers(),
-    logger: silentLogger(),
-    owner,
-    sender: { sendAdvert: () => undefined, probe: () => undefined },
-    hooks: { enqueue: () => undefined, idle: async () => undefined },
-    metrics: noMetrics,
-    trackers: () => ({ start: () => undefined, stop: () => undefined, health: () => ({ penalty: 0, fault: false }), status: () => [] }),
-    ownership: { acquireDeadlineMs: 20_000, reconcileIntervalMs: 3000, retryDelayMs: 1000 },
-    ownerFaultHoldMs: 30_000,
-    wallSeconds: () => 1_700_000_000,
-  });
+  return new GroupRunner(GROUP, testRunnerDeps(owner));
 }
 
 function masterWithAcquireInFlight() {

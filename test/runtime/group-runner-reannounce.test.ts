@@ -5,6 +5,7 @@ import { noMetrics } from '../../src/runtime/ports';
 import type { Logger } from '../../src/util/logger';
 import type { TimerHandle, Timers } from '../../src/util/timers';
 import { testGroup } from '../support/config';
+import { testRunnerDeps } from '../support/group-runner';
 
 /**
  * Issue 15: the election's `announce` output, executed by the shell: said in
@@ -74,21 +75,15 @@ function setup() {
   const counted: string[] = [];
   const owner = new RecordingOwner();
   const timers = new HandTimers();
-  const runner = new GroupRunner(GROUP, {
-    nodeId: 'a',
-    clock: { nowMs: () => 0 },
-    timers,
-    logger,
-    owner,
-    sender: { sendAdvert: () => undefined, probe: () => undefined },
-    hooks: { enqueue: () => undefined, idle: async () => undefined },
-    metrics: { ...noMetrics, reannounce: (group, reason, t) => counted.push(`${group} ${reason} ${t}`) },
-    trackers: () => ({ start: () => undefined, stop: () => undefined, health: () => ({ penalty: 0, fault: false }), status: () => [] }),
-    ownership: { acquireDeadlineMs: 20_000, reconcileIntervalMs: 3000, retryDelayMs: 1000 },
-    ownerFaultHoldMs: 30_000,
-    wallSeconds: () => 1_700_000_000,
-    reannounceMinIntervalMs: 5000,
-  });
+  const runner = new GroupRunner(
+    GROUP,
+    testRunnerDeps(owner, {
+      timers,
+      logger,
+      metrics: { ...noMetrics, reannounce: (group, reason, t) => counted.push(`${group} ${reason} ${t}`) },
+      reannounceMinIntervalMs: 5000,
+    }),
+  );
   return { lines, counted, owner, timers, runner };
 }
 

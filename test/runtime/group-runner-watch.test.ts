@@ -1,9 +1,8 @@
 import type { AcquireReport, RepairReport, VerifyReport, VipOwner } from '../../src/owner/types';
 import { GroupRunner } from '../../src/runtime/group-runner';
-import { noMetrics } from '../../src/runtime/ports';
-import { silentLogger } from '../../src/util/logger';
 import type { TimerHandle, Timers } from '../../src/util/timers';
 import { testGroup } from '../support/config';
+import { testRunnerDeps } from '../support/group-runner';
 
 /**
  * The cloud check a node runs while it has yielded to a holder (docs/election.md,
@@ -67,20 +66,7 @@ describe('GroupRunner: the cloud check while yielded', () => {
     let now = 0;
     const timers = new HandTimers();
     const owner = new GatedAcquireOwner();
-    const runner = new GroupRunner(GROUP, {
-      nodeId: 'b',
-      clock: { nowMs: () => now },
-      timers,
-      logger: silentLogger(),
-      owner,
-      sender: { sendAdvert: () => undefined, probe: () => undefined },
-      hooks: { enqueue: () => undefined, idle: async () => undefined },
-      metrics: noMetrics,
-      trackers: () => ({ start: () => undefined, stop: () => undefined, health: () => ({ penalty: 0, fault: false }), status: () => [] }),
-      ownership: { acquireDeadlineMs: 20_000, reconcileIntervalMs: 3000, retryDelayMs: 1000 },
-      ownerFaultHoldMs: 30_000,
-      wallSeconds: () => 0,
-    });
+    const runner = new GroupRunner(GROUP, testRunnerDeps(owner, { nodeId: 'b', clock: { nowMs: () => now }, timers, wallSeconds: () => 0 }));
     runner.start(now);
     runner.onAdvert({ kind: 'advert', from: 'a', priority: 200, role: 'MASTER', intervalMs: 1000 }, (now = 10));
     // Partition: a goes silent, b claims and acquires; its verify shows a (200) holding the VIP: b yields.
