@@ -57,7 +57,7 @@ export class ElectionCore {
   private nextAdvertAt: number | null = null;
   /**
    * When the believed master's next advert falls due (claimOnRefusal): the BACKUP probes its
-   * heartbeat port then too, and every quarter interval after while none comes. The probe on our own
+   * heartbeat port then too, and every tenth of an interval after while none comes. The probe on our own
    * heartbeat alone found a dead daemon up to an interval late, at a phase unrelated to the master's.
    */
   private probeAt: number | null = null;
@@ -805,7 +805,7 @@ export class ElectionCore {
       return;
     }
     this.probe(master, now);
-    // Overdue: keep probing every quarter interval. A killed process's port refuses only once the
+    // Overdue: keep probing every tenth of an interval. A killed process's port refuses only once the
     // kernel has torn the process down (its memory first, its sockets after: several ms for a
     // Node process), so the probe at the due time often comes too early.
     const stepMs = (this.peers.get(master)?.intervalMs ?? this.opts.intervalMs) * REFUSAL_REPROBE_FRACTION;

@@ -2,9 +2,13 @@
  * How late the master's next advert must be, as a fraction of its interval,
  * before refused probes let a backup claim. A REJECT rule in front of a live
  * master refuses every probe too; only the master's next advert tells the two
- * apart, so the claim waits for it, plus this much for a late one.
+ * apart, so the claim waits for it, plus this much for a late one. The margin
+ * only has to hold once: the first advert that contradicts refusals makes the
+ * backup ignore that master's refusals until its own next role change, so a
+ * REJECT rule is exposed to one late advert, not to every one
+ * (docs/election.md, "Refused probes", has the measured lateness).
  */
-export const REFUSAL_OVERDUE_FRACTION = 0.25;
+export const REFUSAL_OVERDUE_FRACTION = 0.1;
 
 /**
  * How long after the master's advert falls due a backup probes its port, as a
@@ -12,10 +16,10 @@ export const REFUSAL_OVERDUE_FRACTION = 0.25;
  * probe before it goes, so a live master costs no wake-up, and the refusal and
  * its re-probe (a few ms) still land before the overdue point.
  */
-export const REFUSAL_PROBE_FRACTION = 0.1;
+export const REFUSAL_PROBE_FRACTION = 0.05;
 
 /** Once the master's advert is overdue, the backup probes again every this fraction of its interval. */
-export const REFUSAL_REPROBE_FRACTION = 0.25;
+export const REFUSAL_REPROBE_FRACTION = 0.1;
 
 export type RefusalVerdict = 'first' | 'confirmed' | 'ignored';
 

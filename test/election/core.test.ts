@@ -155,9 +155,9 @@ const rows: readonly Row[] = [
   // --- refused probes (claimOnRefusal): b's host answers our probe with ICMP port unreachable ---
   {
     // With each heartbeat (a REJECT rule is found while the master lives) and once the master's next
-    // advert is due (its last + its interval + 10 %), then every quarter interval while none comes:
+    // advert is due (its last + its interval + 5 %), then every tenth of an interval while none comes:
     // a dead daemon is found as soon as its port closes, whatever the phases.
-    name: 'refusal: a backup probes the believed master with each heartbeat, once its next advert is due, then every quarter interval while none comes; nobody before a master is heard',
+    name: 'refusal: a backup probes the believed master with each heartbeat, once its next advert is due, then every tenth of an interval while none comes; nobody before a master is heard',
     opts: { claimOnRefusal: true },
     inputs: [
       ['start', 0],
@@ -165,13 +165,15 @@ const rows: readonly Row[] = [
       ['advert', 500, 'b', 150],
       ['mark'],
       ['tick', 1000],
-      ['tick', 1599],
-      ['tick', 1600],
-      ['tick', 1850],
+      ['tick', 1549],
+      ['tick', 1550],
+      ['tick', 1649],
+      ['tick', 1650],
       ['tick', 2000],
       ['tick', 2100],
     ],
-    expected: ['1000 heartbeat BACKUP p=100', '1000 probe b', '1600 probe b', '1850 probe b', '2000 heartbeat BACKUP p=100', '2000 probe b', '2100 probe b'],
+    // The re-probe due at 1950 goes at 2000's tick, so the heartbeat there needs none of its own.
+    expected: ['1000 heartbeat BACKUP p=100', '1000 probe b', '1550 probe b', '1650 probe b', '2000 probe b', '2000 heartbeat BACKUP p=100', '2100 probe b'],
     role: 'BACKUP',
     heartbeats: true,
   },
@@ -204,7 +206,7 @@ const rows: readonly Row[] = [
     heartbeats: true,
   },
   {
-    name: "refusal: two in a row once the master's advert is overdue (interval + 25 %): claim at once",
+    name: "refusal: two in a row once the master's advert is overdue (interval + 10 %): claim at once",
     opts: { claimOnRefusal: true },
     inputs: [['start', 0], ['advert', 1000, 'b', 150], ['mark'], ['refused', 2300, 'b'], ['refused', 2301, 'b']],
     expected: ['2300 probe b', '2301 BACKUP->MASTER peer-refused peer=b', '2301 send advert p=100'],
@@ -213,8 +215,8 @@ const rows: readonly Row[] = [
   {
     name: "refusal: confirmed before the master's next advert is due, the claim waits until it is overdue",
     opts: { claimOnRefusal: true },
-    inputs: [['start', 0], ['advert', 1000, 'b', 150], ['mark'], ['refused', 1100, 'b'], ['refused', 1101, 'b'], ['tick', 2249], ['tick', 2250]],
-    expected: ['1100 probe b', '2249 probe b', '2250 BACKUP->MASTER peer-refused peer=b', '2250 send advert p=100'],
+    inputs: [['start', 0], ['advert', 1000, 'b', 150], ['mark'], ['refused', 1100, 'b'], ['refused', 1101, 'b'], ['tick', 2099], ['tick', 2100]],
+    expected: ['1100 probe b', '2099 probe b', '2100 BACKUP->MASTER peer-refused peer=b', '2100 send advert p=100'],
     role: 'MASTER',
   },
   {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { GroupSpec } from './sim/cluster';
 import { SimCluster } from './sim/cluster';
 import type { LinkProfile } from './sim/network';
+import { REFUSAL_OVERDUE_FRACTION } from '../../src/election/refusal';
 import {
   INTERVAL_MS,
   TICK_MS,
@@ -395,12 +396,12 @@ describe('election properties (simulated cluster)', () => {
           const refusals = sim.refusals.filter((r) => r.at >= crashedAt && r.node === next);
           expect(refusals.length).toBeGreaterThanOrEqual(2);
           const [, second] = refusals as [(typeof refusals)[0], (typeof refusals)[0]];
-          const due = Math.max(second.at, lastHeard + 1.25 * g.intervalMs);
+          const due = Math.max(second.at, lastHeard + (1 + REFUSAL_OVERDUE_FRACTION) * g.intervalMs);
           expect({ node: claim?.node, reason: claim?.reason }).toEqual({ node: next, reason: 'peer-refused' });
           expect(claim?.at).toBeLessThanOrEqual(due + TICK_MS);
           // The backup probes when the master's advert falls due, so the refusals are in by the overdue
           // point: the claim comes at it, whatever the phase of the crash or of the backup's heartbeats.
-          expect(claim?.at).toBeLessThanOrEqual(lastHeard + 1.25 * g.intervalMs + TICK_MS);
+          expect(claim?.at).toBeLessThanOrEqual(lastHeard + (1 + REFUSAL_OVERDUE_FRACTION) * g.intervalMs + TICK_MS);
           expect(sim.masters('g1')).toEqual([next]);
         }),
         { numRuns: RUNS, ...(process.env.VIPD_PROP_SEED ? { seed: Number(process.env.VIPD_PROP_SEED), path: process.env.VIPD_PROP_PATH } : {}) },

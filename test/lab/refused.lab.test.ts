@@ -107,7 +107,7 @@ describeLab("refused probes: the master's daemon dies on a live host (real vipd 
       const s = await status(v, 2);
       expect(s.groups[0]?.lastFailover).toMatchObject({ reason: 'peer-refused', previousMaster: 'n1' });
       expect(s.groups[0]?.ownership).toMatchObject({ wanted: 'active', applied: 'active' });
-      // Recorded for the report (docs/election.md states the bound: 1.25 intervals plus the acquire).
+      // Recorded for the report (docs/election.md states the bound: 1.1 intervals plus the acquire).
       process.stdout.write(`refused-probe takeover at ${intervalMs} ms IPv${family}: detection ${t.detectionMs.toFixed(1)} ms\n`);
     },
   );
