@@ -12,5 +12,11 @@
       'sources': ['native/notify.c'],
       'cflags': ['-Wall', '-Wextra', '-Werror', '-O2'],
     },
+    {
+      # Free C-heap pages back to the kernel (native/memory.c); loaded by src/runtime/memory-release.ts.
+      'target_name': 'vipd_memory',
+      'sources': ['native/memory.c'],
+      'cflags': ['-Wall', '-Wextra', '-Werror', '-O2'],
+    },
   ],
 }

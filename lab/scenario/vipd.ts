@@ -10,11 +10,12 @@ import { type LogRecord, currentRole, parseLogLines, transitions, vipsReadyLines
 import type { PreparedProvider } from './provider';
 import { type NodeView, agreedMaster } from './settle';
 import type { ExitStatus, LabProcess } from '../netns/spawner';
+import { shippedNodeFlags } from './unit-node-flags';
 
 const START_TIMEOUT_MS = 30_000;
 const STATUS_TIMEOUT_MS = 2_000;
 
-/** vipd on every node: `node dist/src/cli/main.js run --config FILE`, its NDJSON log read from stdout. */
+/** vipd on every node: `node FLAGS dist/src/cli/main.js run --config FILE` (the unit's flags), its NDJSON log read from stdout. */
 export class VipdDriver implements DaemonDriver {
   readonly kind = 'vipd' as const;
   readonly keyFile: string;
@@ -67,7 +68,8 @@ export class VipdDriver implements DaemonDriver {
 
   async start(node: number): Promise<void> {
     const config = this.writeConfig(node);
-    const p = this.ctx.lab.spawnInNode(node, [this.nodeBinary, join(this.distDir, 'src', 'cli', 'main.js'), 'run', '--config', config], {
+    const argv = [this.nodeBinary, ...shippedNodeFlags(this.distDir), join(this.distDir, 'src', 'cli', 'main.js'), 'run', '--config', config];
+    const p = this.ctx.lab.spawnInNode(node, argv, {
       env: { ...process.env, ...this.provider.env(node) },
     });
     this.processes.set(node, p);

@@ -25,6 +25,11 @@ import { cryptoRandom, defaultRunner, heartbeatFactory, hookRunner, trackerFacto
 import { newBootEpoch } from '../heartbeat/boot-epoch';
 import { controlHandlers } from './control-handlers';
 import { DryRunRunner } from '../os/dry-run-runner';
+import { MemoryRelease } from '../runtime/memory-release';
+import { processMemoryTools } from './memory-tools';
+
+/** How long after a role change nothing must happen before unused memory is given back (runtime/memory-release.ts). */
+const MEMORY_RELEASE_QUIET_MS = 5_000;
 
 export interface RunOptions {
   readonly configPath: string;
@@ -113,6 +118,13 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: RootLogge
   const owner = fault === null ? builtOwner : withInjectedFault(builtOwner, fault, (fn) => setImmediate(fn));
   if (fault !== null) logger.warn({ fault }, `fault injection armed (VIPD_TEST_FAULT=${fault}): FOR TESTS ONLY, this daemon will fail once its VIPs are ready`);
   const notify = SdNotify.fromEnv(process.env, logger.child({ component: 'systemd' }));
+  const memory = new MemoryRelease({
+    tools: processMemoryTools(logger.child({ component: 'memory' })),
+    clock: processClock,
+    timers: realTimers,
+    logger: logger.child({ component: 'memory' }),
+    quietMs: MEMORY_RELEASE_QUIET_MS,
+  });
   const daemon = new Daemon(config, {
     clock: processClock,
     timers: realTimers,
@@ -125,7 +137,10 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: RootLogge
     trackers: trackerFactory({ runner, clock: processClock, logger }),
     metrics,
     wallSeconds: () => Date.now() / 1000,
-    rolesChanged: (roles) => notify.status(rolesStatusLine(roles)),
+    rolesChanged: (roles) => {
+      notify.status(rolesStatusLine(roles));
+      memory.noteActivity();
+    },
   });
   const fileStore = new FileMaintenanceStore(config.node.stateDir);
   const maintenanceStore: MaintenanceStore = opts.dryRun ? new DryRunMaintenanceStore(fileStore, logger.child({ component: 'state' })) : fileStore;
@@ -243,6 +258,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: RootLogge
     throw e;
   }
   watchdog.start();
+  // Start-up (config, the provider's SDK, the first reconcile) is the largest burst of allocation a daemon sees.
+  memory.releaseNow('start');
   notify.ready(rolesStatusLine(daemon.roles()));
   // Process start (Node's time origin) to READY=1: what a restart costs before the service counts as up.
   logger.info({ event: 'ready', startMs: Math.round(performance.now()), nodejs: process.versions.node }, 'vipd ready');
@@ -277,6 +294,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions, logger: RootLogge
       phase = 'stopping';
       logger.info({ signal }, 'signal received: shutting down');
       notify.stopping();
+      memory.stop();
       void (async () => {
         try {
           await daemon.stop();

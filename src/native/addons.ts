@@ -12,6 +12,8 @@ export const NATIVE_ADDONS = {
   vipd_garp: { exports: 'sendGratuitousArp', purpose: 'in-process ARP sender' },
   /** sd_notify datagrams (native/notify.c); needed under systemd (NOTIFY_SOCKET). */
   vipd_notify: { exports: 'sendNotify', purpose: 'systemd notify transport' },
+  /** Returns the C heap's free pages to the kernel (native/memory.c); optional, the daemon runs without it. */
+  vipd_memory: { exports: 'releaseFreeMemory', purpose: 'memory release (malloc_trim)' },
 } as const;
 
 export type NativeAddonName = keyof typeof NATIVE_ADDONS;

@@ -79,7 +79,7 @@ describe('systemd/vipd.service', () => {
     expect(get('Service', 'Restart')).toEqual(['on-failure']);
     expect(get('Service', 'RestartPreventExitStatus')).toEqual(['78']);
     expect(get('Service', 'ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
-    expect(get('Service', 'ExecStart')).toEqual(['/usr/bin/node /opt/vipd/dist/src/cli/main.js run --config /etc/vipd/vipd.yaml']);
+    expect(get('Service', 'ExecStart')).toEqual(['/usr/bin/node --max-semi-space-size=1 /opt/vipd/dist/src/cli/main.js run --config /etc/vipd/vipd.yaml']);
     expect(get('Unit', 'After')).toContain('network-online.target');
     expect(get('Unit', 'Wants')).toContain('network-online.target');
   });
