@@ -22,17 +22,19 @@ interface MemoryBinding {
  * (`--max-semi-space-size` in the unit keeps Node 20's young generation small).
  */
 export function exposeGarbageCollector(v8Version: string = process.versions.v8): (() => void) | null {
+  let gc: unknown;
   try {
     setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    setFlagsFromString('--no-expose-gc');
-    if (typeof gc !== 'function') return null;
-    const collect = gc as (options?: object) => void;
-    if (Number(v8Version.split('.')[0]) < 12) return () => collect();
-    return () => collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    gc = runInNewContext('gc');
   } catch {
     return null;
+  } finally {
+    setFlagsFromString('--no-expose-gc');
   }
+  if (typeof gc !== 'function') return null;
+  const collect = gc as (options?: object) => void;
+  if (Number(v8Version.split('.')[0]) < 12) return () => collect();
+  return () => collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
 /**

@@ -8,9 +8,9 @@ import type { TimerHandle, Timers } from '../util/timers';
  */
 export interface MemoryTools {
   /**
-   * A full, memory-reducing garbage collection (V8's "last resort" flavour:
-   * it also shrinks the young generation and frees pooled pages; on Node 20
-   * V8 ignores the flavour and runs an ordinary full collection).
+   * A full garbage collection, memory-reducing where V8 offers it (12+: the
+   * "last resort" flavour also shrinks the young generation and frees pooled
+   * pages; on Node 20 an ordinary full collection).
    */
   readonly collectGarbage: (() => void) | null;
   /** Returns the C heap's free pages to the kernel; true when some were, null where the C library cannot. */
@@ -24,11 +24,11 @@ export interface MemoryReleaseDeps {
   readonly clock: MonotonicClock;
   readonly timers: Timers;
   readonly logger: Logger;
-  /** How long nothing must happen before a release after activity (a role change, an acquire). */
+  /** How long nothing more must happen after a role change before the release that follows it. */
   readonly quietMs: number;
 }
 
-/** One release: what it cost and what it gave back (the log line's fields; tests read it too). */
+/** One release: what it cost and what it gave back (the log line's fields). */
 export interface MemoryReleaseReport {
   readonly reason: string;
   readonly gcMs: number | null;
@@ -49,15 +49,15 @@ const MB = 1024 * 1024;
  * nothing has happened for `quietMs`; never periodically (an idle daemon
  * would pay a full collection for nothing).
  *
- * The collection stops the event loop for a few ms (25-30 ms with the AWS
- * SDK loaded, measured): far below the stall threshold (a master-down
- * interval), and at most one advert late. The start-time release runs
- * before the election starts, where it costs nothing but start-up time.
+ * The collection stops the event loop for a few ms (18 ms in a plain-L2
+ * daemon, 25-30 ms with the AWS SDK loaded, measured): below the stall
+ * threshold (a master-down interval), and at most one advert late. The
+ * start-time release runs before READY, while the node is still a backup
+ * waiting out its first down interval.
  */
 export class MemoryRelease {
   private timer: TimerHandle | null = null;
   private stopped = false;
-  private lastReport: MemoryReleaseReport | null = null;
 
   constructor(private readonly deps: MemoryReleaseDeps) {}
 
@@ -76,12 +76,11 @@ export class MemoryRelease {
       residentBeforeMB: round(before / MB),
       residentAfterMB: round(tools.residentBytes() / MB),
     };
-    this.lastReport = report;
     this.deps.logger.debug({ event: 'memory-released', ...report }, 'unused memory returned to the system');
     return report;
   }
 
-  /** Something happened that allocates (a role change, an acquire): release once it has been quiet for `quietMs`. */
+  /** A role change (its acquire or release allocates): release once nothing more has happened for `quietMs`. */
   noteActivity(): void {
     if (this.stopped) return;
     if (this.timer !== null) this.deps.timers.clearTimeout(this.timer);
@@ -97,11 +96,6 @@ export class MemoryRelease {
     this.stopped = true;
     if (this.timer !== null) this.deps.timers.clearTimeout(this.timer);
     this.timer = null;
-  }
-
-  /** The last release (null before the first): for status and tests. */
-  last(): MemoryReleaseReport | null {
-    return this.lastReport;
   }
 
   /** Runs one step and returns its duration in ms; null when the step is unavailable or failed (logged). */

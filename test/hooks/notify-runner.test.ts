@@ -5,7 +5,7 @@ import { ExecFileRunner } from '../../src/os/exec-runner';
 import type { CommandResult, CommandRunner } from '../../src/os/runner';
 import { NotifyHookRunner, type HookJob } from '../../src/hooks/notify-runner';
 import { silentLogger } from '../../src/util/logger';
-import { recordingLogger } from '../trackers/support/recording-logger';
+import { recordingLogger } from '../support/recording-logger';
 
 const ctx = { VIPD_FROM: 'BACKUP', VIPD_TO: 'MASTER', VIPD_REASON: 'master-down', VIPD_VIPS: '10.0.0.10,10.0.0.11', VIPD_NODE_ID: 'node-a' };
 

@@ -1,5 +1,5 @@
 import { MemoryRelease, type MemoryTools } from '../../src/runtime/memory-release';
-import type { Logger } from '../../src/util/logger';
+import { recordingLogger } from '../support/recording-logger';
 import { FakeTime } from '../support/fake-time';
 
 const MB = 1024 * 1024;
@@ -10,21 +10,7 @@ function setup(tools: Partial<MemoryTools> = {}) {
   let resident = 100 * MB;
   // The steps' durations on a clock of their own: the timers' fake time moves only between tests' steps.
   let stepClock = 0;
-  const lines: Array<{ level: string; obj: Record<string, unknown>; msg: string }> = [];
-  const at =
-    (level: string) =>
-    (a: object | string, b?: string): void => {
-      lines.push(typeof a === 'string' ? { level, obj: {}, msg: a } : { level, obj: a as Record<string, unknown>, msg: b ?? '' });
-    };
-  const logger: Logger = {
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    child: () => logger,
-  };
+  const logger = recordingLogger();
   const release = new MemoryRelease({
     tools: {
       // Each step takes time on the fake clock and gives memory back, so the report's figures are checkable.
@@ -47,17 +33,16 @@ function setup(tools: Partial<MemoryTools> = {}) {
     logger,
     quietMs: 10_000,
   });
-  return { time, calls, lines, release };
+  return { time, calls, entries: logger.entries, release };
 }
 
 describe('MemoryRelease', () => {
   it('collects garbage first, then trims the C heap (the collection frees what the trim returns), and reports both', () => {
-    const { calls, lines, release } = setup();
+    const { calls, entries, release } = setup();
     const report = release.releaseNow('start');
     expect(calls).toEqual(['gc', 'trim']);
     expect(report).toEqual({ reason: 'start', gcMs: 20, trimMs: 3, trimmed: true, residentBeforeMB: 100, residentAfterMB: 50 });
-    expect(lines).toEqual([{ level: 'debug', obj: { event: 'memory-released', ...report }, msg: 'unused memory returned to the system' }]);
-    expect(release.last()).toEqual(report);
+    expect(entries).toEqual([{ level: 'debug', fields: { event: 'memory-released', ...report }, msg: 'unused memory returned to the system' }]);
   });
 
   it('skips a tool the process does not have (no addon, musl, no gc) and still reports', () => {
@@ -67,18 +52,18 @@ describe('MemoryRelease', () => {
   });
 
   it('never throws: a failing step is logged as a warning and the other step still runs', () => {
-    const { calls, lines, release } = setup({
+    const { calls, entries, release } = setup({
       collectGarbage: () => {
         throw new Error('boom');
       },
     });
     expect(release.releaseNow('start')).toMatchObject({ gcMs: null, trimmed: true });
     expect(calls).toEqual(['trim']);
-    expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual(['memory release: could not collect garbage; the daemon goes on without it']);
+    expect(entries.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual(['memory release: could not collect garbage; the daemon goes on without it']);
   });
 
   it('after activity, releases once nothing more happened for quietMs (each activity re-arms the wait)', async () => {
-    const { time, calls, release } = setup();
+    const { time, calls, entries, release } = setup();
     release.noteActivity();
     await time.advance(9_000);
     release.noteActivity();
@@ -86,7 +71,7 @@ describe('MemoryRelease', () => {
     expect(calls).toEqual([]);
     await time.advance(1);
     expect(calls).toEqual(['gc', 'trim']);
-    expect(release.last()?.reason).toBe('quiet after activity');
+    expect(entries.map((e) => e.fields.reason)).toEqual(['quiet after activity']);
     await time.advance(60_000);
     // Never periodically: an idle daemon does not pay a full collection for nothing.
     expect(calls).toEqual(['gc', 'trim']);

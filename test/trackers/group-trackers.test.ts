@@ -12,7 +12,7 @@ import { TcpCheck } from '../../src/trackers/tcp-check';
 import { processClock } from '../../src/util/clock';
 import { silentLogger } from '../../src/util/logger';
 import { FakeTime } from '../support/fake-time';
-import { recordingLogger } from './support/recording-logger';
+import { recordingLogger } from '../support/recording-logger';
 
 function tracker(name: string, over: Partial<Omit<TrackerConfig, 'type'>> = {}): TrackerConfig {
   return { type: 'script', command: 'true', args: [], name, intervalMs: 1000, timeoutMs: 500, rise: 1, fall: 1, weight: -10, ...over } as TrackerConfig;

@@ -1,4 +1,4 @@
-import type { LogFn, Logger } from '../../../src/util/logger';
+import type { LogFn, Logger } from '../../src/util/logger';
 
 export interface LogEntry {
   readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
